@@ -1,0 +1,51 @@
+# One entry point for people and CI. Every target sets itself up from a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(abspath $(VENV))/bin
+# pabot starts its workers as `robot` from PATH: the venv must come first.
+export PATH := $(BIN):$(PATH)
+RESULTS := results
+
+.PHONY: install e2e test unit robot-e2e robot-e2e-serial robot-live lint libdoc bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+## The main job: the no-model e2e suite in parallel, each worker with its own mock server.
+e2e: install
+	pabot --processes 4 --pabotlibport 0 --outputdir $(RESULTS)/e2e robot/e2e
+
+## Everything CI checks: lint, unit/contract tests, robot suites (pabot and plain), libdoc.
+test: install lint unit robot-e2e robot-e2e-serial robot-live libdoc
+
+unit: install
+	python -m pytest
+
+robot-e2e: e2e
+
+robot-e2e-serial: install
+	robot --outputdir $(RESULTS)/e2e-serial robot/e2e
+
+robot-live: install
+	robot --include live --runemptysuite --outputdir $(RESULTS)/live robot/live
+
+lint: install
+	ruff check src tests benchmarks examples
+	ruff format --check src tests benchmarks examples
+	mypy
+	robocop check robot resources
+	robocop format --check robot resources
+
+libdoc: install
+	python -m robot.libdoc AgentTestLibrary $(RESULTS)/docs/AgentTestLibrary.html
+
+bench: install
+	python benchmarks/mock_server.py
+
+clean:
+	rm -rf $(VENV) $(RESULTS) .pabotsuitenames

@@ -1,0 +1,70 @@
+"""AgentTestLibrary: test AI-agent runtimes end to end without real model calls."""
+
+from __future__ import annotations
+
+from robotlibcore import DynamicCore
+
+from .keywords import JournalKeywords, LibraryContext, MockLLMKeywords, RuleKeywords
+from .listener import LibraryListener
+from .version import __version__
+
+
+class AgentTestLibrary(DynamicCore):
+    """AgentTestLibrary runs a real, deterministic mock LLM server for agent end-to-end tests.
+
+    = Mock LLM =
+
+    `Start Mock LLM` starts an HTTP/1.1 server on loopback that speaks the OpenAI Chat
+    Completions and Anthropic Messages wire formats, streaming included. Agents started
+    afterwards with ``Run Process`` find it through ``OPENAI_BASE_URL`` and
+    ``ANTHROPIC_BASE_URL`` and use fixture API keys; real keys never reach them.
+
+    Replies come from a YAML scenario file (see the README's Scenarios section) or from
+    keywords such as `Reply With Text` and `Reply With Tool Call`. Matching is stateless: it
+    looks at the conversation a request carries (latest user text, tool results, turn ...),
+    so concurrent agents never drift. Reply sequences are an opt-in and restart every test.
+
+    = Journal and evidence =
+
+    Every request is recorded with credentials redacted. Assertions such as
+    `Mock LLM Should Have Received` and `Mock LLM Should Have Requested Tool` look at the
+    requests of the current test. After each test a JSON evidence file with the test's
+    requests is written under ``${OUTPUT DIR}/agenttest-evidence/`` and linked from the log.
+
+    = Strict mode =
+
+    With a scenario file, a request no rule matches gets a provider-shaped 400 error, and
+    the test fails at its end with the closest rule and why it did not match.
+
+    = Parallel runs =
+
+    Each pabot worker process gets its own library instance and its own mock on a port the
+    OS picks (``port=0``), so workers never collide or share state.
+
+    = Example =
+
+    | *** Settings ***
+    | Library           AgentTestLibrary
+    | Library           Process
+    | Suite Setup       Start Mock LLM    scenario=${CURDIR}/scenarios/list_files.yaml
+    | Suite Teardown    Stop Mock LLM
+    |
+    | *** Test Cases ***
+    | Agent Lists Files Then Answers
+    |     ${result}=    Run Process    python    my_agent.py    List the files
+    |     Mock LLM Should Have Received    2    requests
+    |     Mock LLM Should Have Requested Tool    list_files    path=.
+    """
+
+    ROBOT_LIBRARY_SCOPE = "GLOBAL"
+    ROBOT_LIBRARY_VERSION = __version__
+    ROBOT_LIBRARY_DOC_FORMAT = "ROBOT"
+
+    def __init__(self) -> None:
+        """The library takes no import arguments; starting it has no side effects."""
+        self.ctx = LibraryContext()
+        DynamicCore.__init__(self, [MockLLMKeywords(self.ctx), RuleKeywords(self.ctx), JournalKeywords(self.ctx)])
+        self.ROBOT_LIBRARY_LISTENER = LibraryListener(self.ctx)
+
+
+__all__ = ["AgentTestLibrary", "__version__"]

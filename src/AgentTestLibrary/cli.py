@@ -1,0 +1,87 @@
+"""``agenttest``: the command-line front of the same core the keywords use.
+
+    agenttest mock serve [--scenario FILE] [--host H] [--port N] [--strict | --no-strict]
+    agenttest scenario check FILE
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from types import FrameType
+
+from .mockllm import MockLLM, MockServer, MockServerError
+from .mockllm.scenario import Scenario, ScenarioError, load_scenario
+from .secrets import SecretRegistry
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="agenttest", description="AgentTestLibrary command-line tools.")
+    groups = parser.add_subparsers(dest="group", required=True)
+    mock = groups.add_parser("mock", help="run the mock LLM server").add_subparsers(dest="command", required=True)
+    serve = mock.add_parser("serve", help="serve until SIGINT/SIGTERM; prints MOCK_LLM_URL=... when ready")
+    serve.add_argument("--scenario", help="YAML scenario file (default: a deterministic text reply to everything)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=0, help="port to bind (default 0: the OS picks a free one)")
+    serve.add_argument("--strict", action=argparse.BooleanOptionalAction, default=None, help="override the scenario's strict mode")
+    scenario = groups.add_parser("scenario", help="work with scenario files").add_subparsers(dest="command", required=True)
+    check = scenario.add_parser("check", help="validate a scenario file; exit 1 with the error")
+    check.add_argument("file")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.group == "mock":
+        return serve(args.scenario, args.host, args.port, args.strict)
+    return check(args.file)
+
+
+def serve(scenario_file: str | None, host: str, port: int, strict: bool | None) -> int:
+    try:
+        scenario = load_scenario(scenario_file) if scenario_file else Scenario(strict=False)
+    except ScenarioError as error:
+        print(f"agenttest: {error}", file=sys.stderr)
+        return 2
+    if strict is not None:
+        scenario = Scenario(scenario.rules, strict, scenario.default_reply, scenario.models, scenario.source)
+    secrets = SecretRegistry()
+    secrets.add_from_environment()
+    server = MockServer(MockLLM(scenario, secrets), host, port)
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    try:
+        url = server.start()
+    except MockServerError as error:
+        print(f"agenttest: {error}", file=sys.stderr)
+        return 2
+    print(f"MOCK_LLM_URL={url}", flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        server.stop()
+    return 0
+
+
+def check(file: str) -> int:
+    try:
+        scenario = load_scenario(file)
+    except ScenarioError as error:
+        print(f"agenttest: {error}", file=sys.stderr)
+        return 1
+    mode = "strict" if scenario.strict else "non-strict"
+    print(f"{file}: OK, {len(scenario.rules)} rule(s), {mode}.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

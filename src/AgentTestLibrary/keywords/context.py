@@ -1,0 +1,60 @@
+"""State shared by the keyword components and the library listener."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from robot.libraries.BuiltIn import BuiltIn
+
+from ..mockllm import MockLLM, MockServer
+from ..mockllm.environment import EnvironmentPatch
+from ..secrets import SecretRegistry
+
+
+@dataclass
+class RunningMock:
+    """A started mock: its application, server, exported environment and owning suite."""
+
+    app: MockLLM
+    server: MockServer
+    environment: EnvironmentPatch
+    suite: str
+    test_mark: int = 0
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def stop(self) -> None:
+        self.server.stop()
+        self.environment.restore()
+
+
+@dataclass
+class LibraryContext:
+    """One per library instance (GLOBAL scope: one per robot process / pabot worker)."""
+
+    secrets: SecretRegistry = field(default_factory=SecretRegistry)
+    mocks: list[RunningMock] = field(default_factory=list)
+    current_test: str | None = None
+
+    @property
+    def current_suite(self) -> str:
+        return str(BuiltIn().get_variable_value("${SUITE NAME}", ""))
+
+    @property
+    def rule_scope(self) -> str:
+        """Rules added by keywords live until the end of the current test, or else suite."""
+        return f"test:{self.current_test}" if self.current_test else f"suite:{self.current_suite}"
+
+    def current_mock(self) -> RunningMock:
+        if not self.mocks:
+            raise RuntimeError("No mock LLM is running. Call 'Start Mock LLM' first (e.g. in Suite Setup).")
+        return self.mocks[-1]
+
+    def stop_mock(self, mock: RunningMock) -> None:
+        """Stop one mock; environments are restored newest-first, so nesting stays consistent."""
+        for running in reversed(self.mocks[self.mocks.index(mock) :]):
+            running.stop()
+            self.mocks.remove(running)
+            if running is mock:
+                break

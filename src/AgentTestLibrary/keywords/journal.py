@@ -1,0 +1,179 @@
+"""Reading the journal: what the agent sent to the mock, and what the mock answered."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from robot.api import logger
+from robot.api.deco import keyword
+
+from ..mockllm.journal import JournalEntry
+from .context import LibraryContext
+
+REQUEST_UNITS = ("request", "requests")
+
+
+class JournalKeywords:
+    def __init__(self, ctx: LibraryContext) -> None:
+        self.ctx = ctx
+
+    def _entries(self, protocol: str | None = None) -> list[JournalEntry]:
+        """Model requests of the current test (or of the whole run outside tests)."""
+        mock = self.ctx.current_mock()
+        since = mock.test_mark if self.ctx.current_test else 0
+        entries = [entry for entry in mock.app.journal.entries(since) if entry.protocol]
+        return [entry for entry in entries if protocol is None or entry.protocol == protocol]
+
+    def _model_calls(self) -> list[JournalEntry]:
+        return [entry for entry in self._entries() if entry.conversation is not None]
+
+    @keyword("Get LLM Requests")
+    def get_llm_requests(self, protocol: str | None = None) -> list[dict[str, Any]]:
+        """Returns the requests the mock received in the current test, oldest first, as dictionaries.
+
+        Each has ``index``, ``method``, ``path``, ``status``, ``protocol``, ``rule`` (the rule
+        that answered), ``unmatched``, ``near_miss``, ``headers`` and ``body`` (redacted),
+        ``request`` (the normalized view: ``model``, ``system``, ``messages``, ``tools``,
+        ``latest_user_text``, ``turn``) and ``reply`` (``text``, ``tool_calls``). Outside a
+        test (e.g. in Suite Teardown) all requests since the mock started are returned.
+        ``protocol`` keeps only ``openai.chat``, ``anthropic.messages`` ... requests.
+
+        Example:
+        | ${requests}=    Get LLM Requests
+        | Should Be Equal    ${requests}[0][request][model]    gpt-4o-mini
+        """
+        entries = [entry.to_dict() for entry in self._entries(protocol)]
+        logger.info(f"{len(entries)} LLM request(s):\n" + "\n".join(_summary(e) for e in entries))
+        return entries
+
+    @keyword("Mock LLM Should Have Received")
+    def mock_llm_should_have_received(self, count: int, unit: str = "requests", protocol: str | None = None) -> None:
+        """Fails unless the mock received exactly ``count`` model requests in the current test.
+
+        Example:
+        | Mock LLM Should Have Received    2    requests
+        | Mock LLM Should Have Received    1    request    protocol=anthropic.messages
+        """
+        if unit.lower() not in REQUEST_UNITS:
+            raise ValueError(f"Unit must be 'request' or 'requests', got '{unit}'.")
+        entries = self._entries(protocol)
+        if len(entries) != count:
+            listing = "\n".join(_summary(entry.to_dict()) for entry in entries) or "(none)"
+            what = f" {protocol}" if protocol else ""
+            raise AssertionError(f"Expected {count}{what} request(s), the mock received {len(entries)}:\n{listing}")
+        logger.info(f"The mock received {count} request(s) as expected.")
+
+    @keyword("Mock LLM Should Have Requested Tool")
+    def mock_llm_should_have_requested_tool(self, tool: str, **arguments: Any) -> None:
+        """Fails unless the mock answered with a call of ``tool`` whose arguments include ``arguments``.
+
+        Example:
+        | Mock LLM Should Have Requested Tool    list_files    path=.
+        """
+        calls = [call for entry in self._model_calls() if entry.reply for call in entry.reply.tool_calls]
+        for call in calls:
+            if call.name == tool and _includes(call.arguments, arguments):
+                return
+        seen = ", ".join(f"{call.name}({call.arguments_json()})" for call in calls) or "no tool calls"
+        raise AssertionError(f"No call of tool '{tool}' with arguments {arguments} was sent; sent: {seen}.")
+
+    @keyword("Tool Result Should Have Been Sent")
+    def tool_result_should_have_been_sent(self, contains: str = "", tool: str | None = None) -> None:
+        """Fails unless the agent sent back a tool result containing ``contains`` (for ``tool``, if given).
+
+        Example:
+        | Tool Result Should Have Been Sent    notes.txt    tool=list_files
+        """
+        seen = []
+        for entry in self._model_calls():
+            conversation = entry.conversation
+            assert conversation is not None
+            names = {call.id: call.name for call in conversation.tool_calls}
+            for result in conversation.tool_results:
+                name = names.get(result.call_id, "?")
+                seen.append(f"{name}: {result.content[:80]!r}")
+                if contains in result.content and (tool is None or name == tool):
+                    return
+        listing = "; ".join(dict.fromkeys(seen)) or "no tool results"
+        raise AssertionError(f"No tool result{f' of {tool}' if tool else ''} containing '{contains}' was sent; seen: {listing}.")
+
+    @keyword("Tool Should Have Been Offered")
+    def tool_should_have_been_offered(self, tool: str) -> None:
+        """Fails unless every model request of the current test offered ``tool`` to the model."""
+        calls = self._model_calls()
+        missing = [entry.index for entry in calls if entry.conversation and tool not in entry.conversation.tool_names]
+        if not calls or missing:
+            raise AssertionError(f"Tool '{tool}' was not offered in request(s) {missing or 'none received'}.")
+
+    @keyword("System Prompt Should Contain")
+    def system_prompt_should_contain(self, text: str) -> None:
+        """Fails unless the system prompt of every model request of the current test contains ``text``."""
+        calls = self._model_calls()
+        bad = [entry for entry in calls if entry.conversation and text not in entry.conversation.system]
+        if not calls or bad:
+            prompts = "; ".join(repr(e.conversation.system[:80]) for e in bad if e.conversation) or "no requests"
+            raise AssertionError(f"System prompt does not contain '{text}': {prompts}.")
+
+    @keyword("User Message Should Have Been Sent")
+    def user_message_should_have_been_sent(self, contains: str) -> None:
+        """Fails unless some model request of the current test had a user message containing ``contains``."""
+        texts = [m.text for e in self._model_calls() if e.conversation for m in e.conversation.messages if m.role == "user"]
+        if not any(contains in text for text in texts):
+            raise AssertionError(f"No user message contains '{contains}'; user messages: {list(dict.fromkeys(texts))}.")
+
+    @keyword("LLM Requests Should Use Model")
+    def llm_requests_should_use_model(self, model: str) -> None:
+        """Fails unless every model request of the current test asked for ``model``."""
+        used = [e.conversation.model for e in self._model_calls() if e.conversation]
+        if not used or any(name != model for name in used):
+            raise AssertionError(f"Expected every request to use model '{model}'; used: {used or 'no requests'}.")
+
+    @keyword("Mock LLM Should Have Matched All Requests")
+    def mock_llm_should_have_matched_all_requests(self) -> None:
+        """Fails when a request of the current test matched no scenario rule, naming the closest rule.
+
+        In strict mode this check also runs automatically at the end of every test.
+        """
+        failures = unmatched_report(self._entries())
+        if failures:
+            raise AssertionError(failures)
+
+
+def unmatched_report(entries: list[JournalEntry]) -> str:
+    """A failure message for strict-mode requests no rule matched ('' when all matched)."""
+    unmatched = [entry for entry in entries if entry.unmatched]
+    if not unmatched:
+        return ""
+    lines = [
+        f"request #{entry.index} {entry.path} (latest user text "
+        f"{entry.conversation.latest_user_text[:60] if entry.conversation else ''!r}): {entry.near_miss}"
+        for entry in unmatched
+    ]
+    return f"{len(unmatched)} request(s) matched no scenario rule:\n" + "\n".join(lines)
+
+
+def _includes(actual: Any, expected: dict[str, Any]) -> bool:
+    if not isinstance(actual, dict):
+        return not expected
+    return all(key in actual and _same(actual[key], value) for key, value in expected.items())
+
+
+def _same(actual: Any, expected: Any) -> bool:
+    """Robot passes strings; compare a string with a JSON value by its text or JSON form."""
+    if actual == expected:
+        return True
+    if isinstance(expected, str) and not isinstance(actual, str):
+        return json.dumps(actual) == expected or str(actual) == expected
+    return False
+
+
+def _summary(entry: dict[str, Any]) -> str:
+    request = entry.get("request") or {}
+    reply = entry.get("reply") or {}
+    answer = ", ".join(call["name"] for call in reply.get("tool_calls", [])) or repr((reply.get("text") or "")[:60])
+    return (
+        f"#{entry['index']} {entry['method']} {entry['path']} -> {entry['status']} "
+        f"[{entry.get('protocol')}] model={request.get('model')} user={request.get('latest_user_text', '')[:60]!r} "
+        f"rule={entry.get('rule')} reply={answer}" + (f" UNMATCHED: {entry['near_miss']}" if entry.get("unmatched") else "")
+    )

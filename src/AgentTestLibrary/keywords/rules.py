@@ -1,0 +1,125 @@
+"""Scenario rules from keywords: everything a YAML scenario can say, without writing YAML."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from robot.api import logger
+from robot.api.deco import keyword
+
+from ..mockllm.scenario import ScenarioError, parse_rule
+from ..mockllm.scenario.yaml_lines import YamlLocationError, load_with_lines
+from .context import LibraryContext
+
+
+class RuleKeywords:
+    def __init__(self, ctx: LibraryContext) -> None:
+        self.ctx = ctx
+
+    @keyword("Add LLM Rule")
+    def add_llm_rule(self, rule: dict[str, Any] | str) -> None:
+        """Adds one scenario rule, written as in a scenario file, as a dictionary or YAML/JSON text.
+
+        Rules added inside a test apply until the test ends; added in a suite setup, until
+        the suite ends. They are checked before the scenario file's rules, in the order added.
+
+        Example:
+        | ${rule}=    Catenate    SEPARATOR=\\n
+        | ...    name: ask twice
+        | ...    when: {user_text_contains: weather}
+        | ...    sequence:
+        | ...      - tool_calls: [{name: get_weather, arguments: {city: Paris}}]
+        | ...      - text: It is sunny.
+        | Add LLM Rule    ${rule}
+        """
+        if isinstance(rule, str):
+            try:
+                rule, _ = load_with_lines(rule)
+            except YamlLocationError as error:
+                raise RuntimeError(f"Add LLM Rule: invalid YAML at line {error.line}: {error.message}.") from None
+        self._add(rule)
+
+    @keyword("Reply With Text")
+    def reply_with_text(self, text: str, **when: Any) -> None:
+        """Answers requests matching ``when`` conditions with ``text``.
+
+        Conditions are the scenario ``when`` keys as named arguments: ``protocol``,
+        ``provider``, ``model``, ``model_matches``, ``user_text_contains``,
+        ``user_text_matches``, ``system_contains``, ``tool_offered``, ``tool_result``,
+        ``tool_result_contains``, ``tool_call_id``, ``turn``.
+
+        Example:
+        | Reply With Text    Hello there!    user_text_contains=hello
+        | Reply With Text    Done.    tool_result=${True}
+        """
+        self._add({"when": _conditions(when), "reply": {"text": text}})
+
+    @keyword("Reply With Tool Call")
+    def reply_with_tool_call(
+        self, tool: str, arguments: dict[str, Any] | str | None = None, call_id: str | None = None, **when: Any
+    ) -> None:
+        """Answers matching requests with a call of ``tool`` with ``arguments`` (dictionary or JSON).
+
+        Example:
+        | &{args}=    Create Dictionary    path=.
+        | Reply With Tool Call    list_files    ${args}    user_text_contains=files    tool_result=${False}
+        """
+        call: dict[str, Any] = {"name": tool, "arguments": arguments if arguments is not None else {}}
+        if call_id:
+            call["id"] = call_id
+        self._add({"when": _conditions(when), "reply": {"tool_calls": [call]}})
+
+    @keyword("Reply With JSON")
+    def reply_with_json(self, data: Any, **when: Any) -> None:
+        """Answers matching requests with ``data`` serialized as JSON text (a dictionary or JSON string).
+
+        Example:
+        | Reply With JSON    {"verdict": "pass", "score": 9}    user_text_contains=grade
+        """
+        if isinstance(data, str):
+            try:
+                data = json.loads(data)
+            except ValueError as error:
+                raise RuntimeError(f"Reply With JSON: 'data' is not valid JSON ({error}).") from None
+        self._add({"when": _conditions(when), "reply": {"json": data}})
+
+    @keyword("Reply With Error")
+    def reply_with_error(self, status: int, message: str | None = None, type: str | None = None, **when: Any) -> None:
+        """Answers matching requests with an HTTP error in the provider's own error shape.
+
+        Example:
+        | Reply With Error    400    prompt too long    user_text_contains=huge
+        """
+        error: dict[str, Any] = {"status": status}
+        if message:
+            error["message"] = message
+        if type:
+            error["type"] = type
+        self._add({"when": _conditions(when), "reply": {"error": error}})
+
+    def _add(self, data: Any) -> None:
+        mock = self.ctx.current_mock()
+        source = f"keyword rule #{len(mock.app.rules()) + 1}"
+        if isinstance(data, dict):
+            data = {"name": source, **data}
+        try:
+            rule = parse_rule(data, source)
+        except ScenarioError as error:
+            raise RuntimeError(str(error)) from None
+        mock.app.add_rule(rule, self.ctx.rule_scope)
+        logger.info(f"Added {rule.describe()} for {self.ctx.rule_scope}: {json.dumps(data, default=str)}")
+
+
+def _conditions(when: dict[str, Any]) -> dict[str, Any]:
+    """Robot passes strings for free named arguments; convert the typed conditions."""
+    converted: dict[str, Any] = {}
+    for key, value in when.items():
+        if key == "turn" and isinstance(value, str) and value.isdigit():
+            value = int(value)
+        elif key == "tool_result" and isinstance(value, str):
+            value = {"true": True, "false": False}.get(value.lower(), value)
+        elif key == "protocol" and isinstance(value, str) and "," in value:
+            value = [item.strip() for item in value.split(",")]
+        converted[key] = value
+    return converted

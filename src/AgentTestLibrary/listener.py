@@ -1,0 +1,79 @@
+"""Library listener: per-test scoping, strict-mode verdicts, evidence files, cleanup."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from robot import result as robot_result
+from robot import running
+from robot.api import logger
+from robot.libraries.BuiltIn import BuiltIn
+
+from .keywords.context import LibraryContext
+from .keywords.journal import unmatched_report
+
+
+class LibraryListener:
+    ROBOT_LISTENER_API_VERSION = 3
+
+    def __init__(self, ctx: LibraryContext) -> None:
+        self.ctx = ctx
+
+    def start_test(self, data: running.TestCase, result: robot_result.TestCase) -> None:
+        self.ctx.current_test = data.full_name
+        for mock in self.ctx.mocks:
+            mock.test_mark = mock.app.journal.next_index
+            mock.app.reset_sequences()
+
+    def end_test(self, data: running.TestCase, result: robot_result.TestCase) -> None:
+        scope = self.ctx.rule_scope
+        self.ctx.current_test = None
+        for number, mock in enumerate(self.ctx.mocks):
+            mock.app.remove_rules(scope)
+            entries = [entry for entry in mock.app.journal.entries(mock.test_mark) if entry.protocol]
+            evidence = self._write_evidence(data, entries, number)
+            if evidence:
+                logger.info(f'LLM evidence ({len(entries)} requests): <a href="{evidence}">{evidence}</a>', html=True)
+            report = unmatched_report(entries) if mock.app.scenario.strict else ""
+            if report and result.passed:
+                result.status = "FAIL"
+                result.message = f"Strict mock LLM: {report}"
+        # Rules added by keywords in the test must not reach the next test's sequences either.
+        for mock in self.ctx.mocks:
+            mock.app.reset_sequences()
+
+    def end_suite(self, data: running.TestSuite, result: robot_result.TestSuite) -> None:
+        for mock in list(self.ctx.mocks):
+            mock.app.remove_rules(f"suite:{data.full_name}")
+            if mock.suite == data.full_name and mock in self.ctx.mocks:
+                self.ctx.stop_mock(mock)
+                logger.info(f"Stopped mock LLM at {mock.url} at the end of suite '{data.full_name}'.")
+
+    def close(self) -> None:
+        for mock in list(reversed(self.ctx.mocks)):
+            self.ctx.stop_mock(mock)
+
+    def _write_evidence(self, test: running.TestCase, entries: list[Any], number: int) -> str | None:
+        """Write the test's redacted requests under the output directory; return the relative link."""
+        output_dir = BuiltIn().get_variable_value("${OUTPUT DIR}")
+        if not output_dir:
+            return None
+        suffix = f"-{number}" if number else ""
+        relative = Path("agenttest-evidence") / _slug(test.parent.full_name if test.parent else "") / f"{_slug(test.name)}{suffix}.json"
+        path = Path(output_dir) / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        payload = {
+            "suite": test.parent.full_name if test.parent else "",
+            "test": test.name,
+            "request_count": len(entries),
+            "requests": [entry.to_dict() for entry in entries],
+        }
+        path.write_text(json.dumps(self.ctx.secrets.mask(payload), indent=2, ensure_ascii=False), encoding="utf-8")
+        return relative.as_posix()
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_")[:120] or "unnamed"

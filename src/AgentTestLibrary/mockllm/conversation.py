@@ -1,0 +1,168 @@
+"""The neutral conversation model every wire format is translated to and from.
+
+Codecs turn a provider request into a :class:`Conversation` and render a :class:`Reply`
+back into the provider's JSON or event stream. Scenario matching, the journal and the
+assertions only ever see these types, so one rule or one assertion works for every wire
+format.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """A tool call the model asked for (or, in history, asked for earlier)."""
+
+    id: str
+    name: str
+    arguments: Any
+
+    def arguments_json(self) -> str:
+        if isinstance(self.arguments, str):
+            return self.arguments
+        return json.dumps(self.arguments, separators=(",", ":"), sort_keys=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "arguments": self.arguments}
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    """The output of a tool call, sent back to the model by the agent."""
+
+    call_id: str
+    content: str
+    is_error: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"call_id": self.call_id, "content": self.content, "is_error": self.is_error}
+
+
+@dataclass(frozen=True)
+class Message:
+    """One turn of the conversation: ``role`` is user, assistant or system."""
+
+    role: str
+    text: str = ""
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_results: tuple[ToolResult, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"role": self.role, "text": self.text}
+        if self.tool_calls:
+            data["tool_calls"] = [call.to_dict() for call in self.tool_calls]
+        if self.tool_results:
+            data["tool_results"] = [result.to_dict() for result in self.tool_results]
+        return data
+
+
+@dataclass(frozen=True)
+class Tool:
+    """A tool the agent offered to the model."""
+
+    name: str
+    description: str = ""
+    parameters: Any = None
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """A request in any wire format, reduced to what matching and assertions need."""
+
+    protocol: str
+    model: str
+    messages: tuple[Message, ...]
+    system: str = ""
+    tools: tuple[Tool, ...] = ()
+    stream: bool = False
+    max_tokens: int | None = None
+
+    @property
+    def provider(self) -> str:
+        return self.protocol.split(".", 1)[0]
+
+    @property
+    def latest_user_text(self) -> str:
+        """Text of the most recent user message that carries text (tool results skipped)."""
+        for message in reversed(self.messages):
+            if message.role == "user" and message.text:
+                return message.text
+        return ""
+
+    @property
+    def tool_results(self) -> tuple[ToolResult, ...]:
+        return tuple(result for message in self.messages for result in message.tool_results)
+
+    @property
+    def latest_tool_results(self) -> tuple[ToolResult, ...]:
+        """Tool results sent since the model's last turn (empty if the last turn was text)."""
+        for message in reversed(self.messages):
+            if message.role == "assistant":
+                return ()
+            if message.tool_results:
+                return message.tool_results
+        return ()
+
+    @property
+    def tool_calls(self) -> tuple[ToolCall, ...]:
+        return tuple(call for message in self.messages for call in message.tool_calls)
+
+    @property
+    def turn(self) -> int:
+        """1 for the first model call of a conversation, +1 for every assistant turn in history."""
+        return 1 + sum(1 for message in self.messages if message.role == "assistant")
+
+    @property
+    def tool_names(self) -> tuple[str, ...]:
+        return tuple(tool.name for tool in self.tools)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "protocol": self.protocol,
+            "model": self.model,
+            "system": self.system,
+            "stream": self.stream,
+            "turn": self.turn,
+            "tools": [tool.name for tool in self.tools],
+            "messages": [message.to_dict() for message in self.messages],
+            "latest_user_text": self.latest_user_text,
+        }
+
+
+@dataclass(frozen=True)
+class Usage:
+    input_tokens: int
+    output_tokens: int
+
+
+@dataclass(frozen=True)
+class ProviderError:
+    """A scripted error reply; each codec renders it in its provider's exact shape."""
+
+    status: int
+    message: str
+    type: str | None = None
+    param: str | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the model answers: text and/or tool calls, or a provider error."""
+
+    text: str = ""
+    tool_calls: tuple[ToolCall, ...] = ()
+    usage: Usage | None = None
+    stop_reason: str | None = None
+    error: ProviderError | None = None
+    rule: str | None = field(default=None, compare=False)
+
+    @property
+    def neutral_stop_reason(self) -> str:
+        """``tool_use`` when tools are called, else ``end_turn`` unless the rule says otherwise."""
+        if self.stop_reason:
+            return self.stop_reason
+        return "tool_use" if self.tool_calls else "end_turn"

@@ -1,0 +1,155 @@
+"""Anthropic Messages: ``POST /v1/messages`` (JSON and SSE) and ``/v1/messages/count_tokens``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
+from ..tokens import conversation_tokens, json_chunks, reply_tokens, stable_id, text_chunks
+from .base import RequestError, require, sse_event, text_of_parts
+
+ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    500: "api_error",
+    529: "overloaded_error",
+}
+
+
+class AnthropicMessagesCodec:
+    protocol = "anthropic.messages"
+
+    def parse(self, body: Any, *, require_max_tokens: bool = True) -> Conversation:
+        if not isinstance(body, dict):
+            raise RequestError("The request body must be a JSON object.")
+        model = require(body, "model", str, "a string")
+        if require_max_tokens:
+            require(body, "max_tokens", int, "an integer")
+        raw_messages = require(body, "messages", list, "an array of messages")
+        messages = [self._message(raw, f"messages[{index}]") for index, raw in enumerate(raw_messages)]
+        tools = tuple(
+            Tool(str(tool["name"]), str(tool.get("description", "")), tool.get("input_schema"))
+            for tool in body.get("tools") or []
+            if isinstance(tool, dict) and "name" in tool
+        )
+        max_tokens = body.get("max_tokens")
+        return Conversation(
+            protocol=self.protocol,
+            model=model,
+            messages=tuple(messages),
+            system=text_of_parts(body.get("system"), "system"),
+            tools=tools,
+            stream=bool(body.get("stream", False)),
+            max_tokens=max_tokens if isinstance(max_tokens, int) else None,
+        )
+
+    @staticmethod
+    def _message(raw: Any, where: str) -> Message:
+        if not isinstance(raw, dict) or raw.get("role") not in ("user", "assistant", "system"):
+            raise RequestError(f"'{where}' must be an object with role 'user' or 'assistant'.", param=f"{where}.role")
+        content = raw.get("content")
+        if isinstance(content, str):
+            return Message(raw["role"], content)
+        if not isinstance(content, list):
+            raise RequestError(f"'{where}.content' must be a string or a list of blocks.", param=f"{where}.content")
+        texts, calls, results = [], [], []
+        for index, block in enumerate(content):
+            kind = block.get("type") if isinstance(block, dict) else None
+            if kind == "text":
+                texts.append(str(block.get("text", "")))
+            elif kind == "tool_use":
+                calls.append(ToolCall(str(block.get("id", "")), str(block.get("name", "")), block.get("input", {})))
+            elif kind == "tool_result":
+                if not isinstance(block.get("tool_use_id"), str):
+                    raise RequestError(
+                        f"'{where}.content[{index}].tool_use_id' is required on a tool_result block.",
+                        param=f"{where}.content[{index}].tool_use_id",
+                    )
+                results.append(
+                    ToolResult(
+                        block["tool_use_id"],
+                        text_of_parts(block.get("content"), f"{where}.content[{index}].content"),
+                        bool(block.get("is_error", False)),
+                    )
+                )
+        return Message(raw["role"], "\n".join(texts), tuple(calls), tuple(results))
+
+    @staticmethod
+    def _usage(reply: Reply, conversation: Conversation) -> dict[str, Any]:
+        return {
+            "input_tokens": reply.usage.input_tokens if reply.usage else conversation_tokens(conversation),
+            "cache_creation_input_tokens": 0,
+            "cache_read_input_tokens": 0,
+            "output_tokens": reply.usage.output_tokens if reply.usage else reply_tokens(reply),
+        }
+
+    @staticmethod
+    def _blocks(reply: Reply) -> list[dict[str, Any]]:
+        blocks: list[dict[str, Any]] = []
+        if reply.text or not reply.tool_calls:
+            blocks.append({"type": "text", "text": reply.text})
+        blocks.extend(
+            {"type": "tool_use", "id": call.id, "name": call.name, "input": call.arguments} for call in reply.tool_calls
+        )
+        return blocks
+
+    def render(self, reply: Reply, conversation: Conversation) -> dict[str, Any]:
+        return {
+            "id": _message_id(reply, conversation),
+            "type": "message",
+            "role": "assistant",
+            "model": conversation.model,
+            "content": self._blocks(reply),
+            "stop_reason": reply.neutral_stop_reason,
+            "stop_sequence": None,
+            "usage": self._usage(reply, conversation),
+        }
+
+    def render_stream(self, reply: Reply, conversation: Conversation, body: dict[str, Any]) -> list[bytes]:
+        usage = self._usage(reply, conversation)
+        start = {
+            "id": _message_id(reply, conversation),
+            "type": "message",
+            "role": "assistant",
+            "model": conversation.model,
+            "content": [],
+            "stop_reason": None,
+            "stop_sequence": None,
+            "usage": {**usage, "output_tokens": 1},
+        }
+        events = [sse_event({"type": "message_start", "message": start}, "message_start"), sse_event({"type": "ping"}, "ping")]
+        for index, block in enumerate(self._blocks(reply)):
+            if block["type"] == "text":
+                opening: dict[str, Any] = {"type": "text", "text": ""}
+                deltas = [{"type": "text_delta", "text": piece} for piece in text_chunks(block["text"])]
+            else:
+                opening = {"type": "tool_use", "id": block["id"], "name": block["name"], "input": {}}
+                call = reply.tool_calls[index - (1 if reply.text else 0)]
+                deltas = [{"type": "input_json_delta", "partial_json": piece} for piece in json_chunks(call.arguments_json())]
+            events.append(sse_event({"type": "content_block_start", "index": index, "content_block": opening}, "content_block_start"))
+            events.extend(
+                sse_event({"type": "content_block_delta", "index": index, "delta": delta}, "content_block_delta")
+                for delta in deltas
+            )
+            events.append(sse_event({"type": "content_block_stop", "index": index}, "content_block_stop"))
+        delta = {"stop_reason": reply.neutral_stop_reason, "stop_sequence": None}
+        events.append(
+            sse_event({"type": "message_delta", "delta": delta, "usage": {"output_tokens": usage["output_tokens"]}}, "message_delta")
+        )
+        events.append(sse_event({"type": "message_stop"}, "message_stop"))
+        return events
+
+    def render_error(self, error: ProviderError) -> dict[str, Any]:
+        error_type = error.type or ERROR_TYPES.get(error.status, "api_error" if error.status >= 500 else "invalid_request_error")
+        return {"type": "error", "error": {"type": error_type, "message": error.message}}
+
+    def count_tokens(self, body: Any) -> dict[str, Any]:
+        return {"input_tokens": conversation_tokens(self.parse(body, require_max_tokens=False))}
+
+
+def _message_id(reply: Reply, conversation: Conversation) -> str:
+    return stable_id("msg_", conversation.model, conversation.to_dict(), reply.text, reply.tool_calls)

@@ -1,0 +1,81 @@
+"""What every wire-format codec provides, and the error a malformed request raises."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Protocol
+
+from ..conversation import Conversation, ProviderError, Reply
+
+
+class RequestError(Exception):
+    """The request is malformed; rendered as the provider's 4xx error naming ``param``."""
+
+    def __init__(self, message: str, param: str | None = None, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param = param
+        self.status = status
+
+
+class Codec(Protocol):
+    """Sans-I/O translation between one provider's wire format and the neutral model."""
+
+    protocol: str
+
+    def parse(self, body: Any) -> Conversation: ...
+
+    def render(self, reply: Reply, conversation: Conversation) -> dict[str, Any]: ...
+
+    def render_stream(self, reply: Reply, conversation: Conversation, body: dict[str, Any]) -> list[bytes]: ...
+
+    def render_error(self, error: ProviderError) -> dict[str, Any]: ...
+
+
+def sse_event(data: Any, event: str | None = None) -> bytes:
+    """One server-sent event; ``data`` is JSON-encoded unless already a string."""
+    payload = data if isinstance(data, str) else json.dumps(data, separators=(",", ":"))
+    prefix = f"event: {event}\n" if event else ""
+    return f"{prefix}data: {payload}\n\n".encode()
+
+
+def require(body: dict[str, Any], key: str, kind: type | tuple[type, ...], kind_name: str) -> Any:
+    if key not in body:
+        raise RequestError(f"Missing required field '{key}' ({kind_name}).", param=key)
+    value = body[key]
+    if not isinstance(value, kind) or (isinstance(value, bool) and bool not in _as_tuple(kind)):
+        raise RequestError(
+            f"Field '{key}' must be {kind_name}, got {type(value).__name__}.", param=key
+        )
+    return value
+
+
+def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kind if isinstance(kind, tuple) else (kind,)
+
+
+def parse_arguments(raw: Any) -> Any:
+    """Tool-call arguments arrive as JSON text in OpenAI history; keep raw text if not JSON."""
+    if isinstance(raw, str):
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return raw
+    return raw
+
+
+def text_of_parts(content: Any, where: str) -> str:
+    """Join the text parts of a content field that may be a string or a list of parts."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if not isinstance(content, list):
+        raise RequestError(f"'{where}' must be a string or a list of content parts.", param=where)
+    texts = []
+    for part in content:
+        if isinstance(part, dict) and isinstance(part.get("text"), str):
+            texts.append(part["text"])
+        elif isinstance(part, str):
+            texts.append(part)
+    return "\n".join(texts)

@@ -1,0 +1,180 @@
+"""OpenAI Chat Completions: ``POST /v1/chat/completions``, JSON and SSE."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
+from ..tokens import conversation_tokens, json_chunks, reply_tokens, stable_id, text_chunks
+from .base import RequestError, parse_arguments, require, sse_event, text_of_parts
+
+FINISH_REASONS = {"end_turn": "stop", "tool_use": "tool_calls", "max_tokens": "length", "stop_sequence": "stop"}
+ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    413: "invalid_request_error",
+    429: "rate_limit_exceeded",
+}
+
+
+class OpenAIChatCodec:
+    protocol = "openai.chat"
+
+    def parse(self, body: Any) -> Conversation:
+        if not isinstance(body, dict):
+            raise RequestError("The request body must be a JSON object.")
+        model = require(body, "model", str, "a string")
+        raw_messages = require(body, "messages", list, "an array of messages")
+        if not raw_messages:
+            raise RequestError("'messages' must contain at least one message.", param="messages")
+        system: list[str] = []
+        messages: list[Message] = []
+        for index, raw in enumerate(raw_messages):
+            where = f"messages[{index}]"
+            if not isinstance(raw, dict) or not isinstance(raw.get("role"), str):
+                raise RequestError(f"'{where}' must be an object with a string 'role'.", param=where)
+            role = raw["role"]
+            if role in ("system", "developer"):
+                system.append(text_of_parts(raw.get("content"), f"{where}.content"))
+            elif role == "user":
+                messages.append(Message("user", text_of_parts(raw.get("content"), f"{where}.content")))
+            elif role == "assistant":
+                messages.append(self._assistant(raw, where))
+            elif role in ("tool", "function"):
+                result = ToolResult(
+                    call_id=str(raw.get("tool_call_id") or raw.get("name") or ""),
+                    content=text_of_parts(raw.get("content"), f"{where}.content"),
+                )
+                if messages and messages[-1].role == "user" and messages[-1].tool_results and not messages[-1].text:
+                    messages[-1] = Message("user", tool_results=messages[-1].tool_results + (result,))
+                else:
+                    messages.append(Message("user", tool_results=(result,)))
+            else:
+                raise RequestError(
+                    f"'{where}.role' is '{role}'; expected system, developer, user, assistant or tool.",
+                    param=f"{where}.role",
+                )
+        stream = bool(body.get("stream", False))
+        max_tokens = body.get("max_completion_tokens", body.get("max_tokens"))
+        return Conversation(
+            protocol=self.protocol,
+            model=model,
+            messages=tuple(messages),
+            system="\n".join(part for part in system if part),
+            tools=self._tools(body),
+            stream=stream,
+            max_tokens=max_tokens if isinstance(max_tokens, int) else None,
+        )
+
+    @staticmethod
+    def _assistant(raw: dict[str, Any], where: str) -> Message:
+        calls = []
+        for index, call in enumerate(raw.get("tool_calls") or []):
+            function = call.get("function") if isinstance(call, dict) else None
+            if not isinstance(function, dict) or not isinstance(function.get("name"), str):
+                raise RequestError(
+                    f"'{where}.tool_calls[{index}]' must have a function with a name.",
+                    param=f"{where}.tool_calls[{index}]",
+                )
+            calls.append(
+                ToolCall(str(call.get("id", "")), function["name"], parse_arguments(function.get("arguments", "")))
+            )
+        return Message("assistant", text_of_parts(raw.get("content"), f"{where}.content"), tool_calls=tuple(calls))
+
+    @staticmethod
+    def _tools(body: dict[str, Any]) -> tuple[Tool, ...]:
+        tools = []
+        for entry in body.get("tools") or []:
+            function = entry.get("function") if isinstance(entry, dict) else None
+            if isinstance(function, dict) and isinstance(function.get("name"), str):
+                tools.append(Tool(function["name"], str(function.get("description", "")), function.get("parameters")))
+        for function in body.get("functions") or []:
+            if isinstance(function, dict) and isinstance(function.get("name"), str):
+                tools.append(Tool(function["name"], str(function.get("description", "")), function.get("parameters")))
+        return tuple(tools)
+
+    @staticmethod
+    def _tool_calls(reply: Reply) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": call.id,
+                "type": "function",
+                "function": {"name": call.name, "arguments": call.arguments_json()},
+            }
+            for call in reply.tool_calls
+        ]
+
+    def _usage(self, reply: Reply, conversation: Conversation) -> dict[str, Any]:
+        prompt = reply.usage.input_tokens if reply.usage else conversation_tokens(conversation)
+        completion = reply.usage.output_tokens if reply.usage else reply_tokens(reply)
+        return {
+            "prompt_tokens": prompt,
+            "completion_tokens": completion,
+            "total_tokens": prompt + completion,
+            "prompt_tokens_details": {"cached_tokens": 0},
+            "completion_tokens_details": {"reasoning_tokens": 0},
+        }
+
+    def render(self, reply: Reply, conversation: Conversation) -> dict[str, Any]:
+        message: dict[str, Any] = {"role": "assistant", "content": reply.text or None, "refusal": None}
+        if reply.tool_calls:
+            message["tool_calls"] = self._tool_calls(reply)
+        return {
+            "id": _completion_id(reply, conversation),
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": conversation.model,
+            "system_fingerprint": "fp_agenttest",
+            "choices": [
+                {
+                    "index": 0,
+                    "message": message,
+                    "logprobs": None,
+                    "finish_reason": FINISH_REASONS.get(reply.neutral_stop_reason, "stop"),
+                }
+            ],
+            "usage": self._usage(reply, conversation),
+        }
+
+    def render_stream(self, reply: Reply, conversation: Conversation, body: dict[str, Any]) -> list[bytes]:
+        options = body.get("stream_options")
+        include_usage = isinstance(options, dict) and bool(options.get("include_usage"))
+        base = {
+            "id": _completion_id(reply, conversation),
+            "object": "chat.completion.chunk",
+            "created": int(time.time()),
+            "model": conversation.model,
+            "system_fingerprint": "fp_agenttest",
+        }
+
+        def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
+            data = {**base, "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]}
+            if include_usage:
+                data["usage"] = None
+            return sse_event(data)
+
+        events = [chunk({"role": "assistant", "content": "" if reply.text else None, "refusal": None})]
+        events.extend(chunk({"content": piece}) for piece in text_chunks(reply.text))
+        for index, call in enumerate(reply.tool_calls):
+            opening = {"index": index, "id": call.id, "type": "function", "function": {"name": call.name, "arguments": ""}}
+            events.append(chunk({"tool_calls": [opening]}))
+            events.extend(
+                chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
+                for piece in json_chunks(call.arguments_json())
+            )
+        events.append(chunk({}, FINISH_REASONS.get(reply.neutral_stop_reason, "stop")))
+        if include_usage:
+            events.append(sse_event({**base, "choices": [], "usage": self._usage(reply, conversation)}))
+        events.append(sse_event("[DONE]"))
+        return events
+
+    def render_error(self, error: ProviderError) -> dict[str, Any]:
+        error_type = error.type or ERROR_TYPES.get(error.status, "server_error" if error.status >= 500 else "invalid_request_error")
+        return {"error": {"message": error.message, "type": error_type, "param": error.param, "code": error_type}}
+
+
+def _completion_id(reply: Reply, conversation: Conversation) -> str:
+    return stable_id("chatcmpl-", conversation.model, conversation.to_dict(), reply.text, reply.tool_calls)

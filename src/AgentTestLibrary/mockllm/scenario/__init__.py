@@ -1,0 +1,18 @@
+"""Scenarios: load and validate YAML rules, match a neutral conversation, choose a reply."""
+
+from .loader import load_scenario, parse_rule, parse_scenario, scenario_from_text
+from .matching import Match, Matcher, Rule
+from .model import ReplySpec, Scenario, ScenarioError
+
+__all__ = [
+    "Match",
+    "Matcher",
+    "ReplySpec",
+    "Rule",
+    "Scenario",
+    "ScenarioError",
+    "load_scenario",
+    "parse_rule",
+    "parse_scenario",
+    "scenario_from_text",
+]

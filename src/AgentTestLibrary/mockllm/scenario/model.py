@@ -1,0 +1,63 @@
+"""Scenario data: what a rule answers, and the scenario that holds the rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..conversation import Conversation, ProviderError, Reply, ToolCall, Usage
+from ..tokens import stable_id
+
+if TYPE_CHECKING:
+    from .matching import Rule
+
+DEFAULT_TEXT = "This is a deterministic reply from the AgentTestLibrary mock LLM."
+
+
+class ScenarioError(ValueError):
+    """A scenario (file or keyword input) is invalid; the message names the place and the fix."""
+
+
+@dataclass(frozen=True)
+class ToolCallSpec:
+    name: str
+    arguments: Any
+    id: str | None = None
+
+
+@dataclass(frozen=True)
+class ReplySpec:
+    """A reply as written in a scenario; :meth:`build` makes the concrete reply for a request."""
+
+    text: str = ""
+    tool_calls: tuple[ToolCallSpec, ...] = ()
+    usage: Usage | None = None
+    stop_reason: str | None = None
+    error: ProviderError | None = None
+
+    def build(self, conversation: Conversation, rule_name: str | None) -> Reply:
+        prefix = "toolu_" if conversation.provider == "anthropic" else "call_"
+        calls = tuple(
+            ToolCall(
+                spec.id or stable_id(prefix, conversation.turn, index, spec.name, spec.arguments, conversation.latest_user_text),
+                spec.name,
+                spec.arguments,
+            )
+            for index, spec in enumerate(self.tool_calls)
+        )
+        return Reply(self.text, calls, self.usage, self.stop_reason, self.error, rule=rule_name)
+
+
+DEFAULT_REPLY = ReplySpec(text=DEFAULT_TEXT)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Rules in order (first match wins), strictness, and what ``/v1/models`` lists."""
+
+    rules: tuple[Rule, ...] = ()
+    strict: bool = True
+    default_reply: ReplySpec = DEFAULT_REPLY
+    models: tuple[str, ...] = ("gpt-4o-mini", "claude-sonnet-4-5")
+    source: str = "<no scenario>"
+    extra: dict[str, Any] = field(default_factory=dict)

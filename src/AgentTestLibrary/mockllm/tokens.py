@@ -1,0 +1,47 @@
+"""Deterministic token counts and ids: the same input always gives the same numbers."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from .conversation import Conversation, Reply
+
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+
+
+def count_tokens(text: str) -> int:
+    """Words and punctuation marks; a stable stand-in for a real tokenizer."""
+    return len(_TOKEN.findall(text))
+
+
+def conversation_tokens(conversation: Conversation) -> int:
+    parts = [conversation.system]
+    for message in conversation.messages:
+        parts.append(message.text)
+        parts.extend(call.name + " " + call.arguments_json() for call in message.tool_calls)
+        parts.extend(result.content for result in message.tool_results)
+    parts.extend(tool.name + " " + tool.description for tool in conversation.tools)
+    return max(1, sum(count_tokens(part) for part in parts))
+
+
+def reply_tokens(reply: Reply) -> int:
+    total = count_tokens(reply.text)
+    total += sum(count_tokens(call.name + " " + call.arguments_json()) for call in reply.tool_calls)
+    return max(1, total)
+
+
+def stable_id(prefix: str, *parts: object, length: int = 24) -> str:
+    """An id derived from content, so replays of the same conversation get the same ids."""
+    digest = hashlib.sha256("\x1f".join(str(part) for part in parts).encode()).hexdigest()
+    return prefix + digest[:length]
+
+
+def text_chunks(text: str, words_per_chunk: int = 3) -> list[str]:
+    """Split text into stream deltas of a few words, keeping whitespace so they re-join exactly."""
+    pieces = re.findall(r"\s*\S+\s*|\s+", text)
+    return ["".join(pieces[i : i + words_per_chunk]) for i in range(0, len(pieces), words_per_chunk)]
+
+
+def json_chunks(payload: str, size: int = 16) -> list[str]:
+    return [payload[i : i + size] for i in range(0, len(payload), size)] or [""]
