@@ -46,7 +46,11 @@ def run_tool(workdir: Path, name: str, arguments: dict[str, Any]) -> str:
     if workdir.resolve() not in (target, *target.parents):
         return f"error: {arguments.get('path')} is outside the working directory"
     if name == "list_files":
-        return "\n".join(sorted(p.name for p in target.iterdir())) if target.is_dir() else f"error: no directory {target.name}"
+        return (
+            "\n".join(sorted(p.name for p in target.iterdir()))
+            if target.is_dir()
+            else f"error: no directory {target.name}"
+        )
     if name == "read_file":
         return target.read_text(encoding="utf-8") if target.is_file() else f"error: no file {target.name}"
     return f"error: unknown tool {name}"
@@ -78,11 +82,17 @@ def anthropic_loop(prompt: str, workdir: Path, stream: bool) -> str:
     import anthropic
 
     client = anthropic.Anthropic()
-    model = os.environ.get("AGENT_MODEL", "claude-sonnet-4-5")
+    model = os.environ.get("AGENT_MODEL", "claude-opus-4-8")
     tools = [{"name": t["name"], "description": t["description"], "input_schema": t["parameters"]} for t in TOOLS]
     messages: list[dict[str, Any]] = [{"role": "user", "content": prompt}]
     for _ in range(MAX_TURNS):
-        request: dict[str, Any] = {"model": model, "max_tokens": 1024, "system": SYSTEM_PROMPT, "messages": messages, "tools": tools}
+        request: dict[str, Any] = {
+            "model": model,
+            "max_tokens": 1024,
+            "system": SYSTEM_PROMPT,
+            "messages": messages,
+            "tools": tools,
+        }
         if stream:
             with client.messages.stream(**request) as events:
                 message = events.get_final_message()
@@ -91,12 +101,18 @@ def anthropic_loop(prompt: str, workdir: Path, stream: bool) -> str:
         calls = [block for block in message.content if block.type == "tool_use"]
         if not calls:
             return "".join(block.text for block in message.content if block.type == "text")
-        messages.append({"role": "assistant", "content": [block.model_dump(exclude_none=True) for block in message.content]})
+        messages.append(
+            {"role": "assistant", "content": [block.model_dump(exclude_none=True) for block in message.content]}
+        )
         messages.append(
             {
                 "role": "user",
                 "content": [
-                    {"type": "tool_result", "tool_use_id": call.id, "content": run_tool(workdir, call.name, dict(call.input))}
+                    {
+                        "type": "tool_result",
+                        "tool_use_id": call.id,
+                        "content": run_tool(workdir, call.name, dict(call.input)),
+                    }
                     for call in calls
                 ],
             }

@@ -1,13 +1,13 @@
 *** Settings ***
-Documentation       The example agent runs a tool loop over Anthropic Messages against the mock.
+Documentation     The example agent runs a tool loop over Anthropic Messages against the mock.
 
-Library             AgentTestLibrary
-Resource            ../../resources/example_agent.resource
+Library           AgentTestLibrary
+Resource          ../../resources/example_agent.resource
 
-Suite Setup         Start Mock LLM    scenario=${CURDIR}/scenarios/list_files.yaml
-Suite Teardown      Stop Mock LLM
+Suite Setup       Start Mock LLM    scenario=${CURDIR}/scenarios/list_files.yaml
+Suite Teardown    Stop Mock LLM
 
-Test Tags           lane:no-model    provider:anthropic
+Test Tags         lane:no-model    provider:anthropic
 
 
 *** Test Cases ***
@@ -20,7 +20,7 @@ Agent Lists Files Then Answers
     Tool Result Should Have Been Sent    notes.txt    tool=list_files
     Tool Should Have Been Offered    read_file
     System Prompt Should Contain    file assistant
-    LLM Requests Should Use Model    claude-sonnet-4-5
+    LLM Requests Should Use Model    claude-opus-4-8
 
 Streamed Agent Lists Files Then Answers
     ${workdir}=    Create Agent Workdir    anthropic-stream

@@ -1,9 +1,9 @@
 *** Settings ***
-Documentation       Bad input fails with an error that names the place and the fix.
+Documentation    Bad input fails with an error that names the place and the fix.
 
-Library             AgentTestLibrary
+Library          AgentTestLibrary
 
-Test Tags           lane:no-model
+Test Tags        lane:no-model
 
 
 *** Test Cases ***

@@ -1,14 +1,14 @@
 *** Settings ***
-Documentation       Replies scripted from keywords, without a scenario file; per-test scoping;
-...                 strict mode failures that name the closest rule.
+Documentation     Replies scripted from keywords, without a scenario file; per-test scoping;
+...               strict mode failures that name the closest rule.
 
-Library             AgentTestLibrary
-Resource            ../../resources/example_agent.resource
+Library           AgentTestLibrary
+Resource          ../../resources/example_agent.resource
 
-Suite Setup         Start Mock LLM    strict=${TRUE}
-Suite Teardown      Stop Mock LLM
+Suite Setup       Start Mock LLM    strict=${TRUE}
+Suite Teardown    Stop Mock LLM
 
-Test Tags           lane:no-model
+Test Tags         lane:no-model
 
 
 *** Test Cases ***
@@ -30,7 +30,7 @@ Rules Added In A Test Do Not Leak Into The Next Test
     Reset Mock LLM
 
 Sequence Gives One Reply Per Call And Restarts Every Test
-    VAR    ${rule}    SEPARATOR=\n
+    VAR    ${rule}=    SEPARATOR=\n
     ...    name: count up
     ...    sequence:
     ...    ${SPACE}${SPACE}- text: first

@@ -1,13 +1,13 @@
 *** Settings ***
-Documentation       The example agent runs a tool loop over OpenAI Chat Completions against the mock.
+Documentation     The example agent runs a tool loop over OpenAI Chat Completions against the mock.
 
-Library             AgentTestLibrary
-Resource            ../../resources/example_agent.resource
+Library           AgentTestLibrary
+Resource          ../../resources/example_agent.resource
 
-Suite Setup         Start Mock LLM    scenario=${CURDIR}/scenarios/list_files.yaml
-Suite Teardown      Stop Mock LLM
+Suite Setup       Start Mock LLM    scenario=${CURDIR}/scenarios/list_files.yaml
+Suite Teardown    Stop Mock LLM
 
-Test Tags           lane:no-model    provider:openai
+Test Tags         lane:no-model    provider:openai
 
 
 *** Test Cases ***

@@ -9,7 +9,7 @@ from .listener import LibraryListener
 from .version import __version__
 
 
-class AgentTestLibrary(DynamicCore):
+class AgentTestLibrary(DynamicCore):  # type: ignore[misc]
     """AgentTestLibrary runs a real, deterministic mock LLM server for agent end-to-end tests.
 
     = Mock LLM =
@@ -63,6 +63,7 @@ class AgentTestLibrary(DynamicCore):
     def __init__(self) -> None:
         """The library takes no import arguments; starting it has no side effects."""
         self.ctx = LibraryContext()
+        self.ctx.secrets.add_from_environment()
         DynamicCore.__init__(self, [MockLLMKeywords(self.ctx), RuleKeywords(self.ctx), JournalKeywords(self.ctx)])
         self.ROBOT_LIBRARY_LISTENER = LibraryListener(self.ctx)
 

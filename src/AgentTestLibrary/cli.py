@@ -1,7 +1,7 @@
 """``agenttest``: the command-line front of the same core the keywords use.
 
-    agenttest mock serve [--scenario FILE] [--host H] [--port N] [--strict | --no-strict]
-    agenttest scenario check FILE
+agenttest mock serve [--scenario FILE] [--host H] [--port N] [--strict | --no-strict]
+agenttest scenario check FILE
 """
 
 from __future__ import annotations
@@ -26,8 +26,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--scenario", help="YAML scenario file (default: a deterministic text reply to everything)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=0, help="port to bind (default 0: the OS picks a free one)")
-    serve.add_argument("--strict", action=argparse.BooleanOptionalAction, default=None, help="override the scenario's strict mode")
-    scenario = groups.add_parser("scenario", help="work with scenario files").add_subparsers(dest="command", required=True)
+    serve.add_argument(
+        "--strict", action=argparse.BooleanOptionalAction, default=None, help="override the scenario's strict mode"
+    )
+    scenario = groups.add_parser("scenario", help="work with scenario files").add_subparsers(
+        dest="command", required=True
+    )
     check = scenario.add_parser("check", help="validate a scenario file; exit 1 with the error")
     check.add_argument("file")
     return parser

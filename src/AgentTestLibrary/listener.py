@@ -22,6 +22,19 @@ class LibraryListener:
     def __init__(self, ctx: LibraryContext) -> None:
         self.ctx = ctx
 
+    # -- masking: no registered secret reaches output.xml, log.html or the console ------------
+
+    def log_message(self, message: robot_result.Message) -> None:
+        message.message = self.ctx.secrets.mask_text(message.message)
+
+    def message(self, message: robot_result.Message) -> None:
+        message.message = self.ctx.secrets.mask_text(message.message)
+
+    def end_keyword(self, data: running.Keyword, result: robot_result.Keyword) -> None:
+        mask = self.ctx.secrets.mask_text
+        result.args = tuple(mask(str(argument)) for argument in result.args)
+        result.message = mask(result.message)
+
     def start_test(self, data: running.TestCase, result: robot_result.TestCase) -> None:
         self.ctx.current_test = data.full_name
         for mock in self.ctx.mocks:
@@ -29,9 +42,10 @@ class LibraryListener:
             mock.app.reset_sequences()
 
     def end_test(self, data: running.TestCase, result: robot_result.TestCase) -> None:
+        result.message = self.ctx.secrets.mask_text(result.message)
         scope = self.ctx.rule_scope
         self.ctx.current_test = None
-        for number, mock in enumerate(self.ctx.mocks):
+        for number, mock in enumerate(self.ctx.mocks_of_test()):
             mock.app.remove_rules(scope)
             entries = [entry for entry in mock.app.journal.entries(mock.test_mark) if entry.protocol]
             evidence = self._write_evidence(data, entries, number)
@@ -41,9 +55,7 @@ class LibraryListener:
             if report and result.passed:
                 result.status = "FAIL"
                 result.message = f"Strict mock LLM: {report}"
-        # Rules added by keywords in the test must not reach the next test's sequences either.
-        for mock in self.ctx.mocks:
-            mock.app.reset_sequences()
+        self.ctx.stopped_during_test.clear()
 
     def end_suite(self, data: running.TestSuite, result: robot_result.TestSuite) -> None:
         for mock in list(self.ctx.mocks):
@@ -62,7 +74,11 @@ class LibraryListener:
         if not output_dir:
             return None
         suffix = f"-{number}" if number else ""
-        relative = Path("agenttest-evidence") / _slug(test.parent.full_name if test.parent else "") / f"{_slug(test.name)}{suffix}.json"
+        relative = (
+            Path("agenttest-evidence")
+            / _slug(test.parent.full_name if test.parent else "")
+            / f"{_slug(test.name)}{suffix}.json"
+        )
         path = Path(output_dir) / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         payload = {

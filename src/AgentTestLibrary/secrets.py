@@ -7,6 +7,7 @@ value anywhere in a string or nested JSON data.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import threading
@@ -52,17 +53,28 @@ class SecretRegistry:
         return text
 
     def mask(self, data: Any) -> Any:
-        """Mask every known secret value inside nested JSON-like data."""
+        """Mask every known secret value inside nested JSON-like data or frozen dataclasses."""
+        if not self.values():
+            return data
+        return self._mask(data)
+
+    def _mask(self, data: Any) -> Any:
         if isinstance(data, str):
             return self.mask_text(data)
         if isinstance(data, dict):
-            return {self.mask_text(str(key)): self.mask(value) for key, value in data.items()}
-        if isinstance(data, (list, tuple)):
-            return [self.mask(item) for item in data]
+            return {self.mask_text(str(key)): self._mask(value) for key, value in data.items()}
+        if isinstance(data, list):
+            return [self._mask(item) for item in data]
+        if isinstance(data, tuple):
+            return tuple(self._mask(item) for item in data)
+        if dataclasses.is_dataclass(data) and not isinstance(data, type):
+            changes = {f.name: self._mask(getattr(data, f.name)) for f in dataclasses.fields(data) if f.init}
+            return dataclasses.replace(data, **changes)
         return data
 
     def mask_headers(self, headers: Mapping[str, str]) -> dict[str, str]:
         """Credential headers are dropped to a marker; others are masked like any text."""
         return {
-            name: REDACTED if name.lower() in SECRET_HEADERS else self.mask_text(value) for name, value in headers.items()
+            name: REDACTED if name.lower() in SECRET_HEADERS else self.mask_text(value)
+            for name, value in headers.items()
         }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 from robot.libraries.BuiltIn import BuiltIn
 
 from ..mockllm import MockLLM, MockServer
@@ -35,6 +36,7 @@ class LibraryContext:
 
     secrets: SecretRegistry = field(default_factory=SecretRegistry)
     mocks: list[RunningMock] = field(default_factory=list)
+    stopped_during_test: list[RunningMock] = field(default_factory=list)
     current_test: str | None = None
 
     @property
@@ -51,10 +53,16 @@ class LibraryContext:
             raise RuntimeError("No mock LLM is running. Call 'Start Mock LLM' first (e.g. in Suite Setup).")
         return self.mocks[-1]
 
+    def mocks_of_test(self) -> list[RunningMock]:
+        """Mocks that served the current test, including those it already stopped."""
+        return self.stopped_during_test + self.mocks
+
     def stop_mock(self, mock: RunningMock) -> None:
         """Stop one mock; environments are restored newest-first, so nesting stays consistent."""
         for running in reversed(self.mocks[self.mocks.index(mock) :]):
             running.stop()
             self.mocks.remove(running)
+            if self.current_test:
+                self.stopped_during_test.append(running)
             if running is mock:
                 break

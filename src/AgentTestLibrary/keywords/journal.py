@@ -96,7 +96,9 @@ class JournalKeywords:
                 if contains in result.content and (tool is None or name == tool):
                     return
         listing = "; ".join(dict.fromkeys(seen)) or "no tool results"
-        raise AssertionError(f"No tool result{f' of {tool}' if tool else ''} containing '{contains}' was sent; seen: {listing}.")
+        raise AssertionError(
+            f"No tool result{f' of {tool}' if tool else ''} containing '{contains}' was sent; seen: {listing}."
+        )
 
     @keyword("Tool Should Have Been Offered")
     def tool_should_have_been_offered(self, tool: str) -> None:
@@ -118,7 +120,9 @@ class JournalKeywords:
     @keyword("User Message Should Have Been Sent")
     def user_message_should_have_been_sent(self, contains: str) -> None:
         """Fails unless some model request of the current test had a user message containing ``contains``."""
-        texts = [m.text for e in self._model_calls() if e.conversation for m in e.conversation.messages if m.role == "user"]
+        texts = [
+            m.text for e in self._model_calls() if e.conversation for m in e.conversation.messages if m.role == "user"
+        ]
         if not any(contains in text for text in texts):
             raise AssertionError(f"No user message contains '{contains}'; user messages: {list(dict.fromkeys(texts))}.")
 
@@ -175,5 +179,6 @@ def _summary(entry: dict[str, Any]) -> str:
     return (
         f"#{entry['index']} {entry['method']} {entry['path']} -> {entry['status']} "
         f"[{entry.get('protocol')}] model={request.get('model')} user={request.get('latest_user_text', '')[:60]!r} "
-        f"rule={entry.get('rule')} reply={answer}" + (f" UNMATCHED: {entry['near_miss']}" if entry.get("unmatched") else "")
+        f"rule={entry.get('rule')} reply={answer}"
+        + (f" UNMATCHED: {entry['near_miss']}" if entry.get("unmatched") else "")
     )

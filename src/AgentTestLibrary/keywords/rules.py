@@ -114,12 +114,13 @@ class RuleKeywords:
 def _conditions(when: dict[str, Any]) -> dict[str, Any]:
     """Robot passes strings for free named arguments; convert the typed conditions."""
     converted: dict[str, Any] = {}
-    for key, value in when.items():
-        if key == "turn" and isinstance(value, str) and value.isdigit():
-            value = int(value)
-        elif key == "tool_result" and isinstance(value, str):
-            value = {"true": True, "false": False}.get(value.lower(), value)
-        elif key == "protocol" and isinstance(value, str) and "," in value:
-            value = [item.strip() for item in value.split(",")]
+    for key, raw in when.items():
+        value = raw
+        if key == "turn" and isinstance(raw, str) and raw.isdigit():
+            value = int(raw)
+        elif key == "tool_result" and isinstance(raw, str):
+            value = {"true": True, "false": False}.get(raw.lower(), raw)
+        elif key == "protocol" and isinstance(raw, str) and "," in raw:
+            value = [item.strip() for item in raw.split(",")]
         converted[key] = value
     return converted

@@ -63,7 +63,9 @@ class MockLLM:
     def rules(self) -> tuple[Rule, ...]:
         with self._lock:
             runtime = tuple(rule for _, rule in self._runtime_rules)
-            return runtime + tuple(replace(rule, key=rule.key or f"scenario:{rule.name}") for rule in self.scenario.rules)
+            return runtime + tuple(
+                replace(rule, key=rule.key or f"scenario:{rule.name}") for rule in self.scenario.rules
+            )
 
     def choose_reply(self, conversation: Conversation) -> tuple[Reply, str]:
         """The reply for a conversation and, when nothing matched, the near-miss explanation."""
@@ -91,7 +93,9 @@ class MockLLM:
         except Exception as error:  # noqa: BLE001 - the server must survive any request
             message = f"AgentTestLibrary mock internal error: {type(error).__name__}: {error}"
             self._record(request, 500, error=message)
-            return HttpResponse.json(500, {"error": {"message": message, "type": "server_error", "param": None, "code": None}})
+            return HttpResponse.json(
+                500, {"error": {"message": message, "type": "server_error", "param": None, "code": None}}
+            )
 
     def _route(self, request: HttpRequest) -> HttpResponse:
         method, path = request.method, request.path.rstrip("/") or "/"
@@ -152,11 +156,11 @@ class MockLLM:
         self._record(request, 200)
         models = self.scenario.models
         if "anthropic-version" in request.headers:
-            data = [
+            listing = [
                 {"type": "model", "id": m, "display_name": m, "created_at": "2025-01-01T00:00:00Z"} for m in models
             ]
             first, last = (models[0], models[-1]) if models else (None, None)
-            return HttpResponse.json(200, {"data": data, "has_more": False, "first_id": first, "last_id": last})
+            return HttpResponse.json(200, {"data": listing, "has_more": False, "first_id": first, "last_id": last})
         data = [{"id": m, "object": "model", "created": 1735689600, "owned_by": "agenttest"} for m in models]
         return HttpResponse.json(200, {"object": "list", "data": data})
 
@@ -195,6 +199,7 @@ class MockLLM:
         codec: Codec,
         status: int,
         message: str,
+        *,
         body: Any = None,
         param: str | None = None,
     ) -> HttpResponse:
@@ -202,13 +207,14 @@ class MockLLM:
         return HttpResponse.json(status, codec.render_error(ProviderError(status, message, param=param)))
 
     def _record(self, request: HttpRequest, status: int, body: Any = None, **values: Any) -> None:
+        """Journal an exchange; everything is redacted before it is stored."""
         self.journal.record(
             method=request.method,
-            path=request.target,
+            path=self.secrets.mask_text(request.target),
             status=status,
             headers=self.secrets.mask_headers(request.headers),
             body=self.secrets.mask(body),
-            **values,
+            **{name: self.secrets.mask(value) for name, value in values.items()},
         )
 
     # -- admin API -------------------------------------------------------------------------
@@ -228,7 +234,9 @@ class MockLLM:
                 if action == "scenario":
                     scenario = scenario_from_text(text, "POST /__agenttest/scenario")
                     self.load_scenario(scenario)
-                    return HttpResponse.json(200, {"loaded": True, "rules": len(scenario.rules), "strict": scenario.strict})
+                    return HttpResponse.json(
+                        200, {"loaded": True, "rules": len(scenario.rules), "strict": scenario.strict}
+                    )
                 data = json.loads(text) if text.strip() else None
                 self.add_rule(parse_rule(data, "POST /__agenttest/rules"), "admin")
                 return HttpResponse.json(200, {"added": True})

@@ -111,7 +111,7 @@ class AnthropicMessagesCodec:
 
     def render_stream(self, reply: Reply, conversation: Conversation, body: dict[str, Any]) -> list[bytes]:
         usage = self._usage(reply, conversation)
-        start = {
+        start: dict[str, Any] = {
             "id": _message_id(reply, conversation),
             "type": "message",
             "role": "assistant",
@@ -121,7 +121,10 @@ class AnthropicMessagesCodec:
             "stop_sequence": None,
             "usage": {**usage, "output_tokens": 1},
         }
-        events = [sse_event({"type": "message_start", "message": start}, "message_start"), sse_event({"type": "ping"}, "ping")]
+        events = [
+            sse_event({"type": "message_start", "message": start}, "message_start"),
+            sse_event({"type": "ping"}, "ping"),
+        ]
         for index, block in enumerate(self._blocks(reply)):
             if block["type"] == "text":
                 opening: dict[str, Any] = {"type": "text", "text": ""}
@@ -129,8 +132,14 @@ class AnthropicMessagesCodec:
             else:
                 opening = {"type": "tool_use", "id": block["id"], "name": block["name"], "input": {}}
                 call = reply.tool_calls[index - (1 if reply.text else 0)]
-                deltas = [{"type": "input_json_delta", "partial_json": piece} for piece in json_chunks(call.arguments_json())]
-            events.append(sse_event({"type": "content_block_start", "index": index, "content_block": opening}, "content_block_start"))
+                deltas = [
+                    {"type": "input_json_delta", "partial_json": piece} for piece in json_chunks(call.arguments_json())
+                ]
+            events.append(
+                sse_event(
+                    {"type": "content_block_start", "index": index, "content_block": opening}, "content_block_start"
+                )
+            )
             events.extend(
                 sse_event({"type": "content_block_delta", "index": index, "delta": delta}, "content_block_delta")
                 for delta in deltas
@@ -138,13 +147,18 @@ class AnthropicMessagesCodec:
             events.append(sse_event({"type": "content_block_stop", "index": index}, "content_block_stop"))
         delta = {"stop_reason": reply.neutral_stop_reason, "stop_sequence": None}
         events.append(
-            sse_event({"type": "message_delta", "delta": delta, "usage": {"output_tokens": usage["output_tokens"]}}, "message_delta")
+            sse_event(
+                {"type": "message_delta", "delta": delta, "usage": {"output_tokens": usage["output_tokens"]}},
+                "message_delta",
+            )
         )
         events.append(sse_event({"type": "message_stop"}, "message_stop"))
         return events
 
     def render_error(self, error: ProviderError) -> dict[str, Any]:
-        error_type = error.type or ERROR_TYPES.get(error.status, "api_error" if error.status >= 500 else "invalid_request_error")
+        error_type = error.type or ERROR_TYPES.get(
+            error.status, "api_error" if error.status >= 500 else "invalid_request_error"
+        )
         return {"type": "error", "error": {"type": error_type, "message": error.message}}
 
     def count_tokens(self, body: Any) -> dict[str, Any]:

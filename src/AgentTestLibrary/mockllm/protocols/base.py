@@ -44,9 +44,7 @@ def require(body: dict[str, Any], key: str, kind: type | tuple[type, ...], kind_
         raise RequestError(f"Missing required field '{key}' ({kind_name}).", param=key)
     value = body[key]
     if not isinstance(value, kind) or (isinstance(value, bool) and bool not in _as_tuple(kind)):
-        raise RequestError(
-            f"Field '{key}' must be {kind_name}, got {type(value).__name__}.", param=key
-        )
+        raise RequestError(f"Field '{key}' must be {kind_name}, got {type(value).__name__}.", param=key)
     return value
 
 

@@ -49,7 +49,7 @@ class OpenAIChatCodec:
                     content=text_of_parts(raw.get("content"), f"{where}.content"),
                 )
                 if messages and messages[-1].role == "user" and messages[-1].tool_results and not messages[-1].text:
-                    messages[-1] = Message("user", tool_results=messages[-1].tool_results + (result,))
+                    messages[-1] = Message("user", tool_results=(*messages[-1].tool_results, result))
                 else:
                     messages.append(Message("user", tool_results=(result,)))
             else:
@@ -159,7 +159,12 @@ class OpenAIChatCodec:
         events = [chunk({"role": "assistant", "content": "" if reply.text else None, "refusal": None})]
         events.extend(chunk({"content": piece}) for piece in text_chunks(reply.text))
         for index, call in enumerate(reply.tool_calls):
-            opening = {"index": index, "id": call.id, "type": "function", "function": {"name": call.name, "arguments": ""}}
+            opening = {
+                "index": index,
+                "id": call.id,
+                "type": "function",
+                "function": {"name": call.name, "arguments": ""},
+            }
             events.append(chunk({"tool_calls": [opening]}))
             events.extend(
                 chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
@@ -172,7 +177,9 @@ class OpenAIChatCodec:
         return events
 
     def render_error(self, error: ProviderError) -> dict[str, Any]:
-        error_type = error.type or ERROR_TYPES.get(error.status, "server_error" if error.status >= 500 else "invalid_request_error")
+        error_type = error.type or ERROR_TYPES.get(
+            error.status, "server_error" if error.status >= 500 else "invalid_request_error"
+        )
         return {"error": {"message": error.message, "type": error_type, "param": error.param, "code": error_type}}
 
 

@@ -191,7 +191,9 @@ class _Validator:
             except ValueError:
                 raise self.fail((*path, "arguments"), "a string must hold a JSON object; or write a mapping.") from None
         if not isinstance(arguments, dict):
-            raise self.fail((*path, "arguments"), f"expected a mapping of argument names to values; got {_kind(arguments)}.")
+            raise self.fail(
+                (*path, "arguments"), f"expected a mapping of argument names to values; got {_kind(arguments)}."
+            )
         call_id = raw.get("id")
         if call_id is not None:
             self.typed(call_id, (*path, "id"), str, "a string")
@@ -226,4 +228,6 @@ def _dotted(path: Path) -> str:
 
 
 def _kind(value: Any) -> str:
-    return {dict: "a mapping", list: "a list", str: "a string", type(None): "nothing"}.get(type(value), type(value).__name__)
+    return {dict: "a mapping", list: "a list", str: "a string", type(None): "nothing"}.get(
+        type(value), type(value).__name__
+    )

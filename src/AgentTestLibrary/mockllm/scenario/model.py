@@ -39,7 +39,10 @@ class ReplySpec:
         prefix = "toolu_" if conversation.provider == "anthropic" else "call_"
         calls = tuple(
             ToolCall(
-                spec.id or stable_id(prefix, conversation.turn, index, spec.name, spec.arguments, conversation.latest_user_text),
+                spec.id
+                or stable_id(
+                    prefix, conversation.turn, index, spec.name, spec.arguments, conversation.latest_user_text
+                ),
                 spec.name,
                 spec.arguments,
             )
@@ -58,6 +61,6 @@ class Scenario:
     rules: tuple[Rule, ...] = ()
     strict: bool = True
     default_reply: ReplySpec = DEFAULT_REPLY
-    models: tuple[str, ...] = ("gpt-4o-mini", "claude-sonnet-4-5")
+    models: tuple[str, ...] = ("gpt-4o-mini", "claude-opus-4-8")
     source: str = "<no scenario>"
     extra: dict[str, Any] = field(default_factory=dict)

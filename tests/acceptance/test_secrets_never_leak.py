@@ -1,0 +1,60 @@
+"""A planted sentinel credential never reaches output.xml, log.html, the journal or evidence files."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.acceptance.robot_outputs import everything_written, log_html_strings
+
+SENTINEL = "sntl-7Qx9-planted-credential"
+SUITE = """
+*** Settings ***
+Library    AgentTestLibrary
+Library    Process
+
+*** Variables ***
+${AGENT}    import os, httpx; k = os.environ["SENTINEL_API_KEY"]
+...    ; r = httpx.post(os.environ["OPENAI_BASE_URL"] + "/chat/completions",
+...    headers={"authorization": "Bearer " + k, "x-debug": "key=" + k},
+...    json={"model": "m", "messages": [{"role": "user", "content": "use key " + k}]})
+...    ; print(r.status_code)
+
+*** Test Cases ***
+Agent Sends The Credential Everywhere
+    Start Mock LLM    scenario=${CURDIR}/strict.yaml
+    ${result}=    Run Process    ${PYTHON}    -c    ${AGENT}
+    Should Be Equal    ${result.stdout}    400
+    Mock LLM Should Have Received    1    request
+    ${requests}=    Get LLM Requests
+    Log    ${requests}
+    Run Keyword And Expect Error    *No user message contains*
+    ...    User Message Should Have Been Sent    something else
+    Run Keyword And Expect Error    *matched no scenario rule*
+    ...    Mock LLM Should Have Matched All Requests
+    Reset Mock LLM
+    [Teardown]    Stop Mock LLM
+"""
+
+
+def test_planted_sentinel_never_leaks(tmp_path: Path) -> None:
+    (tmp_path / "leak.robot").write_text(SUITE, encoding="utf-8")
+    (tmp_path / "strict.yaml").write_text(
+        "rules:\n  - {when: {user_text_contains: nope}, reply: {text: x}}\n", encoding="utf-8"
+    )
+    output = tmp_path / "out"
+    env = {**os.environ, "SENTINEL_API_KEY": SENTINEL}
+    result = subprocess.run(
+        [sys.executable, "-m", "robot", "--loglevel", "TRACE", "--variable", f"PYTHON:{sys.executable}",
+         "--outputdir", str(output), str(tmp_path / "leak.robot")],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert SENTINEL not in result.stdout + result.stderr
+    written = everything_written(output)
+    assert "***" in written and "[REDACTED]" in written  # the request was recorded, masked
+    assert SENTINEL not in written
+    assert any("agenttest-evidence" in text for text in log_html_strings(output / "log.html"))
+    assert list((output / "agenttest-evidence").rglob("*.json"))

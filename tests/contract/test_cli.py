@@ -1,0 +1,99 @@
+"""``agenttest`` as a user runs it: a real subprocess, real signals, real exit codes."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+AGENTTEST = [str(Path(sys.executable).with_name("agenttest"))]
+MODULE = [sys.executable, "-m", "AgentTestLibrary"]
+
+
+def start_serving(*args: str) -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(
+        [*MODULE, "mock", "serve", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline().strip()
+    assert line.startswith("MOCK_LLM_URL=http://127.0.0.1:"), (line, process.stderr.read() if process.stderr else "")
+    return process, line.split("=", 1)[1]
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_serve_prints_one_line_answers_and_exits_zero_on_signal(stop_signal: signal.Signals) -> None:
+    process, url = start_serving()
+    try:
+        reply = httpx.post(
+            f"{url}/v1/chat/completions", json={"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+        )
+        assert reply.status_code == 200
+        assert "deterministic reply" in reply.json()["choices"][0]["message"]["content"]
+    finally:
+        process.send_signal(stop_signal)
+        stdout, _ = process.communicate(timeout=15)
+    assert process.returncode == 0
+    assert stdout == ""
+
+
+def test_serve_with_scenario(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text("rules:\n  - reply: {text: from the file}\n", encoding="utf-8")
+    process, url = start_serving("--scenario", str(scenario), "--port", "0")
+    try:
+        body = {"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": "hi"}]}
+        assert httpx.post(f"{url}/v1/messages", json=body).json()["content"][0]["text"] == "from the file"
+    finally:
+        process.terminate()
+        process.communicate(timeout=15)
+    assert process.returncode == 0
+
+
+def test_serve_with_bad_scenario_exits_nonzero_with_the_error(tmp_path: Path) -> None:
+    scenario = tmp_path / "bad.yaml"
+    scenario.write_text("rules:\n  - reply: {txt: x}\n", encoding="utf-8")
+    result = subprocess.run(
+        [*MODULE, "mock", "serve", "--scenario", str(scenario)], capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "bad.yaml:2: rules[0].reply.txt: unknown key 'txt'. Did you mean 'text'?" in result.stderr
+
+
+def test_serve_on_busy_port_fails_clearly() -> None:
+    process, url = start_serving()
+    try:
+        port = url.rsplit(":", 1)[1]
+        result = subprocess.run([*MODULE, "mock", "serve", "--port", port], capture_output=True, text=True, timeout=30)
+        assert result.returncode == 2
+        assert f"Port {port} on 127.0.0.1 is already in use" in result.stderr
+    finally:
+        process.terminate()
+        process.communicate(timeout=15)
+
+
+def test_scenario_check_ok_and_error(tmp_path: Path) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text("rules:\n  - reply: {text: ok}\n", encoding="utf-8")
+    ok = subprocess.run([*AGENTTEST, "scenario", "check", str(good)], capture_output=True, text=True, timeout=30)
+    assert (ok.returncode, ok.stdout.strip()) == (0, f"{good}: OK, 1 rule(s), strict.")
+    missing = subprocess.run(
+        [*AGENTTEST, "scenario", "check", str(tmp_path / "no.yaml")], capture_output=True, text=True, timeout=30
+    )
+    assert missing.returncode == 1 and "does not exist" in missing.stderr
+
+
+def test_repository_scenarios_are_valid() -> None:
+    for scenario in Path(__file__).parents[2].glob("robot/e2e/scenarios/*.yaml"):
+        result = subprocess.run(
+            [*MODULE, "scenario", "check", str(scenario)], capture_output=True, text=True, timeout=30
+        )
+        assert result.returncode == 0, result.stderr

@@ -1,0 +1,168 @@
+"""The application without sockets: routing, errors in provider shapes, admin API, journal."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from AgentTestLibrary.mockllm import MockLLM
+from AgentTestLibrary.mockllm.http import HttpRequest, HttpResponse
+from AgentTestLibrary.mockllm.scenario import scenario_from_text
+from AgentTestLibrary.secrets import REDACTED, SecretRegistry
+
+USER = {"role": "user", "content": "hello"}
+
+
+def call(
+    app: MockLLM, method: str, target: str, body: Any = None, headers: dict[str, str] | None = None
+) -> HttpResponse:
+    raw = body if isinstance(body, bytes) else (json.dumps(body).encode() if body is not None else b"")
+    return app.handle(HttpRequest(method, target, headers or {}, raw))
+
+
+def payload(response: HttpResponse) -> Any:
+    return json.loads(response.body)
+
+
+def test_default_reply_without_scenario_is_deterministic() -> None:
+    app = MockLLM()
+    first = payload(call(app, "POST", "/v1/chat/completions", {"model": "m", "messages": [USER]}))
+    second = payload(call(app, "POST", "/v1/chat/completions", {"model": "m", "messages": [USER]}))
+    assert first["choices"][0]["message"]["content"] == second["choices"][0]["message"]["content"] != ""
+    assert first["id"] == second["id"]
+
+
+def test_invalid_json_gets_provider_shaped_400_and_is_journaled() -> None:
+    app = MockLLM()
+    response = call(app, "POST", "/v1/messages", b"{not json")
+    assert response.status == 400
+    error = payload(response)
+    assert error["type"] == "error" and error["error"]["type"] == "invalid_request_error"
+    assert (
+        "not valid JSON" in error["error"]["message"] and "content-type: application/json" in error["error"]["message"]
+    )
+    assert app.journal.entries()[0].status == 400
+
+
+def test_missing_field_names_param_in_openai_shape() -> None:
+    error = payload(call(MockLLM(), "POST", "/v1/chat/completions", {"messages": [USER]}))["error"]
+    assert error["param"] == "model" and "Missing required field 'model'" in error["message"]
+
+
+def test_unknown_route_suggests_v1_prefix() -> None:
+    response = call(MockLLM(), "POST", "/chat/completions", {"model": "m", "messages": [USER]})
+    assert response.status == 404
+    assert "Did you mean /v1/chat/completions?" in payload(response)["error"]["message"]
+
+
+def test_wrong_method_is_405() -> None:
+    assert call(MockLLM(), "GET", "/v1/messages").status == 405
+
+
+def test_query_string_and_head_root_are_tolerated() -> None:
+    app = MockLLM()
+    body = {"model": "m", "max_tokens": 5, "messages": [USER]}
+    assert call(app, "POST", "/v1/messages?beta=true", body).status == 200
+    assert call(app, "HEAD", "/").status == 200
+
+
+def test_models_in_each_provider_shape() -> None:
+    app = MockLLM(scenario_from_text("models: [a, b]\nrules: []\n"))
+    assert payload(call(app, "GET", "/v1/models"))["data"][1]["id"] == "b"
+    anthropic = payload(call(app, "GET", "/v1/models", headers={"anthropic-version": "2023-06-01"}))
+    assert anthropic["first_id"] == "a" and anthropic["last_id"] == "b" and anthropic["has_more"] is False
+
+
+def test_strict_unmatched_request_is_a_400_with_near_miss() -> None:
+    app = MockLLM(
+        scenario_from_text("rules:\n  - {name: greet, when: {user_text_contains: bye}, reply: {text: x}}\n", "s.yaml")
+    )
+    response = call(app, "POST", "/v1/chat/completions", {"model": "m", "messages": [USER]})
+    assert response.status == 400
+    message = payload(response)["error"]["message"]
+    assert "no scenario rule matched" in message and "closest was rule 'greet' (s.yaml:2)" in message
+    entry = app.journal.entries()[0]
+    assert entry.unmatched and "does not contain 'bye'" in entry.near_miss
+
+
+def test_non_strict_unmatched_gets_default_reply() -> None:
+    app = MockLLM(scenario_from_text("strict: false\nrules: []\n"))
+    assert call(app, "POST", "/v1/chat/completions", {"model": "m", "messages": [USER]}).status == 200
+    assert not app.journal.entries()[0].unmatched
+
+
+def test_sequence_advances_per_call_and_resets() -> None:
+    app = MockLLM(scenario_from_text("rules:\n  - sequence: [{text: one}, {text: two}]\n"))
+    body = {"model": "m", "messages": [USER]}
+    texts = [
+        payload(call(app, "POST", "/v1/chat/completions", body))["choices"][0]["message"]["content"] for _ in range(3)
+    ]
+    assert texts == ["one", "two", "two"]
+    app.reset_sequences()
+    assert payload(call(app, "POST", "/v1/chat/completions", body))["choices"][0]["message"]["content"] == "one"
+
+
+def test_runtime_rules_come_first_and_are_removed_by_scope() -> None:
+    app = MockLLM(scenario_from_text("rules:\n  - reply: {text: file}\n"))
+    app.add_rule(scenario_from_text("rules:\n  - reply: {text: runtime}\n").rules[0], "test:x")
+    body = {"model": "m", "messages": [USER]}
+    assert payload(call(app, "POST", "/v1/chat/completions", body))["choices"][0]["message"]["content"] == "runtime"
+    app.remove_rules("test:x")
+    assert payload(call(app, "POST", "/v1/chat/completions", body))["choices"][0]["message"]["content"] == "file"
+
+
+def test_scripted_error_reply_uses_status_and_shape() -> None:
+    app = MockLLM(scenario_from_text("rules:\n  - reply: {error: {status: 529, message: busy}}\n"))
+    response = call(app, "POST", "/v1/messages", {"model": "m", "max_tokens": 5, "messages": [USER]})
+    assert response.status == 529 and payload(response)["error"] == {"type": "overloaded_error", "message": "busy"}
+
+
+def test_journal_redacts_auth_headers_and_known_secret_values() -> None:
+    secrets = SecretRegistry({"MY_API_KEY": "sentinel-6f1d2a"})
+    app = MockLLM(secrets=secrets)
+    body = {"model": "m", "messages": [{"role": "user", "content": "key is sentinel-6f1d2a"}]}
+    call(
+        app,
+        "POST",
+        "/v1/chat/completions",
+        body,
+        {"authorization": "Bearer sentinel-6f1d2a", "x-trace": "sentinel-6f1d2a"},
+    )
+    dumped = json.dumps([entry.to_dict() for entry in app.journal.entries()])
+    assert "sentinel-6f1d2a" not in dumped
+    assert app.journal.entries()[0].headers["authorization"] == REDACTED
+
+
+@pytest.mark.parametrize("garbage", [b"\x00\xff", b"[]", b"null", b"1", b'"x"', b'{"model": "m", "messages": "no"}'])
+def test_garbage_never_crashes(garbage: bytes) -> None:
+    app = MockLLM()
+    for path in ("/v1/chat/completions", "/v1/messages", "/v1/messages/count_tokens"):
+        assert call(app, "POST", path, garbage).status == 400
+
+
+def test_admin_api_journal_reset_scenario_rules() -> None:
+    app = MockLLM()
+    call(app, "POST", "/v1/chat/completions", {"model": "m", "messages": [USER]})
+    assert len(payload(call(app, "GET", "/__agenttest/journal"))["entries"]) == 1
+    assert call(app, "POST", "/__agenttest/reset").status == 200
+    assert payload(call(app, "GET", "/__agenttest/journal"))["entries"] == []
+    loaded = call(app, "POST", "/__agenttest/scenario", b"rules:\n  - reply: {text: loaded}\n")
+    assert payload(loaded) == {"loaded": True, "rules": 1, "strict": True}
+    reply = payload(call(app, "POST", "/v1/chat/completions", {"model": "m", "messages": [USER]}))
+    assert reply["choices"][0]["message"]["content"] == "loaded"
+    assert call(app, "POST", "/__agenttest/rules", {"reply": {"text": "admin"}}).status == 200
+    reply = payload(call(app, "POST", "/v1/chat/completions", {"model": "m", "messages": [USER]}))
+    assert reply["choices"][0]["message"]["content"] == "admin"
+
+
+def test_admin_api_errors_are_explained() -> None:
+    app = MockLLM()
+    bad = payload(call(app, "POST", "/__agenttest/scenario", b"rules:\n  - reply: {txt: x}\n"))
+    assert (
+        "POST /__agenttest/scenario:2: rules[0].reply.txt: unknown key 'txt'. Did you mean 'text'?"
+        in bad["error"]["message"]
+    )
+    unknown = call(app, "GET", "/__agenttest/nope")
+    assert unknown.status == 404 and "POST /__agenttest/reset" in payload(unknown)["error"]["message"]
