@@ -81,28 +81,7 @@ def measure(port: int, stream: bool, requests: int, runs: int) -> tuple[float, f
     )
 
 
-STARTUP_PROBE = """
-import socket, sys, time, json
-began = time.perf_counter()
-from AgentTestLibrary.mockllm import MockLLM, MockServer
-imported = time.perf_counter()
-def rss():
-    return int(next(l for l in open('/proc/self/status') if l.startswith('VmRSS')).split()[1])
-servers, starts, before = [], [], rss()
-body = json.dumps({"model": "m", "messages": [{"role": "user", "content": "hi"}]}).encode()
-for _ in range(5):
-    t0 = time.perf_counter()
-    server = MockServer(MockLLM()); server.start(); servers.append(server)
-    with socket.create_connection(("127.0.0.1", server.port)) as sock:
-        sock.sendall(b"POST /v1/chat/completions HTTP/1.1\\r\\nhost: x\\r\\nconnection: close\\r\\ncontent-length: %d\\r\\n\\r\\n%s" % (len(body), body))
-        while sock.recv(65536):
-            pass
-    starts.append(time.perf_counter() - t0)
-after = rss()
-print(json.dumps({"import_s": imported - began, "start_s": sorted(starts)[2], "rss_kib": (after - before) / 5}))
-for server in servers:
-    server.stop()
-"""
+STARTUP_PROBE = HERE / "startup_probe.py"
 
 
 def main() -> int:
@@ -125,16 +104,19 @@ def main() -> int:
             process.wait(10)
     total = CONNECTIONS * args.requests
     print(f"Chat completions, concurrency {CONNECTIONS}, {total} requests per run, median of {args.runs} runs")
-    print(f"{'mode':<10} {'server':<12} {'median ms':>10} {'req/s':>9} {'latency x baseline':>19}")
+    print(f"{'mode':<8} {'server':<12} {'median ms':>10} {'req/s':>8} {'latency/baseline':>17} {'req/s/baseline':>15}")
     for stream in (False, True):
         base_latency, base_rate = figures[("raw asyncio", stream)]
         for name in servers:
             latency, rate = figures[(name, stream)]
             mode = "stream" if stream else "plain"
-            print(f"{mode:<10} {name:<12} {latency:>10.2f} {rate:>9.0f} {latency / base_latency:>18.2f}x")
+            ratios = f"{latency / base_latency:>16.2f}x {rate / base_rate:>14.2f}x"
+            print(f"{mode:<8} {name:<12} {latency:>10.2f} {rate:>8.0f} {ratios}")
     probes = []
     for _ in range(args.runs):
-        output = subprocess.run([sys.executable, "-c", STARTUP_PROBE], capture_output=True, text=True, check=True, env=os.environ)
+        output = subprocess.run(
+            [sys.executable, str(STARTUP_PROBE)], capture_output=True, text=True, check=True, env=os.environ
+        )
         probes.append(json.loads(output.stdout))
     start_ms = statistics.median(p["start_s"] for p in probes) * 1000
     import_ms = statistics.median(p["import_s"] for p in probes) * 1000

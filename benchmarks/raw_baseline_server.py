@@ -17,7 +17,9 @@ PLAIN = json.dumps(
 ).encode()  # fmt: skip
 CHUNKS = [
     b"data: "
-    + json.dumps({"id": "x", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"content": w}}]}).encode()
+    + json.dumps(
+        {"id": "x", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"content": w}}]}
+    ).encode()
     + b"\n\n"
     for w in TEXT.split(" ")
 ] + [b"data: [DONE]\n\n"]
@@ -33,13 +35,17 @@ async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> 
                     length = int(line.split(b":", 1)[1])
             body = await reader.readexactly(length)
             if b'"stream": true' in body or b'"stream":true' in body:
-                writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n")
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
+                )
                 for chunk in CHUNKS:
                     writer.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
                     await writer.drain()
                 writer.write(b"0\r\n\r\n")
             else:
-                writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n" % len(PLAIN))
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n" % len(PLAIN)
+                )
                 writer.write(PLAIN)
             await writer.drain()
     except (asyncio.IncompleteReadError, ConnectionError):
