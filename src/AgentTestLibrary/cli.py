@@ -11,6 +11,7 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from types import FrameType
 
 from .mockllm import MockLLM, MockServer, MockServerError
@@ -51,7 +52,7 @@ def serve(scenario_file: str | None, host: str, port: int, strict: bool | None) 
         print(f"agenttest: {error}", file=sys.stderr)
         return 2
     if strict is not None:
-        scenario = Scenario(scenario.rules, strict, scenario.default_reply, scenario.models, scenario.source)
+        scenario = replace(scenario, strict=strict)
     secrets = SecretRegistry()
     secrets.add_from_environment()
     server = MockServer(MockLLM(scenario, secrets), host, port)

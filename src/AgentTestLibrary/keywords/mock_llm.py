@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from robot.api import logger
@@ -118,5 +119,5 @@ class MockLLMKeywords:
         except ScenarioError as error:
             raise RuntimeError(str(error)) from None
         if strict is not None:
-            loaded = Scenario(loaded.rules, strict, loaded.default_reply, loaded.models, loaded.source)
+            loaded = replace(loaded, strict=strict)
         return loaded

@@ -7,34 +7,50 @@ in-process server (keywords) and the standalone CLI server.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from dataclasses import replace
 from typing import Any
 
 from ..secrets import SecretRegistry
-from .conversation import Conversation, ProviderError, Reply
+from .admin import ADMIN_PREFIX, handle_admin
+from .chains import ResponseChains, UnknownResponseError
+from .conversation import Conversation, ProviderError, Reply, ToolCall
+from .embeddings import embeddings_response
 from .http import HttpRequest, HttpResponse
 from .journal import Journal
-from .protocols import AnthropicMessagesCodec, Codec, OpenAIChatCodec, RequestError
-from .scenario import Rule, Scenario, ScenarioError, parse_rule, scenario_from_text
+from .protocols import AnthropicMessagesCodec, Codec, GeminiCodec, OpenAIChatCodec, OpenAIResponsesCodec, RequestError
+from .scenario import Rule, Scenario
 from .scenario.matching import find_match
+from .structured import example_for
+from .tokens import stable_id
 
-ADMIN_PREFIX = "/__agenttest/"
 UNMATCHED_PREFIX = "AgentTestLibrary mock: no scenario rule matched this request (strict mode)"
+STRUCTURED_RULE = "<structured output from the request's schema>"
+WARMUP_RULE = "<warm-up: generate false>"
+GEMINI_ROUTE = re.compile(r"^/v1(?:beta|alpha)?/models/(?P<model>[^:/]+(?:/[^:]+)?):(?P<method>[A-Za-z]+)$")
+ROUTES = (
+    "POST /v1/chat/completions, POST /v1/responses (and WebSocket GET), POST /v1/messages, "
+    "POST /v1/messages/count_tokens, POST /v1/embeddings, GET /v1/models, "
+    "POST /v1beta/models/{model}:generateContent|streamGenerateContent|countTokens"
+)
 
 
 class MockLLM:
-    """One mock instance: its scenario, runtime rules, sequence counters and journal."""
+    """One mock instance: its scenario, runtime rules, sequence counters, response chains, journal."""
 
     def __init__(self, scenario: Scenario | None = None, secrets: SecretRegistry | None = None) -> None:
         self.scenario = scenario or Scenario(strict=False)
         self.secrets = secrets or SecretRegistry()
         self.journal = Journal()
+        self.chains = ResponseChains()
         self._lock = threading.Lock()
         self._runtime_rules: list[tuple[str, Rule]] = []
         self._sequence_positions: dict[str, int] = {}
         self.chat = OpenAIChatCodec()
+        self.responses = OpenAIResponsesCodec()
         self.anthropic = AnthropicMessagesCodec()
+        self.gemini = GeminiCodec()
 
     # -- state used by keywords, the CLI and the admin API -------------------------------
 
@@ -58,6 +74,7 @@ class MockLLM:
 
     def reset(self) -> None:
         self.journal.clear()
+        self.chains.clear()
         self.reset_sequences()
 
     def rules(self) -> tuple[Rule, ...]:
@@ -68,10 +85,13 @@ class MockLLM:
             )
 
     def choose_reply(self, conversation: Conversation) -> tuple[Reply, str]:
-        """The reply for a conversation and, when nothing matched, the near-miss explanation."""
+        """The reply for a conversation and, when no rule matched, the near-miss explanation."""
         match = find_match(self.rules(), conversation)
         rule = match.rule
         if rule is None:
+            structured = _structured_reply(conversation)
+            if structured is not None:
+                return structured, ""
             if self.scenario.strict:
                 message = f"{UNMATCHED_PREFIX}; {match.near_miss}."
                 return Reply(error=ProviderError(400, message, "invalid_request_error")), match.near_miss
@@ -100,30 +120,86 @@ class MockLLM:
     def _route(self, request: HttpRequest) -> HttpResponse:
         method, path = request.method, request.path.rstrip("/") or "/"
         if path.startswith(ADMIN_PREFIX.rstrip("/")):
-            return self._admin(method, path, request)
+            return handle_admin(self, request)
         if path == "/" and method in ("GET", "HEAD"):
             return HttpResponse.json(200, {"service": "AgentTestLibrary mock LLM", "admin": ADMIN_PREFIX})
         if path == "/v1/models" and method == "GET":
             return self._models(request)
-        endpoints: dict[str, Codec] = {"/v1/chat/completions": self.chat, "/v1/messages": self.anthropic}
-        if path == "/v1/messages/count_tokens" and method == "POST":
-            return self._count_tokens(request)
-        codec = endpoints.get(path)
+        gemini = GEMINI_ROUTE.match(path)
+        endpoints: dict[str, Codec] = {
+            "/v1/chat/completions": self.chat,
+            "/v1/responses": self.responses,
+            "/v1/messages": self.anthropic,
+            "/v1/messages/count_tokens": self.anthropic,
+            "/v1/embeddings": self.chat,
+        }
+        codec = endpoints.get(path, self.gemini if gemini else None)
         if codec is None:
             return self._unknown_route(request)
         if method != "POST":
-            return self._error(request, self._shape_for(request), 405, f"{path} accepts POST, not {method}.")
-        return self._generate(request, codec)
-
-    def _generate(self, request: HttpRequest, codec: Codec) -> HttpResponse:
+            return self._error(request, codec, 405, f"{path} accepts POST, not {method}.")
         body = self._json_body(request, codec)
         if isinstance(body, HttpResponse):
             return body
         try:
-            conversation = codec.parse(body)
+            if path == "/v1/messages/count_tokens":
+                return self._answer_plain(request, "anthropic.count_tokens", body, self.anthropic.count_tokens(body))
+            if path == "/v1/embeddings":
+                dimensions = self.scenario.embedding_dimensions
+                return self._answer_plain(request, "openai.embeddings", body, embeddings_response(body, dimensions))
+            if gemini:
+                return self._gemini(request, body, gemini["model"].removeprefix("models/"), gemini["method"])
+            return self._generate(request, codec, body, codec.parse(body))
         except RequestError as error:
             return self._error(request, codec, error.status, error.message, body=body, param=error.param)
+
+    def _gemini(self, request: HttpRequest, body: Any, model: str, method: str) -> HttpResponse:
+        if method == "countTokens":
+            return self._answer_plain(request, "gemini.count_tokens", body, self.gemini.count_tokens(body, model))
+        if method not in ("generateContent", "streamGenerateContent"):
+            raise RequestError(
+                f"Unknown Gemini method ':{method}'; use generateContent, streamGenerateContent or countTokens."
+            )
+        stream = method == "streamGenerateContent"
+        conversation, reply, near_miss = self.answer(self.gemini, body, self.gemini.parse(body, model, stream))
+        self.record_exchange(
+            request, self.gemini, body=body, conversation=conversation, reply=reply, near_miss=near_miss
+        )
+        if stream and reply.error is None and request.query.get("alt") != ["sse"]:
+            return HttpResponse.json(200, self.gemini.render_chunks(reply, conversation))
+        return _render(self.gemini, body, conversation, reply)
+
+    def record_warm_up(self, request: HttpRequest, body: Any) -> None:
+        """Warm-ups generate nothing: journaled without a protocol, so request counts skip them."""
+        self._record(request, 200, body=body, rule=WARMUP_RULE)
+
+    def record_error(self, request: HttpRequest, codec: Codec, status: int, message: str, body: Any = None) -> None:
+        self._record(request, status, protocol=codec.protocol, body=body, error=message)
+
+    def answer(self, codec: Codec, body: dict[str, Any], conversation: Conversation) -> tuple[Conversation, Reply, str]:
+        """Resolve chaining, choose the reply, remember Responses chains; shared by HTTP and WebSocket."""
+        if codec is self.responses:
+            try:
+                conversation = self.chains.extend(conversation, body.get("previous_response_id"))
+            except UnknownResponseError:
+                raise RequestError(
+                    f"previous_response_id '{body['previous_response_id']}' is unknown to this mock: it only knows "
+                    "responses it produced since it started or was last reset.",
+                    param="previous_response_id",
+                ) from None
         reply, near_miss = self.choose_reply(conversation)
+        if codec is self.responses and reply.error is None:
+            self.chains.remember(self.responses.response_id(reply, conversation), conversation, reply)
+        return conversation, reply, near_miss
+
+    def _generate(self, request: HttpRequest, codec: Codec, body: dict[str, Any], parsed: Conversation) -> HttpResponse:
+        conversation, reply, near_miss = self.answer(codec, body, parsed)
+        self.record_exchange(request, codec, body=body, conversation=conversation, reply=reply, near_miss=near_miss)
+        return _render(codec, body, conversation, reply)
+
+    def record_exchange(
+        self, request: HttpRequest, codec: Codec, *, body: Any, conversation: Conversation, reply: Reply, near_miss: str
+    ) -> None:
         self._record(
             request,
             reply.error.status if reply.error else 200,
@@ -135,21 +211,9 @@ class MockLLM:
             unmatched=reply.rule is None and self.scenario.strict,
             near_miss=near_miss,
         )
-        if reply.error:
-            return HttpResponse.json(reply.error.status, codec.render_error(reply.error))
-        if conversation.stream:
-            return HttpResponse.sse(codec.render_stream(reply, conversation, body))
-        return HttpResponse.json(200, codec.render(reply, conversation))
 
-    def _count_tokens(self, request: HttpRequest) -> HttpResponse:
-        body = self._json_body(request, self.anthropic)
-        if isinstance(body, HttpResponse):
-            return body
-        try:
-            result = self.anthropic.count_tokens(body)
-        except RequestError as error:
-            return self._error(request, self.anthropic, error.status, error.message, body=body, param=error.param)
-        self._record(request, 200, protocol="anthropic.count_tokens", body=body)
+    def _answer_plain(self, request: HttpRequest, protocol: str, body: Any, result: dict[str, Any]) -> HttpResponse:
+        self._record(request, 200, protocol=protocol, body=body)
         return HttpResponse.json(200, result)
 
     def _models(self, request: HttpRequest) -> HttpResponse:
@@ -179,18 +243,17 @@ class MockLLM:
     def _shape_for(self, request: HttpRequest) -> Codec:
         if request.path.startswith("/v1/messages") or "anthropic-version" in request.headers:
             return self.anthropic
+        if request.path.startswith("/v1beta") or "x-goog-api-key" in request.headers:
+            return self.gemini
         return self.chat
 
     def _unknown_route(self, request: HttpRequest) -> HttpResponse:
         path = request.path
         hint = ""
-        for known in ("/chat/completions", "/messages", "/models"):
+        for known in ("/chat/completions", "/responses", "/messages", "/models", "/embeddings"):
             if path.endswith(known) and not path.startswith("/v1/"):
                 hint = f" Did you mean /v1{known}? Point OPENAI_BASE_URL at <mock>/v1 and ANTHROPIC_BASE_URL at <mock>."
-        message = (
-            f"Unknown route {request.method} {path}.{hint} The mock serves POST /v1/chat/completions, "
-            f"POST /v1/messages, POST /v1/messages/count_tokens, GET /v1/models and {ADMIN_PREFIX}*."
-        )
+        message = f"Unknown route {request.method} {path}.{hint} The mock serves {ROUTES} and {ADMIN_PREFIX}*."
         return self._error(request, self._shape_for(request), 404, message)
 
     def _error(
@@ -203,7 +266,7 @@ class MockLLM:
         body: Any = None,
         param: str | None = None,
     ) -> HttpResponse:
-        self._record(request, status, protocol=codec.protocol, body=body, error=message)
+        self.record_error(request, codec, status, message, body=body)
         return HttpResponse.json(status, codec.render_error(ProviderError(status, message, param=param)))
 
     def _record(self, request: HttpRequest, status: int, body: Any = None, **values: Any) -> None:
@@ -217,33 +280,22 @@ class MockLLM:
             **{name: self.secrets.mask(value) for name, value in values.items()},
         )
 
-    # -- admin API -------------------------------------------------------------------------
 
-    def _admin(self, method: str, path: str, request: HttpRequest) -> HttpResponse:
-        action = path[len(ADMIN_PREFIX) :] if path.startswith(ADMIN_PREFIX) else ""
-        if (method, action) == ("GET", "journal"):
-            return HttpResponse.json(200, {"entries": [entry.to_dict() for entry in self.journal.entries()]})
-        if (method, action) == ("GET", "health"):
-            return HttpResponse.json(200, {"status": "ok"})
-        if (method, action) == ("POST", "reset"):
-            self.reset()
-            return HttpResponse.json(200, {"reset": True})
-        if (method, action) in (("POST", "scenario"), ("POST", "rules")):
-            text = request.body.decode("utf-8", errors="replace")
-            try:
-                if action == "scenario":
-                    scenario = scenario_from_text(text, "POST /__agenttest/scenario")
-                    self.load_scenario(scenario)
-                    return HttpResponse.json(
-                        200, {"loaded": True, "rules": len(scenario.rules), "strict": scenario.strict}
-                    )
-                data = json.loads(text) if text.strip() else None
-                self.add_rule(parse_rule(data, "POST /__agenttest/rules"), "admin")
-                return HttpResponse.json(200, {"added": True})
-            except (ScenarioError, ValueError) as error:
-                return HttpResponse.json(400, {"error": {"message": str(error), "type": "invalid_scenario"}})
-        message = (
-            f"Unknown admin call {method} {path}. Available: GET {ADMIN_PREFIX}journal, GET {ADMIN_PREFIX}health, "
-            f"POST {ADMIN_PREFIX}reset, POST {ADMIN_PREFIX}scenario (YAML body), POST {ADMIN_PREFIX}rules (JSON rule)."
-        )
-        return HttpResponse.json(404, {"error": {"message": message, "type": "not_found"}})
+def _render(codec: Codec, body: dict[str, Any], conversation: Conversation, reply: Reply) -> HttpResponse:
+    if reply.error:
+        return HttpResponse.json(reply.error.status, codec.render_error(reply.error))
+    if conversation.stream:
+        return HttpResponse.sse(codec.render_stream(reply, conversation, body))
+    return HttpResponse.json(200, codec.render(reply, conversation, body))
+
+
+def _structured_reply(conversation: Conversation) -> Reply | None:
+    """Schema-valid JSON (or a forced tool call) when the request asks for it and no rule answered."""
+    tool = conversation.tool(conversation.forced_tool) if conversation.forced_tool else None
+    if tool is not None:
+        arguments = example_for(tool.parameters or {"type": "object"})
+        call_id = stable_id("toolu_" if conversation.provider == "anthropic" else "call_", conversation.to_dict())
+        return Reply(tool_calls=(ToolCall(call_id, tool.name, arguments),), rule=STRUCTURED_RULE)
+    if conversation.response_schema is not None:
+        return Reply(text=json.dumps(example_for(conversation.response_schema)), rule=STRUCTURED_RULE)
+    return None

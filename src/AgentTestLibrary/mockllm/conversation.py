@@ -80,6 +80,8 @@ class Conversation:
     tools: tuple[Tool, ...] = ()
     stream: bool = False
     max_tokens: int | None = None
+    response_schema: Any = None
+    forced_tool: str | None = None
 
     @property
     def provider(self) -> str:
@@ -120,6 +122,9 @@ class Conversation:
     def tool_names(self) -> tuple[str, ...]:
         return tuple(tool.name for tool in self.tools)
 
+    def tool(self, name: str) -> Tool | None:
+        return next((tool for tool in self.tools if tool.name == name), None)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "protocol": self.protocol,
@@ -128,6 +133,8 @@ class Conversation:
             "stream": self.stream,
             "turn": self.turn,
             "tools": [tool.name for tool in self.tools],
+            "response_schema": self.response_schema,
+            "forced_tool": self.forced_tool,
             "messages": [message.to_dict() for message in self.messages],
             "latest_user_text": self.latest_user_text,
         }

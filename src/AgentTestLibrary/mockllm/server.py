@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import json
 import socket
 import threading
 from http import HTTPStatus
 
 import h11
+from wsproto.connection import Connection as WebSocket
+from wsproto.connection import ConnectionType
+from wsproto.events import BytesMessage, CloseConnection, Ping, TextMessage
+from wsproto.utilities import generate_accept_token
 
 from .app import MockLLM
 from .http import HttpRequest, HttpResponse
+from .websocket_session import WEBSOCKET_PATHS, error_event, respond_to_frame
 
 READ_SIZE = 65536
 MAX_HEADER_BYTES = 1024 * 1024
@@ -133,6 +139,9 @@ class MockServer:
                     return
                 if request is None:
                     return
+                if request.headers.get("upgrade", "").lower() == "websocket":
+                    await self._websocket(conn, reader, writer, request)
+                    return
                 await self._write(conn, writer, self.app.handle(request), request.method)
                 if conn.our_state is h11.MUST_CLOSE or conn.their_state is h11.MUST_CLOSE:
                     return
@@ -182,6 +191,49 @@ class MockServer:
             await writer.drain()
         writer.write(conn.send(h11.EndOfMessage()))
         await writer.drain()
+
+    async def _websocket(
+        self, conn: h11.Connection, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: HttpRequest
+    ) -> None:
+        """RFC 6455 upgrade (framing by wsproto), then one JSON text frame per event."""
+        key = request.headers.get("sec-websocket-key")
+        if request.method != "GET" or request.path not in WEBSOCKET_PATHS or not key:
+            message = f"WebSocket upgrades need GET {' or '.join(WEBSOCKET_PATHS)} with a Sec-WebSocket-Key header."
+            response = HttpResponse.json(
+                404 if request.path not in WEBSOCKET_PATHS else 400, {"error": {"message": message}}
+            )
+            await self._write(conn, writer, response, request.method)
+            return
+        accept = generate_accept_token(key.encode("latin-1")).decode("ascii")
+        headers = [("upgrade", "websocket"), ("connection", "Upgrade"), ("sec-websocket-accept", accept)]
+        writer.write(conn.send(h11.InformationalResponse(status_code=101, headers=headers)))
+        await writer.drain()
+        socket_state = WebSocket(ConnectionType.SERVER)
+        if conn.trailing_data[0]:
+            socket_state.receive_data(conn.trailing_data[0])
+        text: list[str] = []
+        while True:
+            for event in socket_state.events():
+                if isinstance(event, TextMessage):
+                    text.append(event.data)
+                    if event.message_finished:
+                        for answer in respond_to_frame(self.app, request, "".join(text)):
+                            writer.write(socket_state.send(TextMessage(data=json.dumps(answer))))
+                            await writer.drain()
+                        text.clear()
+                elif isinstance(event, BytesMessage):
+                    refusal = error_event(400, "Binary frames are not supported; send JSON text frames.")
+                    writer.write(socket_state.send(TextMessage(data=json.dumps(refusal))))
+                elif isinstance(event, Ping):
+                    writer.write(socket_state.send(event.response()))
+                elif isinstance(event, CloseConnection):
+                    writer.write(socket_state.send(event.response()))
+                    await writer.drain()
+                    return
+            data = await reader.read(READ_SIZE)
+            if not data:
+                return
+            socket_state.receive_data(data)
 
     @staticmethod
     async def _reject(conn: h11.Connection, writer: asyncio.StreamWriter, error: h11.RemoteProtocolError) -> None:

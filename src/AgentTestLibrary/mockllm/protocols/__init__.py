@@ -2,6 +2,8 @@
 
 from .anthropic_messages import AnthropicMessagesCodec
 from .base import Codec, RequestError
+from .gemini import GeminiCodec
 from .openai_chat import OpenAIChatCodec
+from .openai_responses import OpenAIResponsesCodec
 
-__all__ = ["AnthropicMessagesCodec", "Codec", "OpenAIChatCodec", "RequestError"]
+__all__ = ["AnthropicMessagesCodec", "Codec", "GeminiCodec", "OpenAIChatCodec", "OpenAIResponsesCodec", "RequestError"]

@@ -45,6 +45,8 @@ class AnthropicMessagesCodec:
             tools=tools,
             stream=bool(body.get("stream", False)),
             max_tokens=max_tokens if isinstance(max_tokens, int) else None,
+            response_schema=_output_schema(body),
+            forced_tool=_forced_tool(body.get("tool_choice")),
         )
 
     @staticmethod
@@ -97,7 +99,7 @@ class AnthropicMessagesCodec:
         )
         return blocks
 
-    def render(self, reply: Reply, conversation: Conversation) -> dict[str, Any]:
+    def render(self, reply: Reply, conversation: Conversation, body: dict[str, Any] | None = None) -> dict[str, Any]:
         return {
             "id": _message_id(reply, conversation),
             "type": "message",
@@ -167,3 +169,18 @@ class AnthropicMessagesCodec:
 
 def _message_id(reply: Reply, conversation: Conversation) -> str:
     return stable_id("msg_", conversation.model, conversation.to_dict(), reply.text, reply.tool_calls)
+
+
+def _output_schema(body: dict[str, Any]) -> Any:
+    """Structured outputs: ``output_format`` or ``output_config.format`` of type json_schema."""
+    config = body.get("output_config")
+    for candidate in (body.get("output_format"), config.get("format") if isinstance(config, dict) else None):
+        if isinstance(candidate, dict) and candidate.get("type") == "json_schema":
+            return candidate.get("schema", {})
+    return None
+
+
+def _forced_tool(choice: Any) -> str | None:
+    if isinstance(choice, dict) and choice.get("type") == "tool" and isinstance(choice.get("name"), str):
+        return str(choice["name"])
+    return None

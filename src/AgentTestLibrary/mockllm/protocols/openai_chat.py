@@ -67,6 +67,8 @@ class OpenAIChatCodec:
             tools=self._tools(body),
             stream=stream,
             max_tokens=max_tokens if isinstance(max_tokens, int) else None,
+            response_schema=_response_schema(body.get("response_format")),
+            forced_tool=_forced_tool(body.get("tool_choice")),
         )
 
     @staticmethod
@@ -118,7 +120,7 @@ class OpenAIChatCodec:
             "completion_tokens_details": {"reasoning_tokens": 0},
         }
 
-    def render(self, reply: Reply, conversation: Conversation) -> dict[str, Any]:
+    def render(self, reply: Reply, conversation: Conversation, body: dict[str, Any] | None = None) -> dict[str, Any]:
         message: dict[str, Any] = {"role": "assistant", "content": reply.text or None, "refusal": None}
         if reply.tool_calls:
             message["tool_calls"] = self._tool_calls(reply)
@@ -185,3 +187,17 @@ class OpenAIChatCodec:
 
 def _completion_id(reply: Reply, conversation: Conversation) -> str:
     return stable_id("chatcmpl-", conversation.model, conversation.to_dict(), reply.text, reply.tool_calls)
+
+
+def _response_schema(response_format: Any) -> Any:
+    if not isinstance(response_format, dict):
+        return None
+    if response_format.get("type") == "json_schema":
+        spec = response_format.get("json_schema")
+        return spec.get("schema", {}) if isinstance(spec, dict) else {}
+    return {"type": "object"} if response_format.get("type") == "json_object" else None
+
+
+def _forced_tool(choice: Any) -> str | None:
+    function = choice.get("function") if isinstance(choice, dict) else None
+    return str(function["name"]) if isinstance(function, dict) and isinstance(function.get("name"), str) else None

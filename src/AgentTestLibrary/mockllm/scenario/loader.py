@@ -10,11 +10,12 @@ from pathlib import Path as FilePath
 from typing import Any
 
 from ..conversation import ProviderError, Usage
+from ..embeddings import MAX_DIMENSIONS
 from .matching import PROTOCOLS, PROVIDERS, Matcher, Rule
 from .model import DEFAULT_REPLY, ReplySpec, Scenario, ScenarioError, ToolCallSpec
 from .yaml_lines import Path, YamlLocationError, load_with_lines
 
-TOP_KEYS = ("version", "strict", "models", "default_reply", "rules")
+TOP_KEYS = ("version", "strict", "models", "default_reply", "embedding_dimensions", "rules")
 RULE_KEYS = ("name", "when", "reply", "sequence")
 WHEN_KEYS = tuple(f.name for f in fields(Matcher))
 REPLY_KEYS = ("text", "tool_calls", "json", "usage", "stop_reason", "error")
@@ -108,7 +109,10 @@ class _Validator:
             raise self.fail(("models",), "expected a list of model names (strings).")
         default = self.reply(top["default_reply"], ("default_reply",)) if "default_reply" in top else DEFAULT_REPLY
         strict = self.typed(top.get("strict", True), ("strict",), bool, "true or false")
-        return Scenario(rules, strict, default, tuple(models), self.source)
+        dimensions = self.typed(top.get("embedding_dimensions", 1536), ("embedding_dimensions",), int, "an integer")
+        if not 1 <= dimensions <= MAX_DIMENSIONS:
+            raise self.fail(("embedding_dimensions",), f"expected 1 to {MAX_DIMENSIONS}; got {dimensions}.")
+        return Scenario(rules, strict, default, tuple(models), self.source, dimensions)
 
     def rule(self, data: Any, path: Path) -> Rule:
         raw = self.mapping(data, path, RULE_KEYS)

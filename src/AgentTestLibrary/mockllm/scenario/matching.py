@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from ..conversation import Conversation
 from .model import ReplySpec
 
-PROTOCOLS = ("openai.chat", "anthropic.messages")
-PROVIDERS = ("openai", "anthropic")
+PROTOCOLS = ("openai.chat", "openai.responses", "anthropic.messages", "gemini.generate")
+PROVIDERS = ("openai", "anthropic", "gemini")
 
 
 def _shorten(text: str, limit: int = 80) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..conversation import Conversation, ProviderError, Reply, ToolCall, Usage
@@ -63,4 +63,4 @@ class Scenario:
     default_reply: ReplySpec = DEFAULT_REPLY
     models: tuple[str, ...] = ("gpt-4o-mini", "claude-opus-4-8")
     source: str = "<no scenario>"
-    extra: dict[str, Any] = field(default_factory=dict)
+    embedding_dimensions: int = 1536

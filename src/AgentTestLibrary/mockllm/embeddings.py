@@ -1,0 +1,60 @@
+"""``POST /v1/embeddings``: deterministic unit vectors, the same text always gives the same vector."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import math
+import struct
+from typing import Any
+
+from .protocols.base import RequestError
+from .tokens import count_tokens
+
+DEFAULT_DIMENSIONS = 1536
+MAX_DIMENSIONS = 16384
+
+
+def embed(text: str, dimensions: int) -> list[float]:
+    """Hash-seeded values in [-1, 1], normalized to length 1."""
+    values: list[float] = []
+    counter = 0
+    while len(values) < dimensions:
+        digest = hashlib.sha256(f"{counter}\x1f{text}".encode()).digest()
+        values.extend(struct.unpack("<8I", digest))
+        counter += 1
+    scaled = [value / 2**31 - 1.0 for value in values[:dimensions]]
+    norm = math.sqrt(sum(value * value for value in scaled)) or 1.0
+    return [value / norm for value in scaled]
+
+
+def embeddings_response(body: Any, default_dimensions: int = DEFAULT_DIMENSIONS) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise RequestError("The request body must be a JSON object.")
+    if not isinstance(body.get("model"), str):
+        raise RequestError("Missing required field 'model' (a string).", param="model")
+    raw = body.get("input")
+    inputs = [raw] if isinstance(raw, str) else raw
+    if not isinstance(inputs, list) or not inputs:
+        raise RequestError("'input' must be a string or a non-empty array of strings or token arrays.", param="input")
+    texts = [item if isinstance(item, str) else " ".join(str(token) for token in item) for item in inputs]
+    dimensions = body.get("dimensions", default_dimensions)
+    if not isinstance(dimensions, int) or isinstance(dimensions, bool) or not 1 <= dimensions <= MAX_DIMENSIONS:
+        raise RequestError(f"'dimensions' must be an integer from 1 to {MAX_DIMENSIONS}.", param="dimensions")
+    encoding = body.get("encoding_format", "float")
+    if encoding not in ("float", "base64"):
+        raise RequestError("'encoding_format' must be 'float' or 'base64'.", param="encoding_format")
+    data = []
+    for index, text in enumerate(texts):
+        vector = embed(text, dimensions)
+        value: Any = (
+            vector if encoding == "float" else base64.b64encode(struct.pack(f"<{dimensions}f", *vector)).decode()
+        )
+        data.append({"object": "embedding", "index": index, "embedding": value})
+    tokens = sum(count_tokens(text) for text in texts)
+    return {
+        "object": "list",
+        "data": data,
+        "model": body["model"],
+        "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+    }

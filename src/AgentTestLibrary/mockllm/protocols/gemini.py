@@ -1,0 +1,156 @@
+"""Google Gemini: ``POST /v1beta/models/{model}:generateContent``, ``:streamGenerateContent``
+(SSE with ``alt=sse``, else a JSON array) and ``:countTokens``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
+from ..tokens import conversation_tokens, reply_tokens, stable_id, text_chunks
+from .base import RequestError, sse_event
+
+FINISH_REASONS = {"end_turn": "STOP", "tool_use": "STOP", "max_tokens": "MAX_TOKENS", "stop_sequence": "STOP"}
+STATUSES = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    409: "ABORTED",
+    413: "INVALID_ARGUMENT",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    501: "NOT_IMPLEMENTED",
+    503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
+}
+
+
+class GeminiCodec:
+    protocol = "gemini.generate"
+
+    def parse(self, body: Any, model: str = "", stream: bool = False) -> Conversation:
+        if not isinstance(body, dict):
+            raise RequestError("The request body must be a JSON object.")
+        contents = body.get("contents")
+        if not isinstance(contents, list) or not contents:
+            raise RequestError("'contents' is required: a non-empty array of {role, parts}.", param="contents")
+        messages = [self._content(content, f"contents[{index}]") for index, content in enumerate(contents)]
+        config = body.get("generationConfig") or {}
+        schema = config.get("responseJsonSchema") or config.get("responseSchema") if isinstance(config, dict) else None
+        if schema is None and isinstance(config, dict) and config.get("responseMimeType") == "application/json":
+            schema = {"type": "object"}
+        return Conversation(
+            protocol=self.protocol,
+            model=model,
+            messages=tuple(messages),
+            system=_parts_text(body.get("systemInstruction")),
+            tools=self._tools(body.get("tools")),
+            stream=stream,
+            max_tokens=config.get("maxOutputTokens") if isinstance(config, dict) else None,
+            response_schema=schema,
+            forced_tool=_forced_tool(body.get("toolConfig")),
+        )
+
+    @staticmethod
+    def _content(content: Any, where: str) -> Message:
+        if not isinstance(content, dict) or not isinstance(content.get("parts"), list):
+            raise RequestError(f"'{where}' must be an object with a 'parts' array.", param=f"{where}.parts")
+        role = "assistant" if content.get("role") == "model" else "user"
+        texts, calls, results = [], [], []
+        for part in content["parts"]:
+            if not isinstance(part, dict) or part.get("thought"):
+                continue
+            if isinstance(part.get("text"), str):
+                texts.append(part["text"])
+            elif isinstance(part.get("functionCall"), dict):
+                call = part["functionCall"]
+                calls.append(
+                    ToolCall(
+                        str(call.get("id") or call.get("name", "")), str(call.get("name", "")), call.get("args", {})
+                    )
+                )
+            elif isinstance(part.get("functionResponse"), dict):
+                answer = part["functionResponse"]
+                response = answer.get("response", {})
+                output = response.get("output", response) if isinstance(response, dict) else response
+                content_text = output if isinstance(output, str) else json.dumps(output)
+                results.append(ToolResult(str(answer.get("id") or answer.get("name", "")), content_text))
+        return Message(role, "\n".join(texts), tuple(calls), tuple(results))
+
+    @staticmethod
+    def _tools(raw: Any) -> tuple[Tool, ...]:
+        tools = []
+        for group in raw or []:
+            for declaration in (group.get("functionDeclarations") or []) if isinstance(group, dict) else []:
+                if isinstance(declaration, dict) and isinstance(declaration.get("name"), str):
+                    schema = declaration.get("parametersJsonSchema", declaration.get("parameters"))
+                    tools.append(Tool(declaration["name"], str(declaration.get("description", "")), schema))
+        return tuple(tools)
+
+    def _usage(self, reply: Reply, conversation: Conversation) -> dict[str, int]:
+        prompt = reply.usage.input_tokens if reply.usage else conversation_tokens(conversation)
+        output = reply.usage.output_tokens if reply.usage else reply_tokens(reply)
+        return {"promptTokenCount": prompt, "candidatesTokenCount": output, "totalTokenCount": prompt + output}
+
+    def _chunk(
+        self, parts: list[dict[str, Any]], reply: Reply, conversation: Conversation, last: bool
+    ) -> dict[str, Any]:
+        candidate: dict[str, Any] = {"content": {"parts": parts, "role": "model"}, "index": 0}
+        data: dict[str, Any] = {"candidates": [candidate]}
+        if last:
+            candidate["finishReason"] = FINISH_REASONS.get(reply.neutral_stop_reason, "STOP")
+            data["usageMetadata"] = self._usage(reply, conversation)
+        data["modelVersion"] = conversation.model
+        data["responseId"] = stable_id("", conversation.to_dict(), reply.text, reply.tool_calls)
+        return data
+
+    @staticmethod
+    def _call_parts(reply: Reply) -> list[dict[str, Any]]:
+        return [
+            {"functionCall": {"id": call.id, "name": call.name, "args": call.arguments}} for call in reply.tool_calls
+        ]
+
+    def render(self, reply: Reply, conversation: Conversation, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        parts = ([{"text": reply.text}] if reply.text or not reply.tool_calls else []) + self._call_parts(reply)
+        return self._chunk(parts, reply, conversation, last=True)
+
+    def render_chunks(self, reply: Reply, conversation: Conversation) -> list[dict[str, Any]]:
+        pieces: list[list[dict[str, Any]]] = [[{"text": piece}] for piece in text_chunks(reply.text)]
+        if reply.tool_calls or not pieces:
+            pieces.append(self._call_parts(reply) or [{"text": ""}])
+        return [
+            self._chunk(parts, reply, conversation, last=index == len(pieces) - 1) for index, parts in enumerate(pieces)
+        ]
+
+    def render_stream(self, reply: Reply, conversation: Conversation, body: dict[str, Any]) -> list[bytes]:
+        return [sse_event(chunk) for chunk in self.render_chunks(reply, conversation)]
+
+    def render_error(self, error: ProviderError) -> dict[str, Any]:
+        status = error.type or STATUSES.get(error.status, "INTERNAL" if error.status >= 500 else "INVALID_ARGUMENT")
+        return {"error": {"code": error.status, "message": error.message, "status": status}}
+
+    def count_tokens(self, body: Any, model: str) -> dict[str, Any]:
+        request = body.get("generateContentRequest", body) if isinstance(body, dict) else body
+        return {"totalTokens": conversation_tokens(self.parse(request, model))}
+
+
+def _parts_text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict) and isinstance(content.get("parts"), list):
+        return "\n".join(
+            part["text"] for part in content["parts"] if isinstance(part, dict) and isinstance(part.get("text"), str)
+        )
+    return ""
+
+
+def _forced_tool(config: Any) -> str | None:
+    calling = config.get("functionCallingConfig") if isinstance(config, dict) else None
+    if (
+        isinstance(calling, dict)
+        and calling.get("mode") == "ANY"
+        and len(calling.get("allowedFunctionNames") or []) == 1
+    ):
+        return str(calling["allowedFunctionNames"][0])
+    return None

@@ -1,0 +1,251 @@
+"""OpenAI Responses: ``POST /v1/responses`` (JSON and SSE) and the same events over WebSocket.
+
+``previous_response_id`` chaining is resolved by the application, which keeps each
+response's conversation; this codec only parses the new input and renders events.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
+from ..tokens import conversation_tokens, json_chunks, reply_tokens, stable_id, text_chunks
+from .base import RequestError, parse_arguments, require, sse_event, text_of_parts
+from .openai_chat import OpenAIChatCodec
+
+IGNORED_ITEMS = ("reasoning", "additional_tools", "configuration_update", "web_search_call", "item_reference")
+
+
+class OpenAIResponsesCodec:
+    protocol = "openai.responses"
+
+    def parse(self, body: Any) -> Conversation:
+        if not isinstance(body, dict):
+            raise RequestError("The request body must be a JSON object.")
+        model = require(body, "model", str, "a string")
+        raw_input = body.get("input", [])
+        items = [{"role": "user", "content": raw_input}] if isinstance(raw_input, str) else raw_input
+        if not isinstance(items, list):
+            raise RequestError("'input' must be a string or an array of input items.", param="input")
+        system: list[str] = [body["instructions"]] if isinstance(body.get("instructions"), str) else []
+        messages: list[Message] = []
+        for index, item in enumerate(items):
+            self._item(item, f"input[{index}]", system, messages)
+        text_format = (body.get("text") or {}).get("format") if isinstance(body.get("text"), dict) else None
+        schema = None
+        if isinstance(text_format, dict) and text_format.get("type") == "json_schema":
+            schema = text_format.get("schema", {})
+        elif isinstance(text_format, dict) and text_format.get("type") == "json_object":
+            schema = {"type": "object"}
+        return Conversation(
+            protocol=self.protocol,
+            model=model,
+            messages=tuple(messages),
+            system="\n".join(part for part in system if part),
+            tools=self._tools(body.get("tools")),
+            stream=bool(body.get("stream", False)),
+            max_tokens=body.get("max_output_tokens") if isinstance(body.get("max_output_tokens"), int) else None,
+            response_schema=schema,
+            forced_tool=_forced_tool(body.get("tool_choice")),
+        )
+
+    @staticmethod
+    def _item(item: Any, where: str, system: list[str], messages: list[Message]) -> None:
+        if not isinstance(item, dict):
+            raise RequestError(f"'{where}' must be an object.", param=where)
+        kind = item.get("type", "message")
+        if kind == "message":
+            role = item.get("role")
+            text = text_of_parts(item.get("content"), f"{where}.content")
+            if role in ("system", "developer"):
+                system.append(text)
+            elif role in ("user", "assistant"):
+                messages.append(Message(role, text))
+            else:
+                raise RequestError(
+                    f"'{where}.role' is {role!r}; expected user, assistant, system or developer.", param=f"{where}.role"
+                )
+        elif kind == "function_call":
+            call = ToolCall(
+                str(item.get("call_id", "")), str(item.get("name", "")), parse_arguments(item.get("arguments", ""))
+            )
+            if messages and messages[-1].role == "assistant":
+                last = messages[-1]
+                messages[-1] = Message("assistant", last.text, (*last.tool_calls, call))
+            else:
+                messages.append(Message("assistant", tool_calls=(call,)))
+        elif kind in ("function_call_output", "custom_tool_call_output"):
+            output = item.get("output", "")
+            result = ToolResult(
+                str(item.get("call_id", "")), output if isinstance(output, str) else text_of_parts(output, where)
+            )
+            if messages and messages[-1].role == "user" and messages[-1].tool_results and not messages[-1].text:
+                messages[-1] = Message("user", tool_results=(*messages[-1].tool_results, result))
+            else:
+                messages.append(Message("user", tool_results=(result,)))
+        elif kind not in IGNORED_ITEMS:
+            return
+
+    @staticmethod
+    def _tools(raw: Any) -> tuple[Tool, ...]:
+        return tuple(
+            Tool(str(tool["name"]), str(tool.get("description", "")), tool.get("parameters"))
+            for tool in raw or []
+            if isinstance(tool, dict) and isinstance(tool.get("name"), str)
+        )
+
+    # -- rendering ----------------------------------------------------------------------------
+
+    def response_id(self, reply: Reply, conversation: Conversation) -> str:
+        return stable_id("resp_", conversation.model, conversation.to_dict(), reply.text, reply.tool_calls)
+
+    def _output(self, reply: Reply, response_id: str) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        if reply.text or not reply.tool_calls:
+            items.append(
+                {
+                    "type": "message",
+                    "id": stable_id("msg_", response_id),
+                    "status": "completed",
+                    "role": "assistant",
+                    "content": [{"type": "output_text", "text": reply.text, "annotations": [], "logprobs": []}],
+                }
+            )
+        items.extend(
+            {
+                "type": "function_call",
+                "id": stable_id("fc_", response_id, index),
+                "call_id": call.id,
+                "name": call.name,
+                "arguments": call.arguments_json(),
+                "status": "completed",
+            }
+            for index, call in enumerate(reply.tool_calls)
+        )
+        return items
+
+    def _response(
+        self, reply: Reply, conversation: Conversation, body: dict[str, Any], status: str, output: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        response_id = self.response_id(reply, conversation)
+        usage = None
+        if status == "completed":
+            prompt = reply.usage.input_tokens if reply.usage else conversation_tokens(conversation)
+            completion = reply.usage.output_tokens if reply.usage else reply_tokens(reply)
+            usage = {
+                "input_tokens": prompt,
+                "input_tokens_details": {"cached_tokens": 0},
+                "output_tokens": completion,
+                "output_tokens_details": {"reasoning_tokens": 0},
+                "total_tokens": prompt + completion,
+            }
+        return {
+            "id": response_id,
+            "object": "response",
+            "created_at": int(time.time()),
+            "status": status,
+            "error": None,
+            "incomplete_details": None,
+            "instructions": body.get("instructions"),
+            "max_output_tokens": body.get("max_output_tokens"),
+            "model": conversation.model,
+            "output": output,
+            "parallel_tool_calls": body.get("parallel_tool_calls", True),
+            "previous_response_id": body.get("previous_response_id"),
+            "reasoning": {"effort": None, "summary": None},
+            "store": body.get("store", True),
+            "temperature": 1.0,
+            "text": body.get("text") or {"format": {"type": "text"}},
+            "tool_choice": body.get("tool_choice", "auto"),
+            "tools": body.get("tools") or [],
+            "top_p": 1.0,
+            "truncation": "disabled",
+            "usage": usage,
+            "metadata": body.get("metadata") or {},
+        }
+
+    def render(self, reply: Reply, conversation: Conversation, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        output = self._output(reply, self.response_id(reply, conversation))
+        return self._response(reply, conversation, body or {}, "completed", output)
+
+    def render_events(self, reply: Reply, conversation: Conversation, body: dict[str, Any]) -> list[dict[str, Any]]:
+        """The typed events in the real order; the SSE and WebSocket transports share them."""
+        output = self._output(reply, self.response_id(reply, conversation))
+        events: list[dict[str, Any]] = [
+            {"type": "response.created", "response": self._response(reply, conversation, body, "in_progress", [])},
+            {"type": "response.in_progress", "response": self._response(reply, conversation, body, "in_progress", [])},
+        ]
+        for index, item in enumerate(output):
+            opening = {**item, "status": "in_progress"}
+            if item["type"] == "message":
+                opening["content"] = []
+                events.extend(self._message_events(index, item, opening))
+            else:
+                opening["arguments"] = ""
+                events.append({"type": "response.output_item.added", "output_index": index, "item": opening})
+                events.extend(
+                    {
+                        "type": "response.function_call_arguments.delta",
+                        "item_id": item["id"],
+                        "output_index": index,
+                        "delta": piece,
+                    }
+                    for piece in json_chunks(item["arguments"])
+                )
+                events.append(
+                    {
+                        "type": "response.function_call_arguments.done",
+                        "item_id": item["id"],
+                        "output_index": index,
+                        "name": item["name"],
+                        "arguments": item["arguments"],
+                    }
+                )
+                events.append({"type": "response.output_item.done", "output_index": index, "item": item})
+        events.append(
+            {"type": "response.completed", "response": self._response(reply, conversation, body, "completed", output)}
+        )
+        return [{**event, "sequence_number": number} for number, event in enumerate(events)]
+
+    def warm_up_events(
+        self, response_id: str, conversation: Conversation, body: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """An empty completed response: what a ``generate: false`` warm-up frame gets."""
+        empty = Reply()
+        created = {**self._response(empty, conversation, body, "in_progress", []), "id": response_id}
+        completed = {**self._response(empty, conversation, body, "completed", []), "id": response_id}
+        events = [
+            {"type": "response.created", "response": created},
+            {"type": "response.completed", "response": completed},
+        ]
+        return [{**event, "sequence_number": number} for number, event in enumerate(events)]
+
+    @staticmethod
+    def _message_events(index: int, item: dict[str, Any], opening: dict[str, Any]) -> list[dict[str, Any]]:
+        text = item["content"][0]["text"]
+        part = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
+        where = {"item_id": item["id"], "output_index": index, "content_index": 0}
+        return [
+            {"type": "response.output_item.added", "output_index": index, "item": opening},
+            {"type": "response.content_part.added", **where, "part": part},
+            *(
+                {"type": "response.output_text.delta", **where, "delta": piece, "logprobs": []}
+                for piece in text_chunks(text)
+            ),
+            {"type": "response.output_text.done", **where, "text": text, "logprobs": []},
+            {"type": "response.content_part.done", **where, "part": {**part, "text": text}},
+            {"type": "response.output_item.done", "output_index": index, "item": item},
+        ]
+
+    def render_stream(self, reply: Reply, conversation: Conversation, body: dict[str, Any]) -> list[bytes]:
+        return [sse_event(event, event["type"]) for event in self.render_events(reply, conversation, body)]
+
+    def render_error(self, error: ProviderError) -> dict[str, Any]:
+        return OpenAIChatCodec().render_error(error)
+
+
+def _forced_tool(choice: Any) -> str | None:
+    if isinstance(choice, dict) and choice.get("type") == "function" and isinstance(choice.get("name"), str):
+        return str(choice["name"])
+    return None

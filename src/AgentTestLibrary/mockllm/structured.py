@@ -1,0 +1,158 @@
+"""Deterministic JSON that is valid against a JSON Schema (or Gemini's OpenAPI-style schema).
+
+Used when a request asks for structured output and no scenario rule answers it: the same
+schema always gives the same value. Covers types (incl. Gemini's upper-case names and
+``nullable``), ``enum``/``const``, required and optional properties, nested objects and
+arrays, ``minItems``/``maxItems``, numeric bounds (incl. exclusive and ``multipleOf``),
+string lengths and common ``format`` values, ``anyOf``/``oneOf``/``allOf`` and local ``$ref``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+MAX_DEPTH = 12
+FORMATS = {
+    "date-time": "2025-01-01T00:00:00Z",
+    "date": "2025-01-01",
+    "time": "00:00:00Z",
+    "email": "user@example.com",
+    "uri": "https://example.com/",
+    "url": "https://example.com/",
+    "uuid": "00000000-0000-4000-8000-000000000000",
+    "hostname": "example.com",
+    "ipv4": "192.0.2.1",
+    "ipv6": "2001:db8::1",
+}
+
+
+def example_for(schema: Any) -> Any:
+    """A deterministic instance of ``schema``."""
+    return _Generator(schema if isinstance(schema, dict) else {}).value(schema, "value", 0)
+
+
+class _Generator:
+    def __init__(self, root: dict[str, Any]) -> None:
+        self.root = root
+
+    def resolve(self, schema: dict[str, Any]) -> dict[str, Any]:
+        seen = 0
+        while isinstance(schema.get("$ref"), str) and seen < MAX_DEPTH:
+            ref = schema["$ref"]
+            target: Any = self.root
+            if ref.startswith("#"):
+                for part in ref.lstrip("#/").split("/"):
+                    if part:
+                        target = (
+                            target.get(part.replace("~1", "/").replace("~0", "~"), {})
+                            if isinstance(target, dict)
+                            else {}
+                        )
+            schema = {
+                **(target if isinstance(target, dict) else {}),
+                **{k: v for k, v in schema.items() if k != "$ref"},
+            }
+            seen += 1
+        return schema
+
+    def value(self, schema: Any, name: str, depth: int) -> Any:
+        if not isinstance(schema, dict) or depth > MAX_DEPTH:
+            return None if depth > MAX_DEPTH else name
+        schema = self.resolve(schema)
+        if "const" in schema:
+            return schema["const"]
+        if schema.get("enum"):
+            return schema["enum"][0]
+        if "allOf" in schema:
+            return self.value(self.merge_all_of(schema), name, depth + 1)
+        for key in ("anyOf", "oneOf"):
+            options = [self.resolve(o) for o in schema.get(key, []) if isinstance(o, dict)]
+            if options:
+                chosen = next((o for o in options if _type_of(o) != "null"), options[0])
+                return self.value({**{k: v for k, v in schema.items() if k != key}, **chosen}, name, depth + 1)
+        kind = _type_of(schema)
+        if kind == "object" or (kind is None and "properties" in schema):
+            return {key: self.value(sub, key, depth + 1) for key, sub in (schema.get("properties") or {}).items()}
+        if kind == "array":
+            return self.array(schema, name, depth)
+        if kind == "integer":
+            return int(self.number(schema, integer=True))
+        if kind == "number":
+            return self.number(schema, integer=False)
+        if kind == "boolean":
+            return True
+        if kind == "null":
+            return None
+        return self.string(schema, name)
+
+    def merge_all_of(self, schema: dict[str, Any]) -> dict[str, Any]:
+        """One schema holding every ``allOf`` part's keywords, properties and required names."""
+        merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
+        properties = dict(merged.get("properties", {}))
+        for raw in schema["allOf"]:
+            part = self.resolve(raw) if isinstance(raw, dict) else {}
+            merged.update({k: v for k, v in part.items() if k not in ("properties", "required", "allOf")})
+            properties.update(part.get("properties", {}))
+        return {**merged, "properties": properties} if properties else merged
+
+    def array(self, schema: dict[str, Any], name: str, depth: int) -> list[Any]:
+        items = schema.get("items", {})
+        prefix = schema.get("prefixItems") or (items if isinstance(items, list) else [])
+        count = max(int(schema.get("minItems", 1)), len(prefix))
+        if "maxItems" in schema:
+            count = min(count, int(schema["maxItems"]))
+        values = []
+        for index in range(count):
+            sub = prefix[index] if index < len(prefix) else (items if isinstance(items, dict) else {})
+            values.append(self.value(sub, f"{name}_{index + 1}" if not sub else name, depth + 1))
+        if schema.get("uniqueItems") and len({repr(v) for v in values}) < len(values):
+            values = values[:1]
+        return values
+
+    @staticmethod
+    def number(schema: dict[str, Any], integer: bool) -> float:
+        low, high = _bound(schema, "minimum"), _bound(schema, "maximum")
+        above, below = _bound(schema, "exclusiveMinimum"), _bound(schema, "exclusiveMaximum")
+        if schema.get("exclusiveMinimum") is True:  # draft 4: a flag on minimum
+            above, low = low, None
+        if schema.get("exclusiveMaximum") is True:
+            below, high = high, None
+        step = schema.get("multipleOf")
+        gap = float(step) if step else (1.0 if integer else 0.5)
+        if low is not None:
+            value = low
+        elif above is not None:
+            value = above + gap
+        elif high is not None:
+            value = min(1.0, high)
+        elif below is not None:
+            value = min(1.0, below - gap)
+        else:
+            value = 1.0
+        if step:
+            value = math.ceil(value / step) * step
+        return float(math.ceil(value)) if integer else value
+
+    @staticmethod
+    def string(schema: dict[str, Any], name: str) -> str:
+        text = FORMATS.get(str(schema.get("format", "")), name)
+        low, high = int(schema.get("minLength", 0)), schema.get("maxLength")
+        if len(text) < low:
+            text = text + "x" * (low - len(text))
+        if high is not None and len(text) > int(high):
+            text = text[: int(high)]
+        return text
+
+
+def _bound(schema: dict[str, Any], key: str) -> float | None:
+    value = schema.get(key)
+    return None if value is None or isinstance(value, bool) else float(value)
+
+
+def _type_of(schema: dict[str, Any]) -> str | None:
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kinds = [str(k).lower() for k in kind]
+        kind = next((k for k in kinds if k != "null"), kinds[0] if kinds else None)
+    return str(kind).lower() if kind is not None else None
