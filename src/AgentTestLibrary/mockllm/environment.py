@@ -21,6 +21,7 @@ def agent_environment(url: str) -> dict[str, str | None]:
         "MOCK_LLM_URL": url,
         "OPENAI_BASE_URL": f"{url}/v1",
         "ANTHROPIC_BASE_URL": url,
+        "GOOGLE_GEMINI_BASE_URL": url,
         **FIXTURE_KEYS,
     }
     values.update({name: None for name in REMOVED_CREDENTIALS})

@@ -10,7 +10,13 @@ string lengths and common ``format`` values, ``anyOf``/``oneOf``/``allOf`` and l
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
+
+try:  # the regex parser behind ``re``: walked to build a shortest matching string
+    import re._parser as sre_parse  # type: ignore[import-not-found, unused-ignore]
+except ImportError:  # Python < 3.11
+    import sre_parse  # type: ignore[no-redef, unused-ignore]
 
 MAX_DEPTH = 12
 FORMATS = {
@@ -136,6 +142,10 @@ class _Generator:
 
     @staticmethod
     def string(schema: dict[str, Any], name: str) -> str:
+        if isinstance(schema.get("pattern"), str):
+            matching = string_matching(schema["pattern"])
+            if matching is not None:
+                return matching
         text = FORMATS.get(str(schema.get("format", "")), name)
         low, high = int(schema.get("minLength", 0)), schema.get("maxLength")
         if len(text) < low:
@@ -156,3 +166,60 @@ def _type_of(schema: dict[str, Any]) -> str | None:
         kinds = [str(k).lower() for k in kind]
         kind = next((k for k in kinds if k != "null"), kinds[0] if kinds else None)
     return str(kind).lower() if kind is not None else None
+
+
+def string_matching(pattern: str) -> str | None:
+    """A short string that ``re.search(pattern, ...)`` accepts, or None if the pattern is too exotic."""
+    try:
+        candidate = _emit(sre_parse.parse(pattern))
+        return candidate if re.search(pattern, candidate) else None
+    except (re.error, ValueError, TypeError, IndexError, RecursionError):
+        return None
+
+
+def _emit(tokens: Any) -> str:
+    out = []
+    for op, value in tokens:
+        name = str(op)
+        if name == "LITERAL":
+            out.append(chr(value))
+        elif name == "NOT_LITERAL":
+            out.append("a" if chr(value) != "a" else "b")
+        elif name == "ANY":
+            out.append("a")
+        elif name == "IN":
+            out.append(_class_member(value))
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            low, _, item = value
+            out.append(_emit(item) * max(low, 0))
+        elif name == "SUBPATTERN":
+            out.append(_emit(value[-1]))
+        elif name == "BRANCH":
+            out.append(_emit(value[1][0]))
+        elif name == "CATEGORY":
+            out.append(_category(str(value)))
+        elif name in ("AT", "ASSERT", "ASSERT_NOT"):
+            continue
+        else:
+            raise ValueError(name)
+    return "".join(out)
+
+
+def _class_member(items: Any) -> str:
+    negated = any(str(op) == "NEGATE" for op, _ in items)
+    for op, value in items:
+        name = str(op)
+        if negated:
+            break
+        if name == "LITERAL":
+            return chr(value)
+        if name == "RANGE":
+            return chr(value[0])
+        if name == "CATEGORY":
+            return _category(str(value))
+    excluded = "".join(chr(v) for op, v in items if str(op) == "LITERAL")
+    return next(c for c in "a0_ -" if c not in excluded)
+
+
+def _category(name: str) -> str:
+    return {"CATEGORY_DIGIT": "0", "CATEGORY_SPACE": " ", "CATEGORY_WORD": "a"}.get(name, "-")
