@@ -4,6 +4,9 @@ Prints figures only (median of several runs and the ratio to the baseline); noth
 passes or fails on time. Every load is bounded: CONNECTIONS x REQUESTS per run, RUNS runs.
 
     python benchmarks/mock_server.py [--runs 5] [--requests 150]
+
+The baseline (raw_baseline_server.py) answers each case with the very bytes our server
+produces for it, rendered once at its start-up, so the ratio is our per-request cost.
 """
 
 from __future__ import annotations
@@ -18,9 +21,10 @@ import sys
 import time
 from pathlib import Path
 
+from cases import CASES, request_bytes
+
 CONNECTIONS = 8
 HERE = Path(__file__).parent
-BODY = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Say something short."}]}
 
 
 def start(command: list[str]) -> tuple[subprocess.Popen[str], int]:
@@ -28,14 +32,6 @@ def start(command: list[str]) -> tuple[subprocess.Popen[str], int]:
     assert process.stdout is not None
     line = process.stdout.readline().strip()
     return process, int(line.rsplit(":", 1)[1])
-
-
-def request_bytes(stream: bool) -> bytes:
-    body = json.dumps({**BODY, "stream": stream}).encode()
-    return (
-        b"POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n"
-        b"content-length: %d\r\n\r\n%s" % (len(body), body)
-    )
 
 
 async def read_response(reader: asyncio.StreamReader) -> None:
@@ -51,9 +47,9 @@ async def read_response(reader: asyncio.StreamReader) -> None:
     await reader.readexactly(length)
 
 
-async def load(port: int, stream: bool, requests: int) -> tuple[list[float], float]:
+async def load(port: int, case: str, requests: int) -> tuple[list[float], float]:
     """CONNECTIONS keep-alive clients, ``requests`` each; returns latencies and requests/s."""
-    payload = request_bytes(stream)
+    payload = request_bytes(case)
     latencies: list[float] = []
 
     async def client() -> None:
@@ -71,10 +67,10 @@ async def load(port: int, stream: bool, requests: int) -> tuple[list[float], flo
     return latencies, len(latencies) / (time.perf_counter() - began)
 
 
-def measure(port: int, stream: bool, requests: int, runs: int) -> tuple[float, float]:
+def measure(port: int, case: str, requests: int, runs: int) -> tuple[float, float]:
     """Median over runs of (median latency in ms, requests per second)."""
-    asyncio.run(load(port, stream, 20))  # warm-up
-    results = [asyncio.run(load(port, stream, requests)) for _ in range(runs)]
+    asyncio.run(load(port, case, 20))  # warm-up
+    results = [asyncio.run(load(port, case, requests)) for _ in range(runs)]
     return (
         statistics.median(statistics.median(latencies) * 1000 for latencies, _ in results),
         statistics.median(rate for _, rate in results),
@@ -93,25 +89,24 @@ def main() -> int:
         "agenttest": [sys.executable, "-m", "AgentTestLibrary", "mock", "serve"],
         "raw asyncio": [sys.executable, str(HERE / "raw_baseline_server.py")],
     }
-    figures: dict[tuple[str, bool], tuple[float, float]] = {}
+    figures: dict[tuple[str, str], tuple[float, float]] = {}
     for name, command in servers.items():
         process, port = start(command)
         try:
-            for stream in (False, True):
-                figures[(name, stream)] = measure(port, stream, args.requests, args.runs)
+            for case in CASES:
+                figures[(name, case)] = measure(port, case, args.requests, args.runs)
         finally:
             process.terminate()
             process.wait(10)
     total = CONNECTIONS * args.requests
-    print(f"Chat completions, concurrency {CONNECTIONS}, {total} requests per run, median of {args.runs} runs")
-    print(f"{'mode':<8} {'server':<12} {'median ms':>10} {'req/s':>8} {'latency/baseline':>17} {'req/s/baseline':>15}")
-    for stream in (False, True):
-        base_latency, base_rate = figures[("raw asyncio", stream)]
+    print(f"Concurrency {CONNECTIONS}, {total} requests per run, median of {args.runs} runs")
+    print(f"{'case':<17} {'server':<12} {'median ms':>10} {'req/s':>8} {'latency/baseline':>17} {'req/s/baseline':>15}")
+    for case in CASES:
+        base_latency, base_rate = figures[("raw asyncio", case)]
         for name in servers:
-            latency, rate = figures[(name, stream)]
-            mode = "stream" if stream else "plain"
+            latency, rate = figures[(name, case)]
             ratios = f"{latency / base_latency:>16.2f}x {rate / base_rate:>14.2f}x"
-            print(f"{mode:<8} {name:<12} {latency:>10.2f} {rate:>8.0f} {ratios}")
+            print(f"{case:<17} {name:<12} {latency:>10.2f} {rate:>8.0f} {ratios}")
     probes = []
     for _ in range(args.runs):
         output = subprocess.run(

@@ -1,7 +1,9 @@
-"""The baseline: a minimal asyncio HTTP/1.1 server answering every request with canned bytes.
+"""The baseline: a minimal asyncio HTTP/1.1 server that answers with canned bytes.
 
-It does the least a server can do (no JSON parsing, no routing, no journal), so the ratio
-of our server to it shows what our protocol work costs. Prints its port, then serves.
+At start-up it renders, once, the exact response our server gives to each benchmark case
+(same bytes, same number of SSE events); then it only reads requests and writes those
+bytes. The ratio of our server to it is the cost of doing the protocol work per request.
+Prints ``MOCK_LLM_URL=...``, then serves.
 """
 
 from __future__ import annotations
@@ -10,49 +12,46 @@ import asyncio
 import json
 import sys
 
-TEXT = "This is a deterministic reply from the AgentTestLibrary mock LLM."
-PLAIN = json.dumps(
-    {"id": "x", "object": "chat.completion", "created": 0, "model": "m",
-     "choices": [{"index": 0, "message": {"role": "assistant", "content": TEXT}, "finish_reason": "stop"}]}
-).encode()  # fmt: skip
-CHUNKS = [
-    b"data: "
-    + json.dumps(
-        {"id": "x", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"content": w}}]}
-    ).encode()
-    + b"\n\n"
-    for w in TEXT.split(" ")
-] + [b"data: [DONE]\n\n"]
+from AgentTestLibrary.mockllm import MockLLM
+from AgentTestLibrary.mockllm.http import HttpRequest
+from cases import CASES
 
 
-async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    try:
-        while True:
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = 0
-            for line in head.split(b"\r\n"):
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":", 1)[1])
-            body = await reader.readexactly(length)
-            if b'"stream": true' in body or b'"stream":true' in body:
-                writer.write(
-                    b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
-                )
-                for chunk in CHUNKS:
-                    writer.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-                    await writer.drain()
-                writer.write(b"0\r\n\r\n")
-            else:
-                writer.write(
-                    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n" % len(PLAIN)
-                )
-                writer.write(PLAIN)
-            await writer.drain()
-    except (asyncio.IncompleteReadError, ConnectionError):
-        writer.close()
+def canned() -> dict[bytes, tuple[bytes, list[bytes]]]:
+    """Case name → (response head, body chunks), rendered by the real application once."""
+    app, responses = MockLLM(), {}
+    for case, (target, body) in CASES.items():
+        response = app.handle(HttpRequest("POST", target, {}, json.dumps(body).encode()))
+        if response.events is None:
+            head = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n" % len(
+                response.body
+            )
+            responses[case.encode()] = (head, [response.body])
+        else:
+            head = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
+            chunks = [b"%x\r\n%s\r\n" % (len(event), event) for event in response.events] + [b"0\r\n\r\n"]
+            responses[case.encode()] = (head, chunks)
+    return responses
 
 
 async def main() -> None:
+    answers = canned()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = (await reader.readuntil(b"\r\n\r\n")).lower()
+                length = int(head.split(b"content-length:", 1)[1].split(b"\r\n", 1)[0])
+                await reader.readexactly(length)
+                case = head.split(b"x-bench-case:", 1)[1].split(b"\r\n", 1)[0].strip()
+                response_head, chunks = answers[case]
+                writer.write(response_head)
+                for chunk in chunks:
+                    writer.write(chunk)
+                    await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
     print(f"MOCK_LLM_URL=http://127.0.0.1:{server.sockets[0].getsockname()[1]}", flush=True)
     async with server:

@@ -1,11 +1,15 @@
 """A small real agent for the e2e suites: a tool loop over the official OpenAI / Anthropic SDKs.
 
-    python examples/example_agent.py --provider openai|anthropic [--stream] [--workdir DIR] PROMPT
+    python examples/example_agent.py --provider PROVIDER [--stream] [--workdir DIR] PROMPT
+
+PROVIDER is openai (Chat Completions), openai-responses, anthropic or gemini.
 
 It offers two tools, ``list_files`` and ``read_file`` (confined to ``--workdir``), runs the
 model's tool calls, sends the results back and prints the final answer on stdout. The SDKs
-find the server through ``OPENAI_BASE_URL`` / ``ANTHROPIC_BASE_URL`` and their API key
-variables, exactly as they would for the real providers. Exit status 1 on an API error.
+(openai, anthropic, google-genai) find the server through ``OPENAI_BASE_URL``,
+``ANTHROPIC_BASE_URL`` or ``GOOGLE_GEMINI_BASE_URL`` and their API key variables, exactly as
+they would for the real providers. ``openai-responses`` chains turns with
+``previous_response_id``. Exit status 1 on an API error.
 """
 
 from __future__ import annotations
@@ -78,6 +82,76 @@ def openai_loop(prompt: str, workdir: Path, stream: bool) -> str:
     raise RuntimeError(f"no final answer after {MAX_TURNS} turns")
 
 
+def responses_loop(prompt: str, workdir: Path, stream: bool) -> str:
+    import openai
+
+    client = openai.OpenAI()
+    model = os.environ.get("AGENT_MODEL", "gpt-5")
+    tools = [{"type": "function", **tool} for tool in TOOLS]
+    new_input: list[dict[str, Any]] = [{"role": "user", "content": prompt}]
+    previous: str | None = None
+    for _ in range(MAX_TURNS):
+        request: dict[str, Any] = {"model": model, "instructions": SYSTEM_PROMPT, "tools": tools, "input": new_input}
+        if previous:
+            request["previous_response_id"] = previous
+        if stream:
+            with client.responses.stream(**request) as events:
+                response = events.get_final_response()
+        else:
+            response = client.responses.create(**request)
+        calls = [item for item in response.output if item.type == "function_call"]
+        if not calls:
+            return response.output_text
+        previous = response.id
+        new_input = [
+            {
+                "type": "function_call_output",
+                "call_id": call.call_id,
+                "output": run_tool(workdir, call.name, json.loads(call.arguments)),
+            }
+            for call in calls
+        ]
+    raise RuntimeError(f"no final answer after {MAX_TURNS} turns")
+
+
+def gemini_loop(prompt: str, workdir: Path, stream: bool) -> str:
+    from google import genai
+    from google.genai import types
+
+    client = genai.Client(api_key=os.environ["GEMINI_API_KEY"])
+    model = os.environ.get("AGENT_MODEL", "gemini-2.5-flash")
+    declarations = [
+        types.FunctionDeclaration(name=t["name"], description=t["description"], parameters_json_schema=t["parameters"])
+        for t in TOOLS
+    ]
+    config = types.GenerateContentConfig(
+        system_instruction=SYSTEM_PROMPT,
+        tools=[types.Tool(function_declarations=declarations)],
+        automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True),
+    )
+    contents = [types.Content(role="user", parts=[types.Part(text=prompt)])]
+    for _ in range(MAX_TURNS):
+        if stream:
+            chunks = list(client.models.generate_content_stream(model=model, contents=contents, config=config))
+        else:
+            chunks = [client.models.generate_content(model=model, contents=contents, config=config)]
+        parts = [part for chunk in chunks if chunk.candidates for part in (chunk.candidates[0].content.parts or [])]  # type: ignore[union-attr]
+        calls = [part.function_call for part in parts if part.function_call]
+        if not calls:
+            return "".join(part.text or "" for part in parts)
+        contents.append(types.Content(role="model", parts=[types.Part(function_call=call) for call in calls]))
+        answers = [
+            types.FunctionResponse(
+                id=call.id,
+                name=call.name,
+                response={"output": run_tool(workdir, call.name or "", dict(call.args or {}))},
+            )
+            for call in calls
+        ]
+        contents.append(types.Content(role="user", parts=[types.Part(function_response=answer) for answer in answers]))
+    raise RuntimeError(f"no final answer after {MAX_TURNS} turns")
+
+
 def anthropic_loop(prompt: str, workdir: Path, stream: bool) -> str:
     import anthropic
 
@@ -120,16 +194,18 @@ def anthropic_loop(prompt: str, workdir: Path, stream: bool) -> str:
     raise RuntimeError(f"no final answer after {MAX_TURNS} turns")
 
 
+LOOPS = {"openai": openai_loop, "openai-responses": responses_loop, "anthropic": anthropic_loop, "gemini": gemini_loop}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--provider", choices=("openai", "anthropic"), default="openai")
+    parser.add_argument("--provider", choices=tuple(LOOPS), default="openai")
     parser.add_argument("--stream", action="store_true")
     parser.add_argument("--workdir", type=Path, default=Path.cwd())
     parser.add_argument("prompt")
     args = parser.parse_args(argv)
-    loop = openai_loop if args.provider == "openai" else anthropic_loop
     try:
-        print(loop(args.prompt, args.workdir, args.stream))
+        print(LOOPS[args.provider](args.prompt, args.workdir, args.stream))
     except Exception as error:  # noqa: BLE001 - an agent reports any API failure and exits 1
         print(f"agent error: {type(error).__name__}: {error}", file=sys.stderr)
         return 1

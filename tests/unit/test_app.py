@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from AgentTestLibrary.mockllm import MockLLM
+from AgentTestLibrary.mockllm.app import STRUCTURED_RULE
 from AgentTestLibrary.mockllm.http import HttpRequest, HttpResponse
 from AgentTestLibrary.mockllm.scenario import scenario_from_text
 from AgentTestLibrary.secrets import REDACTED, SecretRegistry
@@ -166,3 +167,42 @@ def test_admin_api_errors_are_explained() -> None:
     )
     unknown = call(app, "GET", "/__agenttest/nope")
     assert unknown.status == 404 and "POST /__agenttest/reset" in payload(unknown)["error"]["message"]
+
+
+def test_forced_tool_gets_schema_valid_arguments_even_in_strict_mode() -> None:
+    app = MockLLM(scenario_from_text("rules:\n  - {when: {user_text_contains: never}, reply: {text: x}}\n"))
+    tool = {
+        "name": "extract",
+        "input_schema": {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]},
+    }
+    body = {
+        "model": "m",
+        "max_tokens": 5,
+        "messages": [USER],
+        "tools": [tool],
+        "tool_choice": {"type": "tool", "name": "extract"},
+    }
+    reply = payload(call(app, "POST", "/v1/messages", body))
+    assert reply["content"][0]["type"] == "tool_use" and reply["content"][0]["input"] == {"n": 1}
+    assert app.journal.entries()[0].rule == STRUCTURED_RULE and not app.journal.entries()[0].unmatched
+
+
+def test_json_schema_response_format_gets_valid_json() -> None:
+    schema = {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]}
+    body = {
+        "model": "m",
+        "messages": [USER],
+        "response_format": {"type": "json_schema", "json_schema": {"name": "r", "schema": schema}},
+    }
+    content = payload(call(MockLLM(), "POST", "/v1/chat/completions", body))["choices"][0]["message"]["content"]
+    assert json.loads(content) == {"ok": True}
+
+
+def test_responses_chain_is_scoped_to_the_instance_and_cleared_by_reset() -> None:
+    app, other = MockLLM(), MockLLM()
+    first = payload(call(app, "POST", "/v1/responses", {"model": "m", "input": "hi"}))
+    follow = {"model": "m", "input": "again", "previous_response_id": first["id"]}
+    assert call(app, "POST", "/v1/responses", follow).status == 200
+    assert call(other, "POST", "/v1/responses", follow).status == 400
+    app.reset()
+    assert call(app, "POST", "/v1/responses", follow).status == 400

@@ -7,7 +7,13 @@ import json
 import pytest
 
 from AgentTestLibrary.mockllm.conversation import ProviderError, Reply, ToolCall
-from AgentTestLibrary.mockllm.protocols import AnthropicMessagesCodec, OpenAIChatCodec, RequestError
+from AgentTestLibrary.mockllm.protocols import (
+    AnthropicMessagesCodec,
+    GeminiCodec,
+    OpenAIChatCodec,
+    OpenAIResponsesCodec,
+    RequestError,
+)
 from tests.captures import load_capture
 
 CHAT = OpenAIChatCodec()
@@ -164,3 +170,63 @@ def test_error_shapes() -> None:
         "error": {"type": "rate_limit_error", "message": "slow down"},
     }
     assert MESSAGES.render_error(ProviderError(529, "busy"))["error"]["type"] == "overloaded_error"
+
+
+RESPONSES = OpenAIResponsesCodec()
+GEMINI = GeminiCodec()
+
+
+def test_codex_responses_capture_with_function_call_output() -> None:
+    conv = RESPONSES.parse(load_capture("codex_responses_tool_result.json")["body"])
+    assert conv.protocol == "openai.responses" and conv.stream
+    assert conv.system.startswith("You are a coding agent running in the Codex CLI")
+    assert conv.tool_calls[0].name == "exec_command"
+    assert conv.latest_tool_results[0].call_id == conv.tool_calls[0].id
+    assert "hi" in conv.latest_tool_results[0].content
+    assert "exec_command" in conv.tool_names and conv.turn == 2
+
+
+def test_gemini_cli_capture_with_function_response() -> None:
+    conv = GEMINI.parse(load_capture("gemini_cli_stream_tool_result.json")["body"], "gemini-3.8-flash", stream=True)
+    assert conv.protocol == "gemini.generate" and conv.provider == "gemini"
+    assert "CALL_TOOL run_shell_command" in conv.latest_user_text
+    assert conv.tool_calls[0].name == "run_shell_command"
+    assert conv.latest_tool_results[0].call_id == conv.tool_calls[0].id
+    assert conv.turn == 2
+
+
+def test_gemini_cli_router_capture_asks_for_a_schema() -> None:
+    conv = GEMINI.parse(load_capture("gemini_cli_router_generate_content.json")["body"], "gemini-3.5-flash-lite")
+    assert conv.response_schema["required"] == ["complexity_reasoning", "complexity_score"]
+
+
+def test_responses_stream_events_identity_and_order() -> None:
+    conv = RESPONSES.parse({"model": "m", "input": "x", "stream": True})
+    reply = Reply(text="hi there", tool_calls=(ToolCall("call_1", "t", {"a": 1}),))
+    events = RESPONSES.render_events(reply, conv, {})
+    kinds = [event["type"] for event in events]
+    assert kinds[0] == "response.created" and kinds[-1] == "response.completed"
+    added = [e["item"] for e in events if e["type"] == "response.output_item.added"]
+    done = [e["item"] for e in events if e["type"] == "response.output_item.done"]
+    assert [item["id"] for item in added] == [item["id"] for item in done]
+    assert added[1]["call_id"] == done[1]["call_id"] == "call_1"
+    assert [e["sequence_number"] for e in events] == list(range(len(events)))
+
+
+def test_gemini_error_shape() -> None:
+    error = GEMINI.render_error(ProviderError(429, "slow down"))
+    assert error == {"error": {"code": 429, "message": "slow down", "status": "RESOURCE_EXHAUSTED"}}
+
+
+@pytest.mark.parametrize(
+    ("body", "param"),
+    [
+        ({"input": "x"}, "model"),
+        ({"model": "m", "input": 3}, "input"),
+        ({"model": "m", "input": [{"type": "message", "role": "robot", "content": "x"}]}, "input[0].role"),
+    ],
+)
+def test_malformed_responses_requests(body: dict[str, object], param: str) -> None:
+    with pytest.raises(RequestError) as caught:
+        RESPONSES.parse(body)
+    assert caught.value.param == param
