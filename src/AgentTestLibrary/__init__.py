@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from robotlibcore import DynamicCore
 
-from .keywords import JournalKeywords, LibraryContext, MockLLMKeywords, RuleKeywords
+from .keywords import (
+    FaultKeywords,
+    JournalKeywords,
+    LibraryContext,
+    MockLLMKeywords,
+    ResilienceKeywords,
+    RuleKeywords,
+)
 from .listener import LibraryListener
 from .version import __version__
 
@@ -36,6 +43,15 @@ class AgentTestLibrary(DynamicCore):  # type: ignore[misc]
     With a scenario file, a request no rule matches gets a provider-shaped 400 error, and
     the test fails at its end with the closest rule and why it did not match.
 
+    = Faults and resilience =
+
+    `Inject LLM Fault` (or a scenario's ``faults:``) breaks matching requests: provider-shaped
+    errors with ``retry-after``, latency, stream pacing, cut streams, malformed bodies,
+    bounded hangs, WebSocket closes; on the Nth call, N times then recover, or with a seeded
+    probability. Faults and their counters are scoped to the test. Verdict keywords such as
+    `Agent Should Have Retried` and `Agent Should Have Honoured Retry After` judge the
+    agent from the journal's timestamps and name the observed numbers when they fail.
+
     = Parallel runs =
 
     Each pabot worker process gets its own library instance and its own mock on a port the
@@ -64,7 +80,8 @@ class AgentTestLibrary(DynamicCore):  # type: ignore[misc]
         """The library takes no import arguments; starting it has no side effects."""
         self.ctx = LibraryContext()
         self.ctx.secrets.add_from_environment()
-        DynamicCore.__init__(self, [MockLLMKeywords(self.ctx), RuleKeywords(self.ctx), JournalKeywords(self.ctx)])
+        components = [MockLLMKeywords, RuleKeywords, JournalKeywords, FaultKeywords, ResilienceKeywords]
+        DynamicCore.__init__(self, [component(self.ctx) for component in components])
         self.ROBOT_LIBRARY_LISTENER = LibraryListener(self.ctx)
 
 

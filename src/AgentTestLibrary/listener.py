@@ -39,14 +39,14 @@ class LibraryListener:
         self.ctx.current_test = data.full_name
         for mock in self.ctx.mocks:
             mock.test_mark = mock.app.journal.next_index
-            mock.app.reset_sequences()
+            mock.app.reset_counters()
 
     def end_test(self, data: running.TestCase, result: robot_result.TestCase) -> None:
         result.message = self.ctx.secrets.mask_text(result.message)
         scope = self.ctx.rule_scope
         self.ctx.current_test = None
         for number, mock in enumerate(self.ctx.mocks_of_test()):
-            mock.app.remove_rules(scope)
+            mock.app.remove_scope(scope)
             entries = [entry for entry in mock.app.journal.entries(mock.test_mark) if entry.protocol]
             evidence = self._write_evidence(data, entries, number)
             if evidence:
@@ -59,7 +59,7 @@ class LibraryListener:
 
     def end_suite(self, data: running.TestSuite, result: robot_result.TestSuite) -> None:
         for mock in list(self.ctx.mocks):
-            mock.app.remove_rules(f"suite:{data.full_name}")
+            mock.app.remove_scope(f"suite:{data.full_name}")
             if mock.suite == data.full_name and mock in self.ctx.mocks:
                 self.ctx.stop_mock(mock)
                 logger.info(f"Stopped mock LLM at {mock.url} at the end of suite '{data.full_name}'.")

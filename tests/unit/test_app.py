@@ -101,7 +101,7 @@ def test_sequence_advances_per_call_and_resets() -> None:
         payload(call(app, "POST", "/v1/chat/completions", body))["choices"][0]["message"]["content"] for _ in range(3)
     ]
     assert texts == ["one", "two", "two"]
-    app.reset_sequences()
+    app.reset_counters()
     assert payload(call(app, "POST", "/v1/chat/completions", body))["choices"][0]["message"]["content"] == "one"
 
 
@@ -110,7 +110,7 @@ def test_runtime_rules_come_first_and_are_removed_by_scope() -> None:
     app.add_rule(scenario_from_text("rules:\n  - reply: {text: runtime}\n").rules[0], "test:x")
     body = {"model": "m", "messages": [USER]}
     assert payload(call(app, "POST", "/v1/chat/completions", body))["choices"][0]["message"]["content"] == "runtime"
-    app.remove_rules("test:x")
+    app.remove_scope("test:x")
     assert payload(call(app, "POST", "/v1/chat/completions", body))["choices"][0]["message"]["content"] == "file"
 
 

@@ -8,6 +8,7 @@ from robot.libraries.BuiltIn import BuiltIn
 
 from ..mockllm import MockLLM, MockServer
 from ..mockllm.environment import EnvironmentPatch
+from ..mockllm.journal import JournalEntry
 from ..secrets import SecretRegistry
 
 
@@ -24,6 +25,10 @@ class RunningMock:
     @property
     def url(self) -> str:
         return self.server.url
+
+    def current_entries(self, in_test: bool) -> list[JournalEntry]:
+        """Provider requests of the current test (or, outside tests, since the mock started)."""
+        return [entry for entry in self.app.journal.entries(self.test_mark if in_test else 0) if entry.protocol]
 
     def stop(self) -> None:
         self.server.stop()

@@ -20,9 +20,7 @@ class JournalKeywords:
 
     def _entries(self, protocol: str | None = None) -> list[JournalEntry]:
         """Model requests of the current test (or of the whole run outside tests)."""
-        mock = self.ctx.current_mock()
-        since = mock.test_mark if self.ctx.current_test else 0
-        entries = [entry for entry in mock.app.journal.entries(since) if entry.protocol]
+        entries = self.ctx.current_mock().current_entries(self.ctx.current_test is not None)
         return [entry for entry in entries if protocol is None or entry.protocol == protocol]
 
     def _model_calls(self) -> list[JournalEntry]:

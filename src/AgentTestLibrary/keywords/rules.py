@@ -53,7 +53,7 @@ class RuleKeywords:
         | Reply With Text    Hello there!    user_text_contains=hello
         | Reply With Text    Done.    tool_result=${True}
         """
-        self._add({"when": _conditions(when), "reply": {"text": text}})
+        self._add({"when": conditions(when), "reply": {"text": text}})
 
     @keyword("Reply With Tool Call")
     def reply_with_tool_call(
@@ -68,7 +68,7 @@ class RuleKeywords:
         call: dict[str, Any] = {"name": tool, "arguments": arguments if arguments is not None else {}}
         if call_id:
             call["id"] = call_id
-        self._add({"when": _conditions(when), "reply": {"tool_calls": [call]}})
+        self._add({"when": conditions(when), "reply": {"tool_calls": [call]}})
 
     @keyword("Reply With JSON")
     def reply_with_json(self, data: Any, **when: Any) -> None:
@@ -82,7 +82,7 @@ class RuleKeywords:
                 data = json.loads(data)
             except ValueError as error:
                 raise RuntimeError(f"Reply With JSON: 'data' is not valid JSON ({error}).") from None
-        self._add({"when": _conditions(when), "reply": {"json": data}})
+        self._add({"when": conditions(when), "reply": {"json": data}})
 
     @keyword("Reply With Error")
     def reply_with_error(self, status: int, message: str | None = None, type: str | None = None, **when: Any) -> None:
@@ -96,7 +96,7 @@ class RuleKeywords:
             error["message"] = message
         if type:
             error["type"] = type
-        self._add({"when": _conditions(when), "reply": {"error": error}})
+        self._add({"when": conditions(when), "reply": {"error": error}})
 
     def _add(self, data: Any) -> None:
         mock = self.ctx.current_mock()
@@ -111,7 +111,7 @@ class RuleKeywords:
         logger.info(f"Added {rule.describe()} for {self.ctx.rule_scope}: {json.dumps(data, default=str)}")
 
 
-def _conditions(when: dict[str, Any]) -> dict[str, Any]:
+def conditions(when: dict[str, Any]) -> dict[str, Any]:
     """Robot passes strings for free named arguments; convert the typed conditions."""
     converted: dict[str, Any] = {}
     for key, raw in when.items():

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..secrets import SecretRegistry
@@ -17,6 +17,7 @@ from .admin import ADMIN_PREFIX, handle_admin
 from .chains import ResponseChains, UnknownResponseError
 from .conversation import Conversation, ProviderError, Reply, ToolCall
 from .embeddings import embeddings_response
+from .faults import AppliedFault, Fault, FaultSet
 from .http import HttpRequest, HttpResponse
 from .journal import Journal
 from .protocols import AnthropicMessagesCodec, Codec, GeminiCodec, OpenAIChatCodec, OpenAIResponsesCodec, RequestError
@@ -36,6 +37,16 @@ ROUTES = (
 )
 
 
+@dataclass(frozen=True)
+class Exchange:
+    """One answered model request: the (chained) conversation, the reply, and what broke it."""
+
+    conversation: Conversation
+    reply: Reply
+    near_miss: str = ""
+    fault: AppliedFault | None = None
+
+
 class MockLLM:
     """One mock instance: its scenario, runtime rules, sequence counters, response chains, journal."""
 
@@ -47,6 +58,8 @@ class MockLLM:
         self._lock = threading.Lock()
         self._runtime_rules: list[tuple[str, Rule]] = []
         self._sequence_positions: dict[str, int] = {}
+        self.faults = FaultSet()
+        self.faults.replace_scope("scenario", self.scenario.faults)
         self.chat = OpenAIChatCodec()
         self.responses = OpenAIResponsesCodec()
         self.anthropic = AnthropicMessagesCodec()
@@ -58,24 +71,34 @@ class MockLLM:
         with self._lock:
             self.scenario = scenario
             self._sequence_positions.clear()
+        self.faults.replace_scope("scenario", scenario.faults)
+        self.faults.reset_counters()
 
     def add_rule(self, rule: Rule, scope: str) -> None:
         """Add a rule checked before the scenario's rules; ``scope`` lets it be removed later."""
         with self._lock:
             self._runtime_rules.append((scope, replace(rule, key=f"{scope}:{rule.name}")))
 
-    def remove_rules(self, scope: str) -> None:
+    def add_fault(self, fault: Fault, scope: str) -> None:
+        """Add a fault (checked in the order added; the first that fires wins); removable by scope."""
+        self.faults.add(fault, scope)
+
+    def remove_scope(self, scope: str) -> None:
+        """Drop the rules and faults added for ``scope`` (a test, a suite, the admin API)."""
         with self._lock:
             self._runtime_rules = [(s, rule) for s, rule in self._runtime_rules if s != scope]
+        self.faults.remove(scope)
 
-    def reset_sequences(self) -> None:
+    def reset_counters(self) -> None:
+        """Restart reply sequences and fault counters (nth call, times, probability seeds)."""
         with self._lock:
             self._sequence_positions.clear()
+        self.faults.reset_counters()
 
     def reset(self) -> None:
         self.journal.clear()
         self.chains.clear()
-        self.reset_sequences()
+        self.reset_counters()
 
     def rules(self) -> tuple[Rule, ...]:
         with self._lock:
@@ -161,13 +184,13 @@ class MockLLM:
                 f"Unknown Gemini method ':{method}'; use generateContent, streamGenerateContent or countTokens."
             )
         stream = method == "streamGenerateContent"
-        conversation, reply, near_miss = self.answer(self.gemini, body, self.gemini.parse(body, model, stream))
-        self.record_exchange(
-            request, self.gemini, body=body, conversation=conversation, reply=reply, near_miss=near_miss
-        )
-        if stream and reply.error is None and request.query.get("alt") != ["sse"]:
-            return HttpResponse.json(200, self.gemini.render_chunks(reply, conversation))
-        return _render(self.gemini, body, conversation, reply)
+        exchange = self.answer(self.gemini, body, self.gemini.parse(body, model, stream))
+        self.record_exchange(request, self.gemini, body, exchange)
+        if stream and request.query.get("alt") != ["sse"]:
+            chunks = self.gemini.render_chunks(exchange.reply, exchange.conversation)
+            exchange = replace(exchange, conversation=replace(exchange.conversation, stream=False))
+            return _render(self.gemini, body, exchange, rendered=HttpResponse.json(200, chunks))
+        return _render(self.gemini, body, exchange)
 
     def record_warm_up(self, request: HttpRequest, body: Any) -> None:
         """Warm-ups generate nothing: journaled without a protocol, so request counts skip them."""
@@ -176,8 +199,8 @@ class MockLLM:
     def record_error(self, request: HttpRequest, codec: Codec, status: int, message: str, body: Any = None) -> None:
         self._record(request, status, protocol=codec.protocol, body=body, error=message)
 
-    def answer(self, codec: Codec, body: dict[str, Any], conversation: Conversation) -> tuple[Conversation, Reply, str]:
-        """Resolve chaining, choose the reply, remember Responses chains; shared by HTTP and WebSocket."""
+    def answer(self, codec: Codec, body: dict[str, Any], conversation: Conversation) -> Exchange:
+        """Resolve chaining, pick a fault, choose the reply, remember Responses chains (HTTP and WebSocket)."""
         if codec is self.responses:
             try:
                 conversation = self.chains.extend(conversation, body.get("previous_response_id"))
@@ -187,29 +210,35 @@ class MockLLM:
                     "responses it produced since it started or was last reset.",
                     param="previous_response_id",
                 ) from None
+        fault = self.faults.pick(conversation)
         reply, near_miss = self.choose_reply(conversation)
-        if codec is self.responses and reply.error is None:
+        if codec is self.responses and reply.error is None and (fault is None or not fault.fault.breaks_response):
             self.chains.remember(self.responses.response_id(reply, conversation), conversation, reply)
-        return conversation, reply, near_miss
+        return Exchange(conversation, reply, near_miss, fault)
 
     def _generate(self, request: HttpRequest, codec: Codec, body: dict[str, Any], parsed: Conversation) -> HttpResponse:
-        conversation, reply, near_miss = self.answer(codec, body, parsed)
-        self.record_exchange(request, codec, body=body, conversation=conversation, reply=reply, near_miss=near_miss)
-        return _render(codec, body, conversation, reply)
+        exchange = self.answer(codec, body, parsed)
+        self.record_exchange(request, codec, body, exchange)
+        return _render(codec, body, exchange)
 
-    def record_exchange(
-        self, request: HttpRequest, codec: Codec, *, body: Any, conversation: Conversation, reply: Reply, near_miss: str
-    ) -> None:
+    def record_exchange(self, request: HttpRequest, codec: Codec, body: Any, exchange: Exchange) -> None:
+        reply, applied = exchange.reply, exchange.fault
+        fault = applied.fault if applied else None
+        status = reply.error.status if reply.error else 200
         self._record(
             request,
-            reply.error.status if reply.error else 200,
+            fault.status if fault and fault.status else status,
             protocol=codec.protocol,
             body=body,
-            conversation=conversation,
+            conversation=exchange.conversation,
             reply=reply,
             rule=reply.rule,
             unmatched=reply.rule is None and self.scenario.strict,
-            near_miss=near_miss,
+            near_miss=exchange.near_miss,
+            fault=applied.describe() if applied else "",
+            broken=bool(fault and fault.breaks_response),
+            retry_after_s=fault.asked_wait_s if fault else None,
+            delay_s=(fault.delay_ms / 1000) if fault else 0.0,
         )
 
     def _answer_plain(self, request: HttpRequest, protocol: str, body: Any, result: dict[str, Any]) -> HttpResponse:
@@ -281,12 +310,51 @@ class MockLLM:
         )
 
 
-def _render(codec: Codec, body: dict[str, Any], conversation: Conversation, reply: Reply) -> HttpResponse:
-    if reply.error:
-        return HttpResponse.json(reply.error.status, codec.render_error(reply.error))
-    if conversation.stream:
-        return HttpResponse.sse(codec.render_stream(reply, conversation, body))
-    return HttpResponse.json(200, codec.render(reply, conversation, body))
+def _render(
+    codec: Codec, body: dict[str, Any], exchange: Exchange, rendered: HttpResponse | None = None
+) -> HttpResponse:
+    """The provider response for an exchange, broken the way its fault says."""
+    reply, conversation = exchange.reply, exchange.conversation
+    fault = exchange.fault.fault if exchange.fault else None
+    if fault and fault.status:
+        error = fault.provider_error()
+        response = HttpResponse.json(error.status, codec.render_error(error), fault.retry_headers())
+    elif reply.error:
+        response = HttpResponse.json(reply.error.status, codec.render_error(reply.error))
+    elif rendered is not None:
+        response = rendered
+    elif conversation.stream:
+        response = HttpResponse.sse(codec.render_stream(reply, conversation, body))
+    else:
+        response = HttpResponse.json(200, codec.render(reply, conversation, body))
+    return break_response(response, fault) if fault else response
+
+
+def break_response(response: HttpResponse, fault: Fault) -> HttpResponse:
+    """Apply a fault's timing, cut and malformation to a rendered response."""
+    response.timing = fault.timing()
+    response.headers.extend(header for header in fault.retry_headers() if header not in response.headers)
+    if fault.status:
+        return response
+    events = response.events
+    if fault.malformed:
+        if events is None:
+            response.body = response.body[: max(1, len(response.body) // 2)] + b"<<not json"
+        else:
+            events[min(1, len(events) - 1)] = b'data: {"malformed": <<not json\n\n'
+    if fault.cut_after_events is not None:
+        if events is None:
+            response.declared_length, response.body = len(response.body), response.body[: len(response.body) // 2]
+        else:
+            response.events = events[: fault.cut_after_events]
+        response.cut = True
+    if fault.cut_after_bytes is not None:
+        if events is None:
+            response.declared_length, response.body = len(response.body), response.body[: fault.cut_after_bytes]
+        else:
+            response.events = [b"".join(events)[: fault.cut_after_bytes]]
+        response.cut = True
+    return response
 
 
 def _structured_reply(conversation: Conversation) -> Reply | None:

@@ -24,6 +24,16 @@ class HttpRequest:
         return parse_qs(self.target.split("?", 1)[1]) if "?" in self.target else {}
 
 
+@dataclass(frozen=True)
+class Timing:
+    """Injected timing: before the headers, before the first event, between events; or a hang."""
+
+    delay_s: float = 0.0
+    first_event_delay_s: float = 0.0
+    event_delay_s: float = 0.0
+    hang_s: float | None = None
+
+
 @dataclass
 class HttpResponse:
     """A complete body, or ``events`` written one by one (SSE), each flushed on its own."""
@@ -33,6 +43,9 @@ class HttpResponse:
     content_type: str = "application/json"
     headers: list[tuple[str, str]] = field(default_factory=list)
     events: list[bytes] | None = None
+    timing: Timing = field(default_factory=Timing)
+    cut: bool = False  # drop the connection after what is written: no terminal chunk, short body
+    declared_length: int | None = None  # content-length to announce when ``cut`` shortens the body
 
     @classmethod
     def json(cls, status: int, data: Any, headers: list[tuple[str, str]] | None = None) -> HttpResponse:

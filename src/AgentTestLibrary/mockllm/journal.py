@@ -28,6 +28,10 @@ class JournalEntry:
     unmatched: bool = False
     near_miss: str = ""
     error: str = ""
+    fault: str = ""
+    broken: bool = False
+    retry_after_s: float | None = None
+    delay_s: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         reply = self.reply
@@ -42,6 +46,10 @@ class JournalEntry:
             "unmatched": self.unmatched,
             "near_miss": self.near_miss,
             "error": self.error,
+            "fault": self.fault,
+            "broken": self.broken,
+            "retry_after_s": self.retry_after_s,
+            "delay_s": self.delay_s,
             "headers": self.headers,
             "request": self.conversation.to_dict() if self.conversation else None,
             "reply": (

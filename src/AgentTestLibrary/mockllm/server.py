@@ -22,7 +22,7 @@ from wsproto.utilities import generate_accept_token
 
 from .app import MockLLM
 from .http import HttpRequest, HttpResponse
-from .websocket_session import WEBSOCKET_PATHS, error_event, respond_to_frame
+from .websocket_session import WEBSOCKET_PATHS, FrameAnswer, error_event, respond_to_frame
 
 READ_SIZE = 65536
 MAX_HEADER_BYTES = 1024 * 1024
@@ -142,8 +142,8 @@ class MockServer:
                 if request.headers.get("upgrade", "").lower() == "websocket":
                     await self._websocket(conn, reader, writer, request)
                     return
-                await self._write(conn, writer, self.app.handle(request), request.method)
-                if conn.our_state is h11.MUST_CLOSE or conn.their_state is h11.MUST_CLOSE:
+                completed = await self._write(conn, writer, self.app.handle(request), request.method)
+                if not completed or conn.our_state is h11.MUST_CLOSE or conn.their_state is h11.MUST_CLOSE:
                     return
                 conn.start_next_cycle()
         except (ConnectionError, asyncio.CancelledError, h11.LocalProtocolError):
@@ -174,23 +174,38 @@ class MockServer:
                 return None
 
     @staticmethod
-    async def _write(conn: h11.Connection, writer: asyncio.StreamWriter, response: HttpResponse, method: str) -> None:
+    async def _write(conn: h11.Connection, writer: asyncio.StreamWriter, response: HttpResponse, method: str) -> bool:
+        """Write a response with its injected timing; False when the connection must be dropped."""
+        timing = response.timing
+        if timing.hang_s is not None:
+            await asyncio.sleep(timing.hang_s)
+            return False
+        if timing.delay_s:
+            await asyncio.sleep(timing.delay_s)
         headers = [("content-type", response.content_type), ("server", "agenttest-mock-llm"), *response.headers]
         reason = _reason(response.status)
         if response.events is None:
-            headers.append(("content-length", str(len(response.body))))
+            length = response.declared_length if response.declared_length is not None else len(response.body)
+            headers.append(("content-length", str(length)))
             data = conn.send(h11.Response(status_code=response.status, headers=headers, reason=reason))
             if response.body and method != "HEAD":
                 data += conn.send(h11.Data(data=response.body))
-            writer.write(data + conn.send(h11.EndOfMessage()))
+            writer.write(data if response.cut else data + conn.send(h11.EndOfMessage()))
             await writer.drain()
-            return
+            return not response.cut
         writer.write(conn.send(h11.Response(status_code=response.status, headers=headers, reason=reason)))
-        for event in response.events:
+        for number, event in enumerate(response.events):
+            pause = timing.first_event_delay_s if number == 0 else timing.event_delay_s
+            if pause:
+                await writer.drain()
+                await asyncio.sleep(pause)
             writer.write(conn.send(h11.Data(data=event)))
             await writer.drain()
+        if response.cut:
+            return False
         writer.write(conn.send(h11.EndOfMessage()))
         await writer.drain()
+        return True
 
     async def _websocket(
         self, conn: h11.Connection, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: HttpRequest
@@ -217,10 +232,10 @@ class MockServer:
                 if isinstance(event, TextMessage):
                     text.append(event.data)
                     if event.message_finished:
-                        for answer in respond_to_frame(self.app, request, "".join(text)):
-                            writer.write(socket_state.send(TextMessage(data=json.dumps(answer))))
-                            await writer.drain()
+                        answer = respond_to_frame(self.app, request, "".join(text))
                         text.clear()
+                        if not await self._send_frames(socket_state, writer, answer):
+                            return
                 elif isinstance(event, BytesMessage):
                     refusal = error_event(400, "Binary frames are not supported; send JSON text frames.")
                     writer.write(socket_state.send(TextMessage(data=json.dumps(refusal))))
@@ -234,6 +249,27 @@ class MockServer:
             if not data:
                 return
             socket_state.receive_data(data)
+
+    @staticmethod
+    async def _send_frames(socket_state: WebSocket, writer: asyncio.StreamWriter, answer: FrameAnswer) -> bool:
+        """Send one answer's events with its timing; False when a fault closed the socket."""
+        timing = answer.timing
+        if timing.hang_s is not None:
+            await asyncio.sleep(timing.hang_s)
+            return False
+        if timing.delay_s:
+            await asyncio.sleep(timing.delay_s)
+        for number, event in enumerate(answer.events):
+            if number == answer.close_after:
+                writer.write(socket_state.send(CloseConnection(code=1011, reason="AgentTestLibrary injected fault")))
+                await writer.drain()
+                return False
+            pause = timing.first_event_delay_s if number == 0 else timing.event_delay_s
+            if pause:
+                await asyncio.sleep(pause)
+            writer.write(socket_state.send(TextMessage(data=json.dumps(event))))
+            await writer.drain()
+        return True
 
     @staticmethod
     async def _reject(conn: h11.Connection, writer: asyncio.StreamWriter, error: h11.RemoteProtocolError) -> None:

@@ -1,6 +1,6 @@
 """Scenarios: load and validate YAML rules, match a neutral conversation, choose a reply."""
 
-from .loader import load_scenario, parse_rule, parse_scenario, scenario_from_text
+from .loader import load_scenario, parse_fault, parse_rule, parse_scenario, scenario_from_text
 from .matching import Match, Matcher, Rule
 from .model import ReplySpec, Scenario, ScenarioError
 
@@ -12,6 +12,7 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "load_scenario",
+    "parse_fault",
     "parse_rule",
     "parse_scenario",
     "scenario_from_text",

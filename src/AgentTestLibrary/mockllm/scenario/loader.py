@@ -11,11 +11,18 @@ from typing import Any
 
 from ..conversation import ProviderError, Usage
 from ..embeddings import MAX_DIMENSIONS
+from ..faults import MAX_HANG_S, Fault
 from .matching import PROTOCOLS, PROVIDERS, Matcher, Rule
 from .model import DEFAULT_REPLY, ReplySpec, Scenario, ScenarioError, ToolCallSpec
 from .yaml_lines import Path, YamlLocationError, load_with_lines
 
-TOP_KEYS = ("version", "strict", "models", "default_reply", "embedding_dimensions", "rules")
+TOP_KEYS = ("version", "strict", "models", "default_reply", "embedding_dimensions", "rules", "faults")
+FAULT_EFFECTS = (
+    "status", "retry_after", "retry_after_ms", "should_retry", "delay_ms", "first_token_ms", "chunk_ms",
+    "cut_after_events", "cut_after_bytes", "malformed", "hang_s", "ws_close_after_events",
+)  # fmt: skip
+FAULT_KEYS = ("name", "when", "message", "type", "nth", "times", "probability", "seed", *FAULT_EFFECTS)
+MALFORMED_KINDS = ("sse", "json")
 RULE_KEYS = ("name", "when", "reply", "sequence")
 WHEN_KEYS = tuple(f.name for f in fields(Matcher))
 REPLY_KEYS = ("text", "tool_calls", "json", "usage", "stop_reason", "error")
@@ -61,6 +68,11 @@ def parse_scenario(data: Any, source: str = "<scenario>", lines: dict[Path, int]
 def parse_rule(data: Any, source: str, index: int = 0) -> Rule:
     """Validate one rule given as a mapping, e.g. from a keyword argument."""
     return _Validator(source, {}).rule(data, ("rules", index))
+
+
+def parse_fault(data: Any, source: str, index: int = 0) -> Fault:
+    """Validate one fault given as a mapping, e.g. from a keyword argument or the admin API."""
+    return _Validator(source, {}).fault(data, ("faults", index))
 
 
 class _Validator:
@@ -112,7 +124,9 @@ class _Validator:
         dimensions = self.typed(top.get("embedding_dimensions", 1536), ("embedding_dimensions",), int, "an integer")
         if not 1 <= dimensions <= MAX_DIMENSIONS:
             raise self.fail(("embedding_dimensions",), f"expected 1 to {MAX_DIMENSIONS}; got {dimensions}.")
-        return Scenario(rules, strict, default, tuple(models), self.source, dimensions)
+        raw_faults = self.typed(top.get("faults", []), ("faults",), list, "a list of faults")
+        faults = tuple(self.fault(raw, ("faults", index)) for index, raw in enumerate(raw_faults))
+        return Scenario(rules, strict, default, tuple(models), self.source, dimensions, faults)
 
     def rule(self, data: Any, path: Path) -> Rule:
         raw = self.mapping(data, path, RULE_KEYS)
@@ -129,6 +143,44 @@ class _Validator:
         line = self.lines.get(path)
         location = f"{self.source}:{line}" if line else self.source
         return Rule(name, self.matcher(raw.get("when", {}), (*path, "when")), replies, location, "sequence" in raw)
+
+    def fault(self, data: Any, path: Path) -> Fault:
+        raw = self.mapping(data, path, FAULT_KEYS)
+        if not any(key in raw for key in FAULT_EFFECTS):
+            raise self.fail(path, f"a fault needs at least one effect: {', '.join(FAULT_EFFECTS)}.")
+        values: dict[str, Any] = {"name": self.typed(raw.get("name", _dotted(path)), (*path, "name"), str, "a string")}
+        values["matcher"] = self.matcher(raw.get("when", {}), (*path, "when"))
+        for key, value in raw.items():
+            where = (*path, key)
+            if key in ("name", "when"):
+                continue
+            if key == "status":
+                if not isinstance(value, int) or isinstance(value, bool) or not 400 <= value <= 599:
+                    raise self.fail(where, f"expected an error status 400-599; got {value!r}.")
+            elif key in ("message", "type"):
+                self.typed(value, where, str, "a string")
+            elif key == "should_retry":
+                self.typed(value, where, bool, "true or false")
+            elif key == "malformed":
+                if value not in MALFORMED_KINDS:
+                    raise self.fail(where, f"expected one of {', '.join(MALFORMED_KINDS)}; got {value!r}.")
+            elif key in ("retry_after", "hang_s", "probability"):
+                if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+                    raise self.fail(where, f"expected a non-negative number; got {value!r}.")
+                if key == "probability" and value > 1:
+                    raise self.fail(where, f"a probability is between 0 and 1; got {value}.")
+                if key == "hang_s" and value > MAX_HANG_S:
+                    raise self.fail(
+                        where, f"a hang is bounded to {MAX_HANG_S:g} s so no test hangs forever; got {value}."
+                    )
+                values[key] = float(value)
+                continue
+            else:
+                minimum = 1 if key in ("nth", "times") else 0
+                if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+                    raise self.fail(where, f"expected an integer >= {minimum}; got {value!r}.")
+            values["error_type" if key == "type" else key] = value
+        return Fault(**values)
 
     def matcher(self, data: Any, path: Path) -> Matcher:
         raw = self.mapping(data if data is not None else {}, path, WHEN_KEYS)

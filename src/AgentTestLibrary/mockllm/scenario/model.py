@@ -9,6 +9,7 @@ from ..conversation import Conversation, ProviderError, Reply, ToolCall, Usage
 from ..tokens import stable_id
 
 if TYPE_CHECKING:
+    from ..faults import Fault
     from .matching import Rule
 
 DEFAULT_TEXT = "This is a deterministic reply from the AgentTestLibrary mock LLM."
@@ -64,3 +65,4 @@ class Scenario:
     models: tuple[str, ...] = ("gpt-4o-mini", "claude-opus-4-8")
     source: str = "<no scenario>"
     embedding_dimensions: int = 1536
+    faults: tuple[Fault, ...] = ()

@@ -1,0 +1,85 @@
+"""Injecting faults into the mock LLM from a test."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from robot.api import logger
+from robot.api.deco import keyword
+
+from ..mockllm.scenario import ScenarioError, parse_fault
+from ..mockllm.scenario.loader import FAULT_KEYS, WHEN_KEYS
+from .context import LibraryContext
+from .rules import conditions
+
+INTEGER_KEYS = ("status", "retry_after_ms", "delay_ms", "first_token_ms", "chunk_ms", "cut_after_events",
+                "cut_after_bytes", "ws_close_after_events", "nth", "times", "seed")  # fmt: skip
+NUMBER_KEYS = ("retry_after", "hang_s", "probability")
+
+
+class FaultKeywords:
+    def __init__(self, ctx: LibraryContext) -> None:
+        self.ctx = ctx
+
+    @keyword("Inject LLM Fault")
+    def inject_llm_fault(self, **fault: Any) -> str:
+        """Makes the mock break matching model requests; returns the fault's name.
+
+        Effects (combine freely): ``status`` (error in the provider's exact shape), ``message``,
+        ``type``, ``retry_after`` (seconds; also sends ``retry-after-ms``), ``retry_after_ms``,
+        ``should_retry`` (``x-should-retry``), ``delay_ms`` (before the headers),
+        ``first_token_ms`` and ``chunk_ms`` (stream pacing), ``cut_after_events`` /
+        ``cut_after_bytes`` (the connection drops, no terminal event), ``malformed=sse|json``,
+        ``hang_s`` (hold the request, then close; at most 300 s), ``ws_close_after_events``.
+
+        Targeting: ``nth`` (only the Nth matching call), ``times`` (the first N matching
+        calls, then recover), ``probability`` with ``seed`` (deterministic), ``name``, and any
+        scenario ``when`` condition as a named argument (``user_text_contains=...``).
+
+        Faults injected in a test end with the test; in a suite setup, with the suite.
+
+        Example:
+        | Inject LLM Fault    status=429    retry_after=1    times=2
+        | Inject LLM Fault    status=500    nth=3
+        | Inject LLM Fault    cut_after_events=3    provider=anthropic
+        """
+        spec: dict[str, Any] = {"when": conditions({k: v for k, v in fault.items() if k in WHEN_KEYS})}
+        for key, value in fault.items():
+            if key in WHEN_KEYS:
+                continue
+            if key not in FAULT_KEYS:
+                spec[key] = value  # the validator names the unknown key and suggests the right one
+            else:
+                spec[key] = _convert(key, value)
+        mock = self.ctx.current_mock()
+        spec.setdefault("name", f"keyword fault #{len(mock.app.faults) + 1}")
+        try:
+            parsed = parse_fault(spec, "Inject LLM Fault")
+        except ScenarioError as error:
+            raise RuntimeError(str(error)) from None
+        mock.app.add_fault(parsed, self.ctx.rule_scope)
+        logger.info(f"Injected {parsed.describe()} for {self.ctx.rule_scope}.")
+        return parsed.name
+
+    @keyword("Clear LLM Faults")
+    def clear_llm_faults(self) -> None:
+        """Removes the faults injected in the current test (or suite setup) and restarts fault counters."""
+        mock = self.ctx.current_mock()
+        mock.app.faults.remove(self.ctx.rule_scope)
+        mock.app.faults.reset_counters()
+
+
+def _convert(key: str, value: Any) -> Any:
+    """Robot passes free named arguments as strings; give the validator typed values."""
+    if not isinstance(value, str):
+        return value
+    try:
+        if key in INTEGER_KEYS:
+            return int(value)
+        if key in NUMBER_KEYS:
+            return float(value)
+    except ValueError:
+        return value
+    if key == "should_retry":
+        return {"true": True, "false": False}.get(value.lower(), value)
+    return value

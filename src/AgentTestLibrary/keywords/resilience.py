@@ -1,0 +1,89 @@
+"""Verdicts on the agent's resilience, judged from the journal of the current test."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from robot.api import logger
+from robot.api.deco import keyword
+
+from ..mockllm import resilience
+from ..mockllm.journal import JournalEntry
+from .context import LibraryContext
+
+
+class ResilienceKeywords:
+    def __init__(self, ctx: LibraryContext) -> None:
+        self.ctx = ctx
+
+    def _entries(self) -> list[JournalEntry]:
+        return self.ctx.current_mock().current_entries(self.ctx.current_test is not None)
+
+    def _judge(self, failure: str) -> None:
+        report = self.get_llm_retry_report()
+        if failure:
+            raise AssertionError(failure)
+        logger.info(f"Verdict holds. Attempts: {report}")
+
+    @keyword("Get LLM Retry Report")
+    def get_llm_retry_report(self) -> list[dict[str, Any]]:
+        """Returns, per model call of the current test, its attempts, retries, gaps (s) and statuses.
+
+        Example:
+        | ${report}=    Get LLM Retry Report
+        | Should Be Equal As Integers    ${report}[0][attempts]    3
+        """
+        return [call.to_dict() for call in resilience.calls(self._entries())]
+
+    @keyword("Agent Should Have Retried")
+    def agent_should_have_retried(self, times: int) -> None:
+        """Fails unless the agent retried failed or broken responses exactly ``times`` times in this test.
+
+        Example:
+        | Inject LLM Fault    status=429    retry_after=1    times=2
+        | Run Example Agent    hi
+        | Agent Should Have Retried    2
+        """
+        self._judge(resilience.retried(self._entries(), times))
+
+    @keyword("Agent Should Have Honoured Retry After")
+    def agent_should_have_honoured_retry_after(self, tolerance: float = 0.05) -> None:
+        """Fails unless every retry after a ``retry-after``/``retry-after-ms`` waited at least that long.
+
+        ``tolerance`` (seconds) absorbs timer resolution. The failure names the numbers:
+        ``retried after 0.21 s, retry-after asked for 1 s``.
+        """
+        self._judge(resilience.honoured_retry_after(self._entries(), tolerance))
+
+    @keyword("Agent Should Have Backed Off")
+    def agent_should_have_backed_off(self, growth: float = 1.2) -> None:
+        """Fails unless the gaps between retries of a call grew (each at least ``growth`` times the last)."""
+        self._judge(resilience.backed_off(self._entries(), growth))
+
+    @keyword("Agent Should Not Have Hammered")
+    def agent_should_not_have_hammered(self, min_gap: float = 0.1) -> None:
+        """Fails when the agent retried a failed response sooner than ``min_gap`` seconds."""
+        self._judge(resilience.not_hammered(self._entries(), min_gap))
+
+    @keyword("Truncated Response Should Not Have Been Accepted")
+    def truncated_response_should_not_have_been_accepted(self, rc: int | None = None) -> None:
+        """Fails when a cut or malformed response was taken as complete.
+
+        It was if the agent went on to the next turn after it, or (given the agent's exit
+        code ``rc``) exited 0 without retrying.
+
+        Example:
+        | Inject LLM Fault    cut_after_events=3    times=1
+        | ${result}=    Run Example Agent And Expect Failure Or Success    hi    stream=${TRUE}
+        | Truncated Response Should Not Have Been Accepted    rc=${result.rc}
+        """
+        self._judge(resilience.truncated_not_accepted(self._entries(), rc))
+
+    @keyword("Agent Should Have Given Up Cleanly")
+    def agent_should_have_given_up_cleanly(self, max_attempts: int | None = None, rc: int | None = None) -> None:
+        """Fails unless, facing a persistent error, the agent stopped and failed.
+
+        ``max_attempts`` bounds the attempts of the failing call; ``rc`` (the agent's exit
+        code) must then be non-zero.
+        """
+        self._judge(resilience.gave_up_cleanly(self._entries(), max_attempts, rc))

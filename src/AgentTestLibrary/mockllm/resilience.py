@@ -1,0 +1,159 @@
+"""Verdicts on how an agent met faults, judged from the journal's timestamps.
+
+Attempts of one call are journal entries carrying the same conversation (clients resend the
+same body when they retry). Gaps are measured from when the failed response was sent (the
+request's arrival plus any injected delay) to the next attempt's arrival. Every verdict
+returns '' when it holds, else a message with the observed numbers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+from .journal import JournalEntry
+
+
+@dataclass
+class Call:
+    """All attempts of one model call, oldest first."""
+
+    label: str
+    attempts: list[JournalEntry] = field(default_factory=list)
+
+    @property
+    def gaps(self) -> list[float]:
+        return [later.time - (earlier.time + earlier.delay_s) for earlier, later in pairwise(self.attempts)]
+
+    @property
+    def retries(self) -> int:
+        """Attempts that followed a failed or broken attempt."""
+        return sum(1 for earlier in self.attempts[:-1] if _failed(earlier))
+
+    @property
+    def faulted(self) -> bool:
+        return any(_failed(entry) for entry in self.attempts)
+
+    def timeline(self) -> str:
+        start = self.attempts[0].time
+        return ", ".join(f"{entry.time - start:.2f} s ({_outcome(entry)})" for entry in self.attempts)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "call": self.label,
+            "attempts": len(self.attempts),
+            "retries": self.retries,
+            "gaps_s": [round(gap, 3) for gap in self.gaps],
+            "statuses": [_outcome(entry) for entry in self.attempts],
+            "retry_after_s": [entry.retry_after_s for entry in self.attempts],
+        }
+
+
+def _failed(entry: JournalEntry) -> bool:
+    return entry.status >= 400 or entry.broken
+
+
+def _outcome(entry: JournalEntry) -> str:
+    return f"{entry.status} broken" if entry.broken and entry.status < 400 else str(entry.status)
+
+
+def calls(entries: list[JournalEntry]) -> list[Call]:
+    """Group model requests by conversation, in order of first appearance."""
+    grouped: dict[str, Call] = {}
+    for entry in entries:
+        if entry.conversation is None:
+            continue
+        key = hashlib.sha256(json.dumps(entry.conversation.to_dict(), sort_keys=True, default=str).encode()).hexdigest()
+        grouped.setdefault(key, Call(entry.conversation.latest_user_text[:60])).attempts.append(entry)
+    return list(grouped.values())
+
+
+def retried(entries: list[JournalEntry], expected: int) -> str:
+    observed = sum(call.retries for call in calls(entries))
+    if observed == expected:
+        return ""
+    details = (
+        "; ".join(f"'{call.label}': {call.timeline()}" for call in calls(entries) if call.faulted)
+        or "no failed attempts"
+    )
+    return f"Expected {expected} retries, observed {observed}: {details}."
+
+
+def honoured_retry_after(entries: list[JournalEntry], tolerance_s: float) -> str:
+    problems, checked = [], 0
+    for call in calls(entries):
+        for earlier, gap in zip(call.attempts, call.gaps, strict=False):
+            if earlier.retry_after_s is None:
+                continue
+            checked += 1
+            if gap < earlier.retry_after_s - tolerance_s:
+                problems.append(f"retried after {gap:.2f} s, retry-after asked for {earlier.retry_after_s:g} s")
+    if not checked:
+        return "No response with retry-after was followed by a retry, so there is nothing to judge."
+    return "; ".join(problems) + "." if problems else ""
+
+
+def backed_off(entries: list[JournalEntry], growth: float) -> str:
+    judged = [call for call in calls(entries) if call.retries >= 2]
+    if not judged:
+        return "Backing off needs at least two retries of one call; none was observed."
+    problems = []
+    for call in judged:
+        gaps = call.gaps[: call.retries]
+        if any(later < earlier * growth for earlier, later in pairwise(gaps)):
+            problems.append(f"gaps did not grow: {', '.join(f'{gap:.2f}' for gap in gaps)} s")
+    return "; ".join(problems) + "." if problems else ""
+
+
+def not_hammered(entries: list[JournalEntry], min_gap_s: float) -> str:
+    short = [gap for call in calls(entries) for earlier, gap in zip(call.attempts, call.gaps, strict=False)
+             if _failed(earlier) and gap < min_gap_s]  # fmt: skip
+    return (
+        f"Hammered: retried after {', '.join(f'{gap:.3f}' for gap in short)} s (minimum {min_gap_s:g} s)."
+        if short
+        else ""
+    )
+
+
+def truncated_not_accepted(entries: list[JournalEntry], agent_rc: int | None) -> str:
+    """A cut or malformed response must be retried or make the agent fail; never taken as complete."""
+    problems = []
+    for call in calls(entries):
+        last = call.attempts[-1]
+        if not last.broken or last.status >= 400:
+            continue
+        later = [entry for entry in entries if entry.index > last.index and entry.conversation is not None]
+        continued = any(
+            entry.conversation is not None
+            and last.conversation is not None
+            and entry.conversation.messages[: len(last.conversation.messages)] == last.conversation.messages
+            and entry.conversation.turn > last.conversation.turn
+            for entry in later
+        )
+        if continued:
+            problems.append(
+                f"request #{last.index} got a broken response ({last.fault}) and the agent went on to the next turn"
+            )
+        elif agent_rc == 0:
+            problems.append(
+                f"request #{last.index} got a broken response ({last.fault}); "
+                "the agent neither retried nor failed (rc 0)"
+            )
+    return "Truncated response accepted as complete: " + "; ".join(problems) + "." if problems else ""
+
+
+def gave_up_cleanly(entries: list[JournalEntry], max_attempts: int | None, agent_rc: int | None) -> str:
+    faulted = [call for call in calls(entries) if call.faulted]
+    if not faulted:
+        return "No call failed, so there was nothing to give up on."
+    call = faulted[-1]
+    problems = []
+    if not _failed(call.attempts[-1]):
+        problems.append(f"the last attempt succeeded ({call.timeline()}), so the agent did not give up")
+    if max_attempts is not None and len(call.attempts) > max_attempts:
+        problems.append(f"{len(call.attempts)} attempts, more than the {max_attempts} allowed ({call.timeline()})")
+    if agent_rc == 0:
+        problems.append("the agent exited 0 as if it had succeeded")
+    return "Did not give up cleanly: " + "; ".join(problems) + "." if problems else ""
