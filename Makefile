@@ -43,6 +43,7 @@ libdoc: install
 
 bench: install
 	python benchmarks/mock_server.py
+	python benchmarks/fault_latency.py
 
 clean:
 	rm -rf $(VENV) $(RESULTS) .pabotsuitenames

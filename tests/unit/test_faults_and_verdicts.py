@@ -28,7 +28,7 @@ CONV = Conversation("openai.chat", "m", (Message("user", "hi"),))
     ],
 )
 def test_invalid_faults_are_explained(spec: dict[str, object], expected: str) -> None:
-    with pytest.raises(ScenarioError, match="^Inject LLM Fault: faults") as caught:
+    with pytest.raises(ScenarioError, match=r"^Inject LLM Fault: faults") as caught:
         parse_fault(spec, "Inject LLM Fault")
     assert expected in str(caught.value)
 
