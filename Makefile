@@ -6,7 +6,7 @@ BIN := $(abspath $(VENV))/bin
 export PATH := $(BIN):$(PATH)
 RESULTS := results
 
-.PHONY: install e2e test unit robot-e2e robot-e2e-serial lint libdoc bench clean
+.PHONY: install e2e test unit robot-e2e robot-e2e-serial robot-live lanes lint libdoc bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ e2e: install
 	pabot --processes 4 --pabotlibport 0 --outputdir $(RESULTS)/e2e robot/e2e
 
 ## Everything CI checks: lint, unit/contract tests, robot suites (pabot and plain), libdoc.
-test: install lint unit robot-e2e robot-e2e-serial libdoc
+test: install lint lanes unit robot-e2e robot-e2e-serial robot-live libdoc
 
 unit: install
 	python -m pytest
@@ -30,6 +30,13 @@ robot-e2e: e2e
 
 robot-e2e-serial: install
 	robot --outputdir $(RESULTS)/e2e-serial robot/e2e
+
+## The nightly lane: skips (rc 0) without RUN_LIVE_TESTS and credentials.
+robot-live: install
+	robot --include live --outputdir $(RESULTS)/live robot/live
+
+lanes: install
+	agenttest lanes check robot
 
 lint: install
 	ruff check src tests benchmarks examples

@@ -8,6 +8,7 @@ from .keywords import (
     FaultKeywords,
     JournalKeywords,
     LibraryContext,
+    LiveKeywords,
     MockLLMKeywords,
     ResilienceKeywords,
     RuleKeywords,
@@ -52,6 +53,16 @@ class AgentTestLibrary(DynamicCore):  # type: ignore[misc]
     `Agent Should Have Retried` and `Agent Should Have Honoured Retry After` judge the
     agent from the journal's timestamps and name the observed numbers when they fail.
 
+    = Live lane =
+
+    Every test declares ``lane:no-model`` or ``lane:model-backed``; a test without a lane
+    fails before it runs. Tests tagged ``live`` are skipped with "RUN_LIVE_TESTS not set"
+    unless ``RUN_LIVE_TESTS`` is true. `Require Credential Or Skip` skips (never fails) when a
+    credential is absent; values from the environment or the ``.env.live`` seed file are
+    masked in output.xml, log.html, journals and evidence. `Diagnose Egress` and
+    `Skip If Egress Blocked` explain a sealed network. ``USE_REAL_LLM`` makes
+    `Start Mock LLM` point agents at the real providers instead.
+
     = Parallel runs =
 
     Each pabot worker process gets its own library instance and its own mock on a port the
@@ -76,11 +87,14 @@ class AgentTestLibrary(DynamicCore):  # type: ignore[misc]
     ROBOT_LIBRARY_VERSION = __version__
     ROBOT_LIBRARY_DOC_FORMAT = "ROBOT"
 
-    def __init__(self) -> None:
-        """The library takes no import arguments; starting it has no side effects."""
-        self.ctx = LibraryContext()
+    def __init__(self, env_file: str | None = None) -> None:
+        """``env_file``: the live lane's seed file (default ``AGENTTEST_ENV_FILE`` or ``.env.live``).
+
+        Importing has no side effects: the file is read the first time the live lane is consulted.
+        """
+        self.ctx = LibraryContext(env_file=env_file)
         self.ctx.secrets.add_from_environment()
-        components = [MockLLMKeywords, RuleKeywords, JournalKeywords, FaultKeywords, ResilienceKeywords]
+        components = [MockLLMKeywords, RuleKeywords, JournalKeywords, FaultKeywords, ResilienceKeywords, LiveKeywords]
         DynamicCore.__init__(self, [component(self.ctx) for component in components])
         self.ROBOT_LIBRARY_LISTENER = LibraryListener(self.ctx)
 

@@ -2,6 +2,7 @@
 
 agenttest mock serve [--scenario FILE] [--host H] [--port N] [--strict | --no-strict]
 agenttest scenario check FILE
+agenttest lanes check PATH...
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from types import FrameType
 
+from robot.errors import DataError
+
+from .lanes import check_paths
 from .mockllm import MockLLM, MockServer, MockServerError
 from .mockllm.scenario import Scenario, ScenarioError, load_scenario
 from .secrets import SecretRegistry
@@ -35,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     check = scenario.add_parser("check", help="validate a scenario file; exit 1 with the error")
     check.add_argument("file")
+    lanes = groups.add_parser("lanes", help="check test lanes").add_subparsers(dest="command", required=True)
+    lanes_check = lanes.add_parser("check", help="list tests whose lane tags break the lane rules; exit 1 if any")
+    lanes_check.add_argument("paths", nargs="+", metavar="PATH")
     return parser
 
 
@@ -42,6 +49,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.group == "mock":
         return serve(args.scenario, args.host, args.port, args.strict)
+    if args.group == "lanes":
+        return check_lanes(args.paths)
     return check(args.file)
 
 
@@ -85,6 +94,21 @@ def check(file: str) -> int:
         return 1
     mode = "strict" if scenario.strict else "non-strict"
     print(f"{file}: OK, {len(scenario.rules)} rule(s), {mode}.")
+    return 0
+
+
+def check_lanes(paths: list[str]) -> int:
+    try:
+        offences = check_paths(paths)
+    except (FileNotFoundError, DataError) as error:
+        print(f"agenttest: {error}", file=sys.stderr)
+        return 2
+    for offence in offences:
+        print(offence)
+    if offences:
+        print(f"{len(offences)} lane problem(s).", file=sys.stderr)
+        return 1
+    print(f"Lanes OK in {', '.join(paths)}.")
     return 0
 
 

@@ -14,6 +14,8 @@ from robot.libraries.BuiltIn import BuiltIn
 
 from .keywords.context import LibraryContext
 from .keywords.journal import unmatched_report
+from .lanes import lane_problems
+from .live import gate
 
 
 class LibraryListener:
@@ -37,6 +39,13 @@ class LibraryListener:
 
     def start_test(self, data: running.TestCase, result: robot_result.TestCase) -> None:
         self.ctx.current_test = data.full_name
+        self.ctx.current_test_tags = tuple(str(tag) for tag in data.tags)
+        self.ctx.ensure_live_environment()
+        problems = lane_problems(data.tags, _metadata(data))
+        if problems:
+            _replace_body(data, "BuiltIn.Fail", f"Test '{data.name}' " + "; ".join(problems) + ".")
+        elif "live" in data.tags and not gate.live_enabled():
+            _replace_body(data, "BuiltIn.Skip", f"{gate.MASTER_GATE} not set")
         for mock in self.ctx.mocks:
             mock.test_mark = mock.app.journal.next_index
             mock.app.reset_counters()
@@ -45,6 +54,7 @@ class LibraryListener:
         result.message = self.ctx.secrets.mask_text(result.message)
         scope = self.ctx.rule_scope
         self.ctx.current_test = None
+        self.ctx.current_test_tags = ()
         for number, mock in enumerate(self.ctx.mocks_of_test()):
             mock.app.remove_scope(scope)
             entries = [entry for entry in mock.app.journal.entries(mock.test_mark) if entry.protocol]
@@ -58,6 +68,9 @@ class LibraryListener:
         self.ctx.stopped_during_test.clear()
 
     def end_suite(self, data: running.TestSuite, result: robot_result.TestSuite) -> None:
+        if self.ctx.real_llm is not None and self.ctx.real_llm_suite == data.full_name:
+            self.ctx.real_llm.restore()
+            self.ctx.real_llm = None
         for mock in list(self.ctx.mocks):
             mock.app.remove_scope(f"suite:{data.full_name}")
             if mock.suite == data.full_name and mock in self.ctx.mocks:
@@ -65,6 +78,9 @@ class LibraryListener:
                 logger.info(f"Stopped mock LLM at {mock.url} at the end of suite '{data.full_name}'.")
 
     def close(self) -> None:
+        if self.ctx.real_llm is not None:
+            self.ctx.real_llm.restore()
+            self.ctx.real_llm = None
         for mock in list(reversed(self.ctx.mocks)):
             self.ctx.stop_mock(mock)
 
@@ -89,6 +105,23 @@ class LibraryListener:
         }
         path.write_text(json.dumps(self.ctx.secrets.mask(payload), indent=2, ensure_ascii=False), encoding="utf-8")
         return relative.as_posix()
+
+
+def _replace_body(test: running.TestCase, keyword: str, message: str) -> None:
+    """Run only ``keyword`` (Skip or Fail) with ``message`` instead of the test and its setup/teardown."""
+    test.setup.config(name=None)
+    test.teardown.config(name=None)
+    test.body.clear()
+    test.body.create_keyword(name=keyword, args=[message.replace("\\", "\\\\")])
+
+
+def _metadata(test: running.TestCase) -> dict[str, str]:
+    metadata: dict[str, str] = {}
+    suite = test.parent
+    while suite is not None:
+        metadata = {**{str(k): str(v) for k, v in suite.metadata.items()}, **metadata}
+        suite = suite.parent
+    return metadata
 
 
 def _slug(name: str) -> str:

@@ -16,6 +16,7 @@ Library    AgentTestLibrary
 Library    OperatingSystem
 Library    Process
 Suite Setup    Start Mock LLM    base_port=${BASE_PORT}
+Test Tags    lane:no-model
 
 *** Variables ***
 ${BASE_PORT}    ${None}

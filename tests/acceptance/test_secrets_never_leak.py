@@ -14,6 +14,7 @@ SUITE = """
 *** Settings ***
 Library    AgentTestLibrary
 Library    Process
+Test Tags    lane:no-model
 
 *** Variables ***
 ${AGENT}    import os, httpx; k = os.environ["SENTINEL_API_KEY"]

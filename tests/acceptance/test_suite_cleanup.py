@@ -11,6 +11,7 @@ FIRST = """
 *** Settings ***
 Library    AgentTestLibrary
 Library    OperatingSystem
+Test Tags    lane:no-model
 
 *** Test Cases ***
 Leave A Mock Running
@@ -25,6 +26,7 @@ SECOND = """
 *** Settings ***
 Library    AgentTestLibrary
 Library    OperatingSystem
+Test Tags    lane:no-model
 Library    Process
 
 *** Test Cases ***

@@ -3,6 +3,7 @@
 from .context import LibraryContext
 from .faults import FaultKeywords
 from .journal import JournalKeywords
+from .live import LiveKeywords
 from .mock_llm import MockLLMKeywords
 from .resilience import ResilienceKeywords
 from .rules import RuleKeywords
@@ -11,6 +12,7 @@ __all__ = [
     "FaultKeywords",
     "JournalKeywords",
     "LibraryContext",
+    "LiveKeywords",
     "MockLLMKeywords",
     "ResilienceKeywords",
     "RuleKeywords",

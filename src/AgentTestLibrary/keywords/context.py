@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
+from robot.api import logger
 from robot.libraries.BuiltIn import BuiltIn
 
+from ..live.gate import load_env_file
 from ..mockllm import MockLLM, MockServer
 from ..mockllm.environment import EnvironmentPatch
 from ..mockllm.journal import JournalEntry
 from ..secrets import SecretRegistry
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -43,6 +50,17 @@ class LibraryContext:
     mocks: list[RunningMock] = field(default_factory=list)
     stopped_during_test: list[RunningMock] = field(default_factory=list)
     current_test: str | None = None
+    current_test_tags: tuple[str, ...] = ()
+    env_file: str | None = None
+    real_llm: EnvironmentPatch | None = None
+    real_llm_suite: str = ""
+    _live_environment_loaded: bool = False
+
+    def ensure_live_environment(self) -> None:
+        """Seed the environment from .env.live once (real variables win); register its values as secrets."""
+        if not self._live_environment_loaded:
+            self._live_environment_loaded = True
+            load_env_file(self.env_file, self.secrets)
 
     @property
     def current_suite(self) -> str:
@@ -71,3 +89,16 @@ class LibraryContext:
                 self.stopped_during_test.append(running)
             if running is mock:
                 break
+
+
+def mock_only(method: Callable[..., T]) -> Callable[..., T | None]:
+    """For keywords about the mock: in real-LLM mode (USE_REAL_LLM) they warn and do nothing."""
+
+    @functools.wraps(method)
+    def guarded(self: Any, *args: Any, **kwargs: Any) -> T | None:
+        if self.ctx.real_llm is not None:
+            logger.warn(f"'{method.__name__}' does nothing in real-LLM mode (USE_REAL_LLM): there is no mock.")
+            return None
+        return method(self, *args, **kwargs)
+
+    return guarded

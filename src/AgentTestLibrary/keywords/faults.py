@@ -9,7 +9,7 @@ from robot.api.deco import keyword
 
 from ..mockllm.scenario import ScenarioError, parse_fault
 from ..mockllm.scenario.loader import FAULT_KEYS, WHEN_KEYS
-from .context import LibraryContext
+from .context import LibraryContext, mock_only
 from .rules import conditions
 
 INTEGER_KEYS = ("status", "retry_after_ms", "delay_ms", "first_token_ms", "chunk_ms", "cut_after_events",
@@ -22,6 +22,7 @@ class FaultKeywords:
         self.ctx = ctx
 
     @keyword("Inject LLM Fault")
+    @mock_only
     def inject_llm_fault(self, **fault: Any) -> str:
         """Makes the mock break matching model requests; returns the fault's name.
 
@@ -62,6 +63,7 @@ class FaultKeywords:
         return parsed.name
 
     @keyword("Clear LLM Faults")
+    @mock_only
     def clear_llm_faults(self) -> None:
         """Removes the faults injected in the current test (or suite setup) and restarts fault counters."""
         mock = self.ctx.current_mock()

@@ -9,7 +9,7 @@ from robot.api import logger
 from robot.api.deco import keyword
 
 from ..mockllm.journal import JournalEntry
-from .context import LibraryContext
+from .context import LibraryContext, mock_only
 
 REQUEST_UNITS = ("request", "requests")
 
@@ -27,6 +27,7 @@ class JournalKeywords:
         return [entry for entry in self._entries() if entry.conversation is not None]
 
     @keyword("Get LLM Requests")
+    @mock_only
     def get_llm_requests(self, protocol: str | None = None) -> list[dict[str, Any]]:
         """Returns the requests the mock received in the current test, oldest first, as dictionaries.
 
@@ -46,6 +47,7 @@ class JournalKeywords:
         return entries
 
     @keyword("Mock LLM Should Have Received")
+    @mock_only
     def mock_llm_should_have_received(self, count: int, unit: str = "requests", protocol: str | None = None) -> None:
         """Fails unless the mock received exactly ``count`` model requests in the current test.
 
@@ -63,6 +65,7 @@ class JournalKeywords:
         logger.info(f"The mock received {count} request(s) as expected.")
 
     @keyword("Mock LLM Should Have Requested Tool")
+    @mock_only
     def mock_llm_should_have_requested_tool(self, tool: str, **arguments: Any) -> None:
         """Fails unless the mock answered with a call of ``tool`` whose arguments include ``arguments``.
 
@@ -77,6 +80,7 @@ class JournalKeywords:
         raise AssertionError(f"No call of tool '{tool}' with arguments {arguments} was sent; sent: {seen}.")
 
     @keyword("Tool Result Should Have Been Sent")
+    @mock_only
     def tool_result_should_have_been_sent(self, contains: str = "", tool: str | None = None) -> None:
         """Fails unless the agent sent back a tool result containing ``contains`` (for ``tool``, if given).
 
@@ -99,6 +103,7 @@ class JournalKeywords:
         )
 
     @keyword("Tool Should Have Been Offered")
+    @mock_only
     def tool_should_have_been_offered(self, tool: str) -> None:
         """Fails unless every model request of the current test offered ``tool`` to the model."""
         calls = self._model_calls()
@@ -107,6 +112,7 @@ class JournalKeywords:
             raise AssertionError(f"Tool '{tool}' was not offered in request(s) {missing or 'none received'}.")
 
     @keyword("System Prompt Should Contain")
+    @mock_only
     def system_prompt_should_contain(self, text: str) -> None:
         """Fails unless the system prompt of every model request of the current test contains ``text``."""
         calls = self._model_calls()
@@ -116,6 +122,7 @@ class JournalKeywords:
             raise AssertionError(f"System prompt does not contain '{text}': {prompts}.")
 
     @keyword("User Message Should Have Been Sent")
+    @mock_only
     def user_message_should_have_been_sent(self, contains: str) -> None:
         """Fails unless some model request of the current test had a user message containing ``contains``."""
         texts = [
@@ -125,6 +132,7 @@ class JournalKeywords:
             raise AssertionError(f"No user message contains '{contains}'; user messages: {list(dict.fromkeys(texts))}.")
 
     @keyword("LLM Requests Should Use Model")
+    @mock_only
     def llm_requests_should_use_model(self, model: str) -> None:
         """Fails unless every model request of the current test asked for ``model``."""
         used = [e.conversation.model for e in self._model_calls() if e.conversation]
@@ -132,6 +140,7 @@ class JournalKeywords:
             raise AssertionError(f"Expected every request to use model '{model}'; used: {used or 'no requests'}.")
 
     @keyword("Mock LLM Should Have Matched All Requests")
+    @mock_only
     def mock_llm_should_have_matched_all_requests(self) -> None:
         """Fails when a request of the current test matched no scenario rule, naming the closest rule.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -9,10 +10,12 @@ from robot.api import logger
 from robot.api.deco import keyword
 from robot.libraries.BuiltIn import BuiltIn
 
+from ..live import gate
 from ..mockllm import MockLLM, MockServer, MockServerError
-from ..mockllm.environment import EnvironmentPatch, agent_environment
+from ..mockllm.environment import REAL_ROUTING_VARIABLES, EnvironmentPatch, agent_environment
 from ..mockllm.scenario import Scenario, ScenarioError, load_scenario
-from .context import LibraryContext, RunningMock
+from .context import LibraryContext, RunningMock, mock_only
+from .live import LiveSkip
 
 
 class MockLLMKeywords:
@@ -23,10 +26,12 @@ class MockLLMKeywords:
     def start_mock_llm(
         self,
         scenario: str | None = None,
+        *,
         port: int = 0,
         host: str = "127.0.0.1",
         strict: bool | None = None,
         base_port: int | None = None,
+        credentials: str | None = None,
     ) -> str:
         """Starts a mock LLM server in this process and points child processes at it.
 
@@ -46,6 +51,12 @@ class MockLLMKeywords:
           ``base_port + ${PABOTQUEUEINDEX}`` (``+ 0`` under plain robot). A busy port fails
           with a clear error.
 
+        Real-LLM mode: with ``USE_REAL_LLM`` and ``RUN_LIVE_TESTS`` true, no mock starts: the
+        base URL variables are unset and real keys stay, so the same suite runs against the
+        real providers; it skips unless the ``credentials`` named (comma-separated; default:
+        any one of the known provider keys) are set. Keywords about the mock then warn and do
+        nothing. ``USE_MOCK_LLM`` (the mock) is the default.
+
         Example:
         | *** Settings ***
         | Library           AgentTestLibrary
@@ -57,6 +68,8 @@ class MockLLMKeywords:
         |     ${result}=    Run Process    python    my_agent.py    List the files
         |     Mock LLM Should Have Received    2    requests
         """
+        if gate.real_llm_requested():
+            return self._use_real_llm(credentials)
         loaded = self._load(scenario, strict)
         if base_port is not None:
             port = base_port + int(BuiltIn().get_variable_value("${PABOTQUEUEINDEX}", 0))
@@ -79,12 +92,37 @@ class MockLLMKeywords:
         )
         return url
 
+    def _use_real_llm(self, credentials: str | None) -> str:
+        self.ctx.ensure_live_environment()
+        wanted = [name.strip() for name in (credentials or "").replace(",", " ").split()]
+        if wanted:
+            absent = gate.missing(wanted)
+            if absent:
+                raise LiveSkip(f"{gate.REAL_LLM_SWITCH} needs credential(s) {', '.join(absent)}, which are not set.")
+        elif len(gate.missing(gate.PROVIDER_CREDENTIALS)) == len(gate.PROVIDER_CREDENTIALS):
+            raise LiveSkip(
+                f"{gate.REAL_LLM_SWITCH} needs a provider key; none of {', '.join(gate.PROVIDER_CREDENTIALS)} is set."
+            )
+        for name in gate.PROVIDER_CREDENTIALS:
+            self.ctx.secrets.add(os.environ.get(name))
+        patch = EnvironmentPatch(dict.fromkeys(("MOCK_LLM_URL", *REAL_ROUTING_VARIABLES)))
+        patch.apply()
+        self.ctx.real_llm = patch
+        self.ctx.real_llm_suite = self.ctx.current_suite
+        BuiltIn().set_suite_variable("${MOCK_LLM_URL}", "", "children=True")
+        logger.warn("USE_REAL_LLM: no mock started; the agent talks to the real providers.")
+        return ""
+
     @keyword("Stop Mock LLM")
     def stop_mock_llm(self) -> None:
         """Stops the current mock LLM and restores the environment it changed.
 
         Does nothing when no mock is running, so it is safe in any teardown.
         """
+        if self.ctx.real_llm is not None:
+            self.ctx.real_llm.restore()
+            self.ctx.real_llm = None
+            return
         if not self.ctx.mocks:
             logger.info("No mock LLM was running.")
             return
@@ -93,6 +131,7 @@ class MockLLMKeywords:
         logger.info(f"Stopped mock LLM at {mock.url}; {mock.app.journal.next_index} requests served.")
 
     @keyword("Load LLM Scenario")
+    @mock_only
     def load_llm_scenario(self, scenario: str, strict: bool | None = None) -> None:
         """Replaces the scenario of the running mock with the rules in ``scenario`` (a YAML file).
 
@@ -106,6 +145,7 @@ class MockLLMKeywords:
         logger.info(f"Loaded scenario {loaded.source}: {len(loaded.rules)} rules, strict: {loaded.strict}.")
 
     @keyword("Reset Mock LLM")
+    @mock_only
     def reset_mock_llm(self) -> None:
         """Forgets every recorded request and restarts every reply sequence."""
         mock = self.ctx.current_mock()

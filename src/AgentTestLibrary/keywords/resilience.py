@@ -9,7 +9,7 @@ from robot.api.deco import keyword
 
 from ..mockllm import resilience
 from ..mockllm.journal import JournalEntry
-from .context import LibraryContext
+from .context import LibraryContext, mock_only
 
 
 class ResilienceKeywords:
@@ -26,6 +26,7 @@ class ResilienceKeywords:
         logger.info(f"Verdict holds. Attempts: {report}")
 
     @keyword("Get LLM Retry Report")
+    @mock_only
     def get_llm_retry_report(self) -> list[dict[str, Any]]:
         """Returns, per model call of the current test, its attempts, retries, gaps (s) and statuses.
 
@@ -36,6 +37,7 @@ class ResilienceKeywords:
         return [call.to_dict() for call in resilience.calls(self._entries())]
 
     @keyword("Agent Should Have Retried")
+    @mock_only
     def agent_should_have_retried(self, times: int) -> None:
         """Fails unless the agent retried failed or broken responses exactly ``times`` times in this test.
 
@@ -47,6 +49,7 @@ class ResilienceKeywords:
         self._judge(resilience.retried(self._entries(), times))
 
     @keyword("Agent Should Have Honoured Retry After")
+    @mock_only
     def agent_should_have_honoured_retry_after(self, tolerance: float = 0.05) -> None:
         """Fails unless every retry after a ``retry-after``/``retry-after-ms`` waited at least that long.
 
@@ -56,16 +59,19 @@ class ResilienceKeywords:
         self._judge(resilience.honoured_retry_after(self._entries(), tolerance))
 
     @keyword("Agent Should Have Backed Off")
+    @mock_only
     def agent_should_have_backed_off(self, growth: float = 1.2) -> None:
         """Fails unless the gaps between retries of a call grew (each at least ``growth`` times the last)."""
         self._judge(resilience.backed_off(self._entries(), growth))
 
     @keyword("Agent Should Not Have Hammered")
+    @mock_only
     def agent_should_not_have_hammered(self, min_gap: float = 0.1) -> None:
         """Fails when the agent retried a failed response sooner than ``min_gap`` seconds."""
         self._judge(resilience.not_hammered(self._entries(), min_gap))
 
     @keyword("Truncated Response Should Not Have Been Accepted")
+    @mock_only
     def truncated_response_should_not_have_been_accepted(self, rc: int | None = None) -> None:
         """Fails when a cut or malformed response was taken as complete.
 
@@ -80,6 +86,7 @@ class ResilienceKeywords:
         self._judge(resilience.truncated_not_accepted(self._entries(), rc))
 
     @keyword("Agent Should Have Given Up Cleanly")
+    @mock_only
     def agent_should_have_given_up_cleanly(self, max_attempts: int | None = None, rc: int | None = None) -> None:
         """Fails unless, facing a persistent error, the agent stopped and failed.
 

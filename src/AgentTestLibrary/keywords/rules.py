@@ -10,7 +10,7 @@ from robot.api.deco import keyword
 
 from ..mockllm.scenario import ScenarioError, parse_rule
 from ..mockllm.scenario.yaml_lines import YamlLocationError, load_with_lines
-from .context import LibraryContext
+from .context import LibraryContext, mock_only
 
 
 class RuleKeywords:
@@ -18,6 +18,7 @@ class RuleKeywords:
         self.ctx = ctx
 
     @keyword("Add LLM Rule")
+    @mock_only
     def add_llm_rule(self, rule: dict[str, Any] | str) -> None:
         """Adds one scenario rule, written as in a scenario file, as a dictionary or YAML/JSON text.
 
@@ -41,6 +42,7 @@ class RuleKeywords:
         self._add(rule)
 
     @keyword("Reply With Text")
+    @mock_only
     def reply_with_text(self, text: str, **when: Any) -> None:
         """Answers requests matching ``when`` conditions with ``text``.
 
@@ -56,6 +58,7 @@ class RuleKeywords:
         self._add({"when": conditions(when), "reply": {"text": text}})
 
     @keyword("Reply With Tool Call")
+    @mock_only
     def reply_with_tool_call(
         self, tool: str, arguments: dict[str, Any] | str | None = None, call_id: str | None = None, **when: Any
     ) -> None:
@@ -71,6 +74,7 @@ class RuleKeywords:
         self._add({"when": conditions(when), "reply": {"tool_calls": [call]}})
 
     @keyword("Reply With JSON")
+    @mock_only
     def reply_with_json(self, data: Any, **when: Any) -> None:
         """Answers matching requests with ``data`` serialized as JSON text (a dictionary or JSON string).
 
@@ -85,6 +89,7 @@ class RuleKeywords:
         self._add({"when": conditions(when), "reply": {"json": data}})
 
     @keyword("Reply With Error")
+    @mock_only
     def reply_with_error(self, status: int, message: str | None = None, type: str | None = None, **when: Any) -> None:
         """Answers matching requests with an HTTP error in the provider's own error shape.
 

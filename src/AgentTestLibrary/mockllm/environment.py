@@ -15,6 +15,10 @@ FIXTURE_KEYS = {
 REMOVED_CREDENTIALS = ("ANTHROPIC_AUTH_TOKEN", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID")
 
 
+# Unset in real-LLM mode, so SDKs and CLIs fall back to the providers' own endpoints.
+REAL_ROUTING_VARIABLES = ("OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "GOOGLE_GEMINI_BASE_URL")
+
+
 def agent_environment(url: str) -> dict[str, str | None]:
     """Variables to export (``None`` = unset) so SDKs and agent CLIs use the mock at ``url``."""
     values: dict[str, str | None] = {

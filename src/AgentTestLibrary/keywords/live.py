@@ -1,0 +1,133 @@
+"""The live lane: credential gate, egress diagnosis and bounded retry for model-backed tests."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from robot.api import SkipExecution, logger
+from robot.api.deco import keyword
+from robot.api.types import Secret
+from robot.libraries.BuiltIn import BuiltIn
+from robot.running.context import EXECUTION_CONTEXTS
+
+from ..lanes import NO_MODEL
+from ..live import gate
+from ..live.egress import diagnose
+from ..live.retry import MAX_ATTEMPTS, bounded_retry
+from .context import LibraryContext
+
+
+class LiveSkip(SkipExecution):
+    """Skips the test (or, from a Suite Setup, the whole suite) with the reason given."""
+
+
+class LiveKeywords:
+    def __init__(self, ctx: LibraryContext) -> None:
+        self.ctx = ctx
+
+    @keyword("Require Credential Or Skip")
+    def require_credential_or_skip(self, *names: str) -> None:
+        """Skips the current test, or every test when called in a Suite Setup, unless live tests may run.
+
+        They may when ``RUN_LIVE_TESTS`` is true and every named variable is set (in the
+        environment or in the ``.env.live`` seed file). The reason names each missing variable,
+        never a value. Each value found is registered as a secret and masked in every log.
+        Returns nothing: use `Get Credential` for the value, as a ``Secret``.
+
+        It refuses to run in a teardown (a skip there would mark tests skipped after they ran)
+        and fails in a ``lane:no-model`` test, which must never depend on a credential.
+
+        Example:
+        | *** Settings ***
+        | Suite Setup    Require Credential Or Skip    ANTHROPIC_API_KEY
+        """
+        if not names:
+            raise ValueError("Name at least one variable, e.g. 'Require Credential Or Skip    ANTHROPIC_API_KEY'.")
+        context = EXECUTION_CONTEXTS.current
+        if context is not None and context.in_teardown:
+            raise RuntimeError(
+                "Require Credential Or Skip cannot run in a teardown: a skip there marks tests skipped after they "
+                "ran. Call it in Suite Setup or at the start of the test."
+            )
+        if NO_MODEL in self.ctx.current_test_tags:
+            raise AssertionError(
+                f"Require Credential Or Skip in a {NO_MODEL} test: no-model tests must never skip for a missing "
+                "key. Move the test to lane:model-backed (tagged live) or remove the credential check."
+            )
+        self.ctx.ensure_live_environment()
+        for name in names:
+            self.ctx.secrets.add(os.environ.get(name))
+        absent = gate.missing(names)
+        if not gate.live_enabled():
+            also = f" (missing as well: {', '.join(absent)})" if absent else ""
+            raise LiveSkip(f"{gate.MASTER_GATE} not set{also}")
+        if absent:
+            raise LiveSkip(f"Missing credential(s): {', '.join(absent)}. Export them or put them in .env.live.")
+        logger.info(f"Credentials present: {', '.join(names)}.")
+
+    @keyword("Get Credential")
+    def get_credential(self, name: str) -> Secret:
+        """Returns the value of credential variable ``name`` as a ``Secret``, never as plain text.
+
+        Call `Require Credential Or Skip` first; a missing variable fails here.
+
+        Example:
+        | ${key}=    Get Credential    ANTHROPIC_API_KEY
+        """
+        self.ctx.ensure_live_environment()
+        value = os.environ.get(name, "")
+        if not value:
+            raise AssertionError(f"{name} is not set; call 'Require Credential Or Skip    {name}' first.")
+        self.ctx.secrets.add(value)
+        return Secret(value)
+
+    @keyword("Diagnose Egress")
+    def diagnose_egress(self, url: str, timeout: float = 5.0) -> dict[str, Any]:
+        """Walks DNS → TCP → proxy CONNECT → TLS → HTTP to ``url`` and classifies the outcome.
+
+        Honours ``HTTPS_PROXY``/``https_proxy`` and ``NO_PROXY``/``no_proxy``. The
+        ``classification`` is one of ``ok``, ``dns_failure``, ``connect_refused``,
+        ``connect_timeout``, ``proxy_auth_required`` (407), ``proxy_blocked`` (403 with proxy
+        signatures such as ``Via``), ``proxy_error``, ``tls_error``, ``provider_auth_error``
+        (401/403 with the provider's error body), ``rate_limited``. Returns a dictionary
+        with ``classification``, ``blocked``, ``proxy``, ``status``, ``steps``, ``detail``.
+
+        Example:
+        | ${egress}=    Diagnose Egress    https://api.anthropic.com/v1/models
+        | Should Be Equal    ${egress}[classification]    provider_auth_error
+        """
+        self.ctx.ensure_live_environment()
+        result = diagnose(url, os.environ, timeout_s=timeout)
+        logger.info(self.ctx.secrets.mask_text(result.summary()))
+        return result.to_dict()
+
+    @keyword("Skip If Egress Blocked")
+    def skip_if_egress_blocked(self, url: str, timeout: float = 5.0) -> None:
+        """Skips (never fails) with the diagnosis when the network path to ``url`` is blocked.
+
+        A sealed CI network then reports a diagnostic skip instead of a failure.
+        """
+        self.ctx.ensure_live_environment()
+        result = diagnose(url, os.environ, timeout_s=timeout)
+        if result.blocked:
+            raise LiveSkip(f"Egress blocked: {self.ctx.secrets.mask_text(result.summary())}")
+        logger.info(result.summary())
+
+    @keyword("Run Live Call With Retry")
+    def run_live_call_with_retry(self, name: str, *args: Any, attempts: int = 2, backoff: float = 1.0) -> Any:
+        """Runs keyword ``name`` up to ``attempts`` times (1 to 5) with doubling ``backoff`` seconds.
+
+        Live calls are never retried open-endedly. A skip is never retried.
+
+        Example:
+        | ${reply}=    Run Live Call With Retry    Ask The Model    hello    attempts=2    backoff=2
+        """
+        if not 1 <= attempts <= MAX_ATTEMPTS:
+            raise ValueError(f"attempts must be 1 to {MAX_ATTEMPTS}; live retries are bounded.")
+        return bounded_retry(
+            lambda: BuiltIn().run_keyword(name, *args),
+            attempts=attempts,
+            backoff_s=backoff,
+            final=lambda error: bool(getattr(error, "ROBOT_SKIP_EXECUTION", False)),
+        )
