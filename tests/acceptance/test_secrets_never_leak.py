@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from tests.acceptance.robot_outputs import everything_written, log_html_strings
+from tests.acceptance.robot_run import run_robot
 
 SENTINEL = "sntl-7Qx9-planted-credential"
 SUITE = """
@@ -59,3 +60,54 @@ def test_planted_sentinel_never_leaks(tmp_path: Path) -> None:
     assert SENTINEL not in written
     assert any("agenttest-evidence" in text for text in log_html_strings(output / "log.html"))
     assert list((output / "agenttest-evidence").rglob("*.json"))
+
+
+SEEDED = "seeded-sntl-4e2d-from-env-file"
+NAMED = "named-sntl-91ab-custom-credential"
+EVERY_WAY = """
+*** Settings ***
+Library    AgentTestLibrary    env_file=${EXECDIR}/.env.test
+Library    OperatingSystem
+Library    Process
+Test Tags    live    lane:model-backed    owner:qa
+
+*** Variables ***
+${SEND_BOTH}    import os, httpx; e = os.environ; httpx.post(e["OPENAI_BASE_URL"] + "/chat/completions",
+...    json={"model": "m", "messages": [{"role": "user", "content": e["CUSTOM_CREDENTIAL"] + " " + e["SEEDED_VALUE"]}]})
+
+*** Keywords ***
+Return The Secret
+    ${value}=    Get Environment Variable    CUSTOM_CREDENTIAL
+    RETURN    ${value}
+
+*** Test Cases ***
+Log The Secrets Every Way
+    Require Credential Or Skip    CUSTOM_CREDENTIAL    SEEDED_VALUE
+    Log    argument: %{CUSTOM_CREDENTIAL} and %{SEEDED_VALUE}    level=WARN
+    ${returned}=    Return The Secret
+    Log Many    ${returned}    %{SEEDED_VALUE}
+    Run Keyword And Expect Error    *    Should Be Equal    %{CUSTOM_CREDENTIAL}    something else
+    ${secret}=    Get Credential    CUSTOM_CREDENTIAL
+    Log    ${secret}
+    Start Mock LLM
+    ${result}=    Run Process    ${PYTHON}    -c    ${SEND_BOTH}
+    Get LLM Requests
+    Stop Mock LLM
+
+Fail With The Secret In The Message
+    Require Credential Or Skip    CUSTOM_CREDENTIAL
+    Fail    the key was %{CUSTOM_CREDENTIAL}
+"""
+
+
+def test_registered_secrets_are_masked_at_trace_everywhere(tmp_path: Path) -> None:
+    (tmp_path / ".env.test").write_text(f"SEEDED_VALUE={SEEDED}\n", encoding="utf-8")
+    env = {"RUN_LIVE_TESTS": "true", "CUSTOM_CREDENTIAL": NAMED, "SEEDED_VALUE": None}
+    run = run_robot(tmp_path, {"every_way.robot": EVERY_WAY}, env, "--loglevel", "TRACE")
+    assert run.statuses["Log The Secrets Every Way"][0] == "PASS", run.statuses
+    assert run.statuses["Fail With The Secret In The Message"] == ("FAIL", "the key was ***")
+    written = everything_written(run.output_dir) + run.stdout
+    evidence = "".join(path.read_text(encoding="utf-8") for path in (run.output_dir / "agenttest-evidence").rglob("*.json"))
+    assert '"content": "*** ***"' in evidence  # the agent sent both secrets; the journal kept neither
+    assert NAMED not in written
+    assert SEEDED not in written

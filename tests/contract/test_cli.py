@@ -97,3 +97,36 @@ def test_repository_scenarios_are_valid() -> None:
             [*MODULE, "scenario", "check", str(scenario)], capture_output=True, text=True, timeout=30
         )
         assert result.returncode == 0, result.stderr
+
+
+def test_lanes_check_lists_offending_tests(tmp_path: Path) -> None:
+    (tmp_path / "bad.robot").write_text(
+        "*** Keywords ***\nNeeds Key\n    Require Credential Or Skip    X\n\n"
+        "*** Test Cases ***\nNo Lane\n    Log    x\n"
+        "Gated In No Model\n    [Tags]    lane:no-model\n    Needs Key\n"
+        "Good\n    [Tags]    lane:no-model\n    Log    x\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run([*AGENTTEST, "lanes", "check", str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 2
+    assert lines[0].endswith(
+        "Bad.No Lane: declares no lane: add [Tags] lane:no-model or lane:model-backed (or Test Tags in the suite)"
+    )
+    assert "Bad.Gated In No Model: is lane:no-model but calls Require Credential Or Skip" in lines[1]
+    assert "2 lane problem(s)." in result.stderr
+
+
+def test_lanes_check_on_the_repository_and_missing_path(tmp_path: Path) -> None:
+    ok = subprocess.run(
+        [*AGENTTEST, "lanes", "check", str(Path(__file__).parents[2] / "robot")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert ok.returncode == 0, ok.stdout
+    missing = subprocess.run(
+        [*AGENTTEST, "lanes", "check", str(tmp_path / "nope")], capture_output=True, text=True, timeout=60
+    )
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
