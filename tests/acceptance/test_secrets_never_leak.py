@@ -107,7 +107,9 @@ def test_registered_secrets_are_masked_at_trace_everywhere(tmp_path: Path) -> No
     assert run.statuses["Log The Secrets Every Way"][0] == "PASS", run.statuses
     assert run.statuses["Fail With The Secret In The Message"] == ("FAIL", "the key was ***")
     written = everything_written(run.output_dir) + run.stdout
-    evidence = "".join(path.read_text(encoding="utf-8") for path in (run.output_dir / "agenttest-evidence").rglob("*.json"))
+    evidence = "".join(
+        path.read_text(encoding="utf-8") for path in (run.output_dir / "agenttest-evidence").rglob("*.json")
+    )
     assert '"content": "*** ***"' in evidence  # the agent sent both secrets; the journal kept neither
     assert NAMED not in written
     assert SEEDED not in written
