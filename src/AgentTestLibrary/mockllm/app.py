@@ -10,7 +10,7 @@ import json
 import re
 import threading
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..secrets import SecretRegistry
 from .admin import ADMIN_PREFIX, handle_admin
@@ -25,6 +25,9 @@ from .scenario import Rule, Scenario
 from .scenario.matching import find_match
 from .structured import example_for
 from .tokens import stable_id
+
+if TYPE_CHECKING:
+    from ..cassettes import CassetteSession
 
 UNMATCHED_PREFIX = "AgentTestLibrary mock: no scenario rule matched this request (strict mode)"
 STRUCTURED_RULE = "<structured output from the request's schema>"
@@ -60,6 +63,7 @@ class MockLLM:
         self._sequence_positions: dict[str, int] = {}
         self.faults = FaultSet()
         self.faults.replace_scope("scenario", self.scenario.faults)
+        self.tape: CassetteSession | None = None
         self.chat = OpenAIChatCodec()
         self.responses = OpenAIResponsesCodec()
         self.anthropic = AnthropicMessagesCodec()
@@ -184,6 +188,8 @@ class MockLLM:
                 f"Unknown Gemini method ':{method}'; use generateContent, streamGenerateContent or countTokens."
             )
         stream = method == "streamGenerateContent"
+        if self.tape is not None:
+            return self._from_tape(request, self.gemini, body, self.gemini.parse(body, model, stream))
         exchange = self.answer(self.gemini, body, self.gemini.parse(body, model, stream))
         self.record_exchange(request, self.gemini, body, exchange)
         if stream and request.query.get("alt") != ["sse"]:
@@ -216,7 +222,29 @@ class MockLLM:
             self.chains.remember(self.responses.response_id(reply, conversation), conversation, reply)
         return Exchange(conversation, reply, near_miss, fault)
 
+    @property
+    def may_block(self) -> bool:
+        """True while a cassette records: answers then wait on the real upstream."""
+        return self.tape is not None and self.tape.may_record
+
+    def _from_tape(self, request: HttpRequest, codec: Codec, body: Any, conversation: Conversation) -> HttpResponse:
+        assert self.tape is not None
+        answer = self.tape.answer(request, conversation)
+        self._record(
+            request,
+            answer.response.status,
+            protocol=codec.protocol,
+            body=body,
+            conversation=conversation,
+            rule=answer.rule or None,
+            unmatched=answer.unmatched,
+            near_miss=answer.near_miss,
+        )
+        return answer.response
+
     def _generate(self, request: HttpRequest, codec: Codec, body: dict[str, Any], parsed: Conversation) -> HttpResponse:
+        if self.tape is not None:
+            return self._from_tape(request, codec, body, parsed)
         exchange = self.answer(codec, body, parsed)
         self.record_exchange(request, codec, body, exchange)
         return _render(codec, body, exchange)

@@ -32,6 +32,7 @@ class Timing:
     first_event_delay_s: float = 0.0
     event_delay_s: float = 0.0
     hang_s: float | None = None
+    event_delays_s: tuple[float, ...] = ()  # per event, as recorded; overrides the uniform pacing
 
 
 @dataclass

@@ -142,7 +142,11 @@ class MockServer:
                 if request.headers.get("upgrade", "").lower() == "websocket":
                     await self._websocket(conn, reader, writer, request)
                     return
-                completed = await self._write(conn, writer, self.app.handle(request), request.method)
+                if self.app.may_block:
+                    response = await asyncio.to_thread(self.app.handle, request)
+                else:
+                    response = self.app.handle(request)
+                completed = await self._write(conn, writer, response, request.method)
                 if not completed or conn.our_state is h11.MUST_CLOSE or conn.their_state is h11.MUST_CLOSE:
                     return
                 conn.start_next_cycle()
@@ -196,6 +200,8 @@ class MockServer:
         writer.write(conn.send(h11.Response(status_code=response.status, headers=headers, reason=reason)))
         for number, event in enumerate(response.events):
             pause = timing.first_event_delay_s if number == 0 else timing.event_delay_s
+            if number < len(timing.event_delays_s):
+                pause = timing.event_delays_s[number]
             if pause:
                 await writer.drain()
                 await asyncio.sleep(pause)

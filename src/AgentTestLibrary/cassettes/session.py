@@ -1,0 +1,208 @@
+"""One cassette in use: replay matching episodes, record the rest through the upstream (by mode).
+
+Modes as in vcrpy: ``none`` replays only (an unmatched request is a strict failure),
+``once`` records only when the cassette does not exist yet, ``new_episodes`` replays what
+matches and records the rest, ``all`` records everything afresh.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import json
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..mockllm.conversation import Conversation
+from ..mockllm.http import HttpRequest, HttpResponse, Timing
+from ..secrets import SecretRegistry
+from .model import Cassette, CassetteError, Episode, load_cassette, save_cassette
+from .reply import summarize
+from .scrub import scrub
+from .upstream import auth_headers, forward
+
+RECORD_MODES = ("none", "once", "new_episodes", "all")
+DEFAULT_UPSTREAMS = {
+    "openai": "https://api.openai.com",
+    "anthropic": "https://api.anthropic.com",
+    "gemini": "https://generativelanguage.googleapis.com",
+}
+MATCH_FIELDS = ("protocol", "model", "system", "messages", "tools")
+DEFAULT_MATCH = ("protocol", "model", "messages", "tools")
+
+
+@dataclass
+class TapeAnswer:
+    response: HttpResponse
+    rule: str
+    unmatched: bool = False
+    near_miss: str = ""
+
+
+def request_view(conversation: Conversation, method: str, path: str) -> dict[str, Any]:
+    """What a cassette stores of a request: the normalized fields matching uses, ids left out."""
+    messages = []
+    for message in conversation.messages:
+        item: dict[str, Any] = {"role": message.role, "text": message.text}
+        if message.tool_calls:
+            item["tool_calls"] = [{"name": call.name, "arguments": call.arguments} for call in message.tool_calls]
+        if message.tool_results:
+            item["tool_results"] = [result.content for result in message.tool_results]
+        messages.append(item)
+    return {
+        "protocol": conversation.protocol,
+        "method": method,
+        "path": path.split("?", 1)[0],
+        "model": conversation.model,
+        "stream": conversation.stream,
+        "system": conversation.system,
+        "messages": messages,
+        "tools": list(conversation.tool_names),
+    }
+
+
+def is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class CassetteSession:
+    def __init__(
+        self,
+        path: str | Path,
+        mode: str,
+        secrets: SecretRegistry,
+        *,
+        credentials: Mapping[str, str | None] | None = None,
+        upstreams: Mapping[str, str] | None = None,
+        match_on: tuple[str, ...] = DEFAULT_MATCH,
+        replay_timing: bool = False,
+    ) -> None:
+        if mode not in RECORD_MODES:
+            raise CassetteError(f"record_mode must be one of {', '.join(RECORD_MODES)}; got {mode!r}.")
+        unknown = [name for name in match_on if name not in MATCH_FIELDS]
+        if unknown:
+            raise CassetteError(f"match_on fields {unknown} are unknown; choose from {', '.join(MATCH_FIELDS)}.")
+        self.path = Path(path)
+        self.mode = mode
+        self.secrets = secrets
+        self.credentials = dict(credentials or {})
+        self.upstreams = {**DEFAULT_UPSTREAMS, **(upstreams or {})}
+        self.match_on = match_on
+        self.replay_timing = replay_timing
+        self.existed = self.path.is_file()
+        if mode == "all" or not self.existed:
+            self.cassette = Cassette(self.path, dt.datetime.now(dt.timezone.utc))
+        else:
+            self.cassette = load_cassette(self.path)
+        self._lock = threading.Lock()
+        self._used: dict[int, int] = {}
+        self.dirty = False
+
+    @property
+    def may_record(self) -> bool:
+        return self.mode in ("all", "new_episodes") or (self.mode == "once" and not self.existed)
+
+    @property
+    def records_from_real_providers(self) -> bool:
+        return self.may_record and not all(is_loopback(url) for url in self.upstreams.values())
+
+    def _key(self, view: Mapping[str, Any]) -> str:
+        return json.dumps({name: view.get(name) for name in ("stream", *self.match_on)}, sort_keys=True, default=str)
+
+    def answer(self, request: HttpRequest, conversation: Conversation) -> TapeAnswer:
+        view = request_view(conversation, request.method, request.target)
+        key = self._key(scrub(view, self.secrets))
+        with self._lock:
+            matches = [i for i, episode in enumerate(self.cassette.episodes) if self._key(episode.request) == key]
+            unused = [i for i in matches if not self._used.get(i)]
+            # Identical requests (retries) take the next recorded episode; past the end, repeat the last one
+            # unless this mode records new episodes.
+            chosen = unused[0] if unused else (matches[-1] if matches and not self.may_record else None)
+            if chosen is not None and self.mode != "all":
+                self._used[chosen] = self._used.get(chosen, 0) + 1
+                return TapeAnswer(self._replay(self.cassette.episodes[chosen]), f"<cassette episode {chosen + 1}>")
+        if not self.may_record:
+            return TapeAnswer(self._unmatched(conversation), "", True, self._near_miss(view))
+        return TapeAnswer(self._record(request, conversation, view), "<recorded from upstream>")
+
+    def _replay(self, episode: Episode) -> HttpResponse:
+        response = episode.response
+        headers = [
+            (name, str(value)) for name, value in (response.get("headers") or {}).items() if name != "content-type"
+        ]
+        content_type = (response.get("headers") or {}).get("content-type", "application/json")
+        if "events" in response:
+            events = [f"{event['data']}\n\n".encode() for event in response["events"]]
+            delays = tuple(event.get("delay_ms", 0) / 1000 for event in response["events"])
+            timing = Timing(event_delays_s=delays) if self.replay_timing else Timing()
+            return HttpResponse(
+                response["status"], content_type=content_type, headers=headers, events=events, timing=timing
+            )
+        body = response["body"]
+        raw = body.encode() if isinstance(body, str) else json.dumps(body, ensure_ascii=False).encode()
+        return HttpResponse(response["status"], raw, content_type, headers)
+
+    def _record(self, request: HttpRequest, conversation: Conversation, view: dict[str, Any]) -> HttpResponse:
+        provider = conversation.provider
+        auth = auth_headers(provider, self.credentials)
+        for value in auth.values():
+            self.secrets.add(value.split()[-1])
+        captured = forward(self.upstreams[provider], request.target, request.headers, request.body, auth)
+        response: dict[str, Any] = {"status": captured.status, "headers": captured.headers}
+        if captured.streamed:
+            response["events"] = captured.events
+        else:
+            response["body"] = captured.body
+        episode = Episode(
+            scrub(view, self.secrets),
+            scrub(response, self.secrets),
+            scrub(summarize(conversation.protocol, captured.status, captured.body, captured.events), self.secrets),
+        )
+        with self._lock:
+            self.cassette.episodes.append(episode)
+            self._used[len(self.cassette.episodes) - 1] = 1
+            self.dirty = True
+        return self._replay(Episode(view, response))
+
+    def _unmatched(self, conversation: Conversation) -> HttpResponse:
+        message = (
+            f"AgentTestLibrary cassette {self.path}: no recorded episode matches this {conversation.protocol} request "
+            f"(record_mode={self.mode}). Re-record with RUN_LIVE_TESTS=true and record_mode=new_episodes or all."
+        )
+        error: dict[str, Any] = {
+            "error": {"message": message, "type": "invalid_request_error", "param": None, "code": "cassette_miss"}
+        }
+        if conversation.provider == "anthropic":
+            error = {"type": "error", "error": {"type": "invalid_request_error", "message": message}}
+        elif conversation.provider == "gemini":
+            error = {"error": {"code": 400, "message": message, "status": "INVALID_ARGUMENT"}}
+        return HttpResponse.json(400, error)
+
+    def _near_miss(self, view: dict[str, Any]) -> str:
+        if not self.cassette.episodes:
+            return f"the cassette {self.path} has no episodes" + ("" if self.existed else " (it does not exist)")
+        scored = []
+        for index, episode in enumerate(self.cassette.episodes):
+            differing = [name for name in ("stream", *self.match_on) if episode.request.get(name) != view.get(name)]
+            scored.append((len(differing), index, differing))
+        _, index, differing = min(scored)
+        return f"closest was cassette episode {index + 1}: it differs in {', '.join(differing)}"
+
+    def save(self, recorded_with: str = "") -> bool:
+        """Write the cassette if anything was recorded; True when written."""
+        if not self.dirty:
+            return False
+        self.cassette.recorded_at = dt.datetime.now(dt.timezone.utc)
+        save_cassette(self.cassette, recorded_with)
+        self.dirty = False
+        return True

@@ -1,0 +1,70 @@
+"""Forward a request to the real provider and capture the answer, event by event with timings."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+FORWARDED_HEADERS = ("content-type", "accept", "anthropic-version", "anthropic-beta", "openai-beta")
+KEPT_RESPONSE_HEADERS = ("content-type", "retry-after", "retry-after-ms", "x-should-retry")
+TIMEOUT_S = 120.0
+
+
+@dataclass
+class Captured:
+    status: int
+    headers: dict[str, str]
+    body: Any = None
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def streamed(self) -> bool:
+        return bool(self.events)
+
+
+def auth_headers(provider: str, credentials: Mapping[str, str | None]) -> dict[str, str]:
+    """The upstream's auth, from real keys captured before the fixture keys were exported."""
+    if provider == "anthropic":
+        if credentials.get("ANTHROPIC_API_KEY"):
+            return {"x-api-key": str(credentials["ANTHROPIC_API_KEY"])}
+        token = credentials.get("ANTHROPIC_AUTH_TOKEN")
+        return {"authorization": f"Bearer {token}"} if token else {}
+    if provider == "gemini":
+        key = credentials.get("GEMINI_API_KEY") or credentials.get("GOOGLE_API_KEY")
+        return {"x-goog-api-key": str(key)} if key else {}
+    key = credentials.get("OPENAI_API_KEY")
+    return {"authorization": f"Bearer {key}"} if key else {}
+
+
+def forward(base_url: str, target: str, headers: Mapping[str, str], body: bytes, auth: Mapping[str, str]) -> Captured:
+    """POST ``body`` to ``base_url + target``; SSE is split into events, each with its delay."""
+    sent = {name: value for name, value in headers.items() if name in FORWARDED_HEADERS} | dict(auth)
+    with (
+        httpx.Client(timeout=TIMEOUT_S) as client,
+        client.stream("POST", base_url.rstrip("/") + target, content=body, headers=sent) as reply,
+    ):
+        kept = {name: value for name, value in reply.headers.items() if name.lower() in KEPT_RESPONSE_HEADERS}
+        if "text/event-stream" not in reply.headers.get("content-type", ""):
+            raw = reply.read()
+            try:
+                return Captured(reply.status_code, kept, json.loads(raw))
+            except ValueError:
+                return Captured(reply.status_code, kept, raw.decode("utf-8", errors="replace"))
+        captured = Captured(reply.status_code, kept)
+        last, block = time.perf_counter(), []
+        for line in reply.iter_lines():
+            if line:
+                block.append(line)
+                continue
+            if block:
+                now = time.perf_counter()
+                captured.events.append({"delay_ms": round((now - last) * 1000), "data": "\n".join(block)})
+                last, block = now, []
+        if block:
+            captured.events.append({"delay_ms": round((time.perf_counter() - last) * 1000), "data": "\n".join(block)})
+        return captured
