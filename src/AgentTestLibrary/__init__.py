@@ -5,6 +5,7 @@ from __future__ import annotations
 from robotlibcore import DynamicCore
 
 from .keywords import (
+    CassetteKeywords,
     FaultKeywords,
     JournalKeywords,
     LibraryContext,
@@ -94,7 +95,15 @@ class AgentTestLibrary(DynamicCore):  # type: ignore[misc]
         """
         self.ctx = LibraryContext(env_file=env_file)
         self.ctx.secrets.add_from_environment()
-        components = [MockLLMKeywords, RuleKeywords, JournalKeywords, FaultKeywords, ResilienceKeywords, LiveKeywords]
+        components = [
+            MockLLMKeywords,
+            RuleKeywords,
+            JournalKeywords,
+            FaultKeywords,
+            ResilienceKeywords,
+            LiveKeywords,
+            CassetteKeywords,
+        ]
         DynamicCore.__init__(self, [component(self.ctx) for component in components])
         self.ROBOT_LIBRARY_LISTENER = LibraryListener(self.ctx)
 

@@ -3,6 +3,8 @@
 agenttest mock serve [--scenario FILE] [--host H] [--port N] [--strict | --no-strict]
 agenttest scenario check FILE
 agenttest lanes check PATH...
+agenttest cassette check PATH... [--max-age-days N] [--tests ROBOT_PATH ...]
+agenttest cassette to-scenario CASSETTE [-o FILE]
 """
 
 from __future__ import annotations
@@ -13,10 +15,13 @@ import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 from types import FrameType
 
 from robot.errors import DataError
 
+from .cassettes import CassetteError, load_cassette
+from .cassettes import tools as cassette_tools
 from .lanes import check_paths
 from .mockllm import MockLLM, MockServer, MockServerError
 from .mockllm.scenario import Scenario, ScenarioError, load_scenario
@@ -42,6 +47,14 @@ def _parser() -> argparse.ArgumentParser:
     lanes = groups.add_parser("lanes", help="check test lanes").add_subparsers(dest="command", required=True)
     lanes_check = lanes.add_parser("check", help="list tests whose lane tags break the lane rules; exit 1 if any")
     lanes_check.add_argument("paths", nargs="+", metavar="PATH")
+    tapes = groups.add_parser("cassette", help="cassette housekeeping").add_subparsers(dest="command", required=True)
+    tape_check = tapes.add_parser("check", help="list stale, unused and invalid cassettes; exit 1 if any")
+    tape_check.add_argument("paths", nargs="+", metavar="PATH")
+    tape_check.add_argument("--max-age-days", type=float, help="cassettes older than this are stale")
+    tape_check.add_argument("--tests", nargs="+", metavar="ROBOT_PATH", help="suites whose tests cassettes belong to")
+    convert = tapes.add_parser("to-scenario", help="turn a cassette into editable scenario rules")
+    convert.add_argument("cassette")
+    convert.add_argument("-o", "--output", help="write here instead of stdout")
     return parser
 
 
@@ -51,6 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve(args.scenario, args.host, args.port, args.strict)
     if args.group == "lanes":
         return check_lanes(args.paths)
+    if args.group == "cassette":
+        return check_cassettes(args) if args.command == "check" else cassette_to_scenario(args.cassette, args.output)
     return check(args.file)
 
 
@@ -109,6 +124,35 @@ def check_lanes(paths: list[str]) -> int:
         print(f"{len(offences)} lane problem(s).", file=sys.stderr)
         return 1
     print(f"Lanes OK in {', '.join(paths)}.")
+    return 0
+
+
+def check_cassettes(args: argparse.Namespace) -> int:
+    try:
+        names = cassette_tools.test_names(args.tests) if args.tests else None
+        problems = cassette_tools.check(args.paths, args.max_age_days, names)
+    except (FileNotFoundError, DataError) as error:
+        print(f"agenttest: {error}", file=sys.stderr)
+        return 2
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} cassette problem(s).", file=sys.stderr)
+        return 1
+    print(f"Cassettes OK in {', '.join(args.paths)}.")
+    return 0
+
+
+def cassette_to_scenario(path: str, output: str | None) -> int:
+    try:
+        text = cassette_tools.to_scenario(load_cassette(path))
+    except CassetteError as error:
+        print(f"agenttest: {error}", file=sys.stderr)
+        return 1
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        print(text, end="")
     return 0
 
 

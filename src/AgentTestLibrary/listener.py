@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +11,12 @@ from robot import running
 from robot.api import logger
 from robot.libraries.BuiltIn import BuiltIn
 
+from .keywords.cassettes import close_cassette, open_cassette
 from .keywords.context import LibraryContext
 from .keywords.journal import unmatched_report
 from .lanes import lane_problems
 from .live import gate
+from .naming import per_test_file
 
 
 class LibraryListener:
@@ -49,6 +50,10 @@ class LibraryListener:
         for mock in self.ctx.mocks:
             mock.test_mark = mock.app.journal.next_index
             mock.app.reset_counters()
+            suite = data.parent.name if data.parent else ""
+            verdict = open_cassette(self.ctx, mock, suite, data.name, str(data.source or ""))
+            if verdict.action:
+                _replace_body(data, "BuiltIn.Fail" if verdict.action == "fail" else "BuiltIn.Skip", verdict.message)
 
     def end_test(self, data: running.TestCase, result: robot_result.TestCase) -> None:
         result.message = self.ctx.secrets.mask_text(result.message)
@@ -57,14 +62,19 @@ class LibraryListener:
         self.ctx.current_test_tags = ()
         for number, mock in enumerate(self.ctx.mocks_of_test()):
             mock.app.remove_scope(scope)
+            written = close_cassette(mock)
+            if written:
+                logger.info(f"Cassette recorded: {written}")
             entries = [entry for entry in mock.app.journal.entries(mock.test_mark) if entry.protocol]
             evidence = self._write_evidence(data, entries, number)
             if evidence:
                 logger.info(f'LLM evidence ({len(entries)} requests): <a href="{evidence}">{evidence}</a>', html=True)
-            report = unmatched_report(entries) if mock.app.scenario.strict else ""
+            report = unmatched_report(entries)
             if report and result.passed:
                 result.status = "FAIL"
                 result.message = f"Strict mock LLM: {report}"
+            elif report and result.failed:
+                result.message += f"\n\nAlso, strict mock LLM: {report}"
         self.ctx.stopped_during_test.clear()
 
     def end_suite(self, data: running.TestSuite, result: robot_result.TestSuite) -> None:
@@ -90,10 +100,8 @@ class LibraryListener:
         if not output_dir:
             return None
         suffix = f"-{number}" if number else ""
-        relative = (
-            Path("agenttest-evidence")
-            / _slug(test.parent.full_name if test.parent else "")
-            / f"{_slug(test.name)}{suffix}.json"
+        relative = per_test_file(
+            "agenttest-evidence", test.parent.full_name if test.parent else "", test.name, f"{suffix}.json"
         )
         path = Path(output_dir) / relative
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -122,7 +130,3 @@ def _metadata(test: running.TestCase) -> dict[str, str]:
         metadata = {**{str(k): str(v) for k, v in suite.metadata.items()}, **metadata}
         suite = suite.parent
     return metadata
-
-
-def _slug(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_")[:120] or "unnamed"

@@ -86,6 +86,7 @@ class CassetteSession:
         upstreams: Mapping[str, str] | None = None,
         match_on: tuple[str, ...] = DEFAULT_MATCH,
         replay_timing: bool = False,
+        allow_real_upstreams: bool = True,
     ) -> None:
         if mode not in RECORD_MODES:
             raise CassetteError(f"record_mode must be one of {', '.join(RECORD_MODES)}; got {mode!r}.")
@@ -96,7 +97,9 @@ class CassetteSession:
         self.mode = mode
         self.secrets = secrets
         self.credentials = dict(credentials or {})
-        self.upstreams = {**DEFAULT_UPSTREAMS, **(upstreams or {})}
+        self.configured_upstreams = dict(upstreams or {})
+        self.upstreams = {**DEFAULT_UPSTREAMS, **self.configured_upstreams}
+        self.allow_real_upstreams = allow_real_upstreams
         self.match_on = match_on
         self.replay_timing = replay_timing
         self.existed = self.path.is_file()
@@ -114,7 +117,9 @@ class CassetteSession:
 
     @property
     def records_from_real_providers(self) -> bool:
-        return self.may_record and not all(is_loopback(url) for url in self.upstreams.values())
+        """Recording will (by configuration) reach beyond loopback: the live-lane rules apply."""
+        upstreams = self.configured_upstreams or self.upstreams
+        return self.may_record and not all(is_loopback(url) for url in upstreams.values())
 
     def _key(self, view: Mapping[str, Any]) -> str:
         return json.dumps({name: view.get(name) for name in ("stream", *self.match_on)}, sort_keys=True, default=str)
@@ -155,6 +160,15 @@ class CassetteSession:
     def _record(self, request: HttpRequest, conversation: Conversation, view: dict[str, Any]) -> HttpResponse:
         provider = conversation.provider
         auth = auth_headers(provider, self.credentials)
+        if not self.allow_real_upstreams and not is_loopback(self.upstreams[provider]):
+            message = (
+                f"Recording from {self.upstreams[provider]} needs RUN_LIVE_TESTS=true and credentials; "
+                f"give upstream_{provider}= for a local upstream instead."
+            )
+            return HttpResponse.json(403, {"error": {"message": message, "type": "permission_error"}})
+        if not auth and not is_loopback(self.upstreams[provider]):
+            message = f"No {provider} credential to record with: set the provider's API key in the environment."
+            return HttpResponse.json(401, {"error": {"message": message, "type": "authentication_error"}})
         for value in auth.values():
             self.secrets.add(value.split()[-1])
         captured = forward(self.upstreams[provider], request.target, request.headers, request.body, auth)

@@ -1,5 +1,6 @@
 """Keyword components, one per concern; each is a thin layer over the core."""
 
+from .cassettes import CassetteKeywords
 from .context import LibraryContext
 from .faults import FaultKeywords
 from .journal import JournalKeywords
@@ -9,6 +10,7 @@ from .resilience import ResilienceKeywords
 from .rules import RuleKeywords
 
 __all__ = [
+    "CassetteKeywords",
     "FaultKeywords",
     "JournalKeywords",
     "LibraryContext",

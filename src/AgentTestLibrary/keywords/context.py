@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from robot.api import logger
 from robot.libraries.BuiltIn import BuiltIn
@@ -15,6 +15,9 @@ from ..mockllm import MockLLM, MockServer
 from ..mockllm.environment import EnvironmentPatch
 from ..mockllm.journal import JournalEntry
 from ..secrets import SecretRegistry
+
+if TYPE_CHECKING:
+    from .cassettes import CassetteConfig
 
 T = TypeVar("T")
 
@@ -28,6 +31,9 @@ class RunningMock:
     environment: EnvironmentPatch
     suite: str
     test_mark: int = 0
+    real_credentials: dict[str, str | None] = field(default_factory=dict)
+    cassettes: CassetteConfig | None = None
+    rerecord_hint: str = ""
 
     @property
     def url(self) -> str:

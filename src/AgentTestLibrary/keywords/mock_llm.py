@@ -74,6 +74,7 @@ class MockLLMKeywords:
         if base_port is not None:
             port = base_port + int(BuiltIn().get_variable_value("${PABOTQUEUEINDEX}", 0))
         self.ctx.secrets.add_from_environment()
+        real_credentials = {name: os.environ.get(name) for name in gate.PROVIDER_CREDENTIALS}
         app = MockLLM(loaded, self.ctx.secrets)
         server = MockServer(app, host, port)
         try:
@@ -82,7 +83,7 @@ class MockLLMKeywords:
             raise RuntimeError(str(error)) from None
         environment = EnvironmentPatch(agent_environment(url))
         environment.apply()
-        mock = RunningMock(app, server, environment, self.ctx.current_suite, app.journal.next_index)
+        mock = RunningMock(app, server, environment, self.ctx.current_suite, app.journal.next_index, real_credentials)
         self.ctx.mocks.append(mock)
         BuiltIn().set_suite_variable("${MOCK_LLM_URL}", url, "children=True")
         worker = BuiltIn().get_variable_value("${PABOTQUEUEINDEX}", "none (plain robot)")

@@ -1,0 +1,152 @@
+"""Record and replay: one cassette per test, opened before the test and written after it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from robot.api import logger
+from robot.api.deco import keyword
+
+from ..cassettes import RECORD_MODES, CassetteError, CassetteSession
+from ..cassettes.session import DEFAULT_MATCH, MATCH_FIELDS
+from ..live import gate
+from ..naming import per_test_file
+from ..version import __version__
+from .context import LibraryContext, RunningMock, mock_only
+
+RECORD_MODE_VARIABLE = "AGENTTEST_RECORD_MODE"
+STALE_ACTIONS = ("fail", "warn")
+
+
+@dataclass(frozen=True)
+class CassetteConfig:
+    directory: Path
+    mode: str
+    max_age_days: float | None = None
+    on_stale: str = "fail"
+    match_on: tuple[str, ...] = DEFAULT_MATCH
+    replay_timing: bool = False
+    upstreams: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What must happen to a test before it runs: nothing, a skip or a failure, with the reason."""
+
+    action: str = ""
+    message: str = ""
+
+
+class CassetteKeywords:
+    def __init__(self, ctx: LibraryContext) -> None:
+        self.ctx = ctx
+
+    @keyword("Use LLM Cassettes")
+    @mock_only
+    def use_llm_cassettes(
+        self,
+        directory: str,
+        record_mode: str = "none",
+        *,
+        max_age_days: float | None = None,
+        on_stale: str = "fail",
+        match_on: str = ",".join(DEFAULT_MATCH),
+        replay_timing: bool = False,
+        upstream_openai: str | None = None,
+        upstream_anthropic: str | None = None,
+        upstream_gemini: str | None = None,
+    ) -> None:
+        """Answers provider requests from one cassette per test: ``directory/<suite>/<test>.yaml``.
+
+        ``record_mode`` (overridden by the ``AGENTTEST_RECORD_MODE`` variable, handy to re-record):
+        ``none`` replays only and an unmatched request is a strict failure; ``once`` records a
+        missing cassette; ``new_episodes`` replays what matches and records the rest; ``all``
+        records everything afresh. Recording proxies to the real providers (or the given
+        ``upstream_*`` base URLs) with the real keys from the environment, never from a file,
+        and needs ``RUN_LIVE_TESTS`` and credentials unless every upstream is on loopback;
+        otherwise the test skips. Keys are stripped and scrubbed before anything is written.
+
+        ``max_age_days`` with ``on_stale=fail|warn`` rejects stale cassettes with the command to
+        re-record. ``match_on`` picks the request fields compared on replay (``protocol``,
+        ``model``, ``system``, ``messages``, ``tools``); ids and metadata never count.
+        ``replay_timing`` replays streams with their recorded pacing.
+
+        Example:
+        | Suite Setup    Run Keywords    Start Mock LLM    AND    Use LLM Cassettes    ${CURDIR}/cassettes
+        """
+        mode = os.environ.get(RECORD_MODE_VARIABLE) or record_mode
+        fields = tuple(name.strip() for name in match_on.split(",") if name.strip())
+        problems = []
+        if mode not in RECORD_MODES:
+            problems.append(f"record_mode must be one of {', '.join(RECORD_MODES)}; got {mode!r}")
+        if on_stale not in STALE_ACTIONS:
+            problems.append(f"on_stale must be fail or warn; got {on_stale!r}")
+        if not fields or any(name not in MATCH_FIELDS for name in fields):
+            problems.append(f"match_on takes fields from {', '.join(MATCH_FIELDS)}; got {match_on!r}")
+        if problems:
+            raise ValueError("Use LLM Cassettes: " + "; ".join(problems) + ".")
+        upstreams = {
+            name: url
+            for name, url in (
+                ("openai", upstream_openai),
+                ("anthropic", upstream_anthropic),
+                ("gemini", upstream_gemini),
+            )
+            if url
+        }
+        mock = self.ctx.current_mock()
+        mock.cassettes = CassetteConfig(Path(directory), mode, max_age_days, on_stale, fields, replay_timing, upstreams)
+        logger.info(f"Cassettes from {directory}, record_mode={mode}, matching on {', '.join(fields)}.")
+
+
+def open_cassette(ctx: LibraryContext, mock: RunningMock, suite: str, test: str, source: str) -> Verdict:
+    """Load the test's cassette into the mock; say whether the test must skip or fail first."""
+    config = mock.cassettes
+    if config is None:
+        return Verdict()
+    path = per_test_file(config.directory, suite, test, ".yaml")
+    try:
+        session = CassetteSession(
+            path,
+            config.mode,
+            ctx.secrets,
+            credentials=mock.real_credentials,
+            upstreams=config.upstreams,
+            match_on=config.match_on,
+            replay_timing=config.replay_timing,
+            allow_real_upstreams=gate.live_enabled() and any(mock.real_credentials.values()),
+        )
+    except CassetteError as error:
+        return Verdict("fail", str(error))
+    rerecord = f"RUN_LIVE_TESTS=true {RECORD_MODE_VARIABLE}=all robot --test '{test}' {source}"
+    if session.records_from_real_providers:
+        present = [name for name in gate.PROVIDER_CREDENTIALS if mock.real_credentials.get(name)]
+        if not gate.live_enabled() or not present:
+            return Verdict("skip", f"Recording cassette {path} needs {gate.MASTER_GATE}=true and a provider key.")
+    if session.existed and config.max_age_days is not None and config.mode != "all":
+        age = session.cassette.age().total_seconds() / 86400
+        if age > config.max_age_days:
+            message = (
+                f"Cassette {path} was recorded {age:.0f} days ago, more than max_age_days={config.max_age_days:g}. "
+                f"Re-record it: {rerecord}"
+            )
+            if config.on_stale == "fail":
+                return Verdict("fail", message)
+            logger.warn(message)
+    mock.app.tape = session
+    mock.rerecord_hint = rerecord
+    return Verdict()
+
+
+def close_cassette(mock: RunningMock) -> Path | None:
+    """Detach the test's cassette; write it if anything was recorded. Returns the path written."""
+    session, mock.app.tape = mock.app.tape, None
+    if session is None:
+        return None
+    return (
+        session.path
+        if session.save(f"recorded with AgentTestLibrary {__version__}; re-record: {mock.rerecord_hint}")
+        else None
+    )

@@ -1,0 +1,176 @@
+"""Record through the proxy against a local mock playing the provider, then replay with it stopped."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import anthropic
+import httpx
+import openai
+import pytest
+from google import genai
+from google.genai import types
+
+from AgentTestLibrary.cassettes import CassetteError, CassetteSession, load_cassette
+from AgentTestLibrary.mockllm import MockLLM, MockServer
+from AgentTestLibrary.mockllm.scenario import scenario_from_text
+from AgentTestLibrary.secrets import SecretRegistry
+
+SENTINEL = "sk-sentinel-upstream-key-0123456789"
+UPSTREAM_SCENARIO = """
+rules:
+  - name: tool first
+    when: {user_text_contains: weather, tool_result: false}
+    reply: {tool_calls: [{name: get_weather, arguments: {city: Paris}}]}
+  - name: echo the key back
+    when: {user_text_contains: leak}
+    reply: {text: "your key is sk-sentinel-upstream-key-0123456789, Bearer sk-sentinel-upstream-key-0123456789"}
+  - name: plain
+    reply: {text: "Recorded answer, several words long."}
+"""
+
+
+def scrubbed(value: Any) -> Any:
+    """What a client sees on replay: the sentinel the upstream echoed was scrubbed at recording."""
+    if isinstance(value, str):
+        return value.replace(SENTINEL, "<scrubbed>")
+    if isinstance(value, dict):
+        return {key: scrubbed(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(scrubbed(item) for item in value)
+    return value
+
+
+def chat(url: str, stream: bool) -> list[Any]:
+    client = openai.OpenAI(base_url=f"{url}/v1", api_key="sk-fixture-key-for-agent", max_retries=0)
+    if stream:
+        with client.chat.completions.stream(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]) as s:
+            message = s.get_final_completion().choices[0].message
+    else:
+        message = (
+            client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+            .choices[0]
+            .message
+        )
+    return [message.content]
+
+
+def responses(url: str, stream: bool) -> list[Any]:
+    client = openai.OpenAI(base_url=f"{url}/v1", api_key="sk-fixture-key-for-agent", max_retries=0)
+    tools = [{"type": "function", "name": "get_weather", "parameters": {"type": "object", "properties": {}}}]
+    if stream:
+        with client.responses.stream(model="gpt-5", input="weather?", tools=tools) as s:  # type: ignore[arg-type]
+            response = s.get_final_response()
+    else:
+        response = client.responses.create(model="gpt-5", input="weather?", tools=tools)  # type: ignore[arg-type]
+    return [(item.type, getattr(item, "name", None), getattr(item, "arguments", None)) for item in response.output]
+
+
+def messages(url: str, stream: bool) -> list[Any]:
+    client = anthropic.Anthropic(base_url=url, api_key="sk-ant-fixture-key", max_retries=0)
+    request: dict[str, Any] = {
+        "model": "claude-opus-4-8",
+        "max_tokens": 50,
+        "messages": [{"role": "user", "content": "please leak"}],
+    }
+    if stream:
+        with client.messages.stream(**request) as s:
+            message = s.get_final_message()
+    else:
+        message = client.messages.create(**request)
+    return [block.model_dump() for block in message.content]
+
+
+def gemini(url: str, stream: bool) -> list[Any]:
+    client = genai.Client(api_key="fixture-gemini-key", http_options=types.HttpOptions(base_url=url))
+    if stream:
+        return [chunk.text for chunk in client.models.generate_content_stream(model="gemini-2.5-flash", contents="hi")]
+    return [client.models.generate_content(model="gemini-2.5-flash", contents="hi").text]
+
+
+@pytest.mark.parametrize("stream", [False, True])
+@pytest.mark.parametrize("client", [chat, responses, messages, gemini])
+def test_record_then_replay_gives_identical_results(
+    tmp_path: Path, client: Callable[[str, bool], list[Any]], stream: bool
+) -> None:
+    cassette = tmp_path / "cassette.yaml"
+    upstream = MockServer(MockLLM(scenario_from_text(UPSTREAM_SCENARIO)))
+    upstream_url = upstream.start()
+    secrets = SecretRegistry()
+    credentials = {name: SENTINEL for name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY")}
+    recorder_app = MockLLM(secrets=secrets)
+    recorder_app.tape = CassetteSession(
+        cassette,
+        "once",
+        secrets,
+        credentials=credentials,
+        upstreams=dict.fromkeys(("openai", "anthropic", "gemini"), upstream_url),
+    )
+    recorder = MockServer(recorder_app)
+    try:
+        recorded = client(recorder.start(), stream)
+        assert recorder_app.tape.save()
+    finally:
+        recorder.stop()
+        upstream.stop()
+    auth = {"authorization", "x-api-key", "x-goog-api-key"}
+    assert all(auth & set(entry.headers) for entry in upstream.app.journal.entries())  # the upstream got a key
+    text = cassette.read_text(encoding="utf-8")
+    assert SENTINEL not in text and "fixture-key" not in text
+    assert "recorded_at:" in text
+
+    replay_app = MockLLM()
+    replay_app.tape = CassetteSession(cassette, "none", SecretRegistry())
+    replayer = MockServer(replay_app)
+    try:
+        assert client(replayer.start(), stream) == scrubbed(recorded)
+        assert [entry.rule for entry in replay_app.journal.entries()] == ["<cassette episode 1>"]
+    finally:
+        replayer.stop()
+
+
+def test_unmatched_request_in_replay_mode_is_a_strict_failure(tmp_path: Path) -> None:
+    cassette = tmp_path / "empty.yaml"
+    cassette.write_text("version: 1\nrecorded_at: '2026-01-01T00:00:00Z'\nepisodes: []\n", encoding="utf-8")
+    app = MockLLM(scenario_from_text("rules: []\n"))
+    app.tape = CassetteSession(cassette, "none", SecretRegistry())
+    server = MockServer(app)
+    try:
+        reply = httpx.post(
+            f"{server.start()}/v1/chat/completions", json={"model": "m", "messages": [{"role": "user", "content": "x"}]}
+        )
+    finally:
+        server.stop()
+    assert reply.status_code == 400 and "no recorded episode matches" in reply.json()["error"]["message"]
+    entry = app.journal.entries()[0]
+    assert entry.unmatched and "has no episodes" in entry.near_miss
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("version: 1\nrecorded_at: nope\nepisodes: []\n", ":2: recorded_at: expected an ISO timestamp"),
+        ("version: 2\nrecorded_at: '2026-01-01T00:00:00Z'\n", ":1: version: unsupported version 2"),
+        (
+            "version: 1\nrecorded_at: '2026-01-01T00:00:00Z'\nepisodes:\n  - request: {}\n",
+            "episodes.0: each episode needs",
+        ),
+        ("version: 1\nrecorded_at: x\nepisodez: []\n", "unknown key"),
+        ("version: [1\n", "invalid YAML"),
+    ],
+)
+def test_invalid_cassettes_name_file_and_line(tmp_path: Path, text: str, expected: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CassetteError, match=r"bad\.yaml") as caught:
+        load_cassette(path)
+    assert expected in str(caught.value)
+
+
+def test_bad_session_options(tmp_path: Path) -> None:
+    with pytest.raises(CassetteError, match=r"record_mode must be one of none, once, new_episodes, all"):
+        CassetteSession(tmp_path / "x.yaml", "sometimes", SecretRegistry())
+    with pytest.raises(CassetteError, match="match_on fields"):
+        CassetteSession(tmp_path / "x.yaml", "none", SecretRegistry(), match_on=("colour",))
