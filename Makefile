@@ -37,6 +37,7 @@ robot-live: install
 
 lanes: install
 	agenttest lanes check robot
+	agenttest cassette check robot/e2e/cassettes --tests robot/e2e
 
 lint: install
 	ruff check src tests benchmarks examples

@@ -41,6 +41,8 @@ class LibraryListener:
     def start_test(self, data: running.TestCase, result: robot_result.TestCase) -> None:
         self.ctx.current_test = data.full_name
         self.ctx.current_test_tags = tuple(str(tag) for tag in data.tags)
+        suite = data.parent.name if data.parent else ""
+        self.ctx.current_test_place = (suite, data.name, str(data.source or ""))
         self.ctx.ensure_live_environment()
         problems = lane_problems(data.tags, _metadata(data))
         if problems:
@@ -50,8 +52,7 @@ class LibraryListener:
         for mock in self.ctx.mocks:
             mock.test_mark = mock.app.journal.next_index
             mock.app.reset_counters()
-            suite = data.parent.name if data.parent else ""
-            verdict = open_cassette(self.ctx, mock, suite, data.name, str(data.source or ""))
+            verdict = open_cassette(self.ctx, mock, *self.ctx.current_test_place)
             if verdict.action:
                 _replace_body(data, "BuiltIn.Fail" if verdict.action == "fail" else "BuiltIn.Skip", verdict.message)
 

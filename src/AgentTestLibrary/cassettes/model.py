@@ -22,7 +22,7 @@ import yaml
 from ..mockllm.scenario.yaml_lines import YamlLocationError, load_with_lines
 
 VERSION = 1
-HEADER = "# AgentTestLibrary cassette: recorded from a real provider, secrets scrubbed.\n"
+HEADER = "# AgentTestLibrary cassette: recorded through the mock from an upstream provider, secrets scrubbed.\n"
 
 
 class CassetteError(ValueError):
@@ -98,6 +98,18 @@ def load_cassette(path: str | Path) -> Cassette:
     return Cassette(file, recorded_at, episodes)
 
 
+class _Dumper(yaml.SafeDumper):
+    """Multi-line strings (SSE events) as literal blocks, so cassettes read and diff line by line."""
+
+
+def _string(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value and not value.endswith((" ", "\t")) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _string)
+
+
 def save_cassette(cassette: Cassette, recorded_with: str = "") -> None:
     cassette.path.parent.mkdir(parents=True, exist_ok=True)
     data = {
@@ -105,6 +117,6 @@ def save_cassette(cassette: Cassette, recorded_with: str = "") -> None:
         "recorded_at": cassette.recorded_at.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "episodes": [episode.to_dict() for episode in cassette.episodes],
     }
-    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=120, default_flow_style=False)
+    text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120, default_flow_style=False)
     note = f"# {recorded_with}\n" if recorded_with else ""
     cassette.path.write_text(HEADER + note + text, encoding="utf-8")

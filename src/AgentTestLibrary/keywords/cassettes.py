@@ -15,6 +15,7 @@ from ..live import gate
 from ..naming import per_test_file
 from ..version import __version__
 from .context import LibraryContext, RunningMock, mock_only
+from .live import LiveSkip
 
 RECORD_MODE_VARIABLE = "AGENTTEST_RECORD_MODE"
 STALE_ACTIONS = ("fail", "warn")
@@ -99,6 +100,12 @@ class CassetteKeywords:
         mock = self.ctx.current_mock()
         mock.cassettes = CassetteConfig(Path(directory), mode, max_age_days, on_stale, fields, replay_timing, upstreams)
         logger.info(f"Cassettes from {directory}, record_mode={mode}, matching on {', '.join(fields)}.")
+        if self.ctx.current_test:  # called inside a test: this test's cassette opens now
+            verdict = open_cassette(self.ctx, mock, *self.ctx.current_test_place)
+            if verdict.action == "skip":
+                raise LiveSkip(verdict.message)
+            if verdict.action == "fail":
+                raise AssertionError(verdict.message)
 
 
 def open_cassette(ctx: LibraryContext, mock: RunningMock, suite: str, test: str, source: str) -> Verdict:
@@ -120,7 +127,7 @@ def open_cassette(ctx: LibraryContext, mock: RunningMock, suite: str, test: str,
         )
     except CassetteError as error:
         return Verdict("fail", str(error))
-    rerecord = f"RUN_LIVE_TESTS=true {RECORD_MODE_VARIABLE}=all robot --test '{test}' {source}"
+    rerecord = f"RUN_LIVE_TESTS=true {RECORD_MODE_VARIABLE}=all robot --test '{test}' {_relative(source)}"
     if session.records_from_real_providers:
         present = [name for name in gate.PROVIDER_CREDENTIALS if mock.real_credentials.get(name)]
         if not gate.live_enabled() or not present:
@@ -150,3 +157,10 @@ def close_cassette(mock: RunningMock) -> Path | None:
         if session.save(f"recorded with AgentTestLibrary {__version__}; re-record: {mock.rerecord_hint}")
         else None
     )
+
+
+def _relative(source: str) -> str:
+    try:
+        return os.path.relpath(source)
+    except ValueError:
+        return source

@@ -57,6 +57,7 @@ class LibraryContext:
     stopped_during_test: list[RunningMock] = field(default_factory=list)
     current_test: str | None = None
     current_test_tags: tuple[str, ...] = ()
+    current_test_place: tuple[str, str, str] = ("", "", "")  # suite name, test name, source file
     env_file: str | None = None
     real_llm: EnvironmentPatch | None = None
     real_llm_suite: str = ""
