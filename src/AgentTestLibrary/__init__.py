@@ -6,6 +6,7 @@ from robotlibcore import DynamicCore
 
 from .keywords import (
     CassetteKeywords,
+    FakeCliKeywords,
     FaultKeywords,
     JournalKeywords,
     LibraryContext,
@@ -103,6 +104,7 @@ class AgentTestLibrary(DynamicCore):  # type: ignore[misc]
             ResilienceKeywords,
             LiveKeywords,
             CassetteKeywords,
+            FakeCliKeywords,
         ]
         DynamicCore.__init__(self, [component(self.ctx) for component in components])
         self.ROBOT_LIBRARY_LISTENER = LibraryListener(self.ctx)

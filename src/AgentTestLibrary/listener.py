@@ -13,6 +13,7 @@ from robot.libraries.BuiltIn import BuiltIn
 
 from .keywords.cassettes import close_cassette, open_cassette
 from .keywords.context import LibraryContext
+from .keywords.fake_cli import end_fake_scope, mark_fake_calls
 from .keywords.journal import unmatched_report
 from .lanes import lane_problems
 from .live import gate
@@ -49,6 +50,7 @@ class LibraryListener:
             _replace_body(data, "BuiltIn.Fail", f"Test '{data.name}' " + "; ".join(problems) + ".")
         elif "live" in data.tags and not gate.live_enabled():
             _replace_body(data, "BuiltIn.Skip", f"{gate.MASTER_GATE} not set")
+        mark_fake_calls(self.ctx)
         for mock in self.ctx.mocks:
             mock.test_mark = mock.app.journal.next_index
             mock.app.reset_counters()
@@ -59,6 +61,7 @@ class LibraryListener:
     def end_test(self, data: running.TestCase, result: robot_result.TestCase) -> None:
         result.message = self.ctx.secrets.mask_text(result.message)
         scope = self.ctx.rule_scope
+        end_fake_scope(self.ctx, scope)
         self.ctx.current_test = None
         self.ctx.current_test_tags = ()
         for number, mock in enumerate(self.ctx.mocks_of_test()):
@@ -79,6 +82,7 @@ class LibraryListener:
         self.ctx.stopped_during_test.clear()
 
     def end_suite(self, data: running.TestSuite, result: robot_result.TestSuite) -> None:
+        end_fake_scope(self.ctx, f"suite:{data.full_name}")
         if self.ctx.real_llm is not None and self.ctx.real_llm_suite == data.full_name:
             self.ctx.real_llm.restore()
             self.ctx.real_llm = None
@@ -89,6 +93,8 @@ class LibraryListener:
                 logger.info(f"Stopped mock LLM at {mock.url} at the end of suite '{data.full_name}'.")
 
     def close(self) -> None:
+        for key in list(self.ctx.fake_scopes):
+            end_fake_scope(self.ctx, key)
         if self.ctx.real_llm is not None:
             self.ctx.real_llm.restore()
             self.ctx.real_llm = None

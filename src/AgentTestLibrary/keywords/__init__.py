@@ -2,6 +2,7 @@
 
 from .cassettes import CassetteKeywords
 from .context import LibraryContext
+from .fake_cli import FakeCliKeywords
 from .faults import FaultKeywords
 from .journal import JournalKeywords
 from .live import LiveKeywords
@@ -11,6 +12,7 @@ from .rules import RuleKeywords
 
 __all__ = [
     "CassetteKeywords",
+    "FakeCliKeywords",
     "FaultKeywords",
     "JournalKeywords",
     "LibraryContext",

@@ -18,6 +18,7 @@ from ..secrets import SecretRegistry
 
 if TYPE_CHECKING:
     from .cassettes import CassetteConfig
+    from .fake_cli import FakeScope
 
 T = TypeVar("T")
 
@@ -61,6 +62,7 @@ class LibraryContext:
     env_file: str | None = None
     real_llm: EnvironmentPatch | None = None
     real_llm_suite: str = ""
+    fake_scopes: dict[str, FakeScope] = field(default_factory=dict)
     _live_environment_loaded: bool = False
 
     def ensure_live_environment(self) -> None:

@@ -1,0 +1,1 @@
+"""The agent harness: fake CLI binaries, hook normalization, runtime registry (no RF imports)."""
