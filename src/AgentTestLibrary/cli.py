@@ -5,6 +5,7 @@ agenttest scenario check FILE
 agenttest lanes check PATH...
 agenttest cassette check PATH... [--max-age-days N] [--tests ROBOT_PATH ...]
 agenttest cassette to-scenario CASSETTE [-o FILE]
+agenttest hook [--runtime NAME] [--event NAME] [--evidence FILE] [--decisions FILE]   (see harness/hooks.py)
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     convert = tapes.add_parser("to-scenario", help="turn a cassette into editable scenario rules")
     convert.add_argument("cassette")
     convert.add_argument("-o", "--output", help="write here instead of stdout")
+    hook = groups.add_parser("hook", help="the hooks bridge agent hook configs call (reads the payload on stdin)")
+    hook.add_argument("options", nargs=argparse.REMAINDER)
     return parser
 
 

@@ -14,6 +14,7 @@ from robot.libraries.BuiltIn import BuiltIn
 from .keywords.cassettes import close_cassette, open_cassette
 from .keywords.context import LibraryContext
 from .keywords.fake_cli import end_fake_scope, mark_fake_calls
+from .keywords.hooks import end_hook_scope, mark_hook_events
 from .keywords.journal import unmatched_report
 from .lanes import lane_problems
 from .live import gate
@@ -51,6 +52,7 @@ class LibraryListener:
         elif "live" in data.tags and not gate.live_enabled():
             _replace_body(data, "BuiltIn.Skip", f"{gate.MASTER_GATE} not set")
         mark_fake_calls(self.ctx)
+        mark_hook_events(self.ctx)
         for mock in self.ctx.mocks:
             mock.test_mark = mock.app.journal.next_index
             mock.app.reset_counters()
@@ -62,6 +64,7 @@ class LibraryListener:
         result.message = self.ctx.secrets.mask_text(result.message)
         scope = self.ctx.rule_scope
         end_fake_scope(self.ctx, scope)
+        end_hook_scope(self.ctx, scope)
         self.ctx.current_test = None
         self.ctx.current_test_tags = ()
         for number, mock in enumerate(self.ctx.mocks_of_test()):
@@ -83,6 +86,7 @@ class LibraryListener:
 
     def end_suite(self, data: running.TestSuite, result: robot_result.TestSuite) -> None:
         end_fake_scope(self.ctx, f"suite:{data.full_name}")
+        end_hook_scope(self.ctx, f"suite:{data.full_name}")
         if self.ctx.real_llm is not None and self.ctx.real_llm_suite == data.full_name:
             self.ctx.real_llm.restore()
             self.ctx.real_llm = None

@@ -4,6 +4,7 @@ from .cassettes import CassetteKeywords
 from .context import LibraryContext
 from .fake_cli import FakeCliKeywords
 from .faults import FaultKeywords
+from .hooks import HookKeywords
 from .journal import JournalKeywords
 from .live import LiveKeywords
 from .mock_llm import MockLLMKeywords
@@ -14,6 +15,7 @@ __all__ = [
     "CassetteKeywords",
     "FakeCliKeywords",
     "FaultKeywords",
+    "HookKeywords",
     "JournalKeywords",
     "LibraryContext",
     "LiveKeywords",

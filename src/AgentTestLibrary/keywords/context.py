@@ -19,6 +19,7 @@ from ..secrets import SecretRegistry
 if TYPE_CHECKING:
     from .cassettes import CassetteConfig
     from .fake_cli import FakeScope
+    from .hooks import HookScope
 
 T = TypeVar("T")
 
@@ -63,6 +64,7 @@ class LibraryContext:
     real_llm: EnvironmentPatch | None = None
     real_llm_suite: str = ""
     fake_scopes: dict[str, FakeScope] = field(default_factory=dict)
+    hook_scopes: dict[str, HookScope] = field(default_factory=dict)
     _live_environment_loaded: bool = False
 
     def ensure_live_environment(self) -> None:

@@ -1,0 +1,180 @@
+"""Hooks: install the bridge into a runtime's real config, script its answers, assert the phases."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from robot.api import logger
+from robot.api.deco import keyword
+from robot.libraries.BuiltIn import BuiltIn
+
+from ..harness.hook_config import HookConfigError, install_codex_notify, install_hooks
+from ..harness.hooks import read_evidence
+from ..naming import slug
+from .context import LibraryContext
+
+
+@dataclass
+class HookScope:
+    """Hook evidence and scripted decisions of one test (or suite)."""
+
+    evidence: Path
+    decisions: Path
+    mark: int = 0
+    rules: list[dict[str, Any]] = field(default_factory=list)
+
+    def write_decisions(self) -> None:
+        self.decisions.write_text(json.dumps(self.rules), encoding="utf-8")
+
+
+def bridge() -> list[str]:
+    """How agents call the bridge: the ``agenttest`` script next to this Python, else ``python -m``."""
+    script = Path(sys.executable).with_name("agenttest")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "AgentTestLibrary"]
+
+
+class HookKeywords:
+    def __init__(self, ctx: LibraryContext) -> None:
+        self.ctx = ctx
+
+    def _scope(self) -> HookScope:
+        key = self.ctx.rule_scope
+        scope = self.ctx.hook_scopes.get(key)
+        if scope is None:
+            output = Path(str(BuiltIn().get_variable_value("${OUTPUT DIR}", ".")))
+            root = output / "agenttest-hooks" / slug(key)
+            root.mkdir(parents=True, exist_ok=True)
+            scope = self.ctx.hook_scopes[key] = HookScope(root / "events.jsonl", root / "decisions.json")
+            scope.write_decisions()
+        return scope
+
+    @keyword("Install Hooks Bridge")
+    def install_hooks_bridge(self, runtime: str, directory: str, *events: str, notify: bool = False) -> str:
+        """Writes ``runtime``'s real hook configuration under ``directory`` so every hook calls the bridge.
+
+        ``runtime``: ``claude-code`` (``.claude/settings.json`` of the project directory),
+        ``codex`` (``hooks.json`` in ``CODEX_HOME``; ``notify=True`` also sets the legacy
+        ``notify`` in ``config.toml``), ``gemini-cli`` (``.gemini/settings.json`` of the
+        isolated HOME) or ``example-agent``. ``events`` are the runtime's native event names
+        (default: all it fires). Existing settings are kept. Returns the file written.
+
+        Each event is normalized to a phase (``session_start``, ``user_prompt``,
+        ``pre_tool``, ``post_tool``, ``stop``, ``session_end``, ``pre_model``, ...) and
+        recorded for `Assert Hooks Phase`.
+
+        Example:
+        | ${settings}=    Install Hooks Bridge    claude-code    ${project}    PreToolUse    PostToolUse
+        """
+        scope = self._scope()
+        try:
+            path = install_hooks(
+                runtime, Path(directory), bridge(), scope.evidence, scope.decisions, list(events) or None
+            )
+            if notify:
+                if runtime != "codex":
+                    raise HookConfigError("notify=True is Codex's legacy notify; use it with runtime codex.")
+                install_codex_notify(Path(directory), bridge(), scope.evidence, scope.decisions)
+        except HookConfigError as error:
+            raise RuntimeError(str(error)) from None
+        logger.info(f"Hooks bridge installed for {runtime} in {path}; evidence in {scope.evidence}.")
+        return str(path)
+
+    @keyword("Make Hook Block")
+    def make_hook_block(
+        self, phase: str = "pre_tool", tool: str | None = None, reason: str = "blocked by the test"
+    ) -> None:
+        """Makes the bridge block matching hook calls: exit 2 with ``reason`` on stderr.
+
+        ``tool`` matches the runtime's tool name (``Bash``, ``run_shell_command``) or ``shell``.
+
+        Example:
+        | Make Hook Block    pre_tool    tool=Bash    reason=no shell in this test
+        """
+        self._add({"phase": phase, "tool": tool, "decision": "block", "reason": reason})
+
+    @keyword("Make Hook Answer")
+    def make_hook_answer(self, phase: str, output: dict[str, Any] | str, tool: str | None = None) -> None:
+        """Makes the bridge print ``output`` (a dictionary or JSON) as the hook's JSON answer, exit 0."""
+        answer = json.loads(output) if isinstance(output, str) else output
+        self._add({"phase": phase, "tool": tool, "decision": "answer", "output": answer})
+
+    def _add(self, rule: dict[str, Any]) -> None:
+        scope = self._scope()
+        scope.rules.append({key: value for key, value in rule.items() if value is not None})
+        scope.write_decisions()
+
+    def _events(self) -> list[dict[str, Any]]:
+        in_test = self.ctx.current_test is not None
+        events = [event for scope in self.ctx.hook_scopes.values()
+                  for event in read_evidence(scope.evidence)[scope.mark if in_test else 0 :]]  # fmt: skip
+        return sorted(events, key=lambda event: event.get("time", 0))
+
+    @keyword("Get Hook Events")
+    def get_hook_events(self, phase: str | None = None) -> list[dict[str, Any]]:
+        """Returns the normalized hook events of the current test (``phase`` keeps one phase)."""
+        return [event for event in self._events() if phase is None or event.get("phase") == phase]
+
+    @keyword("Assert Hooks Phase")
+    def assert_hooks_phase(self, phase: str, tool: str | None = None, count: int | None = None) -> None:
+        """Fails unless a hook of ``phase`` fired (for ``tool``, ``count`` times if given).
+
+        The failure lists the phases actually seen.
+
+        Example:
+        | Assert Hooks Phase    pre_tool    tool=Bash
+        | Assert Hooks Phase    session_start    count=1
+        """
+        events = self._events()
+        hits = [
+            e
+            for e in events
+            if e.get("phase") == phase and (tool is None or tool in (e.get("tool"), e.get("tool_kind")))
+        ]
+        if (count is None and hits) or (count is not None and len(hits) == count):
+            return
+        wanted = f"{phase}{f' (tool {tool})' if tool else ''}" + (f" {count} time(s)" if count is not None else "")
+        raise AssertionError(f"Expected hook phase {wanted}, seen {len(hits)}. Phases seen: {_listing(events)}.")
+
+    @keyword("Hooks Phases Should Be In Order")
+    def hooks_phases_should_be_in_order(self, *phases: str) -> None:
+        """Fails unless the phases fired in this order (others may come between).
+
+        Example:
+        | Hooks Phases Should Be In Order    session_start    user_prompt    pre_tool    post_tool    stop
+        """
+        events = self._events()
+        position = 0
+        for phase in phases:
+            found = next((i for i in range(position, len(events)) if events[i].get("phase") == phase), None)
+            if found is None:
+                raise AssertionError(
+                    f"Phase '{phase}' did not fire after the ones before it. Phases seen: {_listing(events)}."
+                )
+            position = found + 1
+
+    @keyword("Hook Phase Should Not Have Fired")
+    def hook_phase_should_not_have_fired(self, phase: str, tool: str | None = None) -> None:
+        """Fails if a hook of ``phase`` (for ``tool``, if given) fired in this test."""
+        hits = [
+            e for e in self._events() if e.get("phase") == phase and tool in (None, e.get("tool"), e.get("tool_kind"))
+        ]
+        if hits:
+            raise AssertionError(f"Phase '{phase}' fired {len(hits)} time(s). Phases seen: {_listing(self._events())}.")
+
+
+def mark_hook_events(ctx: LibraryContext) -> None:
+    for scope in ctx.hook_scopes.values():
+        scope.mark = len(read_evidence(scope.evidence))
+
+
+def end_hook_scope(ctx: LibraryContext, key: str, test_rules_only: bool = False) -> None:
+    """Forget a scope's hooks (its config files stay where the test wrote them)."""
+    ctx.hook_scopes.pop(key, None)
+
+
+def _listing(events: list[dict[str, Any]]) -> str:
+    return ", ".join(f"{e.get('phase')}{'(' + str(e['tool']) + ')' if e.get('tool') else ''}" for e in events) or "none"
