@@ -71,9 +71,8 @@ class HookKeywords:
         """
         scope = self._scope()
         try:
-            path = install_hooks(
-                runtime, Path(directory), bridge(), scope.evidence, scope.decisions, list(events) or None
-            )
+            path = install_hooks(runtime, Path(directory), bridge=bridge(), evidence=scope.evidence,
+                                 decisions=scope.decisions, events=list(events) or None)  # fmt: skip
             if notify:
                 if runtime != "codex":
                     raise HookConfigError("notify=True is Codex's legacy notify; use it with runtime codex.")
@@ -171,7 +170,7 @@ def mark_hook_events(ctx: LibraryContext) -> None:
         scope.mark = len(read_evidence(scope.evidence))
 
 
-def end_hook_scope(ctx: LibraryContext, key: str, test_rules_only: bool = False) -> None:
+def end_hook_scope(ctx: LibraryContext, key: str) -> None:
     """Forget a scope's hooks (its config files stay where the test wrote them)."""
     ctx.hook_scopes.pop(key, None)
 
