@@ -2,9 +2,15 @@
 
     python examples/example_agent.py --provider PROVIDER [--stream] [--workdir DIR] PROMPT
 
-PROVIDER is openai (Chat Completions), openai-responses, anthropic or gemini.
+PROVIDER is openai (Chat Completions), openai-responses, anthropic or gemini; without
+--provider it is read from the runtime file (``--runtime-file`` or ``AGENT_RUNTIME_FILE``,
+JSON ``{"provider": ...}``), the setting `Switch Runtime` edits.
 
-It offers two tools, ``list_files`` and ``read_file`` (confined to ``--workdir``), runs the
+Hooks: ``--settings FILE`` (or ``AGENT_SETTINGS``) with Claude Code's ``hooks`` format; the
+agent fires SessionStart, UserPromptSubmit, PreToolUse, PostToolUse, Stop and SessionEnd
+with Claude-style JSON on the hook's stdin, and a PreToolUse hook exiting 2 blocks the tool.
+
+It offers ``list_files``, ``read_file`` and ``run_command`` (all in ``--workdir``), runs the
 model's tool calls, sends the results back and prints the final answer on stdout. The SDKs
 (openai, anthropic, google-genai) find the server through ``OPENAI_BASE_URL``,
 ``ANTHROPIC_BASE_URL`` or ``GOOGLE_GEMINI_BASE_URL`` and their API key variables, exactly as
@@ -17,11 +23,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 MAX_TURNS = 8
+SESSION_ID = f"example-{os.getpid()}"
 SYSTEM_PROMPT = "You are a file assistant. Use the tools to inspect the working directory."
 TOOLS = [
     {
@@ -31,6 +39,15 @@ TOOLS = [
             "type": "object",
             "properties": {"path": {"type": "string", "description": "Directory, relative."}},
             "required": ["path"],
+        },
+    },
+    {
+        "name": "run_command",
+        "description": "Run a shell command in the working directory; returns its output and exit code.",
+        "parameters": {
+            "type": "object",
+            "properties": {"command": {"type": "string", "description": "The shell command line."}},
+            "required": ["command"],
         },
     },
     {
@@ -45,7 +62,51 @@ TOOLS = [
 ]
 
 
+class Hooks:
+    """Claude Code-style command hooks: JSON on stdin, exit 2 blocks (its stderr is the reason)."""
+
+    def __init__(self, settings: Path | None, workdir: Path) -> None:
+        config = json.loads(settings.read_text(encoding="utf-8")) if settings and settings.is_file() else {}
+        self.hooks: dict[str, Any] = config.get("hooks", {})
+        self.workdir = workdir
+
+    def fire(self, event: str, **payload: Any) -> str | None:
+        """Run the event's hooks; return the blocking reason if one exited 2."""
+        body = {"session_id": SESSION_ID, "cwd": str(self.workdir), "hook_event_name": event, **payload}
+        for group in self.hooks.get(event, []):
+            for hook in group.get("hooks", []):
+                done = subprocess.run(
+                    hook["command"], shell=True, input=json.dumps(body), capture_output=True, text=True,
+                    timeout=hook.get("timeout", 30), check=False,
+                )  # fmt: skip
+                if done.returncode == 2:
+                    return done.stderr.strip() or "blocked by a hook"
+        return None
+
+
+def use_tool(hooks: Hooks, workdir: Path, name: str, arguments: dict[str, Any], call_id: str) -> str:
+    """Run a tool between its PreToolUse and PostToolUse hooks ("Bash" for run_command, as Claude Code names it)."""
+    tool_name = "Bash" if name == "run_command" else name
+    reason = hooks.fire("PreToolUse", tool_name=tool_name, tool_input=arguments, tool_use_id=call_id)
+    if reason is not None:
+        return f"PreToolUse:{tool_name} hook blocked the call: {reason}"
+    output = run_tool(workdir, name, arguments)
+    hooks.fire("PostToolUse", tool_name=tool_name, tool_input=arguments, tool_response=output, tool_use_id=call_id)
+    return output
+
+
 def run_tool(workdir: Path, name: str, arguments: dict[str, Any]) -> str:
+    if name == "run_command":
+        done = subprocess.run(
+            str(arguments.get("command", "")),
+            shell=True,
+            cwd=workdir,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        return f"{done.stdout}{done.stderr}exit code {done.returncode}"
     target = (workdir / str(arguments.get("path", "."))).resolve()
     if workdir.resolve() not in (target, *target.parents):
         return f"error: {arguments.get('path')} is outside the working directory"
@@ -60,7 +121,7 @@ def run_tool(workdir: Path, name: str, arguments: dict[str, Any]) -> str:
     return f"error: unknown tool {name}"
 
 
-def openai_loop(prompt: str, workdir: Path, stream: bool) -> str:
+def openai_loop(prompt: str, workdir: Path, stream: bool, hooks: Hooks) -> str:
     import openai
 
     client = openai.OpenAI()
@@ -77,12 +138,12 @@ def openai_loop(prompt: str, workdir: Path, stream: bool) -> str:
             return message.content or ""
         messages.append(message.model_dump(exclude_none=True, include={"role", "content", "tool_calls"}))
         for call in message.tool_calls:
-            output = run_tool(workdir, call.function.name, json.loads(call.function.arguments or "{}"))
+            output = use_tool(hooks, workdir, call.function.name, json.loads(call.function.arguments or "{}"), call.id)
             messages.append({"role": "tool", "tool_call_id": call.id, "content": output})
     raise RuntimeError(f"no final answer after {MAX_TURNS} turns")
 
 
-def responses_loop(prompt: str, workdir: Path, stream: bool) -> str:
+def responses_loop(prompt: str, workdir: Path, stream: bool, hooks: Hooks) -> str:
     import openai
 
     client = openai.OpenAI()
@@ -107,14 +168,14 @@ def responses_loop(prompt: str, workdir: Path, stream: bool) -> str:
             {
                 "type": "function_call_output",
                 "call_id": call.call_id,
-                "output": run_tool(workdir, call.name, json.loads(call.arguments)),
+                "output": use_tool(hooks, workdir, call.name, json.loads(call.arguments), call.call_id),
             }
             for call in calls
         ]
     raise RuntimeError(f"no final answer after {MAX_TURNS} turns")
 
 
-def gemini_loop(prompt: str, workdir: Path, stream: bool) -> str:
+def gemini_loop(prompt: str, workdir: Path, stream: bool, hooks: Hooks) -> str:
     from google import genai
     from google.genai import types
 
@@ -144,7 +205,7 @@ def gemini_loop(prompt: str, workdir: Path, stream: bool) -> str:
             types.FunctionResponse(
                 id=call.id,
                 name=call.name,
-                response={"output": run_tool(workdir, call.name or "", dict(call.args or {}))},
+                response={"output": use_tool(hooks, workdir, call.name or "", dict(call.args or {}), call.id or "")},
             )
             for call in calls
         ]
@@ -152,7 +213,7 @@ def gemini_loop(prompt: str, workdir: Path, stream: bool) -> str:
     raise RuntimeError(f"no final answer after {MAX_TURNS} turns")
 
 
-def anthropic_loop(prompt: str, workdir: Path, stream: bool) -> str:
+def anthropic_loop(prompt: str, workdir: Path, stream: bool, hooks: Hooks) -> str:
     import anthropic
 
     client = anthropic.Anthropic()
@@ -185,7 +246,7 @@ def anthropic_loop(prompt: str, workdir: Path, stream: bool) -> str:
                     {
                         "type": "tool_result",
                         "tool_use_id": call.id,
-                        "content": run_tool(workdir, call.name, dict(call.input)),
+                        "content": use_tool(hooks, workdir, call.name, dict(call.input), call.id),
                     }
                     for call in calls
                 ],
@@ -199,16 +260,31 @@ LOOPS = {"openai": openai_loop, "openai-responses": responses_loop, "anthropic":
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--provider", choices=tuple(LOOPS), default="openai")
+    parser.add_argument("--provider", choices=tuple(LOOPS), help="default: the runtime file's provider, else openai")
+    parser.add_argument("--runtime-file", type=Path, default=os.environ.get("AGENT_RUNTIME_FILE"))
+    parser.add_argument("--settings", type=Path, default=os.environ.get("AGENT_SETTINGS"))
     parser.add_argument("--stream", action="store_true")
     parser.add_argument("--workdir", type=Path, default=Path.cwd())
     parser.add_argument("prompt")
     args = parser.parse_args(argv)
+    runtime = (
+        json.loads(args.runtime_file.read_text(encoding="utf-8"))
+        if args.runtime_file and args.runtime_file.is_file()
+        else {}
+    )
+    provider = args.provider or runtime.get("provider", "openai")
+    hooks = Hooks(args.settings, args.workdir)
+    hooks.fire("SessionStart", source="startup")
+    hooks.fire("UserPromptSubmit", prompt=args.prompt)
     try:
-        print(LOOPS[args.provider](args.prompt, args.workdir, args.stream))
+        answer = LOOPS[provider](args.prompt, args.workdir, args.stream, hooks)
+        hooks.fire("Stop", stop_hook_active=False, last_assistant_message=answer)
+        print(answer)
     except Exception as error:  # noqa: BLE001 - an agent reports any API failure and exits 1
         print(f"agent error: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
+    finally:
+        hooks.fire("SessionEnd", reason="exit")
     return 0
 
 

@@ -15,6 +15,7 @@ from .keywords import (
     MockLLMKeywords,
     ResilienceKeywords,
     RuleKeywords,
+    RuntimeKeywords,
 )
 from .listener import LibraryListener
 from .version import __version__
@@ -107,6 +108,7 @@ class AgentTestLibrary(DynamicCore):  # type: ignore[misc]
             CassetteKeywords,
             FakeCliKeywords,
             HookKeywords,
+            RuntimeKeywords,
         ]
         DynamicCore.__init__(self, [component(self.ctx) for component in components])
         self.ROBOT_LIBRARY_LISTENER = LibraryListener(self.ctx)

@@ -16,6 +16,7 @@ from .keywords.context import LibraryContext
 from .keywords.fake_cli import end_fake_scope, mark_fake_calls
 from .keywords.hooks import end_hook_scope, mark_hook_events
 from .keywords.journal import unmatched_report
+from .keywords.runtimes import end_runtime_home
 from .lanes import lane_problems
 from .live import gate
 from .naming import per_test_file
@@ -87,6 +88,7 @@ class LibraryListener:
     def end_suite(self, data: running.TestSuite, result: robot_result.TestSuite) -> None:
         end_fake_scope(self.ctx, f"suite:{data.full_name}")
         end_hook_scope(self.ctx, f"suite:{data.full_name}")
+        end_runtime_home(self.ctx, data.full_name)
         if self.ctx.real_llm is not None and self.ctx.real_llm_suite == data.full_name:
             self.ctx.real_llm.restore()
             self.ctx.real_llm = None
@@ -97,6 +99,7 @@ class LibraryListener:
                 logger.info(f"Stopped mock LLM at {mock.url} at the end of suite '{data.full_name}'.")
 
     def close(self) -> None:
+        end_runtime_home(self.ctx)
         for key in list(self.ctx.fake_scopes):
             end_fake_scope(self.ctx, key)
         if self.ctx.real_llm is not None:

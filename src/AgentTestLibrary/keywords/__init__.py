@@ -10,6 +10,7 @@ from .live import LiveKeywords
 from .mock_llm import MockLLMKeywords
 from .resilience import ResilienceKeywords
 from .rules import RuleKeywords
+from .runtimes import RuntimeKeywords
 
 __all__ = [
     "CassetteKeywords",
@@ -22,4 +23,5 @@ __all__ = [
     "MockLLMKeywords",
     "ResilienceKeywords",
     "RuleKeywords",
+    "RuntimeKeywords",
 ]

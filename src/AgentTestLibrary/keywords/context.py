@@ -5,11 +5,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from robot.api import logger
 from robot.libraries.BuiltIn import BuiltIn
 
+from ..harness.runtimes import Runtime
 from ..live.gate import load_env_file
 from ..mockllm import MockLLM, MockServer
 from ..mockllm.environment import EnvironmentPatch
@@ -65,6 +67,10 @@ class LibraryContext:
     real_llm_suite: str = ""
     fake_scopes: dict[str, FakeScope] = field(default_factory=dict)
     hook_scopes: dict[str, HookScope] = field(default_factory=dict)
+    runtimes: dict[str, Runtime] = field(default_factory=dict)
+    runtime_home: Path | None = None
+    runtime_patch: EnvironmentPatch | None = None
+    runtime_suite: str = ""
     _live_environment_loaded: bool = False
 
     def ensure_live_environment(self) -> None:
