@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,8 @@ class FakeCliKeywords:
         if scope is None:
             output = Path(str(BuiltIn().get_variable_value("${OUTPUT DIR}", ".")))
             root = output / "agenttest-fake-cli" / slug(key)
-            root.mkdir(parents=True, exist_ok=True)
+            shutil.rmtree(root, ignore_errors=True)  # calls of an earlier run in the same output folder
+            root.mkdir(parents=True)
             patch = EnvironmentPatch({"PATH": f"{root / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"})
             patch.apply()
             scope = self.ctx.fake_scopes[key] = FakeScope(root, patch)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +13,7 @@ from robot.api import logger
 from robot.api.deco import keyword
 from robot.libraries.BuiltIn import BuiltIn
 
-from ..harness.hook_config import HookConfigError, install_codex_notify, install_hooks
+from ..harness.hook_config import CONFIG_FILES, HookConfigError, install_codex_notify, install_hooks
 from ..harness.hooks import read_evidence
 from ..naming import slug
 from .context import LibraryContext
@@ -26,6 +27,19 @@ class HookScope:
     decisions: Path
     mark: int = 0
     rules: list[dict[str, Any]] = field(default_factory=list)
+    installed: list[tuple[Path, str | None]] = field(default_factory=list)  # config files and their text before
+
+    def remember(self, path: Path) -> None:
+        if all(known != path for known, _ in self.installed):
+            self.installed.append((path, path.read_text(encoding="utf-8") if path.is_file() else None))
+
+    def uninstall(self) -> None:
+        """Put the runtime config files back as they were, so the hooks do not outlive their test."""
+        for path, before in reversed(self.installed):
+            if before is None:
+                path.unlink(missing_ok=True)
+            else:
+                path.write_text(before, encoding="utf-8")
 
     def write_decisions(self) -> None:
         self.decisions.write_text(json.dumps(self.rules), encoding="utf-8")
@@ -47,7 +61,8 @@ class HookKeywords:
         if scope is None:
             output = Path(str(BuiltIn().get_variable_value("${OUTPUT DIR}", ".")))
             root = output / "agenttest-hooks" / slug(key)
-            root.mkdir(parents=True, exist_ok=True)
+            shutil.rmtree(root, ignore_errors=True)  # evidence of an earlier run in the same output folder
+            root.mkdir(parents=True)
             scope = self.ctx.hook_scopes[key] = HookScope(root / "events.jsonl", root / "decisions.json")
             scope.write_decisions()
         return scope
@@ -70,6 +85,10 @@ class HookKeywords:
         | ${settings}=    Install Hooks Bridge    claude-code    ${project}    PreToolUse    PostToolUse
         """
         scope = self._scope()
+        target = Path(directory)
+        scope.remember(target / CONFIG_FILES.get(runtime, "hooks.json"))
+        if notify:
+            scope.remember(target / "config.toml")
         try:
             path = install_hooks(runtime, Path(directory), bridge=bridge(), evidence=scope.evidence,
                                  decisions=scope.decisions, events=list(events) or None)  # fmt: skip
@@ -171,8 +190,10 @@ def mark_hook_events(ctx: LibraryContext) -> None:
 
 
 def end_hook_scope(ctx: LibraryContext, key: str) -> None:
-    """Forget a scope's hooks (its config files stay where the test wrote them)."""
-    ctx.hook_scopes.pop(key, None)
+    """Uninstall a test's (or suite's) hooks from the runtime configs; its evidence stays on disk."""
+    scope = ctx.hook_scopes.pop(key, None)
+    if scope is not None:
+        scope.uninstall()
 
 
 def _listing(events: list[dict[str, Any]]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -46,7 +47,8 @@ class RuntimeKeywords:
         if self.ctx.runtime_home is None:
             output = Path(str(BuiltIn().get_variable_value("${OUTPUT DIR}", ".")))
             home = output / "agenttest-runtimes" / slug(self.ctx.current_suite)
-            home.mkdir(parents=True, exist_ok=True)
+            shutil.rmtree(home, ignore_errors=True)  # a fresh home per run: no residue from earlier runs
+            home.mkdir(parents=True)
             patch = EnvironmentPatch({"AGENT_RUNTIME_FILE": str(home / RUNTIME_FILE)})
             patch.apply()
             self.ctx.runtime_home, self.ctx.runtime_patch = home, patch
