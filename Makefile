@@ -52,6 +52,7 @@ libdoc: install
 bench: install
 	python benchmarks/mock_server.py
 	python benchmarks/fault_latency.py
+	python benchmarks/harness.py
 
 clean:
 	rm -rf $(VENV) $(RESULTS) .pabotsuitenames

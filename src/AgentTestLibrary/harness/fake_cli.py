@@ -181,7 +181,7 @@ def shim_script(
         listing = ("; ".join(f"{r.name}: {r.match} {r.args!r}" for r in rules) or "none").replace("%", "%%")
         message = f"fake {name}: no rule matches the arguments '%s' (rules: {listing}). "
         message += "Add a rule or use unmatched=passthrough."
-        out += [f'printf {_q(message + chr(10))} "$args" >&2', "printf 'exit\\0127\\0' >> \"$rec\"", "exit 127"]
+        out += [f'printf {_q(message + chr(10))} "$args" >&2', "printf 'exit\\0%s\\0' 127 >> \"$rec\"", "exit 127"]
     return "\n".join(out) + "\n"
 
 
