@@ -30,5 +30,5 @@ OpenAI Responses Session Replays From Its Cassette
     ${workdir}=    Create Agent Workdir    cassette-responses
     ${answer}=    Run Example Agent    List the files    provider=openai-responses    workdir=${workdir}
     Should Be Equal    ${answer}    The directory holds notes.txt and todo.md.
-    ${requests}=    Get LLM Requests
-    Should Be Equal    ${requests}[1][rule]    <cassette episode 2>
+    Mock LLM Should Have Received    2    requests    protocol=openai.responses
+    Mock LLM Should Have Matched All Requests
