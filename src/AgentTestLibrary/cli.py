@@ -14,7 +14,7 @@ import argparse
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from types import FrameType
@@ -115,35 +115,32 @@ def check(file: str) -> int:
     return 0
 
 
-def check_lanes(paths: list[str]) -> int:
+def report(kind: str, paths: list[str], find: Callable[[], list[str]]) -> int:
+    """Print one line per problem: exit 1 if any, 2 if the paths cannot be read, else 0."""
     try:
-        offences = check_paths(paths)
-    except (FileNotFoundError, DataError) as error:
-        print(f"agenttest: {error}", file=sys.stderr)
-        return 2
-    for offence in offences:
-        print(offence)
-    if offences:
-        print(f"{len(offences)} lane problem(s).", file=sys.stderr)
-        return 1
-    print(f"Lanes OK in {', '.join(paths)}.")
-    return 0
-
-
-def check_cassettes(args: argparse.Namespace) -> int:
-    try:
-        names = cassette_tools.test_names(args.tests) if args.tests else None
-        problems = cassette_tools.check(args.paths, args.max_age_days, names)
+        problems = find()
     except (FileNotFoundError, DataError) as error:
         print(f"agenttest: {error}", file=sys.stderr)
         return 2
     for problem in problems:
         print(problem)
     if problems:
-        print(f"{len(problems)} cassette problem(s).", file=sys.stderr)
+        print(f"{len(problems)} {kind} problem(s).", file=sys.stderr)
         return 1
-    print(f"Cassettes OK in {', '.join(args.paths)}.")
+    print(f"{kind.capitalize()}s OK in {', '.join(paths)}.")
     return 0
+
+
+def check_lanes(paths: list[str]) -> int:
+    return report("lane", paths, lambda: check_paths(paths))
+
+
+def check_cassettes(args: argparse.Namespace) -> int:
+    def find() -> list[str]:
+        names = cassette_tools.test_names(args.tests) if args.tests else None
+        return cassette_tools.check(args.paths, args.max_age_days, names)
+
+    return report("cassette", args.paths, find)
 
 
 def cassette_to_scenario(path: str, output: str | None) -> int:

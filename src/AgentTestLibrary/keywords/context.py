@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from ..live.gate import load_env_file
 from ..mockllm import MockLLM, MockServer
 from ..mockllm.environment import EnvironmentPatch
 from ..mockllm.journal import JournalEntry
+from ..naming import slug
 from ..secrets import SecretRegistry
 
 if TYPE_CHECKING:
@@ -87,6 +89,14 @@ class LibraryContext:
     def rule_scope(self) -> str:
         """Rules added by keywords live until the end of the current test, or else suite."""
         return f"test:{self.current_test}" if self.current_test else f"suite:{self.current_suite}"
+
+    def fresh_folder(self, kind: str, name: str) -> Path:
+        """``${OUTPUT DIR}/agenttest-<kind>/<name>``, emptied: nothing of an earlier run in the same folder counts."""
+        output = Path(str(BuiltIn().get_variable_value("${OUTPUT DIR}", ".")))
+        folder = output / f"agenttest-{kind}" / slug(name)
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        return folder
 
     def current_mock(self) -> RunningMock:
         if not self.mocks:

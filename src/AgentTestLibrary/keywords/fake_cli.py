@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import os
 import shlex
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from robot.api import logger
 from robot.api.deco import keyword
-from robot.libraries.BuiltIn import BuiltIn
 
 from ..harness.fake_cli import (
     CliCall,
@@ -24,7 +22,6 @@ from ..harness.fake_cli import (
     read_calls,
 )
 from ..mockllm.environment import EnvironmentPatch
-from ..naming import slug
 from .context import LibraryContext
 
 
@@ -54,10 +51,7 @@ class FakeCliKeywords:
         key = self.ctx.rule_scope
         scope = self.ctx.fake_scopes.get(key)
         if scope is None:
-            output = Path(str(BuiltIn().get_variable_value("${OUTPUT DIR}", ".")))
-            root = output / "agenttest-fake-cli" / slug(key)
-            shutil.rmtree(root, ignore_errors=True)  # calls of an earlier run in the same output folder
-            root.mkdir(parents=True)
+            root = self.ctx.fresh_folder("fake-cli", key)
             patch = EnvironmentPatch({"PATH": f"{root / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"})
             patch.apply()
             scope = self.ctx.fake_scopes[key] = FakeScope(root, patch)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,11 +10,9 @@ from typing import Any
 
 from robot.api import logger
 from robot.api.deco import keyword
-from robot.libraries.BuiltIn import BuiltIn
 
 from ..harness.hook_config import CONFIG_FILES, HookConfigError, install_codex_notify, install_hooks
 from ..harness.hooks import read_evidence
-from ..naming import slug
 from .context import LibraryContext
 
 
@@ -59,10 +56,7 @@ class HookKeywords:
         key = self.ctx.rule_scope
         scope = self.ctx.hook_scopes.get(key)
         if scope is None:
-            output = Path(str(BuiltIn().get_variable_value("${OUTPUT DIR}", ".")))
-            root = output / "agenttest-hooks" / slug(key)
-            shutil.rmtree(root, ignore_errors=True)  # evidence of an earlier run in the same output folder
-            root.mkdir(parents=True)
+            root = self.ctx.fresh_folder("hooks", key)
             scope = self.ctx.hook_scopes[key] = HookScope(root / "events.jsonl", root / "decisions.json")
             scope.write_decisions()
         return scope

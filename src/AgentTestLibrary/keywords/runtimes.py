@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,12 +11,10 @@ from typing import Any
 
 from robot.api import logger
 from robot.api.deco import keyword
-from robot.libraries.BuiltIn import BuiltIn
 
 from ..harness.runtimes import RegistryError, Runtime, load_registry, lookup, snapshot
 from ..mockllm.environment import FIXTURE_KEYS, EnvironmentPatch
 from ..mockllm.scenario import parse_rule
-from ..naming import slug
 from .context import LibraryContext
 
 RUNTIME_FILE = "agent-runtime.json"
@@ -45,10 +42,7 @@ class RuntimeKeywords:
     def _home(self) -> Path:
         """The isolated runtime home of this suite run; its runtime file is exported as AGENT_RUNTIME_FILE."""
         if self.ctx.runtime_home is None:
-            output = Path(str(BuiltIn().get_variable_value("${OUTPUT DIR}", ".")))
-            home = output / "agenttest-runtimes" / slug(self.ctx.current_suite)
-            shutil.rmtree(home, ignore_errors=True)  # a fresh home per run: no residue from earlier runs
-            home.mkdir(parents=True)
+            home = self.ctx.fresh_folder("runtimes", self.ctx.current_suite)
             patch = EnvironmentPatch({"AGENT_RUNTIME_FILE": str(home / RUNTIME_FILE)})
             patch.apply()
             self.ctx.runtime_home, self.ctx.runtime_patch = home, patch

@@ -21,7 +21,7 @@ from wsproto.events import BytesMessage, CloseConnection, Ping, TextMessage
 from wsproto.utilities import generate_accept_token
 
 from .app import MockLLM
-from .http import HttpRequest, HttpResponse
+from .http import HttpRequest, HttpResponse, Timing
 from .websocket_session import WEBSOCKET_PATHS, FrameAnswer, error_event, respond_to_frame
 
 READ_SIZE = 65536
@@ -181,11 +181,8 @@ class MockServer:
     async def _write(conn: h11.Connection, writer: asyncio.StreamWriter, response: HttpResponse, method: str) -> bool:
         """Write a response with its injected timing; False when the connection must be dropped."""
         timing = response.timing
-        if timing.hang_s is not None:
-            await asyncio.sleep(timing.hang_s)
+        if not await _wait_before_answering(timing):
             return False
-        if timing.delay_s:
-            await asyncio.sleep(timing.delay_s)
         headers = [("content-type", response.content_type), ("server", "agenttest-mock-llm"), *response.headers]
         reason = _reason(response.status)
         if response.events is None:
@@ -260,11 +257,8 @@ class MockServer:
     async def _send_frames(socket_state: WebSocket, writer: asyncio.StreamWriter, answer: FrameAnswer) -> bool:
         """Send one answer's events with its timing; False when a fault closed the socket."""
         timing = answer.timing
-        if timing.hang_s is not None:
-            await asyncio.sleep(timing.hang_s)
+        if not await _wait_before_answering(timing):
             return False
-        if timing.delay_s:
-            await asyncio.sleep(timing.delay_s)
         for number, event in enumerate(answer.events):
             if number == answer.close_after:
                 writer.write(socket_state.send(CloseConnection(code=1011, reason="AgentTestLibrary injected fault")))
@@ -288,6 +282,16 @@ class MockServer:
             await writer.drain()
         except (h11.LocalProtocolError, ConnectionError):
             return
+
+
+async def _wait_before_answering(timing: Timing) -> bool:
+    """Injected latency before the first byte; False for a hang, after which nothing is sent."""
+    if timing.hang_s is not None:
+        await asyncio.sleep(timing.hang_s)
+        return False
+    if timing.delay_s:
+        await asyncio.sleep(timing.delay_s)
+    return True
 
 
 def _reason(status: int) -> bytes:
