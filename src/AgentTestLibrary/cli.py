@@ -5,6 +5,7 @@ agenttest scenario check FILE
 agenttest lanes check PATH...
 agenttest cassette check PATH... [--max-age-days N] [--tests ROBOT_PATH ...]
 agenttest cassette to-scenario CASSETTE [-o FILE]
+agenttest agents install [--dry-run] [--prefix DIR] NAME...
 agenttest hook [--runtime NAME] [--event NAME] [--evidence FILE] [--decisions FILE]   (see harness/hooks.py)
 """
 
@@ -56,6 +57,11 @@ def _parser() -> argparse.ArgumentParser:
     convert = tapes.add_parser("to-scenario", help="turn a cassette into editable scenario rules")
     convert.add_argument("cassette")
     convert.add_argument("-o", "--output", help="write here instead of stdout")
+    agents = groups.add_parser("agents", help="pinned agent CLIs").add_subparsers(dest="command", required=True)
+    agents_install = agents.add_parser("install", help="install pinned agent CLIs with npm into a local prefix")
+    agents_install.add_argument("names", nargs="+", metavar="NAME", help="claude-code, codex, gemini-cli")
+    agents_install.add_argument("--dry-run", action="store_true", help="say what would be installed, install nothing")
+    agents_install.add_argument("--prefix", help="install here (default: AGENTTEST_AGENTS_PREFIX or .agents)")
     hook = groups.add_parser("hook", help="the hooks bridge agent hook configs call (reads the payload on stdin)")
     hook.add_argument("options", nargs=argparse.REMAINDER)
     return parser
@@ -67,6 +73,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve(args.scenario, args.host, args.port, args.strict)
     if args.group == "lanes":
         return check_lanes(args.paths)
+    if args.group == "agents":
+        return install_agents(args.names, args.dry_run, args.prefix)
     if args.group == "cassette":
         return check_cassettes(args) if args.command == "check" else cassette_to_scenario(args.cassette, args.output)
     return check(args.file)
@@ -141,6 +149,23 @@ def check_cassettes(args: argparse.Namespace) -> int:
         return cassette_tools.check(args.paths, args.max_age_days, names)
 
     return report("cassette", args.paths, find)
+
+
+def install_agents(names: list[str], dry_run: bool, prefix: str | None) -> int:
+    from .harness import agents
+
+    root = Path(prefix) if prefix else None
+    try:
+        results = agents.install(names, dry_run=dry_run, root=root)
+    except agents.AgentInstallError as error:
+        print(f"agenttest: {error}", file=sys.stderr)
+        return agents.UNAVAILABLE if error.unavailable else 1
+    if dry_run:
+        missing = [result.name for result in results if result.action == "would install"]
+        print(agents.plan(missing, root) if missing else "Nothing to install.")
+    for result in results:
+        print(f"{result.name}: {result.action} {result.version} at {result.binary}")
+    return 0
 
 
 def cassette_to_scenario(path: str, output: str | None) -> int:

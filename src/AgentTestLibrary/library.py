@@ -5,6 +5,7 @@ from __future__ import annotations
 from robotlibcore import DynamicCore
 
 from .keywords import (
+    AgentKeywords,
     CassetteKeywords,
     FakeCliKeywords,
     FaultKeywords,
@@ -109,6 +110,7 @@ class AgentTestLibrary(DynamicCore):  # type: ignore[misc]
             FakeCliKeywords,
             HookKeywords,
             RuntimeKeywords,
+            AgentKeywords,
         ]
         DynamicCore.__init__(self, [component(self.ctx) for component in components])
         self.ROBOT_LIBRARY_LISTENER = LibraryListener(self.ctx)

@@ -1,5 +1,6 @@
 """Keyword components, one per concern; each is a thin layer over the core."""
 
+from .agents import AgentKeywords
 from .cassettes import CassetteKeywords
 from .context import LibraryContext
 from .fake_cli import FakeCliKeywords
@@ -13,6 +14,7 @@ from .rules import RuleKeywords
 from .runtimes import RuntimeKeywords
 
 __all__ = [
+    "AgentKeywords",
     "CassetteKeywords",
     "FakeCliKeywords",
     "FaultKeywords",

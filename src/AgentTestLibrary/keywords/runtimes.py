@@ -12,6 +12,7 @@ from typing import Any
 from robot.api import logger
 from robot.api.deco import keyword
 
+from ..harness.agents import prefix as agents_prefix
 from ..harness.runtimes import RegistryError, Runtime, load_registry, lookup, snapshot
 from ..mockllm.environment import FIXTURE_KEYS, EnvironmentPatch
 from ..mockllm.scenario import parse_rule
@@ -102,6 +103,7 @@ class RuntimeKeywords:
             FIXTURE_KEYS["OPENAI_API_KEY"] if runtime.wire.startswith("openai") else FIXTURE_KEYS["ANTHROPIC_API_KEY"]
         )
         return {"prompt": prompt, "python": sys.executable, "repo": str(REPO), "home": str(self._home()),
+                "agents": str(agents_prefix() / "bin"),
                 "workdir": workdir or str(self._home()), "mock_url": mock_url, "fixture_key": fixture}  # fmt: skip
 
     @keyword("Run Agent")

@@ -1,0 +1,108 @@
+"""Pinned agent CLIs from the npm registry, installed into a project-local prefix (idempotent, locked)."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+# The one place the versions live; bump them together with a re-capture of their traffic.
+AGENTS = {
+    "claude-code": ("@anthropic-ai/claude-code", "2.1.197", "claude"),
+    "codex": ("@openai/codex", "0.169.0", "codex"),
+    "gemini-cli": ("@google/gemini-cli", "0.61.0", "gemini"),
+}
+PREFIX_VARIABLE = "AGENTTEST_AGENTS_PREFIX"
+DEFAULT_PREFIX = Path(__file__).resolve().parents[3] / ".agents"
+UNAVAILABLE = 3  # exit code: npm or its registry is not available on this machine
+
+
+class AgentInstallError(RuntimeError):
+    def __init__(self, message: str, unavailable: bool = False) -> None:
+        super().__init__(message)
+        self.unavailable = unavailable
+
+
+@dataclass(frozen=True)
+class Installed:
+    name: str
+    binary: Path
+    version: str
+    action: str  # "installed", "present" or "would install"
+
+
+def prefix() -> Path:
+    return Path(os.environ.get(PREFIX_VARIABLE) or DEFAULT_PREFIX)
+
+
+def binary(name: str, root: Path | None = None) -> Path:
+    return (root or prefix()) / "bin" / AGENTS[name][2]
+
+
+def installed_version(path: Path) -> str | None:
+    if not path.exists():
+        return None
+    try:
+        done = subprocess.run(
+            [str(path), "--version"], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL, check=False
+        )
+    except OSError:
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def install(names: list[str], dry_run: bool = False, root: Path | None = None) -> list[Installed]:
+    """Install the pinned versions that are missing; verify each with ``--version``."""
+    unknown = [name for name in names if name not in AGENTS]
+    if unknown or not names:
+        raise AgentInstallError(f"Unknown agent(s) {unknown or names}; choose from {', '.join(AGENTS)}.")
+    root = root or prefix()
+    missing = [n for n in names if AGENTS[n][1] not in (installed_version(binary(n, root)) or "")]
+    specs = [f"{AGENTS[n][0]}@{AGENTS[n][1]}" for n in missing]
+    command = ["npm", "install", "-g", "--prefix", str(root), "--no-fund", "--no-audit", *specs]
+    if dry_run:
+        return [
+            Installed(n, binary(n, root), AGENTS[n][1], "would install" if n in missing else "present") for n in names
+        ]
+    if missing:
+        if shutil.which("npm") is None:
+            raise AgentInstallError(
+                "npm is not on PATH: install Node.js 20+ with npm (e.g. apt-get install nodejs npm).", True
+            )
+        root.mkdir(parents=True, exist_ok=True)
+        with open(root / ".install.lock", "w", encoding="utf-8") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # pabot workers install one at a time
+            still = [
+                spec
+                for spec, n in zip(specs, missing, strict=True)
+                if AGENTS[n][1] not in (installed_version(binary(n, root)) or "")
+            ]
+            if still:
+                done = subprocess.run(
+                    [*command[: -len(specs)], *still], capture_output=True, text=True, timeout=1200, check=False
+                )
+                if done.returncode != 0:
+                    tail = (done.stderr or done.stdout).strip()[-600:]
+                    offline = any(
+                        word in tail for word in ("ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "ECONNREFUSED", "network")
+                    )
+                    raise AgentInstallError(f"npm install failed: {tail}", unavailable=offline)
+    results = []
+    for name in names:
+        version = installed_version(binary(name, root))
+        if version is None or AGENTS[name][1] not in version:
+            raise AgentInstallError(
+                f"{name}: '{binary(name, root)} --version' gave {version!r}, expected {AGENTS[name][1]}."
+            )
+        results.append(Installed(name, binary(name, root), version, "installed" if name in missing else "present"))
+    return results
+
+
+def plan(names: list[str], root: Path | None = None) -> str:
+    """The npm command an install would run (for --dry-run)."""
+    root = root or prefix()
+    specs = [f"{AGENTS[n][0]}@{AGENTS[n][1]}" for n in names if n in AGENTS]
+    return " ".join(["npm", "install", "-g", "--prefix", str(root), "--no-fund", "--no-audit", *specs])

@@ -1,0 +1,36 @@
+"""Pinned agent CLIs (Claude Code, Codex, Gemini CLI) for the real-agent lane."""
+
+from __future__ import annotations
+
+from robot.api import SkipExecution, logger
+from robot.api.deco import keyword
+
+from ..harness import agents
+from .context import LibraryContext
+
+
+class AgentKeywords:
+    def __init__(self, ctx: LibraryContext) -> None:
+        self.ctx = ctx
+
+    @keyword("Install Agent CLIs")
+    def install_agent_clis(self, *names: str) -> dict[str, str]:
+        """Installs the pinned versions of ``names`` (``claude-code``, ``codex``, ``gemini-cli``) with npm.
+
+        Idempotent and locked (pabot workers wait for each other); installs into
+        ``AGENTTEST_AGENTS_PREFIX`` or ``.agents`` and verifies each with ``--version``. Skips the
+        test or suite when npm or its registry is not available on this machine, fails on
+        any other problem. Returns each name's binary path.
+
+        Example:
+        | Suite Setup    Install Agent CLIs    claude-code    codex
+        """
+        try:
+            results = agents.install(list(names))
+        except agents.AgentInstallError as error:
+            if error.unavailable:
+                raise SkipExecution(f"Agent CLIs unavailable here: {error}") from None
+            raise RuntimeError(str(error)) from None
+        for result in results:
+            logger.info(f"{result.name} {result.version}: {result.action} at {result.binary}")
+        return {result.name: str(result.binary) for result in results}
