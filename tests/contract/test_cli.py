@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -130,3 +131,19 @@ def test_lanes_check_on_the_repository_and_missing_path(tmp_path: Path) -> None:
         [*AGENTTEST, "lanes", "check", str(tmp_path / "nope")], capture_output=True, text=True, timeout=60
     )
     assert missing.returncode == 2 and "does not exist" in missing.stderr
+
+
+def test_agents_install_dry_run_unknown_and_missing_npm(tmp_path: Path) -> None:
+    dry = subprocess.run([*AGENTTEST, "agents", "install", "--dry-run", "--prefix", str(tmp_path), "codex"],
+                         capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert dry.returncode == 0
+    assert f"npm install -g --prefix {tmp_path} --no-fund --no-audit @openai/codex@0.169.0" in dry.stdout
+    assert "codex: would install 0.169.0" in dry.stdout
+    unknown = subprocess.run([*AGENTTEST, "agents", "install", "cursor"], capture_output=True, text=True, timeout=60)
+    assert (
+        unknown.returncode == 1
+        and "Unknown agent(s) ['cursor']; choose from claude-code, codex, gemini-cli" in unknown.stderr
+    )
+    no_npm = subprocess.run([*AGENTTEST, "agents", "install", "--prefix", str(tmp_path), "codex"], capture_output=True,
+                            text=True, timeout=60, env={**os.environ, "PATH": str(Path(sys.executable).parent)})  # fmt: skip
+    assert no_npm.returncode == 3 and "npm is not on PATH" in no_npm.stderr

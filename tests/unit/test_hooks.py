@@ -108,6 +108,7 @@ def test_configs_are_written_and_merged(tmp_path: Path) -> None:
     assert written["security"]["auth"]["selectedType"] == "gemini-api-key"
     hook = written["hooks"]["BeforeTool"][0]["hooks"][0]
     assert hook["command"].startswith("/bin/agenttest hook --runtime gemini-cli --evidence ") and hook["name"]
+    assert hook["timeout"] == 30_000  # milliseconds for Gemini CLI
     claude = json.loads(install_hooks("claude-code", tmp_path, **kwargs).read_text())  # type: ignore[arg-type]
     assert set(claude["hooks"]) >= {"SessionStart", "PreToolUse", "PostToolUse", "Stop", "SessionEnd"}
     again = json.loads(install_hooks("claude-code", tmp_path, **kwargs).read_text())  # type: ignore[arg-type]

@@ -63,8 +63,8 @@ def install_hooks(
     hooks = settings.setdefault("hooks", {})
     for event in wanted:
         entry: dict[str, Any] = {"type": "command", "command": command, "timeout": 30}
-        if runtime == "gemini-cli":
-            entry["name"] = "agenttest-bridge"
+        if runtime == "gemini-cli":  # Gemini CLI counts hook timeouts in milliseconds
+            entry.update(name="agenttest-bridge", timeout=30_000)
         groups = [group for group in hooks.get(event, []) if "agenttest" not in json.dumps(group)]
         hooks[event] = [*groups, {"matcher": "*", "hooks": [entry]}]
     path.write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
