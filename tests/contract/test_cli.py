@@ -144,6 +144,7 @@ def test_agents_install_dry_run_unknown_and_missing_npm(tmp_path: Path) -> None:
         unknown.returncode == 1
         and "Unknown agent(s) ['cursor']; choose from claude-code, codex, gemini-cli" in unknown.stderr
     )
-    no_npm = subprocess.run([*AGENTTEST, "agents", "install", "--prefix", str(tmp_path), "codex"], capture_output=True,
-                            text=True, timeout=60, env={**os.environ, "PATH": str(Path(sys.executable).parent)})  # fmt: skip
+    without_npm = {**os.environ, "PATH": str(Path(sys.executable).parent)}
+    command = [*AGENTTEST, "agents", "install", "--prefix", str(tmp_path), "codex"]
+    no_npm = subprocess.run(command, capture_output=True, text=True, timeout=60, env=without_npm)
     assert no_npm.returncode == 3 and "npm is not on PATH" in no_npm.stderr
