@@ -206,3 +206,13 @@ def test_responses_chain_is_scoped_to_the_instance_and_cleared_by_reset() -> Non
     assert call(other, "POST", "/v1/responses", follow).status == 400
     app.reset()
     assert call(app, "POST", "/v1/responses", follow).status == 400
+
+
+def test_scenario_faults_fire_and_restart_per_test() -> None:
+    app = MockLLM(scenario_from_text("faults:\n  - {status: 503, nth: 2, message: second call fails}\nrules: []\n"))
+    body = {"model": "m", "messages": [USER]}
+    statuses = [call(app, "POST", "/v1/chat/completions", body).status for _ in range(3)]
+    assert statuses == [200, 503, 200]
+    assert "fault 'faults[0]': status 503 (matching call #2)" in app.journal.entries()[1].fault
+    app.reset_counters()
+    assert [call(app, "POST", "/v1/chat/completions", body).status for _ in range(2)] == [200, 503]

@@ -21,3 +21,9 @@ Rate Limited Once Then Recovers
     Should Contain    ${result}[stdout]    The tool said hello.
     Agent Should Have Retried    1
     Agent Should Have Honoured Retry After
+
+Built In Provider Talks Responses Over WebSocket
+    [Setup]    Use Real Agent    codex-websocket    hooks=codex
+    Agent Should Run The Shell Tool    openai.responses
+    ${requests}=    Get LLM Requests
+    Should Be Equal    ${requests}[0][method]    WS

@@ -65,7 +65,8 @@ class RuntimeKeywords:
         """Switches the agent to runtime ``name`` the real way and returns the previous runtime.
 
         The runtime file (``AGENT_RUNTIME_FILE`` in an isolated home) is rewritten with the
-        runtime's setting, and its config files are written into the home; the example agent
+        runtime's setting, the previous runtime's config files are removed and the new one's
+        written into the home; the example agent
         reads that file, and `Run Agent` starts the command of the runtime it names. So
         ``${previous}=    Switch Runtime    codex`` … ``Switch Runtime    ${previous}`` goes back.
 
@@ -76,6 +77,9 @@ class RuntimeKeywords:
         """
         runtime = self._runtime(name)
         home, previous = self._home(), self._current_name()
+        if previous in self.ctx.runtimes:  # the old runtime's config must not steer the new one
+            for relative in set(self.ctx.runtimes[previous].files) - set(runtime.files):
+                (home / relative).unlink(missing_ok=True)
         values = self._values(runtime)
         for relative, content in runtime.files.items():
             target = home / relative
