@@ -209,7 +209,7 @@ def test_responses_chain_is_scoped_to_the_instance_and_cleared_by_reset() -> Non
 
 
 def test_scenario_faults_fire_and_restart_per_test() -> None:
-    app = MockLLM(scenario_from_text("faults:\n  - {status: 503, nth: 2, message: second call fails}\nrules: []\n"))
+    app = MockLLM(scenario_from_text("strict: false\nfaults:\n  - {status: 503, nth: 2, message: second call fails}\n"))
     body = {"model": "m", "messages": [USER]}
     statuses = [call(app, "POST", "/v1/chat/completions", body).status for _ in range(3)]
     assert statuses == [200, 503, 200]
