@@ -29,13 +29,15 @@ class SecretRegistry:
     def __init__(self, values: Mapping[str, str] | None = None) -> None:
         self._lock = threading.Lock()
         self._values: set[str] = set()
+        self._ordered: tuple[str, ...] = ()  # longest first, rebuilt on add: masking reads it per string
         if values:
             self.add_from_environment(values)
 
     def add(self, value: str | None) -> None:
-        if value and len(value) >= MIN_SECRET_LENGTH:
+        if value and len(value) >= MIN_SECRET_LENGTH and value not in self._values:
             with self._lock:
                 self._values.add(value)
+                self._ordered = tuple(sorted(self._values, key=len, reverse=True))
 
     def add_from_environment(self, environ: Mapping[str, str] | None = None) -> None:
         for name, value in (os.environ if environ is None else environ).items():
@@ -43,8 +45,7 @@ class SecretRegistry:
                 self.add(value)
 
     def values(self) -> tuple[str, ...]:
-        with self._lock:
-            return tuple(sorted(self._values, key=len, reverse=True))
+        return self._ordered
 
     def mask_text(self, text: str) -> str:
         for value in self.values():
