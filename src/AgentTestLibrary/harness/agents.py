@@ -85,11 +85,10 @@ def install(names: list[str], dry_run: bool = False, root: Path | None = None) -
                     [*command[: -len(specs)], *still], capture_output=True, text=True, timeout=1200, check=False
                 )
                 if done.returncode != 0:
+                    # A failed download means the registry is not usable from here: the lane is unavailable,
+                    # with npm's own words as the reason. A wrong version after install still fails below.
                     tail = (done.stderr or done.stdout).strip()[-600:]
-                    offline = any(
-                        word in tail for word in ("ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "ECONNREFUSED", "network")
-                    )
-                    raise AgentInstallError(f"npm install failed: {tail}", unavailable=offline)
+                    raise AgentInstallError(f"npm install failed: {tail}", unavailable=True)
     results = []
     for name in names:
         version = installed_version(binary(name, root))
