@@ -52,3 +52,9 @@ JSON Reply From A Keyword
     Reply With JSON    {"verdict": "pass", "score": 9}    user_text_contains=grade
     ${answer}=    Run Example Agent    grade this    provider=openai
     Should Be Equal    ${answer}    {"verdict": "pass", "score": 9}
+
+Scenario Settings From A Keyword
+    Configure Mock LLM    strict=${FALSE}    default_reply=Nothing scripted for that.
+    ${answer}=    Run Example Agent    an unscripted question    provider=anthropic
+    Should Be Equal    ${answer}    Nothing scripted for that.
+    [Teardown]    Configure Mock LLM    strict=${TRUE}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from robot.api import logger
 from robot.api.deco import keyword
@@ -12,8 +13,9 @@ from robot.libraries.BuiltIn import BuiltIn
 
 from ..live import gate
 from ..mockllm import MockLLM, MockServer, MockServerError
+from ..mockllm.embeddings import MAX_DIMENSIONS
 from ..mockllm.environment import REAL_ROUTING_VARIABLES, EnvironmentPatch, agent_environment
-from ..mockllm.scenario import Scenario, ScenarioError, load_scenario
+from ..mockllm.scenario import ReplySpec, Scenario, ScenarioError, load_scenario
 from .context import LibraryContext, RunningMock, mock_only
 from .live import LiveSkip
 
@@ -144,6 +146,39 @@ class MockLLMKeywords:
         loaded = self._load(scenario, strict)
         self.ctx.current_mock().app.load_scenario(loaded)
         logger.info(f"Loaded scenario {loaded.source}: {len(loaded.rules)} rules, strict: {loaded.strict}.")
+
+    @keyword("Configure Mock LLM")
+    @mock_only
+    def configure_mock_llm(
+        self,
+        strict: bool | None = None,
+        models: str | None = None,
+        default_reply: str | None = None,
+        embedding_dimensions: int | None = None,
+    ) -> None:
+        """Changes the scenario-wide settings of the running mock without writing YAML.
+
+        ``strict`` (unmatched requests fail), ``models`` (comma-separated, what ``/v1/models``
+        lists), ``default_reply`` (the text for unmatched requests when not strict),
+        ``embedding_dimensions`` (default vector size). Rules and faults stay.
+
+        Example:
+        | Configure Mock LLM    strict=${FALSE}    default_reply=I am the mock.    models=gpt-5,claude-opus-4-8
+        """
+        app = self.ctx.current_mock().app
+        changes: dict[str, Any] = {}
+        if strict is not None:
+            changes["strict"] = strict
+        if models is not None:
+            changes["models"] = tuple(name.strip() for name in models.split(",") if name.strip())
+        if default_reply is not None:
+            changes["default_reply"] = ReplySpec(text=default_reply)
+        if embedding_dimensions is not None:
+            if not 1 <= embedding_dimensions <= MAX_DIMENSIONS:
+                raise ValueError(f"embedding_dimensions must be 1 to {MAX_DIMENSIONS}; got {embedding_dimensions}.")
+            changes["embedding_dimensions"] = embedding_dimensions
+        app.load_scenario(replace(app.scenario, **changes))
+        logger.info(f"Mock LLM settings changed: {changes}")
 
     @keyword("Reset Mock LLM")
     @mock_only
