@@ -82,8 +82,8 @@ def test_naive_client_is_judged_as_ignoring_retry_after(start_mock: StartMock) -
             if client.post("/v1/chat/completions", json={"model": "m", "messages": USER}).status_code == 200:
                 break
     verdict = resilience.honoured_retry_after(entries(server), 0.05)
-    assert verdict.startswith("retried after 0.0") and "retry-after asked for 1 s" in verdict
-    assert resilience.not_hammered(entries(server), 0.1).startswith("Hammered: retried after 0.0")
+    assert verdict.startswith("retried after ") and "retry-after asked for 1 s" in verdict
+    assert resilience.not_hammered(entries(server), 0.9).startswith("Hammered: retried after ")
     assert "gaps did not grow" in resilience.backed_off(entries(server), 1.2) or "Backing off" in resilience.backed_off(
         entries(server), 1.2
     )
