@@ -60,9 +60,7 @@ def install(names: list[str], dry_run: bool = False, root: Path | None = None) -
     if unknown or not names:
         raise AgentInstallError(f"Unknown agent(s) {unknown or names}; choose from {', '.join(AGENTS)}.")
     root = root or prefix()
-    missing = [n for n in names if AGENTS[n][1] not in (installed_version(binary(n, root)) or "")]
-    specs = [f"{AGENTS[n][0]}@{AGENTS[n][1]}" for n in missing]
-    command = ["npm", "install", "-g", "--prefix", str(root), "--no-fund", "--no-audit", *specs]
+    missing = _missing(names, root)
     if dry_run:
         return [
             Installed(n, binary(n, root), AGENTS[n][1], "would install" if n in missing else "present") for n in names
@@ -74,15 +72,11 @@ def install(names: list[str], dry_run: bool = False, root: Path | None = None) -
             )
         root.mkdir(parents=True, exist_ok=True)
         with open(root / ".install.lock", "w", encoding="utf-8") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)  # pabot workers install one at a time
-            still = [
-                spec
-                for spec, n in zip(specs, missing, strict=True)
-                if AGENTS[n][1] not in (installed_version(binary(n, root)) or "")
-            ]
+            fcntl.flock(lock, fcntl.LOCK_EX)  # pabot workers install one at a time; a waiter may find all done
+            still = _missing(missing, root)
             if still:
                 done = subprocess.run(
-                    [*command[: -len(specs)], *still], capture_output=True, text=True, timeout=1200, check=False
+                    _npm_command(still, root), capture_output=True, text=True, timeout=1200, check=False
                 )
                 if done.returncode != 0:
                     # A failed download means the registry is not usable from here: the lane is unavailable,
@@ -100,8 +94,15 @@ def install(names: list[str], dry_run: bool = False, root: Path | None = None) -
     return results
 
 
+def _missing(names: list[str], root: Path) -> list[str]:
+    return [name for name in names if AGENTS[name][1] not in (installed_version(binary(name, root)) or "")]
+
+
+def _npm_command(names: list[str], root: Path) -> list[str]:
+    specs = [f"{AGENTS[name][0]}@{AGENTS[name][1]}" for name in names]
+    return ["npm", "install", "-g", "--prefix", str(root), "--no-fund", "--no-audit", *specs]
+
+
 def plan(names: list[str], root: Path | None = None) -> str:
     """The npm command an install would run (for --dry-run)."""
-    root = root or prefix()
-    specs = [f"{AGENTS[n][0]}@{AGENTS[n][1]}" for n in names if n in AGENTS]
-    return " ".join(["npm", "install", "-g", "--prefix", str(root), "--no-fund", "--no-audit", *specs])
+    return " ".join(_npm_command([name for name in names if name in AGENTS], root or prefix()))

@@ -14,8 +14,6 @@ from ..tokens import conversation_tokens, json_chunks, reply_tokens, stable_id, 
 from .base import RequestError, parse_arguments, require, sse_event, text_of_parts
 from .openai_chat import OpenAIChatCodec
 
-IGNORED_ITEMS = ("reasoning", "additional_tools", "configuration_update", "web_search_call", "item_reference")
-
 
 class OpenAIResponsesCodec:
     protocol = "openai.responses"
@@ -52,6 +50,8 @@ class OpenAIResponsesCodec:
 
     @staticmethod
     def _item(item: Any, where: str, system: list[str], messages: list[Message]) -> None:
+        """Messages, function calls and their outputs count; other items (reasoning, Codex's
+        additional_tools and configuration_update, web search calls ...) are tolerated and skipped."""
         if not isinstance(item, dict):
             raise RequestError(f"'{where}' must be an object.", param=where)
         kind = item.get("type", "message")
@@ -84,8 +84,6 @@ class OpenAIResponsesCodec:
                 messages[-1] = Message("user", tool_results=(*messages[-1].tool_results, result))
             else:
                 messages.append(Message("user", tool_results=(result,)))
-        elif kind not in IGNORED_ITEMS:
-            return
 
     @staticmethod
     def _tools(raw: Any) -> tuple[Tool, ...]:
