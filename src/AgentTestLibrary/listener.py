@@ -16,10 +16,11 @@ from .keywords.context import LibraryContext
 from .keywords.fake_cli import end_fake_scope, mark_fake_calls
 from .keywords.hooks import end_hook_scope, mark_hook_events
 from .keywords.journal import unmatched_report
+from .keywords.live import sealed_network_skip
 from .keywords.runtimes import end_runtime_home
 from .lanes import lane_problems
 from .live import gate
-from .naming import per_test_file
+from .naming import NameClashError, per_test_file
 
 
 class LibraryListener:
@@ -63,6 +64,8 @@ class LibraryListener:
 
     def end_test(self, data: running.TestCase, result: robot_result.TestCase) -> None:
         result.message = self.ctx.secrets.mask_text(result.message)
+        upstreams = [failure.url for mock in self.ctx.mocks_of_test() if mock.app.tape
+                     for failure in mock.app.tape.upstream_failures]  # fmt: skip
         scope = self.ctx.rule_scope
         end_fake_scope(self.ctx, scope)
         end_hook_scope(self.ctx, scope)
@@ -74,7 +77,11 @@ class LibraryListener:
             if written:
                 logger.info(f"Cassette recorded: {written}")
             entries = [entry for entry in mock.app.journal.entries(mock.test_mark) if entry.protocol]
-            evidence = self._write_evidence(data, entries, number)
+            try:
+                evidence = self._write_evidence(data, entries, number)
+            except NameClashError as error:
+                result.status, result.message = "FAIL", str(error)
+                continue
             if evidence:
                 logger.info(f'LLM evidence ({len(entries)} requests): <a href="{evidence}">{evidence}</a>', html=True)
             report = unmatched_report(entries)
@@ -84,6 +91,16 @@ class LibraryListener:
             elif report and result.failed:
                 result.message += f"\n\nAlso, strict mock LLM: {report}"
         self.ctx.stopped_during_test.clear()
+        tags = [str(tag) for tag in data.tags]
+        if "live" in tags and result.failed:
+            skip = sealed_network_skip(self.ctx, data.full_name, result.message, tags, upstreams)
+            if skip:
+                result.status, result.message = "SKIP", skip
+        elif upstreams and result.passed:
+            result.status = "FAIL"
+            result.message = (
+                f"Recording failed: the upstream {', '.join(dict.fromkeys(upstreams))} could not be reached."
+            )
 
     def end_suite(self, data: running.TestSuite, result: robot_result.TestSuite) -> None:
         end_fake_scope(self.ctx, f"suite:{data.full_name}")
@@ -102,29 +119,27 @@ class LibraryListener:
         end_runtime_home(self.ctx)
         for key in list(self.ctx.fake_scopes):
             end_fake_scope(self.ctx, key)
+        for key in list(self.ctx.hook_scopes):
+            end_hook_scope(self.ctx, key)
         if self.ctx.real_llm is not None:
             self.ctx.real_llm.restore()
             self.ctx.real_llm = None
         for mock in list(reversed(self.ctx.mocks)):
             self.ctx.stop_mock(mock)
+        self.ctx.private.close()
 
     def _write_evidence(self, test: running.TestCase, entries: list[Any], number: int) -> str | None:
         """Write the test's redacted requests under the output directory; return the relative link."""
         output_dir = BuiltIn().get_variable_value("${OUTPUT DIR}")
         if not output_dir:
             return None
+        suite = test.parent.full_name if test.parent else ""
         suffix = f"-{number}" if number else ""
-        relative = per_test_file(
-            "agenttest-evidence", test.parent.full_name if test.parent else "", test.name, f"{suffix}.json"
-        )
-        path = Path(output_dir) / relative
+        relative = per_test_file("agenttest-evidence", suite, test.name, f"{suffix}.json")
+        path = self.ctx.names.claim(Path(output_dir) / relative, f"{suite}.{test.name}")
         path.parent.mkdir(parents=True, exist_ok=True)
-        payload = {
-            "suite": test.parent.full_name if test.parent else "",
-            "test": test.name,
-            "request_count": len(entries),
-            "requests": [entry.to_dict() for entry in entries],
-        }
+        payload = {"suite": suite, "test": test.name, "request_count": len(entries),
+                   "requests": [entry.to_dict() for entry in entries]}  # fmt: skip
         path.write_text(json.dumps(self.ctx.secrets.mask(payload), indent=2, ensure_ascii=False), encoding="utf-8")
         return relative.as_posix()
 

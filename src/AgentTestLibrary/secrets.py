@@ -1,26 +1,115 @@
-"""One registry of secret values to mask, used by the journal, evidence and logs.
+"""One registry of secret values to mask, and the one set of key patterns, used by everything that writes.
 
-Seeded from the environment (names ending in _API_KEY, _TOKEN, _SECRET, _PASSWORD ...)
-and extended with :meth:`SecretRegistry.add`. Masking replaces every occurrence of a known
-value anywhere in a string or nested JSON data.
+Seeded from the environment (names ending in _API_KEY, _TOKEN, _SECRET, _PASSWORD ...) and
+extended with :meth:`SecretRegistry.add`. Masking replaces, anywhere in a string or nested
+JSON data:
+
+- every known value, and its percent-encoded and base64 forms (also inside a longer base64 blob);
+- keys nobody registered, recognised by shape (``sk-...``, ``sk-ant-...``, ``AIza...``, bearer
+  tokens, GitHub, Slack, Stripe and AWS key ids): :data:`KEY_PATTERNS`;
+- credential query parameters by name (``?key=``, ``api_key=``, ``access_token=`` ...);
+- the password of a URL's user info (``http://user:PASSWORD@proxy``).
+
+The journal, evidence files, cassettes (with :data:`SCRUBBED` as the mask), fake CLI and hook
+evidence and the Robot listener all call this one module.
 """
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import os
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 MASK = "***"
 REDACTED = "[REDACTED]"
-SECRET_ENV_NAME = re.compile(r"(API_KEY|APIKEY|ACCESS_KEY|SECRET_KEY|_TOKEN|_SECRET|PASSWORD)$", re.IGNORECASE)
+SECRET_ENV_NAME = re.compile(
+    r"(API_KEY|APIKEY|ACCESS_KEY|SECRET_KEY|_TOKEN|_SECRET|PASSWORD|ADMIN_TOKEN|CREDENTIALS?)$", re.IGNORECASE
+)
 SECRET_HEADERS = frozenset(
-    {"authorization", "x-api-key", "api-key", "x-goog-api-key", "cookie", "set-cookie", "proxy-authorization"}
+    {
+        "authorization",
+        "x-api-key",
+        "api-key",
+        "x-goog-api-key",
+        "cookie",
+        "set-cookie",
+        "proxy-authorization",
+        "x-agenttest-admin-token",
+    }
 )
 MIN_SECRET_LENGTH = 6
+MIN_BASE64_CORE = 8
+# The mock's own fixture keys look like real keys on purpose; they are not secrets.
+FIXTURE_MARKER = "agenttest-fixture"
+
+# Keys nobody registered, recognised by their shape. A group named ``keep`` survives the mask.
+KEY_PATTERNS: tuple[str, ...] = (
+    r"sk-ant-[A-Za-z0-9_\-]{8,}",
+    r"sk-(?:proj-|svcacct-)?[A-Za-z0-9_\-]{16,}",
+    r"AIza[0-9A-Za-z_\-]{30,}",
+    r"gh[pousr]_[A-Za-z0-9]{30,}",
+    r"github_pat_[A-Za-z0-9_]{20,}",
+    r"xox[abprs]-[A-Za-z0-9\-]{10,}",
+    r"(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}",
+    r"whsec_[A-Za-z0-9+/=]{16,}",
+    r"\bAKIA[0-9A-Z]{16}\b",
+    r"(?i)(?P<keep>bearer\s+)[A-Za-z0-9._~+/\-]{12,}=*",
+    r'(?i)(?P<keep>"?x-(?:goog-)?api-key"?\s*[:=]\s*"?)[^"\s,}]+',
+)
+CREDENTIAL_PARAMETERS = (
+    "key", "api_key", "apikey", "api-key", "access_token", "token", "auth", "client_secret", "password",
+    "secret", "sig", "signature", "x-goog-api-key", "code",
+)  # fmt: skip
+_PARAMETER = re.compile(
+    r"(?i)(?P<keep>[?&;](?:" + "|".join(re.escape(name) for name in CREDENTIAL_PARAMETERS) + r")=)[^&#\s\"'<>]+"
+)
+_USERINFO = re.compile(r"(?i)(?P<keep>\b[a-z][a-z0-9+.\-]*://[^/\s:@\"']+:)[^/\s@\"']+(?=@)")
+
+
+def _combined(patterns: list[str], flags: int = 0) -> re.Pattern[str]:
+    numbered = [pattern.replace("(?i)", "").replace("(?P<keep>", f"(?P<keep{i}>") for i, pattern in enumerate(patterns)]
+    return re.compile("|".join(f"(?:{pattern})" for pattern in numbered), flags)
+
+
+_SHAPES = (
+    _combined([pattern for pattern in KEY_PATTERNS if "(?i)" not in pattern]),
+    _combined([pattern for pattern in KEY_PATTERNS if "(?i)" in pattern], re.IGNORECASE),
+)
+
+
+def _keep(match: re.Match[str]) -> str:
+    return next((value for value in match.groupdict().values() if value), "")
+
+
+def merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def variants(value: str) -> set[str]:
+    """The forms a value takes on the wire: itself, percent-encoded, and base64 (also mid-blob)."""
+    found = {value, quote(value, safe=""), quote_plus(value)}
+    raw = value.encode()
+    for encode in (base64.b64encode, base64.urlsafe_b64encode):
+        for offset in range(3):
+            encoded = encode(b"\0" * offset + raw).decode()
+            # Characters of 3-byte groups that lie wholly inside the value do not depend on its neighbours.
+            first_group = (offset + 2) // 3
+            last_group = (offset + len(raw)) // 3
+            core = encoded[4 * first_group : 4 * last_group]
+            if len(core) >= MIN_BASE64_CORE:
+                found.add(core)
+    return {form for form in found if len(form) >= MIN_SECRET_LENGTH}
 
 
 class SecretRegistry:
@@ -29,15 +118,19 @@ class SecretRegistry:
     def __init__(self, values: Mapping[str, str] | None = None) -> None:
         self._lock = threading.Lock()
         self._values: set[str] = set()
-        self._ordered: tuple[str, ...] = ()  # longest first, rebuilt on add: masking reads it per string
+        self._ordered: tuple[str, ...] = ()
+        self._known: re.Pattern[str] | None = None  # every form of every value, longest first
         if values:
             self.add_from_environment(values)
 
     def add(self, value: str | None) -> None:
-        if value and len(value) >= MIN_SECRET_LENGTH and value not in self._values:
-            with self._lock:
-                self._values.add(value)
-                self._ordered = tuple(sorted(self._values, key=len, reverse=True))
+        if not value or len(value) < MIN_SECRET_LENGTH or value in self._values or FIXTURE_MARKER in value:
+            return
+        with self._lock:
+            self._values.add(value)
+            self._ordered = tuple(sorted(self._values, key=len, reverse=True))
+            forms = sorted({form for known in self._values for form in variants(known)}, key=len, reverse=True)
+            self._known = re.compile("|".join(re.escape(form) for form in forms))
 
     def add_from_environment(self, environ: Mapping[str, str] | None = None) -> None:
         for name, value in (os.environ if environ is None else environ).items():
@@ -47,31 +140,30 @@ class SecretRegistry:
     def values(self) -> tuple[str, ...]:
         return self._ordered
 
-    def mask_text(self, text: str) -> str:
-        for value in self.values():
-            if value in text:
-                text = text.replace(value, MASK)
-        return text
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Where secrets sit in ``text``: known values in any form, key shapes, credential parameters."""
+        found = [match.span() for match in self._known.finditer(text)] if self._known is not None else []
+        for regex in (*_SHAPES, _PARAMETER, _USERINFO):
+            for match in regex.finditer(text):
+                start = match.start() + len(_keep(match))
+                if start < match.end() and FIXTURE_MARKER not in match.group(0):
+                    found.append((start, match.end()))
+        return merge(found)
 
-    def mask(self, data: Any) -> Any:
-        """Mask every known secret value inside nested JSON-like data or frozen dataclasses."""
-        if not self.values():
-            return data
-        return self._mask(data)
+    def mask_text(self, text: str, mask: str = MASK) -> str:
+        spans = self.spans(text)
+        if not spans:
+            return text
+        parts, position = [], 0
+        for start, end in spans:
+            parts += [text[position:start], mask]
+            position = end
+        parts.append(text[position:])
+        return "".join(parts)
 
-    def _mask(self, data: Any) -> Any:
-        if isinstance(data, str):
-            return self.mask_text(data)
-        if isinstance(data, dict):
-            return {self.mask_text(str(key)): self._mask(value) for key, value in data.items()}
-        if isinstance(data, list):
-            return [self._mask(item) for item in data]
-        if isinstance(data, tuple):
-            return tuple(self._mask(item) for item in data)
-        if dataclasses.is_dataclass(data) and not isinstance(data, type):
-            changes = {f.name: self._mask(getattr(data, f.name)) for f in dataclasses.fields(data) if f.init}
-            return dataclasses.replace(data, **changes)
-        return data
+    def mask(self, data: Any, mask: str = MASK) -> Any:
+        """Mask every secret inside nested JSON-like data or frozen dataclasses."""
+        return _walk(data, lambda text: self.mask_text(text, mask))
 
     def mask_headers(self, headers: Mapping[str, str]) -> dict[str, str]:
         """Credential headers are dropped to a marker; others are masked like any text."""
@@ -79,3 +171,18 @@ class SecretRegistry:
             name: REDACTED if name.lower() in SECRET_HEADERS else self.mask_text(value)
             for name, value in headers.items()
         }
+
+
+def _walk(data: Any, mask: Callable[[str], str]) -> Any:
+    if isinstance(data, str):
+        return mask(data)
+    if isinstance(data, dict):
+        return {mask(str(key)): _walk(value, mask) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_walk(item, mask) for item in data]
+    if isinstance(data, tuple):
+        return tuple(_walk(item, mask) for item in data)
+    if dataclasses.is_dataclass(data) and not isinstance(data, type):
+        changes = {f.name: _walk(getattr(data, f.name), mask) for f in dataclasses.fields(data) if f.init}
+        return dataclasses.replace(data, **changes)
+    return data

@@ -19,8 +19,14 @@ class Run:
     output_dir: Path
 
 
-def run_robot(tmp_path: Path, suites: dict[str, str], env: dict[str, str | None] | None = None, *options: str) -> Run:
-    """Write ``suites`` (file name → text) and run them; ``env`` entries set to None are removed."""
+def run_robot(
+    tmp_path: Path,
+    suites: dict[str, str],
+    env: dict[str, str | None] | None = None,
+    *options: str,
+    source: Path | None = None,
+) -> Run:
+    """Write ``suites`` (file name → text) and run them (or run ``source``); ``env`` entries set to None are removed."""
     folder = tmp_path / "suites"
     folder.mkdir(exist_ok=True)
     for name, text in suites.items():
@@ -36,7 +42,7 @@ def run_robot(tmp_path: Path, suites: dict[str, str], env: dict[str, str | None]
     output = tmp_path / "out"
     result = subprocess.run(
         [sys.executable, "-m", "robot", "--outputdir", str(output), "--variable", f"PYTHON:{sys.executable}",
-         *options, str(folder)],
+         *options, str(source or folder)],
         capture_output=True, text=True, env=environ, timeout=300, cwd=tmp_path,
     )  # fmt: skip
     statuses = {

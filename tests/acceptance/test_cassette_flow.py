@@ -114,3 +114,34 @@ def test_recording_from_real_providers_needs_the_live_gate(tmp_path: Path) -> No
     cassette = tmp_path / "c" / "Flow" / "Agent_Lists_Files.yaml"
     expected = f"Recording cassette {cassette} needs RUN_LIVE_TESTS=true and a provider key."
     assert run.statuses["Agent Lists Files"] == ("SKIP", expected)
+
+
+REAL_KEY = "sk-real-key-must-stay-home-0123456789"
+RECORD_ONCE = """
+*** Settings ***
+Library    AgentTestLibrary
+Suite Setup    Run Keywords    Start Mock LLM    AND
+...    Use LLM Cassettes    ${CASSETTES}    record_mode=once    upstream_openai=${UPSTREAM}
+Test Tags    lane:no-model
+
+*** Test Cases ***
+Record From A Loopback Upstream
+    ${reply}=    Evaluate    __import__('httpx').post('${MOCK_LLM_URL}/v1/chat/completions', json={'model': 'm', 'messages': [{'role': 'user', 'content': 'hi'}]}).json()
+    Should Be Equal    ${reply}[choices][0][message][content]    recorded
+"""
+
+
+def test_real_keys_reach_no_upstream_without_the_opt_in(tmp_path: Path) -> None:
+    from tests.stand_in import Answer, stand_in
+
+    completion = {"id": "c", "object": "chat.completion", "created": 1, "model": "m",
+                  "choices": [{"index": 0, "message": {"role": "assistant", "content": "recorded"},
+                               "finish_reason": "stop"}]}  # fmt: skip
+    import json
+
+    with stand_in(Answer(chunks=[json.dumps(completion).encode()])) as upstream:
+        options = ("--variable", f"CASSETTES:{tmp_path / 'cassettes'}", "--variable", f"UPSTREAM:{upstream.url}")
+        run = run_robot(tmp_path, {"once.robot": RECORD_ONCE}, {"OPENAI_API_KEY": REAL_KEY}, *options)
+    assert run.statuses["Record From A Loopback Upstream"] == ("PASS", ""), run.stdout
+    assert len(upstream.received) == 1
+    assert REAL_KEY not in repr(upstream.received) and "authorization" not in upstream.received[0].headers

@@ -168,3 +168,65 @@ Real Mode
     ran = run_robot(tmp_path / "b", {"real.robot": suite}, {**live, "AGENTTEST_FAKE_KEY": "real-key-value-7"})
     assert ran.statuses["Real Mode"] == ("PASS", ""), ran.statuses
     assert "does nothing in real-LLM mode" in ran.stdout
+
+
+REPO = Path(__file__).parents[2]
+SEALED_KEYS = {
+    "OPENAI_API_KEY": "sk-sealed-network-openai-0123456789",
+    "ANTHROPIC_API_KEY": "sk-ant-sealed-network-0123456789",
+    "GEMINI_API_KEY": "sealed-network-gemini-0123456789",
+}
+OWN_LIVE_TEST = """
+*** Settings ***
+Library    AgentTestLibrary
+Library    Process
+Suite Setup    Require Credential Or Skip    OPENAI_API_KEY
+Test Tags    live    lane:model-backed    owner:qa
+
+*** Test Cases ***
+My Own Live Test Calls The Provider Directly
+    Evaluate    __import__('httpx').get('https://api.openai.com/v1/models', timeout=5).raise_for_status()
+
+A Provider That Answers 401 Is Still A Failure
+    Fail    AuthenticationError: Error code: 401 - invalid x-api-key
+"""
+
+
+def closed_port_proxy() -> str:
+    """A proxy URL on a loopback port nobody listens on: every connection out is refused, deterministically."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{probe.getsockname()[1]}"
+
+
+def sealed(env: dict[str, str | None]) -> dict[str, str | None]:
+    proxy = closed_port_proxy()
+    return {**env, "HTTPS_PROXY": proxy, "https_proxy": proxy, "HTTP_PROXY": proxy, "http_proxy": proxy,
+            "NO_PROXY": None, "no_proxy": None}  # fmt: skip
+
+
+def test_the_live_lane_skips_on_a_sealed_network_even_with_keys(tmp_path: Path) -> None:
+    env = sealed({"RUN_LIVE_TESTS": "1", **SEALED_KEYS})
+    run = run_robot(tmp_path, {}, env, "--include", "live", source=REPO / "robot" / "live")
+    assert run.returncode == 0, run.stdout
+    failed = {name: message for name, (status, message) in run.statuses.items() if status != "SKIP"}
+    assert failed == {}, failed
+    for name in ("OpenAI Chat API Answers A Minimal Request", "Record A Minimal Anthropic Exchange"):
+        assert run.statuses[name][1].startswith("Egress blocked: "), run.statuses[name]
+        assert "connect_refused (proxy TCP connect to 127.0.0.1" in run.statuses[name][1]
+    assert "https://api.openai.com" in run.statuses["OpenAI Chat API Answers A Minimal Request"][1]
+    assert "https://api.anthropic.com" in run.statuses["Record A Minimal Anthropic Exchange"][1]
+    messages = " ".join(message for _, message in run.statuses.values())
+    assert not messages.rstrip().endswith("Steps:") and "Steps: ." not in messages
+    assert all(key not in run.stdout for key in SEALED_KEYS.values())
+
+
+def test_a_users_own_live_test_skips_with_the_diagnosis_and_a_401_still_fails(tmp_path: Path) -> None:
+    env = sealed({"RUN_LIVE_TESTS": "1", "OPENAI_API_KEY": SEALED_KEYS["OPENAI_API_KEY"]})
+    run = run_robot(tmp_path, {"own.robot": OWN_LIVE_TEST}, env)
+    status, message = run.statuses["My Own Live Test Calls The Provider Directly"]
+    assert status == "SKIP" and message.startswith("Egress blocked: https://api.openai.com via proxy")
+    assert "Traceback" not in message and len(message.splitlines()) <= 2
+    assert run.statuses["A Provider That Answers 401 Is Still A Failure"][0] == "FAIL"

@@ -113,3 +113,72 @@ def test_registered_secrets_are_masked_at_trace_everywhere(tmp_path: Path) -> No
     assert '"content": "*** ***"' in evidence  # the agent sent both secrets; the journal kept neither
     assert NAMED not in written
     assert SEEDED not in written
+
+
+KNOWN = "sntl-known/key+with=odd-chars-88"
+UNKNOWN_ANTHROPIC = "sk-ant-api03-unregisteredANTHROPICkey0123"
+UNKNOWN_GEMINI = "AIzaSyUNREGISTEREDgeminikey0123456789abc"
+PROXY_PASSWORD = "proxypw-sntl-5521"
+EVERY_FORM = f"""
+*** Settings ***
+Library    AgentTestLibrary
+Library    OperatingSystem
+Library    Process
+Test Tags    lane:no-model
+
+*** Variables ***
+${{EXAMPLE}}    {Path(__file__).parents[2] / "examples" / "example_agent.py"}
+${{SEND_FORMS}}    import os, base64, urllib.parse, httpx; k = os.environ["SENTINEL_API_KEY"]
+...    ; u = os.environ["MOCK_LLM_URL"] + "/v1beta/models/gemini-2.5-flash:generateContent"
+...    ; b64 = base64.b64encode(("user:" + k).encode()).decode()
+...    ; httpx.post(u + "?key={UNKNOWN_GEMINI}&t=" + urllib.parse.quote(k, safe=""),
+...    json={{"contents": [{{"role": "user", "parts": [{{"text": "{UNKNOWN_ANTHROPIC} " + b64}}]}}]}})
+
+*** Test Cases ***
+Keys In Every Form Stay Out Of Everything Written
+    Start Mock LLM
+    ${{args}}=    Create Dictionary    command=printf %s %{{SENTINEL_API_KEY}} | mytool --token %{{SENTINEL_API_KEY}}
+    Reply With Tool Call    run_command    ${{args}}    tool_result=${{False}}
+    Reply With Text    done    tool_result=${{True}}
+    Create Fake CLI    mytool    stdout=ok    capture_stdin=${{True}}    record_env=SENTINEL_API_KEY
+    VAR    ${{workdir}}    ${{OUTPUT DIR}}/work
+    Create Directory    ${{workdir}}
+    ${{settings}}=    Install Hooks Bridge    example-agent    ${{workdir}}
+    ${{agent}}=    Run Process    ${{PYTHON}}    ${{EXAMPLE}}    --provider    openai    --workdir    ${{workdir}}
+    ...    --settings    ${{settings}}    do it
+    Should Be Equal As Integers    ${{agent.rc}}    0    msg=${{agent.stderr}}
+    Fake CLI Should Have Been Called    mytool    --token    %{{SENTINEL_API_KEY}}
+    Assert Hooks Phase    pre_tool    tool=Bash
+    ${{sent}}=    Run Process    ${{PYTHON}}    -c    ${{SEND_FORMS}}
+    Should Be Equal As Integers    ${{sent.rc}}    0    msg=${{sent.stderr}}
+    Set Environment Variable    HTTPS_PROXY    http://qa:{PROXY_PASSWORD}@127.0.0.1:9
+    ${{egress}}=    Diagnose Egress    https://api.openai.com/v1/models    timeout=2
+    Log    ${{egress}}
+    Get LLM Requests
+"""
+
+
+def test_keys_in_every_form_never_reach_anything_written(tmp_path: Path) -> None:
+    output = tmp_path / "out"
+    env = {**os.environ, "SENTINEL_API_KEY": KNOWN}
+    (tmp_path / "forms.robot").write_text(EVERY_FORM, encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "robot", "--loglevel", "TRACE", "--variable", f"PYTHON:{sys.executable}",
+         "--outputdir", str(output), str(tmp_path / "forms.robot")],
+        capture_output=True, text=True, env=env, timeout=180,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    written = everything_written(output) + "".join(
+        path.read_text(encoding="utf-8", errors="replace") for path in output.rglob("*") if path.is_file()
+    )
+    assert (output / "agenttest-fake-cli").is_dir() and (output / "agenttest-hooks").is_dir()
+    assert any(path.name == "calls.jsonl" for path in output.rglob("*"))
+    assert any(path.name == "events.jsonl" for path in output.rglob("*"))
+    import base64
+    from urllib.parse import quote
+
+    forms = [KNOWN, quote(KNOWN, safe=""), base64.b64encode(f"user:{KNOWN}".encode()).decode()[8:-8],
+             UNKNOWN_ANTHROPIC, UNKNOWN_GEMINI, PROXY_PASSWORD]  # fmt: skip
+    leaked = [form for form in forms if form in written or form in result.stdout + result.stderr]
+    assert leaked == []
+    assert not any(path.name.startswith("stdin-") for path in output.rglob("*"))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,8 +20,11 @@ from AgentTestLibrary.cassettes import CassetteError, CassetteSession, load_cass
 from AgentTestLibrary.mockllm import MockLLM, MockServer
 from AgentTestLibrary.mockllm.scenario import scenario_from_text
 from AgentTestLibrary.secrets import SecretRegistry
+from tests.stand_in import Answer, stand_in
 
 SENTINEL = "sk-sentinel-upstream-key-0123456789"
+USER = [{"role": "user", "content": "hi"}]
+USAGE = {"input_tokens": 1, "output_tokens": 1}
 UPSTREAM_SCENARIO = """
 rules:
   - name: tool first
@@ -30,17 +36,6 @@ rules:
   - name: plain
     reply: {text: "Recorded answer, several words long."}
 """
-
-
-def scrubbed(value: Any) -> Any:
-    """What a client sees on replay: the sentinel the upstream echoed was scrubbed at recording."""
-    if isinstance(value, str):
-        return value.replace(SENTINEL, "<scrubbed>")
-    if isinstance(value, dict):
-        return {key: scrubbed(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return type(value)(scrubbed(item) for item in value)
-    return value
 
 
 def chat(url: str, stream: bool) -> list[Any]:
@@ -120,12 +115,13 @@ def test_record_then_replay_gives_identical_results(
     text = cassette.read_text(encoding="utf-8")
     assert SENTINEL not in text and "fixture-key" not in text
     assert "recorded_at:" in text
+    assert SENTINEL not in repr(recorded)  # the agent is answered from the scrubbed episode too
 
     replay_app = MockLLM()
     replay_app.tape = CassetteSession(cassette, "none", SecretRegistry())
     replayer = MockServer(replay_app)
     try:
-        assert client(replayer.start(), stream) == scrubbed(recorded)
+        assert client(replayer.start(), stream) == recorded
         assert [entry.rule for entry in replay_app.journal.entries()] == ["<cassette episode 1>"]
     finally:
         replayer.stop()
@@ -174,3 +170,86 @@ def test_bad_session_options(tmp_path: Path) -> None:
         CassetteSession(tmp_path / "x.yaml", "sometimes", SecretRegistry())
     with pytest.raises(CassetteError, match="match_on fields"):
         CassetteSession(tmp_path / "x.yaml", "none", SecretRegistry(), match_on=("colour",))
+
+
+def recording_session(path: Path, upstream: str, secrets: SecretRegistry) -> CassetteSession:
+    return CassetteSession(
+        path, "all", secrets, credentials={"ANTHROPIC_API_KEY": SENTINEL, "GEMINI_API_KEY": SENTINEL},
+        upstreams=dict.fromkeys(("openai", "anthropic", "gemini"), upstream),
+    )  # fmt: skip
+
+
+def sse(*events: dict[str, Any]) -> list[bytes]:
+    return [f"event: {event['type']}\ndata: {json.dumps(event)}\n\n".encode() for event in events]
+
+
+def test_a_key_streamed_in_pieces_and_its_base64_never_reach_the_cassette_or_the_agent(tmp_path: Path) -> None:
+    half = len(SENTINEL) // 2
+    b64 = base64.b64encode(f"user:{SENTINEL}".encode()).decode()
+    delta = {"type": "content_block_delta", "index": 0}
+    events = sse(
+        {"type": "message_start", "message": {"id": "msg_1", "type": "message", "role": "assistant", "content": [],
+                                              "model": "claude-opus-4-8", "usage": USAGE}},
+        {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+        {**delta, "delta": {"type": "text_delta", "text": f"key {SENTINEL[:half]}"}},
+        {**delta, "delta": {"type": "text_delta", "text": f"{SENTINEL[half:]} and {b64}"}},
+        {"type": "content_block_stop", "index": 0},
+        {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 3}},
+        {"type": "message_stop"},
+    )  # fmt: skip
+    secrets = SecretRegistry()
+    app = MockLLM(secrets=secrets)
+    with stand_in(Answer(headers={"content-type": "text/event-stream"}, chunks=events)) as upstream:
+        app.tape = recording_session(tmp_path / "split.yaml", upstream.url, secrets)
+        server = MockServer(app)
+        try:
+            client = anthropic.Anthropic(base_url=server.start(), api_key="sk-ant-fixture", max_retries=0)
+            with client.messages.stream(model="claude-opus-4-8", max_tokens=9, messages=USER) as stream:
+                text = stream.get_final_message().content[0].text  # type: ignore[union-attr]
+            assert app.tape.save()
+        finally:
+            server.stop()
+    written = (tmp_path / "split.yaml").read_text(encoding="utf-8")
+    for leaked in (SENTINEL, SENTINEL[:half], SENTINEL[half:], b64[8:-8]):
+        assert leaked not in written and leaked not in text
+    assert text.startswith("key <scrubbed>")
+
+
+def test_upstream_urls_are_rebuilt_from_the_route_and_keys_stay_home(tmp_path: Path) -> None:
+    body = {"candidates": [{"content": {"parts": [{"text": "ok"}], "role": "model"}, "finishReason": "STOP"}]}
+    app = MockLLM(secrets=SecretRegistry())
+    with stand_in(Answer(chunks=[json.dumps(body).encode()])) as upstream:
+        app.tape = recording_session(tmp_path / "route.yaml", upstream.url, SecretRegistry())
+        server = MockServer(app)
+        try:
+            url = server.start()
+            request = {"contents": [{"role": "user", "parts": [{"text": "hi"}]}]}
+            traversal = httpx.post(
+                f"{url}/v1beta/models/x/../../../v1beta/tunedModels/evil:generateContent?key=client-key", json=request
+            )
+            normal = httpx.post(
+                f"{url}/v1beta/models/gemini-2.5-flash:generateContent?key=client-key&pageToken=1", json=request
+            )
+        finally:
+            server.stop()
+    assert traversal.status_code == 404 and normal.status_code == 200
+    assert [received.path for received in upstream.received] == ["/v1beta/models/gemini-2.5-flash:generateContent"]
+    assert "client-key" not in repr(upstream.received)
+
+
+def test_an_unreachable_upstream_is_reported_not_a_500(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    app = MockLLM(secrets=SecretRegistry())
+    app.tape = recording_session(tmp_path / "down.yaml", closed, SecretRegistry())
+    server = MockServer(app)
+    try:
+        client = anthropic.Anthropic(base_url=server.start(), api_key="sk-ant-fixture", max_retries=0)
+        with pytest.raises(anthropic.APIStatusError) as caught:
+            client.messages.create(model="claude-opus-4-8", max_tokens=9, messages=USER)
+    finally:
+        server.stop()
+    assert caught.value.status_code == 502 and "could not be reached while recording" in caught.value.message
+    assert [failure.url for failure in app.tape.upstream_failures] == [closed]
+    assert not app.tape.dirty

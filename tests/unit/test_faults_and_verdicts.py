@@ -68,6 +68,13 @@ def test_verdicts_name_observed_numbers() -> None:
     assert "the last attempt succeeded" in resilience.gave_up_cleanly(journal, None, 0)
 
 
+def test_gaps_that_do_not_grow_are_not_backing_off() -> None:
+    """A naive client's immediate retries, on synthetic times: judged the same on any machine."""
+    journal = [entry(0, 0.0, 429, retry_after_s=1.0), entry(1, 0.01, 429, retry_after_s=1.0), entry(2, 0.02)]
+    assert resilience.backed_off(journal, 1.2) == "gaps did not grow: 0.01, 0.01 s."
+    assert resilience.backed_off(journal[:2], 1.2).startswith("Backing off needs at least two retries")
+
+
 def test_gaps_start_after_the_injected_delay() -> None:
     journal = [entry(0, 0.0, 429, retry_after_s=1.0, delay_s=0.5), entry(1, 1.6)]
     assert resilience.honoured_retry_after(journal, 0.05) == ""

@@ -78,3 +78,37 @@ def test_env_file_does_not_override_and_registers_secrets(tmp_path: Path) -> Non
 def test_lane_rules(tags: list[str], metadata: dict[str, str], expected: list[str]) -> None:
     problems = lane_problems(tags, metadata)
     assert len(problems) == len(expected) and all(e in p for e, p in zip(expected, problems, strict=True))
+
+
+def test_network_failures_are_told_apart_from_findings() -> None:
+    from AgentTestLibrary.live import network
+
+    assert network.looks_like_network_failure("provider error: APIConnectionError (status None)")
+    assert network.looks_like_network_failure("ConnectError: [Errno -2] Name or service not known")
+    assert not network.looks_like_network_failure("AuthenticationError: Error code: 401 - invalid x-api-key")
+    assert network.endpoints("x", ["ANTHROPIC_API_KEY"], ["provider:openai"]) == [
+        network.ENDPOINTS["openai"], network.ENDPOINTS["anthropic"],
+    ]  # fmt: skip
+    assert network.endpoints("GET https://example.test:8443/v1 failed", [], []) == ["https://example.test:8443"]
+
+
+def test_only_a_blocked_diagnosis_explains_a_failure() -> None:
+    from AgentTestLibrary.live import network
+    from AgentTestLibrary.live.egress import Diagnosis
+
+    def check(url: str, environ: object) -> Diagnosis:
+        return Diagnosis(url, "provider_auth_error" if "openai" in url else "dns_failure", detail="d")
+
+    assert network.blocked(["https://api.openai.com"], {}, check) is None
+    found = network.blocked(["https://api.openai.com", "https://api.anthropic.com"], {}, check)
+    assert found is not None and found.url == "https://api.anthropic.com"
+
+
+def test_a_diagnosis_without_steps_says_no_steps_and_hides_proxy_passwords() -> None:
+    from AgentTestLibrary.live.egress import Diagnosis
+
+    bare = Diagnosis("https://x.test", "dns_failure", detail="DNS lookup failed")
+    assert bare.summary() == "https://x.test: dns_failure (DNS lookup failed)."
+    proxied = Diagnosis("https://x.test", "ok", proxy="http://bob:hunter22@proxy.test:3128", steps=["TCP ok"])
+    assert "hunter22" not in proxied.summary() and "bob:***@proxy.test:3128" in proxied.summary()
+    assert "hunter22" not in str(proxied.to_dict())

@@ -17,13 +17,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..mockllm.conversation import Conversation
+import httpx
+
+from ..mockllm.conversation import Conversation, ProviderError
 from ..mockllm.http import HttpRequest, HttpResponse, Timing
 from ..secrets import SecretRegistry
 from .model import Cassette, CassetteError, Episode, load_cassette, save_cassette
 from .reply import summarize
-from .scrub import scrub
-from .upstream import auth_headers, forward
+from .scrub import scrub, scrub_events
+from .upstream import UpstreamError, auth_headers, forward, upstream_target
 
 RECORD_MODES = ("none", "once", "new_episodes", "all")
 DEFAULT_UPSTREAMS = {
@@ -37,10 +39,21 @@ DEFAULT_MATCH = ("protocol", "model", "messages", "tools")
 
 @dataclass
 class TapeAnswer:
-    response: HttpResponse
+    """A replayed or freshly recorded response, or an error for the app to render in the provider's shape."""
+
+    response: HttpResponse | None
     rule: str
     unmatched: bool = False
     near_miss: str = ""
+    error: ProviderError | None = None
+
+
+@dataclass(frozen=True)
+class UpstreamFailure:
+    """The upstream could not be reached while recording: the test must skip (sealed network) or fail."""
+
+    url: str
+    detail: str
 
 
 def request_view(conversation: Conversation, method: str, path: str) -> dict[str, Any]:
@@ -110,6 +123,7 @@ class CassetteSession:
         self._lock = threading.Lock()
         self._used: dict[int, int] = {}
         self.dirty = False
+        self.upstream_failures: list[UpstreamFailure] = []
 
     @property
     def may_record(self) -> bool:
@@ -137,8 +151,8 @@ class CassetteSession:
                 self._used[chosen] = self._used.get(chosen, 0) + 1
                 return TapeAnswer(self._replay(self.cassette.episodes[chosen]), f"<cassette episode {chosen + 1}>")
         if not self.may_record:
-            return TapeAnswer(self._unmatched(conversation), "", True, self._near_miss(view))
-        return TapeAnswer(self._record(request, conversation, view), "<recorded from upstream>")
+            return TapeAnswer(None, "", True, self._near_miss(view), self._unmatched(conversation))
+        return self._record(request, conversation, view)
 
     def _replay(self, episode: Episode) -> HttpResponse:
         response = episode.response
@@ -157,50 +171,51 @@ class CassetteSession:
         raw = body.encode() if isinstance(body, str) else json.dumps(body, ensure_ascii=False).encode()
         return HttpResponse(response["status"], raw, content_type, headers)
 
-    def _record(self, request: HttpRequest, conversation: Conversation, view: dict[str, Any]) -> HttpResponse:
+    def _record(self, request: HttpRequest, conversation: Conversation, view: dict[str, Any]) -> TapeAnswer:
         provider = conversation.provider
+        base = self.upstreams[provider]
         auth = auth_headers(provider, self.credentials)
-        if not self.allow_real_upstreams and not is_loopback(self.upstreams[provider]):
+        if not self.allow_real_upstreams and not is_loopback(base):
             message = (
-                f"Recording from {self.upstreams[provider]} needs RUN_LIVE_TESTS=true and credentials; "
+                f"Recording from {base} needs RUN_LIVE_TESTS=true and credentials; "
                 f"give upstream_{provider}= for a local upstream instead."
             )
-            return HttpResponse.json(403, {"error": {"message": message, "type": "permission_error"}})
-        if not auth and not is_loopback(self.upstreams[provider]):
+            return TapeAnswer(None, "", error=ProviderError(403, message, param=None))
+        if not auth and not is_loopback(base):
             message = f"No {provider} credential to record with: set the provider's API key in the environment."
-            return HttpResponse.json(401, {"error": {"message": message, "type": "authentication_error"}})
+            return TapeAnswer(None, "", error=ProviderError(401, message))
         for value in auth.values():
             self.secrets.add(value.split()[-1])
-        captured = forward(self.upstreams[provider], request.target, request.headers, request.body, auth)
-        response: dict[str, Any] = {"status": captured.status, "headers": captured.headers}
+        try:
+            target = upstream_target(conversation.protocol, conversation.model, conversation.stream, request.query)
+            captured = forward(base, target, request.headers, request.body, auth)
+        except UpstreamError as error:
+            return TapeAnswer(None, "", error=ProviderError(400, f"AgentTestLibrary cassette: {error}"))
+        except httpx.TransportError as error:
+            detail = self.secrets.mask_text(f"{type(error).__name__}: {error}")
+            self.upstream_failures.append(UpstreamFailure(base, detail))
+            message = f"AgentTestLibrary cassette: the upstream {base} could not be reached while recording ({detail})."
+            return TapeAnswer(None, "", error=ProviderError(502, message))
+        response: dict[str, Any] = {"status": captured.status, "headers": scrub(captured.headers, self.secrets)}
         if captured.streamed:
-            response["events"] = captured.events
+            response["events"] = scrub_events(captured.events, self.secrets)
         else:
-            response["body"] = captured.body
-        episode = Episode(
-            scrub(view, self.secrets),
-            scrub(response, self.secrets),
-            scrub(summarize(conversation.protocol, captured.status, captured.body, captured.events), self.secrets),
-        )
+            response["body"] = scrub(captured.body, self.secrets)
+        summary = summarize(conversation.protocol, captured.status, captured.body, captured.events)
+        episode = Episode(scrub(view, self.secrets), response, scrub(summary, self.secrets))
         with self._lock:
             self.cassette.episodes.append(episode)
             self._used[len(self.cassette.episodes) - 1] = 1
             self.dirty = True
-        return self._replay(Episode(view, response))
+        # The agent gets what the cassette holds: a key the upstream echoed never reaches it either.
+        return TapeAnswer(self._replay(episode), "<recorded from upstream>")
 
-    def _unmatched(self, conversation: Conversation) -> HttpResponse:
+    def _unmatched(self, conversation: Conversation) -> ProviderError:
         message = (
             f"AgentTestLibrary cassette {self.path}: no recorded episode matches this {conversation.protocol} request "
             f"(record_mode={self.mode}). Re-record with RUN_LIVE_TESTS=true and record_mode=new_episodes or all."
         )
-        error: dict[str, Any] = {
-            "error": {"message": message, "type": "invalid_request_error", "param": None, "code": "cassette_miss"}
-        }
-        if conversation.provider == "anthropic":
-            error = {"type": "error", "error": {"type": "invalid_request_error", "message": message}}
-        elif conversation.provider == "gemini":
-            error = {"error": {"code": 400, "message": message, "status": "INVALID_ARGUMENT"}}
-        return HttpResponse.json(400, error)
+        return ProviderError(400, message, "invalid_request_error")
 
     def _near_miss(self, view: dict[str, Any]) -> str:
         if not self.cassette.episodes:

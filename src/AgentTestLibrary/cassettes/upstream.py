@@ -1,8 +1,14 @@
-"""Forward a request to the real provider and capture the answer, event by event with timings."""
+"""Forward a request to the real provider and capture the answer, event by event with timings.
+
+The upstream URL is rebuilt from the parsed route (protocol, model, stream mode) with an
+allow-list of query parameters: nothing of the client's own path or query is forwarded, so a
+``..`` in a model name or a client's ``?key=`` never reaches the provider.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -13,6 +19,29 @@ import httpx
 FORWARDED_HEADERS = ("content-type", "accept", "anthropic-version", "anthropic-beta", "openai-beta")
 KEPT_RESPONSE_HEADERS = ("content-type", "retry-after", "retry-after-ms", "x-should-retry")
 TIMEOUT_S = 120.0
+MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,127}")
+PATHS = {
+    "openai.chat": "/v1/chat/completions",
+    "openai.responses": "/v1/responses",
+    "anthropic.messages": "/v1/messages",
+}
+
+
+class UpstreamError(ValueError):
+    """The request cannot be forwarded as it is (e.g. an unusable model name)."""
+
+
+def upstream_target(protocol: str, model: str, stream: bool, query: dict[str, list[str]]) -> str:
+    """The path and query to send upstream, rebuilt from the parsed request."""
+    if protocol in PATHS:
+        beta = protocol == "anthropic.messages" and query.get("beta") == ["true"]
+        return PATHS[protocol] + ("?beta=true" if beta else "")
+    if not MODEL_NAME.fullmatch(model):
+        raise UpstreamError(f"model name {model!r} cannot be forwarded: use letters, digits and . _ - only.")
+    if not stream:
+        return f"/v1beta/models/{model}:generateContent"
+    sse = query.get("alt") == ["sse"]
+    return f"/v1beta/models/{model}:streamGenerateContent" + ("?alt=sse" if sse else "")
 
 
 @dataclass

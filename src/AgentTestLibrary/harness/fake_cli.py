@@ -4,16 +4,23 @@ The shim needs no Python and no running Robot process: it matches its argv again
 rules (exact, prefix, glob, regex), writes a record of the call (cwd, selected environment,
 argv, optionally stdin, the rule and exit code) into its own file, then answers. Records are
 NUL-separated so any argument survives; the file's mtime is the call time.
+
+Everything a rule says reaches the script quoted: literal text is single-quoted, a glob keeps
+only its ``*``, ``?`` and simple ``[...]`` classes unquoted, variable names and command names
+are checked, delays are bounded, ``files:`` stay inside the working directory, and the shim
+calls its helper programs by absolute path (a fake ``grep`` cannot hijack another fake).
 """
 
 from __future__ import annotations
 
+import difflib
+import math
 import os
 import re
 import shlex
 import shutil
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..mockllm.scenario.yaml_lines import YamlLocationError, load_with_lines
@@ -22,6 +29,11 @@ MATCH_KINDS = ("any", "exact", "prefix", "glob", "regex")
 UNMATCHED = ("fail", "passthrough")
 RULE_KEYS = ("name", "args", "match", "stdout", "stderr", "exit_code", "delay", "files", "capture_stdin")
 UNMATCHED_RULE = "<unmatched>"
+MAX_DELAY_S = 300.0
+COMMAND_NAME = re.compile(r"[A-Za-z0-9_+][A-Za-z0-9._+\-]{0,127}")
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+BRACKET = re.compile(r"!?[A-Za-z0-9_.,:+/=@%\-]+")
+HELPERS = ("cat", "sleep", "grep", "mkdir")
 
 
 class FakeCliError(ValueError):
@@ -69,8 +81,6 @@ def parse_rule(item: Any, where: str) -> CliRule:
         raise FakeCliError(f"{where}: expected a mapping with keys {', '.join(RULE_KEYS)}.")
     for key in item:
         if key not in RULE_KEYS:
-            import difflib
-
             close = difflib.get_close_matches(str(key), RULE_KEYS, n=1)
             hint = f" Did you mean '{close[0]}'?" if close else ""
             raise FakeCliError(f"{where}.{key}: unknown key.{hint} Valid keys: {', '.join(RULE_KEYS)}.")
@@ -88,11 +98,26 @@ def parse_rule(item: Any, where: str) -> CliRule:
     if not isinstance(exit_code, int) or isinstance(exit_code, bool) or not 0 <= exit_code <= 255:
         raise FakeCliError(f"{where}.exit_code: expected an integer 0-255; got {exit_code!r}.")
     delay = item.get("delay", 0)
-    if not isinstance(delay, (int, float)) or isinstance(delay, bool) or delay < 0:
-        raise FakeCliError(f"{where}.delay: expected seconds (a non-negative number); got {delay!r}.")
+    if (
+        not isinstance(delay, (int, float))
+        or isinstance(delay, bool)
+        or not math.isfinite(delay)
+        or not 0 <= delay <= MAX_DELAY_S
+    ):
+        raise FakeCliError(
+            f"{where}.delay: expected seconds (a non-negative number, at most {MAX_DELAY_S:g}); got {delay!r}."
+        )
     files = item.get("files", {})
     if not isinstance(files, dict):
         raise FakeCliError(f"{where}.files: expected a mapping of path to content.")
+    for path in files:
+        parts = PurePosixPath(str(path)).parts
+        if not str(path).strip() or str(path).startswith("/") or ".." in parts or "\0" in str(path):
+            raise FakeCliError(
+                f"{where}.files: '{path}' must be a relative path inside the working directory (no '..', not absolute)."
+            )
+    if match == "glob":
+        glob_pattern(args, where)
     return CliRule(
         name=str(item.get("name", where.rsplit(": ", 1)[-1])),
         match=match,
@@ -124,13 +149,53 @@ def _q(text: str) -> str:
     return shlex.quote(text)
 
 
-def _answer(rule: CliRule) -> str:
+def glob_pattern(glob: str, where: str = "rule") -> str:
+    """A ``case`` pattern for ``glob``: literals quoted, ``*`` ``?`` and plain ``[...]`` classes kept."""
+    out: list[str] = []
+    literal: list[str] = []
+
+    def flush() -> None:
+        if literal:
+            out.append(_q("".join(literal)))
+            literal.clear()
+
+    index = 0
+    while index < len(glob):
+        character = glob[index]
+        if character in "*?":
+            flush()
+            out.append(character)
+        elif character == "[" and "]" in glob[index + 2 :]:
+            end = glob.index("]", index + 2)
+            body = glob[index + 1 : end]
+            if not BRACKET.fullmatch(body):
+                raise FakeCliError(
+                    f"{where}.args: the class [{body}] may hold only letters, digits and _ . , : + / = @ % - "
+                    "(and a leading !); use match: regex for anything else."
+                )
+            flush()
+            out.append(f"[{body}]")
+            index = end
+        elif character == "\\" and index + 1 < len(glob):
+            literal.append(glob[index + 1])
+            index += 1
+        else:
+            literal.append(character)
+        index += 1
+    flush()
+    return "".join(out) or "''"
+
+
+def _answer(rule: CliRule, helpers: dict[str, str]) -> str:
     lines = [f"  printf 'rule\\0%s\\0exit\\0%s\\0' {_q(rule.name)} {rule.exit_code} >> \"$rec\""]
     if rule.capture_stdin:
-        lines.append('  cat > "$records/stdin-$n"')
+        lines.append(f'  {helpers["cat"]} > "$records/stdin-$n"')
     if rule.delay:
-        lines.append(f"  sleep {rule.delay:g}")
+        lines.append(f"  {helpers['sleep']} {rule.delay:.3f}")
     for path, content in rule.files.items():
+        parent = str(PurePosixPath(path).parent)
+        if parent != ".":
+            lines.append(f"  {helpers['mkdir']} -p -- {_q(parent)}")
         lines.append(f"  printf '%s' {_q(content)} > {_q(path)}")
     if rule.stdout:
         lines.append(f"  printf '%s' {_q(rule.stdout)}")
@@ -141,12 +206,21 @@ def _answer(rule: CliRule) -> str:
 
 
 def shim_script(
-    name: str, *, records: Path, rules: list[CliRule], unmatched: str, real: str | None, env: tuple[str, ...]
+    name: str,
+    *,
+    records: Path,
+    rules: list[CliRule],
+    unmatched: str,
+    real: str | None,
+    env: tuple[str, ...],
+    helpers: dict[str, str] | None = None,
 ) -> str:
     """The ``sh`` program for one fake command."""
+    tools = helpers or {tool: tool for tool in HELPERS}
     out = [
         "#!/bin/sh",
-        f"# Fake '{name}' generated by AgentTestLibrary. Calls are recorded in {records}.",
+        f"# Fake '{name}' generated by AgentTestLibrary.",
+        "IFS=' '",
         f"records={_q(str(records))}",
         # Calls are numbered in order: claim the first free number with an exclusive create.
         'first_free() { set -- "$records"/[0-9]*; [ -e "$1" ] && n=$# || n=0; }',
@@ -170,18 +244,22 @@ def shim_script(
         elif rule.match == "prefix":
             out.append(f'if case "$args" in {_q(rule.args)}*) true;; *) false;; esac; then')
         elif rule.match == "glob":
-            out.append(f'if case "$args" in {rule.args}) true;; *) false;; esac; then')
+            out.append(f'if case "$args" in {glob_pattern(rule.args)}) true;; *) false;; esac; then')
         else:
-            out.append(f"if printf '%s' \"$args\" | grep -Eq -- {_q(rule.args)}; then")
-        out += [_answer(rule), "fi"]
+            out.append(f"if printf '%s' \"$args\" | {tools['grep']} -Eq -- {_q(rule.args)}; then")
+        out += [_answer(rule, tools), "fi"]
     out.append(f"printf 'rule\\0%s\\0' {_q(UNMATCHED_RULE)} >> \"$rec\"")
     if unmatched == "passthrough" and real:
         out.append(f'exec {_q(real)} "$@"')
     else:
-        listing = ("; ".join(f"{r.name}: {r.match} {r.args!r}" for r in rules) or "none").replace("%", "%%")
-        message = f"fake {name}: no rule matches the arguments '%s' (rules: {listing}). "
-        message += "Add a rule or use unmatched=passthrough."
-        out += [f'printf {_q(message + chr(10))} "$args" >&2', "printf 'exit\\0%s\\0' 127 >> \"$rec\"", "exit 127"]
+        listing = "; ".join(f"{r.name}: {r.match} {r.args!r}" for r in rules) or "none"
+        before = f"fake {name}: no rule matches the arguments '"
+        after = f"' (rules: {listing}). Add a rule or use unmatched=passthrough."
+        out += [
+            f"printf '%s%s%s\\n' {_q(before)} \"$args\" {_q(after)} >&2",
+            "printf 'exit\\0%s\\0' 127 >> \"$rec\"",
+            "exit 127",
+        ]
     return "\n".join(out) + "\n"
 
 
@@ -194,18 +272,27 @@ def real_binary(name: str, path: str, exclude: Path) -> str | None:
 def install(
     name: str, *, bin_dir: Path, records_root: Path, rules: list[CliRule], unmatched: str, env: tuple[str, ...]
 ) -> Path:
-    if not re.fullmatch(r"[A-Za-z0-9._+-]+", name):
-        raise FakeCliError(f"'{name}' cannot be a command name: use letters, digits and . _ + - only.")
+    if not COMMAND_NAME.fullmatch(name):
+        raise FakeCliError(
+            f"{name[:80]!r} cannot be a command name: use 1 to 128 letters, digits and . _ + - "
+            "(not starting with . or -)."
+        )
+    bad = [variable for variable in env if not ENV_NAME.fullmatch(variable)]
+    if bad:
+        raise FakeCliError(f"record_env: {bad[0]!r} is not a variable name (letters, digits and _, not a digit first).")
     if unmatched not in UNMATCHED:
         raise FakeCliError(f"unmatched must be fail or passthrough; got {unmatched!r}.")
-    real = real_binary(name, os.environ.get("PATH", ""), bin_dir)
+    path = os.environ.get("PATH", "")
+    real = real_binary(name, path, bin_dir)
     if unmatched == "passthrough" and real is None:
         raise FakeCliError(f"unmatched=passthrough needs a real '{name}' on PATH; none was found.")
-    records = records_root
-    records.mkdir(parents=True, exist_ok=True)
+    helpers = {tool: real_binary(tool, path, bin_dir) or f"/bin/{tool}" for tool in HELPERS}
+    records_root.mkdir(parents=True, exist_ok=True)
     bin_dir.mkdir(parents=True, exist_ok=True)
     shim = bin_dir / name
-    script = shim_script(name, records=records, rules=rules, unmatched=unmatched, real=real, env=env)
+    script = shim_script(
+        name, records=records_root, rules=rules, unmatched=unmatched, real=real, env=env, helpers=helpers
+    )
     shim.write_text(script, encoding="utf-8")
     shim.chmod(0o755)
     return shim

@@ -1,4 +1,9 @@
-"""Write each runtime's real hook configuration so it calls the bridge for the requested events."""
+"""Write each runtime's real hook configuration so it calls the bridge for the requested events.
+
+User files are edited, not rewritten from scratch: JSON settings may carry comments (JSONC, as
+Gemini CLI allows), Codex's ``config.toml`` is round-tripped with tomlkit (comments, tables and
+multi-line arrays kept), and only the bridge's own entries are ever replaced or removed.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,9 @@ import json
 import shlex
 from pathlib import Path
 from typing import Any
+
+import tomlkit
+from tomlkit.exceptions import TOMLKitError
 
 EVENTS = {
     "claude-code": (
@@ -28,14 +36,93 @@ CONFIG_FILES = {
     "gemini-cli": ".gemini/settings.json",  # user settings, under the isolated HOME
     "example-agent": "agent-settings.json",
 }
+BRIDGE_OPTIONS = ("--runtime", "--evidence", "--decisions")
 
 
 class HookConfigError(ValueError):
-    """Unknown runtime or event; the message lists the valid ones."""
+    """Unknown runtime or event, or a config file that cannot be edited; the message says which and why."""
 
 
 def bridge_command(bridge: list[str], runtime: str, evidence: Path, decisions: Path) -> list[str]:
     return [*bridge, "hook", "--runtime", runtime, "--evidence", str(evidence), "--decisions", str(decisions)]
+
+
+def is_bridge_command(command: Any) -> bool:
+    """Whether a hook command (a string, or an argv list) is a call of this bridge, not a user's own hook."""
+    try:
+        argv = shlex.split(command) if isinstance(command, str) else [str(part) for part in command]
+    except (ValueError, TypeError):
+        return False
+    if "hook" not in argv:
+        return False
+    program, rest = argv[: argv.index("hook")], argv[argv.index("hook") + 1 :]
+    is_bridge = bool(program) and (Path(program[-1]).name == "agenttest" or program[-2:] == ["-m", "AgentTestLibrary"])
+    return is_bridge and all(option in rest for option in BRIDGE_OPTIONS)
+
+
+def read_json_settings(path: Path) -> dict[str, Any]:
+    """A JSON or JSONC settings file (comments and trailing commas allowed); clear errors otherwise."""
+    if not path.is_file():
+        return {}
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = json.loads(strip_jsonc(text) or "{}")
+    except ValueError as error:
+        line = getattr(error, "lineno", "?")
+        raise HookConfigError(
+            f"{path}:{line}: cannot read the settings file ({error}). Fix the JSON there; the bridge edits this "
+            "file and puts it back as it was after the test."
+        ) from None
+    if not isinstance(data, dict):
+        raise HookConfigError(f"{path}: expected a JSON object at the top level; got {type(data).__name__}.")
+    return data
+
+
+def strip_jsonc(text: str) -> str:
+    """JSON from JSONC: ``//`` and ``/* */`` comments and trailing commas removed, strings untouched."""
+    out: list[str] = []
+    index, length = 0, len(text)
+    while index < length:
+        character = text[index]
+        if character == '"':
+            end = index + 1
+            while end < length and text[end] != '"':
+                end += 2 if text[end] == "\\" else 1
+            out.append(text[index : end + 1])
+            index = end + 1
+        elif text.startswith("//", index):
+            newline = text.find("\n", index)
+            index = length if newline < 0 else newline
+        elif text.startswith("/*", index):
+            close = text.find("*/", index + 2)
+            # Keep the newlines a comment spans, so error line numbers still match the file.
+            out.append("\n" * text.count("\n", index, length if close < 0 else close))
+            index = length if close < 0 else close + 2
+        elif character in "]}":
+            while out and out[-1].strip() == "":
+                out.pop()
+            if out and out[-1].rstrip().endswith(","):
+                out[-1] = out[-1].rstrip()[:-1]
+            out.append(character)
+            index += 1
+        else:
+            out.append(character)
+            index += 1
+    return "".join(out)
+
+
+def _without_bridge(groups: Any) -> list[Any]:
+    """A hook event's groups with this bridge's entries taken out (groups left empty dropped)."""
+    kept = []
+    for group in groups if isinstance(groups, list) else []:
+        hooks = group.get("hooks") if isinstance(group, dict) else None
+        if not isinstance(hooks, list):
+            kept.append(group)
+            continue
+        own = [hook for hook in hooks if not (isinstance(hook, dict) and is_bridge_command(hook.get("command")))]
+        if own:
+            kept.append({**group, "hooks": own})
+    return kept
 
 
 def install_hooks(
@@ -58,26 +145,33 @@ def install_hooks(
         bridge_command(bridge, runtime if runtime != "example-agent" else "claude-code", evidence, decisions)
     )
     path = directory / CONFIG_FILES[runtime]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    settings: dict[str, Any] = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    settings = read_json_settings(path)
     hooks = settings.setdefault("hooks", {})
+    if not isinstance(hooks, dict):
+        raise HookConfigError(f"{path}: 'hooks' must be an object mapping event names to hook groups.")
     for event in wanted:
         entry: dict[str, Any] = {"type": "command", "command": command, "timeout": 30}
         if runtime == "gemini-cli":  # Gemini CLI counts hook timeouts in milliseconds
             entry.update(name="agenttest-bridge", timeout=30_000)
-        groups = [group for group in hooks.get(event, []) if "agenttest" not in json.dumps(group)]
-        hooks[event] = [*groups, {"matcher": "*", "hooks": [entry]}]
-    path.write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
+        hooks[event] = [*_without_bridge(hooks.get(event, [])), {"matcher": "*", "hooks": [entry]}]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(settings, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
 
 
 def install_codex_notify(codex_home: Path, bridge: list[str], evidence: Path, decisions: Path) -> Path:
     """Codex's legacy ``notify``: an argv (absolute paths: Codex clears the environment) in config.toml."""
     config = codex_home / "config.toml"
+    try:
+        document = tomlkit.parse(config.read_text(encoding="utf-8")) if config.is_file() else tomlkit.document()
+    except TOMLKitError as error:
+        raise HookConfigError(
+            f"{config}: cannot read the TOML ({error}). Fix it; the bridge edits this file."
+        ) from None
+    # Codex runs one notify program: the bridge takes the slot for the test (the file is restored after it).
+    argv = tomlkit.array()
+    argv.extend(bridge_command(bridge, "codex-notify", evidence, decisions))
+    document["notify"] = argv  # tomlkit keeps a new top-level key before the first table
     codex_home.mkdir(parents=True, exist_ok=True)
-    lines = [line for line in (config.read_text(encoding="utf-8").splitlines() if config.is_file() else [])
-             if not line.startswith("notify")]  # fmt: skip
-    argv = bridge_command(bridge, "codex-notify", evidence, decisions)
-    # Top-level keys must precede any [table] in TOML.
-    config.write_text("\n".join([f"notify = {json.dumps(argv)}", *lines]) + "\n", encoding="utf-8")
+    config.write_text(tomlkit.dumps(document), encoding="utf-8")
     return config

@@ -105,6 +105,9 @@ def normalize(payload: dict[str, Any], runtime: str = "auto", event: str | None 
 def normalize_notify(argument: str) -> dict[str, Any]:
     """Codex's legacy ``notify``: the JSON payload arrives as the last argument."""
     payload = json.loads(argument)
+    if not isinstance(payload, dict):
+        raise ValueError("the notify payload is not a JSON object")
+    messages = payload.get("input-messages")
     return {
         "time": time.time(),
         "runtime": "codex-notify",
@@ -112,7 +115,7 @@ def normalize_notify(argument: str) -> dict[str, Any]:
         "event": payload.get("type"),
         "session_id": payload.get("thread-id"),
         "cwd": payload.get("cwd"),
-        "prompt": (payload.get("input-messages") or [None])[-1],
+        "prompt": messages[-1] if isinstance(messages, list) and messages else None,
         "last_message": payload.get("last-assistant-message"),
     }
 
@@ -129,8 +132,28 @@ def decide(record: dict[str, Any], decisions: Sequence[dict[str, Any]]) -> dict[
     return None
 
 
+UNREADABLE = (ValueError, TypeError, AttributeError, IndexError, KeyError, RecursionError)
+
+
+def _decisions(path: str | None) -> tuple[list[dict[str, Any]], str]:
+    """The scripted decisions, and a warning when the file cannot be used (then there are none)."""
+    if not path or not Path(path).is_file():
+        return [], ""
+    try:
+        loaded = json.loads(Path(path).read_text(encoding="utf-8") or "[]")
+    except (OSError, *UNREADABLE) as error:
+        return [], f"agenttest hook: cannot read the decisions file {path} ({error}); no decision applies.\n"
+    if not isinstance(loaded, list) or not all(isinstance(item, dict) for item in loaded):
+        return [], f"agenttest hook: the decisions file {path} is not a list of objects; no decision applies.\n"
+    return loaded, ""
+
+
 def run(argv: Sequence[str], stdin: str) -> tuple[int, str, str, dict[str, Any]]:
-    """The bridge as a pure function: (exit code, stdout, stderr, evidence record)."""
+    """The bridge as a pure function: (exit code, stdout, stderr, evidence record).
+
+    It fails closed: when the payload cannot be read while a block rule is in force, the
+    call is blocked (exit 2), never waved through by a crash.
+    """
     options = {"--runtime": "auto", "--event": None, "--evidence": os.environ.get(EVIDENCE_VARIABLE),
                "--decisions": os.environ.get(DECISIONS_VARIABLE)}  # fmt: skip
     rest = list(argv)
@@ -143,6 +166,8 @@ def run(argv: Sequence[str], stdin: str) -> tuple[int, str, str, dict[str, Any]]
     runtime, event, evidence, decisions_file = (options[name] for name in options)
     if runtime not in RUNTIMES:
         return 64, "", f"agenttest hook: unknown runtime {runtime!r}; one of {', '.join(RUNTIMES)}.\n", {}
+    decisions, warning = _decisions(decisions_file)
+    out, err, code = "", warning, 0
     try:
         if runtime == "codex-notify":
             record = normalize_notify(rest[-1] if rest else stdin)
@@ -151,40 +176,76 @@ def run(argv: Sequence[str], stdin: str) -> tuple[int, str, str, dict[str, Any]]
             if not isinstance(payload, dict):
                 raise ValueError("the payload is not a JSON object")
             record = normalize(payload, str(runtime), event)
-    except (ValueError, IndexError) as error:
-        return 64, "", f"agenttest hook: cannot read the hook payload ({error}); expected JSON on stdin.\n", {}
-    out, err, code = "", "", 0
-    if decisions_file and Path(decisions_file).is_file():
-        decision = decide(record, json.loads(Path(decisions_file).read_text(encoding="utf-8") or "[]"))
+    except UNREADABLE as error:
+        problem = f"cannot read the hook payload ({type(error).__name__}: {str(error)[:200]})"
+        record = {"time": time.time(), "runtime": runtime, "phase": "unreadable", "event": event, "error": problem}
+        if any(decision.get("decision", "block") == "block" for decision in decisions):
+            record["decision"] = "block"
+            code, err = 2, err + f"agenttest hook: {problem}; blocked because this test has a block rule.\n"
+        else:
+            code, err = 64, err + f"agenttest hook: {problem}; expected JSON on stdin.\n"
+    else:
+        decision = decide(record, decisions)
         if decision is not None:
             record["decision"] = decision.get("decision", "block")
             if record["decision"] == "block":
-                code, err = 2, str(decision.get("reason", "blocked by the AgentTestLibrary hooks bridge")) + "\n"
+                code = 2
+                err += str(decision.get("reason", "blocked by the AgentTestLibrary hooks bridge")) + "\n"
             elif "output" in decision:
                 out = json.dumps(decision["output"]) + "\n"
     if evidence:
-        line = json.dumps(record, ensure_ascii=False, default=str) + "\n"
-        fd = os.open(evidence, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        try:
-            os.write(fd, line.encode())
-        finally:
-            os.close(fd)
+        _append(evidence, record)
     return code, out, err, record
+
+
+def _append(evidence: str, record: dict[str, Any]) -> None:
+    """One JSON line, ASCII only: lone surrogates and U+2028 cannot break the file or its readers."""
+    try:
+        line = json.dumps(record, ensure_ascii=True, default=str) + "\n"
+    except (ValueError, RecursionError):
+        line = json.dumps({key: str(value)[:2000] for key, value in record.items()}, ensure_ascii=True) + "\n"
+    fd = os.open(evidence, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        os.write(fd, line.encode("ascii"))
+    finally:
+        os.close(fd)
+
+
+def _read_stdin() -> str:
+    if sys.stdin is None or sys.stdin.isatty():
+        return ""
+    return sys.stdin.buffer.read().decode("utf-8", errors="replace")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[2:] if argv is None else argv)
     # Codex's notify passes its payload as an argument and may leave stdin open: never read it then.
     notify = "codex-notify" in arguments
-    stdin = "" if notify or sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
-    code, out, err, _ = run(arguments, stdin)
+    try:
+        code, out, err, _ = run(arguments, "" if notify else _read_stdin())
+    except Exception as error:  # noqa: BLE001 - a crash would let a blocked tool run: fail closed instead
+        named = arguments.index("--decisions") + 1 if "--decisions" in arguments[:-1] else None
+        decisions, _ = _decisions(arguments[named] if named else os.environ.get(DECISIONS_VARIABLE))
+        blocking = any(item.get("decision", "block") == "block" for item in decisions)
+        sys.stderr.write(f"agenttest hook: internal error ({type(error).__name__}: {error}); blocking to be safe.\n")
+        return 2 if blocking else 70
     sys.stdout.write(out)
     sys.stderr.write(err)
     return code
 
 
 def read_evidence(path: str | Path) -> list[dict[str, Any]]:
+    """The records of an evidence file; a line that does not parse becomes an ``unreadable`` record."""
     file = Path(path)
     if not file.is_file():
         return []
-    return [json.loads(line) for line in file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    records = []
+    for line in file.read_text(encoding="utf-8", errors="replace").split("\n"):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except UNREADABLE:
+            record = None
+        records.append(record if isinstance(record, dict) else {"phase": "unreadable", "line": line[:200]})
+    return records

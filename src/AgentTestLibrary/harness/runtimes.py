@@ -91,6 +91,13 @@ def load_registry(path: str | Path) -> dict[str, Runtime]:
         for key in ("env", "files", "setting"):
             if not isinstance(raw.get(key, {}), dict):
                 raise fail((*where, key), "expected a mapping.")
+        for relative in raw.get("files") or {}:
+            parts = Path(str(relative)).parts
+            if not str(relative).strip() or Path(str(relative)).is_absolute() or ".." in parts:
+                raise fail(
+                    (*where, "files"),
+                    f"'{relative}' must be a path inside the isolated home (relative, no '..').",
+                )
         registry[name] = Runtime(
             name=name,
             wire=raw["wire"],

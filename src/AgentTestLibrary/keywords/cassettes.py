@@ -12,7 +12,7 @@ from robot.api.deco import keyword
 from ..cassettes import RECORD_MODES, CassetteError, CassetteSession
 from ..cassettes.session import DEFAULT_MATCH, MATCH_FIELDS
 from ..live import gate
-from ..naming import per_test_file
+from ..naming import NameClashError, per_test_file
 from ..version import __version__
 from .context import LibraryContext, RunningMock, mock_only
 from .live import LiveSkip
@@ -113,19 +113,21 @@ def open_cassette(ctx: LibraryContext, mock: RunningMock, suite: str, test: str,
     config = mock.cassettes
     if config is None:
         return Verdict()
-    path = per_test_file(config.directory, suite, test, ".yaml")
+    live = gate.live_enabled()
     try:
+        path = ctx.names.claim(per_test_file(config.directory, suite, test, ".yaml"), f"{suite}.{test}")
         session = CassetteSession(
             path,
             config.mode,
             ctx.secrets,
-            credentials=mock.real_credentials,
+            # Real keys go upstream only under the documented opt-in, even to a loopback upstream.
+            credentials=mock.real_credentials if live else {},
             upstreams=config.upstreams,
             match_on=config.match_on,
             replay_timing=config.replay_timing,
-            allow_real_upstreams=gate.live_enabled() and any(mock.real_credentials.values()),
+            allow_real_upstreams=live and any(mock.real_credentials.values()),
         )
-    except CassetteError as error:
+    except (CassetteError, NameClashError) as error:
         return Verdict("fail", str(error))
     rerecord = f"RUN_LIVE_TESTS=true {RECORD_MODE_VARIABLE}=all robot --test '{test}' {_relative(source)}"
     if session.records_from_real_providers:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +16,8 @@ from ..live.gate import load_env_file
 from ..mockllm import MockLLM, MockServer
 from ..mockllm.environment import EnvironmentPatch
 from ..mockllm.journal import JournalEntry
-from ..naming import slug
+from ..naming import NameRegistry, remove_tree, slug
+from ..private import PrivateArea
 from ..secrets import SecretRegistry
 
 if TYPE_CHECKING:
@@ -73,6 +73,9 @@ class LibraryContext:
     runtime_home: Path | None = None
     runtime_patch: EnvironmentPatch | None = None
     runtime_suite: str = ""
+    names: NameRegistry = field(default_factory=NameRegistry)
+    private: PrivateArea = field(default_factory=PrivateArea)
+    required_credentials: dict[str, set[str]] = field(default_factory=dict)  # suite or test → names
     _live_environment_loaded: bool = False
 
     def ensure_live_environment(self) -> None:
@@ -90,11 +93,18 @@ class LibraryContext:
         """Rules added by keywords live until the end of the current test, or else suite."""
         return f"test:{self.current_test}" if self.current_test else f"suite:{self.current_suite}"
 
+    @property
+    def output_dir(self) -> Path:
+        return Path(str(BuiltIn().get_variable_value("${OUTPUT DIR}", ".")))
+
     def fresh_folder(self, kind: str, name: str) -> Path:
-        """``${OUTPUT DIR}/agenttest-<kind>/<name>``, emptied: nothing of an earlier run in the same folder counts."""
-        output = Path(str(BuiltIn().get_variable_value("${OUTPUT DIR}", ".")))
-        folder = output / f"agenttest-{kind}" / slug(name)
-        shutil.rmtree(folder, ignore_errors=True)
+        """``${OUTPUT DIR}/agenttest-<kind>/<name slug>``, emptied: nothing of an earlier run in it counts.
+
+        Only that folder is ever deleted, whatever the name (a suite called ``..`` included).
+        """
+        base = self.output_dir / f"agenttest-{kind}"
+        folder = self.names.claim(base / slug(name), name)
+        remove_tree(folder, base)
         folder.mkdir(parents=True)
         return folder
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,9 +29,14 @@ from .context import LibraryContext
 
 @dataclass
 class FakeScope:
-    """The fakes of one test (or suite): their folder, rules, and the PATH change to undo."""
+    """The fakes of one test (or suite): the shims, the private call records, the PATH change to undo.
+
+    Call records hold raw argv and stdin (maybe keys), so they live in the private area; the
+    masked ``calls.jsonl`` in ``root`` (under ``${OUTPUT DIR}``) is written when the scope ends.
+    """
 
     root: Path
+    raw: Path
     patch: EnvironmentPatch
     mark: int = 0  # calls numbered below this belong to earlier tests
     rules: dict[str, tuple[list[CliRule], str, tuple[str, ...]]] = field(default_factory=dict)
@@ -40,7 +47,7 @@ class FakeScope:
 
     @property
     def calls_dir(self) -> Path:
-        return self.root / "calls"
+        return self.raw / "calls"
 
 
 class FakeCliKeywords:
@@ -52,9 +59,10 @@ class FakeCliKeywords:
         scope = self.ctx.fake_scopes.get(key)
         if scope is None:
             root = self.ctx.fresh_folder("fake-cli", key)
+            raw = self.ctx.private.folder("fake-cli", root.name)
             patch = EnvironmentPatch({"PATH": f"{root / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"})
             patch.apply()
-            scope = self.ctx.fake_scopes[key] = FakeScope(root, patch)
+            scope = self.ctx.fake_scopes[key] = FakeScope(root, raw, patch)
         return scope
 
     def _install(self, name: str, rules: list[CliRule], unmatched: str, record_env: tuple[str, ...]) -> str:
@@ -99,14 +107,15 @@ class FakeCliKeywords:
         | Create Fake CLI    git    stdout=ok\\n
         | Create Fake CLI    gh    rules=${CURDIR}/fakes/gh.yaml    unmatched=passthrough
         """
-        if rules:
-            try:
+        try:
+            if rules:
                 parsed = load_rules(rules)
-            except FakeCliError as error:
-                raise RuntimeError(str(error)) from None
-        else:
-            parsed = [CliRule("default", stdout=stdout, stderr=stderr, exit_code=exit_code, delay=delay,
-                              capture_stdin=capture_stdin)]  # fmt: skip
+            else:
+                spec = {"name": "default", "stdout": stdout, "stderr": stderr, "exit_code": exit_code,
+                        "delay": delay, "capture_stdin": capture_stdin}  # fmt: skip
+                parsed = [parse_rule(spec, f"Create Fake CLI {name}")]
+        except FakeCliError as error:
+            raise RuntimeError(str(error)) from None
         env = tuple(name.strip() for name in record_env.replace(",", " ").split())
         return self._install(name, parsed, unmatched, env)
 
@@ -210,10 +219,15 @@ def mark_fake_calls(ctx: LibraryContext) -> None:
 
 
 def end_fake_scope(ctx: LibraryContext, key: str) -> None:
-    """Undo the PATH change of a test's or suite's fakes."""
+    """Undo the PATH change of a test's or suite's fakes; keep a masked copy of its calls, drop the raw ones."""
     scope = ctx.fake_scopes.pop(key, None)
-    if scope is not None:
-        scope.patch.restore()
+    if scope is None:
+        return
+    scope.patch.restore()
+    calls = [ctx.secrets.mask(call.to_dict()) for call in read_calls(scope.calls_dir)]
+    lines = "".join(json.dumps(call, ensure_ascii=True) + "\n" for call in calls)
+    (scope.root / "calls.jsonl").write_text(lines, encoding="utf-8")
+    shutil.rmtree(scope.raw, ignore_errors=True)
 
 
 def _matches(call: CliCall, args: tuple[str, ...] | list[str], exact: bool) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,8 +19,13 @@ from .context import LibraryContext
 
 @dataclass
 class HookScope:
-    """Hook evidence and scripted decisions of one test (or suite)."""
+    """Hook evidence and scripted decisions of one test (or suite).
 
+    The bridge appends raw payloads (which may hold keys) to ``evidence`` in the private area;
+    the masked ``events.jsonl`` in ``root`` (under ``${OUTPUT DIR}``) is written when the scope ends.
+    """
+
+    root: Path
     evidence: Path
     decisions: Path
     mark: int = 0
@@ -57,7 +63,9 @@ class HookKeywords:
         scope = self.ctx.hook_scopes.get(key)
         if scope is None:
             root = self.ctx.fresh_folder("hooks", key)
-            scope = self.ctx.hook_scopes[key] = HookScope(root / "events.jsonl", root / "decisions.json")
+            raw = self.ctx.private.folder("hooks", root.name)
+            scope = HookScope(root, raw / "events.jsonl", root / "decisions.json")
+            self.ctx.hook_scopes[key] = scope
             scope.write_decisions()
         return scope
 
@@ -184,10 +192,15 @@ def mark_hook_events(ctx: LibraryContext) -> None:
 
 
 def end_hook_scope(ctx: LibraryContext, key: str) -> None:
-    """Uninstall a test's (or suite's) hooks from the runtime configs; its evidence stays on disk."""
+    """Uninstall a test's (or suite's) hooks from the runtime configs; its masked evidence stays on disk."""
     scope = ctx.hook_scopes.pop(key, None)
-    if scope is not None:
-        scope.uninstall()
+    if scope is None:
+        return
+    scope.uninstall()
+    events = [ctx.secrets.mask(event) for event in read_evidence(scope.evidence)]
+    text = "".join(json.dumps(event, ensure_ascii=True) + "\n" for event in events)
+    (scope.root / "events.jsonl").write_text(text, encoding="utf-8")
+    shutil.rmtree(scope.evidence.parent, ignore_errors=True)
 
 
 def _listing(events: list[dict[str, Any]]) -> str:

@@ -12,7 +12,7 @@ from robot.libraries.BuiltIn import BuiltIn
 from robot.running.context import EXECUTION_CONTEXTS
 
 from ..lanes import NO_MODEL
-from ..live import gate
+from ..live import gate, network
 from ..live.egress import diagnose
 from ..live.retry import MAX_ATTEMPTS, bounded_retry
 from .context import LibraryContext
@@ -56,6 +56,8 @@ class LiveKeywords:
                 "key. Move the test to lane:model-backed (tagged live) or remove the credential check."
             )
         self.ctx.ensure_live_environment()
+        owner = self.ctx.current_test or self.ctx.current_suite
+        self.ctx.required_credentials.setdefault(owner, set()).update(names)
         for name in names:
             self.ctx.secrets.add(os.environ.get(name))
         absent = gate.missing(names)
@@ -131,3 +133,21 @@ class LiveKeywords:
             backoff_s=backoff,
             final=lambda error: bool(getattr(error, "ROBOT_SKIP_EXECUTION", False)),
         )
+
+
+def sealed_network_skip(ctx: LibraryContext, test: str, message: str, tags: list[str], upstreams: list[str]) -> str:
+    """For a failed live test: the skip message when a blocked network explains the failure, else ''."""
+    if not upstreams and not network.looks_like_network_failure(message):
+        return ""
+    credentials = sorted(
+        name
+        for owner, names in ctx.required_credentials.items()
+        if test == owner or test.startswith(f"{owner}.")
+        for name in names
+    )
+    urls = upstreams or network.endpoints(message, credentials, tags)
+    diagnosis = network.blocked(urls, os.environ)
+    if diagnosis is None:
+        return ""
+    first_line = message.strip().splitlines()[0][:300] if message.strip() else ""
+    return ctx.secrets.mask_text(f"Egress blocked: {diagnosis.summary()} The test failed with: {first_line}")

@@ -16,6 +16,7 @@ from ..harness.agents import prefix as agents_prefix
 from ..harness.runtimes import RegistryError, Runtime, load_registry, lookup, snapshot
 from ..mockllm.environment import FIXTURE_KEYS, EnvironmentPatch
 from ..mockllm.scenario import parse_rule
+from ..naming import confined
 from .context import LibraryContext
 
 RUNTIME_FILE = "agent-runtime.json"
@@ -79,10 +80,10 @@ class RuntimeKeywords:
         home, previous = self._home(), self._current_name()
         if previous in self.ctx.runtimes:  # the old runtime's config must not steer the new one
             for relative in set(self.ctx.runtimes[previous].files) - set(runtime.files):
-                (home / relative).unlink(missing_ok=True)
+                confined(home, relative, f"runtime '{previous}' file").unlink(missing_ok=True)
         values = self._values(runtime)
         for relative, content in runtime.files.items():
-            target = home / relative
+            target = confined(home, relative, f"runtime '{name}' file")
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(runtime.render(content, values), encoding="utf-8")
         (home / RUNTIME_FILE).write_text(json.dumps({"runtime": name, **runtime.setting}, indent=2), encoding="utf-8")

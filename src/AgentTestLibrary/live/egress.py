@@ -46,12 +46,24 @@ class Diagnosis:
         return self.classification in BLOCKED
 
     def summary(self) -> str:
-        via = f" via proxy {self.proxy}" if self.proxy else ""
-        return f"{self.url}{via}: {self.classification} ({self.detail}). Steps: {' -> '.join(self.steps)}"
+        via = f" via proxy {_without_password(self.proxy)}" if self.proxy else ""
+        steps = f" Steps: {' -> '.join(self.steps)}." if self.steps else ""
+        return f"{self.url}{via}: {self.classification} ({self.detail}).{steps}"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"url": self.url, "classification": self.classification, "blocked": self.blocked, "proxy": self.proxy,
+        proxy = _without_password(self.proxy) if self.proxy else None
+        return {"url": self.url, "classification": self.classification, "blocked": self.blocked, "proxy": proxy,
                 "status": self.status, "steps": self.steps, "detail": self.detail}  # fmt: skip
+
+
+def _without_password(proxy: str) -> str:
+    """A proxy URL fit to print: the password of its user info replaced."""
+    parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+    if parts.password is None:
+        return proxy
+    host = parts.hostname or ""
+    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return parts._replace(netloc=netloc).geturl()
 
 
 class _Stop(Exception):

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 UNMATCHED_PREFIX = "AgentTestLibrary mock: no scenario rule matched this request (strict mode)"
 STRUCTURED_RULE = "<structured output from the request's schema>"
 WARMUP_RULE = "<warm-up: generate false>"
-GEMINI_ROUTE = re.compile(r"^/v1(?:beta|alpha)?/models/(?P<model>[^:/]+(?:/[^:]+)?):(?P<method>[A-Za-z]+)$")
+GEMINI_ROUTE = re.compile(r"^/v1(?:beta|alpha)?/models/(?P<model>[A-Za-z0-9][A-Za-z0-9._\-]*):(?P<method>[A-Za-z]+)$")
 ROUTES = (
     "POST /v1/chat/completions, POST /v1/responses (and WebSocket GET), POST /v1/messages, "
     "POST /v1/messages/count_tokens, POST /v1/embeddings, GET /v1/models, "
@@ -230,17 +230,22 @@ class MockLLM:
     def _from_tape(self, request: HttpRequest, codec: Codec, body: Any, conversation: Conversation) -> HttpResponse:
         assert self.tape is not None
         answer = self.tape.answer(request, conversation)
+        response = answer.response
+        if response is None:
+            error = answer.error or ProviderError(500, "AgentTestLibrary cassette: no answer")
+            response = HttpResponse.json(error.status, codec.render_error(error))
         self._record(
             request,
-            answer.response.status,
+            response.status,
             protocol=codec.protocol,
             body=body,
             conversation=conversation,
             rule=answer.rule or None,
             unmatched=answer.unmatched,
             near_miss=answer.near_miss,
+            error=answer.error.message if answer.error else "",
         )
-        return answer.response
+        return response
 
     def _generate(self, request: HttpRequest, codec: Codec, body: dict[str, Any], parsed: Conversation) -> HttpResponse:
         if self.tape is not None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
 from ..tokens import conversation_tokens, json_chunks, reply_tokens, stable_id, text_chunks
-from .base import RequestError, require, sse_event, text_of_parts
+from .base import RequestError, check_fields, require, sse_event, text_of_parts
 
 ERROR_TYPES = {
     400: "invalid_request_error",
@@ -20,6 +20,14 @@ ERROR_TYPES = {
 }
 
 
+FIELDS = {
+    "stream": "a boolean", "max_tokens": "an integer", "system": "a string or an array", "temperature": "a number",
+    "top_p": "a number", "top_k": "an integer", "stop_sequences": "an array", "tools": "an array",
+    "tool_choice": "an object", "metadata": "an object", "thinking": "an object", "output_format": "an object",
+    "output_config": "an object",
+}  # fmt: skip
+
+
 class AnthropicMessagesCodec:
     protocol = "anthropic.messages"
 
@@ -27,6 +35,7 @@ class AnthropicMessagesCodec:
         if not isinstance(body, dict):
             raise RequestError("The request body must be a JSON object.")
         model = require(body, "model", str, "a string")
+        check_fields(body, FIELDS)
         if require_max_tokens:
             require(body, "max_tokens", int, "an integer")
         raw_messages = require(body, "messages", list, "an array of messages")

@@ -39,6 +39,41 @@ def sse_event(data: Any, event: str | None = None) -> bytes:
     return f"{prefix}data: {payload}\n\n".encode()
 
 
+KINDS: dict[str, tuple[type, ...]] = {
+    "a string": (str,),
+    "a boolean": (bool,),
+    "an integer": (int,),
+    "a number": (int, float),
+    "an object": (dict,),
+    "an array": (list,),
+    "a string or an array": (str, list),
+    "a string or an object": (str, dict),
+}
+
+
+def check_fields(body: dict[str, Any], fields: dict[str, str]) -> None:
+    """Known optional fields must have their documented JSON type (``null`` means absent)."""
+    for key, kind_name in fields.items():
+        value = body.get(key)
+        if value is None:
+            continue
+        kinds = KINDS[kind_name]
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            raise RequestError(f"Field '{key}' must be {kind_name}, got {_json_type(value)}.", param=key)
+
+
+def _json_type(value: Any) -> str:
+    names = {
+        bool: "a boolean",
+        str: "a string",
+        int: "an integer",
+        float: "a number",
+        dict: "an object",
+        list: "an array",
+    }
+    return names.get(type(value), type(value).__name__)
+
+
 def require(body: dict[str, Any], key: str, kind: type | tuple[type, ...], kind_name: str) -> Any:
     if key not in body:
         raise RequestError(f"Missing required field '{key}' ({kind_name}).", param=key)

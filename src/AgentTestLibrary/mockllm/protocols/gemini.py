@@ -8,7 +8,7 @@ from typing import Any
 
 from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
 from ..tokens import conversation_tokens, reply_tokens, stable_id, text_chunks
-from .base import RequestError, sse_event
+from .base import RequestError, check_fields, sse_event
 
 FINISH_REASONS = {"end_turn": "STOP", "tool_use": "STOP", "max_tokens": "MAX_TOKENS", "stop_sequence": "STOP"}
 STATUSES = {
@@ -26,12 +26,19 @@ STATUSES = {
 }
 
 
+FIELDS = {
+    "contents": "an array", "generationConfig": "an object", "systemInstruction": "a string or an object",
+    "tools": "an array", "toolConfig": "an object", "safetySettings": "an array", "cachedContent": "a string",
+}  # fmt: skip
+
+
 class GeminiCodec:
     protocol = "gemini.generate"
 
     def parse(self, body: Any, model: str = "", stream: bool = False) -> Conversation:
         if not isinstance(body, dict):
             raise RequestError("The request body must be a JSON object.")
+        check_fields(body, FIELDS)
         contents = body.get("contents")
         if not isinstance(contents, list) or not contents:
             raise RequestError("'contents' is required: a non-empty array of {role, parts}.", param="contents")

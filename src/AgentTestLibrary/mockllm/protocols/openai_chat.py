@@ -7,7 +7,7 @@ from typing import Any
 
 from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
 from ..tokens import conversation_tokens, json_chunks, reply_tokens, stable_id, text_chunks
-from .base import RequestError, parse_arguments, require, sse_event, text_of_parts
+from .base import RequestError, check_fields, parse_arguments, require, sse_event, text_of_parts
 
 FINISH_REASONS = {"end_turn": "stop", "tool_use": "tool_calls", "max_tokens": "length", "stop_sequence": "stop"}
 ERROR_TYPES = {
@@ -20,6 +20,16 @@ ERROR_TYPES = {
 }
 
 
+FIELDS = {
+    "stream": "a boolean", "stream_options": "an object", "max_tokens": "an integer",
+    "max_completion_tokens": "an integer", "temperature": "a number", "top_p": "a number", "n": "an integer",
+    "tools": "an array", "functions": "an array", "tool_choice": "a string or an object",
+    "response_format": "an object", "parallel_tool_calls": "a boolean", "metadata": "an object", "user": "a string",
+    "seed": "an integer", "stop": "a string or an array", "presence_penalty": "a number",
+    "frequency_penalty": "a number", "logprobs": "a boolean", "store": "a boolean",
+}  # fmt: skip
+
+
 class OpenAIChatCodec:
     protocol = "openai.chat"
 
@@ -27,6 +37,7 @@ class OpenAIChatCodec:
         if not isinstance(body, dict):
             raise RequestError("The request body must be a JSON object.")
         model = require(body, "model", str, "a string")
+        check_fields(body, FIELDS)
         raw_messages = require(body, "messages", list, "an array of messages")
         if not raw_messages:
             raise RequestError("'messages' must contain at least one message.", param="messages")

@@ -11,8 +11,17 @@ from typing import Any
 
 from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
 from ..tokens import conversation_tokens, json_chunks, reply_tokens, stable_id, text_chunks
-from .base import RequestError, parse_arguments, require, sse_event, text_of_parts
+from .base import RequestError, check_fields, parse_arguments, require, sse_event, text_of_parts
 from .openai_chat import OpenAIChatCodec
+
+FIELDS = {
+    "stream": "a boolean", "input": "a string or an array", "instructions": "a string",
+    "previous_response_id": "a string", "max_output_tokens": "an integer", "temperature": "a number",
+    "top_p": "a number", "tools": "an array", "tool_choice": "a string or an object", "text": "an object",
+    "parallel_tool_calls": "a boolean", "store": "a boolean", "metadata": "an object", "reasoning": "an object",
+    "include": "an array", "truncation": "a string", "user": "a string", "background": "a boolean",
+    "prompt_cache_key": "a string",
+}  # fmt: skip
 
 
 class OpenAIResponsesCodec:
@@ -22,6 +31,12 @@ class OpenAIResponsesCodec:
         if not isinstance(body, dict):
             raise RequestError("The request body must be a JSON object.")
         model = require(body, "model", str, "a string")
+        check_fields(body, FIELDS)
+        if "input" not in body and "messages" in body:
+            raise RequestError(
+                "'messages' is a Chat Completions field; /v1/responses takes 'input' (a string or input items).",
+                param="messages",
+            )
         raw_input = body.get("input", [])
         items = [{"role": "user", "content": raw_input}] if isinstance(raw_input, str) else raw_input
         if not isinstance(items, list):

@@ -1,0 +1,99 @@
+"""Hook config writers edit users' files without corrupting them or touching what is not theirs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from AgentTestLibrary.harness.hook_config import (
+    HookConfigError,
+    install_codex_notify,
+    install_hooks,
+    is_bridge_command,
+    strip_jsonc,
+)
+from AgentTestLibrary.harness.runtimes import RegistryError, load_registry
+
+tomllib = pytest.importorskip("tomllib")
+BRIDGE = ["/opt/venv/bin/agenttest"]
+
+
+def install(runtime: str, directory: Path) -> Path:
+    return install_hooks(runtime, directory, bridge=BRIDGE, evidence=Path("/e.jsonl"), decisions=Path("/d.json"))
+
+
+def test_codex_notify_keeps_a_multi_line_array_tables_and_comments_valid(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '# my settings\nmodel = "gpt-5"\nnotify = [\n  "notify-send",\n  "done",\n]\n\n[tui]\nnotify = true\n',
+        encoding="utf-8",
+    )
+    install_codex_notify(tmp_path, ["/home/🚀/agenttest"], Path("/e.jsonl"), Path("/d.json"))
+    text = config.read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    assert data["notify"][:2] == ["/home/🚀/agenttest", "hook"] and data["model"] == "gpt-5"
+    assert data["tui"] == {"notify": True} and "# my settings" in text
+
+
+def test_codex_notify_into_an_empty_home(tmp_path: Path) -> None:
+    install_codex_notify(tmp_path, BRIDGE, Path("/e.jsonl"), Path("/d.json"))
+    assert is_bridge_command(tomllib.loads((tmp_path / "config.toml").read_text())["notify"])
+
+
+def test_jsonc_settings_are_read_and_user_hooks_kept(tmp_path: Path) -> None:
+    settings = tmp_path / ".gemini" / "settings.json"
+    settings.parent.mkdir()
+    mine = {"type": "command", "command": "/home/me/agenttest-tools/lint.sh --strict", "timeout": 5}
+    settings.write_text(
+        '{\n  // my theme\n  "theme": "dark", /* block */\n  "url": "http://x//y",\n'
+        f'  "hooks": {{"BeforeTool": [{{"matcher": "*", "hooks": [{json.dumps(mine)}]}}],}},\n}}\n',
+        encoding="utf-8",
+    )
+    install("gemini-cli", tmp_path)
+    install("gemini-cli", tmp_path)  # installing twice replaces the bridge's own entries only
+    data = json.loads(settings.read_text(encoding="utf-8"))
+    assert data["theme"] == "dark" and data["url"] == "http://x//y"
+    groups = data["hooks"]["BeforeTool"]
+    commands = [hook["command"] for group in groups for hook in group["hooks"]]
+    assert commands[0] == mine["command"] and sum(is_bridge_command(c) for c in commands) == 1
+
+
+def test_broken_settings_are_a_clear_error(tmp_path: Path) -> None:
+    settings = tmp_path / ".claude" / "settings.json"
+    settings.parent.mkdir()
+    settings.write_text('{\n  "a": 1\n  "b": 2\n}\n', encoding="utf-8")
+    with pytest.raises(HookConfigError, match=r"settings\.json:3: cannot read the settings file"):
+        install("claude-code", tmp_path)
+
+
+def test_strip_jsonc_leaves_strings_alone() -> None:
+    assert json.loads(strip_jsonc('{"a": "// not a comment", "b": "/* nor this */", "c": [1, 2,],}')) == {
+        "a": "// not a comment", "b": "/* nor this */", "c": [1, 2],
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("command", "ours"),
+    [
+        ("/v/bin/agenttest hook --runtime codex --evidence /e --decisions /d", True),
+        ("python -m AgentTestLibrary hook --runtime claude-code --evidence /e --decisions /d", True),
+        ("/home/me/agenttest/hook.sh", False),
+        ("agenttest-lint hook --runtime x --evidence y --decisions z", False),
+        ("/v/bin/agenttest hook", False),
+    ],
+)
+def test_only_the_bridge_is_recognised_as_the_bridge(command: str, ours: bool) -> None:
+    assert is_bridge_command(command) is ours
+
+
+@pytest.mark.parametrize("relative", ["../../../x", "/etc/passwd", "a/../../b"])
+def test_registry_files_must_stay_in_the_isolated_home(tmp_path: Path, relative: str) -> None:
+    registry = tmp_path / "runtimes.yaml"
+    registry.write_text(
+        f"runtimes:\n  evil:\n    wire: openai.chat\n    command: [x]\n    files:\n      '{relative}': boom\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(RegistryError, match=r"runtimes\.yaml:\d+: runtimes\.evil\.files: .* inside the isolated home"):
+        load_registry(registry)
