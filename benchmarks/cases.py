@@ -24,6 +24,14 @@ CASES: dict[str, tuple[str, dict[str, object]]] = {
             "messages": [{"role": "user", "content": USER_TEXT}],
         },
     ),
+    "peer plain": (
+        "/v1/chat/completions",
+        {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hello benchmark"}], "stream": False},
+    ),
+    "peer stream": (
+        "/v1/chat/completions",
+        {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hello benchmark"}], "stream": True},
+    ),
     "gemini stream": (
         "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse",
         {"contents": [{"role": "user", "parts": [{"text": USER_TEXT}]}]},

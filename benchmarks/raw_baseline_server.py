@@ -3,7 +3,7 @@
 At start-up it renders, once, the exact response our server gives to each benchmark case
 (same bytes, same number of SSE events); then it only reads requests and writes those
 bytes. The ratio of our server to it is the cost of doing the protocol work per request.
-Prints ``MOCK_LLM_URL=...``, then serves.
+Prints ``MOCK_LLM_URL=...``, then serves. An optional scenario file (argument 1) sets the replies.
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ import sys
 
 from AgentTestLibrary.mockllm import MockLLM
 from AgentTestLibrary.mockllm.http import HttpRequest
+from AgentTestLibrary.mockllm.scenario import load_scenario
 from cases import CASES
 
 
-def canned() -> dict[bytes, tuple[bytes, list[bytes]]]:
+def canned(scenario: str | None) -> dict[bytes, tuple[bytes, list[bytes]]]:
     """Case name → (response head, body chunks), rendered by the real application once."""
-    app, responses = MockLLM(), {}
+    app, responses = MockLLM(load_scenario(scenario) if scenario else None), {}
     for case, (target, body) in CASES.items():
         response = app.handle(HttpRequest("POST", target, {}, json.dumps(body).encode()))
         if response.events is None:
@@ -35,7 +36,7 @@ def canned() -> dict[bytes, tuple[bytes, list[bytes]]]:
 
 
 async def main() -> None:
-    answers = canned()
+    answers = canned(sys.argv[1] if len(sys.argv) > 1 else None)
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:

@@ -24,6 +24,7 @@ from robot.errors import DataError
 
 from .cassettes import CassetteError, load_cassette
 from .cassettes import tools as cassette_tools
+from .errors import AgentInstallError
 from .lanes import check_paths
 from .mockllm import MockLLM, MockServer, MockServerError
 from .mockllm.scenario import Scenario, ScenarioError, load_scenario
@@ -157,7 +158,7 @@ def install_agents(names: list[str], dry_run: bool, prefix: str | None) -> int:
     root = Path(prefix) if prefix else None
     try:
         results = agents.install(names, dry_run=dry_run, root=root)
-    except agents.AgentInstallError as error:
+    except AgentInstallError as error:
         print(f"agenttest: {error}", file=sys.stderr)
         return agents.UNAVAILABLE if error.unavailable else 1
     if dry_run:

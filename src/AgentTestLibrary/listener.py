@@ -11,6 +11,7 @@ from robot import running
 from robot.api import logger
 from robot.libraries.BuiltIn import BuiltIn
 
+from .errors import NameClashError
 from .keywords.cassettes import close_cassette, open_cassette
 from .keywords.context import LibraryContext
 from .keywords.fake_cli import end_fake_scope, mark_fake_calls
@@ -20,7 +21,7 @@ from .keywords.live import sealed_network_skip
 from .keywords.runtimes import end_runtime_home
 from .lanes import lane_problems
 from .live import gate
-from .naming import NameClashError, per_test_file
+from .naming import per_test_file
 
 
 class LibraryListener:

@@ -18,21 +18,11 @@ import shutil
 import unicodedata
 from pathlib import Path
 
+from .errors import NameClashError, UnsafePathError
+
 MAX_SLUG = 100
 _KEPT = re.compile(r"[^\w.\-]+")
 _PLAIN = re.compile(r"[\w.\-]+(?: [\w.\-]+)*")
-
-
-class NameClashError(ValueError):
-    """Two different names of one run would be written to the same file."""
-
-    ROBOT_SUPPRESS_NAME = True
-
-
-class UnsafePathError(ValueError):
-    """A path to write or delete lies outside the folder it must stay in."""
-
-    ROBOT_SUPPRESS_NAME = True
 
 
 def slug(name: str) -> str:

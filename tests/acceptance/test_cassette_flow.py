@@ -126,7 +126,8 @@ Test Tags    lane:no-model
 
 *** Test Cases ***
 Record From A Loopback Upstream
-    ${reply}=    Evaluate    __import__('httpx').post('${MOCK_LLM_URL}/v1/chat/completions', json={'model': 'm', 'messages': [{'role': 'user', 'content': 'hi'}]}).json()
+    ${reply}=    Evaluate    __import__('httpx').post('${MOCK_LLM_URL}/v1/chat/completions',
+    ...    json={'model': 'm', 'messages': [{'role': 'user', 'content': 'hi'}]}).json()
     Should Be Equal    ${reply}[choices][0][message][content]    recorded
 """
 

@@ -19,14 +19,11 @@ from typing import Any
 
 import yaml
 
-from ..mockllm.scenario.yaml_lines import YamlLocationError, load_with_lines
+from ..errors import CassetteError, YamlLocationError
+from ..yamlio import load_with_lines
 
 VERSION = 1
 HEADER = "# AgentTestLibrary cassette: recorded through the mock from an upstream provider, secrets scrubbed.\n"
-
-
-class CassetteError(ValueError):
-    """A cassette file is invalid, missing or stale; the message names the file and the fix."""
 
 
 @dataclass

@@ -19,13 +19,14 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from ..errors import CassetteError, UpstreamError
 from ..mockllm.conversation import Conversation, ProviderError
 from ..mockllm.http import HttpRequest, HttpResponse, Timing
 from ..secrets import SecretRegistry
-from .model import Cassette, CassetteError, Episode, load_cassette, save_cassette
+from .model import Cassette, Episode, load_cassette, save_cassette
 from .reply import summarize
 from .scrub import scrub, scrub_events
-from .upstream import UpstreamError, auth_headers, forward, upstream_target
+from .upstream import auth_headers, forward, upstream_target
 
 RECORD_MODES = ("none", "once", "new_episodes", "all")
 DEFAULT_UPSTREAMS = {

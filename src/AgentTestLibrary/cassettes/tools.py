@@ -8,8 +8,9 @@ from typing import Any
 
 import yaml
 
+from ..errors import CassetteError
 from ..naming import slug
-from .model import Cassette, CassetteError, load_cassette
+from .model import Cassette, load_cassette
 
 
 def cassette_files(paths: Iterable[str | Path]) -> list[Path]:

@@ -16,6 +16,8 @@ from typing import Any
 
 import httpx
 
+from ..errors import UpstreamError
+
 FORWARDED_HEADERS = ("content-type", "accept", "anthropic-version", "anthropic-beta", "openai-beta")
 KEPT_RESPONSE_HEADERS = ("content-type", "retry-after", "retry-after-ms", "x-should-retry")
 TIMEOUT_S = 120.0
@@ -25,10 +27,6 @@ PATHS = {
     "openai.responses": "/v1/responses",
     "anthropic.messages": "/v1/messages",
 }
-
-
-class UpstreamError(ValueError):
-    """The request cannot be forwarded as it is (e.g. an unusable model name)."""
 
 
 def upstream_target(protocol: str, model: str, stream: bool, query: dict[str, list[str]]) -> str:

@@ -9,6 +9,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import AgentInstallError
+
 # The one place the versions live; bump them together with a re-capture of their traffic.
 AGENTS = {
     "claude-code": ("@anthropic-ai/claude-code", "2.1.197", "claude"),
@@ -18,12 +20,6 @@ AGENTS = {
 PREFIX_VARIABLE = "AGENTTEST_AGENTS_PREFIX"
 DEFAULT_PREFIX = Path(__file__).resolve().parents[3] / ".agents"
 UNAVAILABLE = 3  # exit code: npm or its registry is not available on this machine
-
-
-class AgentInstallError(RuntimeError):
-    def __init__(self, message: str, unavailable: bool = False) -> None:
-        super().__init__(message)
-        self.unavailable = unavailable
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ..mockllm.scenario.yaml_lines import YamlLocationError, load_with_lines
+from ..errors import FakeCliError, YamlLocationError
+from ..yamlio import load_with_lines
 
 MATCH_KINDS = ("any", "exact", "prefix", "glob", "regex")
 UNMATCHED = ("fail", "passthrough")
@@ -34,10 +35,6 @@ COMMAND_NAME = re.compile(r"[A-Za-z0-9_+][A-Za-z0-9._+\-]{0,127}")
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 BRACKET = re.compile(r"!?[A-Za-z0-9_.,:+/=@%\-]+")
 HELPERS = ("cat", "sleep", "grep", "mkdir")
-
-
-class FakeCliError(ValueError):
-    """Invalid fake CLI definition; the message names the place and the fix."""
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ from typing import Any
 import tomlkit
 from tomlkit.exceptions import TOMLKitError
 
+from ..errors import HookConfigError
+
 EVENTS = {
     "claude-code": (
         "SessionStart", "UserPromptSubmit", "PreToolUse", "PostToolUse", "PostToolUseFailure", "Notification", "Stop",
@@ -37,10 +39,6 @@ CONFIG_FILES = {
     "example-agent": "agent-settings.json",
 }
 BRIDGE_OPTIONS = ("--runtime", "--evidence", "--decisions")
-
-
-class HookConfigError(ValueError):
-    """Unknown runtime or event, or a config file that cannot be edited; the message says which and why."""
 
 
 def bridge_command(bridge: list[str], runtime: str, evidence: Path, decisions: Path) -> list[str]:

@@ -24,15 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..mockllm.scenario.matching import PROTOCOLS
-from ..mockllm.scenario.yaml_lines import YamlLocationError, load_with_lines
+from ..errors import RegistryError, YamlLocationError
+from ..wire import PROTOCOLS
+from ..yamlio import load_with_lines
 
 RUNTIME_KEYS = ("wire", "command", "env", "home_variable", "files", "setting", "description")
 REQUIRED = ("wire", "command")
-
-
-class RegistryError(ValueError):
-    """Invalid registry or unknown runtime; the message names the file, the runtime and the key."""
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from robot.api import SkipExecution, logger
+from robot.api import logger
 from robot.api.deco import keyword
 
+from ..errors import AgentInstallError, SkipTest
 from ..harness import agents
 from .context import LibraryContext
 
@@ -27,10 +28,10 @@ class AgentKeywords:
         """
         try:
             results = agents.install(list(names))
-        except agents.AgentInstallError as error:
+        except AgentInstallError as error:
             if error.unavailable:
-                raise SkipExecution(f"Agent CLIs unavailable here: {error}") from None
-            raise RuntimeError(str(error)) from None
+                raise SkipTest(f"Agent CLIs unavailable here: {error}") from None
+            raise
         for result in results:
             logger.info(f"{result.name} {result.version}: {result.action} at {result.binary}")
         return {result.name: str(result.binary) for result in results}

@@ -11,11 +11,11 @@ from robot.api.deco import keyword
 
 from ..cassettes import RECORD_MODES, CassetteError, CassetteSession
 from ..cassettes.session import DEFAULT_MATCH, MATCH_FIELDS
+from ..errors import NameClashError, SkipTest
 from ..live import gate
-from ..naming import NameClashError, per_test_file
+from ..naming import per_test_file
 from ..version import __version__
 from .context import LibraryContext, RunningMock, mock_only
-from .live import LiveSkip
 
 RECORD_MODE_VARIABLE = "AGENTTEST_RECORD_MODE"
 STALE_ACTIONS = ("fail", "warn")
@@ -103,7 +103,7 @@ class CassetteKeywords:
         if self.ctx.current_test:  # called inside a test: this test's cassette opens now
             verdict = open_cassette(self.ctx, mock, *self.ctx.current_test_place)
             if verdict.action == "skip":
-                raise LiveSkip(verdict.message)
+                raise SkipTest(verdict.message)
             if verdict.action == "fail":
                 raise AssertionError(verdict.message)
 

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from robot.api import logger
 from robot.libraries.BuiltIn import BuiltIn
 
+from ..environment import EnvironmentPatch
 from ..harness.runtimes import Runtime
 from ..live.gate import load_env_file
 from ..mockllm import MockLLM, MockServer
-from ..mockllm.environment import EnvironmentPatch
 from ..mockllm.journal import JournalEntry
 from ..naming import NameRegistry, remove_tree, slug
 from ..private import PrivateArea

@@ -13,17 +13,16 @@ from typing import Any
 from robot.api import logger
 from robot.api.deco import keyword
 
+from ..environment import EnvironmentPatch
 from ..harness.fake_cli import (
     CliCall,
     CliRule,
-    FakeCliError,
     call_count,
     install,
     load_rules,
     parse_rule,
     read_calls,
 )
-from ..mockllm.environment import EnvironmentPatch
 from .context import LibraryContext
 
 
@@ -67,11 +66,8 @@ class FakeCliKeywords:
 
     def _install(self, name: str, rules: list[CliRule], unmatched: str, record_env: tuple[str, ...]) -> str:
         scope = self._scope()
-        try:
-            shim = install(name, bin_dir=scope.bin_dir, records_root=scope.calls_dir, rules=rules,
-                           unmatched=unmatched, env=record_env)  # fmt: skip
-        except FakeCliError as error:
-            raise RuntimeError(str(error)) from None
+        shim = install(name, bin_dir=scope.bin_dir, records_root=scope.calls_dir, rules=rules,
+                       unmatched=unmatched, env=record_env)  # fmt: skip
         scope.rules[name] = (rules, unmatched, record_env)
         logger.info(f"Fake '{name}' at {shim}: {len(rules)} rule(s), unmatched calls {unmatched}.")
         return str(shim)
@@ -107,15 +103,12 @@ class FakeCliKeywords:
         | Create Fake CLI    git    stdout=ok\\n
         | Create Fake CLI    gh    rules=${CURDIR}/fakes/gh.yaml    unmatched=passthrough
         """
-        try:
-            if rules:
-                parsed = load_rules(rules)
-            else:
-                spec = {"name": "default", "stdout": stdout, "stderr": stderr, "exit_code": exit_code,
-                        "delay": delay, "capture_stdin": capture_stdin}  # fmt: skip
-                parsed = [parse_rule(spec, f"Create Fake CLI {name}")]
-        except FakeCliError as error:
-            raise RuntimeError(str(error)) from None
+        if rules:
+            parsed = load_rules(rules)
+        else:
+            spec = {"name": "default", "stdout": stdout, "stderr": stderr, "exit_code": exit_code,
+                    "delay": delay, "capture_stdin": capture_stdin}  # fmt: skip
+            parsed = [parse_rule(spec, f"Create Fake CLI {name}")]
         env = tuple(name.strip() for name in record_env.replace(",", " ").split())
         return self._install(name, parsed, unmatched, env)
 
@@ -131,10 +124,7 @@ class FakeCliKeywords:
         """
         spec = {"args": args, "match": match, "stdout": stdout, "stderr": stderr, "exit_code": exit_code,
                 "delay": delay, "capture_stdin": capture_stdin}  # fmt: skip
-        try:
-            rule = parse_rule(spec, f"Add Fake CLI Rule {name}")
-        except FakeCliError as error:
-            raise RuntimeError(str(error)) from None
+        rule = parse_rule(spec, f"Add Fake CLI Rule {name}")
         rules, unmatched, env = self._scope().rules.get(name, ([], "fail", ()))
         specific = [r for r in rules if r.match != "any"]
         self._install(name, [*specific, rule, *[r for r in rules if r.match == "any"]], unmatched, env)

@@ -7,7 +7,7 @@ from typing import Any
 from robot.api import logger
 from robot.api.deco import keyword
 
-from ..mockllm.scenario import ScenarioError, parse_fault
+from ..mockllm.scenario import parse_fault
 from ..mockllm.scenario.loader import FAULT_KEYS, WHEN_KEYS
 from .context import LibraryContext, mock_only
 from .rules import conditions
@@ -54,10 +54,7 @@ class FaultKeywords:
                 spec[key] = _convert(key, value)
         mock = self.ctx.current_mock()
         spec.setdefault("name", f"keyword fault #{len(mock.app.faults) + 1}")
-        try:
-            parsed = parse_fault(spec, "Inject LLM Fault")
-        except ScenarioError as error:
-            raise RuntimeError(str(error)) from None
+        parsed = parse_fault(spec, "Inject LLM Fault")
         mock.app.add_fault(parsed, self.ctx.rule_scope)
         logger.info(f"Injected {parsed.describe()} for {self.ctx.rule_scope}.")
         return parsed.name

@@ -12,7 +12,8 @@ from typing import Any
 from robot.api import logger
 from robot.api.deco import keyword
 
-from ..harness.hook_config import CONFIG_FILES, HookConfigError, install_codex_notify, install_hooks
+from ..errors import HookConfigError
+from ..harness.hook_config import CONFIG_FILES, install_codex_notify, install_hooks
 from ..harness.hooks import read_evidence
 from .context import LibraryContext
 
@@ -91,15 +92,12 @@ class HookKeywords:
         scope.remember(target / CONFIG_FILES.get(runtime, "hooks.json"))
         if notify:
             scope.remember(target / "config.toml")
-        try:
-            path = install_hooks(runtime, Path(directory), bridge=bridge(), evidence=scope.evidence,
-                                 decisions=scope.decisions, events=list(events) or None)  # fmt: skip
-            if notify:
-                if runtime != "codex":
-                    raise HookConfigError("notify=True is Codex's legacy notify; use it with runtime codex.")
-                install_codex_notify(Path(directory), bridge(), scope.evidence, scope.decisions)
-        except HookConfigError as error:
-            raise RuntimeError(str(error)) from None
+        path = install_hooks(runtime, Path(directory), bridge=bridge(), evidence=scope.evidence,
+                             decisions=scope.decisions, events=list(events) or None)  # fmt: skip
+        if notify:
+            if runtime != "codex":
+                raise HookConfigError("notify=True is Codex's legacy notify; use it with runtime codex.")
+            install_codex_notify(Path(directory), bridge(), scope.evidence, scope.decisions)
         logger.info(f"Hooks bridge installed for {runtime} in {path}; evidence in {scope.evidence}.")
         return str(path)
 

@@ -5,21 +5,18 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from robot.api import SkipExecution, logger
+from robot.api import logger
 from robot.api.deco import keyword
 from robot.api.types import Secret
 from robot.libraries.BuiltIn import BuiltIn
 from robot.running.context import EXECUTION_CONTEXTS
 
+from ..errors import SkipTest
 from ..lanes import NO_MODEL
 from ..live import gate, network
 from ..live.egress import diagnose
 from ..live.retry import MAX_ATTEMPTS, bounded_retry
 from .context import LibraryContext
-
-
-class LiveSkip(SkipExecution):
-    """Skips the test (or, from a Suite Setup, the whole suite) with the reason given."""
 
 
 class LiveKeywords:
@@ -63,9 +60,9 @@ class LiveKeywords:
         absent = gate.missing(names)
         if not gate.live_enabled():
             also = f" (missing as well: {', '.join(absent)})" if absent else ""
-            raise LiveSkip(f"{gate.MASTER_GATE} not set{also}")
+            raise SkipTest(f"{gate.MASTER_GATE} not set{also}")
         if absent:
-            raise LiveSkip(f"Missing credential(s): {', '.join(absent)}. Export them or put them in .env.live.")
+            raise SkipTest(f"Missing credential(s): {', '.join(absent)}. Export them or put them in .env.live.")
         logger.info(f"Credentials present: {', '.join(names)}.")
 
     @keyword("Get Credential")
@@ -113,7 +110,7 @@ class LiveKeywords:
         self.ctx.ensure_live_environment()
         result = diagnose(url, os.environ, timeout_s=timeout)
         if result.blocked:
-            raise LiveSkip(f"Egress blocked: {self.ctx.secrets.mask_text(result.summary())}")
+            raise SkipTest(f"Egress blocked: {self.ctx.secrets.mask_text(result.summary())}")
         logger.info(result.summary())
 
     @keyword("Run Live Call With Retry")

@@ -11,13 +11,13 @@ from robot.api import logger
 from robot.api.deco import keyword
 from robot.libraries.BuiltIn import BuiltIn
 
+from ..environment import REAL_ROUTING_VARIABLES, EnvironmentPatch, agent_environment
+from ..errors import SkipTest
 from ..live import gate
-from ..mockllm import MockLLM, MockServer, MockServerError
+from ..mockllm import MockLLM, MockServer
 from ..mockllm.embeddings import MAX_DIMENSIONS
-from ..mockllm.environment import REAL_ROUTING_VARIABLES, EnvironmentPatch, agent_environment
-from ..mockllm.scenario import ReplySpec, Scenario, ScenarioError, load_scenario
+from ..mockllm.scenario import ReplySpec, Scenario, load_scenario
 from .context import LibraryContext, RunningMock, mock_only
-from .live import LiveSkip
 
 
 class MockLLMKeywords:
@@ -79,10 +79,7 @@ class MockLLMKeywords:
         real_credentials = {name: os.environ.get(name) for name in gate.PROVIDER_CREDENTIALS}
         app = MockLLM(loaded, self.ctx.secrets)
         server = MockServer(app, host, port)
-        try:
-            url = server.start()
-        except MockServerError as error:
-            raise RuntimeError(str(error)) from None
+        url = server.start()
         environment = EnvironmentPatch(agent_environment(url))
         environment.apply()
         mock = RunningMock(app, server, environment, self.ctx.current_suite, app.journal.next_index, real_credentials)
@@ -101,9 +98,9 @@ class MockLLMKeywords:
         if wanted:
             absent = gate.missing(wanted)
             if absent:
-                raise LiveSkip(f"{gate.REAL_LLM_SWITCH} needs credential(s) {', '.join(absent)}, which are not set.")
+                raise SkipTest(f"{gate.REAL_LLM_SWITCH} needs credential(s) {', '.join(absent)}, which are not set.")
         elif len(gate.missing(gate.PROVIDER_CREDENTIALS)) == len(gate.PROVIDER_CREDENTIALS):
-            raise LiveSkip(
+            raise SkipTest(
                 f"{gate.REAL_LLM_SWITCH} needs a provider key; none of {', '.join(gate.PROVIDER_CREDENTIALS)} is set."
             )
         for name in gate.PROVIDER_CREDENTIALS:
@@ -190,10 +187,7 @@ class MockLLMKeywords:
 
     @staticmethod
     def _load(scenario: str | None, strict: bool | None) -> Scenario:
-        try:
-            loaded = load_scenario(Path(scenario)) if scenario else Scenario(strict=False)
-        except ScenarioError as error:
-            raise RuntimeError(str(error)) from None
+        loaded = load_scenario(Path(scenario)) if scenario else Scenario(strict=False)
         if strict is not None:
             loaded = replace(loaded, strict=strict)
         return loaded

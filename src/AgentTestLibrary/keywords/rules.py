@@ -8,8 +8,9 @@ from typing import Any
 from robot.api import logger
 from robot.api.deco import keyword
 
-from ..mockllm.scenario import ScenarioError, parse_rule
-from ..mockllm.scenario.yaml_lines import YamlLocationError, load_with_lines
+from ..errors import YamlLocationError
+from ..mockllm.scenario import parse_rule
+from ..yamlio import load_with_lines
 from .context import LibraryContext, mock_only
 
 
@@ -108,10 +109,7 @@ class RuleKeywords:
         source = f"keyword rule #{len(mock.app.rules()) + 1}"
         if isinstance(data, dict):
             data = {"name": source, **data}
-        try:
-            rule = parse_rule(data, source)
-        except ScenarioError as error:
-            raise RuntimeError(str(error)) from None
+        rule = parse_rule(data, source)
         mock.app.add_rule(rule, self.ctx.rule_scope)
         logger.info(f"Added {rule.describe()} for {self.ctx.rule_scope}: {json.dumps(data, default=str)}")
 

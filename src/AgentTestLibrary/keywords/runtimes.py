@@ -12,9 +12,9 @@ from typing import Any
 from robot.api import logger
 from robot.api.deco import keyword
 
+from ..environment import FIXTURE_KEYS, EnvironmentPatch
 from ..harness.agents import prefix as agents_prefix
-from ..harness.runtimes import RegistryError, Runtime, load_registry, lookup, snapshot
-from ..mockllm.environment import FIXTURE_KEYS, EnvironmentPatch
+from ..harness.runtimes import Runtime, load_registry, lookup, snapshot
 from ..mockllm.scenario import parse_rule
 from ..naming import confined
 from .context import LibraryContext
@@ -35,10 +35,7 @@ class RuntimeKeywords:
         Example:
         | Load Runtime Registry    ${CURDIR}/../resources/runtimes.yaml
         """
-        try:
-            self.ctx.runtimes.update(load_registry(path))
-        except RegistryError as error:
-            raise RuntimeError(str(error)) from None
+        self.ctx.runtimes.update(load_registry(path))
         return sorted(self.ctx.runtimes)
 
     def _home(self) -> Path:
@@ -52,10 +49,7 @@ class RuntimeKeywords:
         return self.ctx.runtime_home
 
     def _runtime(self, name: str) -> Runtime:
-        try:
-            return lookup(self.ctx.runtimes, name)
-        except RegistryError as error:
-            raise RuntimeError(str(error)) from None
+        return lookup(self.ctx.runtimes, name)
 
     def _current_name(self) -> str:
         file = self._home() / RUNTIME_FILE

@@ -6,12 +6,10 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
+from ..errors import RetryExhaustedError
+
 MAX_ATTEMPTS = 5
 T = TypeVar("T")
-
-
-class RetryExhaustedError(AssertionError):
-    """Every attempt failed; the message lists each attempt's error."""
 
 
 def bounded_retry(

@@ -12,9 +12,10 @@ import threading
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from ..errors import UnknownResponseError
 from ..secrets import SecretRegistry
 from .admin import ADMIN_PREFIX, handle_admin
-from .chains import ResponseChains, UnknownResponseError
+from .chains import ResponseChains
 from .conversation import Conversation, ProviderError, Reply, ToolCall
 from .embeddings import embeddings_response
 from .faults import AppliedFault, Fault, FaultSet

@@ -6,13 +6,10 @@ import threading
 from collections import OrderedDict
 from dataclasses import replace
 
+from ..errors import UnknownResponseError
 from .conversation import Conversation, Message, Reply
 
 MAX_CHAINS = 10_000
-
-
-class UnknownResponseError(KeyError):
-    """``previous_response_id`` names no response this mock produced (since start or reset)."""
 
 
 class ResponseChains:

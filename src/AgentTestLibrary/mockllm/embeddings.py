@@ -8,7 +8,7 @@ import math
 import struct
 from typing import Any
 
-from .protocols.base import RequestError
+from ..errors import RequestError
 from .tokens import count_tokens
 
 DEFAULT_DIMENSIONS = 1536

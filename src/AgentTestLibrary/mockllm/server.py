@@ -20,6 +20,7 @@ from wsproto.connection import ConnectionType
 from wsproto.events import BytesMessage, CloseConnection, Ping, TextMessage
 from wsproto.utilities import generate_accept_token
 
+from ..errors import MockServerError
 from .app import MockLLM
 from .http import HttpRequest, HttpResponse, Timing
 from .websocket_session import WEBSOCKET_PATHS, FrameAnswer, error_event, respond_to_frame
@@ -27,10 +28,6 @@ from .websocket_session import WEBSOCKET_PATHS, FrameAnswer, error_event, respon
 READ_SIZE = 65536
 MAX_HEADER_BYTES = 1024 * 1024
 START_TIMEOUT_S = 10.0
-
-
-class MockServerError(RuntimeError):
-    """The server could not start or stop; the message says what to change."""
 
 
 def bind_socket(host: str, port: int) -> socket.socket:

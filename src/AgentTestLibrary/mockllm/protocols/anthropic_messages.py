@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...errors import RequestError
 from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
 from ..tokens import conversation_tokens, json_chunks, reply_tokens, stable_id, text_chunks
-from .base import RequestError, check_fields, require, sse_event, text_of_parts
+from .base import check_fields, require, sse_event, text_of_parts
 
 ERROR_TYPES = {
     400: "invalid_request_error",

@@ -5,17 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any, Protocol
 
+from ...errors import RequestError
 from ..conversation import Conversation, ProviderError, Reply
-
-
-class RequestError(Exception):
-    """The request is malformed; rendered as the provider's 4xx error naming ``param``."""
-
-    def __init__(self, message: str, param: str | None = None, status: int = 400) -> None:
-        super().__init__(message)
-        self.message = message
-        self.param = param
-        self.status = status
 
 
 class Codec(Protocol):

@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ...errors import RequestError
 from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
 from ..tokens import conversation_tokens, reply_tokens, stable_id, text_chunks
-from .base import RequestError, check_fields, sse_event
+from .base import check_fields, sse_event
 
 FINISH_REASONS = {"end_turn": "STOP", "tool_use": "STOP", "max_tokens": "MAX_TOKENS", "stop_sequence": "STOP"}
 STATUSES = {

@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from ...errors import RequestError
 from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
 from ..tokens import conversation_tokens, json_chunks, reply_tokens, stable_id, text_chunks
-from .base import RequestError, check_fields, parse_arguments, require, sse_event, text_of_parts
+from .base import check_fields, parse_arguments, require, sse_event, text_of_parts
 
 FINISH_REASONS = {"end_turn": "stop", "tool_use": "tool_calls", "max_tokens": "length", "stop_sequence": "stop"}
 ERROR_TYPES = {

@@ -1,8 +1,9 @@
 """Scenarios: load and validate YAML rules, match a neutral conversation, choose a reply."""
 
+from ...errors import ScenarioError
 from .loader import load_scenario, parse_fault, parse_rule, parse_scenario, scenario_from_text
 from .matching import Match, Matcher, Rule
-from .model import ReplySpec, Scenario, ScenarioError
+from .model import ReplySpec, Scenario
 
 __all__ = [
     "Match",

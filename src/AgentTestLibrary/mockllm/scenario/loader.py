@@ -9,12 +9,14 @@ from dataclasses import fields
 from pathlib import Path as FilePath
 from typing import Any
 
+from ...errors import ScenarioError, YamlLocationError
+from ...wire import PROTOCOLS, PROVIDERS
+from ...yamlio import Path, load_with_lines
 from ..conversation import ProviderError, Usage
 from ..embeddings import MAX_DIMENSIONS
 from ..faults import MAX_HANG_S, Fault
-from .matching import PROTOCOLS, PROVIDERS, Matcher, Rule
-from .model import DEFAULT_REPLY, ReplySpec, Scenario, ScenarioError, ToolCallSpec
-from .yaml_lines import Path, YamlLocationError, load_with_lines
+from .matching import Matcher, Rule
+from .model import DEFAULT_REPLY, ReplySpec, Scenario, ToolCallSpec
 
 TOP_KEYS = ("version", "strict", "models", "default_reply", "embedding_dimensions", "rules", "faults")
 FAULT_EFFECTS = (

@@ -9,9 +9,6 @@ from dataclasses import dataclass, field
 from ..conversation import Conversation
 from .model import ReplySpec
 
-PROTOCOLS = ("openai.chat", "openai.responses", "anthropic.messages", "gemini.generate")
-PROVIDERS = ("openai", "anthropic", "gemini")
-
 
 def _shorten(text: str, limit: int = 80) -> str:
     text = text.replace("\n", " ")

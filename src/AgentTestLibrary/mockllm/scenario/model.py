@@ -15,10 +15,6 @@ if TYPE_CHECKING:
 DEFAULT_TEXT = "This is a deterministic reply from the AgentTestLibrary mock LLM."
 
 
-class ScenarioError(ValueError):
-    """A scenario (file or keyword input) is invalid; the message names the place and the fix."""
-
-
 @dataclass(frozen=True)
 class ToolCallSpec:
     name: str

@@ -19,6 +19,8 @@ import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.resolver import Resolver
 
+from .errors import YamlLocationError
+
 Path = tuple[str | int, ...]
 MAX_DEPTH = 100
 MAX_ALIAS_NODES = 100_000
@@ -29,14 +31,6 @@ MERGE_TAG = "tag:yaml.org,2002:merge"
 SCALAR_TAGS = {
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp", "binary", "merge")
 }
-
-
-class YamlLocationError(ValueError):
-    def __init__(self, line: int | None, column: int | None, message: str) -> None:
-        super().__init__(message)
-        self.line = line
-        self.column = column
-        self.message = message
 
 
 @dataclass
