@@ -12,8 +12,8 @@ import asyncio
 import json
 import sys
 
+from AgentTestLibrary.mock.http import Request
 from AgentTestLibrary.mockllm import MockLLM
-from AgentTestLibrary.mockllm.http import HttpRequest
 from AgentTestLibrary.mockllm.scenario import load_scenario
 from cases import CASES
 
@@ -22,15 +22,15 @@ def canned(scenario: str | None) -> dict[bytes, tuple[bytes, list[bytes]]]:
     """Case name → (response head, body chunks), rendered by the real application once."""
     app, responses = MockLLM(load_scenario(scenario) if scenario else None), {}
     for case, (target, body) in CASES.items():
-        response = app.handle(HttpRequest("POST", target, {}, json.dumps(body).encode()))
+        response = app.handle(Request("POST", target, {}, json.dumps(body).encode()))
         if response.events is None:
-            head = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n" % len(
-                response.body
-            )
-            responses[case.encode()] = (head, [response.body])
+            body_bytes = response.body_bytes()
+            head = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n" % len(body_bytes)
+            responses[case.encode()] = (head, [body_bytes])
         else:
             head = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
-            chunks = [b"%x\r\n%s\r\n" % (len(event), event) for event in response.events] + [b"0\r\n\r\n"]
+            events = [event.sse() for event in response.events]
+            chunks = [b"%x\r\n%s\r\n" % (len(event), event) for event in events] + [b"0\r\n\r\n"]
             responses[case.encode()] = (head, chunks)
     return responses
 

@@ -11,6 +11,8 @@ from AgentTestLibrary.mockllm.scenario import Scenario, scenario_from_text
 from AgentTestLibrary.secrets import SecretRegistry
 
 StartMock = Callable[..., MockServer]
+ADMIN_TOKEN = "admin-token-of-the-test-mocks"
+ADMIN = {"authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
 @pytest.fixture
@@ -19,7 +21,7 @@ def start_mock() -> Iterator[StartMock]:
 
     def start(scenario: str | Scenario | None = None, secrets: SecretRegistry | None = None) -> MockServer:
         loaded = scenario_from_text(scenario) if isinstance(scenario, str) else scenario
-        server = MockServer(MockLLM(loaded, secrets))
+        server = MockServer(MockLLM(loaded, secrets, admin_token=ADMIN_TOKEN))
         server.start()
         servers.append(server)
         return server

@@ -1,6 +1,7 @@
 """``agenttest``: the command-line front of the same core the keywords use.
 
-agenttest mock serve [--scenario FILE] [--host H] [--port N] [--strict | --no-strict]
+agenttest mock serve [--scenario FILE] [--host H] [--port N] [--strict | --no-strict] [--admin-token T]
+                     [--allow-remote] [--max-body-bytes N]
 agenttest scenario check FILE
 agenttest lanes check PATH...
 agenttest cassette check PATH... [--max-age-days N] [--tests ROBOT_PATH ...]
@@ -12,6 +13,7 @@ agenttest hook [--runtime NAME] [--event NAME] [--evidence FILE] [--decisions FI
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -26,9 +28,13 @@ from .cassettes import CassetteError, load_cassette
 from .cassettes import tools as cassette_tools
 from .errors import AgentInstallError
 from .lanes import check_paths
+from .mock.admin import ADMIN_PREFIX
+from .mock.server import Limits
 from .mockllm import MockLLM, MockServer, MockServerError
 from .mockllm.scenario import Scenario, ScenarioError, load_scenario
 from .secrets import SecretRegistry
+
+ADMIN_TOKEN_VARIABLE = "AGENTTEST_ADMIN_TOKEN"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -42,6 +48,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--strict", action=argparse.BooleanOptionalAction, default=None, help="override the scenario's strict mode"
     )
+    serve.add_argument(
+        "--admin-token",
+        default=os.environ.get(ADMIN_TOKEN_VARIABLE),
+        help=f"token the admin API ({ADMIN_PREFIX}) requires (default: ${ADMIN_TOKEN_VARIABLE}; without one it is off)",
+    )
+    serve.add_argument("--allow-remote", action="store_true", help="allow a host beyond loopback (prints a warning)")
+    serve.add_argument("--max-body-bytes", type=int, default=Limits().max_body_bytes, help="larger bodies get a 413")
     scenario = groups.add_parser("scenario", help="work with scenario files").add_subparsers(
         dest="command", required=True
     )
@@ -71,7 +84,9 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.group == "mock":
-        return serve(args.scenario, args.host, args.port, args.strict)
+        limits = Limits(max_body_bytes=args.max_body_bytes)
+        return serve(args.scenario, args.host, args.port, args.strict, admin_token=args.admin_token,
+                     allow_remote=args.allow_remote, limits=limits)  # fmt: skip
     if args.group == "lanes":
         return check_lanes(args.paths)
     if args.group == "agents":
@@ -81,17 +96,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     return check(args.file)
 
 
-def serve(scenario_file: str | None, host: str, port: int, strict: bool | None) -> int:
+def serve(
+    scenario_file: str | None,
+    host: str,
+    port: int,
+    strict: bool | None,
+    *,
+    admin_token: str | None = None,
+    allow_remote: bool = False,
+    limits: Limits | None = None,
+) -> int:
     try:
         scenario = load_scenario(scenario_file) if scenario_file else Scenario(strict=False)
-    except ScenarioError as error:
+        if strict is not None:
+            scenario = replace(scenario, strict=strict)
+        secrets = SecretRegistry()
+        secrets.add_from_environment()
+        app = MockLLM(scenario, secrets, admin_token=admin_token or None)
+        server = MockServer(app, host, port, limits=limits, allow_remote=allow_remote)
+    except (ScenarioError, MockServerError) as error:
         print(f"agenttest: {error}", file=sys.stderr)
         return 2
-    if strict is not None:
-        scenario = replace(scenario, strict=strict)
-    secrets = SecretRegistry()
-    secrets.add_from_environment()
-    server = MockServer(MockLLM(scenario, secrets), host, port)
+    if server.warning:
+        print(f"agenttest: warning: {server.warning}", file=sys.stderr)
     stop = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:

@@ -65,8 +65,8 @@ class LibraryListener:
 
     def end_test(self, data: running.TestCase, result: robot_result.TestCase) -> None:
         result.message = self.ctx.secrets.mask_text(result.message)
-        upstreams = [failure.url for mock in self.ctx.mocks_of_test() if mock.app.tape
-                     for failure in mock.app.tape.upstream_failures]  # fmt: skip
+        upstreams = [failure.url for mock in self.ctx.mocks_of_test() if mock.tape
+                     for failure in mock.tape.upstream_failures]  # fmt: skip
         scope = self.ctx.rule_scope
         end_fake_scope(self.ctx, scope)
         end_hook_scope(self.ctx, scope)

@@ -124,10 +124,13 @@ Suite Setup    Run Keywords    Start Mock LLM    AND
 ...    Use LLM Cassettes    ${CASSETTES}    record_mode=once    upstream_openai=${UPSTREAM}
 Test Tags    lane:no-model
 
+*** Variables ***
+${ASK}    __import__('httpx').post(__import__('os').environ['OPENAI_BASE_URL'] + '/chat/completions',
+...    json={'model': 'm', 'messages': [{'role': 'user', 'content': 'hi'}]}).json()
+
 *** Test Cases ***
 Record From A Loopback Upstream
-    ${reply}=    Evaluate    __import__('httpx').post('${MOCK_LLM_URL}/v1/chat/completions',
-    ...    json={'model': 'm', 'messages': [{'role': 'user', 'content': 'hi'}]}).json()
+    ${reply}=    Evaluate    ${ASK}
     Should Be Equal    ${reply}[choices][0][message][content]    recorded
 """
 

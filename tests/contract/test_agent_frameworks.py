@@ -50,10 +50,7 @@ def test_openai_agents_runner_with_a_tool(start_mock: StartMock, wire: str) -> N
     protocols = {entry.protocol for entry in server.app.journal.entries()}
     assert protocols == {"openai.responses" if wire == "responses" else "openai.chat"}
     assert any(
-        r.content == "sunny in Paris"
-        for e in server.app.journal.entries()
-        if e.conversation
-        for r in e.conversation.tool_results
+        r.content == "sunny in Paris" for e in server.app.journal.entries() if e.subject for r in e.subject.tool_results
     )
 
 

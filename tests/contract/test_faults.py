@@ -14,7 +14,7 @@ from websockets.sync.client import connect
 
 from AgentTestLibrary.mockllm import MockServer, resilience
 from AgentTestLibrary.mockllm.scenario import parse_fault
-from tests.conftest import StartMock
+from tests.conftest import ADMIN, StartMock
 
 USER = [{"role": "user", "content": "hi"}]
 
@@ -216,10 +216,11 @@ def test_gemini_rate_limit_shape_and_headers(start_mock: StartMock) -> None:
 
 def test_admin_api_faults(start_mock: StartMock) -> None:
     server = start_mock()
-    assert httpx.post(f"{server.url}/__agenttest/faults", json={"status": 502, "times": 1}).status_code == 200
+    admin = f"{server.url}/__agenttest/faults"
+    assert httpx.post(admin, json={"status": 502, "times": 1}, headers=ADMIN).status_code == 200
     assert httpx.post(f"{server.url}/v1/chat/completions", json={"model": "m", "messages": USER}).status_code == 502
-    assert httpx.post(f"{server.url}/__agenttest/faults", json={"status": 502}).status_code == 200
-    assert httpx.delete(f"{server.url}/__agenttest/faults").status_code == 200
+    assert httpx.post(admin, json={"status": 502}, headers=ADMIN).status_code == 200
+    assert httpx.delete(admin, headers=ADMIN).status_code == 200
     assert httpx.post(f"{server.url}/v1/chat/completions", json={"model": "m", "messages": USER}).status_code == 200
-    bad = httpx.post(f"{server.url}/__agenttest/faults", json={"stauts": 500})
+    bad = httpx.post(admin, json={"stauts": 500}, headers=ADMIN)
     assert bad.status_code == 400 and "Did you mean 'status'?" in bad.json()["error"]["message"]

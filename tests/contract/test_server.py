@@ -49,7 +49,7 @@ def test_sse_is_chunked_and_event_stream(start_mock: StartMock) -> None:
 def test_malformed_http_gets_400_and_server_survives(start_mock: StartMock) -> None:
     server = start_mock()
     assert raw_exchange(server, b"THIS IS NOT HTTP\r\n\r\n").startswith(b"HTTP/1.1 400")
-    assert raw_exchange(server, b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n").startswith(
+    assert raw_exchange(server, b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: nope\r\n\r\n").startswith(
         b"HTTP/1.1 400"
     )
     with httpx.Client(base_url=server.url) as client:
@@ -58,20 +58,20 @@ def test_malformed_http_gets_400_and_server_survives(start_mock: StartMock) -> N
 
 def test_client_disconnecting_mid_request_does_not_hurt(start_mock: StartMock) -> None:
     server = start_mock()
-    raw_exchange(server, b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+    raw_exchange(server, b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{")
     with httpx.Client(base_url=server.url) as client:
         assert client.post("/v1/chat/completions", json=CHAT).status_code == 200
 
 
 def test_head_root_and_chunked_request_body(start_mock: StartMock) -> None:
     server = start_mock()
-    assert raw_exchange(server, b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\n").startswith(b"HTTP/1.1 200")
+    assert raw_exchange(server, b"HEAD / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").startswith(b"HTTP/1.1 200")
     body = json.dumps(CHAT).encode()
     chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
     reply = raw_exchange(
         server,
-        b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
-        + chunked,
+        b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
+        b"Connection: close\r\n\r\n" + chunked,
     )
     assert reply.startswith(b"HTTP/1.1 200") and b"chat.completion" in reply
 

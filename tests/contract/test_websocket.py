@@ -53,7 +53,7 @@ def test_warm_up_then_chained_turns(start_mock: StartMock) -> None:
         assert second[-1]["response"]["output"][0]["content"][0]["text"] == "The command printed hi."
     entries = server.app.journal.entries()
     assert [entry.rule for entry in entries] == ["<warm-up: generate false>", "run echo", "report"]
-    assert entries[2].conversation is not None and entries[2].conversation.system == "be safe"
+    assert entries[2].subject is not None and entries[2].subject.system == "be safe"
 
 
 def test_bad_frames_get_error_events_and_the_socket_stays_open(start_mock: StartMock) -> None:

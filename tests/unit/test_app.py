@@ -7,24 +7,22 @@ from typing import Any
 
 import pytest
 
+from AgentTestLibrary.mock.http import Outcome, Request
 from AgentTestLibrary.mockllm import MockLLM
 from AgentTestLibrary.mockllm.app import STRUCTURED_RULE
-from AgentTestLibrary.mockllm.http import HttpRequest, HttpResponse
 from AgentTestLibrary.mockllm.scenario import scenario_from_text
 from AgentTestLibrary.secrets import REDACTED, SecretRegistry
 
 USER = {"role": "user", "content": "hello"}
 
 
-def call(
-    app: MockLLM, method: str, target: str, body: Any = None, headers: dict[str, str] | None = None
-) -> HttpResponse:
+def call(app: MockLLM, method: str, target: str, body: Any = None, headers: dict[str, str] | None = None) -> Outcome:
     raw = body if isinstance(body, bytes) else (json.dumps(body).encode() if body is not None else b"")
-    return app.handle(HttpRequest(method, target, headers or {}, raw))
+    return app.handle(Request(method, target, headers or {}, raw))
 
 
-def payload(response: HttpResponse) -> Any:
-    return json.loads(response.body)
+def payload(response: Outcome) -> Any:
+    return json.loads(response.body_bytes())
 
 
 def test_default_reply_without_scenario_is_deterministic() -> None:
@@ -143,29 +141,36 @@ def test_garbage_never_crashes(garbage: bytes) -> None:
         assert call(app, "POST", path, garbage).status == 400
 
 
+TOKEN = "admin-token-for-the-tests"
+ADMIN = {"authorization": f"Bearer {TOKEN}", "content-type": "application/json"}
+YAML = {**ADMIN, "content-type": "application/yaml"}
+
+
 def test_admin_api_journal_reset_scenario_rules() -> None:
-    app = MockLLM()
+    app = MockLLM(admin_token=TOKEN)
     call(app, "POST", "/v1/chat/completions", {"model": "m", "messages": [USER]})
-    assert len(payload(call(app, "GET", "/__agenttest/journal"))["entries"]) == 1
-    assert call(app, "POST", "/__agenttest/reset").status == 200
-    assert payload(call(app, "GET", "/__agenttest/journal"))["entries"] == []
-    loaded = call(app, "POST", "/__agenttest/scenario", b"rules:\n  - reply: {text: loaded}\n")
+    assert len(payload(call(app, "GET", "/__agenttest/journal", headers=ADMIN))["entries"]) == 1
+    assert call(app, "POST", "/__agenttest/reset", headers=ADMIN).status == 200
+    assert [entry["kind"] for entry in payload(call(app, "GET", "/__agenttest/journal", headers=ADMIN))["entries"]] == [
+        "admin"
+    ]  # only the reset itself, journaled as an admin event
+    loaded = call(app, "POST", "/__agenttest/scenario", b"rules:\n  - reply: {text: loaded}\n", YAML)
     assert payload(loaded) == {"loaded": True, "rules": 1, "strict": True}
     reply = payload(call(app, "POST", "/v1/chat/completions", {"model": "m", "messages": [USER]}))
     assert reply["choices"][0]["message"]["content"] == "loaded"
-    assert call(app, "POST", "/__agenttest/rules", {"reply": {"text": "admin"}}).status == 200
+    assert call(app, "POST", "/__agenttest/rules", {"reply": {"text": "admin"}}, ADMIN).status == 200
     reply = payload(call(app, "POST", "/v1/chat/completions", {"model": "m", "messages": [USER]}))
     assert reply["choices"][0]["message"]["content"] == "admin"
 
 
 def test_admin_api_errors_are_explained() -> None:
-    app = MockLLM()
-    bad = payload(call(app, "POST", "/__agenttest/scenario", b"rules:\n  - reply: {txt: x}\n"))
+    app = MockLLM(admin_token=TOKEN)
+    bad = payload(call(app, "POST", "/__agenttest/scenario", b"rules:\n  - reply: {txt: x}\n", YAML))
     assert (
         "POST /__agenttest/scenario:2: rules[0].reply.txt: unknown key 'txt'. Did you mean 'text'?"
         in bad["error"]["message"]
     )
-    unknown = call(app, "GET", "/__agenttest/nope")
+    unknown = call(app, "GET", "/__agenttest/nope", headers=ADMIN)
     assert unknown.status == 404 and "POST /__agenttest/reset" in payload(unknown)["error"]["message"]
 
 

@@ -6,13 +6,14 @@ import json
 
 import pytest
 
+from AgentTestLibrary.errors import RequestError
+from AgentTestLibrary.mock.http import Event
 from AgentTestLibrary.mockllm.conversation import ProviderError, Reply, ToolCall
 from AgentTestLibrary.mockllm.protocols import (
     AnthropicMessagesCodec,
     GeminiCodec,
     OpenAIChatCodec,
     OpenAIResponsesCodec,
-    RequestError,
 )
 from tests.captures import load_capture
 
@@ -20,10 +21,11 @@ CHAT = OpenAIChatCodec()
 MESSAGES = AnthropicMessagesCodec()
 
 
-def events(raw: list[bytes]) -> list[dict[str, object]]:
+def events(raw: list[Event]) -> list[dict[str, object]]:
+    """The JSON of each event as it goes out over SSE."""
     parsed = []
     for event in raw:
-        data = next(line[6:] for line in event.decode().splitlines() if line.startswith("data: "))
+        data = next(line[6:] for line in event.sse().decode().splitlines() if line.startswith("data: "))
         if data != "[DONE]":
             parsed.append(json.loads(data))
     return parsed
@@ -120,7 +122,7 @@ def test_anthropic_tolerates_unknown_fields_thinking_and_cache_control() -> None
 def test_chat_stream_has_object_index_tool_deltas_and_usage() -> None:
     conv = CHAT.parse({"model": "m", "messages": [{"role": "user", "content": "x"}], "stream": True})
     reply = Reply(text="a b c d", tool_calls=(ToolCall("call_1", "t", {"k": "v" * 40}), ToolCall("call_2", "u", {})))
-    chunks = events(CHAT.render_stream(reply, conv, {"stream_options": {"include_usage": True}}))
+    chunks = events(CHAT.render_events(reply, conv, {"stream_options": {"include_usage": True}}))
     assert all(chunk["object"] == "chat.completion.chunk" for chunk in chunks)
     assert all(choice["index"] == 0 for chunk in chunks for choice in chunk["choices"])  # type: ignore[union-attr]
     text = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks if c["choices"])  # type: ignore[index]
@@ -143,14 +145,14 @@ def test_anthropic_stream_event_order() -> None:
         {"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": "x"}], "stream": True}
     )
     reply = Reply(text="hello", tool_calls=(ToolCall("toolu_1", "t", {"a": 1}),))
-    kinds = [e["type"] for e in events(MESSAGES.render_stream(reply, conv, {}))]
+    kinds = [e["type"] for e in events(MESSAGES.render_events(reply, conv, {}))]
     assert kinds == [
         "message_start", "ping",
         "content_block_start", "content_block_delta", "content_block_stop",
         "content_block_start", "content_block_delta", "content_block_stop",
         "message_delta", "message_stop",
     ]  # fmt: skip
-    start = events(MESSAGES.render_stream(reply, conv, {}))[0]
+    start = events(MESSAGES.render_events(reply, conv, {}))[0]
     assert start["message"]["content"] == [] and "usage" in start["message"]  # type: ignore[index]
 
 
@@ -187,7 +189,8 @@ def test_codex_responses_capture_with_function_call_output() -> None:
 
 
 def test_gemini_cli_capture_with_function_response() -> None:
-    conv = GEMINI.parse(load_capture("gemini_cli_stream_tool_result.json")["body"], "gemini-3.8-flash", stream=True)
+    route = {"model": "gemini-3.8-flash", "method": "streamGenerateContent"}
+    conv = GEMINI.parse(load_capture("gemini_cli_stream_tool_result.json")["body"], route)
     assert conv.protocol == "gemini.generate" and conv.provider == "gemini"
     assert "CALL_TOOL run_shell_command" in conv.latest_user_text
     assert conv.tool_calls[0].name == "run_shell_command"
@@ -196,14 +199,15 @@ def test_gemini_cli_capture_with_function_response() -> None:
 
 
 def test_gemini_cli_router_capture_asks_for_a_schema() -> None:
-    conv = GEMINI.parse(load_capture("gemini_cli_router_generate_content.json")["body"], "gemini-3.5-flash-lite")
+    route = {"model": "gemini-3.5-flash-lite", "method": "generateContent"}
+    conv = GEMINI.parse(load_capture("gemini_cli_router_generate_content.json")["body"], route)
     assert conv.response_schema["required"] == ["complexity_reasoning", "complexity_score"]
 
 
 def test_responses_stream_events_identity_and_order() -> None:
     conv = RESPONSES.parse({"model": "m", "input": "x", "stream": True})
     reply = Reply(text="hi there", tool_calls=(ToolCall("call_1", "t", {"a": 1}),))
-    events = RESPONSES.render_events(reply, conv, {})
+    events = [event.data for event in RESPONSES.render_events(reply, conv, {})]
     kinds = [event["type"] for event in events]
     assert kinds[0] == "response.created" and kinds[-1] == "response.completed"
     added = [e["item"] for e in events if e["type"] == "response.output_item.added"]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from AgentTestLibrary.mock.faults import FaultSet
+from AgentTestLibrary.mock.journal import JournalEntry
 from AgentTestLibrary.mockllm import resilience
 from AgentTestLibrary.mockllm.conversation import Conversation, Message
-from AgentTestLibrary.mockllm.faults import FaultSet
-from AgentTestLibrary.mockllm.journal import JournalEntry
 from AgentTestLibrary.mockllm.scenario import ScenarioError, parse_fault, scenario_from_text
 
 CONV = Conversation("openai.chat", "m", (Message("user", "hi"),))
@@ -55,7 +55,7 @@ def test_retry_headers() -> None:
 
 def entry(index: int, at: float, status: int = 200, conv: Conversation = CONV, **values: object) -> JournalEntry:
     return JournalEntry(index=index, time=at, method="POST", path="/v1/chat/completions", status=status,
-                        protocol="openai.chat", conversation=conv, **values)  # type: ignore[arg-type]  # fmt: skip
+                        protocol="openai.chat", subject=conv, **values)  # type: ignore[arg-type]  # fmt: skip
 
 
 def test_verdicts_name_observed_numbers() -> None:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from AgentTestLibrary.mockllm.conversation import Message, ToolResult
 from AgentTestLibrary.environment import EnvironmentPatch, agent_environment
+from AgentTestLibrary.mockllm.conversation import Message, ToolResult
 from AgentTestLibrary.secrets import MASK, SecretRegistry
 
 

@@ -20,8 +20,9 @@ from urllib.parse import urlsplit
 import httpx
 
 from ..errors import CassetteError, UpstreamError
+from ..mock.http import Event, Outcome, Request, Timing
 from ..mockllm.conversation import Conversation, ProviderError
-from ..mockllm.http import HttpRequest, HttpResponse, Timing
+from ..mockllm.tape import TapeAnswer
 from ..secrets import SecretRegistry
 from .model import Cassette, Episode, load_cassette, save_cassette
 from .reply import summarize
@@ -36,17 +37,6 @@ DEFAULT_UPSTREAMS = {
 }
 MATCH_FIELDS = ("protocol", "model", "system", "messages", "tools")
 DEFAULT_MATCH = ("protocol", "model", "messages", "tools")
-
-
-@dataclass
-class TapeAnswer:
-    """A replayed or freshly recorded response, or an error for the app to render in the provider's shape."""
-
-    response: HttpResponse | None
-    rule: str
-    unmatched: bool = False
-    near_miss: str = ""
-    error: ProviderError | None = None
 
 
 @dataclass(frozen=True)
@@ -139,7 +129,7 @@ class CassetteSession:
     def _key(self, view: Mapping[str, Any]) -> str:
         return json.dumps({name: view.get(name) for name in ("stream", *self.match_on)}, sort_keys=True, default=str)
 
-    def answer(self, request: HttpRequest, conversation: Conversation) -> TapeAnswer:
+    def answer(self, request: Request, conversation: Conversation) -> TapeAnswer:
         view = request_view(conversation, request.method, request.target)
         key = self._key(scrub(view, self.secrets))
         with self._lock:
@@ -155,24 +145,22 @@ class CassetteSession:
             return TapeAnswer(None, "", True, self._near_miss(view), self._unmatched(conversation))
         return self._record(request, conversation, view)
 
-    def _replay(self, episode: Episode) -> HttpResponse:
+    def _replay(self, episode: Episode) -> Outcome:
         response = episode.response
         headers = [
             (name, str(value)) for name, value in (response.get("headers") or {}).items() if name != "content-type"
         ]
         content_type = (response.get("headers") or {}).get("content-type", "application/json")
         if "events" in response:
-            events = [f"{event['data']}\n\n".encode() for event in response["events"]]
+            events = [Event(None, raw=f"{event['data']}\n\n".encode()) for event in response["events"]]
             delays = tuple(event.get("delay_ms", 0) / 1000 for event in response["events"])
             timing = Timing(event_delays_s=delays) if self.replay_timing else Timing()
-            return HttpResponse(
-                response["status"], content_type=content_type, headers=headers, events=events, timing=timing
-            )
+            return Outcome(response["status"], content_type=content_type, headers=headers, events=events, timing=timing)
         body = response["body"]
         raw = body.encode() if isinstance(body, str) else json.dumps(body, ensure_ascii=False).encode()
-        return HttpResponse(response["status"], raw, content_type, headers)
+        return Outcome(response["status"], raw, content_type=content_type, headers=headers)
 
-    def _record(self, request: HttpRequest, conversation: Conversation, view: dict[str, Any]) -> TapeAnswer:
+    def _record(self, request: Request, conversation: Conversation, view: dict[str, Any]) -> TapeAnswer:
         provider = conversation.provider
         base = self.upstreams[provider]
         auth = auth_headers(provider, self.credentials)

@@ -144,14 +144,14 @@ def open_cassette(ctx: LibraryContext, mock: RunningMock, suite: str, test: str,
             if config.on_stale == "fail":
                 return Verdict("fail", message)
             logger.warn(message)
-    mock.app.tape = session
+    mock.app.tape = mock.tape = session
     mock.rerecord_hint = rerecord
     return Verdict()
 
 
 def close_cassette(mock: RunningMock) -> Path | None:
     """Detach the test's cassette; write it if anything was recorded. Returns the path written."""
-    session, mock.app.tape = mock.app.tape, None
+    session, mock.app.tape, mock.tape = mock.tape, None, None
     if session is None:
         return None
     return (

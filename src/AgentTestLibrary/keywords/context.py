@@ -14,13 +14,14 @@ from robot.libraries.BuiltIn import BuiltIn
 from ..environment import EnvironmentPatch
 from ..harness.runtimes import Runtime
 from ..live.gate import load_env_file
+from ..mock.journal import JournalEntry
 from ..mockllm import MockLLM, MockServer
-from ..mockllm.journal import JournalEntry
 from ..naming import NameRegistry, remove_tree, slug
 from ..private import PrivateArea
 from ..secrets import SecretRegistry
 
 if TYPE_CHECKING:
+    from ..cassettes import CassetteSession
     from .cassettes import CassetteConfig
     from .fake_cli import FakeScope
     from .hooks import HookScope
@@ -39,6 +40,7 @@ class RunningMock:
     test_mark: int = 0
     real_credentials: dict[str, str | None] = field(default_factory=dict)
     cassettes: CassetteConfig | None = None
+    tape: CassetteSession | None = None  # the current test's cassette (also the app's tape)
     rerecord_hint: str = ""
 
     @property

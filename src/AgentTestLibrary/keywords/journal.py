@@ -8,7 +8,8 @@ from typing import Any
 from robot.api import logger
 from robot.api.deco import keyword
 
-from ..mockllm.journal import JournalEntry
+from ..mock.journal import JournalEntry
+from ..mockllm.conversation import Conversation, Reply, conversation_of
 from .context import LibraryContext, mock_only
 
 REQUEST_UNITS = ("request", "requests")
@@ -23,8 +24,8 @@ class JournalKeywords:
         entries = self.ctx.current_mock().current_entries(self.ctx.current_test is not None)
         return [entry for entry in entries if protocol is None or entry.protocol == protocol]
 
-    def _model_calls(self) -> list[JournalEntry]:
-        return [entry for entry in self._entries() if entry.conversation is not None]
+    def _model_calls(self) -> list[tuple[JournalEntry, Conversation]]:
+        return [(entry, conversation) for entry in self._entries() if (conversation := conversation_of(entry))]
 
     @keyword("Get LLM Requests")
     @mock_only
@@ -72,7 +73,8 @@ class JournalKeywords:
         Example:
         | Mock LLM Should Have Requested Tool    list_files    path=.
         """
-        calls = [call for entry in self._model_calls() if entry.reply for call in entry.reply.tool_calls]
+        calls = [call for entry, _ in self._model_calls() if isinstance(entry.reply, Reply)
+                 for call in entry.reply.tool_calls]  # fmt: skip
         for call in calls:
             if call.name == tool and _includes(call.arguments, arguments):
                 return
@@ -88,9 +90,7 @@ class JournalKeywords:
         | Tool Result Should Have Been Sent    notes.txt    tool=list_files
         """
         seen = []
-        for entry in self._model_calls():
-            conversation = entry.conversation
-            assert conversation is not None
+        for _, conversation in self._model_calls():
             names = {call.id: call.name for call in conversation.tool_calls}
             for result in conversation.tool_results:
                 name = names.get(result.call_id, "?")
@@ -107,7 +107,7 @@ class JournalKeywords:
     def tool_should_have_been_offered(self, tool: str) -> None:
         """Fails unless every model request of the current test offered ``tool`` to the model."""
         calls = self._model_calls()
-        missing = [entry.index for entry in calls if entry.conversation and tool not in entry.conversation.tool_names]
+        missing = [entry.index for entry, conversation in calls if tool not in conversation.tool_names]
         if not calls or missing:
             raise AssertionError(f"Tool '{tool}' was not offered in request(s) {missing or 'none received'}.")
 
@@ -116,18 +116,16 @@ class JournalKeywords:
     def system_prompt_should_contain(self, text: str) -> None:
         """Fails unless the system prompt of every model request of the current test contains ``text``."""
         calls = self._model_calls()
-        bad = [entry for entry in calls if entry.conversation and text not in entry.conversation.system]
+        bad = [conversation for _, conversation in calls if text not in conversation.system]
         if not calls or bad:
-            prompts = "; ".join(repr(e.conversation.system[:80]) for e in bad if e.conversation) or "no requests"
+            prompts = "; ".join(repr(conversation.system[:80]) for conversation in bad) or "no requests"
             raise AssertionError(f"System prompt does not contain '{text}': {prompts}.")
 
     @keyword("User Message Should Have Been Sent")
     @mock_only
     def user_message_should_have_been_sent(self, contains: str) -> None:
         """Fails unless some model request of the current test had a user message containing ``contains``."""
-        texts = [
-            m.text for e in self._model_calls() if e.conversation for m in e.conversation.messages if m.role == "user"
-        ]
+        texts = [m.text for _, conversation in self._model_calls() for m in conversation.messages if m.role == "user"]
         if not any(contains in text for text in texts):
             raise AssertionError(f"No user message contains '{contains}'; user messages: {list(dict.fromkeys(texts))}.")
 
@@ -135,7 +133,7 @@ class JournalKeywords:
     @mock_only
     def llm_requests_should_use_model(self, model: str) -> None:
         """Fails unless every model request of the current test asked for ``model``."""
-        used = [e.conversation.model for e in self._model_calls() if e.conversation]
+        used = [conversation.model for _, conversation in self._model_calls()]
         if not used or any(name != model for name in used):
             raise AssertionError(f"Expected every request to use model '{model}'; used: {used or 'no requests'}.")
 
@@ -157,11 +155,15 @@ def unmatched_report(entries: list[JournalEntry]) -> str:
     if not unmatched:
         return ""
     lines = [
-        f"request #{entry.index} {entry.path} (latest user text "
-        f"{entry.conversation.latest_user_text[:60] if entry.conversation else ''!r}): {entry.near_miss}"
+        f"request #{entry.index} {entry.path} (latest user text {_latest_text(entry)!r}): {entry.near_miss}"
         for entry in unmatched
     ]
     return f"{len(unmatched)} request(s) matched no scenario rule:\n" + "\n".join(lines)
+
+
+def _latest_text(entry: JournalEntry) -> str:
+    conversation = conversation_of(entry)
+    return conversation.latest_user_text[:60] if conversation else ""
 
 
 def _includes(actual: Any, expected: dict[str, Any]) -> bool:

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from robot.api import logger
 from robot.api.deco import keyword
+from robot.api.types import Secret
 from robot.libraries.BuiltIn import BuiltIn
 
 from ..environment import REAL_ROUTING_VARIABLES, EnvironmentPatch, agent_environment
 from ..errors import SkipTest
 from ..live import gate
+from ..mock.server import Limits
 from ..mockllm import MockLLM, MockServer
 from ..mockllm.embeddings import MAX_DIMENSIONS
 from ..mockllm.scenario import ReplySpec, Scenario, load_scenario
@@ -34,6 +37,8 @@ class MockLLMKeywords:
         strict: bool | None = None,
         base_port: int | None = None,
         credentials: str | None = None,
+        max_body_bytes: int = Limits.max_body_bytes,
+        allow_remote: bool = False,
     ) -> str:
         """Starts a mock LLM server in this process and points child processes at it.
 
@@ -52,6 +57,13 @@ class MockLLMKeywords:
         - ``base_port``: fixed-port mode for agents that need a known port: the port is
           ``base_port + ${PABOTQUEUEINDEX}`` (``+ 0`` under plain robot). A busy port fails
           with a clear error.
+        - ``max_body_bytes``: larger request bodies get the provider's 413 (default 32 MiB).
+        - ``host``: a loopback address; anything else needs ``allow_remote=True`` and logs a
+          warning, because any machine that reaches the port could then drive the mock.
+
+        The admin API (``/__agenttest/``) takes a per-mock token that only this process knows
+        (`Get Mock LLM Admin Token`); the agent under test cannot reset the journal, change
+        the scenario or clear faults through it.
 
         Real-LLM mode: with ``USE_REAL_LLM`` and ``RUN_LIVE_TESTS`` true, no mock starts: the
         base URL variables are unset and real keys stay, so the same suite runs against the
@@ -77,9 +89,11 @@ class MockLLMKeywords:
             port = base_port + int(BuiltIn().get_variable_value("${PABOTQUEUEINDEX}", 0))
         self.ctx.secrets.add_from_environment()
         real_credentials = {name: os.environ.get(name) for name in gate.PROVIDER_CREDENTIALS}
-        app = MockLLM(loaded, self.ctx.secrets)
-        server = MockServer(app, host, port)
+        app = MockLLM(loaded, self.ctx.secrets, admin_token=secrets.token_urlsafe(32))
+        server = MockServer(app, host, port, limits=Limits(max_body_bytes=max_body_bytes), allow_remote=allow_remote)
         url = server.start()
+        if server.warning:
+            logger.warn(server.warning)
         environment = EnvironmentPatch(agent_environment(url))
         environment.apply()
         mock = RunningMock(app, server, environment, self.ctx.current_suite, app.journal.next_index, real_credentials)
@@ -129,6 +143,20 @@ class MockLLMKeywords:
         mock = self.ctx.mocks[-1]
         self.ctx.stop_mock(mock)
         logger.info(f"Stopped mock LLM at {mock.url}; {mock.app.journal.next_index} requests served.")
+
+    @keyword("Get Mock LLM Admin Token")
+    @mock_only
+    def get_mock_llm_admin_token(self) -> Secret:
+        """Returns the admin token of the current mock as a ``Secret`` (masked in every log).
+
+        The admin API under ``/__agenttest/`` needs it as ``Authorization: Bearer TOKEN``;
+        it is never exported to child processes, so the agent under test cannot use it.
+
+        Example:
+        | ${token}=    Get Mock LLM Admin Token
+        """
+        token = self.ctx.current_mock().app.pipeline.admin_token or ""
+        return Secret(token)
 
     @keyword("Load LLM Scenario")
     @mock_only

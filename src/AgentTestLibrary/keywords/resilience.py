@@ -7,8 +7,8 @@ from typing import Any
 from robot.api import logger
 from robot.api.deco import keyword
 
+from ..mock.journal import JournalEntry
 from ..mockllm import resilience
-from ..mockllm.journal import JournalEntry
 from .context import LibraryContext, mock_only
 
 

@@ -15,6 +15,7 @@ from robot.api.deco import keyword
 from ..environment import FIXTURE_KEYS, EnvironmentPatch
 from ..harness.agents import prefix as agents_prefix
 from ..harness.runtimes import Runtime, load_registry, lookup, snapshot
+from ..mockllm.conversation import conversation_of
 from ..mockllm.scenario import parse_rule
 from ..naming import confined
 from .context import LibraryContext
@@ -158,7 +159,7 @@ class RuntimeKeywords:
             result = self.run_agent(LIVENESS_PROMPT, timeout=timeout)
         finally:
             mock.app.remove_scope(scope)
-        protocols = [entry.protocol for entry in mock.app.journal.entries(before) if entry.conversation is not None]
+        protocols = [entry.protocol for entry in mock.app.journal.entries(before) if conversation_of(entry)]
         if "operational" not in result["stdout"] or runtime.wire not in protocols:
             raise AssertionError(
                 f"Runtime '{runtime.name}' is not operational: expected a {runtime.wire} request answered "

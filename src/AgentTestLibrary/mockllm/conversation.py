@@ -8,6 +8,8 @@ format.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -83,11 +85,11 @@ class Conversation:
     response_schema: Any = None
     forced_tool: str | None = None
 
-    @property
+    @functools.cached_property
     def provider(self) -> str:
         return self.protocol.split(".", 1)[0]
 
-    @property
+    @functools.cached_property
     def latest_user_text(self) -> str:
         """Text of the most recent user message that carries text (tool results skipped)."""
         for message in reversed(self.messages):
@@ -95,11 +97,11 @@ class Conversation:
                 return message.text
         return ""
 
-    @property
+    @functools.cached_property
     def tool_results(self) -> tuple[ToolResult, ...]:
         return tuple(result for message in self.messages for result in message.tool_results)
 
-    @property
+    @functools.cached_property
     def latest_tool_results(self) -> tuple[ToolResult, ...]:
         """Tool results sent since the model's last turn (empty if the last turn was text)."""
         for message in reversed(self.messages):
@@ -109,21 +111,36 @@ class Conversation:
                 return message.tool_results
         return ()
 
-    @property
+    @functools.cached_property
     def tool_calls(self) -> tuple[ToolCall, ...]:
         return tuple(call for message in self.messages for call in message.tool_calls)
 
-    @property
+    @functools.cached_property
     def turn(self) -> int:
         """1 for the first model call of a conversation, +1 for every assistant turn in history."""
         return 1 + sum(1 for message in self.messages if message.role == "assistant")
 
-    @property
+    @functools.cached_property
     def tool_names(self) -> tuple[str, ...]:
         return tuple(tool.name for tool in self.tools)
 
     def tool(self, name: str) -> Tool | None:
         return next((tool for tool in self.tools if tool.name == name), None)
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """The seed of every deterministic id: a digest of the conversation, computed once.
+
+        Endpoints that hold the request's bytes set it cheaply with :meth:`fingerprinted`.
+        """
+        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+    def fingerprinted(self, raw: bytes) -> Conversation:
+        """This conversation with its fingerprint taken from the request as sent (a retry resends the
+        same bytes). It fills the cache of :attr:`fingerprint`; no field changes."""
+        self.__dict__["fingerprint"] = hashlib.blake2b(raw, digest_size=16).hexdigest()
+        return self
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -173,3 +190,17 @@ class Reply:
         if self.stop_reason:
             return self.stop_reason
         return "tool_use" if self.tool_calls else "end_turn"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "tool_calls": [call.to_dict() for call in self.tool_calls],
+            "stop_reason": self.neutral_stop_reason,
+            "error": self.error.message if self.error else None,
+        }
+
+
+def conversation_of(entry: Any) -> Conversation | None:
+    """The conversation a journal entry of the model mock carries (None for admin calls, token counts ...)."""
+    subject = getattr(entry, "subject", None)
+    return subject if isinstance(subject, Conversation) else None

@@ -1,4 +1,8 @@
-"""``POST /v1/embeddings``: deterministic unit vectors, the same text always gives the same vector."""
+"""``POST /v1/embeddings``: deterministic unit vectors, the same text always gives the same vector.
+
+The size of an answer is bounded (:data:`MAX_INPUTS`, :data:`MAX_VALUES`): a small hostile
+request cannot make the mock build gigabytes of numbers.
+"""
 
 from __future__ import annotations
 
@@ -13,17 +17,14 @@ from .tokens import count_tokens
 
 DEFAULT_DIMENSIONS = 1536
 MAX_DIMENSIONS = 16384
+MAX_INPUTS = 2048
+MAX_VALUES = 2_000_000  # inputs x dimensions in one answer
 
 
 def embed(text: str, dimensions: int) -> list[float]:
     """Hash-seeded values in [-1, 1], normalized to length 1."""
-    values: list[float] = []
-    counter = 0
-    while len(values) < dimensions:
-        digest = hashlib.sha256(f"{counter}\x1f{text}".encode()).digest()
-        values.extend(struct.unpack("<8I", digest))
-        counter += 1
-    scaled = [value / 2**31 - 1.0 for value in values[:dimensions]]
+    digest = hashlib.shake_256(text.encode("utf-8", "surrogatepass")).digest(4 * dimensions)
+    scaled = [value / 2**31 - 1.0 for value in struct.unpack(f"<{dimensions}I", digest)]
     norm = math.sqrt(sum(value * value for value in scaled)) or 1.0
     return [value / norm for value in scaled]
 
@@ -37,10 +38,20 @@ def embeddings_response(body: Any, default_dimensions: int = DEFAULT_DIMENSIONS)
     inputs = [raw] if isinstance(raw, str) else raw
     if not isinstance(inputs, list) or not inputs:
         raise RequestError("'input' must be a string or a non-empty array of strings or token arrays.", param="input")
+    if len(inputs) > MAX_INPUTS:
+        raise RequestError(f"'input' holds {len(inputs)} items; at most {MAX_INPUTS} are allowed.", param="input")
+    if not all(isinstance(item, (str, list)) for item in inputs):
+        raise RequestError("'input' items must be strings or token arrays.", param="input")
     texts = [item if isinstance(item, str) else " ".join(str(token) for token in item) for item in inputs]
     dimensions = body.get("dimensions", default_dimensions)
     if not isinstance(dimensions, int) or isinstance(dimensions, bool) or not 1 <= dimensions <= MAX_DIMENSIONS:
         raise RequestError(f"'dimensions' must be an integer from 1 to {MAX_DIMENSIONS}.", param="dimensions")
+    if len(texts) * dimensions > MAX_VALUES:
+        raise RequestError(
+            f"{len(texts)} inputs x {dimensions} dimensions is more than the mock builds at once ({MAX_VALUES} "
+            "values); send fewer inputs or ask for fewer dimensions.",
+            param="input",
+        )
     encoding = body.get("encoding_format", "float")
     if encoding not in ("float", "base64"):
         raise RequestError("'encoding_format' must be 'float' or 'base64'.", param="encoding_format")

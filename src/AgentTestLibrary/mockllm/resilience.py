@@ -8,12 +8,11 @@ returns '' when it holds, else a message with the observed numbers.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from .journal import JournalEntry
+from ..mock.journal import JournalEntry
+from .conversation import Conversation, conversation_of
 
 
 @dataclass
@@ -63,10 +62,11 @@ def calls(entries: list[JournalEntry]) -> list[Call]:
     """Group model requests by conversation, in order of first appearance."""
     grouped: dict[str, Call] = {}
     for entry in entries:
-        if entry.conversation is None:
-            continue
-        key = hashlib.sha256(json.dumps(entry.conversation.to_dict(), sort_keys=True, default=str).encode()).hexdigest()
-        grouped.setdefault(key, Call(entry.conversation.latest_user_text[:60])).attempts.append(entry)
+        conversation = conversation_of(entry)
+        if conversation is not None:
+            grouped.setdefault(conversation.fingerprint, Call(conversation.latest_user_text[:60])).attempts.append(
+                entry
+            )
     return list(grouped.values())
 
 
@@ -124,14 +124,9 @@ def truncated_not_accepted(entries: list[JournalEntry], agent_rc: int | None) ->
         last = call.attempts[-1]
         if not last.broken or last.status >= 400:
             continue
-        later = [entry for entry in entries if entry.index > last.index and entry.conversation is not None]
-        continued = any(
-            entry.conversation is not None
-            and last.conversation is not None
-            and entry.conversation.messages[: len(last.conversation.messages)] == last.conversation.messages
-            and entry.conversation.turn > last.conversation.turn
-            for entry in later
-        )
+        before = conversation_of(last)
+        later = [found for entry in entries if entry.index > last.index and (found := conversation_of(entry))]
+        continued = before is not None and any(_continues(conversation, before) for conversation in later)
         if continued:
             problems.append(
                 f"request #{last.index} got a broken response ({last.fault}) and the agent went on to the next turn"
@@ -142,6 +137,10 @@ def truncated_not_accepted(entries: list[JournalEntry], agent_rc: int | None) ->
                 "the agent neither retried nor failed (rc 0)"
             )
     return "Truncated response accepted as complete: " + "; ".join(problems) + "." if problems else ""
+
+
+def _continues(later: Conversation, earlier: Conversation) -> bool:
+    return later.messages[: len(earlier.messages)] == earlier.messages and later.turn > earlier.turn
 
 
 def gave_up_cleanly(entries: list[JournalEntry], max_attempts: int | None, agent_rc: int | None) -> str:

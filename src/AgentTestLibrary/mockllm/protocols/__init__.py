@@ -1,10 +1,9 @@
 """One codec per wire format: provider request → neutral conversation → provider response."""
 
-from ...errors import RequestError
 from .anthropic_messages import AnthropicMessagesCodec
 from .base import Codec
 from .gemini import GeminiCodec
 from .openai_chat import OpenAIChatCodec
 from .openai_responses import OpenAIResponsesCodec
 
-__all__ = ["AnthropicMessagesCodec", "Codec", "GeminiCodec", "OpenAIChatCodec", "OpenAIResponsesCodec", "RequestError"]
+__all__ = ["AnthropicMessagesCodec", "Codec", "GeminiCodec", "OpenAIChatCodec", "OpenAIResponsesCodec"]

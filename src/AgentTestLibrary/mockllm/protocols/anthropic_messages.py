@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from ...errors import RequestError
+from ...mock.http import Event
 from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
 from ..tokens import conversation_tokens, json_chunks, reply_tokens, stable_id, text_chunks
-from .base import check_fields, require, sse_event, text_of_parts
+from .base import Unchained, check_fields, require, text_of_parts
 
 ERROR_TYPES = {
     400: "invalid_request_error",
@@ -29,10 +30,12 @@ FIELDS = {
 }  # fmt: skip
 
 
-class AnthropicMessagesCodec:
+class AnthropicMessagesCodec(Unchained):
     protocol = "anthropic.messages"
 
-    def parse(self, body: Any, *, require_max_tokens: bool = True) -> Conversation:
+    def parse(
+        self, body: Any, params: dict[str, str] | None = None, *, require_max_tokens: bool = True
+    ) -> Conversation:
         if not isinstance(body, dict):
             raise RequestError("The request body must be a JSON object.")
         model = require(body, "model", str, "a string")
@@ -121,7 +124,7 @@ class AnthropicMessagesCodec:
             "usage": self._usage(reply, conversation),
         }
 
-    def render_stream(self, reply: Reply, conversation: Conversation, body: dict[str, Any]) -> list[bytes]:
+    def render_events(self, reply: Reply, conversation: Conversation, body: dict[str, Any]) -> list[Event]:
         usage = self._usage(reply, conversation)
         start: dict[str, Any] = {
             "id": _message_id(reply, conversation),
@@ -134,8 +137,8 @@ class AnthropicMessagesCodec:
             "usage": {**usage, "output_tokens": 1},
         }
         events = [
-            sse_event({"type": "message_start", "message": start}, "message_start"),
-            sse_event({"type": "ping"}, "ping"),
+            Event({"type": "message_start", "message": start}, "message_start"),
+            Event({"type": "ping"}, "ping"),
         ]
         for index, block in enumerate(self._blocks(reply)):
             if block["type"] == "text":
@@ -148,23 +151,21 @@ class AnthropicMessagesCodec:
                     {"type": "input_json_delta", "partial_json": piece} for piece in json_chunks(call.arguments_json())
                 ]
             events.append(
-                sse_event(
-                    {"type": "content_block_start", "index": index, "content_block": opening}, "content_block_start"
-                )
+                Event({"type": "content_block_start", "index": index, "content_block": opening}, "content_block_start")
             )
             events.extend(
-                sse_event({"type": "content_block_delta", "index": index, "delta": delta}, "content_block_delta")
+                Event({"type": "content_block_delta", "index": index, "delta": delta}, "content_block_delta")
                 for delta in deltas
             )
-            events.append(sse_event({"type": "content_block_stop", "index": index}, "content_block_stop"))
+            events.append(Event({"type": "content_block_stop", "index": index}, "content_block_stop"))
         delta = {"stop_reason": reply.neutral_stop_reason, "stop_sequence": None}
         events.append(
-            sse_event(
+            Event(
                 {"type": "message_delta", "delta": delta, "usage": {"output_tokens": usage["output_tokens"]}},
                 "message_delta",
             )
         )
-        events.append(sse_event({"type": "message_stop"}, "message_stop"))
+        events.append(Event({"type": "message_stop"}, "message_stop"))
         return events
 
     def render_error(self, error: ProviderError) -> dict[str, Any]:
@@ -173,12 +174,12 @@ class AnthropicMessagesCodec:
         )
         return {"type": "error", "error": {"type": error_type, "message": error.message}}
 
-    def count_tokens(self, body: Any) -> dict[str, Any]:
-        return {"input_tokens": conversation_tokens(self.parse(body, require_max_tokens=False))}
+    def count_tokens(self, body: Any, params: dict[str, str] | None = None) -> dict[str, Any]:
+        return {"input_tokens": conversation_tokens(self.parse(body, params, require_max_tokens=False))}
 
 
 def _message_id(reply: Reply, conversation: Conversation) -> str:
-    return stable_id("msg_", conversation.model, conversation.to_dict(), reply.text, reply.tool_calls)
+    return stable_id("msg_", conversation.model, conversation.fingerprint, reply.text, reply.tool_calls)
 
 
 def _output_schema(body: dict[str, Any]) -> Any:

@@ -1,4 +1,4 @@
-"""What every wire-format codec provides, and the error a malformed request raises."""
+"""What every wire-format codec provides (the :class:`Codec` protocol), and the helpers they share."""
 
 from __future__ import annotations
 
@@ -6,28 +6,54 @@ import json
 from typing import Any, Protocol
 
 from ...errors import RequestError
+from ...mock.http import Event
 from ..conversation import Conversation, ProviderError, Reply
 
 
 class Codec(Protocol):
-    """Sans-I/O translation between one provider's wire format and the neutral model."""
+    """Sans-I/O translation between one provider's wire format and the neutral model.
+
+    Everything the model mock's endpoints call is declared here, so no endpoint asks which
+    codec it holds: chaining (``previous_response`` / ``response_id``) and the JSON-array
+    stream of Gemini (``array_stream``) are answers every codec gives.
+    """
 
     protocol: str
 
-    def parse(self, body: Any) -> Conversation: ...
+    def parse(self, body: Any, params: dict[str, str]) -> Conversation:
+        """The neutral conversation; ``params`` are the route's (e.g. Gemini's model and method)."""
+        ...
 
     def render(self, reply: Reply, conversation: Conversation, body: dict[str, Any]) -> dict[str, Any]: ...
 
-    def render_stream(self, reply: Reply, conversation: Conversation, body: dict[str, Any]) -> list[bytes]: ...
+    def render_events(self, reply: Reply, conversation: Conversation, body: dict[str, Any]) -> list[Event]: ...
 
     def render_error(self, error: ProviderError) -> dict[str, Any]: ...
 
+    def previous_response(self, body: dict[str, Any]) -> str | None:
+        """The id of the response this request continues (Responses' ``previous_response_id``), or None."""
+        ...
 
-def sse_event(data: Any, event: str | None = None) -> bytes:
-    """One server-sent event; ``data`` is JSON-encoded unless already a string."""
-    payload = data if isinstance(data, str) else json.dumps(data, separators=(",", ":"))
-    prefix = f"event: {event}\n" if event else ""
-    return f"{prefix}data: {payload}\n\n".encode()
+    def response_id(self, reply: Reply, conversation: Conversation) -> str | None:
+        """The id later requests may chain from, or None when the protocol does not chain."""
+        ...
+
+    def array_stream(self, query: dict[str, list[str]]) -> bool:
+        """Whether a stream goes out as one JSON array instead of server-sent events."""
+        ...
+
+
+class Unchained:
+    """The answers of codecs whose protocol has no response chaining and streams SSE only."""
+
+    def previous_response(self, body: dict[str, Any]) -> str | None:
+        return None
+
+    def response_id(self, reply: Reply, conversation: Conversation) -> str | None:
+        return None
+
+    def array_stream(self, query: dict[str, list[str]]) -> bool:
+        return False
 
 
 KINDS: dict[str, tuple[type, ...]] = {
@@ -44,10 +70,11 @@ KINDS: dict[str, tuple[type, ...]] = {
 
 def check_fields(body: dict[str, Any], fields: dict[str, str]) -> None:
     """Known optional fields must have their documented JSON type (``null`` means absent)."""
-    for key, kind_name in fields.items():
-        value = body.get(key)
+    for key in body.keys() & fields.keys():
+        value = body[key]
         if value is None:
             continue
+        kind_name = fields[key]
         kinds = KINDS[kind_name]
         if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
             raise RequestError(f"Field '{key}' must be {kind_name}, got {_json_type(value)}.", param=key)

@@ -7,9 +7,10 @@ import json
 from typing import Any
 
 from ...errors import RequestError
+from ...mock.http import Event
 from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
 from ..tokens import conversation_tokens, reply_tokens, stable_id, text_chunks
-from .base import check_fields, sse_event
+from .base import check_fields
 
 FINISH_REASONS = {"end_turn": "STOP", "tool_use": "STOP", "max_tokens": "MAX_TOKENS", "stop_sequence": "STOP"}
 STATUSES = {
@@ -36,7 +37,10 @@ FIELDS = {
 class GeminiCodec:
     protocol = "gemini.generate"
 
-    def parse(self, body: Any, model: str = "", stream: bool = False) -> Conversation:
+    def parse(self, body: Any, params: dict[str, str] | None = None) -> Conversation:
+        """``params``: the route's ``model`` and ``method`` (streamGenerateContent streams)."""
+        route = params or {}
+        model, stream = route.get("model", ""), route.get("method") == "streamGenerateContent"
         if not isinstance(body, dict):
             raise RequestError("The request body must be a JSON object.")
         check_fields(body, FIELDS)
@@ -110,7 +114,7 @@ class GeminiCodec:
             candidate["finishReason"] = FINISH_REASONS.get(reply.neutral_stop_reason, "STOP")
             data["usageMetadata"] = self._usage(reply, conversation)
         data["modelVersion"] = conversation.model
-        data["responseId"] = stable_id("", conversation.to_dict(), reply.text, reply.tool_calls)
+        data["responseId"] = stable_id("", conversation.fingerprint, reply.text, reply.tool_calls)
         return data
 
     @staticmethod
@@ -131,16 +135,26 @@ class GeminiCodec:
             self._chunk(parts, reply, conversation, last=index == len(pieces) - 1) for index, parts in enumerate(pieces)
         ]
 
-    def render_stream(self, reply: Reply, conversation: Conversation, body: dict[str, Any]) -> list[bytes]:
-        return [sse_event(chunk) for chunk in self.render_chunks(reply, conversation)]
+    def render_events(self, reply: Reply, conversation: Conversation, body: dict[str, Any]) -> list[Event]:
+        return [Event(chunk) for chunk in self.render_chunks(reply, conversation)]
 
     def render_error(self, error: ProviderError) -> dict[str, Any]:
         status = error.type or STATUSES.get(error.status, "INTERNAL" if error.status >= 500 else "INVALID_ARGUMENT")
         return {"error": {"code": error.status, "message": error.message, "status": status}}
 
-    def count_tokens(self, body: Any, model: str) -> dict[str, Any]:
+    def count_tokens(self, body: Any, params: dict[str, str] | None = None) -> dict[str, Any]:
         request = body.get("generateContentRequest", body) if isinstance(body, dict) else body
-        return {"totalTokens": conversation_tokens(self.parse(request, model))}
+        return {"totalTokens": conversation_tokens(self.parse(request, params))}
+
+    def previous_response(self, body: dict[str, Any]) -> str | None:
+        return None
+
+    def response_id(self, reply: Reply, conversation: Conversation) -> str | None:
+        return None
+
+    def array_stream(self, query: dict[str, list[str]]) -> bool:
+        """``:streamGenerateContent`` without ``alt=sse`` answers with one JSON array of chunks."""
+        return query.get("alt") != ["sse"]
 
 
 def _parts_text(content: Any) -> str:

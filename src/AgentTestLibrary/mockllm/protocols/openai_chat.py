@@ -6,9 +6,10 @@ import time
 from typing import Any
 
 from ...errors import RequestError
+from ...mock.http import Event
 from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
 from ..tokens import conversation_tokens, json_chunks, reply_tokens, stable_id, text_chunks
-from .base import check_fields, parse_arguments, require, sse_event, text_of_parts
+from .base import Unchained, check_fields, parse_arguments, require, text_of_parts
 
 FINISH_REASONS = {"end_turn": "stop", "tool_use": "tool_calls", "max_tokens": "length", "stop_sequence": "stop"}
 ERROR_TYPES = {
@@ -31,10 +32,10 @@ FIELDS = {
 }  # fmt: skip
 
 
-class OpenAIChatCodec:
+class OpenAIChatCodec(Unchained):
     protocol = "openai.chat"
 
-    def parse(self, body: Any) -> Conversation:
+    def parse(self, body: Any, params: dict[str, str] | None = None) -> Conversation:
         if not isinstance(body, dict):
             raise RequestError("The request body must be a JSON object.")
         model = require(body, "model", str, "a string")
@@ -153,7 +154,7 @@ class OpenAIChatCodec:
             "usage": self._usage(reply, conversation),
         }
 
-    def render_stream(self, reply: Reply, conversation: Conversation, body: dict[str, Any]) -> list[bytes]:
+    def render_events(self, reply: Reply, conversation: Conversation, body: dict[str, Any]) -> list[Event]:
         options = body.get("stream_options")
         include_usage = isinstance(options, dict) and bool(options.get("include_usage"))
         base = {
@@ -164,11 +165,11 @@ class OpenAIChatCodec:
             "system_fingerprint": "fp_agenttest",
         }
 
-        def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
+        def chunk(delta: dict[str, Any], finish: str | None = None) -> Event:
             data = {**base, "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]}
             if include_usage:
                 data["usage"] = None
-            return sse_event(data)
+            return Event(data)
 
         events = [chunk({"role": "assistant", "content": "" if reply.text else None, "refusal": None})]
         events.extend(chunk({"content": piece}) for piece in text_chunks(reply.text))
@@ -186,8 +187,8 @@ class OpenAIChatCodec:
             )
         events.append(chunk({}, FINISH_REASONS.get(reply.neutral_stop_reason, "stop")))
         if include_usage:
-            events.append(sse_event({**base, "choices": [], "usage": self._usage(reply, conversation)}))
-        events.append(sse_event("[DONE]"))
+            events.append(Event({**base, "choices": [], "usage": self._usage(reply, conversation)}))
+        events.append(Event("[DONE]"))
         return events
 
     def render_error(self, error: ProviderError) -> dict[str, Any]:
@@ -198,7 +199,7 @@ class OpenAIChatCodec:
 
 
 def _completion_id(reply: Reply, conversation: Conversation) -> str:
-    return stable_id("chatcmpl-", conversation.model, conversation.to_dict(), reply.text, reply.tool_calls)
+    return stable_id("chatcmpl-", conversation.model, conversation.fingerprint, reply.text, reply.tool_calls)
 
 
 def _response_schema(response_format: Any) -> Any:

@@ -10,9 +10,10 @@ import time
 from typing import Any
 
 from ...errors import RequestError
+from ...mock.http import Event
 from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
 from ..tokens import conversation_tokens, json_chunks, reply_tokens, stable_id, text_chunks
-from .base import check_fields, parse_arguments, require, sse_event, text_of_parts
+from .base import check_fields, parse_arguments, require, text_of_parts
 from .openai_chat import OpenAIChatCodec
 
 FIELDS = {
@@ -28,7 +29,7 @@ FIELDS = {
 class OpenAIResponsesCodec:
     protocol = "openai.responses"
 
-    def parse(self, body: Any) -> Conversation:
+    def parse(self, body: Any, params: dict[str, str] | None = None) -> Conversation:
         if not isinstance(body, dict):
             raise RequestError("The request body must be a JSON object.")
         model = require(body, "model", str, "a string")
@@ -112,7 +113,7 @@ class OpenAIResponsesCodec:
     # -- rendering ----------------------------------------------------------------------------
 
     def response_id(self, reply: Reply, conversation: Conversation) -> str:
-        return stable_id("resp_", conversation.model, conversation.to_dict(), reply.text, reply.tool_calls)
+        return stable_id("resp_", conversation.model, conversation.fingerprint, reply.text, reply.tool_calls)
 
     def _output(self, reply: Reply, response_id: str) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
@@ -183,7 +184,7 @@ class OpenAIResponsesCodec:
         output = self._output(reply, self.response_id(reply, conversation))
         return self._response(reply, conversation, body or {}, "completed", output)
 
-    def render_events(self, reply: Reply, conversation: Conversation, body: dict[str, Any]) -> list[dict[str, Any]]:
+    def render_events(self, reply: Reply, conversation: Conversation, body: dict[str, Any]) -> list[Event]:
         """The typed events in the real order; the SSE and WebSocket transports share them."""
         output = self._output(reply, self.response_id(reply, conversation))
         events: list[dict[str, Any]] = [
@@ -220,20 +221,15 @@ class OpenAIResponsesCodec:
         events.append(
             {"type": "response.completed", "response": self._response(reply, conversation, body, "completed", output)}
         )
-        return [{**event, "sequence_number": number} for number, event in enumerate(events)]
+        return _numbered(events)
 
-    def warm_up_events(
-        self, response_id: str, conversation: Conversation, body: dict[str, Any]
-    ) -> list[dict[str, Any]]:
+    def warm_up_events(self, response_id: str, conversation: Conversation, body: dict[str, Any]) -> list[Event]:
         """An empty completed response: what a ``generate: false`` warm-up frame gets."""
         empty = Reply()
         created = {**self._response(empty, conversation, body, "in_progress", []), "id": response_id}
         completed = {**self._response(empty, conversation, body, "completed", []), "id": response_id}
-        events = [
-            {"type": "response.created", "response": created},
-            {"type": "response.completed", "response": completed},
-        ]
-        return [{**event, "sequence_number": number} for number, event in enumerate(events)]
+        return _numbered([{"type": "response.created", "response": created},
+                          {"type": "response.completed", "response": completed}])  # fmt: skip
 
     @staticmethod
     def _message_events(index: int, item: dict[str, Any], opening: dict[str, Any]) -> list[dict[str, Any]]:
@@ -252,14 +248,22 @@ class OpenAIResponsesCodec:
             {"type": "response.output_item.done", "output_index": index, "item": item},
         ]
 
-    def render_stream(self, reply: Reply, conversation: Conversation, body: dict[str, Any]) -> list[bytes]:
-        return [sse_event(event, event["type"]) for event in self.render_events(reply, conversation, body)]
-
     def render_error(self, error: ProviderError) -> dict[str, Any]:
         return OpenAIChatCodec().render_error(error)
+
+    def previous_response(self, body: dict[str, Any]) -> str | None:
+        previous = body.get("previous_response_id")
+        return previous if isinstance(previous, str) and previous else None
+
+    def array_stream(self, query: dict[str, list[str]]) -> bool:
+        return False
 
 
 def _forced_tool(choice: Any) -> str | None:
     if isinstance(choice, dict) and choice.get("type") == "function" and isinstance(choice.get("name"), str):
         return str(choice["name"])
     return None
+
+
+def _numbered(events: list[dict[str, Any]]) -> list[Event]:
+    return [Event({**event, "sequence_number": number}, event["type"]) for number, event in enumerate(events)]

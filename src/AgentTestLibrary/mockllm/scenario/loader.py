@@ -4,29 +4,24 @@ from __future__ import annotations
 
 import difflib
 import json
-import re
-from dataclasses import fields
 from pathlib import Path as FilePath
 from typing import Any
 
 from ...errors import ScenarioError, YamlLocationError
-from ...wire import PROTOCOLS, PROVIDERS
+from ...mock.faults import EFFECTS, Fault
+from ...mock.fields import Field, specs
 from ...yamlio import Path, load_with_lines
 from ..conversation import ProviderError, Usage
 from ..embeddings import MAX_DIMENSIONS
-from ..faults import MAX_HANG_S, Fault
 from .matching import Matcher, Rule
 from .model import DEFAULT_REPLY, ReplySpec, Scenario, ToolCallSpec
 
 TOP_KEYS = ("version", "strict", "models", "default_reply", "embedding_dimensions", "rules", "faults")
-FAULT_EFFECTS = (
-    "status", "retry_after", "retry_after_ms", "should_retry", "delay_ms", "first_token_ms", "chunk_ms",
-    "cut_after_events", "cut_after_bytes", "malformed", "hang_s", "ws_close_after_events",
-)  # fmt: skip
-FAULT_KEYS = ("name", "when", "message", "type", "nth", "times", "probability", "seed", *FAULT_EFFECTS)
-MALFORMED_KINDS = ("sse", "json")
+FAULT_FIELDS = {("type" if name == "error_type" else name): spec for name, spec in specs(Fault).items()}
+FAULT_KEYS = ("name", "when", *FAULT_FIELDS)
+MATCHER_FIELDS = specs(Matcher)
 RULE_KEYS = ("name", "when", "reply", "sequence")
-WHEN_KEYS = tuple(f.name for f in fields(Matcher))
+WHEN_KEYS = tuple(MATCHER_FIELDS)
 REPLY_KEYS = ("text", "tool_calls", "json", "usage", "stop_reason", "error")
 TOOL_CALL_KEYS = ("name", "arguments", "id")
 USAGE_KEYS = ("input_tokens", "output_tokens")
@@ -148,71 +143,24 @@ class _Validator:
 
     def fault(self, data: Any, path: Path) -> Fault:
         raw = self.mapping(data, path, FAULT_KEYS)
-        if not any(key in raw for key in FAULT_EFFECTS):
-            raise self.fail(path, f"a fault needs at least one effect: {', '.join(FAULT_EFFECTS)}.")
+        if not any(key in raw for key in EFFECTS):
+            raise self.fail(path, f"a fault needs at least one effect: {', '.join(EFFECTS)}.")
         values: dict[str, Any] = {"name": self.typed(raw.get("name", _dotted(path)), (*path, "name"), str, "a string")}
         values["matcher"] = self.matcher(raw.get("when", {}), (*path, "when"))
         for key, value in raw.items():
-            where = (*path, key)
-            if key in ("name", "when"):
-                continue
-            if key == "status":
-                if not isinstance(value, int) or isinstance(value, bool) or not 400 <= value <= 599:
-                    raise self.fail(where, f"expected an error status 400-599; got {value!r}.")
-            elif key in ("message", "type"):
-                self.typed(value, where, str, "a string")
-            elif key == "should_retry":
-                self.typed(value, where, bool, "true or false")
-            elif key == "malformed":
-                if value not in MALFORMED_KINDS:
-                    raise self.fail(where, f"expected one of {', '.join(MALFORMED_KINDS)}; got {value!r}.")
-            elif key in ("retry_after", "hang_s", "probability"):
-                if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
-                    raise self.fail(where, f"expected a non-negative number; got {value!r}.")
-                if key == "probability" and value > 1:
-                    raise self.fail(where, f"a probability is between 0 and 1; got {value}.")
-                if key == "hang_s" and value > MAX_HANG_S:
-                    raise self.fail(
-                        where, f"a hang is bounded to {MAX_HANG_S:g} s so no test hangs forever; got {value}."
-                    )
-                values[key] = float(value)
-                continue
-            else:
-                minimum = 1 if key in ("nth", "times") else 0
-                if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-                    raise self.fail(where, f"expected an integer >= {minimum}; got {value!r}.")
-            values["error_type" if key == "type" else key] = value
+            if key in FAULT_FIELDS:
+                values["error_type" if key == "type" else key] = self.field(FAULT_FIELDS[key], value, (*path, key))
         return Fault(**values)
+
+    def field(self, spec: Field, value: Any, path: Path) -> Any:
+        try:
+            return spec.check(value)
+        except ValueError as error:
+            raise self.fail(path, str(error)) from None
 
     def matcher(self, data: Any, path: Path) -> Matcher:
         raw = self.mapping(data if data is not None else {}, path, WHEN_KEYS)
-        values: dict[str, Any] = {}
-        for key, value in raw.items():
-            where = (*path, key)
-            if key == "protocol":
-                wanted = [value] if isinstance(value, str) else value
-                if not isinstance(wanted, list) or not all(item in PROTOCOLS for item in wanted):
-                    raise self.fail(where, f"expected one or a list of {', '.join(PROTOCOLS)}; got {value!r}.")
-                values[key] = tuple(wanted)
-            elif key == "provider":
-                if value not in PROVIDERS:
-                    raise self.fail(where, f"expected one of {', '.join(PROVIDERS)}; got {value!r}.")
-                values[key] = value
-            elif key in ("model_matches", "user_text_matches"):
-                pattern = self.typed(value, where, str, "a regular expression (string)")
-                try:
-                    values[key] = re.compile(pattern)
-                except re.error as error:
-                    raise self.fail(where, f"invalid regular expression {pattern!r}: {error}.") from None
-            elif key == "tool_result":
-                values[key] = self.typed(value, where, bool, "true or false")
-            elif key == "turn":
-                values[key] = self.typed(value, where, int, "a positive integer")
-                if value < 1:
-                    raise self.fail(where, "turns count from 1 (the first model call of a conversation).")
-            else:
-                values[key] = self.typed(value, where, str, "a string")
-        return Matcher(**values)
+        return Matcher(**{key: self.field(MATCHER_FIELDS[key], value, (*path, key)) for key, value in raw.items()})
 
     def reply(self, data: Any, path: Path) -> ReplySpec:
         raw = self.mapping(data, path, REPLY_KEYS)

@@ -1,11 +1,17 @@
-"""Stateless matching of a neutral conversation against rules, with near-miss explanations."""
+"""Stateless matching of a neutral conversation against rules, with near-miss explanations.
+
+The conditions a rule (or a fault) may set are the fields of :class:`Matcher`, each declared
+once with its kind; the loaders and the keywords read that declaration.
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import Any
 
+from ...mock.fields import Pattern, spec
+from ...wire import PROTOCOLS, PROVIDERS
 from ..conversation import Conversation
 from .model import ReplySpec
 
@@ -19,92 +25,91 @@ def _shorten(text: str, limit: int = 80) -> str:
 class Matcher:
     """Conditions on a conversation; every condition given must hold (an empty matcher matches all)."""
 
-    protocol: tuple[str, ...] = ()
-    provider: str | None = None
-    model: str | None = None
-    model_matches: re.Pattern[str] | None = None
-    user_text_contains: str | None = None
-    user_text_matches: re.Pattern[str] | None = None
-    system_contains: str | None = None
-    tool_offered: str | None = None
-    tool_result: bool | None = None
-    tool_result_contains: str | None = None
-    tool_call_id: str | None = None
-    turn: int | None = None
+    protocol: tuple[str, ...] = field(default=(), metadata=spec("choices", choices=PROTOCOLS))
+    provider: str | None = field(default=None, metadata=spec("choice", choices=PROVIDERS))
+    model: str | None = field(default=None, metadata=spec("str"))
+    model_matches: Pattern | None = field(default=None, metadata=spec("regex"))
+    user_text_contains: str | None = field(default=None, metadata=spec("str"))
+    user_text_matches: Pattern | None = field(default=None, metadata=spec("regex"))
+    system_contains: str | None = field(default=None, metadata=spec("str"))
+    tool_offered: str | None = field(default=None, metadata=spec("str"))
+    tool_result: bool | None = field(default=None, metadata=spec("bool"))
+    tool_result_contains: str | None = field(default=None, metadata=spec("str"))
+    tool_call_id: str | None = field(default=None, metadata=spec("str"))
+    turn: int | None = field(
+        default=None,
+        metadata=spec("int", minimum=1, expected="a positive integer",
+                      too_small="turns count from 1 (the first model call of a conversation)."),
+    )  # fmt: skip
+
+    def __post_init__(self) -> None:
+        active = tuple((CHECKS[item.name], getattr(self, item.name)) for item in fields(self)
+                       if getattr(self, item.name) not in (None, ()))  # fmt: skip
+        object.__setattr__(self, "_active", active)
 
     def mismatches(self, conv: Conversation) -> list[str]:
         """Why this matcher does not match ``conv``: one sentence per failed condition."""
-        checks: list[tuple[object, Callable[[], bool], Callable[[], str]]] = [
-            (
-                self.protocol,
-                lambda: conv.protocol in self.protocol,
-                lambda: f"protocol is {conv.protocol}, rule wants {' or '.join(self.protocol)}",
-            ),
-            (
-                self.provider,
-                lambda: conv.provider == self.provider,
-                lambda: f"provider is {conv.provider}, rule wants {self.provider}",
-            ),
-            (
-                self.model,
-                lambda: conv.model == self.model,
-                lambda: f"model is '{conv.model}', rule wants '{self.model}'",
-            ),
-            (
-                self.model_matches,
-                lambda: bool(self.model_matches and self.model_matches.search(conv.model)),
-                lambda: (
-                    f"model '{conv.model}' does not match /{self.model_matches.pattern if self.model_matches else ''}/"
-                ),
-            ),
-            (
-                self.user_text_contains,
-                lambda: (self.user_text_contains or "") in conv.latest_user_text,
-                lambda: (
-                    f"latest user text '{_shorten(conv.latest_user_text)}' does not contain '{self.user_text_contains}'"
-                ),
-            ),
-            (
-                self.user_text_matches,
-                lambda: bool(self.user_text_matches and self.user_text_matches.search(conv.latest_user_text)),
-                lambda: (
-                    f"latest user text '{_shorten(conv.latest_user_text)}' does not match "
-                    f"/{self.user_text_matches.pattern if self.user_text_matches else ''}/"
-                ),
-            ),
-            (
-                self.system_contains,
-                lambda: (self.system_contains or "") in conv.system,
-                lambda: f"system prompt '{_shorten(conv.system)}' does not contain '{self.system_contains}'",
-            ),
-            (
-                self.tool_offered,
-                lambda: self.tool_offered in conv.tool_names,
-                lambda: f"tool '{self.tool_offered}' not offered (offered: {', '.join(conv.tool_names) or 'none'})",
-            ),
-            (
-                self.tool_result,
-                lambda: bool(conv.latest_tool_results) == self.tool_result,
-                lambda: (
-                    "no tool result in the latest turn" if self.tool_result else "the latest turn carries tool results"
-                ),
-            ),
-            (
-                self.tool_result_contains,
-                lambda: any((self.tool_result_contains or "") in r.content for r in conv.latest_tool_results),
-                lambda: (
-                    f"no tool result in the latest turn contains '{self.tool_result_contains}'"
-                    f" (results: {[_shorten(r.content, 40) for r in conv.latest_tool_results]})"
-                ),
-            ),
-            (
-                self.tool_call_id,
-                lambda: any(r.call_id == self.tool_call_id for r in conv.latest_tool_results),
-                lambda: f"no tool result for call id '{self.tool_call_id}' in the latest turn",
-            ),
-            (self.turn, lambda: conv.turn == self.turn, lambda: f"turn is {conv.turn}, rule wants {self.turn}"),
-        ]
-        return [explain() for wanted, holds, explain in checks if wanted not in (None, ()) and not holds()]
+        active: tuple[tuple[Check, Any], ...] = self._active  # type: ignore[attr-defined]
+        return [explain(wanted, conv) for (holds, explain), wanted in active if not holds(wanted, conv)]
+
+
+Check = tuple[Callable[[Any, Conversation], bool], Callable[[Any, Conversation], str]]
+CHECKS: dict[str, Check] = {
+    "protocol": (
+        lambda want, conv: conv.protocol in want,
+        lambda want, conv: f"protocol is {conv.protocol}, rule wants {' or '.join(want)}",
+    ),
+    "provider": (
+        lambda want, conv: conv.provider == want,
+        lambda want, conv: f"provider is {conv.provider}, rule wants {want}",
+    ),
+    "model": (
+        lambda want, conv: conv.model == want,
+        lambda want, conv: f"model is '{conv.model}', rule wants '{want}'",
+    ),
+    "model_matches": (
+        lambda want, conv: bool(want.search(conv.model)),
+        lambda want, conv: _pattern_miss("model", conv.model, want),
+    ),
+    "user_text_contains": (
+        lambda want, conv: want in conv.latest_user_text,
+        lambda want, conv: f"latest user text '{_shorten(conv.latest_user_text)}' does not contain '{want}'",
+    ),
+    "user_text_matches": (
+        lambda want, conv: bool(want.search(conv.latest_user_text)),
+        lambda want, conv: _pattern_miss("latest user text", conv.latest_user_text, want),
+    ),
+    "system_contains": (
+        lambda want, conv: want in conv.system,
+        lambda want, conv: f"system prompt '{_shorten(conv.system)}' does not contain '{want}'",
+    ),
+    "tool_offered": (
+        lambda want, conv: want in conv.tool_names,
+        lambda want, conv: f"tool '{want}' not offered (offered: {', '.join(conv.tool_names) or 'none'})",
+    ),
+    "tool_result": (
+        lambda want, conv: bool(conv.latest_tool_results) == want,
+        lambda want, conv: "no tool result in the latest turn" if want else "the latest turn carries tool results",
+    ),
+    "tool_result_contains": (
+        lambda want, conv: any(want in result.content for result in conv.latest_tool_results),
+        lambda want, conv: (
+            f"no tool result in the latest turn contains '{want}'"
+            f" (results: {[_shorten(result.content, 40) for result in conv.latest_tool_results]})"
+        ),
+    ),
+    "tool_call_id": (
+        lambda want, conv: any(result.call_id == want for result in conv.latest_tool_results),
+        lambda want, conv: f"no tool result for call id '{want}' in the latest turn",
+    ),
+    "turn": (lambda want, conv: conv.turn == want, lambda want, conv: f"turn is {conv.turn}, rule wants {want}"),
+}
+
+
+def _pattern_miss(what: str, text: str, pattern: Pattern | None) -> str:
+    if pattern is not None and pattern.search(text) is None:
+        return f"the pattern {pattern} took too long on the {what} (catastrophic backtracking?): counted as no match"
+    return f"{what} '{_shorten(text)}' does not match {pattern}"
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from ..conversation import Conversation, ProviderError, Reply, ToolCall, Usage
 from ..tokens import stable_id
 
 if TYPE_CHECKING:
-    from ..faults import Fault
+    from ...mock.faults import Fault
     from .matching import Rule
 
 DEFAULT_TEXT = "This is a deterministic reply from the AgentTestLibrary mock LLM."

@@ -1,25 +1,40 @@
-"""Faults on demand: what to break, when, and for whom.
+"""Faults on demand, for every protocol and both transports: what to break, when, and how.
 
-A fault is a targeting part (``when`` matcher, ``nth`` call, ``times`` then recover,
-``probability`` with a fixed ``seed``) and an effect (an HTTP error in the provider's shape
-with retry headers, latency, stream pacing, a cut stream, a malformed body, a bounded hang,
-a WebSocket close). The application asks :meth:`FaultSet.pick` once per model request;
-counters restart with every test, so a fault in one test never leaks into the next.
+A fault is a targeting part (a protocol's ``when`` matcher, the ``nth`` call, ``times`` then
+recover, a ``probability`` with a fixed ``seed``) and its effects (an error status with retry
+headers, latency, stream pacing, a cut, a malformed body or event, a bounded hang, a WebSocket
+close). The pipeline asks :meth:`FaultSet.pick` once per request; the endpoint renders the
+error in its protocol's shape; :func:`apply` enacts every other effect on the outcome, the
+same way over HTTP and WebSocket. Field kinds are declared once, on :class:`Fault`.
+Counters restart with every test, so a fault in one test never leaks into the next.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 import threading
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
-from .conversation import Conversation, ProviderError
-from .http import Timing
-from .scenario.matching import Matcher
+from .fields import spec
+from .http import Event, Outcome, Timing
 
 MAX_HANG_S = 300.0
-DEFAULT_HANG_S = 30.0
+MALFORMED_KINDS = ("sse", "json")
+MALFORMED_EVENT = '{"malformed": <<not json'
+
+
+class Targeting(Protocol):
+    """A protocol's conditions on a request: why it does not match (empty: it matches)."""
+
+    def mismatches(self, subject: Any) -> list[str]: ...
+
+
+class MatchAll:
+    def mismatches(self, subject: Any) -> list[str]:
+        return []
 
 
 @dataclass(frozen=True)
@@ -27,25 +42,33 @@ class Fault:
     """One fault as configured; see the README's Faults section for every key."""
 
     name: str
-    matcher: Matcher = field(default_factory=Matcher)
-    status: int | None = None
-    message: str | None = None
-    error_type: str | None = None
-    retry_after: float | None = None
-    retry_after_ms: int | None = None
-    should_retry: bool | None = None
-    delay_ms: int = 0
-    first_token_ms: int = 0
-    chunk_ms: int = 0
-    cut_after_events: int | None = None
-    cut_after_bytes: int | None = None
-    malformed: str | None = None
-    hang_s: float | None = None
-    ws_close_after_events: int | None = None
-    nth: int | None = None
-    times: int | None = None
-    probability: float | None = None
-    seed: int = 0
+    matcher: Targeting = field(default_factory=MatchAll)
+    status: int | None = field(
+        default=None, metadata=spec("int", minimum=400, maximum=599, expected="an error status 400-599")
+    )
+    message: str | None = field(default=None, metadata=spec("str"))
+    error_type: str | None = field(default=None, metadata=spec("str"))
+    retry_after: float | None = field(default=None, metadata=spec("number", minimum=0))
+    retry_after_ms: int | None = field(default=None, metadata=spec("int", minimum=0))
+    should_retry: bool | None = field(default=None, metadata=spec("bool"))
+    delay_ms: int = field(default=0, metadata=spec("int", minimum=0, maximum=MAX_HANG_S * 1000))
+    first_token_ms: int = field(default=0, metadata=spec("int", minimum=0, maximum=MAX_HANG_S * 1000))
+    chunk_ms: int = field(default=0, metadata=spec("int", minimum=0, maximum=60_000))
+    cut_after_events: int | None = field(default=None, metadata=spec("int", minimum=0))
+    cut_after_bytes: int | None = field(default=None, metadata=spec("int", minimum=0))
+    malformed: str | None = field(default=None, metadata=spec("choice", choices=MALFORMED_KINDS))
+    hang_s: float | None = field(
+        default=None,
+        metadata=spec("number", minimum=0, maximum=MAX_HANG_S,
+                      too_large=f"a hang is bounded to {MAX_HANG_S:g} s so no test hangs forever"),
+    )  # fmt: skip
+    ws_close_after_events: int | None = field(default=None, metadata=spec("int", minimum=0))
+    nth: int | None = field(default=None, metadata=spec("int", minimum=1))
+    times: int | None = field(default=None, metadata=spec("int", minimum=1))
+    probability: float | None = field(
+        default=None, metadata=spec("number", minimum=0, maximum=1, too_large="a probability is between 0 and 1")
+    )
+    seed: int = field(default=0, metadata=spec("int", minimum=0))
 
     @property
     def breaks_response(self) -> bool:
@@ -59,9 +82,9 @@ class Fault:
     def timing(self) -> Timing:
         return Timing(self.delay_ms / 1000, self.first_token_ms / 1000, self.chunk_ms / 1000, self.hang_s)
 
-    def provider_error(self) -> ProviderError:
-        status = self.status or 500
-        return ProviderError(status, self.message or f"AgentTestLibrary injected fault: HTTP {status}", self.error_type)
+    @property
+    def error_message(self) -> str:
+        return self.message or f"AgentTestLibrary injected fault: HTTP {self.status or 500}"
 
     def retry_headers(self) -> list[tuple[str, str]]:
         headers = []
@@ -90,11 +113,8 @@ class Fault:
             parts.append(f"retry after {self.asked_wait_s:g} s")
         if self.should_retry is not None:
             parts.append(f"x-should-retry {str(self.should_retry).lower()}")
-        for label, value in (
-            ("delay", self.delay_ms),
-            ("first token", self.first_token_ms),
-            ("per chunk", self.chunk_ms),
-        ):
+        for label, value in (("delay", self.delay_ms), ("first token", self.first_token_ms),
+                             ("per chunk", self.chunk_ms)):  # fmt: skip
             if value:
                 parts.append(f"{label} {value} ms")
         if self.cut_after_events is not None:
@@ -110,6 +130,12 @@ class Fault:
         return f"fault '{self.name}': " + (", ".join(parts) or "no effect")
 
 
+EFFECTS = tuple(
+    item.name for item in dataclasses.fields(Fault) if item.name not in ("name", "matcher", "message", "error_type",
+                                                                         "nth", "times", "probability", "seed")
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class AppliedFault:
     fault: Fault
@@ -117,6 +143,30 @@ class AppliedFault:
 
     def describe(self) -> str:
         return f"{self.fault.describe()} (matching call #{self.call_number})"
+
+
+def apply(applied: AppliedFault | None, outcome: Outcome) -> Outcome:
+    """Enact a fault's effects other than its error status (which the endpoint rendered) on ``outcome``."""
+    if applied is None:
+        return outcome
+    fault = applied.fault
+    outcome.timing = fault.timing()
+    outcome.headers.extend(header for header in fault.retry_headers() if header not in outcome.headers)
+    if fault.status:
+        return outcome
+    if fault.malformed:
+        if outcome.events:
+            outcome.events[min(1, len(outcome.events) - 1)] = Event(MALFORMED_EVENT)
+        else:
+            body = outcome.body_bytes()
+            outcome.body = body[: max(1, len(body) // 2)] + b"<<not json"
+    outcome.cut_after_events = fault.cut_after_events
+    outcome.cut_after_bytes = fault.cut_after_bytes
+    if fault.ws_close_after_events is not None:
+        outcome.cut_after_events, outcome.close_code = fault.ws_close_after_events, 1011
+    elif outcome.broken:
+        outcome.close_code = 1011
+    return outcome
 
 
 class FaultSet:
@@ -151,12 +201,14 @@ class FaultSet:
         with self._lock:
             return len(self._faults)
 
-    def pick(self, conversation: Conversation) -> AppliedFault | None:
+    def pick(self, subject: Any) -> AppliedFault | None:
         """The first fault that targets this request, counting it as one call for every matching fault."""
+        if not self._faults:
+            return None
         chosen: AppliedFault | None = None
         with self._lock:
             for _, fault in self._faults:
-                if fault.matcher.mismatches(conversation):
+                if fault.matcher.mismatches(subject):
                     continue
                 key = id(fault)
                 seen = self._seen.get(key, 0) + 1

@@ -1,0 +1,314 @@
+"""Sans-I/O HTTP/1.1 for every mock server: requests parsed from bytes, outcomes turned into bytes.
+
+What must live here, and nowhere else:
+
+- request framing and its defences: one request line (``METHOD SP origin-form SP HTTP/1.x``),
+  header lines without folding, whitespace before the colon or control characters; exactly one
+  ``Content-Length`` of digits, never together with ``Transfer-Encoding``; ``chunked`` as the
+  only transfer coding; a ``Host`` header on HTTP/1.1; a bounded head and a bounded body. Any
+  breach is a :class:`ProtocolError` (400, 413 or 501) and the connection is closed after it.
+- :class:`Outcome`, the transport-neutral result of an exchange (status, headers, a JSON body
+  or a list of events, injected timing and breakage), and its HTTP rendering: one buffer for a
+  whole response when nothing is paced, per-event chunks when something is.
+
+No sockets, no clocks: :mod:`.server` moves the bytes, :mod:`.pipeline` decides the answers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import parse_qs
+
+from . import jsonio
+
+MAX_HEAD_BYTES = 64 * 1024
+MAX_CHUNK_LINE = 1024
+_TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_REQUEST_LINE = re.compile(rb"([!#$%&'*+\-.^_`|~0-9A-Za-z]+) (/[\x21-\x7e]*|\*) HTTP/1\.([01])")
+_CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+# Every header line at once: a token, a colon, then visible text, tabs or obs-text (no control characters).
+_HEADER_LINES = re.compile(rb"(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*(?:\r\n|\Z))*")
+_UNSAFE_HEADER = re.compile(r"[\r\n\x00]")
+
+
+class ProtocolError(Exception):
+    """The bytes are not an acceptable HTTP/1.1 request; answered with ``status``, then the connection closes."""
+
+    def __init__(self, status: int, message: str, head: Request | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.head = head  # the request as far as it was read, so the answer can take the route's shape
+
+
+@dataclass(slots=True)
+class Request:
+    """One request (or one WebSocket text frame, ``transport="ws"``) with lower-case header names."""
+
+    method: str
+    target: str
+    headers: dict[str, str]
+    body: bytes = b""
+    keep_alive: bool = True
+    transport: str = "http"
+
+    @property
+    def path(self) -> str:
+        return self.target.split("?", 1)[0]
+
+    @property
+    def query(self) -> dict[str, list[str]]:
+        return parse_qs(self.target.split("?", 1)[1]) if "?" in self.target else {}
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """Injected timing: before the headers, before the first event, between events; or a hang."""
+
+    delay_s: float = 0.0
+    first_event_delay_s: float = 0.0
+    event_delay_s: float = 0.0
+    hang_s: float | None = None
+    event_delays_s: tuple[float, ...] = ()  # per event, as recorded; overrides the uniform pacing
+
+    @property
+    def paced(self) -> bool:
+        return bool(self.delay_s or self.first_event_delay_s or self.event_delay_s or self.event_delays_s)
+
+    def pause_before(self, number: int) -> float:
+        if number < len(self.event_delays_s):
+            return self.event_delays_s[number]
+        return self.first_event_delay_s if number == 0 else self.event_delay_s
+
+
+NO_TIMING = Timing()
+
+
+@dataclass(slots=True)
+class Event:
+    """One streamed event: JSON data (or a string sent as is), an optional SSE event name, or raw SSE bytes."""
+
+    data: Any
+    name: str | None = None
+    raw: bytes | None = None
+
+    def sse(self) -> bytes:
+        if self.raw is not None:
+            return self.raw
+        payload = self.data if isinstance(self.data, str) else jsonio.dumps_text(self.data)
+        return (f"event: {self.name}\ndata: {payload}\n\n" if self.name else f"data: {payload}\n\n").encode()
+
+
+@dataclass(slots=True)
+class Outcome:
+    """The answer to one exchange, before any transport frames it."""
+
+    status: int
+    body: Any = None  # JSON-able data, or bytes sent as they are
+    events: list[Event] | None = None  # a stream: SSE over HTTP, one frame each over WebSocket
+    content_type: str = "application/json"
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    timing: Timing = NO_TIMING
+    cut_after_events: int | None = None  # drop the connection after this many events (no terminal chunk)
+    cut_after_bytes: int | None = None  # ... or after this many body bytes
+    close_code: int | None = None  # WebSocket: close with this code after ``cut_after_events`` events
+
+    @property
+    def broken(self) -> bool:
+        return self.cut_after_events is not None or self.cut_after_bytes is not None or self.timing.hang_s is not None
+
+    def body_bytes(self) -> bytes:
+        if isinstance(self.body, bytes):
+            return self.body
+        return b"" if self.body is None else jsonio.dumps(self.body)
+
+
+def json_outcome(status: int, data: Any, headers: list[tuple[str, str]] | None = None) -> Outcome:
+    return Outcome(status, data, headers=headers or [])
+
+
+# -- requests ---------------------------------------------------------------------------------
+
+
+class RequestParser:
+    """Incremental request parser: :meth:`receive` bytes, then take requests with :meth:`next_request`."""
+
+    def __init__(self, max_body_bytes: int, max_head_bytes: int = MAX_HEAD_BYTES) -> None:
+        self.max_body_bytes = max_body_bytes
+        self.max_head_bytes = max_head_bytes
+        self._buffer = bytearray()
+        self._head: Request | None = None
+        self._length = 0
+        self._chunked = False
+        self._chunks: list[bytes] = []
+        self._received = 0
+        self.wants_continue = False  # the client waits for "100 Continue" before sending the body
+
+    @property
+    def pending(self) -> bool:
+        """A request has begun but is not complete (the server times it out)."""
+        return self._head is not None or bool(self._buffer.strip(b"\r\n"))
+
+    @property
+    def leftover(self) -> bytes:
+        return bytes(self._buffer)
+
+    def receive(self, data: bytes) -> None:
+        self._buffer += data
+
+    def next_request(self) -> Request | None:
+        """The next complete request, None when more bytes are needed; raises :class:`ProtocolError`."""
+        if self._head is None:
+            while self._buffer[:2] == b"\r\n":  # stray line breaks between requests are allowed
+                del self._buffer[:2]
+            end = self._buffer.find(b"\r\n\r\n")
+            if end < 0:
+                if len(self._buffer) > self.max_head_bytes:
+                    raise ProtocolError(400, f"The request head is larger than {self.max_head_bytes} bytes.")
+                if b"\n\n" in self._buffer:
+                    raise ProtocolError(400, "Header lines must end with CRLF.")
+                return None
+            if end > self.max_head_bytes:
+                raise ProtocolError(400, f"The request head is larger than {self.max_head_bytes} bytes.")
+            head = bytes(self._buffer[:end])
+            del self._buffer[: end + 4]
+            self._start(head)
+        assert self._head is not None
+        body = self._chunked_body() if self._chunked else self._fixed_body()
+        if body is None:
+            return None
+        request, self._head = self._head, None
+        request.body = body
+        self.wants_continue = False
+        return request
+
+    def _start(self, head: bytes) -> None:
+        first, _, block = head.partition(b"\r\n")
+        line = _REQUEST_LINE.fullmatch(first)
+        if line is None:
+            raise ProtocolError(400, f"Malformed request line {first[:100]!r}; expected 'METHOD /path HTTP/1.1'.")
+        method, target, minor = line.group(1).decode("ascii"), line.group(2).decode("ascii"), line.group(3)
+        if _HEADER_LINES.fullmatch(block) is None:  # one regex checks every line; then find the offending one
+            for raw in block.split(b"\r\n"):
+                name, colon, value = raw.partition(b":")
+                if not colon or not _TOKEN.fullmatch(name) or _CONTROL.search(value):
+                    problem = "folded header lines are not allowed" if raw[:1] in b" \t" else "malformed header line"
+                    raise ProtocolError(400, f"{problem.capitalize()}: {raw[:100]!r}.")
+        headers: dict[str, str] = {}
+        lengths: list[str] = []
+        for field_line in block.decode("latin-1").split("\r\n") if block else ():
+            field_name, _, field_value = field_line.partition(":")
+            key = field_name.lower()
+            text = field_value.strip(" \t")
+            if key in headers:
+                if key == "host":
+                    raise ProtocolError(400, "More than one Host header.")
+                text = f"{headers[key]}, {text}"
+            if key == "content-length":
+                lengths.append(field_value.strip(" \t"))
+            headers[key] = text
+        request = Request(method, target, headers)
+        if minor == b"1" and "host" not in headers:
+            raise ProtocolError(400, "HTTP/1.1 requests need a Host header.", request)
+        connection = headers.get("connection", "").lower()
+        request.keep_alive = "close" not in connection if minor == b"1" else "keep-alive" in connection
+        coding = headers.get("transfer-encoding")
+        if coding is not None:
+            if lengths:
+                raise ProtocolError(400, "Content-Length together with Transfer-Encoding is not allowed.", request)
+            if coding.lower() != "chunked" or minor == b"0":
+                raise ProtocolError(501, f"Transfer-Encoding {coding!r} is not supported; use chunked.", request)
+        elif len(lengths) > 1:
+            raise ProtocolError(400, "More than one Content-Length header.", request)
+        elif lengths:
+            if not lengths[0].isascii() or not lengths[0].isdigit() or len(lengths[0]) > 18:
+                raise ProtocolError(400, f"Content-Length {lengths[0][:30]!r} is not a number.", request)
+            self._length = int(lengths[0])
+            if self._length > self.max_body_bytes:
+                raise ProtocolError(413, self._too_large(), request)
+        self._chunked = coding is not None
+        if not lengths:
+            self._length = 0
+        self._head = request
+        self.wants_continue = headers.get("expect", "").lower() == "100-continue"
+
+    def _too_large(self) -> str:
+        return f"The request body is larger than the mock's limit of {self.max_body_bytes} bytes (max_body_bytes)."
+
+    def _fixed_body(self) -> bytes | None:
+        if len(self._buffer) < self._length:
+            return None
+        body = bytes(self._buffer[: self._length])
+        del self._buffer[: self._length]
+        self._length = 0
+        return body
+
+    def _chunked_body(self) -> bytes | None:
+        while True:
+            line_end = self._buffer.find(b"\r\n")
+            if line_end < 0:
+                if len(self._buffer) > MAX_CHUNK_LINE:
+                    raise ProtocolError(400, "A chunk-size line is too long.", self._head)
+                return None
+            size_text = bytes(self._buffer[:line_end]).split(b";", 1)[0].strip()
+            try:
+                size = int(size_text, 16)
+            except ValueError:
+                raise ProtocolError(400, f"Malformed chunk size {size_text[:20]!r}.", self._head) from None
+            if size == 0:
+                trailer_end = self._buffer.find(b"\r\n\r\n", line_end)
+                if trailer_end < 0:
+                    if len(self._buffer) > self.max_head_bytes:
+                        raise ProtocolError(400, "The chunked trailer is too large.", self._head)
+                    return None
+                del self._buffer[: trailer_end + 4]
+                body, self._chunks, self._received = b"".join(self._chunks), [], 0
+                return body
+            if self._received + size > self.max_body_bytes:
+                raise ProtocolError(413, self._too_large(), self._head)
+            if len(self._buffer) < line_end + 2 + size + 2:
+                return None
+            start = line_end + 2
+            if self._buffer[start + size : start + size + 2] != b"\r\n":
+                raise ProtocolError(400, "A chunk is not followed by CRLF.", self._head)
+            self._chunks.append(bytes(self._buffer[start : start + size]))
+            self._received += size
+            del self._buffer[: start + size + 2]
+
+
+# -- responses --------------------------------------------------------------------------------
+
+_REASONS = {status.value: status.phrase for status in HTTPStatus} | {529: "Overloaded"}
+CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+LAST_CHUNK = b"0\r\n\r\n"
+
+
+def _safe(text: str) -> str:
+    """Header text without line breaks: a replayed cassette cannot split the response."""
+    return _UNSAFE_HEADER.sub(" ", text)
+
+
+def response_head(outcome: Outcome, length: int | None, keep_alive: bool, server: str) -> bytes:
+    """Status line and headers; ``length`` None means chunked."""
+    lines = [
+        f"HTTP/1.1 {outcome.status} {_REASONS.get(outcome.status, '')}",
+        f"content-type: {_safe(outcome.content_type)}",
+        f"server: {server}",
+    ]
+    lines += [f"{_safe(name)}: {_safe(value)}" for name, value in outcome.headers]
+    lines.append(f"content-length: {length}" if length is not None else "transfer-encoding: chunked")
+    if not keep_alive:
+        lines.append("connection: close")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
+
+
+def chunk(data: bytes) -> bytes:
+    return b"%x\r\n%s\r\n" % (len(data), data) if data else b""
+
+
+def error_body(status: int, message: str) -> bytes:
+    """The body of a framing error when no protocol shape is known: valid JSON, always."""
+    return jsonio.dumps({"error": {"message": message, "type": "invalid_request_error", "code": status}})

@@ -1,0 +1,142 @@
+"""The journal: every exchange of a mock and what was answered, capped, masked when read.
+
+Recording is on the hot path, so an entry only holds references to what the request and the
+answer already are; credential headers are dropped at once, and every other secret is masked
+when an entry leaves the journal (evidence, keywords, the admin API) through
+:meth:`JournalEntry.to_dict`, with the journal's secret registry. The
+journal keeps the newest :data:`DEFAULT_LIMIT` entries; older ones are dropped and counted,
+and readers see a truncation marker instead of silently missing requests.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Protocol
+
+from ..secrets import REDACTED, SECRET_HEADERS, SecretRegistry
+
+DEFAULT_LIMIT = 10_000
+MAX_BODY_CHARS = 1_000_000  # a body longer than this is journaled as a marker, not kept
+
+
+class Viewable(Protocol):
+    """A neutral request or reply (a conversation, a tool call ...) that can show itself as JSON data."""
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+def iso(moment: float) -> str:
+    """ISO 8601 in UTC with microseconds: how evidence and the admin API write times."""
+    return datetime.fromtimestamp(moment, timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+@dataclass(slots=True)
+class JournalEntry:
+    """One exchange, as it arrived (``headers``, ``body``, ``subject`` are not masked yet)."""
+
+    index: int
+    time: float
+    method: str
+    path: str
+    status: int
+    protocol: str | None = None  # None for admin calls, warm-ups and unknown routes: not model requests
+    kind: str = "request"  # request | admin | warm-up
+    transport: str = "http"
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+    subject: Any = None  # the neutral request (a Conversation for the model mock)
+    reply: Any = None  # the neutral reply
+    rule: str | None = None
+    unmatched: bool = False
+    near_miss: str = ""
+    error: str = ""
+    fault: str = ""
+    broken: bool = False
+    retry_after_s: float | None = None
+    delay_s: float = 0.0
+    secrets: SecretRegistry | None = field(default=None, repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The entry as JSON data, every secret masked."""
+        secrets = self.secrets or SecretRegistry()
+        reply = self.reply
+        data = {
+            "index": self.index,
+            "time": iso(self.time),
+            "kind": self.kind,
+            "transport": self.transport,
+            "method": self.method,
+            "path": self.path,
+            "status": self.status,
+            "protocol": self.protocol,
+            "rule": self.rule,
+            "unmatched": self.unmatched,
+            "near_miss": self.near_miss,
+            "error": self.error,
+            "fault": self.fault,
+            "broken": self.broken,
+            "retry_after_s": self.retry_after_s,
+            "delay_s": self.delay_s,
+            "headers": secrets.mask_headers(self.headers),
+            "request": self.subject.to_dict() if self.subject is not None else None,
+            "reply": reply.to_dict() if reply is not None else None,
+            "body": self.body,
+        }
+        headers = data.pop("headers")
+        masked: dict[str, Any] = secrets.mask(data)
+        masked["headers"] = headers
+        return masked
+
+
+class Journal:
+    """Thread-safe and capped; readers get snapshots, so assertions never race the server."""
+
+    def __init__(self, limit: int = DEFAULT_LIMIT, secrets: SecretRegistry | None = None) -> None:
+        self._lock = threading.Lock()
+        self._entries: deque[JournalEntry] = deque(maxlen=limit)
+        self._next_index = 0
+        self.limit = limit
+        self.secrets = secrets or SecretRegistry()
+
+    def record(self, headers: dict[str, str] | None = None, **values: Any) -> JournalEntry:
+        body = values.get("body")
+        if isinstance(body, (str, bytes)) and len(body) > MAX_BODY_CHARS:
+            values["body"] = f"<{len(body)} bytes, not kept>"
+        kept = {name: REDACTED if name.lower() in SECRET_HEADERS else value for name, value in (headers or {}).items()}
+        with self._lock:
+            entry = JournalEntry(self._next_index, time.time(), headers=kept, secrets=self.secrets, **values)
+            self._next_index += 1
+            self._entries.append(entry)
+            return entry
+
+    @property
+    def dropped(self) -> int:
+        """How many of the oldest entries the cap has dropped."""
+        with self._lock:
+            return self._next_index - len(self._entries)
+
+    def entries(self, since: int = 0, limit: int | None = None) -> list[JournalEntry]:
+        """Entries whose index is ``since`` or later (at most ``limit`` of them), oldest first."""
+        with self._lock:
+            first = self._next_index - len(self._entries)
+            start = max(0, since - first)
+            stop = len(self._entries) if limit is None else min(len(self._entries), start + limit)
+            return [self._entries[position] for position in range(start, stop)]
+
+    def truncated_since(self, since: int) -> int:
+        """How many entries numbered ``since`` or later were dropped by the cap (0 when none)."""
+        with self._lock:
+            return max(0, (self._next_index - len(self._entries)) - since)
+
+    @property
+    def next_index(self) -> int:
+        with self._lock:
+            return self._next_index
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()

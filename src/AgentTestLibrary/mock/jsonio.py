@@ -1,0 +1,67 @@
+"""JSON in and out of the mocks: bounded depth on the way in, bytes on the way out; orjson when installed.
+
+Bodies come from the agent under test and may be hostile: nesting deeper than
+:data:`MAX_DEPTH` is refused (no ``RecursionError`` anywhere downstream), and anything that
+is not JSON is a :class:`JsonError` the pipeline answers with the protocol's 400. Output is
+compact and UTF-8; the optional ``orjson`` (extra ``fast``) only makes both directions quicker.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+try:
+    import orjson
+except ImportError:  # pragma: no cover - the stdlib path is tested by forcing it
+    orjson = None  # type: ignore[assignment]
+
+MAX_DEPTH = 128
+
+
+class JsonError(ValueError):
+    """Not JSON, or nested deeper than the mocks accept."""
+
+
+def loads(data: bytes | str) -> Any:
+    try:
+        value = orjson.loads(data) if orjson is not None else json.loads(data)
+    except (ValueError, RecursionError) as error:
+        detail = "it is nested too deeply" if isinstance(error, RecursionError) else str(error)
+        raise JsonError(f"The body is not valid JSON ({detail}).") from None
+    # Nesting deeper than MAX_DEPTH takes at least two bytes a level: small bodies need no walk.
+    if len(data) > 2 * MAX_DEPTH and _deeper_than(value, MAX_DEPTH):
+        raise JsonError(f"The body is nested more than {MAX_DEPTH} levels deep.")
+    return value
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    level, depth = [value], 0
+    while level:
+        depth += 1
+        if depth > limit:
+            return True
+        below: list[Any] = []
+        for item in level:
+            if isinstance(item, dict):
+                below.extend(child for child in item.values() if isinstance(child, (dict, list)))
+            elif isinstance(item, list):
+                below.extend(child for child in item if isinstance(child, (dict, list)))
+        level = below
+    return False
+
+
+def dumps(value: Any) -> bytes:
+    if orjson is not None:
+        try:
+            return orjson.dumps(value)
+        except TypeError:  # lone surrogates and the like: the stdlib escapes them below
+            return json.dumps(value, separators=(",", ":")).encode()
+    try:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    except UnicodeEncodeError:  # a lone surrogate: escaped, so the output stays valid UTF-8
+        return json.dumps(value, separators=(",", ":")).encode()
+
+
+def dumps_text(value: Any) -> str:
+    return dumps(value).decode()

@@ -1,0 +1,309 @@
+"""The one exchange pipeline every mock protocol runs, over HTTP and WebSocket alike.
+
+    request ─ route table ─ guard (Host, Origin) ─┬─ admin API (token)
+                                                  └─ endpoint: parse the body to a neutral request
+                                                     → answer it (cassette or rules)
+                                                     → pick a fault
+                                                     → render the reply or the fault's error
+                                                     → apply the fault's other effects
+                                                     → journal the rendered outcome
+
+What must live here: the order of those steps, the route table, and the guards. A protocol
+is an :class:`Endpoint` (its codec and its answers); framing lives in :mod:`.http` and
+:mod:`.server`, what to break in :mod:`.faults`, the admin calls in :mod:`.admin`. Nothing
+here raises into the server: any failure becomes an answer in the endpoint's shape.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from ..errors import RequestError
+from ..secrets import SecretRegistry
+from . import jsonio
+from .admin import ADMIN_PREFIX, handle_admin
+from .faults import AppliedFault, Fault, FaultSet, apply
+from .http import Outcome, ProtocolError, Request
+from .journal import DEFAULT_LIMIT, Journal
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+
+
+@dataclass(slots=True)
+class Call:
+    """One request on its way through the pipeline, as endpoints see it."""
+
+    request: Request
+    params: dict[str, str]  # what the route pattern captured (e.g. Gemini's model and method)
+    body: Any  # the decoded JSON body (None when there was none)
+
+
+@dataclass(slots=True)
+class Answer:
+    """What answers a request before faults and rendering: a neutral reply, or a finished outcome."""
+
+    reply: Any = None
+    outcome: Outcome | None = None  # e.g. a replayed cassette episode: sent as it is
+    rule: str | None = None
+    unmatched: bool = False
+    near_miss: str = ""
+    error: str = ""
+    faultable: bool = True
+    kind: str = "request"  # "request" counts as the agent's request; e.g. a warm-up does not
+
+
+class Endpoint(Protocol):
+    """One route's protocol: a codec and the answers behind it."""
+
+    protocol: str | None
+
+    def parse(self, call: Call) -> Any:
+        """The neutral request (a conversation, a tool call ...); None when there is nothing to fault or match."""
+        ...
+
+    def answer(self, call: Call, subject: Any) -> Answer: ...
+
+    def render(self, call: Call, subject: Any, answer: Answer, fault: AppliedFault | None) -> Outcome:
+        """The reply in the wire format, or the fault's error status in the protocol's error shape."""
+        ...
+
+    def error(self, status: int, message: str, param: str | None = None) -> Outcome:
+        """An error in this protocol's shape."""
+        ...
+
+
+@dataclass(frozen=True)
+class Route:
+    methods: tuple[str, ...]
+    path: str  # exact, or a regular expression with named groups when ``pattern``
+    endpoint: Endpoint
+    pattern: bool = False
+
+
+@dataclass(frozen=True)
+class Found:
+    endpoint: Endpoint | None
+    params: dict[str, str] = field(default_factory=dict)
+    allowed: tuple[str, ...] = ()  # methods the path accepts, when the method did not fit
+
+
+class RouteTable:
+    """Exact paths in a dict, patterned paths (e.g. Gemini's ``models/{model}:{method}``) tried in order."""
+
+    def __init__(self, routes: list[Route]) -> None:
+        self._exact: dict[str, dict[str, Endpoint]] = {}
+        self._patterns: list[tuple[re.Pattern[str], Route]] = []
+        self.websocket_paths = tuple(route.path for route in routes if "WS" in route.methods and not route.pattern)
+        for route in routes:
+            if route.pattern:
+                self._patterns.append((re.compile(route.path), route))
+            else:
+                for method in route.methods:
+                    self._exact.setdefault(route.path, {})[method] = route.endpoint
+
+    def find(self, method: str, path: str) -> Found:
+        by_method = self._exact.get(path)
+        if by_method is not None:
+            endpoint = by_method.get(method)
+            return Found(endpoint) if endpoint is not None else Found(None, allowed=tuple(by_method))
+        for compiled, route in self._patterns:
+            matched = compiled.fullmatch(path)
+            if matched:
+                if method in route.methods:
+                    return Found(route.endpoint, matched.groupdict())
+                return Found(None, allowed=route.methods)
+        return Found(None)
+
+
+class Application(Protocol):
+    """What a protocol family gives the pipeline: its routes and the shape of its generic errors."""
+
+    name: str
+
+    def routes(self) -> list[Route]: ...
+
+    def shape_for(self, request: Request) -> Endpoint:
+        """The endpoint whose error shape fits a request that matched no route."""
+        ...
+
+    def not_found(self, request: Request, found: Found) -> Outcome: ...
+
+    def blocking(self, request: Request) -> bool:
+        """Whether answering may wait on something slow (then it runs off the event loop)."""
+        ...
+
+    def reset(self) -> None:
+        """Restart the application's own counters and state (sequences, chains ...)."""
+        ...
+
+    def parse_fault(self, data: Any, source: str) -> Fault:
+        """A fault from JSON data, its ``when`` in this protocol's conditions; ScenarioError when invalid."""
+        ...
+
+
+AdminHandler = Callable[[Request, str], Outcome]  # (request, body text) -> answer
+
+
+@dataclass
+class Guard:
+    """Who may talk to a mock: loopback Host names (or the bound host when opted in), no foreign Origin."""
+
+    port: int = 0
+    extra_hosts: frozenset[str] = frozenset()
+
+    def refuse(self, request: Request) -> str:
+        host = request.headers.get("host", "")  # the HTTP parser insists on one; direct calls may omit it
+        name = _host_name(host)
+        if host and name not in LOOPBACK_HOSTS and name not in self.extra_hosts:
+            return (
+                f"Host {host[:100]!r} is not this mock's address; use 127.0.0.1 or localhost "
+                "(requests through other names are refused as DNS rebinding)."
+            )
+        origin = request.headers.get("origin")
+        if origin is not None:
+            parts = urlsplit(origin)
+            same = (parts.scheme in ("http", "https") and (parts.hostname or "") in LOOPBACK_HOSTS | self.extra_hosts
+                    and parts.port == self.port)  # fmt: skip
+            if not same:
+                return f"Origin {origin[:100]!r} is not this mock; requests from web pages are refused."
+        return ""
+
+
+def _host_name(host: str) -> str:
+    if host.startswith("["):
+        return host.split("]", 1)[0] + "]"
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+class Pipeline:
+    """One mock's state and its exchange path: routes, faults, journal, admin calls, secrets."""
+
+    def __init__(
+        self,
+        application: Application,
+        secrets: SecretRegistry | None = None,
+        *,
+        admin_token: str | None = None,
+        journal_limit: int = DEFAULT_LIMIT,
+    ) -> None:
+        self.application = application
+        self.secrets = secrets or SecretRegistry()
+        self.journal = Journal(journal_limit, self.secrets)
+        self.faults = FaultSet()
+        self.guard = Guard()
+        self.admin_token = admin_token
+        if admin_token:
+            self.secrets.add(admin_token)
+        self.routes = RouteTable(application.routes())
+        self.admin_actions: dict[tuple[str, str], tuple[AdminHandler, str]] = {}  # (method, action) -> (call, what)
+        self._lock = threading.Lock()
+
+    # -- the exchange ------------------------------------------------------------------------
+
+    def handle(self, request: Request) -> Outcome:
+        """Answer one request; never raises, so nothing a client sends can take the server down."""
+        endpoint: Endpoint | None = None
+        try:
+            path = request.path
+            admin = path.startswith(ADMIN_PREFIX) or path == ADMIN_PREFIX.rstrip("/")
+            found = Found(None) if admin else self.routes.find(request.method, path)
+            endpoint = found.endpoint
+            refusal = self.guard.refuse(request)
+            if refusal:
+                return self.reject(request, 403, refusal, endpoint, kind="refused")
+            if admin:
+                return handle_admin(self, request)
+            if endpoint is None:
+                outcome = self.application.not_found(request, found)
+                self.record(request, outcome, None, error=str(outcome.body)[:300])
+                return outcome
+            return self._exchange(request, endpoint, found.params)
+        except Exception as error:  # noqa: BLE001 - the server must survive any request
+            message = f"AgentTestLibrary mock internal error: {type(error).__name__}: {error}"
+            shape = endpoint or self.application.shape_for(request)
+            outcome = shape.error(500, message)
+            self.record(request, outcome, shape.protocol, error=message)
+            return outcome
+
+    def _exchange(self, request: Request, endpoint: Endpoint, params: dict[str, str]) -> Outcome:
+        body: Any = None
+        subject: Any = None
+        try:
+            body = jsonio.loads(request.body or b"") if request.body or request.method == "POST" else None
+            call = Call(request, params, body)
+            subject = endpoint.parse(call)
+            answer = endpoint.answer(call, subject)
+        except jsonio.JsonError as error:
+            hint = " Send a JSON object with 'content-type: application/json'."
+            return self.reject(request, 400, str(error) + hint, endpoint)
+        except RequestError as error:
+            outcome = endpoint.error(error.status, error.message, error.param)
+            self.record(request, outcome, endpoint.protocol, body=body, subject=subject, error=error.message)
+            return outcome
+        fault = self.faults.pick(subject) if subject is not None and answer.faultable else None
+        outcome = answer.outcome or endpoint.render(call, subject, answer, fault)
+        apply(fault, outcome)
+        self.record(
+            request,
+            outcome,
+            endpoint.protocol if answer.kind == "request" else None,
+            kind=answer.kind,
+            body=body,
+            subject=subject,
+            reply=answer.reply,
+            rule=answer.rule,
+            unmatched=answer.unmatched,
+            near_miss=answer.near_miss,
+            error=answer.error,
+            fault=fault.describe() if fault else "",
+            broken=bool(fault and fault.fault.breaks_response),
+            retry_after_s=fault.fault.asked_wait_s if fault else None,
+            delay_s=fault.fault.delay_ms / 1000 if fault else 0.0,
+        )
+        return outcome
+
+    def reject(
+        self, request: Request, status: int, message: str, endpoint: Endpoint | None = None, kind: str = "request"
+    ) -> Outcome:
+        """An error before any endpoint answered (a guard, bad JSON, a framing error), in the right shape.
+
+        Requests refused by a guard are journaled as ``refused``, never counted as the agent's requests.
+        """
+        shape = endpoint or self.application.shape_for(request)
+        outcome = shape.error(status, message)
+        counted = endpoint is not None and kind == "request"
+        self.record(request, outcome, shape.protocol if counted else None, kind=kind, error=message)
+        return outcome
+
+    def framing_error(self, error: ProtocolError) -> Outcome:
+        """The answer to bytes that are not an acceptable request (oversized, smuggled ...)."""
+        head = error.head or Request("?", "/", {})
+        found = self.routes.find(head.method, head.path)
+        return self.reject(head, error.status, error.message, found.endpoint)
+
+    def record(self, request: Request, outcome: Outcome, protocol: str | None, **values: Any) -> None:
+        self.journal.record(
+            method=request.method,
+            path=request.target,
+            status=outcome.status,
+            protocol=protocol,
+            transport=request.transport,
+            headers=request.headers,
+            **values,
+        )
+
+    def websocket_paths(self) -> tuple[str, ...]:
+        return self.routes.websocket_paths
+
+    # -- state ---------------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Forget the journal and restart every counter (the application's too)."""
+        self.journal.clear()
+        self.faults.reset_counters()
+        self.application.reset()

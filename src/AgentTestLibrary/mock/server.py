@@ -1,0 +1,596 @@
+"""One mock server: HTTP/1.1, SSE and WebSocket I/O on a background asyncio loop, within bounds.
+
+The server only moves bytes and time. Each connection is an ``asyncio.Protocol``: bytes go
+into the sans-I/O :class:`~.http.RequestParser`, complete requests go through the
+:class:`~.pipeline.Pipeline`, and the outcome leaves in one write, or event by event with
+the pauses a fault asked for. Every client is bounded (:class:`Limits`): head and body size,
+a request that does not arrive within ``request_timeout_s`` of its first byte, idle keep-alive
+connections, the number of connections, WebSocket message size, and output a client does not
+read (reading pauses while the send buffer is full, so a ping flood cannot grow memory).
+Answers that may be slow (a large body, a recording waiting on its upstream) run off the
+event loop, so one request never stalls the others. uvloop is used when installed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import ipaddress
+import socket
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Protocol, cast
+
+from wsproto.connection import Connection as WebSocket
+from wsproto.connection import ConnectionType
+from wsproto.events import BytesMessage, CloseConnection, Ping, TextMessage
+from wsproto.utilities import generate_accept_token
+
+from ..errors import MockServerError
+from . import jsonio
+from .http import CONTINUE, LAST_CHUNK, Outcome, ProtocolError, Request, RequestParser, chunk, error_body, response_head
+from .pipeline import Guard, Pipeline
+
+try:
+    import uvloop
+except ImportError:  # pragma: no cover - the optional extra "fast"
+    uvloop = None  # type: ignore[assignment]
+
+START_TIMEOUT_S = 10.0
+SERVER_NAME = "agenttest-mock"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one client may cost the server; every bound has a clear answer when crossed."""
+
+    max_body_bytes: int = 32 * 1024 * 1024  # larger bodies get the protocol's 413
+    max_head_bytes: int = 64 * 1024
+    request_timeout_s: float = 30.0  # from a request's first byte to its last (then 408 and close)
+    idle_timeout_s: float = 75.0  # keep-alive connections with nothing to do are closed
+    max_connections: int = 1024  # beyond this, new connections get 503 and are closed
+    max_ws_message_bytes: int = 16 * 1024 * 1024  # larger WebSocket messages close with 1009
+    write_high_water: int = 1024 * 1024  # reading pauses while this much output is unsent
+    heavy_body_bytes: int = 256 * 1024  # bodies above this are answered off the event loop
+    backlog: int = 512
+    stop_timeout_s: float = 10.0
+
+
+class Served(Protocol):
+    """What a server serves: an application that owns its pipeline (the model mock, an MCP server ...)."""
+
+    pipeline: Pipeline
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def bind_socket(host: str, port: int, backlog: int = 512) -> socket.socket:
+    """Bind and listen synchronously, so a busy port fails in the caller with a clear error."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(backlog)
+    except OSError as error:
+        sock.close()
+        if error.errno == errno.EADDRINUSE:
+            raise MockServerError(
+                f"Port {port} on {host} is already in use (EADDRINUSE): another mock or service listens there. "
+                "Use port=0 to let the OS pick a free port, or pick another port / base_port."
+            ) from None
+        if error.errno == errno.EADDRNOTAVAIL:
+            raise MockServerError(
+                f"Cannot bind {host}:{port}: the address is not on this machine. Use host=127.0.0.1."
+            ) from None
+        raise MockServerError(f"Cannot bind {host}:{port}: {error.strerror}.") from None
+    return sock
+
+
+class MockServer:
+    """Runs an application on ``host:port`` (port 0: the OS picks) until :meth:`stop`.
+
+    Binding beyond loopback needs ``allow_remote=True`` (the mock has no authentication for
+    model requests); :attr:`warning` then says so, for the caller to log.
+    """
+
+    def __init__(
+        self,
+        app: Served,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        limits: Limits | None = None,
+        allow_remote: bool = False,
+    ) -> None:
+        if not host.strip():
+            raise MockServerError("The host is empty: give an address to bind, e.g. host=127.0.0.1.")
+        if not is_loopback(host) and not allow_remote:
+            raise MockServerError(
+                f"Refusing to bind {host!r}: it is not a loopback address, so other machines could drive the mock. "
+                "Use 127.0.0.1, or opt in with allow_remote (--allow-remote on the command line)."
+            )
+        self.app = app
+        self.pipeline = app.pipeline
+        self.host = host
+        self.requested_port = port
+        self.port = 0
+        self.limits = limits or Limits()
+        self.warning = "" if is_loopback(host) else (
+            f"The mock listens on {host}, beyond loopback: any machine that reaches it can send model requests."
+        )  # fmt: skip
+        self.allow_remote = allow_remote
+        self.connections: set[_Connection] = set()
+        self.executor: ThreadPoolExecutor | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._listener: socket.socket | None = None
+        self._ready = threading.Event()
+        self._startup_error: BaseException | None = None
+        self._server: asyncio.AbstractServer | None = None
+        self._last_report = 0.0
+        self._suppressed = 0
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> str:
+        """Start serving; returns the base URL once connections are accepted."""
+        if self.running:
+            raise MockServerError(
+                f"The mock server at {self.url} is still running (or still stopping); stop it before starting again."
+            )
+        sock = bind_socket(self.host, self.requested_port, self.limits.backlog)
+        self.port = sock.getsockname()[1]
+        extra = frozenset({self.host}) if self.allow_remote and not is_loopback(self.host) else frozenset()
+        self.pipeline.guard = Guard(self.port, extra)
+        self._listener = sock
+        self._loop = uvloop.new_event_loop() if uvloop is not None else asyncio.new_event_loop()
+        self.executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix=f"agenttest-mock-{self.port}-work")
+        self._ready.clear()
+        self._startup_error = None
+        self._thread = threading.Thread(target=self._run, args=(sock,), name=f"agenttest-mock-{self.port}", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(START_TIMEOUT_S) or self._startup_error:
+            raise MockServerError(f"The mock server on {self.host}:{self.port} did not start: {self._startup_error}")
+        return self.url
+
+    def stop(self, timeout_s: float | None = None) -> None:
+        """Stop accepting, close open connections and join the thread.
+
+        If the loop is stuck in a handler past the timeout, the listening socket is closed from
+        here (no new connections) and :class:`MockServerError` says so; :attr:`running` stays
+        true until the thread really ends, and the server cannot be started again before that.
+        """
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        if thread.is_alive():
+            with contextlib.suppress(RuntimeError):  # the loop may already be closed
+                loop.call_soon_threadsafe(self._shutdown)
+            thread.join(self.limits.stop_timeout_s if timeout_s is None else timeout_s)
+        if thread.is_alive():
+            if self._listener is not None:
+                self._listener.close()
+            raise MockServerError(
+                f"The mock server on port {self.port} did not stop within {self.limits.stop_timeout_s:g} s: a request "
+                "handler is still running on its event loop. Its port is closed; the thread ends when the handler "
+                "returns."
+            )
+        if self.executor is not None:
+            self.executor.shutdown(wait=False, cancel_futures=True)
+        self._loop = self._thread = None
+
+    def _shutdown(self) -> None:
+        if self._server is not None:
+            with contextlib.suppress(OSError, ValueError):  # the listener may have been closed from outside
+                self._server.close()
+        for connection in list(self.connections):
+            connection.abort()
+        assert self._loop is not None
+        self._loop.stop()
+
+    def _run(self, sock: socket.socket) -> None:
+        loop = self._loop
+        assert loop is not None
+        asyncio.set_event_loop(loop)
+        loop.set_exception_handler(self._report)
+        try:
+            self._server = loop.run_until_complete(
+                loop.create_server(lambda: _Connection(self), sock=sock, backlog=self.limits.backlog)
+            )
+        except BaseException as error:  # noqa: BLE001 - reported to the starting thread
+            self._startup_error = error
+            self._ready.set()
+            sock.close()
+            return
+        self._ready.set()
+        loop.call_later(self._sweep_interval, self._sweep)
+        try:
+            loop.run_forever()
+        finally:
+            for task in asyncio.all_tasks(loop):
+                task.cancel()
+            with contextlib.suppress(Exception):
+                loop.run_until_complete(asyncio.sleep(0))
+            with contextlib.suppress(OSError, ValueError):
+                sock.close()
+            loop.close()
+
+    @property
+    def _sweep_interval(self) -> float:
+        return min(1.0, self.limits.request_timeout_s / 4, self.limits.idle_timeout_s / 4)
+
+    def _sweep(self) -> None:
+        """Close connections whose request is overdue or that idled too long (one timer for all of them)."""
+        assert self._loop is not None
+        now = self._loop.time()
+        for connection in list(self.connections):
+            connection.check_time(now)
+        self._loop.call_later(self._sweep_interval, self._sweep)
+
+    def _report(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        """Asyncio's own errors (e.g. out of file descriptors): one line at most every 10 s, never a flood."""
+        now = time.monotonic()
+        if now - self._last_report < 10:
+            self._suppressed += 1
+            return
+        extra = f" ({self._suppressed} similar messages suppressed)" if self._suppressed else ""
+        self._last_report, self._suppressed = now, 0
+        error = context.get("exception")
+        detail = f": {type(error).__name__}: {error}" if error is not None else ""
+        sys.stderr.write(f"agenttest mock on port {self.port}: {context.get('message', 'error')}{detail}{extra}\n")
+
+
+def _immediate(outcome: Outcome) -> bool:
+    return (
+        not outcome.timing.paced
+        and outcome.timing.hang_s is None
+        and outcome.cut_after_events is None
+        and outcome.cut_after_bytes is None
+    )
+
+
+class _Connection(asyncio.Protocol):
+    """One client connection: HTTP requests in order, then optionally a WebSocket session."""
+
+    def __init__(self, server: MockServer) -> None:
+        self.server = server
+        self.pipeline = server.pipeline
+        self.limits = server.limits
+        self.parser = RequestParser(self.limits.max_body_bytes, self.limits.max_head_bytes)
+        self.transport: asyncio.Transport | None = None
+        self.busy = False
+        self.closing = False
+        self.paused = False
+        self.last_active = 0.0
+        self.request_started: float | None = None  # when the first byte of an incomplete request came
+        self.continued = False
+        self.task: asyncio.Task[None] | None = None
+        self.writable: asyncio.Future[None] | None = None
+        self.websocket: WebSocket | None = None
+        self.upgrade: Request | None = None
+        self.message: list[str] = []
+        self.message_size = 0
+
+    # -- transport callbacks ---------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        transport = cast(asyncio.Transport, transport)  # uvloop's transports are not asyncio's classes
+        self.transport = transport
+        if len(self.server.connections) >= self.limits.max_connections:
+            message = f"The mock serves at most {self.limits.max_connections} connections at once; try again."
+            outcome = Outcome(503, error_body(503, message))
+            transport.write(response_head(outcome, len(outcome.body), False, SERVER_NAME) + outcome.body)
+            transport.close()
+            self.closing = True
+            return
+        self.server.connections.add(self)
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            # Each SSE event is its own small write: without this, Nagle + delayed ACK stall streams ~40 ms.
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        transport.set_write_buffer_limits(high=self.limits.write_high_water)
+        self.last_active = asyncio.get_running_loop().time()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closing = True
+        self.server.connections.discard(self)
+        if self.task is not None:
+            self.task.cancel()
+        if self.writable is not None and not self.writable.done():
+            self.writable.set_result(None)
+
+    def pause_writing(self) -> None:
+        self.paused = True
+        if self.transport is not None:
+            self.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        self.paused = False
+        if self.transport is not None and not self.busy and not self.closing:
+            self.transport.resume_reading()
+        if self.writable is not None and not self.writable.done():
+            self.writable.set_result(None)
+
+    def data_received(self, data: bytes) -> None:
+        if self.closing:
+            return
+        self.last_active = asyncio.get_running_loop().time()
+        if self.websocket is not None:
+            self._websocket_data(data)
+            return
+        self.parser.receive(data)
+        self._serve()
+
+    def eof_received(self) -> bool | None:
+        return None  # close our side too
+
+    def abort(self) -> None:
+        if self.transport is not None:
+            self.transport.abort()
+
+    # -- HTTP ------------------------------------------------------------------------------------
+
+    def _serve(self) -> None:
+        """Answer every complete request in the buffer, in order; stop at the first that takes time."""
+        while not self.busy and not self.closing:
+            try:
+                request = self.parser.next_request()
+            except ProtocolError as error:
+                self._write(self.pipeline.framing_error(error), "POST", keep_alive=False)
+                self._close()
+                return
+            if request is None:
+                if self.parser.wants_continue and not self.continued:
+                    self.continued = True
+                    self._send(CONTINUE)
+                if self.parser.pending and self.request_started is None:
+                    self.request_started = self.last_active
+                return
+            self.continued = False
+            self.request_started = None
+            if request.headers.get("upgrade", "").lower() == "websocket":
+                self._upgrade_to_websocket(request)
+                return
+            if len(request.body) > self.limits.heavy_body_bytes or self.pipeline.application.blocking(request):
+                self._background(self._answer_off_loop(request))
+                return
+            outcome = self.pipeline.handle(request)
+            if not _immediate(outcome):
+                self._background(self._write_timed(outcome, request))
+                return
+            self._write(outcome, request.method, request.keep_alive)
+            if not request.keep_alive:
+                self._close()
+
+    def _background(self, work: Any) -> None:
+        """Run ``work`` while reading pauses; the next pipelined request is served when it is done."""
+        self.busy = True
+        assert self.transport is not None
+        self.transport.pause_reading()
+        self.task = asyncio.get_running_loop().create_task(work)
+        self.task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self.task = None
+        self.busy = False
+        self.last_active = asyncio.get_running_loop().time()
+        if task.cancelled() or self.closing or self.transport is None:
+            return
+        if task.exception() is not None:
+            self._close()
+            return
+        if not self.paused:
+            self.transport.resume_reading()
+        if self.websocket is None:
+            self._serve()
+
+    async def _answer_off_loop(self, request: Request) -> None:
+        loop = asyncio.get_running_loop()
+        outcome = await loop.run_in_executor(self.server.executor, self.pipeline.handle, request)
+        if _immediate(outcome):
+            self._write(outcome, request.method, request.keep_alive)
+            if not request.keep_alive:
+                self._close()
+        else:
+            await self._write_timed(outcome, request)
+
+    def _write(self, outcome: Outcome, method: str, keep_alive: bool) -> None:
+        """The whole response in one write."""
+        if outcome.events is None:
+            body = outcome.body_bytes()
+            data = response_head(outcome, len(body), keep_alive, SERVER_NAME)
+            self._send(data if method == "HEAD" else data + body)
+            return
+        stream = b"".join(chunk(event.sse()) for event in outcome.events)
+        self._send(response_head(outcome, None, keep_alive, SERVER_NAME) + stream + LAST_CHUNK)
+
+    async def _write_timed(self, outcome: Outcome, request: Request) -> None:
+        """A response with injected timing or breakage: each event flushed on its own."""
+        timing = outcome.timing
+        if timing.hang_s is not None:
+            await asyncio.sleep(timing.hang_s)
+            self._close()
+            return
+        if timing.delay_s:
+            await asyncio.sleep(timing.delay_s)
+        keep_alive = request.keep_alive and not outcome.broken
+        if outcome.events is None:
+            body = outcome.body_bytes()
+            sent = body
+            if outcome.cut_after_events is not None:
+                sent = body[: len(body) // 2]
+            if outcome.cut_after_bytes is not None:
+                sent = body[: outcome.cut_after_bytes]
+            self._send(response_head(outcome, len(body), keep_alive, SERVER_NAME) + sent)
+        else:
+            self._send(response_head(outcome, None, keep_alive, SERVER_NAME))
+            encoded = [event.sse() for event in outcome.events]
+            if outcome.cut_after_bytes is not None:
+                self._send(chunk(b"".join(encoded)[: outcome.cut_after_bytes]))
+                self._close()
+                return
+            limit = len(encoded) if outcome.cut_after_events is None else outcome.cut_after_events
+            for number, data in enumerate(encoded[:limit]):
+                pause = timing.pause_before(number)
+                if pause:
+                    await asyncio.sleep(pause)
+                self._send(chunk(data))
+                await self._drained()
+            if outcome.cut_after_events is None:
+                self._send(LAST_CHUNK)
+        if not keep_alive:
+            self._close()
+
+    async def _drained(self) -> None:
+        if self.paused and not self.closing:
+            self.writable = asyncio.get_running_loop().create_future()
+            await self.writable
+
+    def _send(self, data: bytes) -> None:
+        if self.transport is not None and not self.closing:
+            self.transport.write(data)
+
+    def _close(self) -> None:
+        self.closing = True
+        if self.transport is not None:
+            self.transport.close()
+
+    def check_time(self, now: float) -> None:
+        """Called by the server's sweep: 408 for a request that is not complete in time, close when idle."""
+        if self.closing or self.busy:
+            return
+        if self.request_started is not None and now - self.request_started > self.limits.request_timeout_s:
+            message = f"The request did not arrive completely within {self.limits.request_timeout_s:g} s."
+            outcome = Outcome(408, error_body(408, message))
+            self._send(response_head(outcome, len(outcome.body), False, SERVER_NAME) + outcome.body)
+            self._close()
+        elif self.websocket is None and now - self.last_active > self.limits.idle_timeout_s:
+            self._close()
+
+    # -- WebSocket -------------------------------------------------------------------------------
+
+    def _upgrade_to_websocket(self, request: Request) -> None:
+        """RFC 6455 upgrade (framing by wsproto), for the paths the application serves over WebSocket."""
+        key = request.headers.get("sec-websocket-key")
+        found = self.pipeline.routes.find("WS", request.path)
+        if request.method != "GET" or found.endpoint is None or not key:
+            paths = " or ".join(self.pipeline.websocket_paths()) or "no path"
+            status = 404 if found.endpoint is None else 400
+            message = f"WebSocket upgrades need GET {paths} with a Sec-WebSocket-Key header."
+            self._write(self.pipeline.reject(request, status, message, found.endpoint), request.method, False)
+            self._close()
+            return
+        refusal = self.pipeline.guard.refuse(request)
+        if refusal:
+            self._write(self.pipeline.reject(request, 403, refusal, found.endpoint, kind="refused"), "GET", False)
+            self._close()
+            return
+        accept = generate_accept_token(key.encode("latin-1")).decode("ascii")
+        self._send(b"HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\n"
+                   b"sec-websocket-accept: %s\r\n\r\n" % accept.encode())  # fmt: skip
+        self.websocket = WebSocket(ConnectionType.SERVER)
+        self.upgrade = request
+        leftover = self.parser.leftover
+        if leftover:
+            self._websocket_data(leftover)
+
+    def _websocket_data(self, data: bytes) -> None:
+        socket_state = self.websocket
+        assert socket_state is not None
+        socket_state.receive_data(data)
+        for event in socket_state.events():
+            if isinstance(event, (TextMessage, BytesMessage)):
+                self.message_size += len(event.data)
+                if self.message_size > self.limits.max_ws_message_bytes:
+                    reason = f"messages are limited to {self.limits.max_ws_message_bytes} bytes"
+                    self._send(socket_state.send(CloseConnection(code=1009, reason=reason)))
+                    self._close()
+                    return
+                if isinstance(event, BytesMessage):
+                    if event.message_finished:
+                        self.message_size = 0
+                        message = "Binary frames are not supported; send JSON text frames."
+                        refusal = {"type": "error", "status": 400, "error": {"type": "invalid_request_error",
+                                                                             "message": message}}  # fmt: skip
+                        self._send(socket_state.send(TextMessage(data=jsonio.dumps_text(refusal))))
+                    continue
+                self.message.append(event.data)
+                if event.message_finished:
+                    text, self.message, self.message_size = "".join(self.message), [], 0
+                    self._websocket_frame(text)
+            elif isinstance(event, Ping):
+                self._send(socket_state.send(event.response()))
+            elif isinstance(event, CloseConnection):
+                self._send(socket_state.send(event.response()))
+                self._close()
+                return
+
+    def _websocket_frame(self, text: str) -> None:
+        upgrade = self.upgrade
+        assert upgrade is not None
+        frame = Request("WS", upgrade.target, upgrade.headers, text.encode(), transport="ws")
+        outcome = self.pipeline.handle(frame)
+        if _immediate(outcome) and not self.busy:
+            for event in _frames(outcome):
+                self._send_frame(event)
+        else:
+            self._background(self._frames_timed(outcome))
+
+    def _send_frame(self, data: str) -> None:
+        if self.websocket is not None:
+            self._send(self.websocket.send(TextMessage(data=data)))
+
+    async def _frames_timed(self, outcome: Outcome) -> None:
+        timing = outcome.timing
+        if timing.hang_s is not None:
+            await asyncio.sleep(timing.hang_s)
+            self._close()
+            return
+        if timing.delay_s:
+            await asyncio.sleep(timing.delay_s)
+        frames = _frames(outcome)
+        close_after = outcome.cut_after_events
+        if close_after is None and outcome.cut_after_bytes is not None:
+            close_after = len(frames) // 2
+        for number, data in enumerate(frames):
+            if number == close_after and self.websocket is not None:
+                code = outcome.close_code or 1011
+                self._send(self.websocket.send(CloseConnection(code=code, reason="AgentTestLibrary injected fault")))
+                self._close()
+                return
+            pause = timing.pause_before(number)
+            if pause:
+                await asyncio.sleep(pause)
+            self._send_frame(data)
+            await self._drained()
+
+
+def _frames(outcome: Outcome) -> list[str]:
+    """An outcome as WebSocket text frames: one per event, or an ``error`` event for a failure."""
+    if outcome.events is not None:
+        return [
+            event.data if isinstance(event.data, str) else jsonio.dumps_text(event.data) for event in outcome.events
+        ]
+    body = outcome.body if isinstance(outcome.body, dict) else {"error": {"message": str(outcome.body)}}
+    if outcome.status >= 400:
+        return [jsonio.dumps_text({"type": "error", "status": outcome.status, **body})]
+    return [jsonio.dumps_text(body)]
