@@ -21,13 +21,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from robot.errors import DataError
 
 from .cassettes import CassetteError, load_cassette
 from .cassettes import tools as cassette_tools
 from .errors import AgentInstallError
-from .lanes import check_paths
+from .lanes import offences
 from .mock.admin import ADMIN_PREFIX
 from .mock.server import Limits
 from .mockllm import MockLLM, MockServer, MockServerError
@@ -167,13 +168,25 @@ def report(kind: str, paths: list[str], find: Callable[[], list[str]]) -> int:
     return 0
 
 
+def robot_tests(paths: list[str]) -> list[Any]:
+    """Every test of the suites at ``paths`` (Robot's running model)."""
+    from robot.api import TestSuite
+
+    tests: list[Any] = []
+    for path in paths:
+        if not Path(path).exists():
+            raise FileNotFoundError(f"{path} does not exist; give .robot files or folders of them.")
+        tests.extend(TestSuite.from_file_system(str(path)).all_tests)
+    return tests
+
+
 def check_lanes(paths: list[str]) -> int:
-    return report("lane", paths, lambda: check_paths(paths))
+    return report("lane", paths, lambda: offences(robot_tests(paths)))
 
 
 def check_cassettes(args: argparse.Namespace) -> int:
     def find() -> list[str]:
-        names = cassette_tools.test_names(args.tests) if args.tests else None
+        names = cassette_tools.test_names(robot_tests(args.tests)) if args.tests else None
         return cassette_tools.check(args.paths, args.max_age_days, names)
 
     return report("cassette", args.paths, find)

@@ -6,13 +6,13 @@
   checked statically here through the test, its setups and the suite file's own keywords, and at run
   time by the keyword itself.
 
-Used by ``agenttest lanes check PATH...`` and by the library listener before each test runs.
+Used by ``agenttest lanes check PATH...`` (which reads the suites) and by the library listener
+before each test runs. No Robot Framework imports: tests come in as Robot's model objects.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
 NO_MODEL = "lane:no-model"
@@ -39,24 +39,18 @@ def lane_problems(tags: Iterable[str], metadata: Mapping[str, str]) -> list[str]
     return problems
 
 
-def check_paths(paths: Iterable[str | Path]) -> list[str]:
-    """One line per offending test: ``file: Suite.Test: problem``."""
-    from robot.api import TestSuite
-
-    offences: list[str] = []
-    for path in paths:
-        if not Path(path).exists():
-            raise FileNotFoundError(f"{path} does not exist; give .robot files or folders of them.")
-        suite = TestSuite.from_file_system(str(path))
-        for test in suite.all_tests:
-            problems = lane_problems(test.tags, _metadata(test))
-            if NO_MODEL in test.tags and _calls_gate(test):
-                problems.append(
-                    f"is {NO_MODEL} but calls Require Credential Or Skip: no-model tests must never skip for a "
-                    "missing key; move it to the model-backed lane"
-                )
-            offences.extend(f"{test.source}: {test.full_name}: {problem}" for problem in problems)
-    return offences
+def offences(tests: Iterable[Any]) -> list[str]:
+    """One line per offending test (Robot's running model, read by the CLI): ``file: Suite.Test: problem``."""
+    found: list[str] = []
+    for test in tests:
+        problems = lane_problems(test.tags, _metadata(test))
+        if NO_MODEL in test.tags and _calls_gate(test):
+            problems.append(
+                f"is {NO_MODEL} but calls Require Credential Or Skip: no-model tests must never skip for a "
+                "missing key; move it to the model-backed lane"
+            )
+        found.extend(f"{test.source}: {test.full_name}: {problem}" for problem in problems)
+    return found
 
 
 def _metadata(test: Any) -> dict[str, str]:

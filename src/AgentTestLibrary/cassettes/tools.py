@@ -41,15 +41,9 @@ def check(
     return problems
 
 
-def test_names(robot_paths: Iterable[str | Path]) -> set[tuple[str, str]]:
-    """(suite slug, test slug) of every test, as cassette paths name them."""
-    from robot.api import TestSuite
-
-    names = set()
-    for path in robot_paths:
-        for test in TestSuite.from_file_system(str(path)).all_tests:
-            names.add((slug(test.parent.name), slug(test.name)))
-    return names
+def test_names(tests: Iterable[Any]) -> set[tuple[str, str]]:
+    """(suite slug, test slug) of every test (Robot's model objects, read by the CLI), as cassettes name them."""
+    return {(slug(test.parent.name), slug(test.name)) for test in tests}
 
 
 def to_scenario(cassette: Cassette) -> str:

@@ -27,7 +27,8 @@ def loads(data: bytes | str) -> Any:
     try:
         value = orjson.loads(data) if orjson is not None else json.loads(data)
     except (ValueError, RecursionError) as error:
-        detail = "it is nested too deeply" if isinstance(error, RecursionError) else str(error)
+        deep = isinstance(error, RecursionError) or "depth" in str(error) or "recursion" in str(error)
+        detail = f"it is nested more than {MAX_DEPTH} levels deep" if deep else str(error)
         raise JsonError(f"The body is not valid JSON ({detail}).") from None
     # Nesting deeper than MAX_DEPTH takes at least two bytes a level: small bodies need no walk.
     if len(data) > 2 * MAX_DEPTH and _deeper_than(value, MAX_DEPTH):

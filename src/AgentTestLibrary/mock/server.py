@@ -188,6 +188,8 @@ class MockServer:
             thread.join(self.limits.stop_timeout_s if timeout_s is None else timeout_s)
         if thread.is_alive():
             if self._listener is not None:
+                with contextlib.suppress(OSError):  # shutdown reaches the socket even where the loop holds a copy
+                    self._listener.shutdown(socket.SHUT_RDWR)
                 self._listener.close()
             raise MockServerError(
                 f"The mock server on port {self.port} did not stop within {self.limits.stop_timeout_s:g} s: a request "

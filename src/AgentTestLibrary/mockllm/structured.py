@@ -5,6 +5,8 @@ schema always gives the same value. Covers types (incl. Gemini's upper-case name
 ``nullable``), ``enum``/``const``, required and optional properties, nested objects and
 arrays, ``minItems``/``maxItems``, numeric bounds (incl. exclusive and ``multipleOf``),
 string lengths and common ``format`` values, ``anyOf``/``oneOf``/``allOf`` and local ``$ref``.
+Schemas come from the agent under test: what one may ask the mock to build is bounded
+(:data:`MAX_ITEMS` per array, :data:`MAX_STRING` characters per string, :data:`MAX_NODES` in all).
 """
 
 from __future__ import annotations
@@ -13,12 +15,17 @@ import math
 import re
 from typing import Any
 
+from ..errors import RequestError
+
 try:  # the regex parser behind ``re``: walked to build a shortest matching string
     import re._parser as sre_parse  # type: ignore[import-not-found, unused-ignore]
 except ImportError:  # Python < 3.11
     import sre_parse  # type: ignore[no-redef, unused-ignore]
 
 MAX_DEPTH = 12
+MAX_ITEMS = 1000  # per array: a schema asking for more is answered with a 400, not gigabytes
+MAX_STRING = 100_000
+MAX_NODES = 100_000  # values in one answer, nested arrays included
 FORMATS = {
     "date-time": "2025-01-01T00:00:00Z",
     "date": "2025-01-01",
@@ -41,6 +48,7 @@ def example_for(schema: Any) -> Any:
 class _Generator:
     def __init__(self, root: dict[str, Any]) -> None:
         self.root = root
+        self.nodes = 0
 
     def resolve(self, schema: dict[str, Any]) -> dict[str, Any]:
         seen = 0
@@ -63,6 +71,9 @@ class _Generator:
         return schema
 
     def value(self, schema: Any, name: str, depth: int) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise RequestError(f"The response schema asks for more than {MAX_NODES} values; the mock builds fewer.")
         if not isinstance(schema, dict) or depth > MAX_DEPTH:
             return None if depth > MAX_DEPTH else name
         schema = self.resolve(schema)
@@ -105,7 +116,7 @@ class _Generator:
     def array(self, schema: dict[str, Any], name: str, depth: int) -> list[Any]:
         items = schema.get("items", {})
         prefix = schema.get("prefixItems") or (items if isinstance(items, list) else [])
-        count = max(int(schema.get("minItems", 1)), len(prefix))
+        count = max(_bounded(schema.get("minItems", 1), MAX_ITEMS, "minItems"), len(prefix))
         if "maxItems" in schema:
             count = min(count, int(schema["maxItems"]))
         values = []
@@ -147,12 +158,24 @@ class _Generator:
             if matching is not None:
                 return matching
         text = FORMATS.get(str(schema.get("format", "")), name)
-        low, high = int(schema.get("minLength", 0)), schema.get("maxLength")
+        low, high = _bounded(schema.get("minLength", 0), MAX_STRING, "minLength"), schema.get("maxLength")
         if len(text) < low:
             text = text + "x" * (low - len(text))
         if high is not None and len(text) > int(high):
             text = text[: int(high)]
         return text
+
+
+def _bounded(value: Any, limit: int, key: str) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise RequestError(f"The response schema's {key} is not a number: {value!r}.") from None
+    if number > limit:
+        raise RequestError(
+            f"The response schema asks for {key} {number}; the mock builds structured output with at most {limit}."
+        )
+    return number
 
 
 def _bound(schema: dict[str, Any], key: str) -> float | None:
