@@ -23,55 +23,102 @@ from .version import __version__
 
 
 class AgentTestLibrary(DynamicCore):  # type: ignore[misc]
-    """AgentTestLibrary runs a real, deterministic mock LLM server for agent end-to-end tests.
+    """AgentTestLibrary tests AI-agent runtimes end to end against a real, deterministic mock of what they call.
+
+    %TOC%
 
     = Mock LLM =
 
-    `Start Mock LLM` starts an HTTP/1.1 server on loopback that speaks the OpenAI Chat
-    Completions and Anthropic Messages wire formats, streaming included. Agents started
-    afterwards with ``Run Process`` find it through ``OPENAI_BASE_URL`` and
-    ``ANTHROPIC_BASE_URL`` and use fixture API keys; real keys never reach them.
+    `Start Mock LLM` starts an HTTP/1.1 server on loopback that speaks OpenAI Chat
+    Completions, OpenAI Responses (SSE and WebSocket, ``previous_response_id`` chaining),
+    Anthropic Messages (with ``count_tokens``), Google Gemini (``generateContent``,
+    ``streamGenerateContent``, ``countTokens``), embeddings and ``/v1/models``; structured
+    output is answered from the request's JSON Schema. Agents started afterwards (``Run
+    Process``, `Run Agent`) find it through the environment it exports:
 
-    Replies come from a YAML scenario file (see the README's Scenarios section) or from
-    keywords such as `Reply With Text` and `Reply With Tool Call`. Matching is stateless: it
-    looks at the conversation a request carries (latest user text, tool results, turn ...),
-    so concurrent agents never drift. Reply sequences are an opt-in and restart every test.
+    | =Variable= | =Value= |
+    | ``MOCK_LLM_URL`` | ``http://127.0.0.1:PORT`` |
+    | ``OPENAI_BASE_URL`` | ``http://127.0.0.1:PORT/v1`` |
+    | ``ANTHROPIC_BASE_URL``, ``GOOGLE_GEMINI_BASE_URL`` | ``http://127.0.0.1:PORT`` |
+    | ``OPENAI_API_KEY``, ``ANTHROPIC_API_KEY``, ``GEMINI_API_KEY``, ``GOOGLE_API_KEY`` | fixture keys |
+    | ``ANTHROPIC_AUTH_TOKEN``, ``OPENAI_ORG_ID``, ``OPENAI_PROJECT_ID`` | unset |
 
-    = Journal and evidence =
+    `Stop Mock LLM` (or the end of the suite that started the mock) puts back exactly what was there.
 
-    Every request is recorded with credentials redacted. Assertions such as
-    `Mock LLM Should Have Received` and `Mock LLM Should Have Requested Tool` look at the
-    requests of the current test. After each test a JSON evidence file with the test's
-    requests is written under ``${OUTPUT DIR}/agenttest-evidence/`` and linked from the log.
+    = Scenarios =
+
+    A scenario is a YAML file of rules, checked in order; the first whose ``when`` holds
+    answers. Conditions: ``protocol``, ``provider``, ``model``, ``model_matches``,
+    ``user_text_contains``, ``user_text_matches``, ``system_contains``, ``tool_offered``,
+    ``tool_result``, ``tool_result_contains``, ``tool_call_id``, ``turn``. Replies: ``text``,
+    ``tool_calls``, ``json``, ``usage``, ``stop_reason`` or ``error``; ``sequence:`` gives one
+    reply per call. Every error names the file, line, key and fix. `Reply With Text`, `Reply
+    With Tool Call`, `Reply With JSON`, `Reply With Error` and `Add LLM Rule` say the same from
+    keywords, for the current test (or suite, in a suite setup). The README lists every key.
 
     = Strict mode =
 
-    With a scenario file, a request no rule matches gets a provider-shaped 400 error, and
-    the test fails at its end with the closest rule and why it did not match.
+    With a scenario file, a request no rule matches gets a provider-shaped 400, and the test
+    fails at its end with the closest rule and why it did not match, even if the agent
+    swallowed the error. ``strict: false`` (or ``strict=False``) answers with the default reply.
 
     = Faults and resilience =
 
-    `Inject LLM Fault` (or a scenario's ``faults:``) breaks matching requests: provider-shaped
-    errors with ``retry-after``, latency, stream pacing, cut streams, malformed bodies,
-    bounded hangs, WebSocket closes; on the Nth call, N times then recover, or with a seeded
-    probability. Faults and their counters are scoped to the test. Verdict keywords such as
-    `Agent Should Have Retried` and `Agent Should Have Honoured Retry After` judge the
-    agent from the journal's timestamps and name the observed numbers when they fail.
+    `Inject LLM Fault` (or a scenario's ``faults:``) breaks matching requests: errors in the
+    provider's shape with ``retry-after``, latency, stream pacing, cut streams, malformed
+    bodies, bounded hangs, WebSocket closes; on the Nth call, N times then recover, or with a
+    seeded probability. Faults and their counters are scoped to the test. `Agent Should Have
+    Retried`, `Agent Should Have Honoured Retry After` and the other verdicts judge the agent
+    from the journal's timestamps and name the observed numbers when they fail.
+
+    = Journal and evidence =
+
+    Every request is journaled; credentials are masked whenever an entry leaves the journal.
+    `Mock LLM Should Have Received`, `Mock LLM Should Have Requested Tool`, `Tool Result Should
+    Have Been Sent` and `Get LLM Requests` look at the current test's requests. After each test
+    its requests are written to ``${OUTPUT DIR}/agenttest-evidence/`` and linked from the log.
+
+    = Cassettes =
+
+    `Use LLM Cassettes` replays one YAML cassette per test, recorded once from the real
+    provider (``record_mode``), with keys scrubbed before anything touches disk.
+
+    = Fake CLIs =
+
+    `Create Fake CLI` puts a generated shell shim first on ``PATH`` for child processes; its
+    rules answer, every call is recorded; `Fake CLI Should Have Been Called` and friends assert.
+
+    = Hooks =
+
+    `Install Hooks Bridge` writes an agent's real hook configuration so every hook calls
+    ``agenttest hook``; `Make Hook Block` blocks a tool; `Assert Hooks Phase` checks phases.
+
+    = Runtimes =
+
+    `Load Runtime Registry`, `Switch Runtime` and `Run Agent` switch an agent between runtimes
+    the real way; `Install Agent CLIs` installs the pinned Claude Code, Codex and Gemini CLI.
 
     = Live lane =
 
-    Every test declares ``lane:no-model`` or ``lane:model-backed``; a test without a lane
-    fails before it runs. Tests tagged ``live`` are skipped with "RUN_LIVE_TESTS not set"
-    unless ``RUN_LIVE_TESTS`` is true. `Require Credential Or Skip` skips (never fails) when a
-    credential is absent; values from the environment or the ``.env.live`` seed file are
-    masked in output.xml, log.html, journals and evidence. `Diagnose Egress` and
-    `Skip If Egress Blocked` explain a sealed network. ``USE_REAL_LLM`` makes
-    `Start Mock LLM` point agents at the real providers instead.
+    Every test declares ``lane:no-model`` or ``lane:model-backed``. Tests tagged ``live`` skip
+    with "RUN_LIVE_TESTS not set" unless ``RUN_LIVE_TESTS`` is true. `Require Credential Or
+    Skip` skips (never fails) without a credential; a live test that failed because the network
+    is sealed becomes a skip with the egress diagnosis (`Diagnose Egress`). Values from the
+    environment or ``.env.live`` are masked in output.xml, log.html, journals and evidence.
+    ``USE_REAL_LLM`` makes `Start Mock LLM` point agents at the real providers instead.
 
     = Parallel runs =
 
-    Each pabot worker process gets its own library instance and its own mock on a port the
-    OS picks (``port=0``), so workers never collide or share state.
+    Each pabot worker has its own library instance and its own mocks on ports the OS picks
+    (``port=0``), so workers never collide or share state (``base_port`` for fixed ports).
+
+    = Security =
+
+    The agent under test, web pages in a browser on the machine, scenario and cassette files
+    and every byte on the wire are untrusted. The admin API (``/__agenttest/``) needs a
+    per-mock token the agent never sees (`Get Mock LLM Admin Token`); requests through
+    non-loopback Host names or with a foreign ``Origin`` are refused; sizes, times and
+    connections are bounded. The README's "Security model" lists every guarantee.
 
     = Example =
 
@@ -99,18 +146,20 @@ class AgentTestLibrary(DynamicCore):  # type: ignore[misc]
         """
         self.ctx = LibraryContext(env_file=env_file)
         self.ctx.secrets.add_from_environment()
+        # Scopes start in this order and end in the reverse one: the live lane judges a test last.
         components = [
+            LiveKeywords,
             MockLLMKeywords,
+            CassetteKeywords,
             RuleKeywords,
             JournalKeywords,
             FaultKeywords,
             ResilienceKeywords,
-            LiveKeywords,
-            CassetteKeywords,
             FakeCliKeywords,
             HookKeywords,
             RuntimeKeywords,
             AgentKeywords,
         ]
-        DynamicCore.__init__(self, [component(self.ctx) for component in components])
-        self.ROBOT_LIBRARY_LISTENER = LibraryListener(self.ctx)
+        instances = [component(self.ctx) for component in components]
+        DynamicCore.__init__(self, instances)
+        self.ROBOT_LIBRARY_LISTENER = LibraryListener(self.ctx, instances)

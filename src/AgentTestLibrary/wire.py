@@ -2,5 +2,14 @@
 
 from __future__ import annotations
 
-PROTOCOLS = ("openai.chat", "openai.responses", "anthropic.messages", "gemini.generate")
-PROVIDERS = ("openai", "anthropic", "gemini")
+from typing import Literal, get_args
+
+WireProtocol = Literal["openai.chat", "openai.responses", "anthropic.messages", "gemini.generate"]
+# What the journal labels requests with: the model calls, and the answers that are not model calls.
+JournalProtocol = Literal[
+    "openai.chat", "openai.responses", "anthropic.messages", "gemini.generate",
+    "anthropic.count_tokens", "gemini.count_tokens", "openai.embeddings",
+]  # fmt: skip
+Provider = Literal["openai", "anthropic", "gemini"]
+PROTOCOLS: tuple[str, ...] = get_args(WireProtocol)
+PROVIDERS: tuple[str, ...] = get_args(Provider)

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 
 import httpx
@@ -29,7 +29,8 @@ from .reply import summarize
 from .scrub import scrub, scrub_events
 from .upstream import auth_headers, forward, upstream_target
 
-RECORD_MODES = ("none", "once", "new_episodes", "all")
+RecordMode = Literal["none", "once", "new_episodes", "all"]
+RECORD_MODES: tuple[str, ...] = get_args(RecordMode)
 DEFAULT_UPSTREAMS = {
     "openai": "https://api.openai.com",
     "anthropic": "https://api.anthropic.com",

@@ -21,13 +21,15 @@ import shlex
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Literal, get_args
 
 from ..errors import FakeCliError, YamlLocationError
 from ..yamlio import load_with_lines
 
-MATCH_KINDS = ("any", "exact", "prefix", "glob", "regex")
-UNMATCHED = ("fail", "passthrough")
+MatchKind = Literal["any", "exact", "prefix", "glob", "regex"]
+Unmatched = Literal["fail", "passthrough"]
+MATCH_KINDS: tuple[str, ...] = get_args(MatchKind)
+UNMATCHED: tuple[str, ...] = get_args(Unmatched)
 RULE_KEYS = ("name", "args", "match", "stdout", "stderr", "exit_code", "delay", "files", "capture_stdin")
 UNMATCHED_RULE = "<unmatched>"
 MAX_DELAY_S = 300.0

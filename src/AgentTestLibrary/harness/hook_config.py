@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import shlex
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import tomlkit
 from tomlkit.exceptions import TOMLKitError
@@ -39,6 +39,7 @@ CONFIG_FILES = {
     "example-agent": "agent-settings.json",
 }
 BRIDGE_OPTIONS = ("--runtime", "--evidence", "--decisions")
+HookRuntime = Literal["claude-code", "codex", "gemini-cli", "example-agent"]
 
 
 def bridge_command(bridge: list[str], runtime: str, evidence: Path, decisions: Path) -> list[str]:

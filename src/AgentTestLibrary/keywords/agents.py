@@ -7,13 +7,10 @@ from robot.api.deco import keyword
 
 from ..errors import AgentInstallError, SkipTest
 from ..harness import agents
-from .context import LibraryContext
+from .scopes import LibraryComponent
 
 
-class AgentKeywords:
-    def __init__(self, ctx: LibraryContext) -> None:
-        self.ctx = ctx
-
+class AgentKeywords(LibraryComponent):
     @keyword("Install Agent CLIs")
     def install_agent_clis(self, *names: str) -> dict[str, str]:
         """Installs the pinned versions of ``names`` (``claude-code``, ``codex``, ``gemini-cli``) with npm.

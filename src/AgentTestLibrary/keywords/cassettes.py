@@ -5,20 +5,21 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from robot.api import logger
 from robot.api.deco import keyword
 
 from ..cassettes import RECORD_MODES, CassetteError, CassetteSession
-from ..cassettes.session import DEFAULT_MATCH, MATCH_FIELDS
+from ..cassettes.session import DEFAULT_MATCH, MATCH_FIELDS, RecordMode
 from ..errors import NameClashError, SkipTest
 from ..live import gate
 from ..naming import per_test_file
 from ..version import __version__
 from .context import LibraryContext, RunningMock, mock_only
+from .scopes import LibraryComponent, Scope, TestReport, Verdict
 
 RECORD_MODE_VARIABLE = "AGENTTEST_RECORD_MODE"
-STALE_ACTIONS = ("fail", "warn")
 
 
 @dataclass(frozen=True)
@@ -32,27 +33,37 @@ class CassetteConfig:
     upstreams: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Verdict:
-    """What must happen to a test before it runs: nothing, a skip or a failure, with the reason."""
+class CassetteKeywords(LibraryComponent):
+    """Each test gets its own cassette: opened when it starts, written (if anything was recorded) when it ends."""
 
-    action: str = ""
-    message: str = ""
+    def start_scope(self, scope: Scope) -> Verdict | None:
+        if scope.kind != "test":
+            return None
+        verdicts = [open_cassette(self.ctx, mock, scope) for mock in self.ctx.mocks]
+        return next((verdict for verdict in verdicts if verdict is not None), None)
 
-
-class CassetteKeywords:
-    def __init__(self, ctx: LibraryContext) -> None:
-        self.ctx = ctx
+    def end_scope(self, scope: Scope, report: TestReport | None) -> None:
+        if report is None:
+            return
+        for mock in self.ctx.mocks_of_test():
+            if mock.tape is not None:
+                report.upstream_failures.extend(failure.url for failure in mock.tape.upstream_failures)
+            written = close_cassette(mock)
+            if written:
+                logger.info(f"Cassette recorded: {written}")
+        if report.upstream_failures and "live" not in scope.tags:
+            upstreams = ", ".join(dict.fromkeys(report.upstream_failures))
+            report.fail(f"recording failed: the upstream {upstreams} could not be reached.")
 
     @keyword("Use LLM Cassettes")
     @mock_only
     def use_llm_cassettes(
         self,
         directory: str,
-        record_mode: str = "none",
+        record_mode: RecordMode = "none",
         *,
         max_age_days: float | None = None,
-        on_stale: str = "fail",
+        on_stale: Literal["fail", "warn"] = "fail",
         match_on: str = ",".join(DEFAULT_MATCH),
         replay_timing: bool = False,
         upstream_openai: str | None = None,
@@ -80,10 +91,8 @@ class CassetteKeywords:
         mode = os.environ.get(RECORD_MODE_VARIABLE) or record_mode
         fields = tuple(name.strip() for name in match_on.split(",") if name.strip())
         problems = []
-        if mode not in RECORD_MODES:
-            problems.append(f"record_mode must be one of {', '.join(RECORD_MODES)}; got {mode!r}")
-        if on_stale not in STALE_ACTIONS:
-            problems.append(f"on_stale must be fail or warn; got {on_stale!r}")
+        if mode not in RECORD_MODES:  # the variable is free text; the argument Robot already checked
+            problems.append(f"{RECORD_MODE_VARIABLE} must be one of {', '.join(RECORD_MODES)}; got {mode!r}")
         if not fields or any(name not in MATCH_FIELDS for name in fields):
             problems.append(f"match_on takes fields from {', '.join(MATCH_FIELDS)}; got {match_on!r}")
         if problems:
@@ -100,19 +109,20 @@ class CassetteKeywords:
         mock = self.ctx.current_mock()
         mock.cassettes = CassetteConfig(Path(directory), mode, max_age_days, on_stale, fields, replay_timing, upstreams)
         logger.info(f"Cassettes from {directory}, record_mode={mode}, matching on {', '.join(fields)}.")
-        if self.ctx.current_test:  # called inside a test: this test's cassette opens now
-            verdict = open_cassette(self.ctx, mock, *self.ctx.current_test_place)
-            if verdict.action == "skip":
-                raise SkipTest(verdict.message)
-            if verdict.action == "fail":
-                raise AssertionError(verdict.message)
+        test = self.ctx.current_test_scope
+        verdict = open_cassette(self.ctx, mock, test) if test else None  # inside a test: its cassette opens now
+        if verdict is not None and verdict.action == "skip":
+            raise SkipTest(verdict.message)
+        if verdict is not None:
+            raise AssertionError(verdict.message)
 
 
-def open_cassette(ctx: LibraryContext, mock: RunningMock, suite: str, test: str, source: str) -> Verdict:
+def open_cassette(ctx: LibraryContext, mock: RunningMock, scope: Scope) -> Verdict | None:
     """Load the test's cassette into the mock; say whether the test must skip or fail first."""
     config = mock.cassettes
     if config is None:
-        return Verdict()
+        return None
+    suite, test, source = scope.suite_name, scope.short_name, scope.source
     live = gate.live_enabled()
     try:
         path = ctx.names.claim(per_test_file(config.directory, suite, test, ".yaml"), f"{suite}.{test}")
@@ -146,7 +156,7 @@ def open_cassette(ctx: LibraryContext, mock: RunningMock, suite: str, test: str,
             logger.warn(message)
     mock.app.tape = mock.tape = session
     mock.rerecord_hint = rerecord
-    return Verdict()
+    return None
 
 
 def close_cassette(mock: RunningMock) -> Path | None:

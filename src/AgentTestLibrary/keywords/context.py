@@ -12,19 +12,17 @@ from robot.api import logger
 from robot.libraries.BuiltIn import BuiltIn
 
 from ..environment import EnvironmentPatch
-from ..harness.runtimes import Runtime
 from ..live.gate import load_env_file
 from ..mock.journal import JournalEntry
 from ..mockllm import MockLLM, MockServer
 from ..naming import NameRegistry, remove_tree, slug
 from ..private import PrivateArea
 from ..secrets import SecretRegistry
+from .scopes import Scope
 
 if TYPE_CHECKING:
     from ..cassettes import CassetteSession
     from .cassettes import CassetteConfig
-    from .fake_cli import FakeScope
-    from .hooks import HookScope
 
 T = TypeVar("T")
 
@@ -58,23 +56,19 @@ class RunningMock:
 
 @dataclass
 class LibraryContext:
-    """One per library instance (GLOBAL scope: one per robot process / pabot worker)."""
+    """What the keyword components share (GLOBAL scope: one per robot process / pabot worker).
+
+    Only cross-cutting state lives here: the secret registry, the scope stack, the running
+    mocks, names handed out, the private area. A component's own scoped state stays with it.
+    """
 
     secrets: SecretRegistry = field(default_factory=SecretRegistry)
+    scopes: list[Scope] = field(default_factory=list)  # the suites and the test now running, outermost first
     mocks: list[RunningMock] = field(default_factory=list)
     stopped_during_test: list[RunningMock] = field(default_factory=list)
-    current_test: str | None = None
-    current_test_tags: tuple[str, ...] = ()
-    current_test_place: tuple[str, str, str] = ("", "", "")  # suite name, test name, source file
     env_file: str | None = None
     real_llm: EnvironmentPatch | None = None
     real_llm_suite: str = ""
-    fake_scopes: dict[str, FakeScope] = field(default_factory=dict)
-    hook_scopes: dict[str, HookScope] = field(default_factory=dict)
-    runtimes: dict[str, Runtime] = field(default_factory=dict)
-    runtime_home: Path | None = None
-    runtime_patch: EnvironmentPatch | None = None
-    runtime_suite: str = ""
     names: NameRegistry = field(default_factory=NameRegistry)
     private: PrivateArea = field(default_factory=PrivateArea)
     required_credentials: dict[str, set[str]] = field(default_factory=dict)  # suite or test → names
@@ -87,13 +81,24 @@ class LibraryContext:
             load_env_file(self.env_file, self.secrets)
 
     @property
+    def current_test_scope(self) -> Scope | None:
+        return self.scopes[-1] if self.scopes and self.scopes[-1].kind == "test" else None
+
+    @property
+    def current_test(self) -> str | None:
+        """The full name of the test running now (None in suite setup or teardown)."""
+        scope = self.current_test_scope
+        return scope.name if scope else None
+
+    @property
     def current_suite(self) -> str:
-        return str(BuiltIn().get_variable_value("${SUITE NAME}", ""))
+        suites = [scope for scope in self.scopes if scope.kind == "suite"]
+        return suites[-1].name if suites else str(BuiltIn().get_variable_value("${SUITE NAME}", ""))
 
     @property
     def rule_scope(self) -> str:
         """Rules added by keywords live until the end of the current test, or else suite."""
-        return f"test:{self.current_test}" if self.current_test else f"suite:{self.current_suite}"
+        return self.scopes[-1].key if self.scopes else f"suite:{self.current_suite}"
 
     @property
     def output_dir(self) -> Path:

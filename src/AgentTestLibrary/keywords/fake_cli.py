@@ -17,6 +17,8 @@ from ..environment import EnvironmentPatch
 from ..harness.fake_cli import (
     CliCall,
     CliRule,
+    MatchKind,
+    Unmatched,
     call_count,
     install,
     load_rules,
@@ -24,6 +26,7 @@ from ..harness.fake_cli import (
     read_calls,
 )
 from .context import LibraryContext
+from .scopes import LibraryComponent, Scope, TestReport, Verdict
 
 
 @dataclass
@@ -38,7 +41,7 @@ class FakeScope:
     raw: Path
     patch: EnvironmentPatch
     mark: int = 0  # calls numbered below this belong to earlier tests
-    rules: dict[str, tuple[list[CliRule], str, tuple[str, ...]]] = field(default_factory=dict)
+    rules: dict[str, tuple[list[CliRule], Unmatched, tuple[str, ...]]] = field(default_factory=dict)
 
     @property
     def bin_dir(self) -> Path:
@@ -49,22 +52,40 @@ class FakeScope:
         return self.raw / "calls"
 
 
-class FakeCliKeywords:
+class FakeCliKeywords(LibraryComponent):
     def __init__(self, ctx: LibraryContext) -> None:
-        self.ctx = ctx
+        super().__init__(ctx)
+        self.fakes: dict[str, FakeScope] = {}  # by scope key
+
+    def start_scope(self, scope: Scope) -> Verdict | None:
+        if scope.kind == "test":  # calls made so far belong to earlier tests
+            for fakes in self.fakes.values():
+                fakes.mark = call_count(fakes.calls_dir)
+        return None
+
+    def end_scope(self, scope: Scope, report: TestReport | None) -> None:
+        """Undo the PATH change of the scope's fakes; keep a masked copy of their calls, drop the raw ones."""
+        fakes = self.fakes.pop(scope.key, None)
+        if fakes is None:
+            return
+        fakes.patch.restore()
+        calls = [self.ctx.secrets.mask(call.to_dict()) for call in read_calls(fakes.calls_dir)]
+        lines = "".join(json.dumps(call, ensure_ascii=True) + "\n" for call in calls)
+        (fakes.root / "calls.jsonl").write_text(lines, encoding="utf-8")
+        shutil.rmtree(fakes.raw, ignore_errors=True)
 
     def _scope(self) -> FakeScope:
         key = self.ctx.rule_scope
-        scope = self.ctx.fake_scopes.get(key)
-        if scope is None:
+        fakes = self.fakes.get(key)
+        if fakes is None:
             root = self.ctx.fresh_folder("fake-cli", key)
             raw = self.ctx.private.folder("fake-cli", root.name)
             patch = EnvironmentPatch({"PATH": f"{root / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"})
             patch.apply()
-            scope = self.ctx.fake_scopes[key] = FakeScope(root, raw, patch)
-        return scope
+            fakes = self.fakes[key] = FakeScope(root, raw, patch)
+        return fakes
 
-    def _install(self, name: str, rules: list[CliRule], unmatched: str, record_env: tuple[str, ...]) -> str:
+    def _install(self, name: str, rules: list[CliRule], unmatched: Unmatched, record_env: tuple[str, ...]) -> str:
         scope = self._scope()
         shim = install(name, bin_dir=scope.bin_dir, records_root=scope.calls_dir, rules=rules,
                        unmatched=unmatched, env=record_env)  # fmt: skip
@@ -81,7 +102,7 @@ class FakeCliKeywords:
         exit_code: int = 0,
         *,
         rules: str | None = None,
-        unmatched: str = "fail",
+        unmatched: Unmatched = "fail",
         delay: float = 0.0,
         capture_stdin: bool = False,
         record_env: str = "",
@@ -114,8 +135,8 @@ class FakeCliKeywords:
 
     @keyword("Add Fake CLI Rule")
     def add_fake_cli_rule(
-        self, name: str, args: str, stdout: str = "", stderr: str = "", exit_code: int = 0, *, match: str = "prefix",
-        delay: float = 0.0, capture_stdin: bool = False,
+        self, name: str, args: str, stdout: str = "", stderr: str = "", exit_code: int = 0, *,
+        match: MatchKind = "prefix", delay: float = 0.0, capture_stdin: bool = False,
     ) -> None:  # fmt: skip
         """Adds a rule to fake ``name`` (creating it if needed), checked before its catch-all rules.
 
@@ -132,9 +153,7 @@ class FakeCliKeywords:
     def _calls(self, name: str | None = None) -> list[CliCall]:
         in_test = self.ctx.current_test is not None
         calls = [
-            call
-            for scope in self.ctx.fake_scopes.values()
-            for call in read_calls(scope.calls_dir, scope.mark if in_test else 0)
+            call for scope in self.fakes.values() for call in read_calls(scope.calls_dir, scope.mark if in_test else 0)
         ]
         calls.sort(key=lambda call: call.time_ns)
         return [call for call in calls if name is None or call.name == name]
@@ -200,24 +219,6 @@ class FakeCliKeywords:
                 seen = ", ".join(repr(shlex.join([c.name, *c.argv])) for c in calls) or "none"
                 raise AssertionError(f"'{command}' was not called after the previous commands. Calls in order: {seen}.")
             position = found + 1
-
-
-def mark_fake_calls(ctx: LibraryContext) -> None:
-    """At a test's start: calls made so far belong to earlier tests."""
-    for scope in ctx.fake_scopes.values():
-        scope.mark = call_count(scope.calls_dir)
-
-
-def end_fake_scope(ctx: LibraryContext, key: str) -> None:
-    """Undo the PATH change of a test's or suite's fakes; keep a masked copy of its calls, drop the raw ones."""
-    scope = ctx.fake_scopes.pop(key, None)
-    if scope is None:
-        return
-    scope.patch.restore()
-    calls = [ctx.secrets.mask(call.to_dict()) for call in read_calls(scope.calls_dir)]
-    lines = "".join(json.dumps(call, ensure_ascii=True) + "\n" for call in calls)
-    (scope.root / "calls.jsonl").write_text(lines, encoding="utf-8")
-    shutil.rmtree(scope.raw, ignore_errors=True)
 
 
 def _matches(call: CliCall, args: tuple[str, ...] | list[str], exact: bool) -> bool:

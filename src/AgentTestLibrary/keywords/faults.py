@@ -8,19 +8,12 @@ from robot.api import logger
 from robot.api.deco import keyword
 
 from ..mockllm.scenario import parse_fault
-from ..mockllm.scenario.loader import FAULT_KEYS, WHEN_KEYS
-from .context import LibraryContext, mock_only
-from .rules import conditions
-
-INTEGER_KEYS = ("status", "retry_after_ms", "delay_ms", "first_token_ms", "chunk_ms", "cut_after_events",
-                "cut_after_bytes", "ws_close_after_events", "nth", "times", "seed")  # fmt: skip
-NUMBER_KEYS = ("retry_after", "hang_s", "probability")
+from ..mockllm.scenario.loader import FAULT_FIELDS, MATCHER_FIELDS, from_text
+from .context import mock_only
+from .scopes import LibraryComponent
 
 
-class FaultKeywords:
-    def __init__(self, ctx: LibraryContext) -> None:
-        self.ctx = ctx
-
+class FaultKeywords(LibraryComponent):
     @keyword("Inject LLM Fault")
     @mock_only
     def inject_llm_fault(self, **fault: Any) -> str:
@@ -44,14 +37,8 @@ class FaultKeywords:
         | Inject LLM Fault    status=500    nth=3
         | Inject LLM Fault    cut_after_events=3    provider=anthropic
         """
-        spec: dict[str, Any] = {"when": conditions({k: v for k, v in fault.items() if k in WHEN_KEYS})}
-        for key, value in fault.items():
-            if key in WHEN_KEYS:
-                continue
-            if key not in FAULT_KEYS:
-                spec[key] = value  # the validator names the unknown key and suggests the right one
-            else:
-                spec[key] = _convert(key, value)
+        spec = from_text({k: v for k, v in fault.items() if k not in MATCHER_FIELDS}, FAULT_FIELDS)
+        spec["when"] = from_text({k: v for k, v in fault.items() if k in MATCHER_FIELDS}, MATCHER_FIELDS)
         mock = self.ctx.current_mock()
         spec.setdefault("name", f"keyword fault #{len(mock.app.faults) + 1}")
         parsed = parse_fault(spec, "Inject LLM Fault")
@@ -66,19 +53,3 @@ class FaultKeywords:
         mock = self.ctx.current_mock()
         mock.app.faults.remove(self.ctx.rule_scope)
         mock.app.faults.reset_counters()
-
-
-def _convert(key: str, value: Any) -> Any:
-    """Robot passes free named arguments as strings; give the validator typed values."""
-    if not isinstance(value, str):
-        return value
-    try:
-        if key in INTEGER_KEYS:
-            return int(value)
-        if key in NUMBER_KEYS:
-            return float(value)
-    except ValueError:
-        return value
-    if key == "should_retry":
-        return {"true": True, "false": False}.get(value.lower(), value)
-    return value

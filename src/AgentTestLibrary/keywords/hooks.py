@@ -13,9 +13,10 @@ from robot.api import logger
 from robot.api.deco import keyword
 
 from ..errors import HookConfigError
-from ..harness.hook_config import CONFIG_FILES, install_codex_notify, install_hooks
+from ..harness.hook_config import CONFIG_FILES, HookRuntime, install_codex_notify, install_hooks
 from ..harness.hooks import read_evidence
 from .context import LibraryContext
+from .scopes import LibraryComponent, Scope, TestReport, Verdict
 
 
 @dataclass
@@ -55,23 +56,40 @@ def bridge() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "AgentTestLibrary"]
 
 
-class HookKeywords:
+class HookKeywords(LibraryComponent):
     def __init__(self, ctx: LibraryContext) -> None:
-        self.ctx = ctx
+        super().__init__(ctx)
+        self.hooks: dict[str, HookScope] = {}  # by scope key
+
+    def start_scope(self, scope: Scope) -> Verdict | None:
+        if scope.kind == "test":  # events so far belong to earlier tests
+            for hooks in self.hooks.values():
+                hooks.mark = len(read_evidence(hooks.evidence))
+        return None
+
+    def end_scope(self, scope: Scope, report: TestReport | None) -> None:
+        """Uninstall the scope's hooks from the runtime configs; its masked evidence stays on disk."""
+        hooks = self.hooks.pop(scope.key, None)
+        if hooks is None:
+            return
+        hooks.uninstall()
+        events = [self.ctx.secrets.mask(event) for event in read_evidence(hooks.evidence)]
+        text = "".join(json.dumps(event, ensure_ascii=True) + "\n" for event in events)
+        (hooks.root / "events.jsonl").write_text(text, encoding="utf-8")
+        shutil.rmtree(hooks.evidence.parent, ignore_errors=True)
 
     def _scope(self) -> HookScope:
         key = self.ctx.rule_scope
-        scope = self.ctx.hook_scopes.get(key)
-        if scope is None:
+        hooks = self.hooks.get(key)
+        if hooks is None:
             root = self.ctx.fresh_folder("hooks", key)
             raw = self.ctx.private.folder("hooks", root.name)
-            scope = HookScope(root, raw / "events.jsonl", root / "decisions.json")
-            self.ctx.hook_scopes[key] = scope
-            scope.write_decisions()
-        return scope
+            hooks = self.hooks[key] = HookScope(root, raw / "events.jsonl", root / "decisions.json")
+            hooks.write_decisions()
+        return hooks
 
     @keyword("Install Hooks Bridge")
-    def install_hooks_bridge(self, runtime: str, directory: str, *events: str, notify: bool = False) -> str:
+    def install_hooks_bridge(self, runtime: HookRuntime, directory: str, *events: str, notify: bool = False) -> str:
         """Writes ``runtime``'s real hook configuration under ``directory`` so every hook calls the bridge.
 
         ``runtime``: ``claude-code`` (``.claude/settings.json`` of the project directory),
@@ -127,7 +145,7 @@ class HookKeywords:
 
     def _events(self) -> list[dict[str, Any]]:
         in_test = self.ctx.current_test is not None
-        events = [event for scope in self.ctx.hook_scopes.values()
+        events = [event for scope in self.hooks.values()
                   for event in read_evidence(scope.evidence)[scope.mark if in_test else 0 :]]  # fmt: skip
         return sorted(events, key=lambda event: event.get("time", 0))
 
@@ -182,23 +200,6 @@ class HookKeywords:
         ]
         if hits:
             raise AssertionError(f"Phase '{phase}' fired {len(hits)} time(s). Phases seen: {_listing(self._events())}.")
-
-
-def mark_hook_events(ctx: LibraryContext) -> None:
-    for scope in ctx.hook_scopes.values():
-        scope.mark = len(read_evidence(scope.evidence))
-
-
-def end_hook_scope(ctx: LibraryContext, key: str) -> None:
-    """Uninstall a test's (or suite's) hooks from the runtime configs; its masked evidence stays on disk."""
-    scope = ctx.hook_scopes.pop(key, None)
-    if scope is None:
-        return
-    scope.uninstall()
-    events = [ctx.secrets.mask(event) for event in read_evidence(scope.evidence)]
-    text = "".join(json.dumps(event, ensure_ascii=True) + "\n" for event in events)
-    (scope.root / "events.jsonl").write_text(text, encoding="utf-8")
-    shutil.rmtree(scope.evidence.parent, ignore_errors=True)
 
 
 def _listing(events: list[dict[str, Any]]) -> str:

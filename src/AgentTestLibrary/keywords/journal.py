@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
 from robot.api import logger
 from robot.api.deco import keyword
 
 from ..mock.journal import JournalEntry
 from ..mockllm.conversation import Conversation, Reply, conversation_of
-from .context import LibraryContext, mock_only
+from ..wire import JournalProtocol
+from .context import mock_only
+from .scopes import LibraryComponent
 
-REQUEST_UNITS = ("request", "requests")
 
-
-class JournalKeywords:
-    def __init__(self, ctx: LibraryContext) -> None:
-        self.ctx = ctx
-
-    def _entries(self, protocol: str | None = None) -> list[JournalEntry]:
+class JournalKeywords(LibraryComponent):
+    def _entries(self, protocol: JournalProtocol | None = None) -> list[JournalEntry]:
         """Model requests of the current test (or of the whole run outside tests)."""
         entries = self.ctx.current_mock().current_entries(self.ctx.current_test is not None)
         return [entry for entry in entries if protocol is None or entry.protocol == protocol]
@@ -29,7 +26,7 @@ class JournalKeywords:
 
     @keyword("Get LLM Requests")
     @mock_only
-    def get_llm_requests(self, protocol: str | None = None) -> list[dict[str, Any]]:
+    def get_llm_requests(self, protocol: JournalProtocol | None = None) -> list[dict[str, Any]]:
         """Returns the requests the mock received in the current test, oldest first, as dictionaries.
 
         Each has ``index``, ``method``, ``path``, ``status``, ``protocol``, ``rule`` (the rule
@@ -49,15 +46,15 @@ class JournalKeywords:
 
     @keyword("Mock LLM Should Have Received")
     @mock_only
-    def mock_llm_should_have_received(self, count: int, unit: str = "requests", protocol: str | None = None) -> None:
+    def mock_llm_should_have_received(
+        self, count: int, unit: Literal["request", "requests"] = "requests", protocol: JournalProtocol | None = None
+    ) -> None:
         """Fails unless the mock received exactly ``count`` model requests in the current test.
 
         Example:
         | Mock LLM Should Have Received    2    requests
         | Mock LLM Should Have Received    1    request    protocol=anthropic.messages
         """
-        if unit.lower() not in REQUEST_UNITS:
-            raise ValueError(f"Unit must be 'request' or 'requests', got '{unit}'.")
         entries = self._entries(protocol)
         if len(entries) != count:
             listing = "\n".join(_summary(entry.to_dict()) for entry in entries) or "(none)"

@@ -12,16 +12,52 @@ from robot.libraries.BuiltIn import BuiltIn
 from robot.running.context import EXECUTION_CONTEXTS
 
 from ..errors import SkipTest
-from ..lanes import NO_MODEL
+from ..lanes import NO_MODEL, lane_problems
 from ..live import gate, network
 from ..live.egress import diagnose
 from ..live.retry import MAX_ATTEMPTS, bounded_retry
-from .context import LibraryContext
+from .scopes import LibraryComponent, Scope, TestReport, Verdict
 
 
-class LiveKeywords:
-    def __init__(self, ctx: LibraryContext) -> None:
-        self.ctx = ctx
+class LiveKeywords(LibraryComponent):
+    """The lanes follow tests: a test breaking its lane's rules fails before it runs, a ``live`` test skips
+    without RUN_LIVE_TESTS, and a live test that failed because the network is sealed becomes a diagnostic skip."""
+
+    def start_scope(self, scope: Scope) -> Verdict | None:
+        self.ctx.ensure_live_environment()
+        if scope.kind != "test":
+            return None
+        problems = lane_problems(scope.tags, dict(scope.metadata))
+        if problems:
+            return Verdict("fail", f"Test '{scope.short_name}' " + "; ".join(problems) + ".")
+        if "live" in scope.tags and not gate.live_enabled():
+            return Verdict("skip", f"{gate.MASTER_GATE} not set")
+        return None
+
+    def end_scope(self, scope: Scope, report: TestReport | None) -> None:
+        if report is not None and "live" in scope.tags and report.failed:
+            skip = self._sealed_network_skip(scope, report)
+            if skip:
+                report.skip(skip)
+
+    def _sealed_network_skip(self, scope: Scope, report: TestReport) -> str:
+        """The skip message when a blocked network explains a live test's failure, else ''."""
+        upstreams = report.upstream_failures
+        if not upstreams and not network.looks_like_network_failure(report.message):
+            return ""
+        credentials = sorted(
+            name
+            for owner, names in self.ctx.required_credentials.items()
+            if scope.name == owner or scope.name.startswith(f"{owner}.")
+            for name in names
+        )
+        urls = upstreams or network.endpoints(report.message, credentials, scope.tags)
+        diagnosis = network.blocked(urls, os.environ)
+        if diagnosis is None:
+            return ""
+        lines = report.message.strip().splitlines()
+        first_line = lines[0][:300] if lines else ""
+        return self.ctx.secrets.mask_text(f"Egress blocked: {diagnosis.summary()} The test failed with: {first_line}")
 
     @keyword("Require Credential Or Skip")
     def require_credential_or_skip(self, *names: str) -> None:
@@ -47,7 +83,8 @@ class LiveKeywords:
                 "Require Credential Or Skip cannot run in a teardown: a skip there marks tests skipped after they "
                 "ran. Call it in Suite Setup or at the start of the test."
             )
-        if NO_MODEL in self.ctx.current_test_tags:
+        test = self.ctx.current_test_scope
+        if test is not None and NO_MODEL in test.tags:
             raise AssertionError(
                 f"Require Credential Or Skip in a {NO_MODEL} test: no-model tests must never skip for a missing "
                 "key. Move the test to lane:model-backed (tagged live) or remove the credential check."
@@ -130,21 +167,3 @@ class LiveKeywords:
             backoff_s=backoff,
             final=lambda error: bool(getattr(error, "ROBOT_SKIP_EXECUTION", False)),
         )
-
-
-def sealed_network_skip(ctx: LibraryContext, test: str, message: str, tags: list[str], upstreams: list[str]) -> str:
-    """For a failed live test: the skip message when a blocked network explains the failure, else ''."""
-    if not upstreams and not network.looks_like_network_failure(message):
-        return ""
-    credentials = sorted(
-        name
-        for owner, names in ctx.required_credentials.items()
-        if test == owner or test.startswith(f"{owner}.")
-        for name in names
-    )
-    urls = upstreams or network.endpoints(message, credentials, tags)
-    diagnosis = network.blocked(urls, os.environ)
-    if diagnosis is None:
-        return ""
-    first_line = message.strip().splitlines()[0][:300] if message.strip() else ""
-    return ctx.secrets.mask_text(f"Egress blocked: {diagnosis.summary()} The test failed with: {first_line}")

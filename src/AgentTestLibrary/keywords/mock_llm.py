@@ -20,12 +20,49 @@ from ..mock.server import Limits
 from ..mockllm import MockLLM, MockServer
 from ..mockllm.embeddings import MAX_DIMENSIONS
 from ..mockllm.scenario import ReplySpec, Scenario, load_scenario
-from .context import LibraryContext, RunningMock, mock_only
+from .context import RunningMock, mock_only
+from .evidence import write_evidence
+from .journal import unmatched_report
+from .scopes import LibraryComponent, Scope, TestReport, Verdict
 
 
-class MockLLMKeywords:
-    def __init__(self, ctx: LibraryContext) -> None:
-        self.ctx = ctx
+class MockLLMKeywords(LibraryComponent):
+    """Mocks follow scopes: counters restart per test; a test's rules and faults end with it; a suite's
+    mocks stop with it; every test's requests become its evidence and strict mode judges them."""
+
+    def start_scope(self, scope: Scope) -> Verdict | None:
+        if scope.kind == "test":
+            for mock in self.ctx.mocks:
+                mock.test_mark = mock.app.journal.next_index
+                mock.app.reset_counters()
+        return None
+
+    def end_scope(self, scope: Scope, report: TestReport | None) -> None:
+        if report is not None:
+            for number, mock in enumerate(self.ctx.mocks_of_test()):
+                mock.app.remove_scope(scope.key)
+                entries = mock.current_entries(in_test=True)
+                write_evidence(self.ctx, scope, entries, number, mock.app.journal.truncated_since(mock.test_mark))
+                strict = unmatched_report(entries)
+                if strict:
+                    report.fail(f"strict mock LLM: {strict}")
+            self.ctx.stopped_during_test.clear()
+            return
+        for mock in list(self.ctx.mocks):
+            mock.app.remove_scope(scope.key)
+            if mock.suite == scope.name and mock in self.ctx.mocks:
+                self.ctx.stop_mock(mock)
+                logger.info(f"Stopped mock LLM at {mock.url} at the end of suite '{scope.name}'.")
+        if self.ctx.real_llm is not None and self.ctx.real_llm_suite == scope.name:
+            self.ctx.real_llm.restore()
+            self.ctx.real_llm = None
+
+    def close(self) -> None:
+        if self.ctx.real_llm is not None:
+            self.ctx.real_llm.restore()
+            self.ctx.real_llm = None
+        for mock in list(reversed(self.ctx.mocks)):
+            self.ctx.stop_mock(mock)
 
     @keyword("Start Mock LLM")
     def start_mock_llm(
@@ -44,9 +81,11 @@ class MockLLMKeywords:
 
         Returns the base URL (``http://127.0.0.1:PORT``) and sets ``${MOCK_LLM_URL}``.
         Exports for processes started afterwards (e.g. with ``Run Process``):
-        ``OPENAI_BASE_URL=<url>/v1``, ``ANTHROPIC_BASE_URL=<url>``, ``MOCK_LLM_URL`` and
-        fixture API keys (``OPENAI_API_KEY``, ``ANTHROPIC_API_KEY``, ``GEMINI_API_KEY``);
-        ``ANTHROPIC_AUTH_TOKEN`` is unset, so real keys never reach the agent.
+        ``OPENAI_BASE_URL=<url>/v1``, ``ANTHROPIC_BASE_URL=<url>``,
+        ``GOOGLE_GEMINI_BASE_URL=<url>``, ``MOCK_LLM_URL`` and fixture API keys
+        (``OPENAI_API_KEY``, ``ANTHROPIC_API_KEY``, ``GEMINI_API_KEY``, ``GOOGLE_API_KEY``);
+        ``ANTHROPIC_AUTH_TOKEN``, ``OPENAI_ORG_ID`` and ``OPENAI_PROJECT_ID`` are unset, so real
+        keys never reach the agent. See `Mock LLM` in the introduction.
         `Stop Mock LLM` restores the environment; a mock still running at the end of the
         suite that started it is stopped automatically.
 

@@ -9,13 +9,11 @@ from robot.api.deco import keyword
 
 from ..mock.journal import JournalEntry
 from ..mockllm import resilience
-from .context import LibraryContext, mock_only
+from .context import mock_only
+from .scopes import LibraryComponent
 
 
-class ResilienceKeywords:
-    def __init__(self, ctx: LibraryContext) -> None:
-        self.ctx = ctx
-
+class ResilienceKeywords(LibraryComponent):
     def _entries(self) -> list[JournalEntry]:
         return self.ctx.current_mock().current_entries(self.ctx.current_test is not None)
 

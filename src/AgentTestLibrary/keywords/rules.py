@@ -10,14 +10,13 @@ from robot.api.deco import keyword
 
 from ..errors import YamlLocationError
 from ..mockllm.scenario import parse_rule
+from ..mockllm.scenario.loader import MATCHER_FIELDS, from_text
 from ..yamlio import load_with_lines
-from .context import LibraryContext, mock_only
+from .context import mock_only
+from .scopes import LibraryComponent
 
 
-class RuleKeywords:
-    def __init__(self, ctx: LibraryContext) -> None:
-        self.ctx = ctx
-
+class RuleKeywords(LibraryComponent):
     @keyword("Add LLM Rule")
     @mock_only
     def add_llm_rule(self, rule: dict[str, Any] | str) -> None:
@@ -56,7 +55,7 @@ class RuleKeywords:
         | Reply With Text    Hello there!    user_text_contains=hello
         | Reply With Text    Done.    tool_result=${True}
         """
-        self._add({"when": conditions(when), "reply": {"text": text}})
+        self._add({"when": from_text(when, MATCHER_FIELDS), "reply": {"text": text}})
 
     @keyword("Reply With Tool Call")
     @mock_only
@@ -72,7 +71,7 @@ class RuleKeywords:
         call: dict[str, Any] = {"name": tool, "arguments": arguments if arguments is not None else {}}
         if call_id:
             call["id"] = call_id
-        self._add({"when": conditions(when), "reply": {"tool_calls": [call]}})
+        self._add({"when": from_text(when, MATCHER_FIELDS), "reply": {"tool_calls": [call]}})
 
     @keyword("Reply With JSON")
     @mock_only
@@ -87,7 +86,7 @@ class RuleKeywords:
                 data = json.loads(data)
             except ValueError as error:
                 raise RuntimeError(f"Reply With JSON: 'data' is not valid JSON ({error}).") from None
-        self._add({"when": conditions(when), "reply": {"json": data}})
+        self._add({"when": from_text(when, MATCHER_FIELDS), "reply": {"json": data}})
 
     @keyword("Reply With Error")
     @mock_only
@@ -102,7 +101,7 @@ class RuleKeywords:
             error["message"] = message
         if type:
             error["type"] = type
-        self._add({"when": conditions(when), "reply": {"error": error}})
+        self._add({"when": from_text(when, MATCHER_FIELDS), "reply": {"error": error}})
 
     def _add(self, data: Any) -> None:
         mock = self.ctx.current_mock()
@@ -112,18 +111,3 @@ class RuleKeywords:
         rule = parse_rule(data, source)
         mock.app.add_rule(rule, self.ctx.rule_scope)
         logger.info(f"Added {rule.describe()} for {self.ctx.rule_scope}: {json.dumps(data, default=str)}")
-
-
-def conditions(when: dict[str, Any]) -> dict[str, Any]:
-    """Robot passes strings for free named arguments; convert the typed conditions."""
-    converted: dict[str, Any] = {}
-    for key, raw in when.items():
-        value = raw
-        if key == "turn" and isinstance(raw, str) and raw.isdigit():
-            value = int(raw)
-        elif key == "tool_result" and isinstance(raw, str):
-            value = {"true": True, "false": False}.get(raw.lower(), raw)
-        elif key == "protocol" and isinstance(raw, str) and "," in raw:
-            value = [item.strip() for item in raw.split(",")]
-        converted[key] = value
-    return converted

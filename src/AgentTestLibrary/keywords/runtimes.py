@@ -19,15 +19,26 @@ from ..mockllm.conversation import conversation_of
 from ..mockllm.scenario import parse_rule
 from ..naming import confined
 from .context import LibraryContext
+from .scopes import LibraryComponent, Scope, TestReport
 
 RUNTIME_FILE = "agent-runtime.json"
 LIVENESS_PROMPT = "agenttest liveness probe"
 REPO = Path(__file__).resolve().parents[3]
 
 
-class RuntimeKeywords:
+class RuntimeKeywords(LibraryComponent):
     def __init__(self, ctx: LibraryContext) -> None:
-        self.ctx = ctx
+        super().__init__(ctx)
+        self.runtimes: dict[str, Runtime] = {}
+        self.home: Path | None = None
+        self.home_patch: EnvironmentPatch | None = None
+        self.home_suite = ""
+
+    def end_scope(self, scope: Scope, report: TestReport | None) -> None:
+        """The isolated home lasts for the suite that made it: its environment is undone when that suite ends."""
+        if scope.kind == "suite" and scope.name == self.home_suite and self.home_patch is not None:
+            self.home_patch.restore()
+            self.home = self.home_patch = None
 
     @keyword("Load Runtime Registry")
     def load_runtime_registry(self, path: str) -> list[str]:
@@ -36,21 +47,20 @@ class RuntimeKeywords:
         Example:
         | Load Runtime Registry    ${CURDIR}/../resources/runtimes.yaml
         """
-        self.ctx.runtimes.update(load_registry(path))
-        return sorted(self.ctx.runtimes)
+        self.runtimes.update(load_registry(path))
+        return sorted(self.runtimes)
 
     def _home(self) -> Path:
         """The isolated runtime home of this suite run; its runtime file is exported as AGENT_RUNTIME_FILE."""
-        if self.ctx.runtime_home is None:
+        if self.home is None:
             home = self.ctx.fresh_folder("runtimes", self.ctx.current_suite)
             patch = EnvironmentPatch({"AGENT_RUNTIME_FILE": str(home / RUNTIME_FILE)})
             patch.apply()
-            self.ctx.runtime_home, self.ctx.runtime_patch = home, patch
-            self.ctx.runtime_suite = self.ctx.current_suite
-        return self.ctx.runtime_home
+            self.home, self.home_patch, self.home_suite = home, patch, self.ctx.current_suite
+        return self.home
 
     def _runtime(self, name: str) -> Runtime:
-        return lookup(self.ctx.runtimes, name)
+        return lookup(self.runtimes, name)
 
     def _current_name(self) -> str:
         file = self._home() / RUNTIME_FILE
@@ -73,8 +83,8 @@ class RuntimeKeywords:
         """
         runtime = self._runtime(name)
         home, previous = self._home(), self._current_name()
-        if previous in self.ctx.runtimes:  # the old runtime's config must not steer the new one
-            for relative in set(self.ctx.runtimes[previous].files) - set(runtime.files):
+        if previous in self.runtimes:  # the old runtime's config must not steer the new one
+            for relative in set(self.runtimes[previous].files) - set(runtime.files):
                 confined(home, relative, f"runtime '{previous}' file").unlink(missing_ok=True)
         values = self._values(runtime)
         for relative, content in runtime.files.items():
@@ -185,12 +195,3 @@ class RuntimeKeywords:
                 differences.append(f"{name} {state}")
         if differences:
             raise AssertionError("Runtime state differs: " + "; ".join(differences) + ".")
-
-
-def end_runtime_home(ctx: LibraryContext, suite: str | None = None) -> None:
-    """Undo the runtime home's environment (at the end of the suite that made it, or at close)."""
-    if suite is not None and suite != ctx.runtime_suite:
-        return
-    if ctx.runtime_patch is not None:
-        ctx.runtime_patch.restore()
-    ctx.runtime_home = ctx.runtime_patch = None

@@ -128,13 +128,16 @@ class Conversation:
         return next((tool for tool in self.tools if tool.name == name), None)
 
     @functools.cached_property
-    def fingerprint(self) -> str:
-        """The seed of every deterministic id: a digest of the conversation, computed once.
-
-        Endpoints that hold the request's bytes set it cheaply with :meth:`fingerprinted`.
-        """
+    def identity(self) -> str:
+        """A digest of what the conversation says (not how it was encoded): attempts of one call share it."""
         text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """The seed of every deterministic id: the :attr:`identity`, unless an endpoint set it cheaply from
+        the request's bytes with :meth:`fingerprinted` (the hot path)."""
+        return self.identity
 
     def fingerprinted(self, raw: bytes) -> Conversation:
         """This conversation with its fingerprint taken from the request as sent (a retry resends the

@@ -64,9 +64,7 @@ def calls(entries: list[JournalEntry]) -> list[Call]:
     for entry in entries:
         conversation = conversation_of(entry)
         if conversation is not None:
-            grouped.setdefault(conversation.fingerprint, Call(conversation.latest_user_text[:60])).attempts.append(
-                entry
-            )
+            grouped.setdefault(conversation.identity, Call(conversation.latest_user_text[:60])).attempts.append(entry)
     return list(grouped.values())
 
 

@@ -29,6 +29,12 @@ ERROR_KEYS = ("status", "message", "type")
 STOP_REASONS = ("end_turn", "tool_use", "max_tokens", "stop_sequence")
 
 
+def from_text(values: dict[str, Any], fields: dict[str, Field]) -> dict[str, Any]:
+    """Robot passes free named arguments as strings: each becomes the typed value its field's kind spells
+    (unknown names pass through, so the validator can name them and suggest the right one)."""
+    return {key: fields[key].from_text(value) if key in fields else value for key, value in values.items()}
+
+
 def load_scenario(path: str | FilePath) -> Scenario:
     """Read and validate a scenario file."""
     file = FilePath(path)

@@ -1,0 +1,36 @@
+"""Evidence files: each test's requests, masked, under ``${OUTPUT DIR}/agenttest-evidence/`` and linked from the log."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from robot.api import logger
+
+from ..mock.journal import JournalEntry
+from ..naming import per_test_file
+from .context import LibraryContext
+from .scopes import Scope
+
+FOLDER = "agenttest-evidence"
+
+
+def write_evidence(ctx: LibraryContext, scope: Scope, entries: list[JournalEntry], number: int, dropped: int) -> str:
+    """Write the test's masked requests; returns the link relative to the output folder (logged as HTML)."""
+    suffix = f"-{number}" if number else ""
+    suite = scope.parent
+    relative = per_test_file(FOLDER, suite, scope.short_name, f"{suffix}.json")
+    path = ctx.names.claim(ctx.output_dir / relative, scope.name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "suite": suite,
+        "test": scope.short_name,
+        "request_count": len(entries),
+        "dropped_by_journal_cap": dropped,
+        "requests": [entry.to_dict() for entry in entries],
+    }
+    path.write_text(json.dumps(ctx.secrets.mask(payload), indent=2, ensure_ascii=False), encoding="utf-8")
+    link = Path(relative).as_posix()
+    note = f", {dropped} earlier ones dropped by the journal cap" if dropped else ""
+    logger.info(f'LLM evidence ({len(entries)} requests{note}): <a href="{link}">{link}</a>', html=True)
+    return link

@@ -1,0 +1,94 @@
+"""The layer rules of the design, checked on the source: each layer imports only the layers below it."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).parents[2] / "src" / "AgentTestLibrary"
+GROUND = ("errors", "secrets", "naming", "private", "environment", "wire", "yamlio", "version")
+KEYWORD_EDGE = ("keywords", "listener", "library", "cli")
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports(path: Path) -> set[str]:
+    """Absolute names of every module ``path`` imports (relative imports resolved), top-level and nested."""
+    package = module_name(path).split(".")
+    if path.name != "__init__.py":
+        package = package[:-1]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            name = ".".join([*base, node.module] if node.module else base)
+            found.add(name)
+            found.update(f"{name}.{alias.name}" for alias in node.names)
+    return found
+
+
+MODULES = {module_name(path): imports(path) for path in PACKAGE.rglob("*.py")}
+
+
+def area(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def offenders(sources: tuple[str, ...], forbidden: tuple[str, ...]) -> list[str]:
+    return sorted(
+        f"{module} imports {name}"
+        for module, names in MODULES.items()
+        if area(module) in sources
+        for name in names
+        if any(name == banned or name.startswith(f"{banned}.") for banned in forbidden)
+    )
+
+
+def test_nothing_below_the_keyword_edge_imports_robot_framework() -> None:
+    below = tuple({area(module) for module in MODULES} - set(KEYWORD_EDGE) - {""})
+    assert offenders(below, ("robot", "robotlibcore")) == []
+
+
+def test_the_ground_floor_imports_no_other_part_of_the_package() -> None:
+    upper = tuple(f"AgentTestLibrary.{name}" for name in ("mock", "mockllm", "cassettes", "harness", "live", "keywords",
+                                                           "listener", "library", "cli", "lanes"))  # fmt: skip
+    assert offenders(GROUND, upper) == []
+
+
+def test_the_mock_core_knows_no_protocol_family_and_no_keyword() -> None:
+    upper = ("AgentTestLibrary.mockllm", "AgentTestLibrary.cassettes", "AgentTestLibrary.keywords",
+             "AgentTestLibrary.harness", "AgentTestLibrary.live")  # fmt: skip
+    assert offenders(("mock",), upper) == []
+
+
+def test_the_model_mock_does_not_import_cassettes_or_keywords() -> None:
+    assert offenders(("mockllm",), ("AgentTestLibrary.cassettes", "AgentTestLibrary.keywords")) == []
+
+
+def test_the_harness_does_not_import_the_mocks() -> None:
+    assert offenders(("harness",), ("AgentTestLibrary.mock", "AgentTestLibrary.mockllm", "wsproto", "h11")) == []
+
+
+@pytest.mark.parametrize(
+    ("module", "must_not_load"),
+    [
+        ("AgentTestLibrary.harness.fake_cli", ("h11", "wsproto", "AgentTestLibrary.mockllm", "robot")),
+        ("AgentTestLibrary.harness.hooks", ("yaml", "AgentTestLibrary.mock", "robot", "typing")),
+        ("AgentTestLibrary.mockllm", ("robot", "AgentTestLibrary.cassettes")),
+    ],
+)
+def test_importing_a_layer_loads_nothing_above_it(module: str, must_not_load: tuple[str, ...]) -> None:
+    code = f"import sys, json, {module}; print(json.dumps(sorted(sys.modules)))"
+    loaded = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+    assert [name for name in loaded if any(name == bad or name.startswith(f"{bad}.") for bad in must_not_load)] == []
