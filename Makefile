@@ -53,9 +53,10 @@ libdoc: install
 	python -m robot.libdoc AgentTestLibrary $(RESULTS)/docs/AgentTestLibrary.html
 
 bench: install
-	python benchmarks/mock_server.py
+	python benchmarks/peers.py
 	python benchmarks/fault_latency.py
 	python benchmarks/harness.py
+	python benchmarks/e2e_time.py
 
 clean:
-	rm -rf $(VENV) $(RESULTS) .pabotsuitenames
+	rm -rf $(VENV) $(RESULTS) .pabotsuitenames .bench-cache

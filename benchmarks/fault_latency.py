@@ -26,17 +26,28 @@ BODY = json.dumps(
 ).encode()
 
 
+TOKEN = "fault-latency-benchmark-token"
+REQUEST_HEAD = b"POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: %d\r\n\r\n"
+
+
 def admin(port: int, method: str, path: str, body: bytes = b"") -> None:
     with socket.create_connection(("127.0.0.1", port)) as sock:
-        head = b"%s %s HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-length: %d\r\n\r\n"
-        sock.sendall(head % (method.encode(), path.encode(), len(body)) + body)
-        while sock.recv(65536):
-            pass
+        head = (b"%s %s HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\nauthorization: Bearer %s\r\n"
+                b"content-type: application/json\r\ncontent-length: %d\r\n\r\n")  # fmt: skip
+        sock.sendall(head % (method.encode(), path.encode(), TOKEN.encode(), len(body)) + body)
+        reply = b""
+        while chunk := sock.recv(65536):
+            reply += chunk
+        if not reply.startswith(b"HTTP/1.1 200"):
+            raise RuntimeError(f"admin call {method} {path} failed: {reply[:300]!r}")
 
 
 def time_to_headers(port: int, body: bytes) -> float:
     with socket.create_connection(("127.0.0.1", port)) as sock:
-        request = b"POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-length: %d\r\n\r\n%s" % (len(body), body)
+        request = b"POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: %d\r\n\r\n%s" % (
+            len(body),
+            body,
+        )
         began = time.perf_counter()
         sock.sendall(request)
         sock.recv(1)
@@ -48,7 +59,9 @@ def event_gaps(port: int) -> list[float]:
     arrivals = []
     with socket.create_connection(("127.0.0.1", port)) as sock:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        head = b"POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-length: %d\r\n\r\n"
+        head = (
+            b"POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\ncontent-length: %d\r\n\r\n"
+        )
         sock.sendall(head % len(body) + body)
         while chunk := sock.recv(65536):
             arrivals.append(time.perf_counter())
@@ -62,7 +75,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
     process = subprocess.Popen(
-        [sys.executable, "-m", "AgentTestLibrary", "mock", "serve"], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-m", "AgentTestLibrary", "mock", "serve", "--admin-token", TOKEN],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert process.stdout is not None
     port = int(process.stdout.readline().strip().rsplit(":", 1)[1])

@@ -1,23 +1,29 @@
 """The mock against the raw asyncio floor and aimock, in one run: figures, never pass/fail.
 
 Every server answers "hello benchmark" requests with the same 44-character text. Eight
-keep-alive connections of a stdlib raw client (asyncio streams) send Chat Completions
-requests, non-streaming and streaming; each figure is the median of several rounds whose
-server order rotates, printed as a ratio to the floor measured in the same round.
+keep-alive connections of a stdlib raw client (asyncio streams) send each case of
+``cases.py`` (Chat plain and streamed, Responses, Messages and Gemini streams); every figure
+is the median over several rounds whose server order rotates, given as a ratio to the floor
+measured in the same round. Bounded: CONNECTIONS x REQUESTS per measurement, ROUNDS rounds.
 
     python benchmarks/peers.py [--rounds 3] [--requests 300]
 
-aimock (npm ``@copilotkit/aimock``, pinned) is installed with npm into ``.bench-cache/``
-on first use; without npm or its registry it is skipped with the reason printed.
+The floor (raw_baseline_server.py) writes the very bytes the mock produces for each case,
+rendered once at its start. aimock (npm ``@copilotkit/aimock``, pinned) is installed with npm
+into ``.bench-cache/`` on first use; without npm or its registry it is skipped with the
+reason printed. Also printed: the mock's start-up time and the memory one more server costs,
+and whether the optional ``fast`` extra (uvloop, orjson) is in use.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import json
 import os
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -26,44 +32,31 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from cases import CASES, PROMPT, SCENARIO, TEXT, request_bytes
+
 HERE = Path(__file__).parent
 CACHE = HERE.parent / ".bench-cache"
 AIMOCK = ("@copilotkit/aimock", "1.43.0")
-TEXT = "hello benchmark: the same 44 characters back"
-assert len(TEXT) == 44
 CONNECTIONS = 8
-BODY = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hello benchmark"}]}  # as in cases.py
-SCENARIO = f"version: 1\nrules:\n  - name: bench\n    reply: {{text: {json.dumps(TEXT)}}}\n"
-
-
-def request_bytes(stream: bool) -> bytes:
-    """The request every server gets; ``x-bench-case`` tells the floor which canned answer to write."""
-    payload = json.dumps({**BODY, "stream": stream}).encode()
-    case = b"peer stream" if stream else b"peer plain"
-    return (
-        b"POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n"
-        b"x-bench-case: %s\r\nauthorization: Bearer sk-bench\r\ncontent-length: %d\r\n\r\n%s"
-        % (case, len(payload), payload)
-    )
+HEADLINE = ("chat plain", "chat stream")  # the issue's two columns: non-streaming req/s, streaming total
 
 
 @dataclass
 class Figures:
     rate: float  # requests per second
-    latency_ms: float  # median time to the complete response
+    total_ms: float  # median time to the complete response
     first_ms: float  # median time to the first body byte (the first event when streaming)
 
 
 async def _read(reader: asyncio.StreamReader) -> float:
-    """Read one response; returns the time the first body bytes arrived."""
+    """Read one response; returns when its first body bytes arrived."""
     head = await reader.readuntil(b"\r\n\r\n")
     lowered = head.lower()
     if b"transfer-encoding: chunked" in lowered:
         first = 0.0
         while True:
             size = int((await reader.readuntil(b"\r\n")).split(b";")[0].strip(), 16)
-            if not first:
-                first = time.perf_counter()
+            first = first or time.perf_counter()
             await reader.readexactly(size + 2)
             if size == 0:
                 return first
@@ -72,8 +65,8 @@ async def _read(reader: asyncio.StreamReader) -> float:
     return time.perf_counter()
 
 
-async def _load(port: int, stream: bool, requests: int) -> Figures:
-    payload = request_bytes(stream)
+async def _load(port: int, case: str, requests: int) -> Figures:
+    payload = request_bytes(case)
     totals: list[float] = []
     firsts: list[float] = []
 
@@ -93,22 +86,18 @@ async def _load(port: int, stream: bool, requests: int) -> Figures:
     return Figures(len(totals) / elapsed, statistics.median(totals) * 1000, statistics.median(firsts) * 1000)
 
 
-def measure(port: int, stream: bool, requests: int) -> Figures:
-    asyncio.run(_load(port, stream, 30))  # warm-up
-    return asyncio.run(_load(port, stream, requests))
+def measure(port: int, case: str, requests: int) -> Figures:
+    asyncio.run(_load(port, case, 30))  # warm-up
+    return asyncio.run(_load(port, case, requests))
 
 
-def _wait_for_port(process: subprocess.Popen[str], prefix: str) -> int:
-    assert process.stdout is not None
-    for line in process.stdout:
-        if prefix in line:
-            return int(line.strip().rsplit(":", 1)[1].split("/")[0])
-    raise RuntimeError(f"the server exited before printing {prefix!r}")
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def _wait_until_listening(port: int, process: subprocess.Popen[str], timeout_s: float = 30.0) -> None:
-    import socket
-
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -137,26 +126,23 @@ def install_aimock() -> tuple[list[str] | None, str]:
 
 
 class Server:
-    def __init__(self, name: str, command: list[str], prefix: str, port_argument: bool = False) -> None:
-        self.name, self.command, self.prefix, self.port_argument = name, command, prefix, port_argument
+    """A server in its own process; ``port_option`` servers are quiet and get their port given."""
+
+    def __init__(self, name: str, command: list[str], port_option: bool = False) -> None:
+        self.name, self.command, self.port_option = name, command, port_option
         self.process: subprocess.Popen[str] | None = None
         self.port = 0
 
     def __enter__(self) -> Server:
-        command = self.command
-        if self.port_argument:
-            import socket
-
-            with socket.socket() as probe:
-                probe.bind(("127.0.0.1", 0))
-                self.port = probe.getsockname()[1]
-            command = [*command, "--port", str(self.port)]
+        command = [*self.command, "--port", str(_free_port())] if self.port_option else self.command
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
                                         stderr=subprocess.DEVNULL, env={**os.environ, "NO_COLOR": "1"})  # fmt: skip
-        if self.port_argument:  # quiet servers print nothing: wait until the port accepts connections
+        if self.port_option:
+            self.port = int(command[-1])
             _wait_until_listening(self.port, self.process)
         else:
-            self.port = _wait_for_port(self.process, self.prefix)
+            assert self.process.stdout is not None
+            self.port = int(self.process.stdout.readline().strip().rsplit(":", 1)[1])
         return self
 
     def __exit__(self, *_: object) -> None:
@@ -169,10 +155,9 @@ def servers(folder: Path) -> tuple[list[Server], list[str]]:
     scenario = folder / "bench.yaml"
     scenario.write_text(SCENARIO, encoding="utf-8")
     found = [
-        Server("raw asyncio floor", [sys.executable, str(HERE / "raw_baseline_server.py"), str(scenario)],
-               "MOCK_LLM_URL="),
+        Server("raw asyncio floor", [sys.executable, str(HERE / "raw_baseline_server.py"), str(scenario)]),
         Server("AgentTestLibrary", [sys.executable, "-m", "AgentTestLibrary", "mock", "serve", "--scenario",
-                                    str(scenario)], "MOCK_LLM_URL="),
+                                    str(scenario)]),
     ]  # fmt: skip
     notes = []
     aimock, reason = install_aimock()
@@ -180,11 +165,24 @@ def servers(folder: Path) -> tuple[list[Server], list[str]]:
         notes.append(f"aimock {AIMOCK[1]} skipped: {reason}")
     else:
         fixtures = folder / "fixtures.json"
-        fixture = {"match": {"userMessage": "hello benchmark"}, "response": {"content": TEXT}}
+        fixture = {"match": {"userMessage": PROMPT}, "response": {"content": TEXT}}
         fixtures.write_text(json.dumps({"fixtures": [fixture]}), encoding="utf-8")
         command = [*aimock, "--fixtures", str(fixtures), "--log-level", "warn", "--chunk-size", "20"]
-        found.insert(1, Server(f"aimock {AIMOCK[1]}", command, "", port_argument=True))
+        found.insert(1, Server(f"aimock {AIMOCK[1]}", command, port_option=True))
     return found, notes
+
+
+def startup(runs: int) -> str:
+    probes = [
+        json.loads(subprocess.run([sys.executable, str(HERE / "startup_probe.py")], capture_output=True, text=True,
+                                  check=True, env=os.environ).stdout)
+        for _ in range(runs)
+    ]  # fmt: skip
+    start_ms = statistics.median(probe["start_s"] for probe in probes) * 1000
+    import_ms = statistics.median(probe["import_s"] for probe in probes) * 1000
+    rss_mib = statistics.median(probe["rss_kib"] for probe in probes) / 1024
+    return (f"start-up to first response (in-process, library imported): {start_ms:.1f} ms; one-time import: "
+            f"{import_ms:.0f} ms; RSS added per running server: {rss_mib:.2f} MiB")  # fmt: skip
 
 
 def main() -> int:
@@ -194,36 +192,42 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         candidates, notes = servers(Path(folder))
-        results: dict[str, dict[str, list[Figures]]] = {s.name: {"plain": [], "stream": []} for s in candidates}
-        floor = candidates[0].name
+        results: dict[str, dict[str, list[Figures]]] = {s.name: {case: [] for case in CASES} for s in candidates}
         for round_number in range(args.rounds):
-            order = candidates[round_number % len(candidates) :] + candidates[: round_number % len(candidates)]
-            for server in order:
+            shift = round_number % len(candidates)
+            for server in candidates[shift:] + candidates[:shift]:
                 with server:
-                    for mode in ("plain", "stream"):
-                        results[server.name][mode].append(measure(server.port, mode == "stream", args.requests))
+                    for case in CASES:
+                        results[server.name][case].append(measure(server.port, case, args.requests))
+    floor = candidates[0].name
 
-    def ratio(name: str, mode: str, field: str) -> float:
-        ratios = [
-            getattr(floor_figures, field) / getattr(figures, field)
-            if field == "rate"
-            else getattr(figures, field) / getattr(floor_figures, field)
-            for figures, floor_figures in zip(results[name][mode], results[floor][mode], strict=True)
-        ]
-        return statistics.median(ratios)
+    def ratio(name: str, case: str, field: str) -> float:
+        pairs = zip(results[name][case], results[floor][case], strict=True)
+        if field == "rate":
+            return statistics.median(base.rate / figures.rate for figures, base in pairs)
+        return statistics.median(getattr(figures, field) / getattr(base, field) for figures, base in pairs)
 
-    total = CONNECTIONS * args.requests
-    print(f"{CONNECTIONS} keep-alive connections, {total} requests per measurement, median of {args.rounds} rotated"
-          " rounds; ratios to the raw asyncio floor of the same round (lower is better)")  # fmt: skip
-    print(f"{'server':<22} {'non-streaming req/s':>20} {'x floor':>8} {'stream total ms':>16} {'x floor':>8}"
+    def median(name: str, case: str, field: str) -> float:
+        return statistics.median(getattr(figures, field) for figures in results[name][case])
+
+    fast = [name for name in ("uvloop", "orjson") if importlib.util.find_spec(name)]
+    print(f"{CONNECTIONS} keep-alive connections, {CONNECTIONS * args.requests} requests per measurement, median of "
+          f"{args.rounds} rotated rounds, ratios to the raw asyncio floor of the same round (lower is better); "
+          f"mock extras: {', '.join(fast) or 'none (stdlib asyncio and json)'}")  # fmt: skip
+    print(f"\n{'server':<20} {'non-streaming req/s':>20} {'x floor':>8} {'stream total ms':>16} {'x floor':>8}"
           f" {'first event ms':>15} {'x floor':>8}")  # fmt: skip
-    for name, modes in results.items():
-        plain = statistics.median(figures.rate for figures in modes["plain"])
-        total_ms = statistics.median(figures.latency_ms for figures in modes["stream"])
-        first_ms = statistics.median(figures.first_ms for figures in modes["stream"])
-        ratios = [ratio(name, "plain", "rate"), ratio(name, "stream", "latency_ms"), ratio(name, "stream", "first_ms")]
-        print(f"{name:<22} {plain:>20.0f} {ratios[0]:>7.2f}x {total_ms:>16.3f} {ratios[1]:>7.2f}x"
-              f" {first_ms:>15.3f} {ratios[2]:>7.2f}x")  # fmt: skip
+    plain, stream = HEADLINE
+    for name in results:
+        print(f"{name:<20} {median(name, plain, 'rate'):>20.0f} {ratio(name, plain, 'rate'):>7.2f}x"
+              f" {median(name, stream, 'total_ms'):>16.3f} {ratio(name, stream, 'total_ms'):>7.2f}x"
+              f" {median(name, stream, 'first_ms'):>15.3f} {ratio(name, stream, 'first_ms'):>7.2f}x")  # fmt: skip
+    print(f"\n{'case':<18} {'server':<20} {'req/s':>8} {'x floor':>8} {'total ms':>9} {'x floor':>8}")
+    for case in CASES:
+        for name in results:
+            print(f"{case:<18} {name:<20} {median(name, case, 'rate'):>8.0f} {ratio(name, case, 'rate'):>7.2f}x"
+                  f" {median(name, case, 'total_ms'):>9.3f} {ratio(name, case, 'total_ms'):>7.2f}x")  # fmt: skip
+    print()
+    print(startup(args.rounds))
     for note in notes:
         print(note)
     return 0

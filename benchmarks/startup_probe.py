@@ -11,9 +11,12 @@ from AgentTestLibrary.mockllm import MockLLM, MockServer  # noqa: E402 - the imp
 
 imported = time.perf_counter()
 BODY = json.dumps({"model": "m", "messages": [{"role": "user", "content": "hi"}]}).encode()
-REQUEST = b"POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-length: %d\r\n\r\n%s" % (
-    len(BODY),
-    BODY,
+REQUEST = (
+    b"POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\ncontent-length: %d\r\n\r\n%s"
+    % (
+        len(BODY),
+        BODY,
+    )
 )
 
 

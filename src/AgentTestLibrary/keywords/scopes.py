@@ -49,6 +49,7 @@ class Verdict:
 class TestReport:
     """A test's result as components see it at its end: they add failures or explain one away."""
 
+    __test__ = False  # not a pytest test class
     status: str
     message: str
     upstream_failures: list[str] = field(default_factory=list)  # recordings that could not reach their upstream

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 
@@ -12,6 +13,11 @@ _TOKEN = re.compile(r"\w+|[^\w\s]")
 
 def count_tokens(text: str) -> int:
     """Words and punctuation marks; a stable stand-in for a real tokenizer."""
+    return _count_short(text) if len(text) <= 1024 else len(_TOKEN.findall(text))
+
+
+@functools.lru_cache(maxsize=4096)  # scenario replies and tool descriptions repeat; the cache stays small
+def _count_short(text: str) -> int:
     return len(_TOKEN.findall(text))
 
 
@@ -33,8 +39,8 @@ def reply_tokens(reply: Reply) -> int:
 
 def stable_id(prefix: str, *parts: object, length: int = 24) -> str:
     """An id derived from content, so replays of the same conversation get the same ids."""
-    digest = hashlib.sha256("\x1f".join(str(part) for part in parts).encode()).hexdigest()
-    return prefix + digest[:length]
+    digest = hashlib.blake2b("\x1f".join(map(str, parts)).encode("utf-8", "surrogatepass"), digest_size=16)
+    return prefix + digest.hexdigest()[:length]
 
 
 def text_chunks(text: str, words_per_chunk: int = 3) -> list[str]:
