@@ -10,7 +10,10 @@ Hooks: ``--settings FILE`` (or ``AGENT_SETTINGS``) with Claude Code's ``hooks`` 
 agent fires SessionStart, UserPromptSubmit, PreToolUse, PostToolUse, Stop and SessionEnd
 with Claude-style JSON on the hook's stdin, and a PreToolUse hook exiting 2 blocks the tool.
 
-It offers ``list_files``, ``read_file`` and ``run_command`` (all in ``--workdir``), runs the
+It offers ``list_files``, ``read_file`` and ``run_command`` (all in ``--workdir``), plus the tools
+of every MCP server given as ``--mcp NAME=URL`` (streamable HTTP) or ``--mcp NAME=COMMAND``
+(stdio), offered to the model as ``mcp__NAME__TOOL`` and called through the official ``mcp``
+SDK (a failed call is retried once; an expired session is initialized again). It runs the
 model's tool calls, sends the results back and prints the final answer on stdout. The SDKs
 (openai, anthropic, google-genai) find the server through ``OPENAI_BASE_URL``,
 ``ANTHROPIC_BASE_URL`` or ``GOOGLE_GEMINI_BASE_URL`` and their API key variables, exactly as
@@ -21,10 +24,14 @@ they would for the real providers. ``openai-responses`` chains turns with
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
+import shlex
 import subprocess
 import sys
+import threading
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -84,13 +91,103 @@ class Hooks:
         return None
 
 
+class McpServers:
+    """MCP servers through the official SDK: one long-lived session per server on a background event loop."""
+
+    def __init__(self, specs: list[str]) -> None:
+        self.loop = asyncio.new_event_loop()
+        threading.Thread(target=self.loop.run_forever, daemon=True).start()
+        self.targets: dict[str, str] = {}
+        self.queues: dict[str, asyncio.Queue[Any]] = {}
+        self.sessions: dict[str, asyncio.Future[None]] = {}
+        self.tools: list[dict[str, Any]] = []
+        for spec in specs:
+            name, _, target = spec.partition("=")
+            self.targets[name] = target
+            for tool in self._connect(name):
+                self.tools.append({"name": f"mcp__{name}__{tool.name}", "description": tool.description or "",
+                                   "parameters": tool.input_schema})  # fmt: skip
+
+    def _connect(self, name: str) -> list[Any]:
+        """A new session with server ``name``; returns every tool it lists (following the pages)."""
+        ready: asyncio.Future[list[Any]] = asyncio.run_coroutine_threadsafe(self._open(name), self.loop).result(60)
+        return asyncio.run_coroutine_threadsafe(_wait(ready), self.loop).result(60)
+
+    async def _open(self, name: str) -> asyncio.Future[list[Any]]:
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        self.queues[name] = queue
+        ready: asyncio.Future[list[Any]] = self.loop.create_future()
+        self.sessions[name] = asyncio.ensure_future(self._session(name, queue, ready))
+        return ready
+
+    async def _session(self, name: str, queue: asyncio.Queue[Any], ready: asyncio.Future[list[Any]]) -> None:
+        from mcp import Client, StdioServerParameters
+
+        target = self.targets[name]
+        argv = shlex.split(target)
+        where: Any = target if target.startswith("http") else StdioServerParameters(command=argv[0], args=argv[1:])
+        try:
+            async with Client(where) as client:
+                tools, cursor = [], None
+                while True:
+                    page = await client.list_tools(cursor=cursor)
+                    tools.extend(page.tools)
+                    cursor = page.next_cursor
+                    if not cursor:
+                        break
+                ready.set_result(tools)
+                while (item := await queue.get()) is not None:
+                    ask, answer = item
+                    try:
+                        answer.set_result(await ask(client))
+                    except Exception as error:  # noqa: BLE001 - the caller decides what a failure means
+                        answer.set_exception(error)
+        except Exception as error:  # noqa: BLE001
+            if not ready.done():
+                ready.set_exception(error)
+
+    def _ask(self, name: str, ask: Callable[[Any], Awaitable[Any]]) -> Any:
+        async def send() -> Any:
+            answer = self.loop.create_future()
+            await self.queues[name].put((ask, answer))
+            return await answer
+
+        return asyncio.run_coroutine_threadsafe(send(), self.loop).result(120)
+
+    def owns(self, tool: str) -> bool:
+        return tool.startswith("mcp__") and tool.split("__")[1] in self.targets
+
+    def call(self, tool: str, arguments: dict[str, Any]) -> str:
+        _, server, name = tool.split("__", 2)
+        for attempt in (1, 2):
+            try:
+                result = self._ask(server, lambda client: client.call_tool(name, arguments))
+            except Exception as error:  # noqa: BLE001 - an MCP failure is reported to the model
+                if attempt == 2:
+                    return f"error: MCP tool {tool} failed: {error}"
+                if "session" in str(error).lower():
+                    self.queues[server].put_nowait(None)
+                    self._connect(server)  # the session expired: initialize a new one, then retry
+                continue
+            text = "\n".join(getattr(item, "text", "") for item in result.content)
+            return f"error: {text}" if result.is_error else text
+        raise AssertionError("unreachable")
+
+
+async def _wait(future: asyncio.Future[Any]) -> Any:
+    return await future
+
+
+MCP: McpServers | None = None
+
+
 def use_tool(hooks: Hooks, workdir: Path, name: str, arguments: dict[str, Any], call_id: str) -> str:
     """Run a tool between its PreToolUse and PostToolUse hooks ("Bash" for run_command, as Claude Code names it)."""
     tool_name = "Bash" if name == "run_command" else name
     reason = hooks.fire("PreToolUse", tool_name=tool_name, tool_input=arguments, tool_use_id=call_id)
     if reason is not None:
         return f"PreToolUse:{tool_name} hook blocked the call: {reason}"
-    output = run_tool(workdir, name, arguments)
+    output = MCP.call(name, arguments) if MCP is not None and MCP.owns(name) else run_tool(workdir, name, arguments)
     hooks.fire("PostToolUse", tool_name=tool_name, tool_input=arguments, tool_response=output, tool_use_id=call_id)
     return output
 
@@ -126,7 +223,7 @@ def openai_loop(prompt: str, workdir: Path, stream: bool, hooks: Hooks) -> str:
 
     client = openai.OpenAI()
     model = os.environ.get("AGENT_MODEL", "gpt-4o-mini")
-    tools = [{"type": "function", "function": tool} for tool in TOOLS]
+    tools = [{"type": "function", "function": tool} for tool in all_tools()]
     messages: list[dict[str, Any]] = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": prompt}]
     for _ in range(MAX_TURNS):
         if stream:
@@ -148,7 +245,7 @@ def responses_loop(prompt: str, workdir: Path, stream: bool, hooks: Hooks) -> st
 
     client = openai.OpenAI()
     model = os.environ.get("AGENT_MODEL", "gpt-5")
-    tools = [{"type": "function", **tool} for tool in TOOLS]
+    tools = [{"type": "function", **tool} for tool in all_tools()]
     new_input: list[dict[str, Any]] = [{"role": "user", "content": prompt}]
     previous: str | None = None
     for _ in range(MAX_TURNS):
@@ -183,7 +280,7 @@ def gemini_loop(prompt: str, workdir: Path, stream: bool, hooks: Hooks) -> str:
     model = os.environ.get("AGENT_MODEL", "gemini-2.5-flash")
     declarations = [
         types.FunctionDeclaration(name=t["name"], description=t["description"], parameters_json_schema=t["parameters"])
-        for t in TOOLS
+        for t in all_tools()
     ]
     config = types.GenerateContentConfig(
         system_instruction=SYSTEM_PROMPT,
@@ -218,7 +315,7 @@ def anthropic_loop(prompt: str, workdir: Path, stream: bool, hooks: Hooks) -> st
 
     client = anthropic.Anthropic()
     model = os.environ.get("AGENT_MODEL", "claude-opus-4-8")
-    tools = [{"name": t["name"], "description": t["description"], "input_schema": t["parameters"]} for t in TOOLS]
+    tools = [{"name": t["name"], "description": t["description"], "input_schema": t["parameters"]} for t in all_tools()]
     messages: list[dict[str, Any]] = [{"role": "user", "content": prompt}]
     for _ in range(MAX_TURNS):
         request: dict[str, Any] = {
@@ -255,6 +352,10 @@ def anthropic_loop(prompt: str, workdir: Path, stream: bool, hooks: Hooks) -> st
     raise RuntimeError(f"no final answer after {MAX_TURNS} turns")
 
 
+def all_tools() -> list[dict[str, Any]]:
+    return TOOLS + (MCP.tools if MCP is not None else [])
+
+
 LOOPS = {"openai": openai_loop, "openai-responses": responses_loop, "anthropic": anthropic_loop, "gemini": gemini_loop}
 
 
@@ -265,8 +366,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--settings", type=Path, default=os.environ.get("AGENT_SETTINGS"))
     parser.add_argument("--stream", action="store_true")
     parser.add_argument("--workdir", type=Path, default=Path.cwd())
+    parser.add_argument("--mcp", action="append", default=[], metavar="NAME=URL|COMMAND", help="an MCP server")
     parser.add_argument("prompt")
     args = parser.parse_args(argv)
+    global MCP  # noqa: PLW0603 - one agent run, one set of MCP sessions
     runtime = (
         json.loads(args.runtime_file.read_text(encoding="utf-8"))
         if args.runtime_file and args.runtime_file.is_file()
@@ -277,6 +380,7 @@ def main(argv: list[str] | None = None) -> int:
     hooks.fire("SessionStart", source="startup")
     hooks.fire("UserPromptSubmit", prompt=args.prompt)
     try:
+        MCP = McpServers(args.mcp) if args.mcp else None
         answer = LOOPS[provider](args.prompt, args.workdir, args.stream, hooks)
         hooks.fire("Stop", stop_hook_active=False, last_assistant_message=answer)
         print(answer)

@@ -2,6 +2,9 @@
 
 agenttest mock serve [--scenario FILE] [--host H] [--port N] [--strict | --no-strict] [--admin-token T]
                      [--allow-remote] [--max-body-bytes N]
+agenttest mcp serve [--scenario FILE] [--name NAME] [--host H] [--port N] [--strict | --no-strict] [--admin-token T]
+agenttest mcp serve --stdio [--scenario FILE] [--name NAME] [--journal FILE]
+agenttest mcp relay URL   (what agent MCP configs launch for a stdio server of a test; see mockmcp/stdio.py)
 agenttest scenario check FILE
 agenttest lanes check PATH...
 agenttest cassette check PATH... [--max-age-days N] [--tests ROBOT_PATH ...]
@@ -33,6 +36,8 @@ from .mock.admin import ADMIN_PREFIX
 from .mock.server import Limits
 from .mockllm import MockLLM, MockServer, MockServerError
 from .mockllm.scenario import Scenario, ScenarioError, load_scenario
+from .mockmcp import MCP_PATH, MockMCP, load_mcp_server, server_names
+from .mockmcp.stdio import local_exchange, relay_main, serve_lines
 from .secrets import SecretRegistry
 
 ADMIN_TOKEN_VARIABLE = "AGENTTEST_ADMIN_TOKEN"
@@ -56,6 +61,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--allow-remote", action="store_true", help="allow a host beyond loopback (prints a warning)")
     serve.add_argument("--max-body-bytes", type=int, default=Limits().max_body_bytes, help="larger bodies get a 413")
+    mcp = groups.add_parser("mcp", help="run a mock MCP server").add_subparsers(dest="command", required=True)
+    mcp_serve = mcp.add_parser("serve", help="serve until SIGINT/SIGTERM; prints MCP_URL=... when ready")
+    mcp_serve.add_argument("--scenario", help="scenario file with an mcp_servers section (default: the echo tool)")
+    mcp_serve.add_argument("--name", help="which server of the file's mcp_servers (default: its only one)")
+    mcp_serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    mcp_serve.add_argument("--port", type=int, default=0, help="port to bind (default 0: the OS picks a free one)")
+    mcp_serve.add_argument(
+        "--strict", action=argparse.BooleanOptionalAction, default=None, help="override the server's strict mode"
+    )
+    mcp_serve.add_argument("--admin-token", default=os.environ.get(ADMIN_TOKEN_VARIABLE), help="as for mock serve")
+    mcp_serve.add_argument("--stdio", action="store_true", help="speak MCP on stdin/stdout instead of HTTP")
+    mcp_serve.add_argument("--journal", help="with --stdio: append every exchange (masked) to this JSON-lines file")
+    mcp.add_parser("relay", help="stdio to a mock MCP server of a test (agent configs launch it)").add_argument("url")
     scenario = groups.add_parser("scenario", help="work with scenario files").add_subparsers(
         dest="command", required=True
     )
@@ -88,6 +106,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         limits = Limits(max_body_bytes=args.max_body_bytes)
         return serve(args.scenario, args.host, args.port, args.strict, admin_token=args.admin_token,
                      allow_remote=args.allow_remote, limits=limits)  # fmt: skip
+    if args.group == "mcp":
+        return serve_mcp(args) if args.command == "serve" else relay_main([args.url])
     if args.group == "lanes":
         return check_lanes(args.paths)
     if args.group == "agents":
@@ -118,6 +138,29 @@ def serve(
     except (ScenarioError, MockServerError) as error:
         print(f"agenttest: {error}", file=sys.stderr)
         return 2
+    return serve_until_signal(server, "MOCK_LLM_URL={url}")
+
+
+def serve_mcp(args: argparse.Namespace) -> int:
+    try:
+        spec = load_mcp_server(args.scenario, args.name)
+        if args.strict is not None:
+            spec = replace(spec, strict=args.strict)
+        secrets = SecretRegistry()
+        secrets.add_from_environment()
+        app = MockMCP(spec, secrets, admin_token=args.admin_token or None)
+        if args.stdio:
+            journal = Path(args.journal) if args.journal else None
+            return serve_lines(local_exchange(app, journal), sys.stdin.buffer, sys.stdout.buffer)
+        server = MockServer(app, args.host, args.port)
+    except (ScenarioError, MockServerError) as error:
+        print(f"agenttest: {error}", file=sys.stderr)
+        return 2
+    return serve_until_signal(server, "MCP_URL={url}" + MCP_PATH)
+
+
+def serve_until_signal(server: MockServer, announce: str) -> int:
+    """Start, print one line (``announce`` with the URL) once connections are accepted, serve until a signal."""
     if server.warning:
         print(f"agenttest: warning: {server.warning}", file=sys.stderr)
     stop = threading.Event()
@@ -132,7 +175,7 @@ def serve(
     except MockServerError as error:
         print(f"agenttest: {error}", file=sys.stderr)
         return 2
-    print(f"MOCK_LLM_URL={url}", flush=True)
+    print(announce.format(url=url), flush=True)
     try:
         while not stop.wait(0.5):
             pass
@@ -142,13 +185,18 @@ def serve(
 
 
 def check(file: str) -> int:
+    """The model part and every MCP server of a scenario file."""
     try:
         scenario = load_scenario(file)
+        servers = [load_mcp_server(file, name) for name in server_names(file)]
     except ScenarioError as error:
         print(f"agenttest: {error}", file=sys.stderr)
         return 1
     mode = "strict" if scenario.strict else "non-strict"
-    print(f"{file}: OK, {len(scenario.rules)} rule(s), {mode}.")
+    mcp = "".join(
+        f"; MCP server '{spec.name}': {len(spec.tools)} tool(s), {len(spec.rules)} rule(s)" for spec in servers
+    )
+    print(f"{file}: OK, {len(scenario.rules)} rule(s), {mode}{mcp}.")
     return 0
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import MutableMapping
+import sys
+from collections.abc import Mapping, MutableMapping
+from pathlib import Path
 
 FIXTURE_KEYS = {
     "OPENAI_API_KEY": "sk-agenttest-fixture-openai",
@@ -35,8 +37,8 @@ def agent_environment(url: str) -> dict[str, str | None]:
 class EnvironmentPatch:
     """Apply variables to an environment and put back exactly what was there before."""
 
-    def __init__(self, values: dict[str, str | None], environ: MutableMapping[str, str] | None = None) -> None:
-        self.values = values
+    def __init__(self, values: Mapping[str, str | None], environ: MutableMapping[str, str] | None = None) -> None:
+        self.values = dict(values)
         self.environ = os.environ if environ is None else environ
         self._saved: dict[str, str | None] = {}
 
@@ -56,3 +58,10 @@ def _set(environ: MutableMapping[str, str], name: str, value: str | None) -> Non
         environ.pop(name, None)
     else:
         environ[name] = value
+
+
+def agenttest_command() -> list[str]:
+    """How child processes (hooks, MCP configs) call this library: the ``agenttest`` script next to this Python,
+    else ``python -m AgentTestLibrary``; absolute either way, since agents may clear PATH."""
+    script = Path(sys.executable).with_name("agenttest")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "AgentTestLibrary"]

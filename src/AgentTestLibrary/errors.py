@@ -9,7 +9,9 @@ library errors catches :class:`AgentTestError` or one of its branches::
     │   ├── ScenarioError            scenario files, rules and faults (YAML, keywords, admin API)
     │   ├── CassetteError            cassette files and options
     │   ├── FakeCliError             fake CLI names and rules
-    │   ├── HookConfigError          hook configuration to write into an agent's settings
+    │   ├── AgentConfigError         an agent's settings file cannot be read or edited as asked
+    │   │   ├── HookConfigError      hook configuration to write into an agent's settings
+    │   │   └── McpConfigError       MCP server configuration to write into an agent's settings
     │   ├── RegistryError            the runtime registry
     │   ├── NameClashError           two names of one run would share a file
     │   ├── UnsafePathError          a path that would leave its folder
@@ -48,8 +50,16 @@ class FakeCliError(InputError):
     """Invalid fake CLI definition; the message names the place and the fix."""
 
 
-class HookConfigError(InputError):
+class AgentConfigError(InputError):
+    """An agent's settings file cannot be read, or the change asked for does not fit it; the message says which."""
+
+
+class HookConfigError(AgentConfigError):
     """Unknown runtime or event, or a config file that cannot be edited; the message says which and why."""
+
+
+class McpConfigError(AgentConfigError):
+    """Unknown runtime or mock MCP server, or a server name an agent config cannot carry."""
 
 
 class RegistryError(InputError):

@@ -13,6 +13,7 @@ from .keywords import (
     JournalKeywords,
     LibraryContext,
     LiveKeywords,
+    McpKeywords,
     MockLLMKeywords,
     ResilienceKeywords,
     RuleKeywords,
@@ -146,20 +147,22 @@ class AgentTestLibrary(DynamicCore):  # type: ignore[misc]
         """
         self.ctx = LibraryContext(env_file=env_file)
         self.ctx.secrets.add_from_environment()
-        # Scopes start in this order and end in the reverse one: the live lane judges a test last.
-        components = [
-            LiveKeywords,
-            MockLLMKeywords,
-            CassetteKeywords,
-            RuleKeywords,
-            JournalKeywords,
-            FaultKeywords,
-            ResilienceKeywords,
-            FakeCliKeywords,
-            HookKeywords,
-            RuntimeKeywords,
-            AgentKeywords,
+        # Scopes start in this order and end in the reverse one: the live lane judges a test last; MCP servers
+        # end after hooks, so agent config entries come out after the hook files are put back.
+        runtimes = RuntimeKeywords(self.ctx)
+        instances = [
+            LiveKeywords(self.ctx),
+            MockLLMKeywords(self.ctx),
+            McpKeywords(self.ctx, runtimes),
+            CassetteKeywords(self.ctx),
+            RuleKeywords(self.ctx),
+            JournalKeywords(self.ctx),
+            FaultKeywords(self.ctx),
+            ResilienceKeywords(self.ctx),
+            FakeCliKeywords(self.ctx),
+            HookKeywords(self.ctx),
+            runtimes,
+            AgentKeywords(self.ctx),
         ]
-        instances = [component(self.ctx) for component in components]
         DynamicCore.__init__(self, instances)
         self.ROBOT_LIBRARY_LISTENER = LibraryListener(self.ctx, instances)

@@ -13,3 +13,7 @@ JournalProtocol = Literal[
 Provider = Literal["openai", "anthropic", "gemini"]
 PROTOCOLS: tuple[str, ...] = get_args(WireProtocol)
 PROVIDERS: tuple[str, ...] = get_args(Provider)
+# The sections of a scenario file: the model mock reads its own, each mock MCP server its entry of
+# ``mcp_servers``; every loader refuses other keys, so a typo never passes silently.
+MODEL_SECTIONS = ("strict", "models", "default_reply", "embedding_dimensions", "rules", "faults")
+SCENARIO_SECTIONS = ("version", *MODEL_SECTIONS, "mcp_servers")

@@ -7,14 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from AgentTestLibrary.harness.hook_config import (
-    HookConfigError,
-    install_codex_notify,
-    install_hooks,
-    is_bridge_command,
-    strip_jsonc,
-)
+from AgentTestLibrary.errors import AgentConfigError
+from AgentTestLibrary.harness.hook_config import install_codex_notify, install_hooks, is_bridge_command
 from AgentTestLibrary.harness.runtimes import RegistryError, load_registry
+from AgentTestLibrary.harness.settings import strip_jsonc
 
 tomllib = pytest.importorskip("tomllib")
 BRIDGE = ["/opt/venv/bin/agenttest"]
@@ -64,7 +60,7 @@ def test_broken_settings_are_a_clear_error(tmp_path: Path) -> None:
     settings = tmp_path / ".claude" / "settings.json"
     settings.parent.mkdir()
     settings.write_text('{\n  "a": 1\n  "b": 2\n}\n', encoding="utf-8")
-    with pytest.raises(HookConfigError, match=r"settings\.json:3: cannot read the settings file"):
+    with pytest.raises(AgentConfigError, match=r"settings\.json:3: cannot read the settings file"):
         install("claude-code", tmp_path)
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from AgentTestLibrary.mock.rulebook import find_match
 from AgentTestLibrary.mockllm.conversation import Conversation, Message, Tool, ToolCall, ToolResult
 from AgentTestLibrary.mockllm.scenario import scenario_from_text
-from AgentTestLibrary.mockllm.scenario.matching import find_match
 
 
 def conversation(**overrides: object) -> Conversation:

@@ -58,7 +58,10 @@ def test_a_broken_component_does_not_stop_the_others_and_fails_the_test() -> Non
     outcome = result.TestCase(status="PASS")
     listener.end_test(test, outcome)
     assert "a end test:Suite.Test" in log
-    assert outcome.status == "FAIL" and "Recorder failed to end 'Suite.Test': RuntimeError: cleanup broke" in outcome.message
+    assert (
+        outcome.status == "FAIL"
+        and "Recorder failed to end 'Suite.Test': RuntimeError: cleanup broke" in outcome.message
+    )
 
 
 def test_the_context_knows_the_current_test_and_the_rule_scope() -> None:

@@ -7,15 +7,14 @@ multi-line arrays kept), and only the bridge's own entries are ever replaced or 
 
 from __future__ import annotations
 
-import json
 import shlex
 from pathlib import Path
 from typing import Any, Literal
 
 import tomlkit
-from tomlkit.exceptions import TOMLKitError
 
 from ..errors import HookConfigError
+from .settings import read_json_settings, read_toml_settings, write_json_settings, write_toml_settings
 
 EVENTS = {
     "claude-code": (
@@ -57,57 +56,6 @@ def is_bridge_command(command: Any) -> bool:
     program, rest = argv[: argv.index("hook")], argv[argv.index("hook") + 1 :]
     is_bridge = bool(program) and (Path(program[-1]).name == "agenttest" or program[-2:] == ["-m", "AgentTestLibrary"])
     return is_bridge and all(option in rest for option in BRIDGE_OPTIONS)
-
-
-def read_json_settings(path: Path) -> dict[str, Any]:
-    """A JSON or JSONC settings file (comments and trailing commas allowed); clear errors otherwise."""
-    if not path.is_file():
-        return {}
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = json.loads(strip_jsonc(text) or "{}")
-    except ValueError as error:
-        line = getattr(error, "lineno", "?")
-        raise HookConfigError(
-            f"{path}:{line}: cannot read the settings file ({error}). Fix the JSON there; the bridge edits this "
-            "file and puts it back as it was after the test."
-        ) from None
-    if not isinstance(data, dict):
-        raise HookConfigError(f"{path}: expected a JSON object at the top level; got {type(data).__name__}.")
-    return data
-
-
-def strip_jsonc(text: str) -> str:
-    """JSON from JSONC: ``//`` and ``/* */`` comments and trailing commas removed, strings untouched."""
-    out: list[str] = []
-    index, length = 0, len(text)
-    while index < length:
-        character = text[index]
-        if character == '"':
-            end = index + 1
-            while end < length and text[end] != '"':
-                end += 2 if text[end] == "\\" else 1
-            out.append(text[index : end + 1])
-            index = end + 1
-        elif text.startswith("//", index):
-            newline = text.find("\n", index)
-            index = length if newline < 0 else newline
-        elif text.startswith("/*", index):
-            close = text.find("*/", index + 2)
-            # Keep the newlines a comment spans, so error line numbers still match the file.
-            out.append("\n" * text.count("\n", index, length if close < 0 else close))
-            index = length if close < 0 else close + 2
-        elif character in "]}":
-            while out and out[-1].strip() == "":
-                out.pop()
-            if out and out[-1].rstrip().endswith(","):
-                out[-1] = out[-1].rstrip()[:-1]
-            out.append(character)
-            index += 1
-        else:
-            out.append(character)
-            index += 1
-    return "".join(out)
 
 
 def _without_bridge(groups: Any) -> list[Any]:
@@ -153,24 +101,17 @@ def install_hooks(
         if runtime == "gemini-cli":  # Gemini CLI counts hook timeouts in milliseconds
             entry.update(name="agenttest-bridge", timeout=30_000)
         hooks[event] = [*_without_bridge(hooks.get(event, [])), {"matcher": "*", "hooks": [entry]}]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(settings, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_json_settings(path, settings)
     return path
 
 
 def install_codex_notify(codex_home: Path, bridge: list[str], evidence: Path, decisions: Path) -> Path:
     """Codex's legacy ``notify``: an argv (absolute paths: Codex clears the environment) in config.toml."""
     config = codex_home / "config.toml"
-    try:
-        document = tomlkit.parse(config.read_text(encoding="utf-8")) if config.is_file() else tomlkit.document()
-    except TOMLKitError as error:
-        raise HookConfigError(
-            f"{config}: cannot read the TOML ({error}). Fix it; the bridge edits this file."
-        ) from None
+    document = read_toml_settings(config)
     # Codex runs one notify program: the bridge takes the slot for the test (the file is restored after it).
     argv = tomlkit.array()
     argv.extend(bridge_command(bridge, "codex-notify", evidence, decisions))
     document["notify"] = argv  # tomlkit keeps a new top-level key before the first table
-    codex_home.mkdir(parents=True, exist_ok=True)
-    config.write_text(tomlkit.dumps(document), encoding="utf-8")
+    write_toml_settings(config, document)
     return config

@@ -8,6 +8,7 @@ from .faults import FaultKeywords
 from .hooks import HookKeywords
 from .journal import JournalKeywords
 from .live import LiveKeywords
+from .mcp import McpKeywords
 from .mock_llm import MockLLMKeywords
 from .resilience import ResilienceKeywords
 from .rules import RuleKeywords
@@ -22,6 +23,7 @@ __all__ = [
     "JournalKeywords",
     "LibraryContext",
     "LiveKeywords",
+    "McpKeywords",
     "MockLLMKeywords",
     "ResilienceKeywords",
     "RuleKeywords",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -15,9 +16,11 @@ from .scopes import Scope
 FOLDER = "agenttest-evidence"
 
 
-def write_evidence(ctx: LibraryContext, scope: Scope, entries: list[JournalEntry], number: int, dropped: int) -> str:
-    """Write the test's masked requests; returns the link relative to the output folder (logged as HTML)."""
-    suffix = f"-{number}" if number else ""
+def write_evidence(
+    ctx: LibraryContext, scope: Scope, entries: list[JournalEntry], suffix: str, dropped: int, *, what: str = "LLM"
+) -> str:
+    """Write the test's masked requests to one mock (``suffix`` tells mocks apart in the file name, e.g. ``-1``,
+    ``-mcp-tools``); returns the link relative to the output folder (logged as HTML)."""
     suite = scope.parent
     relative = per_test_file(FOLDER, suite, scope.short_name, f"{suffix}.json")
     path = ctx.names.claim(ctx.output_dir / relative, scope.name)
@@ -32,5 +35,5 @@ def write_evidence(ctx: LibraryContext, scope: Scope, entries: list[JournalEntry
     path.write_text(json.dumps(ctx.secrets.mask(payload), indent=2, ensure_ascii=False), encoding="utf-8")
     link = Path(relative).as_posix()
     note = f", {dropped} earlier ones dropped by the journal cap" if dropped else ""
-    logger.info(f'LLM evidence ({len(entries)} requests{note}): <a href="{link}">{link}</a>', html=True)
+    logger.info(f'{html.escape(what)} evidence ({len(entries)} requests{note}): <a href="{link}">{link}</a>', html=True)
     return link

@@ -7,8 +7,9 @@ from typing import Any
 from robot.api import logger
 from robot.api.deco import keyword
 
+from ..mock.fields import from_text
 from ..mockllm.scenario import parse_fault
-from ..mockllm.scenario.loader import FAULT_FIELDS, MATCHER_FIELDS, from_text
+from ..mockllm.scenario.loader import FAULT_FIELDS, MATCHER_FIELDS
 from .context import mock_only
 from .scopes import LibraryComponent
 

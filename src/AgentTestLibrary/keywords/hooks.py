@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 from robot.api import logger
 from robot.api.deco import keyword
 
+from ..environment import agenttest_command
 from ..errors import HookConfigError
 from ..harness.hook_config import CONFIG_FILES, HookRuntime, install_codex_notify, install_hooks
 from ..harness.hooks import read_evidence
@@ -48,12 +48,6 @@ class HookScope:
 
     def write_decisions(self) -> None:
         self.decisions.write_text(json.dumps(self.rules), encoding="utf-8")
-
-
-def bridge() -> list[str]:
-    """How agents call the bridge: the ``agenttest`` script next to this Python, else ``python -m``."""
-    script = Path(sys.executable).with_name("agenttest")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "AgentTestLibrary"]
 
 
 class HookKeywords(LibraryComponent):
@@ -110,12 +104,12 @@ class HookKeywords(LibraryComponent):
         scope.remember(target / CONFIG_FILES.get(runtime, "hooks.json"))
         if notify:
             scope.remember(target / "config.toml")
-        path = install_hooks(runtime, Path(directory), bridge=bridge(), evidence=scope.evidence,
+        path = install_hooks(runtime, Path(directory), bridge=agenttest_command(), evidence=scope.evidence,
                              decisions=scope.decisions, events=list(events) or None)  # fmt: skip
         if notify:
             if runtime != "codex":
                 raise HookConfigError("notify=True is Codex's legacy notify; use it with runtime codex.")
-            install_codex_notify(Path(directory), bridge(), scope.evidence, scope.decisions)
+            install_codex_notify(Path(directory), agenttest_command(), scope.evidence, scope.decisions)
         logger.info(f"Hooks bridge installed for {runtime} in {path}; evidence in {scope.evidence}.")
         return str(path)
 

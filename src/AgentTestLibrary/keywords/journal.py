@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, Literal
 
 from robot.api import logger
 from robot.api.deco import keyword
 
+from ..mock.conditions import equal_to
 from ..mock.journal import JournalEntry
 from ..mockllm.conversation import Conversation, Reply, conversation_of
 from ..wire import JournalProtocol
@@ -73,7 +73,7 @@ class JournalKeywords(LibraryComponent):
         calls = [call for entry, _ in self._model_calls() if isinstance(entry.reply, Reply)
                  for call in entry.reply.tool_calls]  # fmt: skip
         for call in calls:
-            if call.name == tool and _includes(call.arguments, arguments):
+            if call.name == tool and not equal_to(arguments).mismatches(call.arguments):
                 return
         seen = ", ".join(f"{call.name}({call.arguments_json()})" for call in calls) or "no tool calls"
         raise AssertionError(f"No call of tool '{tool}' with arguments {arguments} was sent; sent: {seen}.")
@@ -161,21 +161,6 @@ def unmatched_report(entries: list[JournalEntry]) -> str:
 def _latest_text(entry: JournalEntry) -> str:
     conversation = conversation_of(entry)
     return conversation.latest_user_text[:60] if conversation else ""
-
-
-def _includes(actual: Any, expected: dict[str, Any]) -> bool:
-    if not isinstance(actual, dict):
-        return not expected
-    return all(key in actual and _same(actual[key], value) for key, value in expected.items())
-
-
-def _same(actual: Any, expected: Any) -> bool:
-    """Robot passes strings; compare a string with a JSON value by its text or JSON form."""
-    if actual == expected:
-        return True
-    if isinstance(expected, str) and not isinstance(actual, str):
-        return json.dumps(actual) == expected or str(actual) == expected
-    return False
 
 
 def _summary(entry: dict[str, Any]) -> str:

@@ -42,7 +42,8 @@ class MockLLMKeywords(LibraryComponent):
             for number, mock in enumerate(self.ctx.mocks_of_test()):
                 mock.app.remove_scope(scope.key)
                 entries = mock.current_entries(in_test=True)
-                write_evidence(self.ctx, scope, entries, number, mock.app.journal.truncated_since(mock.test_mark))
+                dropped = mock.app.journal.truncated_since(mock.test_mark)
+                write_evidence(self.ctx, scope, entries, f"-{number}" if number else "", dropped)
                 strict = unmatched_report(entries)
                 if strict:
                     report.fail(f"strict mock LLM: {strict}")

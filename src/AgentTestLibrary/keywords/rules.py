@@ -8,10 +8,10 @@ from typing import Any
 from robot.api import logger
 from robot.api.deco import keyword
 
-from ..errors import YamlLocationError
+from ..mock.fields import from_text
 from ..mockllm.scenario import parse_rule
-from ..mockllm.scenario.loader import MATCHER_FIELDS, from_text
-from ..yamlio import load_with_lines
+from ..mockllm.scenario.loader import MATCHER_FIELDS
+from ..validation import data_from
 from .context import mock_only
 from .scopes import LibraryComponent
 
@@ -34,12 +34,7 @@ class RuleKeywords(LibraryComponent):
         | ...      - text: It is sunny.
         | Add LLM Rule    ${rule}
         """
-        if isinstance(rule, str):
-            try:
-                rule, _ = load_with_lines(rule)
-            except YamlLocationError as error:
-                raise RuntimeError(f"Add LLM Rule: invalid YAML at line {error.line}: {error.message}.") from None
-        self._add(rule)
+        self._add(data_from(rule, "Add LLM Rule"))
 
     @keyword("Reply With Text")
     @mock_only

@@ -15,10 +15,13 @@ import dataclasses
 import math
 import random
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
-from .fields import spec
+from ..validation import Validator, dotted
+from ..yamlio import Path
+from .fields import Field, spec, specs
 from .http import Event, Outcome, Timing
 
 MAX_HANG_S = 300.0
@@ -130,10 +133,38 @@ class Fault:
         return f"fault '{self.name}': " + (", ".join(parts) or "no effect")
 
 
-EFFECTS = tuple(
-    item.name for item in dataclasses.fields(Fault) if item.name not in ("name", "matcher", "message", "error_type",
-                                                                         "nth", "times", "probability", "seed")
-)  # fmt: skip
+F = TypeVar("F", bound=Fault)
+TARGETING = ("name", "matcher", "message", "error_type", "nth", "times", "probability", "seed")
+
+
+def fault_fields(cls: type[Fault]) -> dict[str, Field]:
+    """The declared fields of a fault class as files spell them (``type`` for ``error_type``)."""
+    return {("type" if name == "error_type" else name): declared for name, declared in specs(cls).items()}
+
+
+def effects_of(cls: type[Fault]) -> tuple[str, ...]:
+    """The fields of a fault class that break something (a fault needs at least one)."""
+    return tuple(item.name for item in dataclasses.fields(cls) if item.name not in TARGETING)
+
+
+EFFECTS = effects_of(Fault)
+
+
+def parse_fault_data(
+    validator: Validator, data: Any, path: Path, cls: type[F], matcher: Callable[[Any, Path], Targeting]
+) -> F:
+    """A fault of ``cls`` from file or keyword data; ``matcher`` reads its ``when`` in the protocol's conditions."""
+    declared = fault_fields(cls)
+    raw = validator.mapping(data, path, ("name", "when", *declared))
+    effects = effects_of(cls)
+    if not any(key in raw for key in effects):
+        raise validator.fail(path, f"a fault needs at least one effect: {', '.join(effects)}.")
+    values: dict[str, Any] = {"name": validator.typed(raw.get("name", dotted(path)), (*path, "name"), str, "a string")}
+    values["matcher"] = matcher(raw.get("when", {}), (*path, "when"))
+    for key, value in raw.items():
+        if key in declared:
+            values["error_type" if key == "type" else key] = validator.field(declared[key], value, (*path, key))
+    return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -160,8 +191,10 @@ def apply(applied: AppliedFault | None, outcome: Outcome) -> Outcome:
         else:
             body = outcome.body_bytes()
             outcome.body = body[: max(1, len(body) // 2)] + b"<<not json"
-    outcome.cut_after_events = fault.cut_after_events
-    outcome.cut_after_bytes = fault.cut_after_bytes
+    if fault.cut_after_events is not None:
+        outcome.cut_after_events = fault.cut_after_events
+    if fault.cut_after_bytes is not None:
+        outcome.cut_after_bytes = fault.cut_after_bytes
     if fault.ws_close_after_events is not None:
         outcome.cut_after_events, outcome.close_code = fault.ws_close_after_events, 1011
     elif outcome.broken:

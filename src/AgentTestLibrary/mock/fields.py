@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 import regex
 
+from ..validation import kind_of
+
 Kind = Literal["int", "number", "bool", "str", "regex", "choice", "choices"]
 REGEX_TIMEOUT_S = 0.05
 BOOL_TEXT = {"true": True, "false": False, "yes": True, "no": False, "on": True, "off": False, "1": True, "0": False}
@@ -74,7 +76,7 @@ class Field:
 
     def check(self, value: Any) -> Any:
         """The typed value; ValueError with the reason (the caller adds the place) when it does not fit."""
-        wrong = ValueError(f"expected {self.expected()}; got {_kind(value)} {value!r}.")
+        wrong = ValueError(f"expected {self.expected()}; got {kind_of(value)} {value!r}.")
         if self.kind == "bool":
             if not isinstance(value, bool):
                 raise wrong
@@ -134,6 +136,12 @@ class Field:
         return value
 
 
+def from_text(values: dict[str, Any], fields: dict[str, Field]) -> dict[str, Any]:
+    """Robot passes free named arguments as strings: each becomes the typed value its field's kind spells
+    (unknown names pass through, so the validator can name them and suggest the right one)."""
+    return {key: fields[key].from_text(value) if key in fields else value for key, value in values.items()}
+
+
 def spec(
     kind: Kind,
     *,
@@ -157,9 +165,3 @@ def specs(cls: type) -> dict[str, Field]:
         if declared is not None:
             found[item.name] = dataclasses.replace(declared, name=item.name)
     return found
-
-
-def _kind(value: Any) -> str:
-    return {dict: "a mapping", list: "a list", str: "a string", type(None): "nothing", bool: "a boolean"}.get(
-        type(value), type(value).__name__
-    )

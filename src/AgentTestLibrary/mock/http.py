@@ -115,10 +115,12 @@ class Outcome:
     cut_after_events: int | None = None  # drop the connection after this many events (no terminal chunk)
     cut_after_bytes: int | None = None  # ... or after this many body bytes
     close_code: int | None = None  # WebSocket: close with this code after ``cut_after_events`` events
+    dropped: bool = False  # close the connection without any answer (a server that died)
 
     @property
     def broken(self) -> bool:
-        return self.cut_after_events is not None or self.cut_after_bytes is not None or self.timing.hang_s is not None
+        return (self.cut_after_events is not None or self.cut_after_bytes is not None
+                or self.timing.hang_s is not None or self.dropped)  # fmt: skip
 
     def body_bytes(self) -> bytes:
         if isinstance(self.body, bytes):

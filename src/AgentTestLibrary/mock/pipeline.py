@@ -76,6 +76,10 @@ class Endpoint(Protocol):
         """An error in this protocol's shape."""
         ...
 
+    def malformed(self, message: str) -> Outcome:
+        """The answer to a body that is not JSON (a 400 for HTTP protocols, a parse error for JSON-RPC)."""
+        ...
+
 
 @dataclass(frozen=True)
 class Route:
@@ -239,8 +243,10 @@ class Pipeline:
             subject = endpoint.parse(call)
             answer = endpoint.answer(call, subject)
         except jsonio.JsonError as error:
-            hint = " Send a JSON object with 'content-type: application/json'."
-            return self.reject(request, 400, str(error) + hint, endpoint)
+            message = f"{error} Send a JSON object with 'content-type: application/json'."
+            outcome = endpoint.malformed(message)
+            self.record(request, outcome, endpoint.protocol, error=message)
+            return outcome
         except RequestError as error:
             outcome = endpoint.error(error.status, error.message, error.param)
             self.record(request, outcome, endpoint.protocol, body=body, subject=subject, error=error.message)

@@ -267,6 +267,7 @@ def _immediate(outcome: Outcome) -> bool:
         and outcome.timing.hang_s is None
         and outcome.cut_after_events is None
         and outcome.cut_after_bytes is None
+        and not outcome.dropped
     )
 
 
@@ -434,6 +435,9 @@ class _Connection(asyncio.Protocol):
             return
         if timing.delay_s:
             await asyncio.sleep(timing.delay_s)
+        if outcome.dropped:
+            self._close()
+            return
         keep_alive = request.keep_alive and not outcome.broken
         if outcome.events is None:
             body = outcome.body_bytes()
@@ -570,7 +574,7 @@ class _Connection(asyncio.Protocol):
         if timing.delay_s:
             await asyncio.sleep(timing.delay_s)
         frames = _frames(outcome)
-        close_after = outcome.cut_after_events
+        close_after = 0 if outcome.dropped else outcome.cut_after_events
         if close_after is None and outcome.cut_after_bytes is not None:
             close_after = len(frames) // 2
         for number, data in enumerate(frames):

@@ -8,8 +8,6 @@ shared by the in-process server (keywords) and the standalone CLI server.
 from __future__ import annotations
 
 import json
-import threading
-from dataclasses import replace
 from typing import Any
 
 from ..mock import jsonio
@@ -18,13 +16,13 @@ from ..mock.faults import Fault, FaultSet
 from ..mock.http import Outcome, Request
 from ..mock.journal import DEFAULT_LIMIT, Journal
 from ..mock.pipeline import Endpoint, Found, Pipeline, Route
+from ..mock.rulebook import RuleBook
 from ..secrets import SecretRegistry
 from .chains import ResponseChains
 from .conversation import Conversation, ProviderError, Reply, ToolCall
 from .endpoints import CountTokens, Embeddings, Generate, Models, Root
 from .protocols import AnthropicMessagesCodec, Codec, GeminiCodec, OpenAIChatCodec, OpenAIResponsesCodec
 from .scenario import Rule, Scenario, parse_fault, parse_rule, scenario_from_text
-from .scenario.matching import find_match
 from .structured import example_for
 from .tape import Tape
 from .tokens import stable_id
@@ -54,10 +52,7 @@ class MockLLM:
     ) -> None:
         self.scenario = scenario or Scenario(strict=False)
         self.chains = ResponseChains()
-        self._lock = threading.Lock()
-        self._runtime_rules: list[tuple[str, Rule]] = []
-        self._sequence_positions: dict[str, int] = {}
-        self._rules_cache: tuple[Rule, ...] | None = None
+        self.rulebook: RuleBook[Rule] = RuleBook(self.scenario.rules)
         self.tape: Tape | None = None
         self.chat = OpenAIChatCodec()
         self.responses = OpenAIResponsesCodec()
@@ -134,18 +129,14 @@ class MockLLM:
         return self.pipeline.handle(request)
 
     def load_scenario(self, scenario: Scenario) -> None:
-        with self._lock:
-            self.scenario = scenario
-            self._sequence_positions.clear()
-            self._rules_cache = None
+        self.scenario = scenario
+        self.rulebook.load(scenario.rules)
         self.faults.replace_scope("scenario", scenario.faults)
         self.faults.reset_counters()
 
     def add_rule(self, rule: Rule, scope: str) -> None:
         """Add a rule checked before the scenario's rules; ``scope`` lets it be removed later."""
-        with self._lock:
-            self._runtime_rules.append((scope, replace(rule, key=f"{scope}:{rule.name}")))
-            self._rules_cache = None
+        self.rulebook.add(rule, scope)
 
     def add_fault(self, fault: Fault, scope: str) -> None:
         """Add a fault (checked in the order added; the first that fires wins); removable by scope."""
@@ -153,36 +144,26 @@ class MockLLM:
 
     def remove_scope(self, scope: str) -> None:
         """Drop the rules and faults added for ``scope`` (a test, a suite, the admin API)."""
-        with self._lock:
-            self._runtime_rules = [(s, rule) for s, rule in self._runtime_rules if s != scope]
-            self._rules_cache = None
+        self.rulebook.remove_scope(scope)
         self.faults.remove(scope)
 
     def reset_counters(self) -> None:
         """Restart reply sequences and fault counters (nth call, times, probability seeds)."""
-        with self._lock:
-            self._sequence_positions.clear()
+        self.rulebook.reset_positions()
         self.faults.reset_counters()
 
     def reset(self) -> None:
         """Forget chains and restart sequences (the pipeline also empties the journal)."""
         self.chains.clear()
-        with self._lock:
-            self._sequence_positions.clear()
+        self.rulebook.reset_positions()
 
     def rules(self) -> tuple[Rule, ...]:
-        with self._lock:
-            if self._rules_cache is None:
-                runtime = tuple(rule for _, rule in self._runtime_rules)
-                scenario = tuple(replace(rule, key=rule.key or f"scenario:{rule.name}") for rule in self.scenario.rules)
-                self._rules_cache = runtime + scenario
-            return self._rules_cache
+        return self.rulebook.rules()
 
     def choose_reply(self, conversation: Conversation) -> tuple[Reply, str]:
         """The reply for a conversation and, when no rule matched, the near-miss explanation."""
-        match = find_match(self.rules(), conversation)
-        rule = match.rule
-        if rule is None:
+        match = self.rulebook.choose(conversation)
+        if match.rule is None:
             structured = _structured_reply(conversation)
             if structured is not None:
                 return structured, ""
@@ -190,13 +171,7 @@ class MockLLM:
                 message = f"{UNMATCHED_PREFIX}; {match.near_miss}."
                 return Reply(error=ProviderError(400, message, "invalid_request_error")), match.near_miss
             return self.scenario.default_reply.build(conversation, None), match.near_miss
-        spec = rule.replies[0]
-        if rule.is_sequence:
-            with self._lock:
-                position = self._sequence_positions.get(rule.key, 0)
-                self._sequence_positions[rule.key] = position + 1
-            spec = rule.replies[min(position, len(rule.replies) - 1)]
-        return spec.build(conversation, rule.name), ""
+        return match.reply.build(conversation, match.rule.name), ""
 
     # -- admin calls of the model mock ---------------------------------------------------------
 

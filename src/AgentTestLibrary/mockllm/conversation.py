@@ -69,6 +69,7 @@ class Tool:
     name: str
     description: str = ""
     parameters: Any = None
+    namespace: str = ""  # Responses API namespace tools (Codex's MCP servers): name is "<namespace>__<tool>"
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,9 @@ class _Shaped:
     def error(self, status: int, message: str, param: str | None = None) -> Outcome:
         return Outcome(status, self.codec.render_error(ProviderError(status, message, param=param)))
 
+    def malformed(self, message: str) -> Outcome:
+        return self.error(400, message)
+
 
 class Generate(_Shaped):
     """A model call: the codec parses it, the scenario (or a cassette) answers, the codec renders."""

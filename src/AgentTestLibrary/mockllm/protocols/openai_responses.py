@@ -26,6 +26,9 @@ FIELDS = {
 }  # fmt: skip
 
 
+NAMESPACE_JOIN = "__"
+
+
 class OpenAIResponsesCodec:
     protocol = "openai.responses"
 
@@ -84,9 +87,10 @@ class OpenAIResponsesCodec:
                     f"'{where}.role' is {role!r}; expected user, assistant, system or developer.", param=f"{where}.role"
                 )
         elif kind == "function_call":
-            call = ToolCall(
-                str(item.get("call_id", "")), str(item.get("name", "")), parse_arguments(item.get("arguments", ""))
-            )
+            name = str(item.get("name", ""))
+            if item.get("namespace"):
+                name = f"{item['namespace']}{NAMESPACE_JOIN}{name}"
+            call = ToolCall(str(item.get("call_id", "")), name, parse_arguments(item.get("arguments", "")))
             if messages and messages[-1].role == "assistant":
                 last = messages[-1]
                 messages[-1] = Message("assistant", last.text, (*last.tool_calls, call))
@@ -104,18 +108,30 @@ class OpenAIResponsesCodec:
 
     @staticmethod
     def _tools(raw: Any) -> tuple[Tool, ...]:
-        return tuple(
-            Tool(str(tool["name"]), str(tool.get("description", "")), tool.get("parameters"))
-            for tool in raw or []
-            if isinstance(tool, dict) and isinstance(tool.get("name"), str)
-        )
+        """Function tools, and the tools inside ``namespace`` tools as ``<namespace>__<name>`` (Codex's MCP
+        servers arrive as namespace ``mcp__<server>``, so scenarios name the tool ``mcp__<server>__<tool>``
+        as they do for Claude Code)."""
+        tools: list[Tool] = []
+        for tool in raw if isinstance(raw, list) else []:
+            if not isinstance(tool, dict) or not isinstance(tool.get("name"), str):
+                continue
+            if tool.get("type") == "namespace" and isinstance(tool.get("tools"), list):
+                space = tool["name"]
+                inside = [
+                    item for item in tool["tools"] if isinstance(item, dict) and isinstance(item.get("name"), str)
+                ]
+                tools.extend(Tool(f"{space}{NAMESPACE_JOIN}{inner['name']}", str(inner.get("description", "")),
+                                  inner.get("parameters"), space) for inner in inside)  # fmt: skip
+            else:
+                tools.append(Tool(tool["name"], str(tool.get("description", "")), tool.get("parameters")))
+        return tuple(tools)
 
     # -- rendering ----------------------------------------------------------------------------
 
     def response_id(self, reply: Reply, conversation: Conversation) -> str:
         return stable_id("resp_", conversation.model, conversation.fingerprint, reply.text, reply.tool_calls)
 
-    def _output(self, reply: Reply, response_id: str) -> list[dict[str, Any]]:
+    def _output(self, reply: Reply, response_id: str, conversation: Conversation) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
         if reply.text or not reply.tool_calls:
             items.append(
@@ -127,17 +143,14 @@ class OpenAIResponsesCodec:
                     "content": [{"type": "output_text", "text": reply.text, "annotations": [], "logprobs": []}],
                 }
             )
-        items.extend(
-            {
-                "type": "function_call",
-                "id": stable_id("fc_", response_id, index),
-                "call_id": call.id,
-                "name": call.name,
-                "arguments": call.arguments_json(),
-                "status": "completed",
-            }
-            for index, call in enumerate(reply.tool_calls)
-        )
+        spaces = {tool.name: tool.namespace for tool in conversation.tools if tool.namespace}
+        for index, call in enumerate(reply.tool_calls):
+            item = {"type": "function_call", "id": stable_id("fc_", response_id, index), "call_id": call.id,
+                    "name": call.name, "arguments": call.arguments_json(), "status": "completed"}  # fmt: skip
+            space = spaces.get(call.name)
+            if space:
+                item["name"], item["namespace"] = call.name[len(space) + len(NAMESPACE_JOIN) :], space
+            items.append(item)
         return items
 
     def _response(
@@ -181,12 +194,12 @@ class OpenAIResponsesCodec:
         }
 
     def render(self, reply: Reply, conversation: Conversation, body: dict[str, Any] | None = None) -> dict[str, Any]:
-        output = self._output(reply, self.response_id(reply, conversation))
+        output = self._output(reply, self.response_id(reply, conversation), conversation)
         return self._response(reply, conversation, body or {}, "completed", output)
 
     def render_events(self, reply: Reply, conversation: Conversation, body: dict[str, Any]) -> list[Event]:
         """The typed events in the real order; the SSE and WebSocket transports share them."""
-        output = self._output(reply, self.response_id(reply, conversation))
+        output = self._output(reply, self.response_id(reply, conversation), conversation)
         events: list[dict[str, Any]] = [
             {"type": "response.created", "response": self._response(reply, conversation, body, "in_progress", [])},
             {"type": "response.in_progress", "response": self._response(reply, conversation, body, "in_progress", [])},

@@ -2,11 +2,10 @@
 
 from ...errors import ScenarioError
 from .loader import load_scenario, parse_fault, parse_rule, parse_scenario, scenario_from_text
-from .matching import Match, Matcher, Rule
+from .matching import Matcher, Rule
 from .model import ReplySpec, Scenario
 
 __all__ = [
-    "Match",
     "Matcher",
     "ReplySpec",
     "Rule",

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 from pathlib import Path as FilePath
 from typing import Any
 
-from ...errors import ScenarioError, YamlLocationError
-from ...mock.faults import EFFECTS, Fault
-from ...mock.fields import Field, specs
-from ...yamlio import Path, load_with_lines
+from ...mock.faults import Fault, fault_fields, parse_fault_data
+from ...mock.fields import specs
+from ...validation import Validator, dotted, kind_of, parse_yaml, read_text
+from ...wire import SCENARIO_SECTIONS
+from ...yamlio import Path
 from ..conversation import ProviderError, Usage
 from ..embeddings import MAX_DIMENSIONS
 from .matching import Matcher, Rule
 from .model import DEFAULT_REPLY, ReplySpec, Scenario, ToolCallSpec
 
-TOP_KEYS = ("version", "strict", "models", "default_reply", "embedding_dimensions", "rules", "faults")
-FAULT_FIELDS = {("type" if name == "error_type" else name): spec for name, spec in specs(Fault).items()}
+FAULT_FIELDS = fault_fields(Fault)
 FAULT_KEYS = ("name", "when", *FAULT_FIELDS)
 MATCHER_FIELDS = specs(Matcher)
 RULE_KEYS = ("name", "when", "reply", "sequence")
@@ -29,37 +28,14 @@ ERROR_KEYS = ("status", "message", "type")
 STOP_REASONS = ("end_turn", "tool_use", "max_tokens", "stop_sequence")
 
 
-def from_text(values: dict[str, Any], fields: dict[str, Field]) -> dict[str, Any]:
-    """Robot passes free named arguments as strings: each becomes the typed value its field's kind spells
-    (unknown names pass through, so the validator can name them and suggest the right one)."""
-    return {key: fields[key].from_text(value) if key in fields else value for key, value in values.items()}
-
-
 def load_scenario(path: str | FilePath) -> Scenario:
     """Read and validate a scenario file."""
-    file = FilePath(path)
-    if not file.is_file():
-        where = "is a directory" if file.is_dir() else "does not exist"
-        raise ScenarioError(
-            f"Scenario file '{file}' {where} (resolved to '{file.resolve()}'). "
-            "Check the path; in a .robot file build it from ${CURDIR}, e.g. ${CURDIR}/scenarios/name.yaml."
-        )
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ScenarioError(f"Scenario file '{file}' cannot be read: {error}. Save it as UTF-8 text.") from None
-    return scenario_from_text(text, str(file))
+    return scenario_from_text(read_text(path, "Scenario file"), str(path))
 
 
 def scenario_from_text(text: str, source: str = "<scenario>") -> Scenario:
     """Validate scenario YAML (or JSON, which is YAML) given as text."""
-    try:
-        data, lines = load_with_lines(text)
-    except YamlLocationError as error:
-        place = f"{source}:{error.line}:{error.column}" if error.line else source
-        raise ScenarioError(
-            f"{place}: invalid YAML: {error.message}. Fix the indentation or quoting at that place."
-        ) from None
+    data, lines = parse_yaml(text, source)
     return parse_scenario(data, source, lines)
 
 
@@ -78,47 +54,16 @@ def parse_fault(data: Any, source: str, index: int = 0) -> Fault:
     return _Validator(source, {}).fault(data, ("faults", index))
 
 
-class _Validator:
-    def __init__(self, source: str, lines: dict[Path, int]) -> None:
-        self.source = source
-        self.lines = lines
-
-    def fail(self, path: Path, problem: str) -> ScenarioError:
-        line = None
-        for depth in range(len(path), -1, -1):
-            line = self.lines.get(path[:depth])
-            if line is not None:
-                break
-        place = f"{self.source}:{line}" if line is not None else self.source
-        return ScenarioError(f"{place}: {_dotted(path) or 'top level'}: {problem}")
-
-    def mapping(self, value: Any, path: Path, allowed: tuple[str, ...]) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise self.fail(path, f"expected a mapping with keys {', '.join(allowed)}; got {_kind(value)}.")
-        for key in value:
-            if key not in allowed:
-                close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-                hint = f" Did you mean '{close[0]}'?" if close else ""
-                raise self.fail((*path, key), f"unknown key '{key}'.{hint} Valid keys: {', '.join(allowed)}.")
-        return value
-
-    def typed(self, value: Any, path: Path, kind: type, kind_name: str) -> Any:
-        if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-            raise self.fail(path, f"expected {kind_name}; got {_kind(value)} {value!r}.")
-        return value
-
+class _Validator(Validator):
     def scenario(self, data: Any) -> Scenario:
         if data is None:
             raise self.fail((), "the scenario is empty. Add a 'rules:' list (see the README, Scenarios).")
-        top = self.mapping(data, (), TOP_KEYS)
+        top = self.mapping(data, (), SCENARIO_SECTIONS)
         if "version" in top and top["version"] != 1:
             raise self.fail(("version",), f"unsupported version {top['version']!r}; the only version is 1.")
         raw_rules = self.typed(top.get("rules", []), ("rules",), list, "a list of rules")
         rules = tuple(self.rule(raw, ("rules", index)) for index, raw in enumerate(raw_rules))
-        names = [rule.name for rule in rules]
-        for index, name in enumerate(names):
-            if name in names[:index]:
-                raise self.fail(("rules", index, "name"), f"duplicate rule name '{name}'; names must be unique.")
+        self.unique([rule.name for rule in rules], ("rules",), "rule")
         models = top.get("models", Scenario.models)
         if not isinstance(models, (list, tuple)) or not all(isinstance(m, str) for m in models):
             raise self.fail(("models",), "expected a list of model names (strings).")
@@ -133,7 +78,7 @@ class _Validator:
 
     def rule(self, data: Any, path: Path) -> Rule:
         raw = self.mapping(data, path, RULE_KEYS)
-        name = self.typed(raw.get("name", _dotted(path)), (*path, "name"), str, "a string")
+        name = self.typed(raw.get("name", dotted(path)), (*path, "name"), str, "a string")
         if ("reply" in raw) == ("sequence" in raw):
             raise self.fail(path, "give exactly one of 'reply' (same answer each time) or 'sequence' (one per call).")
         if "reply" in raw:
@@ -143,26 +88,11 @@ class _Validator:
             if not items:
                 raise self.fail((*path, "sequence"), "a sequence needs at least one reply.")
             replies = tuple(self.reply(item, (*path, "sequence", i)) for i, item in enumerate(items))
-        line = self.lines.get(path)
-        location = f"{self.source}:{line}" if line else self.source
-        return Rule(name, self.matcher(raw.get("when", {}), (*path, "when")), replies, location, "sequence" in raw)
+        matcher = self.matcher(raw.get("when", {}), (*path, "when"))
+        return Rule(name, matcher, replies, self.location(path), "sequence" in raw)
 
     def fault(self, data: Any, path: Path) -> Fault:
-        raw = self.mapping(data, path, FAULT_KEYS)
-        if not any(key in raw for key in EFFECTS):
-            raise self.fail(path, f"a fault needs at least one effect: {', '.join(EFFECTS)}.")
-        values: dict[str, Any] = {"name": self.typed(raw.get("name", _dotted(path)), (*path, "name"), str, "a string")}
-        values["matcher"] = self.matcher(raw.get("when", {}), (*path, "when"))
-        for key, value in raw.items():
-            if key in FAULT_FIELDS:
-                values["error_type" if key == "type" else key] = self.field(FAULT_FIELDS[key], value, (*path, key))
-        return Fault(**values)
-
-    def field(self, spec: Field, value: Any, path: Path) -> Any:
-        try:
-            return spec.check(value)
-        except ValueError as error:
-            raise self.fail(path, str(error)) from None
+        return parse_fault_data(self, data, path, Fault, self.matcher)
 
     def matcher(self, data: Any, path: Path) -> Matcher:
         raw = self.mapping(data if data is not None else {}, path, WHEN_KEYS)
@@ -204,7 +134,7 @@ class _Validator:
                 raise self.fail((*path, "arguments"), "a string must hold a JSON object; or write a mapping.") from None
         if not isinstance(arguments, dict):
             raise self.fail(
-                (*path, "arguments"), f"expected a mapping of argument names to values; got {_kind(arguments)}."
+                (*path, "arguments"), f"expected a mapping of argument names to values; got {kind_of(arguments)}."
             )
         call_id = raw.get("id")
         if call_id is not None:
@@ -230,16 +160,3 @@ class _Validator:
         if error_type is not None:
             self.typed(error_type, (*path, "type"), str, "a string")
         return ProviderError(status, message, error_type)
-
-
-def _dotted(path: Path) -> str:
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
-def _kind(value: Any) -> str:
-    return {dict: "a mapping", list: "a list", str: "a string", type(None): "nothing"}.get(
-        type(value), type(value).__name__
-    )

@@ -125,24 +125,3 @@ class Rule:
 
     def describe(self) -> str:
         return f"rule '{self.name}'" + (f" ({self.location})" if self.location else "")
-
-
-@dataclass(frozen=True)
-class Match:
-    rule: Rule | None
-    near_miss: str = ""
-
-
-def find_match(rules: tuple[Rule, ...] | list[Rule], conv: Conversation) -> Match:
-    """First rule whose matcher holds; otherwise the closest rule and why it missed."""
-    best: tuple[int, Rule, list[str]] | None = None
-    for rule in rules:
-        reasons = rule.matcher.mismatches(conv)
-        if not reasons:
-            return Match(rule)
-        if best is None or len(reasons) < best[0]:
-            best = (len(reasons), rule, reasons)
-    if best is None:
-        return Match(None, "the scenario has no rules")
-    _, rule, reasons = best
-    return Match(None, f"closest was {rule.describe()}: " + "; ".join(reasons))

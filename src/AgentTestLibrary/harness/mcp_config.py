@@ -1,0 +1,162 @@
+"""Point an agent CLI at an MCP server the way its users do, in its own settings, and take exactly that out again.
+
+Verified against the pinned CLIs (see ``tests/fixtures/captures/mcp/``):
+
+============  =======================================  ===========================================
+runtime       file (in the runtime's isolated home)    entry
+============  =======================================  ===========================================
+claude-code   ``.claude.json`` (user-scope servers,    ``mcpServers.NAME``: ``{"type": "http", "url"}``
+              the same shape as ``.mcp.json``) and     or ``{"type": "stdio", "command", "args"}``;
+              ``.claude/settings.json``                ``permissions.allow`` gets ``mcp__NAME`` (print
+                                                       mode runs no tool it is not allowed)
+codex         ``config.toml`` (``CODEX_HOME``)         ``[mcp_servers.NAME]`` with ``url`` or
+                                                       ``command``/``args``, and
+                                                       ``default_tools_approval_mode = "approve"``
+                                                       (``codex exec`` cannot ask)
+gemini-cli    ``.gemini/settings.json``                ``mcpServers.NAME``: ``{"httpUrl"}`` or
+                                                       ``{"command", "args"}``, ``"trust": true``
+============  =======================================  ===========================================
+
+The model sees the tools as ``mcp__NAME__TOOL`` (Claude Code; Codex, whose Responses
+namespace ``mcp__NAME`` the mock flattens the same way) or ``mcp_NAME_TOOL`` (Gemini CLI).
+Removal takes out only the entries written here, whatever the agent or another installer
+wrote to the same files meanwhile.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+import tomlkit
+
+from ..errors import McpConfigError
+from .settings import read_json_settings, read_toml_settings, write_json_settings, write_toml_settings
+
+McpRuntime = Literal["claude-code", "codex", "gemini-cli"]
+RUNTIMES: tuple[str, ...] = get_args(McpRuntime)
+SERVER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+
+
+@dataclass(frozen=True)
+class McpTarget:
+    """Where an agent reaches the server: a streamable HTTP URL, or a stdio command line."""
+
+    name: str
+    url: str | None = None
+    command: tuple[str, ...] = ()
+
+
+@dataclass
+class InstalledMcpConfig:
+    """What one install wrote; :meth:`remove` takes it out again."""
+
+    runtime: str
+    name: str
+    files: list[Path] = field(default_factory=list)
+    added_permission: str | None = None
+
+    def remove(self) -> None:
+        for path in self.files:
+            if not path.is_file():
+                continue
+            if path.suffix == ".toml":
+                document = read_toml_settings(path)
+                servers = document.get("mcp_servers")
+                if isinstance(servers, dict) and self.name in servers:
+                    del servers[self.name]
+                    if not servers:
+                        del document["mcp_servers"]
+                    write_toml_settings(path, document)
+                continue
+            settings = read_json_settings(path)
+            changed = _drop(settings, "mcpServers", self.name)
+            permissions = settings.get("permissions")
+            allowed = permissions.get("allow") if isinstance(permissions, dict) else None
+            if self.added_permission and isinstance(allowed, list) and self.added_permission in allowed:
+                allowed.remove(self.added_permission)
+                changed = True
+            if changed:
+                write_json_settings(path, settings)
+
+
+def check_server_name(name: str) -> None:
+    """MCP server names go into config keys and tool names (``mcp__NAME__TOOL``): keep them plain."""
+    if not SERVER_NAME.fullmatch(name):
+        raise McpConfigError(
+            f"MCP server name {name[:80]!r}: use 1-64 letters, digits, '_' or '-', starting with a letter or digit "
+            "(agent configs key servers by it and agents build tool names such as mcp__NAME__TOOL from it)."
+        )
+
+
+def tool_name(runtime: str, server: str, tool: str) -> str:
+    """What the model is offered for ``tool`` of MCP server ``server`` by ``runtime``."""
+    return f"mcp_{server}_{tool}" if runtime == "gemini-cli" else f"mcp__{server}__{tool}"
+
+
+def install_mcp_config(runtime: str, home: Path, target: McpTarget) -> InstalledMcpConfig:
+    """Write ``target`` into ``runtime``'s settings under ``home``; returns what to remove after the test."""
+    if runtime not in RUNTIMES:
+        raise McpConfigError(f"Unknown runtime '{runtime}' for MCP servers; use one of {', '.join(RUNTIMES)}.")
+    check_server_name(target.name)
+    installed = InstalledMcpConfig(runtime, target.name)
+    if runtime == "codex":
+        path = home / "config.toml"
+        document = read_toml_settings(path)
+        servers = document.setdefault("mcp_servers", tomlkit.table(is_super_table=True))
+        entry = tomlkit.table()
+        if target.url:
+            entry["url"] = target.url
+        else:
+            entry["command"] = target.command[0]
+            entry["args"] = list(target.command[1:])
+        entry["default_tools_approval_mode"] = "approve"
+        servers[target.name] = entry
+        write_toml_settings(path, document)
+        installed.files.append(path)
+        return installed
+    if runtime == "claude-code":
+        server: dict[str, Any] = (
+            {"type": "http", "url": target.url}
+            if target.url
+            else {"type": "stdio", "command": target.command[0], "args": list(target.command[1:]), "env": {}}
+        )
+        installed.files.append(_merge(home / ".claude.json", target.name, server))
+        settings_path = home / ".claude" / "settings.json"
+        settings = read_json_settings(settings_path)
+        permissions = settings.setdefault("permissions", {})
+        allowed = permissions.setdefault("allow", []) if isinstance(permissions, dict) else None
+        if not isinstance(allowed, list):
+            raise McpConfigError(f"{settings_path}: 'permissions.allow' must be a list of permission rules.")
+        permission = f"mcp__{target.name}"
+        if permission not in allowed:
+            allowed.append(permission)
+            installed.added_permission = permission
+        write_json_settings(settings_path, settings)
+        installed.files.append(settings_path)
+        return installed
+    server = {"httpUrl": target.url} if target.url else {"command": target.command[0], "args": list(target.command[1:])}
+    installed.files.append(_merge(home / ".gemini" / "settings.json", target.name, {**server, "trust": True}))
+    return installed
+
+
+def _merge(path: Path, name: str, server: dict[str, Any]) -> Path:
+    settings = read_json_settings(path)
+    servers = settings.setdefault("mcpServers", {})
+    if not isinstance(servers, dict):
+        raise McpConfigError(f"{path}: 'mcpServers' must be an object mapping server names to servers.")
+    servers[name] = server
+    write_json_settings(path, settings)
+    return path
+
+
+def _drop(settings: dict[str, Any], key: str, name: str) -> bool:
+    servers = settings.get(key)
+    if not isinstance(servers, dict) or name not in servers:
+        return False
+    del servers[name]
+    if not servers:
+        del settings[key]
+    return True

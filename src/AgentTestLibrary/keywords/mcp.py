@@ -1,0 +1,612 @@
+"""Mock MCP servers from Robot: start and stop them, script their tools, break them, ask what the agent called."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from robot.api import logger
+from robot.api.deco import keyword
+from robot.libraries.BuiltIn import BuiltIn
+
+from ..environment import EnvironmentPatch, agenttest_command
+from ..errors import ScenarioError
+from ..harness.mcp_config import InstalledMcpConfig, McpRuntime, McpTarget, check_server_name, install_mcp_config
+from ..mock.conditions import equal_to
+from ..mock.fields import from_text
+from ..mock.journal import JournalEntry
+from ..mock.server import MockServer
+from ..mockmcp import MCP_PATH, MockMCP, load_mcp_server
+from ..mockmcp.endpoint import STDIO_PATH
+from ..mockmcp.loader import FAULT_FIELDS, parse_mcp_fault, parse_mcp_rule, parse_mcp_tool
+from ..mockmcp.model import RESPONSE_MODES, McpRequest, Prompt, PromptArgument, Resource
+from ..validation import data_from
+from .context import LibraryContext
+from .evidence import write_evidence
+from .runtimes import RuntimeKeywords
+from .scopes import LibraryComponent, Scope, TestReport
+
+McpTransport = Literal["http", "stdio"]
+ResponseMode = Literal["auto", "json", "sse"]
+WHEN_KEYS = ("method", "tool")
+
+
+@dataclass
+class RunningMcp:
+    """A started mock MCP server: its application, server, transport, owning suite and exported variables."""
+
+    name: str
+    app: MockMCP
+    server: MockServer
+    transport: McpTransport
+    suite: str
+    environment: EnvironmentPatch
+    test_mark: int = 0
+
+    @property
+    def url(self) -> str:
+        return self.server.url + MCP_PATH
+
+    @property
+    def command(self) -> list[str]:
+        """The stdio command line agents launch: the relay to this server."""
+        return [*agenttest_command(), "mcp", "relay", self.server.url + STDIO_PATH]
+
+    def calls(self, in_test: bool) -> list[tuple[JournalEntry, McpRequest]]:
+        """The client's requests (not notifications, not admin calls) of the current test, or since start."""
+        return [(entry, entry.subject) for entry in self.app.journal.entries(self.test_mark if in_test else 0)
+                if entry.kind == "request" and isinstance(entry.subject, McpRequest)]  # fmt: skip
+
+    def stop(self) -> None:
+        self.server.stop()
+        self.environment.restore()
+
+
+def variable_name(server: str, what: str) -> str:
+    return f"AGENTTEST_MCP_{server.upper().replace('-', '_')}_{what}"
+
+
+@dataclass
+class _Installed:
+    scope: str
+    config: InstalledMcpConfig
+
+
+@dataclass
+class McpState:
+    servers: dict[str, RunningMcp] = field(default_factory=dict)
+    stopped_during_test: list[RunningMcp] = field(default_factory=list)
+    configs: list[_Installed] = field(default_factory=list)
+
+
+class McpKeywords(LibraryComponent):
+    """Mock MCP servers follow scopes like the model mock: counters restart per test, a test's additions and
+    faults end with it, a suite's servers stop with it, agent configs written in a scope are taken out at its
+    end, every test's calls become its evidence and the closed world judges them."""
+
+    def __init__(self, ctx: LibraryContext, runtimes: RuntimeKeywords) -> None:
+        super().__init__(ctx)
+        self.runtimes = runtimes
+        self.state = McpState()
+
+    # -- scopes --------------------------------------------------------------------------------
+
+    def start_scope(self, scope: Scope) -> None:
+        if scope.kind == "test":
+            for running in self.state.servers.values():
+                running.test_mark = running.app.journal.next_index
+                running.app.reset_counters()
+
+    def end_scope(self, scope: Scope, report: TestReport | None) -> None:
+        self._remove_configs(scope.key)
+        if report is not None:
+            for running in [*self.state.stopped_during_test, *self.state.servers.values()]:
+                running.app.remove_scope(scope.key)
+                entries = [entry for entry, _ in running.calls(in_test=True)]
+                dropped = running.app.journal.truncated_since(running.test_mark)
+                write_evidence(self.ctx, scope, entries, f"-mcp-{running.name}", dropped,
+                               what=f"MCP server '{running.name}'")  # fmt: skip
+                broken = closed_world_report(running.name, entries)
+                if broken:
+                    report.fail(broken)
+            self.state.stopped_during_test.clear()
+            return
+        for running in list(self.state.servers.values()):
+            running.app.remove_scope(scope.key)
+            if running.suite == scope.name:
+                self._stop(running)
+                logger.info(f"Stopped mock MCP server '{running.name}' at the end of suite '{scope.name}'.")
+
+    def close(self) -> None:
+        self._remove_configs(None)
+        for running in list(self.state.servers.values()):
+            self._stop(running)
+
+    def _remove_configs(self, scope: str | None) -> None:
+        for installed in [item for item in self.state.configs if scope is None or item.scope == scope]:
+            installed.config.remove()
+            self.state.configs.remove(installed)
+
+    def _stop(self, running: RunningMcp) -> None:
+        running.stop()
+        del self.state.servers[running.name]
+        if self.ctx.current_test:
+            self.state.stopped_during_test.append(running)
+
+    def _server(self, name: str) -> RunningMcp:
+        running = self.state.servers.get(name)
+        if running is None:
+            names = ", ".join(self.state.servers) or "none is running"
+            raise ScenarioError(f"No mock MCP server named '{name}' ({names}). Call 'Start Mock MCP Server' first.")
+        return running
+
+    def _of_test(self, server: str | None) -> list[RunningMcp]:
+        servers = [*self.state.stopped_during_test, *self.state.servers.values()]
+        if server is None:
+            return servers
+        chosen = [running for running in servers if running.name == server]
+        return chosen or [self._server(server)]
+
+    # -- servers -------------------------------------------------------------------------------
+
+    @keyword("Start Mock MCP Server")
+    def start_mock_mcp_server(
+        self,
+        name: str = "tools",
+        scenario: str | None = None,
+        transport: McpTransport = "http",
+        *,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        strict: bool | None = None,
+    ) -> str | list[str]:
+        """Starts a mock MCP server ``name`` in this process; returns its URL, or the command line for stdio.
+
+        - ``scenario``: a scenario file whose ``mcp_servers`` section declares the server
+          ``name`` (tools with ``inputSchema``, rules, resources, prompts, faults; see
+          `MCP servers` in the introduction). Without it the server offers one tool,
+          ``echo`` (``{"text": string}`` → the same text).
+        - ``transport=http``: streamable HTTP on ``host`` (loopback), ``port`` 0 lets the OS
+          pick (safe under pabot); returns ``http://127.0.0.1:PORT/mcp``.
+        - ``transport=stdio``: returns the command line (a list) an agent's MCP config
+          launches; it relays stdin/stdout to this server, so rules, faults and the journal
+          stay in this process.
+        - ``strict``: overrides the closed world (default on): undeclared tools, arguments
+          that do not fit a tool's ``inputSchema`` and calls no rule answers fail the test at
+          its end with a near-miss report.
+
+        Exports ``AGENTTEST_MCP_<NAME>_URL`` and ``AGENTTEST_MCP_<NAME>_COMMAND`` to processes
+        started afterwards, and sets ``${MCP_<NAME>_URL}``. Several servers with different
+        names may run at once. A server still running when the suite that started it ends
+        stops then; `Install MCP Server Config` points an agent CLI at it.
+
+        Example:
+        | ${url}=    Start Mock MCP Server    name=tools    scenario=${CURDIR}/scenarios/flow.yaml
+        | ${cmd}=    Start Mock MCP Server    name=files    transport=stdio
+        """
+        check_server_name(name)
+        if name in self.state.servers:
+            raise ScenarioError(f"A mock MCP server named '{name}' is already running at "
+                                f"{self.state.servers[name].url}; stop it first or choose another name.")  # fmt: skip
+        spec = replace(load_mcp_server(scenario, name if scenario else None), name=name)
+        if strict is not None:
+            spec = replace(spec, strict=strict)
+        self.ctx.secrets.add_from_environment()
+        app = MockMCP(spec, self.ctx.secrets)
+        server = MockServer(app, host, port)
+        server.start()
+        running = RunningMcp(name, app, server, transport, self.ctx.current_suite, EnvironmentPatch({}))
+        exported = {
+            variable_name(name, "URL"): running.url,
+            variable_name(name, "COMMAND"): shlex.join(running.command),
+        }
+        running.environment = EnvironmentPatch(exported)
+        running.environment.apply()
+        running.test_mark = app.journal.next_index
+        self.state.servers[name] = running
+        BuiltIn().set_suite_variable(f"${{MCP_{name.upper().replace('-', '_')}_URL}}", running.url, "children=True")
+        logger.info(f"Mock MCP server '{name}' ({transport}) at {running.url}: {len(spec.tools)} tool(s), "
+                    f"{len(spec.rules)} rule(s), strict: {spec.strict} (scenario: {spec.source}).")  # fmt: skip
+        return running.command if transport == "stdio" else running.url
+
+    @keyword("Stop Mock MCP Server")
+    def stop_mock_mcp_server(self, name: str = "tools") -> None:
+        """Stops the mock MCP server ``name`` and unsets its variables; does nothing when it is not running."""
+        running = self.state.servers.get(name)
+        if running is None:
+            logger.info(f"No mock MCP server named '{name}' was running.")
+            return
+        self._stop(running)
+        logger.info(f"Stopped mock MCP server '{name}'; {running.app.journal.next_index} exchanges served.")
+
+    @keyword("Get MCP Server URL")
+    def get_mcp_server_url(self, name: str = "tools") -> str:
+        """The streamable HTTP URL (``.../mcp``) of the running server ``name``."""
+        return self._server(name).url
+
+    @keyword("Get MCP Server Command")
+    def get_mcp_server_command(self, name: str = "tools") -> list[str]:
+        """The stdio command line (a list) that reaches the running server ``name``, whatever its transport."""
+        return self._server(name).command
+
+    @keyword("Load MCP Scenario")
+    def load_mcp_scenario(self, scenario: str, name: str = "tools") -> None:
+        """Replaces what server ``name`` declares with the file's ``mcp_servers.<name>``; keyword additions stay."""
+        running = self._server(name)
+        running.app.load(replace(load_mcp_server(scenario, name), name=name))
+
+    @keyword("Configure Mock MCP Server")
+    def configure_mock_mcp_server(
+        self,
+        name: str = "tools",
+        *,
+        strict: bool | None = None,
+        page_size: int | None = None,
+        response: ResponseMode | None = None,
+        instructions: str | None = None,
+    ) -> None:
+        """Changes server-wide settings: ``strict`` (closed world), ``page_size`` (list pages; 0: one page),
+        ``response`` (``auto``: SSE when the client accepts it, ``json``, ``sse``) and ``instructions``.
+
+        Example:
+        | Configure Mock MCP Server    tools    page_size=2    response=json
+        """
+        app = self._server(name).app
+        given = {"strict": strict, "page_size": page_size, "response": response, "instructions": instructions}
+        changes: dict[str, Any] = {key: value for key, value in given.items() if value is not None}
+        if page_size is not None and page_size < 0:
+            raise ScenarioError(f"page_size must be 0 (one page) or positive; got {page_size}.")
+        if response is not None and response not in RESPONSE_MODES:
+            raise ScenarioError(f"response must be one of {', '.join(RESPONSE_MODES)}; got {response!r}.")
+        app.spec = replace(app.spec, **changes)
+        logger.info(f"Mock MCP server '{name}' settings changed: {changes}")
+
+    # -- what the server offers ----------------------------------------------------------------
+
+    @keyword("Add MCP Tool")
+    def add_mcp_tool(
+        self,
+        tool: str,
+        description: str = "",
+        *,
+        input_schema: dict[str, Any] | str | None = None,
+        output_schema: dict[str, Any] | str | None = None,
+        text: str | None = None,
+        structured: Any = None,
+        server: str = "tools",
+    ) -> None:
+        """Declares a tool on server ``server`` for the current test (or suite, in a suite setup).
+
+        ``input_schema`` / ``output_schema`` are JSON Schemas (a dictionary, or JSON/YAML
+        text); ``text`` and ``structured`` make the tool's default reply (``{{argument}}``
+        placeholders are filled from the call). A tool of the same name replaces the
+        scenario's while the scope lasts.
+
+        Example:
+        | Add MCP Tool    search    Search the docs
+        | ...    input_schema={"type": "object", "properties": {"query": {"type": "string"}}}
+        | ...    text=Found 3 pages about {{query}}
+        """
+        data: dict[str, Any] = {"name": tool, "description": description}
+        for key, value in (("inputSchema", input_schema), ("outputSchema", output_schema)):
+            if value is not None:
+                data[key] = data_from(value, f"Add MCP Tool {tool}: {key}")
+        reply = _reply(text, structured)
+        if reply:
+            data["reply"] = reply
+        parsed, rule = parse_mcp_tool(data, f"Add MCP Tool {tool}")
+        self._server(server).app.add_tool(parsed, rule, self.ctx.rule_scope)
+        logger.info(f"MCP tool '{tool}' added to '{server}' for {self.ctx.rule_scope}.")
+
+    @keyword("Reply To MCP Tool")
+    def reply_to_mcp_tool(
+        self,
+        tool: str,
+        text: str | None = None,
+        *,
+        structured: Any = None,
+        is_error: bool = False,
+        error_code: int | None = None,
+        error_message: str = "",
+        when: dict[str, Any] | str | None = None,
+        server: str = "tools",
+    ) -> None:
+        """Answers calls of ``tool`` (whose arguments fit ``when``) with a result, an ``isError`` result
+        (``is_error=True``) or a JSON-RPC error (``error_code``, ``error_message``).
+
+        ``when`` holds argument conditions as in a scenario (a dictionary or YAML/JSON text):
+        ``{query: docs}`` (equals), ``{query: {contains: mcp}}``, ``{query: {matches: "^m"}}``.
+        The newest rule added wins; rules end with the test (or suite, in a suite setup).
+
+        Example:
+        | Reply To MCP Tool    search    Three results about MCP    when={"query": {"contains": "mcp"}}
+        | Reply To MCP Tool    search    The index is down    is_error=${True}
+        | Reply To MCP Tool    search    error_code=-32603    error_message=backend down
+        """
+        if error_code is not None:
+            reply: dict[str, Any] = {"error": {"code": error_code, "message": error_message or f"error {error_code}"}}
+        else:
+            reply = _reply(text, structured) or {"text": ""}
+            reply["is_error"] = is_error
+        rule_when: dict[str, Any] = {"tool": tool}
+        if when is not None:
+            rule_when["arguments"] = data_from(when, f"Reply To MCP Tool {tool}: when")
+        running = self._server(server)
+        rule = parse_mcp_rule({"name": f"keyword reply to {tool}", "when": rule_when, "reply": reply},
+                              f"Reply To MCP Tool {tool}", tuple(running.app.tools().values()))  # fmt: skip
+        running.app.add_rule(rule, self.ctx.rule_scope)
+
+    @keyword("Add MCP Rule")
+    def add_mcp_rule(self, rule: dict[str, Any] | str, server: str = "tools") -> None:
+        """Adds one rule written as in a scenario's ``mcp_servers.NAME.rules`` (a dictionary or YAML/JSON text).
+
+        Example:
+        | ${rule}=    Catenate    SEPARATOR=\\n
+        | ...    name: flaky search
+        | ...    when: {tool: search}
+        | ...    sequence: [{is_error: true, text: try again}, {text: found it}]
+        | Add MCP Rule    ${rule}
+        """
+        running = self._server(server)
+        parsed = parse_mcp_rule(data_from(rule, "Add MCP Rule"), "Add MCP Rule", tuple(running.app.tools().values()))
+        running.app.add_rule(parsed, self.ctx.rule_scope)
+
+    @keyword("Add MCP Resource")
+    def add_mcp_resource(
+        self, uri: str, text: str, name: str | None = None, *, mime_type: str = "text/plain", server: str = "tools"
+    ) -> None:
+        """Offers a resource (``resources/list``, ``resources/read``) for the current test or suite.
+
+        Example:
+        | Add MCP Resource    file:///docs/readme.md    \\# Read me    mime_type=text/markdown
+        """
+        self._server(server).app.add_resource(Resource(uri, name or uri.rsplit("/", 1)[-1], "", mime_type, text),
+                                              self.ctx.rule_scope)  # fmt: skip
+
+    @keyword("Add MCP Prompt")
+    def add_mcp_prompt(
+        self, name: str, text: str, description: str = "", *, arguments: str = "", server: str = "tools"
+    ) -> None:
+        """Offers a prompt (``prompts/list``, ``prompts/get``): ``text`` with ``{{argument}}`` placeholders,
+        ``arguments`` the comma-separated required argument names.
+
+        Example:
+        | Add MCP Prompt    review    Review this code: {{code}}    arguments=code
+        """
+        names = [item.strip() for item in arguments.split(",") if item.strip()]
+        prompt = Prompt(name, description, tuple(PromptArgument(item, required=True) for item in names),
+                        (("user", text),))  # fmt: skip
+        self._server(server).app.add_prompt(prompt, self.ctx.rule_scope)
+
+    # -- faults --------------------------------------------------------------------------------
+
+    @keyword("Inject MCP Fault")
+    def inject_mcp_fault(self, server: str = "tools", **fault: Any) -> str:
+        """Makes server ``server`` break matching calls; returns the fault's name.
+
+        Effects: ``status`` (HTTP error, e.g. 503 or 429 with ``retry_after``), ``rpc_error``
+        (a JSON-RPC error code, with ``message``), ``is_error`` (an ``isError`` tool result,
+        ``message`` its text), ``delay_ms``, ``hang_s`` (bounded), ``cut_after_events=0``
+        (the SSE stream drops before its event), ``cut_after_bytes``, ``malformed=json|sse``,
+        ``expire_session`` (404: the client must initialize again), ``exit`` (a stdio server
+        dies; over HTTP the connection drops unanswered).
+
+        Targeting: ``tool``, ``method`` (e.g. ``tools/list``), ``arguments`` (conditions as
+        in `Reply To MCP Tool`), ``nth``, ``times``, ``probability`` with ``seed``.
+        Faults injected in a test end with it.
+
+        Example:
+        | Inject MCP Fault    tool=search    status=503    retry_after=1    times=1
+        | Inject MCP Fault    tool=search    is_error=${True}    message=index offline
+        | Inject MCP Fault    expire_session=${True}    nth=2
+        """
+        spec = from_text({key: value for key, value in fault.items() if key in FAULT_FIELDS or key == "name"},
+                         FAULT_FIELDS)  # fmt: skip
+        when: dict[str, Any] = {key: value for key, value in fault.items() if key in WHEN_KEYS}
+        if "arguments" in fault:
+            when["arguments"] = data_from(fault["arguments"], "Inject MCP Fault: arguments")
+        unknown = sorted(set(fault) - set(spec) - set(when) - {"arguments"})
+        if unknown:
+            raise ScenarioError(f"Inject MCP Fault: unknown argument(s) {', '.join(unknown)}; use the fault keys "
+                                f"{', '.join(FAULT_FIELDS)} or the conditions tool, method, arguments.")  # fmt: skip
+        app = self._server(server).app
+        spec["when"] = when
+        spec.setdefault("name", f"keyword MCP fault #{len(app.faults) + 1}")
+        parsed = parse_mcp_fault(spec, "Inject MCP Fault")
+        app.add_fault(parsed, self.ctx.rule_scope)
+        logger.info(f"Injected {parsed.describe()} into MCP server '{server}' for {self.ctx.rule_scope}.")
+        return parsed.name
+
+    @keyword("Clear MCP Faults")
+    def clear_mcp_faults(self, server: str = "tools") -> None:
+        """Removes the faults injected in the current test (or suite setup) and restarts fault counters."""
+        app = self._server(server).app
+        app.faults.remove(self.ctx.rule_scope)
+        app.faults.reset_counters()
+
+    # -- what the agent did --------------------------------------------------------------------
+
+    def _calls(self, server: str | None) -> list[tuple[str, JournalEntry, McpRequest]]:
+        in_test = self.ctx.current_test is not None
+        calls = [(running.name, entry, request) for running in self._of_test(server)
+                 for entry, request in running.calls(in_test)]  # fmt: skip
+        return sorted(calls, key=lambda call: call[1].time)
+
+    def _tool_calls(self, server: str | None, tool: str, arguments: dict[str, Any]) -> list[McpRequest]:
+        wanted = equal_to(arguments)
+        return [request for _, _, request in self._calls(server)
+                if request.tool == tool and not wanted.mismatches(request.arguments)]  # fmt: skip
+
+    @keyword("MCP Tool Should Have Been Called")
+    def mcp_tool_should_have_been_called(
+        self, tool: str, *, server: str | None = None, times: int | None = None, **arguments: Any
+    ) -> None:
+        """Fails unless ``tool`` was called (``times`` times exactly, when given) with arguments that include
+        ``arguments`` (``name=value``; dotted names reach into objects, ``filters.lang=python``).
+
+        Counts the current test's calls on ``server`` (default: every mock MCP server).
+
+        Example:
+        | MCP Tool Should Have Been Called    search    query=mcp
+        | MCP Tool Should Have Been Called    search    times=2    server=docs
+        """
+        found = self._tool_calls(server, tool, arguments)
+        if (times is None and not found) or (times is not None and len(found) != times):
+            wanted = f"{times} call(s)" if times is not None else "a call"
+            raise AssertionError(f"Expected {wanted} of MCP tool '{tool}'{_with(arguments)}, found {len(found)}. "
+                                 f"Calls seen:\n{self._listing(server)}")  # fmt: skip
+        logger.info(f"MCP tool '{tool}' was called {len(found)} time(s){_with(arguments)}.")
+
+    @keyword("MCP Tool Should Not Have Been Called")
+    def mcp_tool_should_not_have_been_called(self, tool: str, *, server: str | None = None, **arguments: Any) -> None:
+        """Fails if ``tool`` was called (with arguments that include ``arguments``, when given).
+
+        Example:
+        | MCP Tool Should Not Have Been Called    delete_repo
+        """
+        found = self._tool_calls(server, tool, arguments)
+        if found:
+            raise AssertionError(f"MCP tool '{tool}'{_with(arguments)} was called {len(found)} time(s):\n"
+                                 f"{self._listing(server)}")  # fmt: skip
+
+    @keyword("MCP Tools Should Have Been Called In Order")
+    def mcp_tools_should_have_been_called_in_order(self, *tools: str, server: str | None = None) -> None:
+        """Fails unless the tools were called in this order (other calls may come between).
+
+        Example:
+        | MCP Tools Should Have Been Called In Order    search    fetch_page
+        """
+        called = [request.tool for _, _, request in self._calls(server) if request.tool]
+        position = 0
+        for name in called:
+            if position < len(tools) and name == tools[position]:
+                position += 1
+        if position < len(tools):
+            raise AssertionError(f"Expected MCP tool calls in the order {' -> '.join(tools)}; the calls were "
+                                 f"{' -> '.join(t for t in called if t) or 'none'} ('{tools[position]}' is missing "
+                                 "after the ones before it).")  # fmt: skip
+
+    @keyword("MCP Session Should Have Been Reinitialized")
+    def mcp_session_should_have_been_reinitialized(self, server: str = "tools") -> None:
+        """Fails unless, after a request got ``404`` for an unknown or expired session, the client initialized a
+        new session and used it (the recovery the MCP specification asks for).
+
+        Example:
+        | Inject MCP Fault    expire_session=${True}    tool=search    times=1
+        | Run Agent    search the docs
+        | MCP Session Should Have Been Reinitialized
+        """
+        entries = self._server(server).app.journal.entries(self._server(server).test_mark)
+        expired = next((entry for entry in entries if entry.status == 404 and entry.protocol == "mcp"), None)
+        if expired is None:
+            raise AssertionError(f"No request to MCP server '{server}' got a 404 for its session in this test.")
+        later = [entry for entry in entries if entry.index > expired.index and isinstance(entry.subject, McpRequest)]
+        fresh = next((entry for entry in later if entry.subject.method == "initialize" and entry.status == 200), None)
+        if fresh is None:
+            raise AssertionError(f"After the 404 (exchange #{expired.index}) the client sent no new initialize; "
+                                 f"it sent {[e.subject.method for e in later] or 'nothing'}.")  # fmt: skip
+        used = [entry for entry in later if entry.index > fresh.index and entry.status == 200
+                and entry.subject.method not in ("initialize", "<response>")]  # fmt: skip
+        if not used:
+            raise AssertionError("The client initialized a new session but sent no request in it afterwards.")
+        logger.info(f"Session expired at exchange #{expired.index}; re-initialized at #{fresh.index}; "
+                    f"{len(used)} request(s) in the new session.")  # fmt: skip
+
+    @keyword("Get MCP Requests")
+    def get_mcp_requests(self, server: str | None = None, method: str | None = None) -> list[dict[str, Any]]:
+        """The current test's MCP requests (every server, or ``server``), oldest first, as dictionaries.
+
+        Each has ``server``, ``index``, ``time``, ``transport``, ``status``, ``rule``, ``unmatched``,
+        ``near_miss``, ``fault``, ``request`` (``method``, ``params``, ``tool``, ``arguments``,
+        ``session``, ``protocol_version``) and ``reply`` (``result``, ``is_error``, ``text``, or ``error``),
+        secrets masked. ``method`` keeps one method, e.g. ``tools/call``.
+
+        Example:
+        | ${calls}=    Get MCP Requests    method=tools/call
+        | Should Be Equal    ${calls}[0][request][arguments][query]    mcp
+        """
+        found = [{"server": name, **entry.to_dict()} for name, entry, request in self._calls(server)
+                 if method is None or request.method == method]  # fmt: skip
+        logger.info(f"{len(found)} MCP request(s):\n" + "\n".join(_summary(item) for item in found))
+        return found
+
+    def _listing(self, server: str | None) -> str:
+        return (
+            "\n".join(_summary({"server": name, **entry.to_dict()}) for name, entry, _ in self._calls(server))
+            or "(none)"
+        )
+
+    # -- agent configuration -------------------------------------------------------------------
+
+    @keyword("Install MCP Server Config")
+    def install_mcp_server_config(
+        self, runtime: McpRuntime, server: str = "tools", transport: McpTransport | None = None
+    ) -> str:
+        """Writes ``runtime``'s real MCP configuration for mock server ``server`` into the isolated runtime home
+        (`Get Runtime Home`); it is taken out again at the end of the test (or suite, in a suite setup).
+
+        - ``claude-code``: ``mcpServers.<server>`` in ``.claude.json`` (user scope; the same
+          shape as ``.mcp.json``) and ``mcp__<server>`` in ``permissions.allow``; the model
+          sees ``mcp__<server>__<tool>``.
+        - ``codex``: ``[mcp_servers.<server>]`` in ``config.toml`` with
+          ``default_tools_approval_mode = "approve"``; tools are ``mcp__<server>__<tool>``.
+        - ``gemini-cli``: ``mcpServers.<server>`` in ``.gemini/settings.json`` with
+          ``trust: true``; tools are ``mcp_<server>_<tool>``.
+
+        ``transport`` defaults to the server's (``http``: its URL; ``stdio``: the relay command).
+        Returns the main file written.
+
+        Example:
+        | Start Mock MCP Server    tools    scenario=${CURDIR}/scenarios/real_agents.yaml
+        | Install MCP Server Config    claude-code    server=tools
+        """
+        running = self._server(server)
+        use = transport or running.transport
+        target = McpTarget(server, running.url if use == "http" else None,
+                           tuple(running.command) if use == "stdio" else ())  # fmt: skip
+        home = Path(self.runtimes.get_runtime_home())
+        config = install_mcp_config(runtime, home, target)
+        self.state.configs.append(_Installed(self.ctx.rule_scope, config))
+        logger.info(
+            f"{runtime} now reaches mock MCP server '{server}' over {use}: {', '.join(map(str, config.files))}."
+        )
+        return str(config.files[0])
+
+
+def closed_world_report(name: str, entries: list[JournalEntry]) -> str:
+    """A failure message for calls that broke the closed world ('' when none did)."""
+    broken = [entry for entry in entries if entry.unmatched]
+    if not broken:
+        return ""
+    lines = [f"exchange #{entry.index} {entry.subject.method if entry.subject else ''}: {entry.near_miss}"
+             for entry in broken]  # fmt: skip
+    return f"strict mock MCP server '{name}': {len(broken)} call(s) broke its closed world:\n" + "\n".join(lines)
+
+
+def _reply(text: str | None, structured: Any) -> dict[str, Any]:
+    reply: dict[str, Any] = {}
+    if text is not None:
+        reply["text"] = text
+    if structured is not None:
+        reply["structured"] = data_from(structured, "structured")
+    return reply
+
+
+def _with(arguments: dict[str, Any]) -> str:
+    return f" with {', '.join(f'{key}={value!r}' for key, value in arguments.items())}" if arguments else ""
+
+
+def _summary(entry: dict[str, Any]) -> str:
+    request = entry.get("request") or {}
+    reply = entry.get("reply") or {}
+    what = request.get("method", "?")
+    if request.get("tool"):
+        what += f" {request['tool']}({json.dumps(request.get('arguments'), ensure_ascii=False)[:120]})"
+    answer = reply.get("error", {}).get("message") if reply.get("error") else (reply.get("text") or "")[:80]
+    flags = " isError" if reply.get("is_error") else ""
+    return (f"#{entry['index']} [{entry.get('server')}/{entry.get('transport')}] {what} -> {entry['status']}{flags} "
+            f"{answer!r} rule={entry.get('rule')}" + (f" FAULT: {entry['fault']}" if entry.get("fault") else "")
+            + (f" UNMATCHED: {entry['near_miss']}" if entry.get("unmatched") else ""))  # fmt: skip

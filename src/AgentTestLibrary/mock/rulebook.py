@@ -1,0 +1,117 @@
+"""Scripted answers for every mock: rules in order (first match wins), reply sequences, rules added per scope.
+
+A protocol family brings its own rule type (conditions on its neutral request, the replies
+as written); the :class:`RuleBook` keeps the file's rules and the ones keywords or the admin
+API added (checked first, removed with their scope), advances a sequence one reply per
+matching call, and explains a miss by the closest rule. Sequence positions restart with
+every test, like fault counters.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
+
+from .faults import Targeting
+
+
+class Scripted(Protocol):
+    """A rule: conditions and the replies it gives (one reply, or a sequence of them)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def key(self) -> str: ...  # unique among the rules of a mock: its scope and name
+    @property
+    def matcher(self) -> Targeting: ...
+    @property
+    def replies(self) -> tuple[Any, ...]: ...
+    @property
+    def is_sequence(self) -> bool: ...
+
+    def describe(self) -> str: ...
+
+
+R = TypeVar("R", bound=Scripted)
+
+
+@dataclass(frozen=True)
+class Match(Generic[R]):
+    """The rule that matched and the reply it gives this time; or, without a rule, the closest miss."""
+
+    rule: R | None
+    reply: Any = None
+    near_miss: str = ""
+
+
+def find_match(rules: Sequence[R], subject: Any) -> Match[R]:
+    """First rule whose conditions hold (its first reply); otherwise the closest rule and why it missed."""
+    best: tuple[int, R, list[str]] | None = None
+    for rule in rules:
+        reasons = rule.matcher.mismatches(subject)
+        if not reasons:
+            return Match(rule, rule.replies[0])
+        if best is None or len(reasons) < best[0]:
+            best = (len(reasons), rule, reasons)
+    if best is None:
+        return Match(None, near_miss="the scenario has no rules")
+    _, closest, reasons = best
+    return Match(None, near_miss=f"closest was {closest.describe()}: " + "; ".join(reasons))
+
+
+class RuleBook(Generic[R]):
+    """A mock's rules: added ones first (newest scope last), then the file's; thread-safe."""
+
+    def __init__(self, rules: Sequence[R] = ()) -> None:
+        self._lock = threading.Lock()
+        self._base: tuple[R, ...] = ()
+        self._added: list[tuple[str, R]] = []
+        self._positions: dict[str, int] = {}
+        self._cache: tuple[R, ...] | None = None
+        self.load(rules)
+
+    def load(self, rules: Sequence[R]) -> None:
+        """Replace the file's rules (keys ``scenario:NAME``); sequences restart."""
+        keyed = tuple(rule if rule.key else _with_key(rule, f"scenario:{rule.name}") for rule in rules)
+        with self._lock:
+            self._base, self._cache = keyed, None
+            self._positions.clear()
+
+    def add(self, rule: R, scope: str) -> None:
+        """A rule checked before the file's rules, until :meth:`remove_scope` of ``scope``."""
+        with self._lock:
+            self._added.append((scope, _with_key(rule, f"{scope}:{rule.name}")))
+            self._cache = None
+
+    def remove_scope(self, scope: str) -> None:
+        with self._lock:
+            self._added = [(owner, rule) for owner, rule in self._added if owner != scope]
+            self._cache = None
+
+    def reset_positions(self) -> None:
+        with self._lock:
+            self._positions.clear()
+
+    def rules(self) -> tuple[R, ...]:
+        with self._lock:
+            if self._cache is None:
+                self._cache = tuple(rule for _, rule in self._added) + self._base
+            return self._cache
+
+    def choose(self, subject: Any) -> Match[R]:
+        """The matching rule and its reply for this call (a sequence gives its next reply, then repeats the last)."""
+        match = find_match(self.rules(), subject)
+        rule = match.rule
+        if rule is None or not rule.is_sequence:
+            return match
+        with self._lock:
+            position = self._positions.get(rule.key, 0)
+            self._positions[rule.key] = position + 1
+        return Match(rule, rule.replies[min(position, len(rule.replies) - 1)])
+
+
+def _with_key(rule: R, key: str) -> R:
+    return dataclasses.replace(rule, key=key)  # type: ignore[type-var]

@@ -1,0 +1,204 @@
+"""MCP's streamable HTTP transport (and relayed stdio) as a pipeline endpoint: sessions, framing, faults.
+
+Streamable HTTP, as the specification has it: one endpoint (``/mcp``); the client POSTs one
+JSON-RPC message; a request gets its response as JSON or as an SSE stream of one ``message``
+event, by the client's ``Accept`` (and the server's ``response`` setting); notifications and
+responses get ``202``. ``initialize`` opens a session (``Mcp-Session-Id``), every later
+request must carry it: without one it is a ``400``, with an unknown or expired one a ``404``
+(the client must initialize again); ``DELETE`` ends it. A ``MCP-Protocol-Version`` header
+naming a revision this server does not speak is a ``400``.
+
+Stdio clients reach the same server through ``agenttest mcp relay`` (``/mcp/stdio``): one
+client per relay process, named by its ``x-agenttest-mcp-client`` header, no HTTP sessions,
+always JSON. A fault's ``exit`` tells the relay to die as a stdio server would.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..errors import RequestError
+from ..mock.faults import AppliedFault
+from ..mock.http import Event, Outcome
+from ..mock.pipeline import Answer, Call
+from . import jsonrpc
+from .jsonrpc import RpcError
+from .methods import Handled, dispatch
+from .model import SUPPORTED_VERSIONS, McpFault, McpReply, McpRequest
+
+if TYPE_CHECKING:
+    from .app import MockMCP
+
+MCP_PATH = "/mcp"
+STDIO_PATH = "/mcp/stdio"
+SESSION_HEADER = "mcp-session-id"
+VERSION_HEADER = "mcp-protocol-version"
+CLIENT_HEADER = "x-agenttest-mcp-client"
+EXIT_HEADER = "x-agenttest-mcp-exit"
+ACCEPTED = ("application/json", "text/event-stream", "application/*", "text/*", "*/*")
+CODES = {404: jsonrpc.SESSION_NOT_FOUND, 500: jsonrpc.INTERNAL_ERROR}
+
+
+def _error_body(status: int, message: str, message_id: jsonrpc.Id = None) -> dict[str, Any]:
+    code = CODES.get(status, jsonrpc.INTERNAL_ERROR if status >= 500 else jsonrpc.INVALID_REQUEST)
+    return jsonrpc.error(message_id, RpcError(code, message))
+
+
+class McpEndpoint:
+    """``POST /mcp`` (streamable HTTP) or ``POST /mcp/stdio`` (a relayed stdio client)."""
+
+    protocol: str | None = "mcp"
+
+    def __init__(self, server: MockMCP, stdio: bool) -> None:
+        self.server = server
+        self.stdio = stdio
+
+    def error(self, status: int, message: str, param: str | None = None) -> Outcome:
+        return Outcome(status, _error_body(status, message))
+
+    def malformed(self, message: str) -> Outcome:
+        return Outcome(400, jsonrpc.error(None, RpcError(jsonrpc.PARSE_ERROR, f"Parse error: {message}")))
+
+    # -- parse: who is asking, in which session ------------------------------------------------
+
+    def parse(self, call: Call) -> McpRequest:
+        request = call.request
+        if self.stdio:
+            request.transport = "stdio"
+        else:
+            accept = request.headers.get("accept", "")
+            if accept and not any(kind in accept for kind in ACCEPTED):
+                raise _http_error(406, f"Accept {accept[:80]!r} allows neither application/json nor "
+                                       "text/event-stream; MCP clients accept both.")  # fmt: skip
+            version = request.headers.get(VERSION_HEADER)
+            if version is not None and version not in SUPPORTED_VERSIONS:
+                raise _http_error(400, f"Unsupported MCP-Protocol-Version {version[:40]!r}; this server speaks "
+                                       f"{', '.join(SUPPORTED_VERSIONS)}.")  # fmt: skip
+        try:
+            message = jsonrpc.parse(call.body)
+        except RpcError as failure:
+            raise _http_error(400, failure.message) from None
+        if message.method is None:  # the client answering a server request: this server sends none
+            return McpRequest("<response>", message.id)
+        session_id = request.headers.get(CLIENT_HEADER if self.stdio else SESSION_HEADER, "")
+        if message.method == "initialize" or self.stdio:
+            session = self.server.session(session_id) if session_id else None
+            version = session.protocol_version if session else ""
+            return McpRequest(message.method, message.id, message.params, session_id, version)
+        if not session_id:
+            raise _http_error(400, f"Missing Mcp-Session-Id header: send initialize first and then the session id "
+                                   f"it returned ({message.method} was sent without one).")  # fmt: skip
+        session = self.server.session(session_id)
+        if session is None:
+            raise _http_error(404, f"Session not found: '{session_id[:64]}' is unknown or has expired; "
+                                   "initialize a new session.")  # fmt: skip
+        return McpRequest(message.method, message.id, message.params, session_id, session.protocol_version)
+
+    # -- answer: the method's handler ----------------------------------------------------------
+
+    def answer(self, call: Call, subject: McpRequest) -> Answer:
+        if subject.id is None or subject.method == "<response>":
+            if subject.method == "notifications/initialized" and subject.session:
+                session = self.server.session(subject.session)
+                if session is not None:
+                    session.initialized = True
+            return Answer(None, faultable=False, kind="notification")
+        handled: Handled = dispatch(self.server, subject)
+        reply = handled.reply
+        return Answer(reply, rule=reply.rule, unmatched=handled.unmatched, near_miss=handled.near_miss,
+                      error=reply.error.message if reply.error else "")  # fmt: skip
+
+    # -- render: faults, then the JSON-RPC answer as JSON or SSE -------------------------------
+
+    def render(self, call: Call, subject: McpRequest, answer: Answer, fault: AppliedFault | None) -> Outcome:
+        if answer.kind == "notification":
+            return Outcome(202, b"")
+        injected = fault.fault if fault is not None else None
+        headers: list[tuple[str, str]] = []
+        if injected is not None:
+            broken = self._fault_outcome(subject, injected, answer)
+            if broken is not None:
+                return broken
+        reply: McpReply = answer.reply
+        if subject.method == "initialize" and reply.error is None and reply.result:
+            session = self.server.open_session(str(reply.result.get("protocolVersion")),
+                                               subject.params.get("clientInfo") or {}, subject.session if self.stdio
+                                               else "")  # fmt: skip
+            if not self.stdio:
+                headers.append((SESSION_HEADER, session.id))
+        return self._framed(call, reply.message(subject.id), headers)
+
+    def _fault_outcome(self, subject: McpRequest, injected: Any, answer: Answer) -> Outcome | None:
+        """The outcome a fault replaces the answer with (None: the answer goes out, perhaps delayed or cut)."""
+        mcp = injected if isinstance(injected, McpFault) else None
+        if mcp is not None and mcp.exit:
+            answer.reply = None
+            outcome = Outcome(500, b"", headers=[(EXIT_HEADER, "1")])
+            outcome.dropped = not self.stdio
+            return outcome
+        if injected.status:
+            answer.reply = None
+            body = _error_body(injected.status, injected.error_message, subject.id)
+            return Outcome(injected.status, body)
+        if mcp is not None and mcp.expire_session and not self.stdio and subject.session:
+            self.server.end_session(subject.session)
+            answer.reply = None
+            message = "Session not found: the session expired (AgentTestLibrary injected fault); initialize again."
+            return Outcome(404, _error_body(404, message, subject.id))
+        if mcp is not None and mcp.rpc_error is not None:
+            answer.reply = McpReply(error=RpcError(mcp.rpc_error, injected.message or "AgentTestLibrary injected "
+                                                                                     "JSON-RPC error"))  # fmt: skip
+        elif mcp is not None and mcp.is_error:
+            text = injected.message or "AgentTestLibrary injected fault: the tool failed"
+            answer.reply = McpReply({"content": [{"type": "text", "text": text}], "isError": True})
+        return None
+
+    def _framed(self, call: Call, message: dict[str, Any], headers: list[tuple[str, str]]) -> Outcome:
+        if not self.stdio and self._wants_sse(call):
+            headers.append(("cache-control", "no-cache"))
+            return Outcome(200, events=[Event(message, "message")], content_type="text/event-stream", headers=headers)
+        return Outcome(200, message, headers=headers)
+
+    def _wants_sse(self, call: Call) -> bool:
+        mode = self.server.spec.response
+        accept = call.request.headers.get("accept", "")
+        if mode == "json":
+            return "application/json" not in accept and "text/event-stream" in accept
+        if mode == "sse":
+            return True
+        return "text/event-stream" in accept
+
+
+class SessionEnd:
+    """``DELETE /mcp``: the client ends its session (200), or names one this server does not know (404)."""
+
+    protocol: str | None = None
+
+    def __init__(self, server: MockMCP) -> None:
+        self.server = server
+
+    def error(self, status: int, message: str, param: str | None = None) -> Outcome:
+        return Outcome(status, _error_body(status, message))
+
+    def malformed(self, message: str) -> Outcome:
+        return self.error(400, message)
+
+    def parse(self, call: Call) -> None:
+        return None
+
+    def answer(self, call: Call, subject: None) -> Answer:
+        session_id = call.request.headers.get(SESSION_HEADER, "")
+        if not session_id:
+            return Answer(outcome=self.error(400, "DELETE needs the Mcp-Session-Id header of the session to end."),
+                          faultable=False, kind="session")  # fmt: skip
+        if not self.server.end_session(session_id):
+            return Answer(outcome=self.error(404, f"Session not found: '{session_id[:64]}'."), faultable=False,
+                          kind="session")  # fmt: skip
+        return Answer(outcome=Outcome(200, b""), rule="session ended", faultable=False, kind="session")
+
+    def render(self, call: Call, subject: None, answer: Answer, fault: AppliedFault | None) -> Outcome:
+        raise AssertionError("DELETE answers carry their outcome")  # pragma: no cover
+
+
+def _http_error(status: int, message: str) -> RequestError:
+    return RequestError(message, status=status)

@@ -1,0 +1,326 @@
+"""Load and validate mock MCP servers from a scenario's ``mcp_servers`` section; errors name file:line and the fix.
+
+mcp_servers:
+  tools:                           # the server's name (Start Mock MCP Server    name=tools)
+    strict: true                   # closed world: undeclared tools and invalid arguments fail the test
+    page_size: 0                   # tools/list, resources/list, prompts/list page size (0: one page)
+    response: auto                 # auto (SSE when accepted) | json | sse
+    instructions: text
+    tools:
+      - name: search
+        description: Search the docs
+        inputSchema: {type: object, properties: {query: {type: string}}, required: [query]}
+        outputSchema: {...}        # optional: replies then carry structured content that fits it
+        reply: {text: "results for {{query}}"}    # or sequence: [...]; the tool's default answer
+    rules:                         # checked before the tools' own replies, first match wins
+      - name: search for mcp
+        when: {tool: search, arguments: {query: {contains: mcp}}}
+        reply: {text: ..., content: [...], structured: {...}, is_error: false}
+        # or reply: {error: {code: -32603, message: backend down}}; or sequence: [...]
+    resources: [{uri: "file:///readme.md", name: readme, mimeType: text/markdown, text: ...}]
+    prompts: [{name: review, description: ..., arguments: [{name: code, required: true}],
+               messages: [{role: user, text: "Review {{code}}"}]}]
+    faults: [{when: {tool: search}, status: 503, retry_after: 1, times: 1}]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path as FilePath
+from typing import Any, TypeVar
+
+from ..errors import ScenarioError
+from ..mock.conditions import Conditions, parse_conditions
+from ..mock.faults import fault_fields, parse_fault_data
+from ..mock.schema import problems, schema_problem
+from ..mock.templates import has_placeholders
+from ..validation import Validator, parse_yaml, read_text
+from ..wire import SCENARIO_SECTIONS
+from ..yamlio import Path
+from .jsonrpc import RpcError
+from .model import (
+    ECHO_SERVER,
+    RESPONSE_MODES,
+    McpFault,
+    McpMatcher,
+    McpServerSpec,
+    Prompt,
+    PromptArgument,
+    Resource,
+    Tool,
+    ToolReply,
+    ToolRule,
+)
+
+SERVER_KEYS = ("strict", "page_size", "response", "instructions", "tools", "rules", "resources", "prompts", "faults")
+TOOL_KEYS = ("name", "description", "title", "inputSchema", "outputSchema", "annotations", "reply", "sequence")
+RULE_KEYS = ("name", "when", "reply", "sequence")
+WHEN_KEYS = ("method", "tool", "arguments")
+REPLY_KEYS = ("text", "content", "structured", "is_error", "error")
+ERROR_KEYS = ("code", "message", "data")
+RESOURCE_KEYS = ("uri", "name", "description", "mimeType", "text", "blob")
+PROMPT_KEYS = ("name", "description", "arguments", "messages")
+ARGUMENT_KEYS = ("name", "description", "required")
+MESSAGE_KEYS = ("role", "text")
+FAULT_FIELDS = fault_fields(McpFault)
+T = TypeVar("T")
+TOOL_NAME = re.compile(r"[A-Za-z0-9_.\-]{1,128}")
+
+
+def server_names(path: str | FilePath) -> list[str]:
+    """The MCP servers a scenario file declares."""
+    data, _ = parse_yaml(read_text(path, "Scenario file"), str(path))
+    servers = data.get("mcp_servers") if isinstance(data, dict) else None
+    return list(servers) if isinstance(servers, dict) else []
+
+
+def load_mcp_server(path: str | FilePath | None, name: str | None = None) -> McpServerSpec:
+    """The server ``name`` of a scenario file (the only one when ``name`` is None); the echo server without a file."""
+    if path is None:
+        return ECHO_SERVER
+    source = str(path)
+    return mcp_server_from_text(read_text(path, "Scenario file"), source, name)
+
+
+def mcp_server_from_text(text: str, source: str = "<scenario>", name: str | None = None) -> McpServerSpec:
+    data, lines = parse_yaml(text, source)
+    return _Validator(source, lines).file(data, name)
+
+
+def parse_mcp_fault(data: Any, source: str) -> McpFault:
+    """One fault from a mapping (a keyword's arguments, the admin API)."""
+    return _Validator(source).fault(data, ("faults", 0))
+
+
+def parse_mcp_rule(data: Any, source: str, tools: tuple[Tool, ...] = ()) -> ToolRule:
+    """One rule from a mapping (a keyword's arguments, the admin API), checked against the declared tools."""
+    return _Validator(source).rule(data, ("rules", 0), {tool.name: tool for tool in tools}, strict_tools=False)
+
+
+def parse_mcp_tool(data: Any, source: str) -> tuple[Tool, ToolRule | None]:
+    """One tool declaration (and the rule its own reply makes), e.g. from `Add MCP Tool`."""
+    return _Validator(source).tool(data, ("tools", 0))
+
+
+class _Validator(Validator):
+    error_class = ScenarioError
+
+    def file(self, data: Any, name: str | None) -> McpServerSpec:
+        if data is None:
+            raise self.fail((), "the scenario is empty. Add an 'mcp_servers:' section (see the README, MCP servers).")
+        top = self.mapping(data, (), SCENARIO_SECTIONS)
+        servers = top.get("mcp_servers")
+        if servers is None:
+            raise self.fail((), "no 'mcp_servers:' section: declare the server under mcp_servers.NAME.")
+        self.typed(servers, ("mcp_servers",), dict, "a mapping of server names to servers")
+        if name is None:
+            if len(servers) != 1:
+                listing = ", ".join(map(str, servers)) or "none"
+                raise self.fail(("mcp_servers",), f"the file declares {len(servers)} servers ({listing}); name one.")
+            name = str(next(iter(servers)))
+        if name not in servers:
+            known = ", ".join(map(str, servers)) or "none"
+            raise self.fail(("mcp_servers",), f"no server named '{name}' (declared: {known}).")
+        return self.server(servers[name], ("mcp_servers", name), name)
+
+    def server(self, data: Any, path: Path, name: str) -> McpServerSpec:
+        raw = self.mapping(data if data is not None else {}, path, SERVER_KEYS)
+        tools: list[Tool] = []
+        own_rules: list[ToolRule] = []
+        for index, item in enumerate(self.items(raw.get("tools", []), (*path, "tools"), "tools")):
+            tool, rule = self.tool(item, (*path, "tools", index))
+            tools.append(tool)
+            if rule is not None:
+                own_rules.append(rule)
+        self.unique([tool.name for tool in tools], (*path, "tools"), "tool")
+        declared = {tool.name: tool for tool in tools}
+        rules = self.listed(raw, "rules", path, lambda item, spot: self.rule(item, spot, declared, strict_tools=True))
+        self.unique([rule.name for rule in rules], (*path, "rules"), "rule")
+        resources = self.listed(raw, "resources", path, self.resource)
+        uris = [resource.uri for resource in resources]
+        for index, uri in enumerate(uris):
+            if uri in uris[:index]:
+                raise self.fail((*path, "resources", index, "uri"), f"duplicate resource uri '{uri}'.")
+        prompts = self.listed(raw, "prompts", path, self.prompt)
+        self.unique([prompt.name for prompt in prompts], (*path, "prompts"), "prompt")
+        faults = self.listed(raw, "faults", path, self.fault)
+        page_size = self.typed(raw.get("page_size", 0), (*path, "page_size"), int, "an integer")
+        if page_size < 0:
+            raise self.fail((*path, "page_size"), "expected 0 (one page) or a positive page size.")
+        response = raw.get("response", "auto")
+        if response not in RESPONSE_MODES:
+            raise self.fail((*path, "response"), f"expected one of {', '.join(RESPONSE_MODES)}; got {response!r}.")
+        return McpServerSpec(
+            name=name,
+            tools=tuple(tools),
+            rules=tuple(rules + own_rules),
+            resources=tuple(resources),
+            prompts=tuple(prompts),
+            faults=tuple(faults),
+            strict=self.typed(raw.get("strict", True), (*path, "strict"), bool, "true or false"),
+            page_size=page_size,
+            instructions=self.typed(raw.get("instructions", ""), (*path, "instructions"), str, "a string"),
+            response=response,
+            source=self.source,
+        )
+
+    def listed(self, raw: dict[str, Any], key: str, path: Path, parse: Callable[[Any, Path], T]) -> list[T]:
+        items = self.items(raw.get(key, []), (*path, key), key)
+        return [parse(item, (*path, key, index)) for index, item in enumerate(items)]
+
+    def tool(self, data: Any, path: Path) -> tuple[Tool, ToolRule | None]:
+        raw = self.mapping(data, path, TOOL_KEYS)
+        if "name" not in raw:
+            raise self.fail(path, "a tool needs a 'name'.")
+        name = self.typed(raw["name"], (*path, "name"), str, "a string")
+        if not TOOL_NAME.fullmatch(name):
+            raise self.fail((*path, "name"), f"tool names are 1-128 letters, digits, '_', '-' or '.'; got {name!r}.")
+        input_schema = self.schema(raw.get("inputSchema", {"type": "object"}), (*path, "inputSchema"))
+        if input_schema.get("type", "object") != "object":
+            raise self.fail((*path, "inputSchema"), "a tool's inputSchema describes an object: use type: object.")
+        input_schema = {"type": "object", **input_schema}
+        output_schema = self.schema(raw["outputSchema"], (*path, "outputSchema")) if "outputSchema" in raw else None
+        title = raw.get("title")
+        if title is not None:
+            self.typed(title, (*path, "title"), str, "a string")
+        annotations = raw.get("annotations")
+        if annotations is not None:
+            self.typed(annotations, (*path, "annotations"), dict, "a mapping (MCP tool annotations)")
+        tool = Tool(name, self.typed(raw.get("description", ""), (*path, "description"), str, "a string"),
+                    input_schema, output_schema, title, annotations)  # fmt: skip
+        if "reply" not in raw and "sequence" not in raw:
+            return tool, None
+        rule_data: dict[str, Any] = {"name": f"tool {name}", "when": {"tool": name}}
+        rule_data.update({key: raw[key] for key in ("reply", "sequence") if key in raw})
+        return tool, self.rule(rule_data, path, {name: tool}, strict_tools=True)
+
+    def schema(self, data: Any, path: Path) -> dict[str, Any]:
+        schema = self.typed(data, path, dict, "a JSON schema (a mapping)")
+        problem = schema_problem(schema)
+        if problem:
+            raise self.fail(path, problem + ".")
+        return dict(schema)
+
+    def rule(self, data: Any, path: Path, tools: dict[str, Tool], strict_tools: bool) -> ToolRule:
+        raw = self.mapping(data, path, RULE_KEYS)
+        name = self.typed(raw.get("name", f"rule {path[-1]}"), (*path, "name"), str, "a string")
+        if ("reply" in raw) == ("sequence" in raw):
+            raise self.fail(path, "give exactly one of 'reply' (same answer each time) or 'sequence' (one per call).")
+        matcher = self.matcher(raw.get("when", {}), (*path, "when"))
+        tool = tools.get(matcher.tool) if matcher.tool else None
+        if strict_tools and matcher.tool and tool is None:
+            known = ", ".join(tools) or "none"
+            raise self.fail((*path, "when", "tool"), f"tool '{matcher.tool}' is not declared under tools "
+                                                     f"(declared: {known}).")  # fmt: skip
+        if "reply" in raw:
+            replies: tuple[ToolReply, ...] = (self.reply(raw["reply"], (*path, "reply"), tool),)
+        else:
+            items = self.items(raw["sequence"], (*path, "sequence"), "replies")
+            if not items:
+                raise self.fail((*path, "sequence"), "a sequence needs at least one reply.")
+            replies = tuple(self.reply(item, (*path, "sequence", i), tool) for i, item in enumerate(items))
+        return ToolRule(name, matcher, replies, self.location(path), "sequence" in raw)
+
+    def matcher(self, data: Any, path: Path) -> McpMatcher:
+        raw = self.mapping(data if data is not None else {}, path, WHEN_KEYS)
+        method = raw.get("method")
+        if method is not None:
+            self.typed(method, (*path, "method"), str, "an MCP method name, e.g. tools/call")
+        tool = raw.get("tool")
+        if tool is not None:
+            self.typed(tool, (*path, "tool"), str, "a tool name")
+        return McpMatcher(method, tool, self.conditions(raw.get("arguments"), (*path, "arguments")))
+
+    def conditions(self, data: Any, path: Path) -> Conditions:
+        try:
+            return parse_conditions(data, "argument")
+        except ValueError as error:
+            raise self.fail(path, str(error)) from None
+
+    def reply(self, data: Any, path: Path, tool: Tool | None) -> ToolReply:
+        raw = self.mapping(data, path, REPLY_KEYS)
+        if "error" in raw:
+            others = sorted(set(raw) - {"error"})
+            if others:
+                raise self.fail(path, f"'error' (a JSON-RPC error) cannot be combined with {', '.join(others)}.")
+            return ToolReply(error=self.rpc_error(raw["error"], (*path, "error")))
+        if not any(key in raw for key in ("text", "content", "structured")):
+            raise self.fail(path, "a reply needs 'text', 'content', 'structured' or 'error'.")
+        text = raw.get("text")
+        if text is not None:
+            self.typed(text, (*path, "text"), str, "a string")
+        content = tuple(self.content(item, (*path, "content", index))
+                        for index, item in enumerate(self.items(raw.get("content", []), (*path, "content"),
+                                                                "content items")))  # fmt: skip
+        is_error = self.typed(raw.get("is_error", False), (*path, "is_error"), bool, "true or false")
+        structured = raw.get("structured")
+        schema = tool.output_schema if tool is not None else None
+        if schema is not None and not is_error:
+            if structured is None:
+                raise self.fail(path, f"tool '{tool.name if tool else ''}' declares an outputSchema: its replies need "
+                                      "'structured' content that fits it (or is_error: true).")  # fmt: skip
+            if not has_placeholders(structured):
+                wrong = problems(structured, schema)
+                if wrong:
+                    raise self.fail((*path, "structured"), "does not fit the tool's outputSchema: " + "; ".join(wrong))
+        return ToolReply(text, content, structured, is_error)
+
+    def content(self, data: Any, path: Path) -> dict[str, Any]:
+        item = self.typed(data, path, dict, "a content item (a mapping with 'type')")
+        kind = item.get("type")
+        needs = {"text": ("text",), "image": ("data", "mimeType"), "audio": ("data", "mimeType"),
+                 "resource": ("resource",), "resource_link": ("uri", "name")}  # fmt: skip
+        if kind not in needs:
+            raise self.fail((*path, "type"), f"expected one of {', '.join(needs)}; got {kind!r}.")
+        missing = [key for key in needs[kind] if key not in item]
+        if missing:
+            raise self.fail(path, f"a {kind} content item needs {', '.join(missing)}.")
+        return dict(item)
+
+    def rpc_error(self, data: Any, path: Path) -> RpcError:
+        raw = self.mapping(data, path, ERROR_KEYS)
+        code = self.typed(raw.get("code"), (*path, "code"), int, "a JSON-RPC error code (an integer, e.g. -32603)")
+        message = self.typed(raw.get("message", f"mock MCP error {code}"), (*path, "message"), str, "a string")
+        return RpcError(code, message, raw.get("data"))
+
+    def resource(self, data: Any, path: Path) -> Resource:
+        raw = self.mapping(data, path, RESOURCE_KEYS)
+        for key in ("uri", "name"):
+            if key not in raw:
+                raise self.fail(path, f"a resource needs '{key}'.")
+        strings = {key: self.typed(raw[key], (*path, key), str, "a string") for key in RESOURCE_KEYS if key in raw}
+        if "text" in strings and "blob" in strings:
+            raise self.fail(path, "give either 'text' or 'blob' (base64), not both.")
+        return Resource(strings["uri"], strings["name"], strings.get("description", ""),
+                        strings.get("mimeType", "text/plain"), strings.get("text"), strings.get("blob"))  # fmt: skip
+
+    def prompt(self, data: Any, path: Path) -> Prompt:
+        raw = self.mapping(data, path, PROMPT_KEYS)
+        if "name" not in raw:
+            raise self.fail(path, "a prompt needs a 'name'.")
+        arguments = []
+        for index, item in enumerate(self.items(raw.get("arguments", []), (*path, "arguments"), "arguments")):
+            spot = (*path, "arguments", index)
+            argument = self.mapping(item, spot, ARGUMENT_KEYS)
+            if "name" not in argument:
+                raise self.fail(spot, "a prompt argument needs a 'name'.")
+            arguments.append(PromptArgument(
+                self.typed(argument["name"], (*spot, "name"), str, "a string"),
+                self.typed(argument.get("description", ""), (*spot, "description"), str, "a string"),
+                self.typed(argument.get("required", False), (*spot, "required"), bool, "true or false"),
+            ))  # fmt: skip
+        messages = []
+        for index, item in enumerate(self.items(raw.get("messages", []), (*path, "messages"), "messages")):
+            spot = (*path, "messages", index)
+            message = self.mapping(item, spot, MESSAGE_KEYS)
+            role = message.get("role", "user")
+            if role not in ("user", "assistant"):
+                raise self.fail((*spot, "role"), f"expected user or assistant; got {role!r}.")
+            messages.append((role, self.typed(message.get("text", ""), (*spot, "text"), str, "a string")))
+        return Prompt(self.typed(raw["name"], (*path, "name"), str, "a string"),
+                      self.typed(raw.get("description", ""), (*path, "description"), str, "a string"),
+                      tuple(arguments), tuple(messages))  # fmt: skip
+
+    def fault(self, data: Any, path: Path) -> McpFault:
+        return parse_fault_data(self, data, path, McpFault, self.matcher)

@@ -1,0 +1,203 @@
+"""The MCP methods a mock server answers: one handler per method, in a dispatch table.
+
+Each handler takes the server and the neutral :class:`~.model.McpRequest` and returns what
+was :class:`Handled`: the reply, and for tool calls whether the closed world was broken
+(an undeclared tool, arguments that do not fit the input schema, no rule for a call) with
+the near-miss that explains it. Methods not in :data:`METHODS` get ``-32601``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from ..mock.schema import problems
+from ..mock.templates import fill
+from ..version import __version__
+from .jsonrpc import INVALID_PARAMS, METHOD_NOT_FOUND, RESOURCE_NOT_FOUND, RpcError
+from .model import LATEST_VERSION, SUPPORTED_VERSIONS, McpReply, McpRequest
+
+if TYPE_CHECKING:
+    from .app import MockMCP
+
+T = TypeVar("T")
+UNMATCHED_TEXT = "AgentTestLibrary mock MCP server: no rule answered this call (strict mode)"
+
+
+@dataclass(frozen=True)
+class Handled:
+    reply: McpReply
+    unmatched: bool = False
+    near_miss: str = ""
+
+
+def initialize(server: MockMCP, request: McpRequest) -> Handled:
+    params = request.params
+    asked = params.get("protocolVersion")
+    if not isinstance(asked, str):
+        raise RpcError(INVALID_PARAMS, "initialize needs params.protocolVersion (a string such as 2025-06-18).")
+    if not isinstance(params.get("capabilities", {}), dict) or not isinstance(params.get("clientInfo", {}), dict):
+        raise RpcError(INVALID_PARAMS, "initialize params.capabilities and params.clientInfo are objects.")
+    version = asked if asked in SUPPORTED_VERSIONS else LATEST_VERSION
+    capabilities: dict[str, Any] = {"tools": {"listChanged": False}}
+    if server.resources():
+        capabilities["resources"] = {"listChanged": False, "subscribe": False}
+    if server.prompts():
+        capabilities["prompts"] = {"listChanged": False}
+    result: dict[str, Any] = {
+        "protocolVersion": version,
+        "capabilities": capabilities,
+        "serverInfo": {"name": f"agenttest-{server.spec.name}", "version": __version__},
+    }
+    if server.spec.instructions:
+        result["instructions"] = server.spec.instructions
+    return Handled(McpReply(result, rule=f"initialize ({version})"))
+
+
+def empty(server: MockMCP, request: McpRequest) -> Handled:
+    """``ping`` and ``logging/setLevel``: an empty result."""
+    return Handled(McpReply({}))
+
+
+def list_tools(server: MockMCP, request: McpRequest) -> Handled:
+    return Handled(McpReply(page(server, request, [tool.listing() for tool in server.tools().values()], "tools")))
+
+
+def list_resources(server: MockMCP, request: McpRequest) -> Handled:
+    listing = [resource.listing() for resource in server.resources().values()]
+    return Handled(McpReply(page(server, request, listing, "resources")))
+
+
+def list_resource_templates(server: MockMCP, request: McpRequest) -> Handled:
+    return Handled(McpReply({"resourceTemplates": []}))
+
+
+def read_resource(server: MockMCP, request: McpRequest) -> Handled:
+    uri = request.params.get("uri")
+    if not isinstance(uri, str):
+        raise RpcError(INVALID_PARAMS, "resources/read needs params.uri (a string).")
+    resource = server.resources().get(uri)
+    if resource is None:
+        known = ", ".join(server.resources()) or "none"
+        raise RpcError(RESOURCE_NOT_FOUND, f"Resource not found: {uri} (this server has: {known}).", {"uri": uri})
+    return Handled(McpReply({"contents": [resource.contents()]}, rule=f"resource {uri}"))
+
+
+def list_prompts(server: MockMCP, request: McpRequest) -> Handled:
+    listing = [prompt.listing() for prompt in server.prompts().values()]
+    return Handled(McpReply(page(server, request, listing, "prompts")))
+
+
+def get_prompt(server: MockMCP, request: McpRequest) -> Handled:
+    name = request.params.get("name")
+    arguments = request.params.get("arguments") or {}
+    prompt = server.prompts().get(name) if isinstance(name, str) else None
+    if prompt is None:
+        known = ", ".join(server.prompts()) or "none"
+        raise RpcError(INVALID_PARAMS, f"Unknown prompt: {name!r} (this server has: {known}).")
+    if not isinstance(arguments, dict):
+        raise RpcError(INVALID_PARAMS, "prompts/get params.arguments is an object of strings.")
+    missing = [argument.name for argument in prompt.arguments if argument.required and argument.name not in arguments]
+    if missing:
+        raise RpcError(INVALID_PARAMS, f"Prompt '{prompt.name}' needs argument(s) {', '.join(missing)}.")
+    messages = [{"role": role, "content": {"type": "text", "text": str(fill(text, arguments))}}
+                for role, text in prompt.messages]  # fmt: skip
+    return Handled(McpReply({"description": prompt.description, "messages": messages}, rule=f"prompt {prompt.name}"))
+
+
+def complete(server: MockMCP, request: McpRequest) -> Handled:
+    return Handled(McpReply({"completion": {"values": [], "total": 0, "hasMore": False}}))
+
+
+def call_tool(server: MockMCP, request: McpRequest) -> Handled:
+    name = request.params.get("name")
+    if not isinstance(name, str) or not name:
+        raise RpcError(INVALID_PARAMS, "tools/call needs params.name (the tool to call).")
+    if not isinstance(request.params.get("arguments", {}), dict):
+        raise RpcError(INVALID_PARAMS, "tools/call params.arguments is an object.")
+    strict = server.spec.strict
+    tools = server.tools()
+    tool = tools.get(name)
+    if tool is None and strict:
+        why = (
+            f"tool '{name}' is not declared on MCP server '{server.spec.name}' (declared: {', '.join(tools) or 'none'})"
+        )
+        return Handled(McpReply(error=RpcError(INVALID_PARAMS, f"Unknown tool: {name}")), True, why)
+    if tool is not None:
+        wrong = problems(request.arguments, tool.input_schema)
+        if wrong:
+            why = f"the arguments of tool '{name}' do not fit its inputSchema: " + "; ".join(wrong)
+            text = f"Input validation error: {'; '.join(wrong)}"
+            return Handled(McpReply(_error_result(text), rule="<input schema>"), strict, why)
+    match = server.rulebook.choose(request)
+    if match.rule is not None:
+        return Handled(match.reply.build(request, match.rule.name))
+    if strict:
+        why = f"no rule answered tool '{name}' with arguments {json.dumps(request.arguments)[:200]}: {match.near_miss}"
+        return Handled(McpReply(_error_result(f"{UNMATCHED_TEXT}; {match.near_miss}.")), True, why)
+    text = f"AgentTestLibrary mock MCP tool '{name}' called with {json.dumps(request.arguments, ensure_ascii=False)}"
+    return Handled(McpReply({"content": [{"type": "text", "text": text}], "isError": False}, rule="<default reply>"))
+
+
+def _error_result(text: str) -> dict[str, Any]:
+    return {"content": [{"type": "text", "text": text}], "isError": True}
+
+
+def page(server: MockMCP, request: McpRequest, items: Sequence[T], key: str) -> dict[str, Any]:
+    """One page of a listing; ``nextCursor`` (opaque to the client) when more follow."""
+    size = server.spec.page_size
+    start = _cursor(request.params.get("cursor"), len(items))
+    if not size:
+        return {key: list(items[start:])}
+    result: dict[str, Any] = {key: list(items[start : start + size])}
+    if start + size < len(items):
+        result["nextCursor"] = base64.urlsafe_b64encode(f"agenttest:{start + size}".encode()).decode()
+    return result
+
+
+def _cursor(cursor: Any, total: int) -> int:
+    if cursor is None:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(str(cursor).encode()).decode()
+        prefix, _, number = text.partition(":")
+        start = int(number)
+        if prefix != "agenttest" or not 0 <= start <= total:
+            raise ValueError
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise RpcError(
+            INVALID_PARAMS, f"Invalid cursor {str(cursor)[:60]!r}: pass back a nextCursor as given."
+        ) from None
+    return start
+
+
+Handler = Callable[["MockMCP", McpRequest], Handled]
+METHODS: dict[str, Handler] = {
+    "initialize": initialize,
+    "ping": empty,
+    "logging/setLevel": empty,
+    "tools/list": list_tools,
+    "tools/call": call_tool,
+    "resources/list": list_resources,
+    "resources/templates/list": list_resource_templates,
+    "resources/read": read_resource,
+    "prompts/list": list_prompts,
+    "prompts/get": get_prompt,
+    "completion/complete": complete,
+}
+
+
+def dispatch(server: MockMCP, request: McpRequest) -> Handled:
+    handler = METHODS.get(request.method)
+    if handler is None:
+        known = ", ".join(METHODS)
+        failure = RpcError(METHOD_NOT_FOUND, f"Method not found: {request.method} (this mock answers {known}).")
+        return Handled(McpReply(error=failure))
+    try:
+        return handler(server, request)
+    except RpcError as failure:
+        return Handled(McpReply(error=failure))

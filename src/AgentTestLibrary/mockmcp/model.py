@@ -1,0 +1,272 @@
+"""What a mock MCP server offers (tools, rules, resources, prompts, faults) and what passes through it.
+
+:class:`McpServerSpec` is one server as a scenario declares it; :class:`McpRequest` is the
+neutral view of one client message (what rules and faults match, what the journal shows);
+:class:`McpReply` is the answer before it is framed as JSON-RPC.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..mock.conditions import Conditions
+from ..mock.faults import Fault
+from ..mock.fields import spec
+from ..mock.templates import fill, fill_data
+from .jsonrpc import Id, RpcError
+
+# The revisions reachable through the initialize handshake, newest first: what the official
+# SDK (mcp_types.version.HANDSHAKE_PROTOCOL_VERSIONS) and the pinned agent CLIs send.
+SUPPORTED_VERSIONS = ("2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05")
+LATEST_VERSION = SUPPORTED_VERSIONS[0]
+RESPONSE_MODES = ("auto", "json", "sse")
+
+
+@dataclass(frozen=True, slots=True)
+class McpRequest:
+    """One client message: its method and params, the session it came in and the revision agreed there."""
+
+    method: str
+    id: Id = None
+    params: dict[str, Any] = field(default_factory=dict)
+    session: str = ""
+    protocol_version: str = ""
+
+    @property
+    def tool(self) -> str | None:
+        name = self.params.get("name") if self.method == "tools/call" else None
+        return name if isinstance(name, str) else None
+
+    @property
+    def arguments(self) -> dict[str, Any]:
+        arguments = self.params.get("arguments") if self.method == "tools/call" else None
+        return arguments if isinstance(arguments, dict) else {}
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"method": self.method, "id": self.id, "params": self.params, "session": self.session,
+                                "protocol_version": self.protocol_version}  # fmt: skip
+        if self.method == "tools/call":
+            data["tool"], data["arguments"] = self.tool, self.arguments
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class McpReply:
+    """A JSON-RPC result or error, and the rule that chose it."""
+
+    result: dict[str, Any] | None = None
+    error: RpcError | None = None
+    rule: str | None = None
+
+    def message(self, message_id: Id) -> dict[str, Any]:
+        if self.error is not None:
+            return {"jsonrpc": "2.0", "id": message_id, "error": self.error.to_dict()}
+        return {"jsonrpc": "2.0", "id": message_id, "result": self.result or {}}
+
+    @property
+    def is_error(self) -> bool:
+        return bool(self.result and self.result.get("isError"))
+
+    @property
+    def text(self) -> str:
+        """The text content of a tool result, joined (what an agent would show its model)."""
+        items = (self.result or {}).get("content")
+        if not isinstance(items, list):
+            return ""
+        return "\n".join(str(item.get("text", "")) for item in items if isinstance(item, dict))
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.error is not None:
+            return {"error": self.error.to_dict(), "rule": self.rule}
+        return {"result": self.result, "is_error": self.is_error, "text": self.text, "rule": self.rule}
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    description: str = ""
+    input_schema: dict[str, Any] = field(default_factory=lambda: {"type": "object"})
+    output_schema: dict[str, Any] | None = None
+    title: str | None = None
+    annotations: dict[str, Any] | None = None
+
+    def listing(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"name": self.name, "description": self.description, "inputSchema": self.input_schema}
+        for key, value in (("title", self.title), ("outputSchema", self.output_schema),
+                           ("annotations", self.annotations)):  # fmt: skip
+            if value is not None:
+                data[key] = value
+        return data
+
+
+@dataclass(frozen=True)
+class ToolReply:
+    """A tool result as written: text and content items, structured content, ``isError``, or a JSON-RPC error.
+
+    Strings may hold ``{{argument}}`` placeholders (:mod:`..mock.templates`).
+    """
+
+    text: str | None = None
+    content: tuple[dict[str, Any], ...] = ()
+    structured: Any = None
+    is_error: bool = False
+    error: RpcError | None = None
+
+    def build(self, request: McpRequest, rule: str | None) -> McpReply:
+        arguments = request.arguments
+        if self.error is not None:
+            message = str(fill(self.error.message, arguments))
+            return McpReply(error=RpcError(self.error.code, message, fill_data(self.error.data, arguments)), rule=rule)
+        content: list[dict[str, Any]] = []
+        if self.text is not None:
+            text = fill(self.text, arguments)
+            content.append({"type": "text", "text": text if isinstance(text, str) else json.dumps(text)})
+        content.extend(fill_data(list(self.content), arguments))
+        result: dict[str, Any] = {"content": content, "isError": self.is_error}
+        if self.structured is not None:
+            structured = fill_data(self.structured, arguments)
+            result["structuredContent"] = structured
+            if not content:  # the spec asks for the same JSON as text, for clients without structured support
+                content.append({"type": "text", "text": json.dumps(structured, ensure_ascii=False)})
+        return McpReply(result, rule=rule)
+
+
+@dataclass(frozen=True)
+class McpMatcher:
+    """Conditions on a client message: its method, the tool called and the tool's arguments."""
+
+    method: str | None = None
+    tool: str | None = None
+    arguments: Conditions = field(default_factory=lambda: Conditions((), "argument"))
+
+    def mismatches(self, request: McpRequest) -> list[str]:
+        reasons = []
+        if self.method is not None and request.method != self.method:
+            reasons.append(f"method is '{request.method}', wanted '{self.method}'")
+        if self.tool is not None and request.tool != self.tool:
+            reasons.append(f"tool is '{request.tool}', wanted '{self.tool}'" if request.tool else
+                           f"'{request.method}' calls no tool, wanted tool '{self.tool}'")  # fmt: skip
+        if self.arguments:
+            reasons.extend(self.arguments.mismatches(request.arguments))
+        return reasons
+
+
+@dataclass(frozen=True)
+class ToolRule:
+    """Which tool calls a rule answers, and its reply (or a sequence of replies, one per call)."""
+
+    name: str
+    matcher: McpMatcher
+    replies: tuple[ToolReply, ...]
+    location: str = ""
+    is_sequence: bool = False
+    key: str = field(default="", compare=False)
+
+    def describe(self) -> str:
+        return f"rule '{self.name}'" + (f" ({self.location})" if self.location else "")
+
+
+@dataclass(frozen=True)
+class Resource:
+    uri: str
+    name: str
+    description: str = ""
+    mime_type: str = "text/plain"
+    text: str | None = None
+    blob: str | None = None  # base64
+
+    def listing(self) -> dict[str, Any]:
+        data = {"uri": self.uri, "name": self.name, "mimeType": self.mime_type}
+        if self.description:
+            data["description"] = self.description
+        return data
+
+    def contents(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"uri": self.uri, "mimeType": self.mime_type}
+        if self.blob is not None:
+            data["blob"] = self.blob
+        else:
+            data["text"] = self.text or ""
+        return data
+
+
+@dataclass(frozen=True)
+class PromptArgument:
+    name: str
+    description: str = ""
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Prompt:
+    name: str
+    description: str = ""
+    arguments: tuple[PromptArgument, ...] = ()
+    messages: tuple[tuple[str, str], ...] = ()  # (role, text with {{argument}} placeholders)
+
+    def listing(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"name": self.name, "description": self.description}
+        data["arguments"] = [{"name": a.name, "description": a.description, "required": a.required}
+                             for a in self.arguments]  # fmt: skip
+        return data
+
+
+@dataclass(frozen=True)
+class McpFault(Fault):
+    """A fault with MCP's own effects besides the HTTP ones (status, latency, cut, malformed, hang)."""
+
+    rpc_error: int | None = field(
+        default=None, metadata=spec("int", minimum=-(2**31), maximum=2**31 - 1, expected="a JSON-RPC error code")
+    )
+    is_error: bool | None = field(default=None, metadata=spec("bool"))
+    expire_session: bool | None = field(default=None, metadata=spec("bool"))
+    exit: bool | None = field(default=None, metadata=spec("bool"))
+
+    @property
+    def breaks_response(self) -> bool:
+        return super().breaks_response or any((self.rpc_error is not None, self.is_error, self.expire_session,
+                                               self.exit))  # fmt: skip
+
+    def describe(self) -> str:
+        parts = [super().describe()]
+        if self.rpc_error is not None:
+            parts.append(f"JSON-RPC error {self.rpc_error}")
+        if self.is_error:
+            parts.append("isError result")
+        if self.expire_session:
+            parts.append("session expired (404)")
+        if self.exit:
+            parts.append("server exits")
+        text = ", ".join(parts)
+        return text.replace(": no effect, ", ": ")
+
+
+@dataclass(frozen=True)
+class McpServerSpec:
+    """One mock MCP server as a scenario declares it."""
+
+    name: str = "tools"
+    tools: tuple[Tool, ...] = ()
+    rules: tuple[ToolRule, ...] = ()
+    resources: tuple[Resource, ...] = ()
+    prompts: tuple[Prompt, ...] = ()
+    faults: tuple[McpFault, ...] = ()
+    strict: bool = True
+    page_size: int = 0  # 0: every list in one page
+    instructions: str = ""
+    response: str = "auto"  # auto: SSE when the client accepts it, else JSON
+    source: str = "<no scenario>"
+
+
+ECHO_TOOL = Tool(
+    "echo",
+    "Returns the text it is given.",
+    {"type": "object", "properties": {"text": {"type": "string", "description": "what to echo"}}, "required": ["text"]},
+)
+ECHO_SERVER = McpServerSpec(
+    tools=(ECHO_TOOL,),
+    rules=(ToolRule("echo", McpMatcher(tool="echo"), (ToolReply(text="{{text}}"),), "built-in echo tool"),),
+    source="<built-in echo server>",
+)

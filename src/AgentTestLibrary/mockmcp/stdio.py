@@ -1,0 +1,143 @@
+"""MCP over stdio: newline-delimited JSON-RPC on stdin/stdout, answered by a mock MCP server.
+
+One loop, two backends:
+
+- **relay** (``agenttest mcp relay URL``): what an agent's MCP config launches for a server
+  started by `Start Mock MCP Server    transport=stdio`. Each line is POSTed to the server in
+  the test process (``/mcp/stdio``), so rules, faults, scopes and the journal live in one
+  place; the relay only moves lines. It exits when the server says the fault ``exit``
+  fired, or when the server is gone (as a crashed stdio server would).
+- **local** (``agenttest mcp serve --stdio``): the server runs in this process; its journal
+  goes to ``--journal FILE`` as JSON lines (masked), and delays, hangs and cuts are enacted here.
+
+A line longer than :data:`MAX_LINE` is answered with a parse error and skipped; stdout
+carries only JSON-RPC (diagnostics go to stderr), as the specification requires.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+from urllib.parse import urlsplit
+
+from ..mock.http import Outcome, Request
+from . import jsonrpc
+from .app import MockMCP
+from .endpoint import CLIENT_HEADER, EXIT_HEADER, STDIO_PATH
+
+MAX_LINE = 32 * 1024 * 1024
+RELAY_TIMEOUT_S = 330.0  # longer than the longest injected hang (300 s)
+IDLE_RECONNECT_S = 30.0  # well within the server's idle timeout (mock.server.Limits.idle_timeout_s)
+
+
+@dataclass(frozen=True)
+class Answered:
+    line: bytes | None  # what to write (None: nothing, e.g. for a notification)
+    exit: bool = False  # end the process after writing it (an injected exit, or the server is gone)
+
+
+Exchange = Callable[[bytes], Answered]
+
+
+def serve_lines(exchange: Exchange, stdin: BinaryIO, stdout: BinaryIO) -> int:
+    """Answer each line until stdin closes (exit 0) or the exchange says to exit (exit 1)."""
+    while True:
+        line = stdin.readline(MAX_LINE + 1)
+        if not line:
+            return 0
+        if len(line) > MAX_LINE and not line.endswith(b"\n"):
+            while line and not line.endswith(b"\n"):  # skip the rest of the oversized line
+                line = stdin.readline(MAX_LINE)
+            failure = jsonrpc.RpcError(jsonrpc.PARSE_ERROR, f"Parse error: a message is longer than {MAX_LINE} bytes.")
+            _write(stdout, json.dumps(jsonrpc.error(None, failure)).encode())
+            continue
+        if not line.strip():
+            continue
+        answered = exchange(line.strip())
+        if answered.line:
+            _write(stdout, answered.line)
+        if answered.exit:
+            return 1
+
+
+def _write(stdout: BinaryIO, line: bytes) -> None:
+    stdout.write(line.replace(b"\n", b" ") + b"\n")
+    stdout.flush()
+
+
+def local_exchange(server: MockMCP, journal: Path | None) -> Exchange:
+    """Answer with a server in this process; enact timing and breakage; append each journal entry to ``journal``."""
+    client = uuid.uuid4().hex
+    written = [server.journal.next_index]
+
+    def exchange(line: bytes) -> Answered:
+        request = Request("POST", STDIO_PATH, {CLIENT_HEADER: client, "content-type": "application/json"}, line)
+        outcome = server.pipeline.handle(request)
+        if journal is not None:
+            entries = server.journal.entries(written[0])
+            with journal.open("a", encoding="utf-8") as file:
+                for entry in entries:
+                    file.write(json.dumps(entry.to_dict(), ensure_ascii=False, default=str) + "\n")
+            written[0] = entries[-1].index + 1 if entries else written[0]
+        return _enacted(outcome)
+
+    return exchange
+
+
+def _enacted(outcome: Outcome) -> Answered:
+    timing = outcome.timing
+    if timing.hang_s is not None:
+        time.sleep(timing.hang_s)
+        return Answered(None, exit=True)
+    if timing.delay_s:
+        time.sleep(timing.delay_s)
+    if (EXIT_HEADER, "1") in outcome.headers:
+        return Answered(None, exit=True)
+    body = outcome.body_bytes()
+    if outcome.cut_after_bytes is not None or outcome.cut_after_events is not None:
+        cut = outcome.cut_after_bytes if outcome.cut_after_bytes is not None else len(body) // 2
+        return Answered(body[:cut] or None, exit=True)
+    return Answered(body or None)
+
+
+def relay_exchange(url: str) -> Exchange:
+    """POST each line to ``url`` (a mock MCP server's ``/mcp/stdio``) over one keep-alive connection."""
+    parts = urlsplit(url)
+    client = uuid.uuid4().hex
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80, timeout=RELAY_TIMEOUT_S)
+    headers = {CLIENT_HEADER: client, "content-type": "application/json"}
+
+    last = [time.monotonic()]
+
+    def exchange(line: bytes) -> Answered:
+        if time.monotonic() - last[0] > IDLE_RECONNECT_S:  # the server closes idle connections: never reuse one
+            connection.close()
+        try:
+            connection.request("POST", parts.path or STDIO_PATH, body=line, headers=headers)
+            response = connection.getresponse()
+            body = response.read()
+        except (OSError, http.client.HTTPException) as error:
+            print(f"agenttest mcp relay: the mock MCP server at {url} is gone ({error}); exiting.", file=sys.stderr)
+            return Answered(None, exit=True)
+        last[0] = time.monotonic()
+        if response.getheader(EXIT_HEADER) == "1":
+            print("agenttest mcp relay: injected fault 'exit': the server exits.", file=sys.stderr)
+            return Answered(None, exit=True)
+        return Answered(body or None)
+
+    return exchange
+
+
+def relay_main(argv: list[str]) -> int:
+    """``agenttest mcp relay URL``: stdio on this side, the mock MCP server at URL on the other."""
+    if len(argv) != 1 or not argv[0].startswith("http://"):
+        print("usage: agenttest mcp relay http://127.0.0.1:PORT/mcp/stdio", file=sys.stderr)
+        return 2
+    return serve_lines(relay_exchange(argv[0]), sys.stdin.buffer, sys.stdout.buffer)
