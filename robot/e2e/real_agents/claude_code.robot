@@ -28,3 +28,16 @@ Rate Limited Once Then Recovers
     Should Contain    ${result}[stdout]    The tool said hello.
     Agent Should Have Retried    1
     Agent Should Have Honoured Retry After
+
+Claude Code Calls A Mock MCP Tool Over HTTP
+    Agent Should Call The MCP Tool    claude-code    mcp__tools__search    transport=http
+    Assert Hooks Phase    pre_tool    tool=mcp__tools__search
+
+An MCP Tool Failure Reaches The Model And Is Reported
+    Install MCP Server Config    claude-code    server=tools
+    Inject MCP Fault    tool=search    is_error=${TRUE}    message=wiki offline
+    ${result}=    Run Agent    please search the wiki    workdir=${REAL_WORKDIR}
+    Should Contain    ${result}[stdout]    The wiki search failed.
+    Tool Result Should Have Been Sent    wiki offline
+    ${calls}=    Get MCP Requests    method=tools/call
+    Should Contain    ${calls}[0][fault]    isError result

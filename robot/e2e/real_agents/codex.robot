@@ -27,3 +27,7 @@ Built In Provider Talks Responses Over WebSocket
     Agent Should Run The Shell Tool    openai.responses
     ${requests}=    Get LLM Requests
     Should Be Equal    ${requests}[0][method]    WS
+
+Codex Calls A Mock MCP Tool Over Stdio
+    Agent Should Call The MCP Tool    codex    mcp__tools__search    transport=stdio
+    Assert Hooks Phase    pre_tool    tool=mcp__tools__search

@@ -16,3 +16,7 @@ Gemini CLI Runs A Shell Tool And Fires Hooks
     Assert Hooks Phase    pre_tool    tool=run_shell_command
     ${requests}=    Get LLM Requests
     Should Be Equal    ${requests}[0][rule]    <structured output from the request's schema>
+
+Gemini CLI Calls A Mock MCP Tool Over HTTP
+    Agent Should Call The MCP Tool    gemini-cli    mcp_tools_search    transport=http
+    Assert Hooks Phase    pre_tool    tool=mcp_tools_search

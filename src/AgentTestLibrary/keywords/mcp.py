@@ -107,6 +107,8 @@ class McpKeywords(LibraryComponent):
                 running.app.remove_scope(scope.key)
                 entries = [entry for entry, _ in running.calls(in_test=True)]
                 dropped = running.app.journal.truncated_since(running.test_mark)
+                if not entries and not dropped:
+                    continue
                 write_evidence(self.ctx, scope, entries, f"-mcp-{running.name}", dropped,
                                what=f"MCP server '{running.name}'")  # fmt: skip
                 broken = closed_world_report(running.name, entries)

@@ -1,0 +1,238 @@
+"""The mock MCP server's protocol, sans sockets: JSON-RPC, sessions, streamable HTTP framing, the closed world."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+
+from AgentTestLibrary.mock.http import Outcome, Request
+from AgentTestLibrary.mockmcp import MockMCP, mcp_server_from_text
+from AgentTestLibrary.mockmcp.jsonrpc import (
+    INVALID_PARAMS,
+    INVALID_REQUEST,
+    METHOD_NOT_FOUND,
+    PARSE_ERROR,
+    RESOURCE_NOT_FOUND,
+    SESSION_NOT_FOUND,
+)
+from AgentTestLibrary.mockmcp.model import SUPPORTED_VERSIONS
+
+JSON_AND_SSE = "application/json, text/event-stream"
+SCENARIO = """
+mcp_servers:
+  tools:
+    page_size: 2
+    tools:
+      - name: search
+        description: Search the docs
+        inputSchema: {type: object, properties: {query: {type: string}, limit: {type: integer}}, required: [query]}
+        reply: {text: "nothing about {{query}}"}
+      - name: weather
+        inputSchema: {type: object, properties: {city: {type: string}}}
+        outputSchema: {type: object, properties: {celsius: {type: number}}, required: [celsius]}
+        reply: {structured: {celsius: 21}}
+      - name: flaky
+    rules:
+      - name: mcp docs
+        when: {tool: search, arguments: {query: {contains: mcp}}}
+        reply: {text: "3 pages about {{query}}"}
+      - name: flaky twice
+        when: {tool: flaky}
+        sequence: [{is_error: true, text: try again}, {text: worked}]
+      - name: broken backend
+        when: {tool: search, arguments: {query: crash}}
+        reply: {error: {code: -32603, message: "backend down for {{query}}"}}
+    resources:
+      - {uri: "file:///readme.md", name: readme, mimeType: text/markdown, text: "# Read me"}
+    prompts:
+      - name: review
+        arguments: [{name: code, required: true}]
+        messages: [{role: user, text: "Review {{code}}"}]
+"""
+
+
+class Client:
+    """Speaks to a MockMCP through its pipeline the way a streamable HTTP client does."""
+
+    def __init__(self, app: MockMCP, accept: str = JSON_AND_SSE) -> None:
+        self.app = app
+        self.accept = accept
+        self.session = ""
+        self.next_id = 0
+
+    def post(self, body: Any, headers: dict[str, str] | None = None, raw: bytes | None = None) -> Outcome:
+        sent = {"host": "127.0.0.1:1", "accept": self.accept, "content-type": "application/json", **(headers or {})}
+        if self.session:
+            sent.setdefault("mcp-session-id", self.session)
+        data = raw if raw is not None else json.dumps(body).encode()
+        return self.app.pipeline.handle(Request("POST", "/mcp", sent, data))
+
+    def request(self, method: str, params: dict[str, Any] | None = None, **headers: str) -> dict[str, Any]:
+        self.next_id += 1
+        outcome = self.post({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params or {}}, headers)
+        return message_of(outcome)
+
+    def initialize(self, version: str = "2025-06-18") -> dict[str, Any]:
+        self.next_id += 1
+        params = {"protocolVersion": version, "capabilities": {}, "clientInfo": {"name": "unit", "version": "1"}}
+        outcome = self.post({"jsonrpc": "2.0", "id": self.next_id, "method": "initialize", "params": params})
+        self.session = dict(outcome.headers).get("mcp-session-id", "")
+        assert self.post({"jsonrpc": "2.0", "method": "notifications/initialized"}).status == 202
+        return message_of(outcome)
+
+    def call(self, tool: str, **arguments: Any) -> dict[str, Any]:
+        return self.request("tools/call", {"name": tool, "arguments": arguments})
+
+
+def message_of(outcome: Outcome) -> dict[str, Any]:
+    if outcome.events is not None:
+        assert len(outcome.events) == 1 and outcome.events[0].name == "message"
+        return dict(outcome.events[0].data)
+    body = outcome.body_bytes()
+    return dict(json.loads(body)) if body else {}
+
+
+@pytest.fixture
+def client() -> Client:
+    started = Client(MockMCP(mcp_server_from_text(SCENARIO)))
+    started.initialize()
+    return started
+
+
+def test_initialize_negotiates_a_supported_revision_and_opens_a_session() -> None:
+    for version in SUPPORTED_VERSIONS:
+        client = Client(MockMCP())
+        result = client.initialize(version)["result"]
+        assert result["protocolVersion"] == version
+        assert client.session and result["capabilities"]["tools"] == {"listChanged": False}
+        assert result["serverInfo"]["name"] == "agenttest-tools"
+    unknown = Client(MockMCP())
+    assert unknown.initialize("1999-01-01")["result"]["protocolVersion"] == SUPPORTED_VERSIONS[0]
+
+
+def test_requests_without_or_with_an_unknown_session_are_refused_as_the_transport_says() -> None:
+    client = Client(MockMCP())
+    missing = client.post({"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
+    assert missing.status == 400 and message_of(missing)["error"]["code"] == INVALID_REQUEST
+    assert "Mcp-Session-Id" in message_of(missing)["error"]["message"]
+    client.session = "not-a-session"
+    unknown = client.post({"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
+    assert unknown.status == 404 and message_of(unknown)["error"]["code"] == SESSION_NOT_FOUND
+
+
+def test_an_unsupported_protocol_version_header_is_a_400(client: Client) -> None:
+    outcome = client.post({"jsonrpc": "2.0", "id": 9, "method": "ping"}, {"mcp-protocol-version": "2099-01-01"})
+    assert outcome.status == 400
+    assert "Unsupported MCP-Protocol-Version '2099-01-01'" in message_of(outcome)["error"]["message"]
+
+
+def test_json_or_sse_follows_the_accept_header() -> None:
+    for accept, streamed in ((JSON_AND_SSE, True), ("application/json", False), ("text/event-stream", True)):
+        client = Client(MockMCP(), accept)
+        client.initialize()
+        outcome = client.post({"jsonrpc": "2.0", "id": 5, "method": "ping"})
+        assert (outcome.events is not None) is streamed, accept
+        assert outcome.content_type == ("text/event-stream" if streamed else "application/json")
+        assert message_of(outcome) == {"jsonrpc": "2.0", "id": 5, "result": {}}
+    refused = Client(MockMCP(), "text/html").post({"jsonrpc": "2.0", "id": 1, "method": "ping"})
+    assert refused.status == 406
+
+
+def test_malformed_json_batches_and_bad_messages_get_json_rpc_errors(client: Client) -> None:
+    broken = client.post(None, raw=b"{not json")
+    assert broken.status == 400 and message_of(broken)["error"]["code"] == PARSE_ERROR
+    batch = client.post([{"jsonrpc": "2.0", "id": 1, "method": "ping"}])
+    assert batch.status == 400 and "batches are not supported" in message_of(batch)["error"]["message"]
+    for bad in ({"id": 1, "method": "ping"}, {"jsonrpc": "2.0", "id": True, "method": "ping"}, "text"):
+        outcome = client.post(bad)
+        assert outcome.status == 400 and message_of(outcome)["error"]["code"] == INVALID_REQUEST, bad
+    assert client.request("ping") == {"jsonrpc": "2.0", "id": client.next_id, "result": {}}
+
+
+def test_unknown_methods_get_method_not_found_and_notifications_get_202(client: Client) -> None:
+    error = client.request("server/discover")["error"]
+    assert error["code"] == METHOD_NOT_FOUND and "server/discover" in error["message"]
+    assert client.post({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {}}).status == 202
+    assert client.post({"jsonrpc": "2.0", "id": 3, "result": {}}).status == 202  # a client's response
+
+
+def test_tools_list_pages_with_an_opaque_cursor(client: Client) -> None:
+    first = client.request("tools/list")["result"]
+    assert [tool["name"] for tool in first["tools"]] == ["search", "weather"]
+    second = client.request("tools/list", {"cursor": first["nextCursor"]})["result"]
+    assert [tool["name"] for tool in second["tools"]] == ["flaky"] and "nextCursor" not in second
+    assert first["tools"][1]["outputSchema"]["required"] == ["celsius"]
+    forged = base64.urlsafe_b64encode(b"agenttest:99").decode()
+    assert client.request("tools/list", {"cursor": forged})["error"]["code"] == INVALID_PARAMS
+    assert client.request("tools/list", {"cursor": "%%%"})["error"]["code"] == INVALID_PARAMS
+
+
+def test_rules_match_arguments_fill_templates_and_sequences_advance(client: Client) -> None:
+    assert client.call("search", query="mcp servers")["result"]["content"][0]["text"] == "3 pages about mcp servers"
+    assert client.call("search", query="cats")["result"]["content"][0]["text"] == "nothing about cats"
+    failed = client.call("flaky")["result"]
+    assert failed["isError"] is True and failed["content"][0]["text"] == "try again"
+    assert client.call("flaky")["result"]["content"][0]["text"] == "worked"
+    assert client.call("flaky")["result"]["content"][0]["text"] == "worked"
+    error = client.call("search", query="crash")["error"]
+    assert error == {"code": -32603, "message": "backend down for crash"}
+
+
+def test_structured_content_comes_with_its_json_as_text(client: Client) -> None:
+    result = client.call("weather", city="Oslo")["result"]
+    assert result["structuredContent"] == {"celsius": 21}
+    assert json.loads(result["content"][0]["text"]) == {"celsius": 21}
+
+
+def test_the_closed_world_answers_like_a_real_server_and_marks_the_call_unmatched(client: Client) -> None:
+    unknown = client.call("delete_everything")["error"]
+    assert unknown == {"code": INVALID_PARAMS, "message": "Unknown tool: delete_everything"}
+    invalid = client.call("search", limit="ten")["result"]
+    assert invalid["isError"] is True and "missing required property 'query'" in invalid["content"][0]["text"]
+    assert "expected integer" in invalid["content"][0]["text"]
+    calls = [entry for entry in client.app.journal.entries() if entry.unmatched]
+    assert [entry.near_miss.split(":")[0] for entry in calls] == [
+        "tool 'delete_everything' is not declared on MCP server 'tools' (declared",
+        "the arguments of tool 'search' do not fit its inputSchema",
+    ]
+
+
+def test_without_strict_undeclared_tools_get_a_default_reply() -> None:
+    client = Client(MockMCP(mcp_server_from_text("mcp_servers:\n  loose: {strict: false}\n")))
+    client.initialize()
+    text = client.call("anything", x=1)["result"]["content"][0]["text"]
+    assert text == "AgentTestLibrary mock MCP tool 'anything' called with {\"x\": 1}"
+    assert not any(entry.unmatched for entry in client.app.journal.entries())
+
+
+def test_resources_and_prompts(client: Client) -> None:
+    assert client.request("resources/list")["result"]["resources"][0]["uri"] == "file:///readme.md"
+    contents = client.request("resources/read", {"uri": "file:///readme.md"})["result"]["contents"]
+    assert contents == [{"uri": "file:///readme.md", "mimeType": "text/markdown", "text": "# Read me"}]
+    assert client.request("resources/read", {"uri": "file:///nope"})["error"]["code"] == RESOURCE_NOT_FOUND
+    prompt = client.request("prompts/get", {"name": "review", "arguments": {"code": "x = 1"}})["result"]
+    assert prompt["messages"] == [{"role": "user", "content": {"type": "text", "text": "Review x = 1"}}]
+    missing = client.request("prompts/get", {"name": "review"})["error"]
+    assert missing["code"] == INVALID_PARAMS and "needs argument(s) code" in missing["message"]
+
+
+def test_delete_ends_a_session_and_get_offers_no_stream(client: Client) -> None:
+    headers = {"host": "127.0.0.1:1", "mcp-session-id": client.session}
+    stream = client.app.pipeline.handle(Request("GET", "/mcp", headers))
+    assert stream.status == 405 and ("allow", "POST, DELETE") in stream.headers
+    assert client.app.pipeline.handle(Request("DELETE", "/mcp", headers)).status == 200
+    assert client.app.pipeline.handle(Request("DELETE", "/mcp", headers)).status == 404
+    assert client.post({"jsonrpc": "2.0", "id": 1, "method": "ping"}).status == 404
+
+
+def test_journal_entries_name_the_call_and_count_only_requests(client: Client) -> None:
+    client.call("search", query="mcp")
+    requests = [entry.to_dict() for entry in client.app.journal.entries() if entry.kind == "request"]
+    assert [entry["request"]["method"] for entry in requests] == ["initialize", "tools/call"]
+    call = requests[-1]
+    assert call["request"]["tool"] == "search" and call["request"]["arguments"] == {"query": "mcp"}
+    assert call["rule"] == "mcp docs" and call["reply"]["text"] == "3 pages about mcp" and call["protocol"] == "mcp"
+    assert call["request"]["protocol_version"] == "2025-06-18"
