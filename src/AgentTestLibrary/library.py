@@ -79,6 +79,25 @@ class AgentTestLibrary(DynamicCore):  # type: ignore[misc]
     Have Been Sent` and `Get LLM Requests` look at the current test's requests. After each test
     its requests are written to ``${OUTPUT DIR}/agenttest-evidence/`` and linked from the log.
 
+    = MCP servers =
+
+    `Start Mock MCP Server` starts a mock MCP server (JSON-RPC 2.0 over streamable HTTP on
+    ``http://127.0.0.1:PORT/mcp``, or stdio through ``agenttest mcp relay``) from a
+    scenario's ``mcp_servers`` section: tools with ``inputSchema`` (and ``outputSchema``),
+    rules on the tool and its ``arguments`` (equals, ``contains``, ``matches``), replies with
+    text, content, structured content, ``is_error`` or a JSON-RPC ``error``, resources,
+    prompts, faults. Strict by default: an undeclared tool, arguments outside the schema or a
+    call no rule answers fail the test at its end with the near miss. `Install MCP Server
+    Config` writes Claude Code's, Codex's or Gemini CLI's own MCP configuration; `MCP Tool
+    Should Have Been Called` and `Get MCP Requests` read the journal; `Inject MCP Fault` breaks
+    calls (HTTP status, JSON-RPC error, ``isError``, latency, cut SSE, malformed JSON, session
+    expiry, server exit).
+
+    | Start Mock MCP Server    name=tools    scenario=${CURDIR}/scenarios/mcp_flow.yaml
+    | Install MCP Server Config    claude-code    server=tools
+    | Run Agent    please search the docs
+    | MCP Tool Should Have Been Called    search    query=mcp
+
     = Cassettes =
 
     `Use LLM Cassettes` replays one YAML cassette per test, recorded once from the real

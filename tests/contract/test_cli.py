@@ -92,6 +92,30 @@ def test_scenario_check_ok_and_error(tmp_path: Path) -> None:
     assert missing.returncode == 1 and "does not exist" in missing.stderr
 
 
+def test_scenario_check_covers_every_mcp_server(tmp_path: Path) -> None:
+    flow = tmp_path / "flow.yaml"
+    flow.write_text("rules: []\nmcp_servers:\n  a: {}\n  b:\n    tools: [{name: t}]\n", encoding="utf-8")
+    ok = subprocess.run([*AGENTTEST, "scenario", "check", str(flow)], capture_output=True, text=True, timeout=30)
+    assert ok.stdout.strip() == (f"{flow}: OK, 0 rule(s), strict; MCP server 'a': 0 tool(s), 0 rule(s); "
+                                 "MCP server 'b': 1 tool(s), 0 rule(s).")  # fmt: skip
+    flow.write_text("mcp_servers:\n  a:\n    tools: [{name: t, inputSchem: {}}]\n", encoding="utf-8")
+    bad = subprocess.run([*AGENTTEST, "scenario", "check", str(flow)], capture_output=True, text=True, timeout=30)
+    assert bad.returncode == 1
+    assert f"{flow}:3: mcp_servers.a.tools[0].inputSchem: unknown key 'inputSchem'. Did you mean 'inputSchema'?" in (
+        bad.stderr
+    )
+
+
+def test_mcp_serve_names_the_server_and_fails_clearly(tmp_path: Path) -> None:
+    flow = tmp_path / "flow.yaml"
+    flow.write_text("mcp_servers:\n  a: {}\n  b: {}\n", encoding="utf-8")
+    unnamed = subprocess.run([*MODULE, "mcp", "serve", "--scenario", str(flow)], capture_output=True, text=True,
+                             timeout=30, stdin=subprocess.DEVNULL)  # fmt: skip
+    assert unnamed.returncode == 2 and "declares 2 servers (a, b); name one" in unnamed.stderr
+    relay = subprocess.run([*MODULE, "mcp", "relay", "not-a-url"], capture_output=True, text=True, timeout=30)
+    assert relay.returncode == 2 and "usage: agenttest mcp relay http://" in relay.stderr
+
+
 def test_repository_scenarios_are_valid() -> None:
     for scenario in Path(__file__).parents[2].glob("robot/e2e/scenarios/*.yaml"):
         result = subprocess.run(

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).parents[2] / "src" / "AgentTestLibrary"
-GROUND = ("errors", "secrets", "naming", "private", "environment", "wire", "yamlio", "version")
+GROUND = ("errors", "secrets", "naming", "private", "environment", "wire", "yamlio", "version", "validation")
 KEYWORD_EDGE = ("keywords", "listener", "library", "cli")
 
 
@@ -61,14 +61,15 @@ def test_nothing_below_the_keyword_edge_imports_robot_framework() -> None:
 
 
 def test_the_ground_floor_imports_no_other_part_of_the_package() -> None:
-    upper = tuple(f"AgentTestLibrary.{name}" for name in ("mock", "mockllm", "cassettes", "harness", "live", "keywords",
-                                                           "listener", "library", "cli", "lanes"))  # fmt: skip
+    above = ("mock", "mockllm", "mockmcp", "cassettes", "harness", "live", "keywords", "listener", "library", "cli",
+             "lanes")  # fmt: skip
+    upper = tuple(f"AgentTestLibrary.{name}" for name in above)
     assert offenders(GROUND, upper) == []
 
 
 def test_the_mock_core_knows_no_protocol_family_and_no_keyword() -> None:
-    upper = ("AgentTestLibrary.mockllm", "AgentTestLibrary.cassettes", "AgentTestLibrary.keywords",
-             "AgentTestLibrary.harness", "AgentTestLibrary.live")  # fmt: skip
+    upper = ("AgentTestLibrary.mockllm", "AgentTestLibrary.mockmcp", "AgentTestLibrary.cassettes",
+             "AgentTestLibrary.keywords", "AgentTestLibrary.harness", "AgentTestLibrary.live")  # fmt: skip
     assert offenders(("mock",), upper) == []
 
 
@@ -76,8 +77,15 @@ def test_the_model_mock_does_not_import_cassettes_or_keywords() -> None:
     assert offenders(("mockllm",), ("AgentTestLibrary.cassettes", "AgentTestLibrary.keywords")) == []
 
 
+def test_the_mcp_mock_knows_no_other_protocol_family() -> None:
+    banned = ("AgentTestLibrary.mockllm", "AgentTestLibrary.cassettes", "AgentTestLibrary.keywords",
+              "AgentTestLibrary.harness")  # fmt: skip
+    assert offenders(("mockmcp",), banned) == []
+
+
 def test_the_harness_does_not_import_the_mocks() -> None:
-    assert offenders(("harness",), ("AgentTestLibrary.mock", "AgentTestLibrary.mockllm", "wsproto", "h11")) == []
+    banned = ("AgentTestLibrary.mock", "AgentTestLibrary.mockllm", "AgentTestLibrary.mockmcp", "wsproto", "h11")
+    assert offenders(("harness",), banned) == []
 
 
 @pytest.mark.parametrize(
@@ -85,7 +93,8 @@ def test_the_harness_does_not_import_the_mocks() -> None:
     [
         ("AgentTestLibrary.harness.fake_cli", ("h11", "wsproto", "AgentTestLibrary.mockllm", "robot")),
         ("AgentTestLibrary.harness.hooks", ("yaml", "AgentTestLibrary.mock", "robot", "typing")),
-        ("AgentTestLibrary.mockllm", ("robot", "AgentTestLibrary.cassettes")),
+        ("AgentTestLibrary.mockllm", ("robot", "AgentTestLibrary.cassettes", "AgentTestLibrary.mockmcp")),
+        ("AgentTestLibrary.mockmcp.stdio", ("robot", "AgentTestLibrary.mockllm", "wsproto", "mcp")),
     ],
 )
 def test_importing_a_layer_loads_nothing_above_it(module: str, must_not_load: tuple[str, ...]) -> None:
