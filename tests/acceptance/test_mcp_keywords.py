@@ -109,7 +109,7 @@ def test_mcp_keywords_in_a_suite(tmp_path: Path) -> None:
     assert status == "FAIL" and "missing required property 'query'" in message
     status, message = statuses["The Assertions Say What They Saw"]
     assert status == "FAIL" and "Expected a call of MCP tool 'search' with query='dogs', found 0" in message
-    assert "tools/call search({\"query\": \"cats\"})" in message
+    assert 'tools/call search({"query": "cats"})' in message
     assert statuses["A Planted Secret Is Masked"][0] == "PASS", statuses["A Planted Secret Is Masked"]
     assert statuses["Config Written In A Test Is Gone After It"][0] == "PASS"
     assert statuses["The Next Test Sees No Config"] == ("PASS", ""), statuses["The Next Test Sees No Config"]
