@@ -70,7 +70,7 @@ def sign(
     if provider == "github":
         digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
         headers.update({"x-github-event": event or "ping", "x-github-delivery": delivery,
-                        "x-hub-signature-256": f"sha256={digest}", "user-agent": "GitHub-Hookshot/agenttest"})  # fmt: skip
+                        "x-hub-signature-256": f"sha256={digest}", "user-agent": "GitHub-Hookshot/0"})  # fmt: skip
     elif provider == "slack":
         digest = hmac.new(secret.encode(), b"v0:%d:%s" % (when, body), hashlib.sha256).hexdigest()
         headers.update({"x-slack-request-timestamp": str(when), "x-slack-signature": f"v0={digest}"})
@@ -95,9 +95,7 @@ SIGNATURE_HEADERS = {
 }
 
 
-def verify(
-    provider: str, secret: str, headers: Mapping[str, str], body: bytes, *, now: float | None = None
-) -> str:
+def verify(provider: str, secret: str, headers: Mapping[str, str], body: bytes, *, now: float | None = None) -> str:
     """'' when the headers carry a valid, fresh signature of ``body``; else why not (for a 401's message)."""
     lower = {key.lower(): value for key, value in headers.items()}
     missing = [name for name in SIGNATURE_HEADERS.get(provider, ()) if name not in lower]

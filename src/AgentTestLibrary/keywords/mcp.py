@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import shlex
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from robot.api import logger
 from robot.api.deco import keyword
@@ -25,9 +25,9 @@ from ..mockmcp.loader import FAULT_FIELDS, parse_mcp_fault, parse_mcp_rule, pars
 from ..mockmcp.model import RESPONSE_MODES, McpRequest, Prompt, PromptArgument, Resource
 from ..validation import data_from
 from .context import LibraryContext
-from .evidence import write_evidence
 from .runtimes import RuntimeKeywords
-from .scopes import LibraryComponent, Scope, TestReport
+from .scopes import Scope, TestReport
+from .served import Served, ServedComponent
 
 McpTransport = Literal["http", "stdio"]
 ResponseMode = Literal["auto", "json", "sse"]
@@ -35,16 +35,10 @@ WHEN_KEYS = ("method", "tool")
 
 
 @dataclass
-class RunningMcp:
-    """A started mock MCP server: its application, server, transport, owning suite and exported variables."""
+class RunningMcp(Served):
+    """A started mock MCP server, with the transport agents are told to use."""
 
-    name: str
-    app: MockMCP
-    server: MockServer
-    transport: McpTransport
-    suite: str
-    environment: EnvironmentPatch
-    test_mark: int = 0
+    transport: McpTransport = "http"
 
     @property
     def url(self) -> str:
@@ -56,13 +50,7 @@ class RunningMcp:
         return [*agenttest_command(), "mcp", "relay", self.server.url + STDIO_PATH]
 
     def calls(self, in_test: bool) -> list[tuple[JournalEntry, McpRequest]]:
-        """The client's requests (not notifications, not admin calls) of the current test, or since start."""
-        return [(entry, entry.subject) for entry in self.app.journal.entries(self.test_mark if in_test else 0)
-                if entry.kind == "request" and isinstance(entry.subject, McpRequest)]  # fmt: skip
-
-    def stop(self) -> None:
-        self.server.stop()
-        self.environment.restore()
+        return [(entry, entry.subject) for entry in self.entries(in_test) if isinstance(entry.subject, McpRequest)]
 
 
 def variable_name(server: str, what: str) -> str:
@@ -75,82 +63,41 @@ class _Installed:
     config: InstalledMcpConfig
 
 
-@dataclass
-class McpState:
-    servers: dict[str, RunningMcp] = field(default_factory=dict)
-    stopped_during_test: list[RunningMcp] = field(default_factory=list)
-    configs: list[_Installed] = field(default_factory=list)
+class McpKeywords(ServedComponent):
+    """Mock MCP servers follow scopes like the model mock (see :mod:`.served`); agent configs written in a scope
+    are taken out at its end."""
 
-
-class McpKeywords(LibraryComponent):
-    """Mock MCP servers follow scopes like the model mock: counters restart per test, a test's additions and
-    faults end with it, a suite's servers stop with it, agent configs written in a scope are taken out at its
-    end, every test's calls become its evidence and the closed world judges them."""
+    kind = "mock MCP server"
+    evidence_tag = "mcp"
 
     def __init__(self, ctx: LibraryContext, runtimes: RuntimeKeywords) -> None:
         super().__init__(ctx)
         self.runtimes = runtimes
-        self.state = McpState()
-
-    # -- scopes --------------------------------------------------------------------------------
-
-    def start_scope(self, scope: Scope) -> None:
-        if scope.kind == "test":
-            for running in self.state.servers.values():
-                running.test_mark = running.app.journal.next_index
-                running.app.reset_counters()
+        self.configs: list[_Installed] = []
 
     def end_scope(self, scope: Scope, report: TestReport | None) -> None:
         self._remove_configs(scope.key)
-        if report is not None:
-            for running in [*self.state.stopped_during_test, *self.state.servers.values()]:
-                running.app.remove_scope(scope.key)
-                entries = [entry for entry, _ in running.calls(in_test=True)]
-                dropped = running.app.journal.truncated_since(running.test_mark)
-                if not entries and not dropped:
-                    continue
-                write_evidence(self.ctx, scope, entries, f"-mcp-{running.name}", dropped,
-                               what=f"MCP server '{running.name}'")  # fmt: skip
-                broken = closed_world_report(running.name, entries)
-                if broken:
-                    report.fail(broken)
-            self.state.stopped_during_test.clear()
-            return
-        for running in list(self.state.servers.values()):
-            running.app.remove_scope(scope.key)
-            if running.suite == scope.name:
-                self._stop(running)
-                logger.info(f"Stopped mock MCP server '{running.name}' at the end of suite '{scope.name}'.")
+        super().end_scope(scope, report)
 
     def close(self) -> None:
         self._remove_configs(None)
-        for running in list(self.state.servers.values()):
-            self._stop(running)
+        super().close()
+
+    def describe(self, entry: JournalEntry) -> str:
+        request = entry.subject
+        return f"{request.method} {request.tool}" if isinstance(request, McpRequest) and request.tool else (
+            request.method if isinstance(request, McpRequest) else entry.path)  # fmt: skip
 
     def _remove_configs(self, scope: str | None) -> None:
-        for installed in [item for item in self.state.configs if scope is None or item.scope == scope]:
+        for installed in [item for item in self.configs if scope is None or item.scope == scope]:
             installed.config.remove()
-            self.state.configs.remove(installed)
-
-    def _stop(self, running: RunningMcp) -> None:
-        running.stop()
-        del self.state.servers[running.name]
-        if self.ctx.current_test:
-            self.state.stopped_during_test.append(running)
+            self.configs.remove(installed)
 
     def _server(self, name: str) -> RunningMcp:
-        running = self.state.servers.get(name)
-        if running is None:
-            names = ", ".join(self.state.servers) or "none is running"
-            raise ScenarioError(f"No mock MCP server named '{name}' ({names}). Call 'Start Mock MCP Server' first.")
-        return running
+        return cast(RunningMcp, self.served(name))
 
     def _of_test(self, server: str | None) -> list[RunningMcp]:
-        servers = [*self.state.stopped_during_test, *self.state.servers.values()]
-        if server is None:
-            return servers
-        chosen = [running for running in servers if running.name == server]
-        return chosen or [self._server(server)]
+        return [cast(RunningMcp, served) for served in self.of_test(server)]
 
     # -- servers -------------------------------------------------------------------------------
 
@@ -190,9 +137,7 @@ class McpKeywords(LibraryComponent):
         | ${cmd}=    Start Mock MCP Server    name=files    transport=stdio
         """
         check_server_name(name)
-        if name in self.state.servers:
-            raise ScenarioError(f"A mock MCP server named '{name}' is already running at "
-                                f"{self.state.servers[name].url}; stop it first or choose another name.")  # fmt: skip
+        self.check_free(name)
         spec = replace(load_mcp_server(scenario, name if scenario else None), name=name)
         if strict is not None:
             spec = replace(spec, strict=strict)
@@ -200,15 +145,13 @@ class McpKeywords(LibraryComponent):
         app = MockMCP(spec, self.ctx.secrets)
         server = MockServer(app, host, port)
         server.start()
-        running = RunningMcp(name, app, server, transport, self.ctx.current_suite, EnvironmentPatch({}))
+        running = RunningMcp(name, app, server, self.ctx.current_suite, EnvironmentPatch({}), transport=transport)
         exported = {
             variable_name(name, "URL"): running.url,
             variable_name(name, "COMMAND"): shlex.join(running.command),
         }
         running.environment = EnvironmentPatch(exported)
-        running.environment.apply()
-        running.test_mark = app.journal.next_index
-        self.state.servers[name] = running
+        self.add_served(running)
         BuiltIn().set_suite_variable(f"${{MCP_{name.upper().replace('-', '_')}_URL}}", running.url, "children=True")
         logger.info(f"Mock MCP server '{name}' ({transport}) at {running.url}: {len(spec.tools)} tool(s), "
                     f"{len(spec.rules)} rule(s), strict: {spec.strict} (scenario: {spec.source}).")  # fmt: skip
@@ -217,11 +160,11 @@ class McpKeywords(LibraryComponent):
     @keyword("Stop Mock MCP Server")
     def stop_mock_mcp_server(self, name: str = "tools") -> None:
         """Stops the mock MCP server ``name`` and unsets its variables; does nothing when it is not running."""
-        running = self.state.servers.get(name)
+        running = self.servers.get(name)
         if running is None:
             logger.info(f"No mock MCP server named '{name}' was running.")
             return
-        self._stop(running)
+        self.stop_served(running)
         logger.info(f"Stopped mock MCP server '{name}'; {running.app.journal.next_index} exchanges served.")
 
     @keyword("Get MCP Server URL")
@@ -571,21 +514,11 @@ class McpKeywords(LibraryComponent):
                            tuple(running.command) if use == "stdio" else ())  # fmt: skip
         home = Path(self.runtimes.get_runtime_home())
         config = install_mcp_config(runtime, home, target)
-        self.state.configs.append(_Installed(self.ctx.rule_scope, config))
+        self.configs.append(_Installed(self.ctx.rule_scope, config))
         logger.info(
             f"{runtime} now reaches mock MCP server '{server}' over {use}: {', '.join(map(str, config.files))}."
         )
         return str(config.files[0])
-
-
-def closed_world_report(name: str, entries: list[JournalEntry]) -> str:
-    """A failure message for calls that broke the closed world ('' when none did)."""
-    broken = [entry for entry in entries if entry.unmatched]
-    if not broken:
-        return ""
-    lines = [f"exchange #{entry.index} {entry.subject.method if entry.subject else ''}: {entry.near_miss}"
-             for entry in broken]  # fmt: skip
-    return f"strict mock MCP server '{name}': {len(broken)} call(s) broke its closed world:\n" + "\n".join(lines)
 
 
 def _reply(text: str | None, structured: Any) -> dict[str, Any]:

@@ -66,6 +66,7 @@ class Fault:
                       too_large=f"a hang is bounded to {MAX_HANG_S:g} s so no test hangs forever"),
     )  # fmt: skip
     ws_close_after_events: int | None = field(default=None, metadata=spec("int", minimum=0))
+    reset: bool | None = field(default=None, metadata=spec("bool"))  # drop the connection without an answer
     nth: int | None = field(default=None, metadata=spec("int", minimum=1))
     times: int | None = field(default=None, metadata=spec("int", minimum=1))
     probability: float | None = field(
@@ -80,7 +81,7 @@ class Fault:
             value is not None
             for value in (self.status, self.cut_after_events, self.cut_after_bytes, self.malformed, self.hang_s,
                           self.ws_close_after_events)
-        )  # fmt: skip
+        ) or bool(self.reset)  # fmt: skip
 
     def timing(self) -> Timing:
         return Timing(self.delay_ms / 1000, self.first_token_ms / 1000, self.chunk_ms / 1000, self.hang_s)
@@ -130,6 +131,8 @@ class Fault:
             parts.append(f"hang up to {self.hang_s:g} s")
         if self.ws_close_after_events is not None:
             parts.append(f"WebSocket closed after {self.ws_close_after_events} events")
+        if self.reset:
+            parts.append("connection reset")
         return f"fault '{self.name}': " + (", ".join(parts) or "no effect")
 
 
@@ -183,6 +186,8 @@ def apply(applied: AppliedFault | None, outcome: Outcome) -> Outcome:
     fault = applied.fault
     outcome.timing = fault.timing()
     outcome.headers.extend(header for header in fault.retry_headers() if header not in outcome.headers)
+    if fault.reset:
+        outcome.dropped = True
     if fault.status:
         return outcome
     if fault.malformed:

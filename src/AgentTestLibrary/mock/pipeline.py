@@ -61,6 +61,7 @@ class Endpoint(Protocol):
     """One route's protocol: a codec and the answers behind it."""
 
     protocol: str | None
+    body_format: str  # "json": the pipeline decodes the body (a 400 when it is not JSON); "raw": the endpoint does
 
     def parse(self, call: Call) -> Any:
         """The neutral request (a conversation, a tool call ...); None when there is nothing to fault or match."""
@@ -69,7 +70,11 @@ class Endpoint(Protocol):
     def answer(self, call: Call, subject: Any) -> Answer: ...
 
     def render(self, call: Call, subject: Any, answer: Answer, fault: AppliedFault | None) -> Outcome:
-        """The reply in the wire format, or the fault's error status in the protocol's error shape."""
+        """The reply in the wire format, or the fault's error status in the protocol's error shape.
+
+        When a fault changes what is sent, ``answer.reply`` becomes what was really sent (None for an
+        error status), so the journal never shows a reply the client did not get.
+        """
         ...
 
     def error(self, status: int, message: str, param: str | None = None) -> Outcome:
@@ -238,7 +243,8 @@ class Pipeline:
         body: Any = None
         subject: Any = None
         try:
-            body = jsonio.loads(request.body or b"") if request.body or request.method == "POST" else None
+            json_body = endpoint.body_format == "json" and (request.body or request.method == "POST")
+            body = jsonio.loads(request.body or b"") if json_body else None
             call = Call(request, params, body)
             subject = endpoint.parse(call)
             answer = endpoint.answer(call, subject)

@@ -48,14 +48,20 @@ class Match(Generic[R]):
 
 
 def find_match(rules: Sequence[R], subject: Any) -> Match[R]:
-    """First rule whose conditions hold (its first reply); otherwise the closest rule and why it missed."""
-    best: tuple[int, R, list[str]] | None = None
+    """First rule whose conditions hold (its first reply); otherwise the closest rule and why it missed.
+
+    Closeness is the number of failed conditions, unless the matcher weighs its own misses
+    (``distance(subject)``: a service route whose path does not fit is farther than one whose
+    method does not)."""
+    best: tuple[float, R, list[str]] | None = None
     for rule in rules:
         reasons = rule.matcher.mismatches(subject)
         if not reasons:
             return Match(rule, rule.replies[0])
-        if best is None or len(reasons) < best[0]:
-            best = (len(reasons), rule, reasons)
+        weigh = getattr(rule.matcher, "distance", None)
+        distance = float(weigh(subject)) if weigh is not None else float(len(reasons))
+        if best is None or distance < best[0]:
+            best = (distance, rule, reasons)
     if best is None:
         return Match(None, near_miss="the scenario has no rules")
     _, closest, reasons = best

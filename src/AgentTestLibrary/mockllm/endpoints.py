@@ -35,6 +35,7 @@ class _Shaped:
     """Errors in the shape of the endpoint's codec."""
 
     codec: Codec
+    body_format = "json"
 
     def error(self, status: int, message: str, param: str | None = None) -> Outcome:
         return Outcome(status, self.codec.render_error(ProviderError(status, message, param=param)))

@@ -48,6 +48,7 @@ class McpEndpoint:
     """``POST /mcp`` (streamable HTTP) or ``POST /mcp/stdio`` (a relayed stdio client)."""
 
     protocol: str | None = "mcp"
+    body_format = "json"
 
     def __init__(self, server: MockMCP, stdio: bool) -> None:
         self.server = server
@@ -173,6 +174,7 @@ class SessionEnd:
     """``DELETE /mcp``: the client ends its session (200), or names one this server does not know (404)."""
 
     protocol: str | None = None
+    body_format = "json"
 
     def __init__(self, server: MockMCP) -> None:
         self.server = server

@@ -1,0 +1,306 @@
+"""Mock AWS: moto does the services; in front of it, the pipeline names each call, pages it, breaks it, journals it.
+
+moto (``moto.server.ThreadedMotoServer``, extra ``aws``) runs on loopback port 0 in this
+process; agents get this application's URL as ``AWS_ENDPOINT_URL``. Each call is identified
+(:mod:`.operations`), its page number followed through the operation's paginator tokens, a
+fault may replace it with an error in the operation's protocol, and otherwise it goes on to
+moto unchanged. Where moto does not paginate an operation (:data:`SHIMS`: Lambda
+``ListFunctions`` returns every function and no ``NextMarker``), this layer pages moto's full
+answer itself, so a boto3 paginator really walks pages. ``reset`` empties moto between tests.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import httpx
+
+from ..errors import MockServerError, RequestError
+from ..mock import jsonio
+from ..mock.conditions import Conditions, parse_conditions
+from ..mock.faults import AppliedFault, Fault, FaultSet, parse_fault_data
+from ..mock.http import Outcome, Request
+from ..mock.journal import DEFAULT_LIMIT, Journal
+from ..mock.pagination import InvalidPage, decode, encode
+from ..mock.pipeline import Answer, Call, Endpoint, Found, Pipeline, Route
+from ..secrets import SecretRegistry
+from ..validation import Validator
+from ..yamlio import Path
+from .operations import AwsRequest, Operation, error_response, identify, paginator, parse_output, protocol_of
+
+HOP_HEADERS = frozenset({"host", "content-length", "connection", "transfer-encoding", "accept-encoding", "keep-alive"})
+DROPPED = frozenset({"content-type", "content-encoding", "server", "date"})  # set again by this server
+FAULT_WHEN_KEYS = ("service", "operation", "page", "params")
+EXTRA_HINT = "Start Mock AWS needs moto: pip install 'robotframework-agenttestlibrary[aws]' (moto, flask, flask-cors)."
+
+
+@dataclass(frozen=True)
+class Shim:
+    """Paging moto leaves out: the list field, the request's position and size parameters, the next-position field."""
+
+    result_key: str
+    input_token: str
+    output_token: str
+    limit_key: str
+    default_size: int
+
+
+SHIMS = {("lambda", "ListFunctions"): Shim("Functions", "Marker", "NextMarker", "MaxItems", 50)}
+
+
+class Moto:
+    """moto's threaded server on a free loopback port; quiet (werkzeug logs every request otherwise)."""
+
+    def __init__(self) -> None:
+        try:
+            from moto.server import ThreadedMotoServer
+        except ImportError:
+            raise MockServerError(EXTRA_HINT) from None
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self.url = ""
+
+    def start(self) -> str:
+        self.server.start()
+        host, port = self.server.get_host_and_port()
+        self.url = f"http://{host}:{port}"
+        return self.url
+
+    def reset(self) -> None:
+        httpx.post(f"{self.url}/moto-api/reset", timeout=30).raise_for_status()
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
+@dataclass(frozen=True)
+class AwsMatcher:
+    """Conditions a fault puts on a call: service, operation, page of a paginated listing, parameters."""
+
+    service: str | None = None
+    operation: str | None = None
+    page: int | None = None
+    params: Conditions = field(default_factory=lambda: Conditions((), "parameter"))
+
+    def mismatches(self, request: AwsRequest) -> list[str]:
+        reasons = []
+        if self.service is not None and request.service != self.service:
+            reasons.append(f"service is {request.service}, fault wants {self.service}")
+        if self.operation is not None and request.operation != self.operation:
+            reasons.append(f"operation is {request.operation}, fault wants {self.operation}")
+        if self.page is not None and request.page != self.page:
+            reasons.append(f"page is {request.page}, fault wants {self.page}")
+        if self.params:
+            reasons.extend(self.params.mismatches(request.params))
+        return reasons
+
+
+class _FaultValidator(Validator):
+    def matcher(self, data: Any, path: Path) -> AwsMatcher:
+        raw = self.mapping(data if data is not None else {}, path, FAULT_WHEN_KEYS)
+        strings = {key: self.typed(raw[key], (*path, key), str, "a string") for key in ("service", "operation")
+                   if key in raw}  # fmt: skip
+        page = raw.get("page")
+        if page is not None and self.typed(page, (*path, "page"), int, "a page number") < 1:
+            raise self.fail((*path, "page"), "pages count from 1.")
+        try:
+            params = parse_conditions(raw.get("params"), "parameter")
+        except ValueError as error:
+            raise self.fail((*path, "params"), str(error)) from None
+        return AwsMatcher(page=page, params=params, **strings)
+
+
+def parse_aws_fault(data: Any, source: str) -> Fault:
+    validator = _FaultValidator(source)
+    return parse_fault_data(validator, data, ("faults", 0), Fault, validator.matcher)
+
+
+@dataclass(frozen=True, slots=True)
+class AwsResult:
+    status: int
+    error: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "error": self.error}
+
+
+class MockAWS:
+    """The fault and journal layer in front of one moto server."""
+
+    name = "mock AWS"
+
+    def __init__(self, upstream: str, secrets: SecretRegistry | None = None, *, journal_limit: int = DEFAULT_LIMIT,
+                 ) -> None:  # fmt: skip
+        self.upstream = upstream
+        self.endpoint = AwsEndpoint(self)
+        self.pipeline = Pipeline(self, secrets, journal_limit=journal_limit)
+        self._client = httpx.Client(base_url=upstream, timeout=120)
+        self._lock = threading.Lock()
+        self._pages: dict[str, int] = {}  # a position token seen in an answer -> the page it asks for
+
+    def routes(self) -> list[Route]:
+        methods = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+        return [Route(methods, r"(?P<path>/.*)", self.endpoint, pattern=True)]
+
+    def shape_for(self, request: Request) -> Endpoint:
+        return self.endpoint
+
+    def not_found(self, request: Request, found: Found) -> Outcome:
+        return self.endpoint.error(404, f"Unknown path {request.path}.")
+
+    def blocking(self, request: Request) -> bool:
+        return True  # every answer waits on moto
+
+    def reset(self) -> None:
+        with self._lock:
+            self._pages.clear()
+
+    def parse_fault(self, data: Any, source: str) -> Fault:
+        return parse_aws_fault(data, source)
+
+    @property
+    def journal(self) -> Journal:
+        return self.pipeline.journal
+
+    @property
+    def faults(self) -> FaultSet:
+        return self.pipeline.faults
+
+    def page_of(self, token: str | None) -> int:
+        if not token:
+            return 1
+        with self._lock:
+            return self._pages.get(token, 2)
+
+    def remember(self, token: Any, page: int) -> None:
+        if isinstance(token, str) and token:
+            with self._lock:
+                self._pages[token] = page
+
+    def forward(self, request: Request, target: str, body: bytes) -> httpx.Response:
+        headers = {key: value for key, value in request.headers.items() if key not in HOP_HEADERS}
+        return self._client.request(request.method, target, content=body, headers=headers)
+
+    def close(self) -> None:
+        self._client.close()
+
+
+class AwsEndpoint:
+    protocol: str | None = "aws"
+    body_format = "raw"
+
+    def __init__(self, aws: MockAWS) -> None:
+        self.aws = aws
+
+    def error(self, status: int, message: str, param: str | None = None) -> Outcome:
+        body, headers, kind = error_response(Operation("unknown", None, "rest-json"), status, "", message)
+        return Outcome(status, body, content_type=kind, headers=headers)
+
+    def malformed(self, message: str) -> Outcome:
+        return self.error(400, message)
+
+    def parse(self, call: Call) -> AwsRequest:
+        request = call.request
+        query = {key: values[0] for key, values in request.query.items()}
+        kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        form = dict(parse_qsl(request.body.decode("utf-8", "replace"))) if kind == "application/x-www-form-urlencoded" \
+            else {}  # fmt: skip
+        body: Any = None
+        if request.body and "json" in kind:
+            try:
+                body = jsonio.loads(request.body)
+            except jsonio.JsonError as error:
+                raise RequestError(str(error)) from None
+        operation = identify(request.method, request.path, query, request.headers, form)
+        params = {**query, **form, **(body if isinstance(body, dict) else {})}
+        number = 1
+        if operation.name:
+            shim = SHIMS.get((operation.service, operation.name))
+            pages = paginator(operation.service, operation.name)
+            tokens = (shim.input_token,) if shim else pages.input_tokens if pages else ()
+            given = next((str(params[token]) for token in tokens if params.get(token)), None)
+            number = self.aws.page_of(given)
+        return AwsRequest(operation.service, operation.name, operation.region, params, number)
+
+    def answer(self, call: Call, subject: AwsRequest) -> Answer:
+        return Answer(None, rule=f"{subject.service}.{subject.operation or '?'} (moto)")
+
+    def render(self, call: Call, subject: AwsRequest, answer: Answer, fault: AppliedFault | None) -> Outcome:
+        operation = Operation(subject.service, subject.operation, protocol_of(subject.service))
+        injected = fault.fault if fault is not None else None
+        if injected is not None and (injected.status or injected.reset):
+            status = injected.status or 500
+            code = injected.error_type or ""
+            body, headers, kind = error_response(operation, status, code, injected.message or _message(status))
+            answer.reply = AwsResult(status, code or "injected")
+            return Outcome(status, body, content_type=kind, headers=headers)
+        shim = SHIMS.get((subject.service, subject.operation or ""))
+        try:
+            outcome = self._shimmed(call, subject, shim) if shim else self._forwarded(call, subject)
+        except httpx.HTTPError as error:
+            raise RequestError(f"moto did not answer: {error}", status=502) from None
+        answer.reply = AwsResult(outcome.status)
+        return outcome
+
+    def _forwarded(self, call: Call, subject: AwsRequest) -> Outcome:
+        response = self.aws.forward(call.request, call.request.target, call.request.body)
+        if subject.operation:
+            self._follow(subject, response)
+        return _outcome(response)
+
+    def _follow(self, subject: AwsRequest, response: httpx.Response) -> None:
+        """Remember the next-page token of a paginated answer, so the next request's page number is known."""
+        pages = paginator(subject.service, subject.operation or "")
+        if pages is None or response.status_code >= 300:
+            return
+        try:
+            parsed = parse_output(subject.service, subject.operation or "", response.status_code,
+                                  dict(response.headers), response.content)  # fmt: skip
+        except Exception:  # noqa: BLE001 - a body botocore cannot read has no token to follow
+            return
+        for name in pages.output_tokens:
+            self.aws.remember(parsed.get(name), subject.page + 1)
+
+    def _shimmed(self, call: Call, subject: AwsRequest, shim: Shim) -> Outcome:
+        request = call.request
+        kept = [(key, value) for key, values in request.query.items() for value in values
+                if key not in (shim.input_token, shim.limit_key)]  # fmt: skip
+        target = request.path + (f"?{urlencode(kept)}" if kept else "")
+        response = self.aws.forward(request, target, request.body)
+        if response.status_code >= 300:
+            return _outcome(response)
+        data = json.loads(response.content or b"{}")
+        items = data.get(shim.result_key) or []
+        try:
+            offset = decode(str(subject.params[shim.input_token])) if subject.params.get(shim.input_token) else 0
+        except InvalidPage as error:
+            body, headers, kind = error_response(Operation(subject.service, subject.operation, "rest-json"), 400,
+                                                 "InvalidParameterValueException", f"{error}.")  # fmt: skip
+            return Outcome(400, body, content_type=kind, headers=headers)
+        size = int(subject.params.get(shim.limit_key) or shim.default_size)
+        data[shim.result_key] = items[offset : offset + size]
+        data.pop(shim.output_token, None)
+        if offset + size < len(items):
+            data[shim.output_token] = encode(offset + size)
+            self.aws.remember(data[shim.output_token], subject.page + 1)
+        headers = [(key, value) for key, value in response.headers.items() if key.lower() not in HOP_HEADERS | DROPPED]
+        return Outcome(response.status_code, json.dumps(data).encode(), content_type="application/json",
+                       headers=headers)  # fmt: skip
+
+
+def _outcome(response: httpx.Response) -> Outcome:
+    headers = [(key, value) for key, value in response.headers.items()
+               if key.lower() not in HOP_HEADERS | DROPPED]  # fmt: skip
+    kind = response.headers.get("content-type", "application/octet-stream")
+    return Outcome(response.status_code, response.content, content_type=kind, headers=headers)
+
+
+def _message(status: int) -> str:
+    return {429: "Rate exceeded", 503: "Service unavailable"}.get(
+        status, f"AgentTestLibrary injected fault: HTTP {status}"
+    )

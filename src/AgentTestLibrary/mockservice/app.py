@@ -1,0 +1,356 @@
+"""One mock REST service: its routes, in-memory collections, error shape and pipeline.
+
+Every path goes to one endpoint (:class:`ServiceEndpoint`): the request is matched against the
+routes (first match wins, sequences advance, keyword routes first), its page is worked out
+when the route paginates, a fault may break it, and only then does the route act on its
+collection, so a faulted ``POST`` changes nothing, as a failed call would not. Collections
+restart from their seeds with every test.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import replace
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import parse_qsl
+
+from ..errors import RequestError
+from ..mock import jsonio
+from ..mock.conditions import MISSING, lookup, same
+from ..mock.faults import AppliedFault, Fault, FaultSet
+from ..mock.http import Outcome, Request
+from ..mock.journal import DEFAULT_LIMIT, Journal
+from ..mock.pagination import InvalidPage, link_header, page, position_of
+from ..mock.pipeline import Answer, Call, Endpoint, Found, Pipeline, Route
+from ..mock.rulebook import Match, RuleBook
+from ..mock.templates import fill, fill_data
+from ..secrets import SecretRegistry
+from ..webhooks import verify
+from .loader import parse_service_fault
+from .model import METHODS, ServiceReply, ServiceRequest, ServiceResult, ServiceRoute, ServiceSpec
+
+RATE_WINDOW_S = 3600
+
+
+class Collections:
+    """The service's in-memory lists: seeded from the file (and keywords, by scope), restarted per test."""
+
+    def __init__(self, spec: ServiceSpec) -> None:
+        self._lock = threading.Lock()
+        self.keys = {collection.name: collection.key for collection in spec.collections}
+        self._seeds = {collection.name: [dict(item) for item in collection.items] for collection in spec.collections}
+        self._added: list[tuple[str, str, list[dict[str, Any]]]] = []
+        self._items: dict[str, list[dict[str, Any]]] = {}
+        self.restart()
+
+    def restart(self) -> None:
+        with self._lock:
+            self._items = {name: [dict(item) for item in items] for name, items in self._seeds.items()}
+            for _, name, items in self._added:
+                self._items.setdefault(name, []).extend(dict(item) for item in items)
+
+    def seed(self, name: str, items: list[dict[str, Any]], scope: str) -> None:
+        with self._lock:
+            self.keys.setdefault(name, "id")
+            self._added.append((scope, name, items))
+            self._items.setdefault(name, []).extend(dict(item) for item in items)
+
+    def remove_scope(self, scope: str) -> None:
+        with self._lock:
+            self._added = [entry for entry in self._added if entry[0] != scope]
+
+    def items(self, name: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._items.get(name, []))
+
+    def find(self, name: str, key: Any) -> dict[str, Any] | None:
+        field = self.keys.get(name, "id")
+        return next((item for item in self.items(name) if same(key, item.get(field))), None)
+
+    def create(self, name: str, item: dict[str, Any]) -> dict[str, Any]:
+        field = self.keys.get(name, "id")
+        with self._lock:
+            items = self._items.setdefault(name, [])
+            if field not in item:
+                numbers = [existing.get(field) for existing in items]
+                whole = [number for number in numbers if isinstance(number, int) and not isinstance(number, bool)]
+                item = {field: max(whole, default=0) + 1, **item}
+            items.append(item)
+            return item
+
+    def update(self, name: str, key: Any, changes: dict[str, Any]) -> dict[str, Any] | None:
+        field = self.keys.get(name, "id")
+        with self._lock:
+            for index, item in enumerate(self._items.get(name, [])):
+                if same(key, item.get(field)):
+                    self._items[name][index] = {**item, **changes, field: item.get(field)}
+                    return self._items[name][index]
+        return None
+
+    def delete(self, name: str, key: Any) -> bool:
+        field = self.keys.get(name, "id")
+        with self._lock:
+            items = self._items.get(name, [])
+            kept = [item for item in items if not same(key, item.get(field))]
+            self._items[name] = kept
+            return len(kept) != len(items)
+
+
+class MockService:
+    """A mock REST service's state and answers; serve it with ``MockServer(MockService(spec)).start()``."""
+
+    name = "mock service"
+
+    def __init__(self, spec: ServiceSpec, secrets: SecretRegistry | None = None, *, admin_token: str | None = None,
+                 journal_limit: int = DEFAULT_LIMIT) -> None:  # fmt: skip
+        self.spec = spec
+        self.rulebook: RuleBook[ServiceRoute] = RuleBook(spec.routes)
+        self.collections = Collections(spec)
+        self.endpoint = ServiceEndpoint(self)
+        self.pipeline = Pipeline(self, secrets, admin_token=admin_token, journal_limit=journal_limit)
+        self.pipeline.faults.replace_scope("scenario", spec.faults)
+        for route in spec.routes:
+            if route.verify is not None:
+                self.pipeline.secrets.add(route.verify.secret)
+        self._lock = threading.Lock()
+        self._used = 0
+
+    # -- what the pipeline asks ----------------------------------------------------------------
+
+    def routes(self) -> list[Route]:
+        return [Route(METHODS, r"(?P<path>/.*)", self.endpoint, pattern=True)]
+
+    def shape_for(self, request: Request) -> Endpoint:
+        return self.endpoint
+
+    def not_found(self, request: Request, found: Found) -> Outcome:
+        return self.endpoint.error(404, f"Unknown path {request.path}.")
+
+    def blocking(self, request: Request) -> bool:
+        return False
+
+    def reset(self) -> None:
+        self.collections.restart()
+        self.reset_counters()
+
+    def parse_fault(self, data: Any, source: str) -> Fault:
+        return parse_service_fault(data, source)
+
+    # -- state used by keywords ----------------------------------------------------------------
+
+    @property
+    def journal(self) -> Journal:
+        return self.pipeline.journal
+
+    @property
+    def faults(self) -> FaultSet:
+        return self.pipeline.faults
+
+    def add_route(self, route: ServiceRoute, scope: str) -> None:
+        if route.verify is not None:
+            self.pipeline.secrets.add(route.verify.secret)
+        self.rulebook.add(route, scope)
+
+    def add_fault(self, fault: Fault, scope: str) -> None:
+        self.faults.add(fault, scope)
+
+    def remove_scope(self, scope: str) -> None:
+        self.rulebook.remove_scope(scope)
+        self.collections.remove_scope(scope)
+        self.faults.remove(scope)
+
+    def reset_counters(self) -> None:
+        """A new test: sequences, fault counters and the rate limit start again; collections from their seeds."""
+        self.rulebook.reset_positions()
+        self.faults.reset_counters()
+        with self._lock:
+            self._used = 0
+
+    def rate_headers(self, exhausted: bool = False) -> list[tuple[str, str]]:
+        limit = self.spec.rate_limit
+        if limit is None:
+            return []
+        with self._lock:
+            self._used += 1
+            used = self._used
+        remaining = 0 if exhausted else max(0, limit - used)
+        reset = int(time.time()) + RATE_WINDOW_S
+        return [("x-ratelimit-limit", str(limit)), ("x-ratelimit-remaining", str(remaining)),
+                ("x-ratelimit-used", str(used)), ("x-ratelimit-reset", str(reset)),
+                ("x-ratelimit-resource", "core")]  # fmt: skip
+
+    def error_outcome(self, status: int, message: str, kind: str = "", headers: list[tuple[str, str]] | None = None
+                      ) -> Outcome:  # fmt: skip
+        body = fill_data(self.spec.error, {"status": status, "message": message, "type": kind or _reason(status)})
+        sent = [*self.spec.headers, *(headers or []), *self.rate_headers(exhausted=status in (403, 429))]
+        return Outcome(status, body, headers=sent)
+
+
+class ServiceEndpoint:
+    """Every path of a mock service: route matching, signatures, pages, collections, templates."""
+
+    protocol: str | None = "service"
+    body_format = "raw"
+
+    def __init__(self, service: MockService) -> None:
+        self.service = service
+
+    def error(self, status: int, message: str, param: str | None = None) -> Outcome:
+        return self.service.error_outcome(status, message)
+
+    def malformed(self, message: str) -> Outcome:
+        return self.error(400, message)
+
+    def parse(self, call: Call) -> ServiceRequest:
+        request = call.request
+        kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        text = request.body.decode("utf-8", errors="replace")
+        body: Any = None
+        form: dict[str, str] = {}
+        if request.body and (kind == "application/json" or kind.endswith("+json")):
+            try:
+                body = jsonio.loads(request.body)
+            except jsonio.JsonError as error:
+                raise RequestError(f"{error} Send JSON with 'content-type: application/json'.") from None
+        elif request.body and kind == "application/x-www-form-urlencoded":
+            form = dict(parse_qsl(text, keep_blank_values=True))
+        query = {key: values[0] for key, values in request.query.items()}
+        base = ServiceRequest(request.method, request.path, query, dict(request.headers), body, form, text)
+        match: Match[ServiceRoute] = self.service.rulebook.choose(base)
+        if match.rule is None:
+            return replace(base, match=match)
+        route, reply = match.rule, match.reply
+        params = route.matcher.path.match(request.path) if route.matcher.path else {}
+        number = None
+        if reply.paging is not None:
+            try:
+                number = position_of(reply.paging, base.fields)[2]
+            except InvalidPage as error:
+                raise RequestError(f"{error}.") from None
+        return replace(base, route=route.name, params=params or {}, page=number, match=match)
+
+    def answer(self, call: Call, subject: ServiceRequest) -> Answer:
+        match: Match[ServiceRoute] = subject.match
+        if match.rule is None:
+            fits = any(route.matcher.path is not None and route.matcher.path.match(subject.path) is not None
+                       for route in self.service.rulebook.rules())  # fmt: skip
+            status = 501 if fits else 404
+            message = (f"No route of mock service '{self.service.spec.name}' answers {subject.method} {subject.path}"
+                       f"; {match.near_miss}.")  # fmt: skip
+            outcome = self.service.error_outcome(status, message)
+            return Answer(ServiceResult(status, outcome.body), outcome, unmatched=self.service.spec.strict,
+                          near_miss=match.near_miss, error=message, faultable=False)  # fmt: skip
+        route = match.rule
+        if route.verify is not None:
+            problem = verify(route.verify.provider, route.verify.secret, call.request.headers, call.request.body)
+            if problem:
+                message = f"Signature check failed ({route.verify.provider}): {problem}."
+                outcome = self.service.error_outcome(401, message, "unauthorized")
+                return Answer(
+                    ServiceResult(401, outcome.body), outcome, rule=route.name, error=message, faultable=False
+                )
+        return Answer(match.reply, rule=route.name)
+
+    def render(self, call: Call, subject: ServiceRequest, answer: Answer, fault: AppliedFault | None) -> Outcome:
+        injected = fault.fault if fault is not None else None
+        if injected is not None and (injected.status or injected.reset):  # the route does not act: nothing changes
+            answer.reply = None
+            return self.service.error_outcome(injected.status or 500, injected.error_message, injected.error_type or "")
+        outcome = self._act(call, subject, answer.reply)
+        answer.reply = ServiceResult(outcome.status, outcome.body if not isinstance(outcome.body, bytes) else
+                                     outcome.body.decode("utf-8", errors="replace"), answer.rule)  # fmt: skip
+        return outcome
+
+    def _act(self, call: Call, subject: ServiceRequest, reply: ServiceReply) -> Outcome:
+        collections = self.service.collections
+        values: dict[str, Any] = subject.values()
+        headers: list[tuple[str, str]] = []
+        status = reply.status
+        default: Any = {}
+        name = reply.collection
+        if reply.list is not None:
+            items = [item for item in collections.items(reply.list) if self._kept(item, reply, values)]
+            if reply.paging is not None:
+                try:
+                    chosen = page(reply.paging, items, subject.fields)
+                except InvalidPage as error:
+                    return self.service.error_outcome(400, f"{error}.")
+                values.update(items=chosen.items, next=chosen.next_position, total=chosen.total, page=chosen.number)
+                if reply.paging.style == "link":
+                    url = f"http://{call.request.headers.get('host', '127.0.0.1')}{subject.path}"
+                    query = call.request.target.split("?", 1)[1] if "?" in call.request.target else ""
+                    link = link_header(url, query, reply.paging, chosen)
+                    if link:
+                        headers.append(("link", link))
+            else:
+                values.update(items=items, total=len(items))
+            default = "{{items}}"
+        elif name is not None:
+            key = fill(reply.key, values)
+            if reply.create is not None:
+                item = fill_data(reply.item if reply.item is not None else "{{json}}", values)
+                if not isinstance(item, dict):
+                    return self.service.error_outcome(422, f"Expected a JSON object to create a {name} item.")
+                values["item"] = collections.create(name, item)
+                status = status or 201
+            elif reply.get is not None:
+                values["item"] = collections.find(name, key)
+            elif reply.update is not None:
+                changes = fill_data(reply.item if reply.item is not None else "{{json}}", values)
+                values["item"] = collections.update(name, key, changes if isinstance(changes, dict) else {})
+            else:
+                values["item"] = {} if collections.delete(name, key) else None
+                status = status or 204
+            if values["item"] is None:
+                return self.service.error_outcome(404, f"No {name} item with key {key!r}.", "not_found")
+            default = "{{item}}"
+        headers += [(header, str(fill(value, values))) for header, value in reply.headers]
+        headers = [*self.service.spec.headers, *headers, *self.service.rate_headers()]
+        status = status or 200
+        if reply.text is not None:
+            return Outcome(status, str(fill(reply.text, values)).encode(), content_type="text/plain; charset=utf-8",
+                           headers=headers)  # fmt: skip
+        if status == 204:
+            return Outcome(204, b"", headers=headers)
+        body = fill_data(reply.json if reply.json is not None else default, values)
+        body = self._paging_fields(reply, body, values)
+        return Outcome(status, body, headers=headers)
+
+    @staticmethod
+    def _kept(item: dict[str, Any], reply: ServiceReply, values: dict[str, Any]) -> bool:
+        for field, template in reply.where:
+            wanted = fill(template, values)
+            if wanted is MISSING or wanted in (None, "") or (isinstance(wanted, str) and "{{" in wanted):
+                continue  # the request did not ask to filter on this field
+            if not same(wanted, lookup(item, field)):
+                return False
+        return True
+
+    @staticmethod
+    def _paging_fields(reply: ServiceReply, body: Any, values: dict[str, Any]) -> Any:
+        """Cursor, token and offset styles carry their next position (or total) in the body."""
+        paging = reply.paging
+        if paging is None or paging.style == "link" or not isinstance(body, dict):
+            return body
+        value: Any = values.get("next")
+        if paging.style == "offset":
+            value = values.get("total")
+        elif paging.style == "cursor" and value is None:
+            value = ""  # Slack's convention: an empty cursor on the last page
+        elif value is None:
+            return body  # AWS's convention: no token on the last page
+        target = body
+        parts = paging.name("next").split(".")
+        for part in parts[:-1]:
+            target = target.setdefault(part, {}) if isinstance(target.get(part, {}), dict) else {}
+        target[parts[-1]] = value
+        return body
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase.lower().replace(" ", "_")
+    except ValueError:
+        return "error"

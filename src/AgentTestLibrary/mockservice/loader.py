@@ -1,0 +1,275 @@
+"""Load and validate route files for mock REST services; errors name file:line, the key and the fix.
+
+version: 1
+extends: github                 # optional: a built-in preset whose routes come after these
+service:
+  strict: true                  # unmatched requests fail the test at its end (the closest route named)
+  headers: {x-api-version: "1"} # sent with every answer
+  rate_limit: 5000              # GitHub-style x-ratelimit-* headers, counted per test
+  error: {message: "{{message}}", status: "{{status}}"}   # the body of every error this service sends
+collections:
+  issues: {key: number, items: [{number: 1, title: First, state: open}]}
+routes:
+  - name: list issues
+    method: GET                 # or [GET, HEAD]; absent: any method
+    path: /repos/{owner}/{repo}/issues        # {name} one segment, {name+} the rest
+    when: {query: {state: open}, headers: {...}, json: {...}, form: {...}}
+    verify: {provider: github, secret_env: WEBHOOK_SECRET}   # 401 when the signature is wrong
+    reply:
+      list: issues              # or get / create / update / delete: issues (with key and item)
+      where: {state: "{{query.state}}"}
+      paginate: {style: link, size: 30}        # link | cursor | token | offset
+      json: "{{items}}"         # templates: {{path.x}} {{query.x}} {{json.x}} {{item}} {{items}} {{next}}
+      status: 200
+      headers: {etag: abc}
+    # or sequence: [reply, reply, ...]
+faults: [{when: {route: list issues, page: 3}, status: 500}]
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path as FilePath
+from typing import Any
+
+from ..errors import ScenarioError
+from ..mock.conditions import Conditions, parse_conditions
+from ..mock.faults import Fault, fault_fields, parse_fault_data
+from ..mock.pagination import STYLES, Paging
+from ..validation import Validator, parse_yaml, read_text
+from ..webhooks import PROVIDERS
+from ..yamlio import Path
+from .model import (
+    DEFAULT_ERROR,
+    METHODS,
+    Collection,
+    PathTemplate,
+    RouteMatcher,
+    ServiceMatcher,
+    ServiceReply,
+    ServiceRoute,
+    ServiceSpec,
+    Verify,
+)
+
+PRESETS = FilePath(__file__).parent / "presets"
+TOP_KEYS = ("version", "extends", "service", "collections", "routes", "faults")
+SERVICE_KEYS = ("description", "strict", "headers", "rate_limit", "error")
+COLLECTION_KEYS = ("key", "items")
+ROUTE_KEYS = ("name", "method", "path", "when", "verify", "reply", "sequence")
+WHEN_KEYS = ("query", "headers", "json", "form")
+VERIFY_KEYS = ("provider", "secret", "secret_env")
+REPLY_KEYS = ("status", "headers", "json", "text", "list", "get", "create", "update", "delete", "key", "item",
+              "where", "paginate")  # fmt: skip
+COLLECTION_VERBS = ("list", "get", "create", "update", "delete")
+PAGINATE_KEYS = ("style", "size", "max_size", "position_param", "size_param", "next_field")
+FAULT_WHEN_KEYS = ("route", "method", "path", "page", "query", "json")
+FAULT_FIELDS = fault_fields(Fault)
+
+
+def presets() -> list[str]:
+    return sorted(path.stem for path in PRESETS.glob("*.yaml"))
+
+
+def resolve(routes: str) -> FilePath:
+    """A preset's file for a preset name, else the path given."""
+    if routes in presets():
+        return PRESETS / f"{routes}.yaml"
+    return FilePath(routes)
+
+
+def load_service(routes: str | FilePath | None, name: str = "service") -> ServiceSpec:
+    """A route file, or a built-in preset by name (``github``, ``slack``); an empty strict service without one."""
+    if routes is None:
+        return ServiceSpec(name=name)
+    file = resolve(str(routes))
+    return service_from_text(read_text(file, "Route file"), str(file), name)
+
+
+def service_from_text(text: str, source: str = "<routes>", name: str = "service") -> ServiceSpec:
+    data, lines = parse_yaml(text, source)
+    return _Validator(source, lines).file(data, name)
+
+
+def parse_service_route(data: Any, source: str, spec: ServiceSpec) -> ServiceRoute:
+    """One route from a mapping (a keyword's argument), checked against the service's collections."""
+    return _Validator(source).route(data, ("routes", 0), {collection.name for collection in spec.collections})
+
+
+def parse_service_fault(data: Any, source: str) -> Fault:
+    return _Validator(source).fault(data, ("faults", 0))
+
+
+class _Validator(Validator):
+    error_class = ScenarioError
+
+    def file(self, data: Any, name: str) -> ServiceSpec:
+        if data is None:
+            raise self.fail((), "the route file is empty. Add a 'routes:' list (see the README, Mock services).")
+        top = self.mapping(data, (), TOP_KEYS)
+        if "version" in top and top["version"] != 1:
+            raise self.fail(("version",), f"unsupported version {top['version']!r}; the only version is 1.")
+        base = ServiceSpec(name=name)
+        if "extends" in top:
+            preset = self.typed(top["extends"], ("extends",), str, "a preset name")
+            if preset not in presets():
+                raise self.fail(("extends",), f"no preset named '{preset}' (presets: {', '.join(presets())}).")
+            base = load_service(preset, name)
+        service = self.mapping(top.get("service") or {}, ("service",), SERVICE_KEYS)
+        collections = {collection.name: collection for collection in base.collections}
+        raw_collections = self.typed(top.get("collections") or {}, ("collections",), dict, "a mapping of collections")
+        for key, value in raw_collections.items():
+            collections[str(key)] = self.collection(str(key), value, ("collections", key))
+        names = set(collections)
+        routes = [self.route(item, ("routes", index), names)
+                  for index, item in enumerate(self.items(top.get("routes", []), ("routes",), "routes"))]  # fmt: skip
+        self.unique([route.name for route in routes], ("routes",), "route")
+        faults = [self.fault(item, ("faults", index))
+                  for index, item in enumerate(self.items(top.get("faults", []), ("faults",), "faults"))]  # fmt: skip
+        rate = service.get("rate_limit", base.rate_limit)
+        if rate is not None and (self.typed(rate, ("service", "rate_limit"), int, "an integer") < 1):
+            raise self.fail(("service", "rate_limit"), "expected a positive request limit.")
+        return ServiceSpec(
+            name=name,
+            routes=tuple(routes) + base.routes,
+            collections=tuple(collections.values()),
+            faults=tuple(faults) + base.faults,
+            strict=self.typed(service.get("strict", base.strict), ("service", "strict"), bool, "true or false"),
+            headers=self.headers(service["headers"], ("service", "headers")) if "headers" in service else base.headers,
+            error=service.get("error", base.error if base.error is not DEFAULT_ERROR else DEFAULT_ERROR),
+            rate_limit=rate,
+            source=self.source,
+            description=self.typed(
+                service.get("description", base.description), ("service", "description"), str, "a string"
+            ),
+        )
+
+    def collection(self, name: str, data: Any, path: Path) -> Collection:
+        raw = self.mapping(data if data is not None else {}, path, COLLECTION_KEYS)
+        key = self.typed(raw.get("key", "id"), (*path, "key"), str, "the name of the field that identifies an item")
+        items = self.items(raw.get("items", []), (*path, "items"), "items")
+        for index, item in enumerate(items):
+            if not isinstance(item, dict):
+                raise self.fail((*path, "items", index), "each item is a mapping (a JSON object).")
+        return Collection(name, key, tuple(items))
+
+    def headers(self, data: Any, path: Path) -> tuple[tuple[str, str], ...]:
+        raw = self.typed(data, path, dict, "a mapping of header names to values")
+        return tuple((str(key).lower(), str(value)) for key, value in raw.items())
+
+    def route(self, data: Any, path: Path, collections: set[str]) -> ServiceRoute:
+        raw = self.mapping(data, path, ROUTE_KEYS)
+        if "path" not in raw:
+            raise self.fail(path, "a route needs a 'path' (e.g. /repos/{owner}/{repo}/issues).")
+        template = self.typed(raw["path"], (*path, "path"), str, "a path template")
+        if not template.startswith("/"):
+            raise self.fail((*path, "path"), f"a path starts with '/'; got {template!r}.")
+        methods = raw.get("method", [])
+        methods = [methods] if isinstance(methods, str) else methods
+        if not isinstance(methods, list) or any(str(item).upper() not in METHODS for item in methods):
+            raise self.fail(
+                (*path, "method"), f"expected one or a list of {', '.join(METHODS)}; got {raw['method']!r}."
+            )
+        when = self.mapping(raw.get("when") or {}, (*path, "when"), WHEN_KEYS)
+        conditions = {key: self.conditions(when.get(key), (*path, "when", key), label)
+                      for key, label in (("query", "query parameter"), ("headers", "header"), ("json", "JSON field"),
+                                         ("form", "form field"))}  # fmt: skip
+        matcher = RouteMatcher(tuple(str(item).upper() for item in methods), PathTemplate.parse(template), **conditions)
+        name = self.typed(raw.get("name", f"{' '.join(matcher.methods) or 'ANY'} {template}"), (*path, "name"), str,
+                          "a string")  # fmt: skip
+        if ("reply" in raw) == ("sequence" in raw):
+            raise self.fail(path, "give exactly one of 'reply' (same answer each time) or 'sequence' (one per call).")
+        if "reply" in raw:
+            replies: tuple[ServiceReply, ...] = (self.reply(raw["reply"], (*path, "reply"), collections),)
+        else:
+            items = self.items(raw["sequence"], (*path, "sequence"), "replies")
+            if not items:
+                raise self.fail((*path, "sequence"), "a sequence needs at least one reply.")
+            replies = tuple(self.reply(item, (*path, "sequence", i), collections) for i, item in enumerate(items))
+        verify = self.verify(raw["verify"], (*path, "verify")) if "verify" in raw else None
+        return ServiceRoute(name, matcher, replies, self.location(path), "sequence" in raw, verify=verify)
+
+    def conditions(self, data: Any, path: Path, label: str) -> Conditions:
+        try:
+            return parse_conditions(data, label)
+        except ValueError as error:
+            raise self.fail(path, str(error)) from None
+
+    def verify(self, data: Any, path: Path) -> Verify:
+        raw = self.mapping(data, path, VERIFY_KEYS)
+        provider = raw.get("provider")
+        if provider not in PROVIDERS:
+            raise self.fail((*path, "provider"), f"expected one of {', '.join(PROVIDERS)}; got {provider!r}.")
+        if ("secret" in raw) == ("secret_env" in raw):
+            raise self.fail(path, "give the secret as 'secret_env' (an environment variable's name, recommended) "
+                                  "or 'secret', not both or neither.")  # fmt: skip
+        if "secret_env" in raw:
+            variable = self.typed(raw["secret_env"], (*path, "secret_env"), str, "an environment variable name")
+            secret = os.environ.get(variable)
+            if not secret:
+                raise self.fail((*path, "secret_env"), f"the environment variable {variable} is not set.")
+        else:
+            secret = self.typed(raw["secret"], (*path, "secret"), str, "a string")
+        return Verify(provider, secret)
+
+    def reply(self, data: Any, path: Path, collections: set[str]) -> ServiceReply:
+        raw = self.mapping(data, path, REPLY_KEYS)
+        verbs = [verb for verb in COLLECTION_VERBS if verb in raw]
+        if len(verbs) > 1:
+            raise self.fail(path, f"give one of {', '.join(COLLECTION_VERBS)}; got {', '.join(verbs)}.")
+        for verb in verbs:
+            target = self.typed(raw[verb], (*path, verb), str, "a collection name")
+            if target not in collections:
+                known = ", ".join(sorted(collections)) or "none"
+                raise self.fail((*path, verb), f"no collection named '{target}' (collections: {known}); declare it "
+                                               "under collections.")  # fmt: skip
+        if verbs and verbs[0] in ("get", "update", "delete") and "key" not in raw:
+            raise self.fail(path, f"'{verbs[0]}' needs a 'key', e.g. key: \"{{{{path.number}}}}\".")
+        if "paginate" in raw and verbs != ["list"]:
+            raise self.fail((*path, "paginate"), "pagination goes with 'list: COLLECTION'.")
+        if "json" in raw and "text" in raw:
+            raise self.fail(path, "give either 'json' or 'text', not both.")
+        status = raw.get("status")
+        if status is not None and not (isinstance(status, int) and 100 <= status <= 599):
+            raise self.fail((*path, "status"), f"expected an HTTP status 100-599; got {status!r}.")
+        where = self.typed(raw.get("where") or {}, (*path, "where"), dict, "a mapping of item fields to values")
+        text = raw.get("text")
+        if text is not None:
+            self.typed(text, (*path, "text"), str, "a string")
+        return ServiceReply(
+            status=status,
+            headers=self.headers(raw["headers"], (*path, "headers")) if "headers" in raw else (),
+            json=raw.get("json"),
+            text=text,
+            **{verb: raw[verb] for verb in verbs},
+            key=str(raw.get("key", "")),
+            item=raw.get("item"),
+            where=tuple((str(key), str(value)) for key, value in where.items()),
+            paging=self.paging(raw["paginate"], (*path, "paginate")) if "paginate" in raw else None,
+        )
+
+    def paging(self, data: Any, path: Path) -> Paging:
+        raw = self.mapping(data if data is not None else {}, path, PAGINATE_KEYS)
+        style = raw.get("style", "link")
+        if style not in STYLES:
+            raise self.fail((*path, "style"), f"expected one of {', '.join(STYLES)}; got {style!r}.")
+        size = self.typed(raw.get("size", 30), (*path, "size"), int, "a page size")
+        largest = self.typed(raw.get("max_size", max(100, size)), (*path, "max_size"), int, "a page size")
+        if not 1 <= size <= largest:
+            raise self.fail((*path, "size"), f"expected 1 to max_size ({largest}); got {size}.")
+        names = {key: self.typed(raw[key], (*path, key), str, "a name") for key in PAGINATE_KEYS[3:] if key in raw}
+        return Paging(style, size, largest, **names)
+
+    def matcher(self, data: Any, path: Path) -> ServiceMatcher:
+        raw = self.mapping(data if data is not None else {}, path, FAULT_WHEN_KEYS)
+        strings = {key: self.typed(raw[key], (*path, key), str, "a string") for key in ("route", "method", "path")
+                   if key in raw}  # fmt: skip
+        page = raw.get("page")
+        if page is not None and (self.typed(page, (*path, "page"), int, "a page number") < 1):
+            raise self.fail((*path, "page"), "pages count from 1.")
+        return ServiceMatcher(**strings, page=page, query=self.conditions(raw.get("query"), (*path, "query"),
+                                                                         "query parameter"),
+                              json=self.conditions(raw.get("json"), (*path, "json"), "JSON field"))  # fmt: skip
+
+    def fault(self, data: Any, path: Path) -> Fault:
+        return parse_fault_data(self, data, path, Fault, self.matcher)

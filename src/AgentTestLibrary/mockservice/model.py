@@ -1,0 +1,227 @@
+"""What a mock REST service declares (routes, collections, its error shape) and the requests it sees.
+
+:class:`ServiceSpec` is one route file; :class:`ServiceRequest` is the neutral view of one
+HTTP request (what routes and faults match, what the journal shows); :class:`ServiceResult`
+is what was sent back.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+from ..mock.conditions import Conditions
+from ..mock.faults import Fault
+from ..mock.journal import iso
+from ..mock.pagination import Paging
+
+PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)([+*]?)\}")
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+DEFAULT_ERROR: dict[str, Any] = {"error": {"status": "{{status}}", "message": "{{message}}", "type": "{{type}}"}}
+
+
+@dataclass(frozen=True)
+class PathTemplate:
+    """``/repos/{owner}/{repo}/contents/{path+}``: one segment per ``{name}``, any rest for ``{name+}``."""
+
+    text: str
+    pattern: re.Pattern[str]
+
+    @classmethod
+    def parse(cls, text: str) -> PathTemplate:
+        parts, last = [], 0
+        for found in PARAM.finditer(text):
+            parts.append(re.escape(text[last : found.start()]))
+            greedy = found.group(2)
+            parts.append(f"(?P<{found.group(1)}>{'.+' if greedy else '[^/]+'})")
+            last = found.end()
+        parts.append(re.escape(text[last:]))
+        return cls(text, re.compile("".join(parts)))
+
+    def match(self, path: str) -> dict[str, str] | None:
+        found = self.pattern.fullmatch(path)
+        return {key: unquote(value) for key, value in found.groupdict().items()} if found else None
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceRequest:
+    """One request as routes and faults see it; ``route`` and ``page`` are filled once a route matched."""
+
+    method: str
+    path: str
+    query: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    json: Any = None
+    form: dict[str, str] = field(default_factory=dict)
+    text: str = ""
+    route: str | None = None
+    params: dict[str, str] = field(default_factory=dict)
+    page: int | None = None
+    match: Any = field(default=None, compare=False, repr=False)  # the route's Match, for the answer
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        """Query, form and JSON object fields in one mapping (what pagination parameters are read from)."""
+        body = self.json if isinstance(self.json, dict) else {}
+        return {**self.query, **self.form, **body}
+
+    def values(self) -> dict[str, Any]:
+        """What ``{{...}}`` placeholders of a reply may name (``base`` is this service's URL, ``now`` and
+        ``epoch`` the time as ISO 8601 and as seconds with microseconds, as Slack's ``ts``)."""
+        moment = time.time()
+        return {"path": self.params, "query": self.query, "headers": self.headers, "json": self.json,
+                "form": self.form, "body": self.text, "fields": self.fields, "method": self.method,
+                "base": f"http://{self.headers.get('host', '127.0.0.1')}", "now": iso(moment)[:19] + "Z",
+                "epoch": f"{moment:.6f}"}  # fmt: skip
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"method": self.method, "path": self.path, "route": self.route, "params": self.params,
+                "query": self.query, "json": self.json, "form": self.form, "page": self.page}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceResult:
+    status: int
+    body: Any
+    rule: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "body": self.body}
+
+
+@dataclass(frozen=True)
+class RouteMatcher:
+    """A route's method and path template, and conditions on the query, headers, JSON body and form."""
+
+    methods: tuple[str, ...] = ()
+    path: PathTemplate | None = None
+    query: Conditions = field(default_factory=lambda: Conditions((), "query parameter"))
+    headers: Conditions = field(default_factory=lambda: Conditions((), "header"))
+    json: Conditions = field(default_factory=lambda: Conditions((), "JSON field"))
+    form: Conditions = field(default_factory=lambda: Conditions((), "form field"))
+
+    def distance(self, request: ServiceRequest) -> float:
+        """How far a request is from this route: a path that does not fit counts most, less the more of its
+        leading segments agree; then one for each other condition that fails."""
+        others = len(self.mismatches(request))
+        if self.path is None or self.path.match(request.path) is not None:
+            return others
+        wanted, given = self.path.text.strip("/").split("/"), request.path.strip("/").split("/")
+        agreeing = 0
+        for mine, theirs in zip(wanted, given, strict=False):
+            if mine != theirs and not PARAM.fullmatch(mine):
+                break
+            agreeing += 1
+        return others + 10 - agreeing / max(len(wanted), len(given)) + 0.01 * abs(len(wanted) - len(given))
+
+    def mismatches(self, request: ServiceRequest) -> list[str]:
+        reasons = []
+        if self.path is not None and self.path.match(request.path) is None:
+            reasons.append(f"path {request.path} does not fit {self.path.text}")
+        if self.methods and request.method not in self.methods:
+            reasons.append(f"method is {request.method}, route wants {' or '.join(self.methods)}")
+        for conditions, data in ((self.query, request.query), (self.headers, request.headers),
+                                 (self.json, request.json), (self.form, request.form)):  # fmt: skip
+            if conditions:
+                reasons.extend(conditions.mismatches(data))
+        return reasons
+
+
+@dataclass(frozen=True)
+class Verify:
+    """An inbound signature the route checks before answering (401 in the service's shape when wrong)."""
+
+    provider: str
+    secret: str
+
+
+@dataclass(frozen=True)
+class ServiceReply:
+    """A reply as written. ``list``/``get``/``create``/``update``/``delete`` work on a collection; strings
+    anywhere may hold ``{{path.owner}}``, ``{{query.x}}``, ``{{json.title}}``, ``{{item}}``, ``{{items}}`` ..."""
+
+    status: int | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    json: Any = None
+    text: str | None = None
+    list: str | None = None
+    get: str | None = None
+    create: str | None = None
+    update: str | None = None
+    delete: str | None = None
+    key: str = ""
+    item: Any = None
+    where: tuple[tuple[str, str], ...] = ()  # list: keep items whose field equals the filled template (when given)
+    paging: Paging | None = None
+
+    @property
+    def collection(self) -> str | None:
+        return self.list or self.get or self.create or self.update or self.delete
+
+
+@dataclass(frozen=True)
+class ServiceRoute:
+    name: str
+    matcher: RouteMatcher
+    replies: tuple[ServiceReply, ...]
+    location: str = ""
+    is_sequence: bool = False
+    key: str = field(default="", compare=False)
+    verify: Verify | None = None
+
+    def describe(self) -> str:
+        where = " ".join(part for part in (" or ".join(self.matcher.methods),
+                                           self.matcher.path.text if self.matcher.path else "") if part)  # fmt: skip
+        return f"route '{self.name}'" + (f" ({where})" if where else "") + (f" at {self.location}" if self.location
+                                                                            else "")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Collection:
+    name: str
+    key: str = "id"
+    items: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
+class ServiceMatcher:
+    """Conditions a fault puts on a request: the route (by name), method, path, page, query and JSON body."""
+
+    route: str | None = None
+    method: str | None = None
+    path: str | None = None  # a template (``/repos/{owner}/{repo}/labels``) or a literal path
+    page: int | None = None
+    query: Conditions = field(default_factory=lambda: Conditions((), "query parameter"))
+    json: Conditions = field(default_factory=lambda: Conditions((), "JSON field"))
+
+    def mismatches(self, request: ServiceRequest) -> list[str]:
+        reasons = []
+        if self.route is not None and request.route != self.route:
+            reasons.append(f"route is {request.route!r}, fault wants {self.route!r}")
+        if self.method is not None and request.method != self.method.upper():
+            reasons.append(f"method is {request.method}, fault wants {self.method.upper()}")
+        if self.path is not None and PathTemplate.parse(self.path).match(request.path) is None:
+            reasons.append(f"path {request.path} does not fit {self.path}")
+        if self.page is not None and (request.page or 1) != self.page:
+            reasons.append(f"page is {request.page or 1}, fault wants {self.page}")
+        for conditions, data in ((self.query, request.query), (self.json, request.json)):
+            if conditions:
+                reasons.extend(conditions.mismatches(data))
+        return reasons
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str = "service"
+    routes: tuple[ServiceRoute, ...] = ()
+    collections: tuple[Collection, ...] = ()
+    faults: tuple[Fault, ...] = ()
+    strict: bool = True
+    headers: tuple[tuple[str, str], ...] = ()  # sent with every answer
+    error: Any = field(default_factory=lambda: DEFAULT_ERROR)  # the error body, with {{status}} {{message}} {{type}}
+    rate_limit: int | None = None  # GitHub-style x-ratelimit-* headers, per test
+    source: str = "<no routes>"
+    description: str = ""
