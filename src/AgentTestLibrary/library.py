@@ -6,6 +6,7 @@ from robotlibcore import DynamicCore
 
 from .keywords import (
     AgentKeywords,
+    AwsKeywords,
     CassetteKeywords,
     FakeCliKeywords,
     FaultKeywords,
@@ -18,6 +19,7 @@ from .keywords import (
     ResilienceKeywords,
     RuleKeywords,
     RuntimeKeywords,
+    ServiceKeywords,
 )
 from .listener import LibraryListener
 from .version import __version__
@@ -173,6 +175,8 @@ class AgentTestLibrary(DynamicCore):  # type: ignore[misc]
             LiveKeywords(self.ctx),
             MockLLMKeywords(self.ctx),
             McpKeywords(self.ctx, runtimes),
+            ServiceKeywords(self.ctx),
+            AwsKeywords(self.ctx),
             CassetteKeywords(self.ctx),
             RuleKeywords(self.ctx),
             JournalKeywords(self.ctx),

@@ -18,11 +18,26 @@ import shutil
 import unicodedata
 from pathlib import Path
 
-from .errors import NameClashError, UnsafePathError
+from .errors import InputError, NameClashError, UnsafePathError
 
 MAX_SLUG = 100
+IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 _KEPT = re.compile(r"[^\w.\-]+")
 _PLAIN = re.compile(r"[\w.\-]+(?: [\w.\-]+)*")
+
+
+def check_identifier(name: str, what: str, why: str) -> str:
+    """``name`` when it is a plain identifier (1-64 letters, digits, '_' or '-'); else an error saying ``why`` it
+    must be one. Names that become environment variables, config keys or tool names pass through here."""
+    if not IDENTIFIER.fullmatch(name):
+        raise InputError(f"{what} {name[:80]!r}: use 1-64 letters, digits, '_' or '-', starting with a letter or "
+                         f"digit ({why}).")  # fmt: skip
+    return name
+
+
+def variable_part(name: str) -> str:
+    """The part of an environment variable an identifier gives: upper case, '-' as '_'."""
+    return name.upper().replace("-", "_")
 
 
 def slug(name: str) -> str:

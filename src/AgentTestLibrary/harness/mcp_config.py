@@ -25,19 +25,18 @@ wrote to the same files meanwhile.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
 
 import tomlkit
 
-from ..errors import McpConfigError
+from ..errors import InputError, McpConfigError
+from ..naming import check_identifier
 from .settings import read_json_settings, read_toml_settings, write_json_settings, write_toml_settings
 
 McpRuntime = Literal["claude-code", "codex", "gemini-cli"]
 RUNTIMES: tuple[str, ...] = get_args(McpRuntime)
-SERVER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -84,11 +83,11 @@ class InstalledMcpConfig:
 
 def check_server_name(name: str) -> None:
     """MCP server names go into config keys and tool names (``mcp__NAME__TOOL``): keep them plain."""
-    if not SERVER_NAME.fullmatch(name):
-        raise McpConfigError(
-            f"MCP server name {name[:80]!r}: use 1-64 letters, digits, '_' or '-', starting with a letter or digit "
-            "(agent configs key servers by it and agents build tool names such as mcp__NAME__TOOL from it)."
-        )
+    try:
+        check_identifier(name, "MCP server name", "agent configs key servers by it and agents build tool names "
+                                                  "such as mcp__NAME__TOOL from it")  # fmt: skip
+    except InputError as error:
+        raise McpConfigError(str(error)) from None
 
 
 def tool_name(runtime: str, server: str, tool: str) -> str:

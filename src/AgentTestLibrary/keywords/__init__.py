@@ -1,6 +1,7 @@
 """Keyword components, one per concern; each is a thin layer over the core."""
 
 from .agents import AgentKeywords
+from .aws import AwsKeywords
 from .cassettes import CassetteKeywords
 from .context import LibraryContext
 from .fake_cli import FakeCliKeywords
@@ -13,9 +14,11 @@ from .mock_llm import MockLLMKeywords
 from .resilience import ResilienceKeywords
 from .rules import RuleKeywords
 from .runtimes import RuntimeKeywords
+from .services import ServiceKeywords
 
 __all__ = [
     "AgentKeywords",
+    "AwsKeywords",
     "CassetteKeywords",
     "FakeCliKeywords",
     "FaultKeywords",
@@ -28,4 +31,5 @@ __all__ = [
     "ResilienceKeywords",
     "RuleKeywords",
     "RuntimeKeywords",
+    "ServiceKeywords",
 ]

@@ -16,22 +16,22 @@ from ..environment import EnvironmentPatch, agenttest_command
 from ..errors import ScenarioError
 from ..harness.mcp_config import InstalledMcpConfig, McpRuntime, McpTarget, check_server_name, install_mcp_config
 from ..mock.conditions import equal_to
-from ..mock.fields import from_text
 from ..mock.journal import JournalEntry
 from ..mock.server import MockServer
 from ..mockmcp import MCP_PATH, MockMCP, load_mcp_server
 from ..mockmcp.endpoint import STDIO_PATH
-from ..mockmcp.loader import FAULT_FIELDS, parse_mcp_fault, parse_mcp_rule, parse_mcp_tool
+from ..mockmcp.loader import FAULT_FIELDS, parse_mcp_rule, parse_mcp_tool
 from ..mockmcp.model import RESPONSE_MODES, McpRequest, Prompt, PromptArgument, Resource
+from ..naming import variable_part
 from ..validation import data_from
 from .context import LibraryContext
 from .runtimes import RuntimeKeywords
 from .scopes import Scope, TestReport
-from .served import Served, ServedComponent
+from .served import Served, ServedComponent, inject_fault
 
 McpTransport = Literal["http", "stdio"]
 ResponseMode = Literal["auto", "json", "sse"]
-WHEN_KEYS = ("method", "tool")
+WHEN_KEYS = ("method", "tool", "arguments")
 
 
 @dataclass
@@ -54,7 +54,7 @@ class RunningMcp(Served):
 
 
 def variable_name(server: str, what: str) -> str:
-    return f"AGENTTEST_MCP_{server.upper().replace('-', '_')}_{what}"
+    return f"AGENTTEST_MCP_{variable_part(server)}_{what}"
 
 
 @dataclass
@@ -152,7 +152,7 @@ class McpKeywords(ServedComponent):
         }
         running.environment = EnvironmentPatch(exported)
         self.add_served(running)
-        BuiltIn().set_suite_variable(f"${{MCP_{name.upper().replace('-', '_')}_URL}}", running.url, "children=True")
+        BuiltIn().set_suite_variable(f"${{MCP_{variable_part(name)}_URL}}", running.url, "children=True")
         logger.info(f"Mock MCP server '{name}' ({transport}) at {running.url}: {len(spec.tools)} tool(s), "
                     f"{len(spec.rules)} rule(s), strict: {spec.strict} (scenario: {spec.source}).")  # fmt: skip
         return running.command if transport == "stdio" else running.url
@@ -243,7 +243,7 @@ class McpKeywords(ServedComponent):
         if reply:
             data["reply"] = reply
         parsed, rule = parse_mcp_tool(data, f"Add MCP Tool {tool}")
-        self._server(server).app.add_tool(parsed, rule, self.ctx.rule_scope)
+        self._server(server).app.add_tool(parsed, rule, scope=self.ctx.rule_scope)
         logger.info(f"MCP tool '{tool}' added to '{server}' for {self.ctx.rule_scope}.")
 
     @keyword("Reply To MCP Tool")
@@ -282,7 +282,7 @@ class McpKeywords(ServedComponent):
         running = self._server(server)
         rule = parse_mcp_rule({"name": f"keyword reply to {tool}", "when": rule_when, "reply": reply},
                               f"Reply To MCP Tool {tool}", tuple(running.app.tools().values()))  # fmt: skip
-        running.app.add_rule(rule, self.ctx.rule_scope)
+        running.app.add_rule(rule, scope=self.ctx.rule_scope)
 
     @keyword("Add MCP Rule")
     def add_mcp_rule(self, rule: dict[str, Any] | str, server: str = "tools") -> None:
@@ -297,7 +297,7 @@ class McpKeywords(ServedComponent):
         """
         running = self._server(server)
         parsed = parse_mcp_rule(data_from(rule, "Add MCP Rule"), "Add MCP Rule", tuple(running.app.tools().values()))
-        running.app.add_rule(parsed, self.ctx.rule_scope)
+        running.app.add_rule(parsed, scope=self.ctx.rule_scope)
 
     @keyword("Add MCP Resource")
     def add_mcp_resource(
@@ -324,7 +324,7 @@ class McpKeywords(ServedComponent):
         names = [item.strip() for item in arguments.split(",") if item.strip()]
         prompt = Prompt(name, description, tuple(PromptArgument(item, required=True) for item in names),
                         (("user", text),))  # fmt: skip
-        self._server(server).app.add_prompt(prompt, self.ctx.rule_scope)
+        self._server(server).app.add_prompt(prompt, scope=self.ctx.rule_scope)
 
     # -- faults --------------------------------------------------------------------------------
 
@@ -348,22 +348,7 @@ class McpKeywords(ServedComponent):
         | Inject MCP Fault    tool=search    is_error=${True}    message=index offline
         | Inject MCP Fault    expire_session=${True}    nth=2
         """
-        spec = from_text({key: value for key, value in fault.items() if key in FAULT_FIELDS or key == "name"},
-                         FAULT_FIELDS)  # fmt: skip
-        when: dict[str, Any] = {key: value for key, value in fault.items() if key in WHEN_KEYS}
-        if "arguments" in fault:
-            when["arguments"] = data_from(fault["arguments"], "Inject MCP Fault: arguments")
-        unknown = sorted(set(fault) - set(spec) - set(when) - {"arguments"})
-        if unknown:
-            raise ScenarioError(f"Inject MCP Fault: unknown argument(s) {', '.join(unknown)}; use the fault keys "
-                                f"{', '.join(FAULT_FIELDS)} or the conditions tool, method, arguments.")  # fmt: skip
-        app = self._server(server).app
-        spec["when"] = when
-        spec.setdefault("name", f"keyword MCP fault #{len(app.faults) + 1}")
-        parsed = parse_mcp_fault(spec, "Inject MCP Fault")
-        app.add_fault(parsed, self.ctx.rule_scope)
-        logger.info(f"Injected {parsed.describe()} into MCP server '{server}' for {self.ctx.rule_scope}.")
-        return parsed.name
+        return inject_fault(self._server(server).app, server, fault, FAULT_FIELDS, WHEN_KEYS, scope=self.ctx.rule_scope)
 
     @keyword("Clear MCP Faults")
     def clear_mcp_faults(self, server: str = "tools") -> None:

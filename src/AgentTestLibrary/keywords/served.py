@@ -17,8 +17,10 @@ from robot.api import logger
 
 from ..environment import EnvironmentPatch
 from ..errors import ScenarioError
+from ..mock.fields import Field, from_text
 from ..mock.journal import Journal, JournalEntry
 from ..mock.server import MockServer
+from ..validation import data_from
 from .evidence import write_evidence
 from .scopes import LibraryComponent, Scope, TestReport
 
@@ -139,3 +141,29 @@ class ServedComponent(LibraryComponent):
             return servers
         chosen = [served for served in servers if served.name == name]
         return chosen or [self.served(name)]
+
+
+CONDITION_DATA = ("query", "json", "params", "arguments")  # conditions written as JSON or YAML text in keywords
+
+
+def inject_fault(app: Any, name: str, fault: dict[str, Any], fields: dict[str, Field], when_keys: tuple[str, ...],
+                 *, scope: str) -> str:  # fmt: skip
+    """A fault from a keyword's named arguments: effects converted from Robot's strings, conditions as given
+    (JSON/YAML text for the ones that hold conditions), unknown names refused with the valid ones."""
+    spec = from_text({key: value for key, value in fault.items() if key in fields or key == "name"}, fields)
+    when: dict[str, Any] = {}
+    for key, value in fault.items():
+        if key in when_keys:
+            when[key] = data_from(value, f"fault condition {key}") if key in CONDITION_DATA else value
+    if isinstance(when.get("page"), str) and when["page"].isdigit():
+        when["page"] = int(when["page"])
+    unknown = sorted(set(fault) - set(spec) - set(when))
+    if unknown:
+        raise ScenarioError(f"Unknown fault argument(s) {', '.join(unknown)}; use the fault keys {', '.join(fields)} "
+                            f"or the conditions {', '.join(when_keys)}.")  # fmt: skip
+    spec["when"] = when
+    spec.setdefault("name", f"keyword fault #{len(app.faults) + 1}")
+    parsed = app.parse_fault(spec, f"fault for '{name}'")
+    app.add_fault(parsed, scope)
+    logger.info(f"Injected {parsed.describe()} into '{name}' for {scope}.")
+    return str(parsed.name)

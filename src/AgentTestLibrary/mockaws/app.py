@@ -160,6 +160,17 @@ class MockAWS:
         with self._lock:
             self._pages.clear()
 
+    def add_fault(self, fault: Fault, scope: str) -> None:
+        self.faults.add(fault, scope)
+
+    def remove_scope(self, scope: str) -> None:
+        self.faults.remove(scope)
+
+    def reset_counters(self) -> None:
+        """A new test: fault counters and followed page tokens start again (the keyword layer empties moto)."""
+        self.faults.reset_counters()
+        self.reset()
+
     def parse_fault(self, data: Any, source: str) -> Fault:
         return parse_aws_fault(data, source)
 

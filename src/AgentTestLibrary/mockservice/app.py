@@ -132,7 +132,6 @@ class MockService:
         return False
 
     def reset(self) -> None:
-        self.collections.restart()
         self.reset_counters()
 
     def parse_fault(self, data: Any, source: str) -> Fault:
@@ -165,6 +164,7 @@ class MockService:
         """A new test: sequences, fault counters and the rate limit start again; collections from their seeds."""
         self.rulebook.reset_positions()
         self.faults.reset_counters()
+        self.collections.restart()
         with self._lock:
             self._used = 0
 

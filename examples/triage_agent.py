@@ -1,0 +1,134 @@
+"""A small issue-triage agent for the e2e suites: a real web server that receives GitHub webhooks.
+
+    python examples/triage_agent.py     # prints TRIAGE_URL=http://127.0.0.1:PORT, serves until SIGTERM
+
+On ``POST /webhook`` it checks ``X-Hub-Signature-256`` against ``GITHUB_WEBHOOK_SECRET`` (a
+wrong or missing signature: 401, and nothing else happens). For an ``issues`` event with
+action ``opened`` it asks the model (OpenAI Chat Completions, structured output) for labels
+and a comment, then calls the GitHub REST API at ``GITHUB_API_URL`` with ``GITHUB_TOKEN``:
+``POST .../issues/N/labels`` and ``POST .../issues/N/comments``. Other events get 202.
+
+Failure handling (what the e2e suites check): a label call that fails with 5xx, 429 or a
+rate-limited 403 is retried once, after its ``Retry-After`` (at most 2 s); if it fails again
+the agent still posts its comment, saying the labels could not be applied, and answers the
+webhook 502 with ``{"labelled": false}``. A model error answers 502 without calling GitHub.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+
+SCHEMA = {
+    "type": "object",
+    "properties": {"labels": {"type": "array", "items": {"type": "string"}}, "comment": {"type": "string"}},
+    "required": ["labels", "comment"],
+    "additionalProperties": False,
+}
+RETRYABLE = (429, 500, 502, 503, 504)
+
+
+def signature_ok(body: bytes, given: str) -> bool:
+    secret = os.environ.get("GITHUB_WEBHOOK_SECRET", "")
+    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return bool(secret) and hmac.compare_digest(expected, given)
+
+
+def triage(issue: dict[str, Any]) -> dict[str, Any]:
+    """The model's labels and comment for an issue (structured output)."""
+    import openai
+
+    client = openai.OpenAI(max_retries=1)
+    completion = client.chat.completions.create(
+        model=os.environ.get("AGENT_MODEL", "gpt-4o-mini"),
+        messages=[
+            {"role": "system", "content": "You triage GitHub issues: choose labels and write a short comment."},
+            {"role": "user", "content": f"Issue #{issue['number']}: {issue['title']}\n\n{issue.get('body') or ''}"},
+        ],
+        response_format={"type": "json_schema", "json_schema": {"name": "triage", "schema": SCHEMA, "strict": True}},
+    )
+    return dict(json.loads(completion.choices[0].message.content or "{}"))
+
+
+def github() -> httpx.Client:
+    return httpx.Client(
+        base_url=os.environ["GITHUB_API_URL"],
+        headers={"authorization": f"Bearer {os.environ.get('GITHUB_TOKEN', '')}", "accept": "application/vnd.github+json"},
+        timeout=30,
+    )
+
+
+def retryable(response: httpx.Response) -> bool:
+    rate_limited = response.status_code == 403 and response.headers.get("x-ratelimit-remaining") == "0"
+    return response.status_code in RETRYABLE or rate_limited
+
+
+def add_labels(client: httpx.Client, repo: str, number: int, labels: list[str]) -> httpx.Response:
+    for attempt in (1, 2):
+        response = client.post(f"/repos/{repo}/issues/{number}/labels", json={"labels": labels})
+        if response.is_success or not retryable(response) or attempt == 2:
+            return response
+        time.sleep(min(2.0, float(response.headers.get("retry-after") or 0.2)))
+    raise AssertionError("unreachable")
+
+
+def handle(event: str, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    if event != "issues" or payload.get("action") != "opened":
+        return 202, {"ignored": event}
+    issue, repo = payload["issue"], payload["repository"]["full_name"]
+    try:
+        decision = triage(issue)
+    except Exception as error:  # noqa: BLE001 - the webhook answers 502 and GitHub is not touched
+        return 502, {"error": f"model: {type(error).__name__}: {error}"}
+    with github() as client:
+        labelled = add_labels(client, repo, issue["number"], decision["labels"])
+        comment = decision["comment"]
+        if not labelled.is_success:
+            comment += f"\n\n(Labels {', '.join(decision['labels'])} could not be applied: HTTP {labelled.status_code}.)"
+        posted = client.post(f"/repos/{repo}/issues/{issue['number']}/comments", json={"body": comment})
+    result = {"labelled": labelled.is_success, "labels": decision["labels"], "comment_status": posted.status_code}
+    return (200 if labelled.is_success and posted.is_success else 502), result
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:  # noqa: N802 - the http.server API
+        body = self.rfile.read(int(self.headers.get("content-length") or 0))
+        if self.path != "/webhook":
+            self.answer(404, {"error": "not found"})
+        elif not signature_ok(body, self.headers.get("x-hub-signature-256", "")):
+            self.answer(401, {"error": "bad signature"})
+        else:
+            self.answer(*handle(self.headers.get("x-github-event", ""), json.loads(body or b"{}")))
+
+    def answer(self, status: int, data: dict[str, Any]) -> None:
+        raw = json.dumps(data).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the http.server API
+        sys.stderr.write(f"triage agent: {format % args}\n")
+
+
+def main() -> int:
+    server = ThreadingHTTPServer(("127.0.0.1", int(os.environ.get("TRIAGE_PORT", "0"))), Handler)
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
+    print(f"TRIAGE_URL=http://127.0.0.1:{server.server_address[1]}", flush=True)
+    server.serve_forever()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,296 @@
+"""Mock REST services and webhooks from Robot: start them, script and break their routes, deliver signed events."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Literal
+
+from robot.api import logger
+from robot.api.deco import keyword
+from robot.api.types import Secret
+
+from ..environment import EnvironmentPatch
+from ..errors import ScenarioError
+from ..mock.conditions import equal_to
+from ..mock.journal import JournalEntry
+from ..mock.server import MockServer
+from ..mockservice import MockService, load_service
+from ..mockservice.loader import FAULT_FIELDS, FAULT_WHEN_KEYS, parse_service_route
+from ..mockservice.model import PathTemplate, ServiceRequest
+from ..naming import check_identifier, variable_part
+from ..validation import data_from
+from ..webhooks import deliver
+from .served import Served, ServedComponent, inject_fault
+
+WebhookProvider = Literal["github", "slack", "stripe", "standard"]
+WebhookSignature = Literal["valid", "invalid", "stale", "missing"]
+
+
+class ServiceKeywords(ServedComponent):
+    """Mock services follow scopes (see :mod:`.served`); collections restart from their seeds with every test."""
+
+    kind = "mock service"
+    evidence_tag = "service"
+
+    def describe(self, entry: JournalEntry) -> str:
+        return f"{entry.method} {entry.path}"
+
+    def _app(self, name: str) -> MockService:
+        app: MockService = self.served(name).app
+        return app
+
+    @keyword("Start Mock Service")
+    def start_mock_service(
+        self, name: str, routes: str | None = None, port: int = 0, *, host: str = "127.0.0.1",
+        strict: bool | None = None,
+    ) -> str:  # fmt: skip
+        """Starts mock REST service ``name`` and returns its base URL (``http://127.0.0.1:PORT``).
+
+        ``routes``: a route file (YAML: routes with path templates, conditions, replies,
+        collections, pagination; see `Mock services` in the introduction) or a built-in
+        preset by name, ``github`` or ``slack`` (a file may say ``extends: github`` to add
+        routes to it). Exports ``AGENTTEST_<NAME>_URL`` to processes started afterwards.
+        Strict by default: a request no route answers gets a 404 (or 501 when only its
+        method or conditions differ) in the service's error shape, and the test fails at its
+        end naming the closest route. Several services may run at once; a service still
+        running at the end of the suite that started it stops then.
+
+        Example:
+        | ${github}=    Start Mock Service    github    routes=github
+        | ${crm}=    Start Mock Service    crm    routes=${CURDIR}/services/crm.yaml
+        """
+        check_identifier(name, "Service name", "it becomes the environment variable AGENTTEST_<NAME>_URL")
+        self.check_free(name)
+        spec = replace(load_service(routes, name), name=name)
+        if strict is not None:
+            spec = replace(spec, strict=strict)
+        self.ctx.secrets.add_from_environment()
+        app = MockService(spec, self.ctx.secrets)
+        server = MockServer(app, host, port)
+        url = server.start()
+        self.add_served(Served(name, app, server, self.ctx.current_suite,
+                               EnvironmentPatch({f"AGENTTEST_{variable_part(name)}_URL": url})))  # fmt: skip
+        logger.info(f"Mock service '{name}' at {url}: {len(spec.routes)} route(s), strict: {spec.strict} "
+                    f"(routes: {spec.source}).")  # fmt: skip
+        return url
+
+    @keyword("Stop Mock Service")
+    def stop_mock_service(self, name: str) -> None:
+        """Stops mock service ``name`` and unsets its variable; does nothing when it is not running."""
+        served = self.servers.get(name)
+        if served is None:
+            logger.info(f"No mock service named '{name}' was running.")
+            return
+        self.stop_served(served)
+
+    @keyword("Add Service Route")
+    def add_service_route(self, name: str, route: dict[str, Any] | str) -> None:
+        """Adds one route written as in a route file (a dictionary or YAML/JSON text), checked before the file's
+        routes, for the current test (or suite, in a suite setup).
+
+        Example:
+        | Add Service Route    github    {"method": "GET", "path": "/zen", "reply": {"text": "Keep it simple."}}
+        """
+        app = self._app(name)
+        parsed = parse_service_route(data_from(route, "Add Service Route"), "Add Service Route", app.spec)
+        app.add_route(parsed, scope=self.ctx.rule_scope)
+
+    @keyword("Seed Service Collection")
+    def seed_service_collection(self, name: str, collection: str, items: list[Any] | str) -> None:
+        """Adds items to a collection of service ``name`` (a list of dictionaries, or JSON/YAML text) for the
+        current test (or, in a suite setup, for every test of the suite).
+
+        Example:
+        | Seed Service Collection    github    issues    [{"number": 7, "title": "Crash on start", "state": "open"}]
+        """
+        data = data_from(items, "Seed Service Collection")
+        if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+            raise ScenarioError(f"Seed Service Collection {collection}: expected a list of JSON objects; got {data!r}.")
+        self._app(name).collections.seed(collection, data, scope=self.ctx.rule_scope)
+
+    @keyword("Get Service Collection")
+    def get_service_collection(self, name: str, collection: str) -> list[dict[str, Any]]:
+        """The items of a collection now (what the agent created, changed or deleted included)."""
+        items = self._app(name).collections.items(collection)
+        logger.info(f"{name}.{collection}: {len(items)} item(s)\n{json.dumps(items, indent=1)[:4000]}")
+        return items
+
+    @keyword("Inject Service Fault")
+    def inject_service_fault(self, name: str, **fault: Any) -> str:
+        """Makes service ``name`` break matching requests; returns the fault's name.
+
+        Effects: ``status`` (in the service's error shape; 403/429 on a service with a rate
+        limit also answer ``x-ratelimit-remaining: 0``), ``message``, ``type`` (the error code
+        the shape carries), ``retry_after``, ``delay_ms``, ``hang_s``, ``reset`` (the
+        connection drops unanswered), ``malformed=json``, ``cut_after_bytes``. A faulted request
+        changes no collection. Targeting: ``route`` (its name), ``method``, ``path`` (a template
+        or a path), ``page`` (of a paginated route), ``query``/``json`` (conditions as JSON),
+        ``nth``, ``times``, ``probability`` with ``seed``.
+
+        Example:
+        | Inject Service Fault    github    route=add labels    status=500    times=1
+        | Inject Service Fault    github    status=403    message=API rate limit exceeded    retry_after=60
+        | Inject Service Fault    slack    route=conversations.list    page=2    status=500
+        """
+        return inject_fault(self._app(name), name, fault, FAULT_FIELDS, FAULT_WHEN_KEYS, scope=self.ctx.rule_scope)
+
+    @keyword("Clear Service Faults")
+    def clear_service_faults(self, name: str) -> None:
+        """Removes the faults injected in the current test (or suite setup) and restarts fault counters."""
+        app = self._app(name)
+        app.faults.remove(self.ctx.rule_scope)
+        app.faults.reset_counters()
+
+    def _requests(self, name: str | None, method: str | None, path: str | None,
+                  fields: dict[str, Any]) -> list[tuple[str, JournalEntry, ServiceRequest]]:  # fmt: skip
+        template = PathTemplate.parse(path) if path else None
+        wanted = equal_to(fields, "field")
+        found = []
+        for served in self.of_test(name):
+            for entry in served.entries(self.ctx.current_test is not None):
+                request: ServiceRequest = entry.subject
+                if method and request.method != method.upper():
+                    continue
+                if template is not None and template.match(request.path) is None:
+                    continue
+                if wanted.mismatches(request.values()):
+                    continue
+                found.append((served.name, entry, request))
+        return sorted(found, key=lambda item: item[1].time)
+
+    def _listing(self, name: str | None) -> str:
+        lines = [f"#{entry.index} [{service}] {request.method} {request.path} -> {entry.status} route={entry.rule}"
+                 + (f" json={json.dumps(request.json)[:120]}" if request.json is not None else "")
+                 + (f" FAULT: {entry.fault}" if entry.fault else "")
+                 for service, entry, request in self._requests(name, None, None, {})]  # fmt: skip
+        return "\n".join(lines) or "(none)"
+
+    @keyword("Service Should Have Received")
+    def service_should_have_received(
+        self, name: str, method: str, path: str, *, times: int | None = None, **fields: Any
+    ) -> None:
+        """Fails unless service ``name`` got ``method path`` (a path, or a template such as
+        ``/repos/{owner}/{repo}/issues/{number}/labels``) with the given fields, ``times`` times when given.
+
+        Fields are dotted names into the request: ``json.labels.0=bug``, ``query.page=2``,
+        ``form.channel=C01``, ``headers.authorization=Bearer x``, ``path.number=7``.
+
+        Example:
+        | Service Should Have Received    github    POST    /repos/acme/app/issues/7/labels    json.labels.0=bug
+        | Service Should Have Received    slack    POST    /api/chat.postMessage    times=1    json.channel=C0001GENERAL
+        """
+        found = self._requests(name, method, path, fields)
+        if (times is None and not found) or (times is not None and len(found) != times):
+            wanted = f"{times} request(s)" if times is not None else "a request"
+            shown = "".join(f", {key}={value!r}" for key, value in fields.items())
+            raise AssertionError(f"Expected {wanted} {method.upper()} {path}{shown} to service '{name}', found "
+                                 f"{len(found)}. Requests seen:\n{self._listing(name)}")  # fmt: skip
+
+    @keyword("Service Should Not Have Received")
+    def service_should_not_have_received(self, name: str, method: str, path: str, **fields: Any) -> None:
+        """Fails if service ``name`` got ``method path`` (with the given fields)."""
+        found = self._requests(name, method, path, fields)
+        if found:
+            raise AssertionError(f"Service '{name}' got {method.upper()} {path} {len(found)} time(s):\n"
+                                 f"{self._listing(name)}")  # fmt: skip
+
+    @keyword("Service Requests Should Be In Order")
+    def service_requests_should_be_in_order(self, name: str, *requests: str) -> None:
+        """Fails unless service ``name`` got these requests (``METHOD PATH``, paths may be templates) in this
+        order; other requests may come between.
+
+        Example:
+        | Service Requests Should Be In Order    github    POST /repos/{o}/{r}/issues/{n}/labels
+        | ...    POST /repos/{o}/{r}/issues/{n}/comments
+        """
+        seen = [(request.method, request.path) for _, _, request in self._requests(name, None, None, {})]
+        position = 0
+        for method, path in seen:
+            if position < len(requests):
+                want_method, _, want_path = requests[position].partition(" ")
+                if method == want_method.upper() and PathTemplate.parse(want_path.strip()).match(path) is not None:
+                    position += 1
+        if position < len(requests):
+            raise AssertionError(f"Expected {' -> '.join(requests)} in order; '{requests[position]}' is missing after "
+                                 f"the ones before it. Requests seen:\n{self._listing(name)}")  # fmt: skip
+
+    @keyword("Get Service Requests")
+    def get_service_requests(
+        self, name: str | None = None, method: str | None = None, path: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The current test's requests to service ``name`` (default: every mock service), oldest first.
+
+        Each has ``service``, ``index``, ``time``, ``status``, ``rule`` (the route), ``fault``,
+        ``unmatched``, ``near_miss``, ``headers`` (credentials masked), ``request`` (``method``,
+        ``path``, ``route``, ``params``, ``query``, ``json``, ``form``, ``page``) and ``reply``
+        (``status``, ``body``).
+        """
+        chosen = self._requests(name, method, path, {})
+        found = [{"service": service, **entry.to_dict()} for service, entry, _ in chosen]
+        logger.info(f"{len(found)} service request(s):\n{self._listing(name)}")
+        return found
+
+    # -- webhooks ------------------------------------------------------------------------------
+
+    @keyword("Deliver Webhook")
+    def deliver_webhook(
+        self,
+        url: str,
+        provider: WebhookProvider = "github",
+        event: str = "",
+        payload: dict[str, Any] | str = "{}",
+        secret: Secret | str = "",
+        *,
+        signature: WebhookSignature = "valid",
+        retries: int | None = None,
+        backoff: float = 0.5,
+        timeout: float = 10.0,
+    ) -> dict[str, Any]:
+        """Delivers a webhook to ``url`` signed the way ``provider`` signs; returns ``status``, ``body``,
+        ``attempts`` (a list of ``status``, ``body``, ``error``) and ``delivery`` (the delivery id).
+
+        - ``provider``: ``github`` (``X-Hub-Signature-256``, ``X-GitHub-Event``), ``slack``
+          (``v0:`` timestamp and ``X-Slack-Signature``), ``stripe`` (``Stripe-Signature``),
+          ``standard`` (Standard Webhooks ``webhook-*`` headers; the secret is ``whsec_...``).
+        - ``payload``: a dictionary, JSON text, or the path of a JSON file.
+        - ``secret``: the shared secret, best as a ``Secret`` (``%{WEBHOOK_SECRET}`` typed
+          ``Secret`` or `Get Credential`); it is masked in every output either way.
+        - ``signature``: ``valid``, ``invalid`` (signed with another secret), ``stale`` (ten
+          minutes old) or ``missing``, for negative tests.
+        - ``retries``: redeliveries when the receiver answers 5xx or not at all (default: the
+          provider's habit: none for GitHub, 3 for the others), ``backoff`` seconds doubled
+          each time; Slack's carry ``X-Slack-Retry-Num``.
+
+        Example:
+        | ${delivery}=    Deliver Webhook    ${AGENT_URL}/webhook    github    issues
+        | ...    payload=${CURDIR}/payloads/issue_opened.json    secret=${SECRET}
+        | Should Be Equal As Integers    ${delivery}[status]    200
+        """
+        text = secret.value if isinstance(secret, Secret) else str(secret)
+        self.ctx.secrets.add(text)
+        body = _payload(payload)
+        delivered = deliver(url, provider, body, text, event=event, signature=signature, retries=retries,
+                            backoff_s=backoff, timeout_s=timeout)  # fmt: skip
+        attempts = [{"status": attempt.status, "body": attempt.body, "error": attempt.error}
+                    for attempt in delivered.attempts]  # fmt: skip
+        delivery = next((value for key, value in delivered.attempts[0].headers.items()
+                         if key in ("x-github-delivery", "webhook-id")), "")  # fmt: skip
+        logger.info(f"{provider} webhook '{event}' ({signature} signature) to {url}: "
+                    + ", ".join(f"attempt {a['status'] or a['error']}" for a in attempts))  # fmt: skip
+        return {"status": delivered.status, "body": delivered.body, "attempts": attempts, "delivery": delivery}
+
+
+def _payload(payload: dict[str, Any] | str) -> bytes:
+    if isinstance(payload, dict | list):
+        return json.dumps(payload).encode()
+    text = str(payload)
+    stripped = text.strip()
+    if stripped.startswith(("{", "[")):
+        json.loads(stripped)  # a clear error below if it is not JSON
+        return stripped.encode()
+    file = Path(text)
+    if not file.is_file():
+        raise ScenarioError(f"Webhook payload {text[:80]!r} is neither JSON nor a file ('{file.resolve()}').")
+    return file.read_bytes()
