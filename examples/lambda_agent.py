@@ -25,8 +25,8 @@ TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal":
 
 
 def create(count: int) -> None:
-    role = boto3.client("iam", config=CONFIG).create_role(RoleName="agent-role",
-                                                          AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]  # fmt: skip
+    iam = boto3.client("iam", config=CONFIG)
+    role = iam.create_role(RoleName="agent-role", AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
     package = io.BytesIO()
     with zipfile.ZipFile(package, "w") as archive:
         archive.writestr("handler.py", "def handle(event, context):\n    return event\n")

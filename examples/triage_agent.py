@@ -63,7 +63,8 @@ def triage(issue: dict[str, Any]) -> dict[str, Any]:
 def github() -> httpx.Client:
     return httpx.Client(
         base_url=os.environ["GITHUB_API_URL"],
-        headers={"authorization": f"Bearer {os.environ.get('GITHUB_TOKEN', '')}", "accept": "application/vnd.github+json"},
+        headers={"authorization": f"Bearer {os.environ.get('GITHUB_TOKEN', '')}",
+                 "accept": "application/vnd.github+json"},  # fmt: skip
         timeout=30,
     )
 
@@ -94,14 +95,15 @@ def handle(event: str, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         labelled = add_labels(client, repo, issue["number"], decision["labels"])
         comment = decision["comment"]
         if not labelled.is_success:
-            comment += f"\n\n(Labels {', '.join(decision['labels'])} could not be applied: HTTP {labelled.status_code}.)"
+            names = ", ".join(decision["labels"])
+            comment += f"\n\n(Labels {names} could not be applied: HTTP {labelled.status_code}.)"
         posted = client.post(f"/repos/{repo}/issues/{issue['number']}/comments", json={"body": comment})
     result = {"labelled": labelled.is_success, "labels": decision["labels"], "comment_status": posted.status_code}
     return (200 if labelled.is_success and posted.is_success else 502), result
 
 
 class Handler(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:  # noqa: N802 - the http.server API
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("content-length") or 0))
         if self.path != "/webhook":
             self.answer(404, {"error": "not found"})
@@ -118,7 +120,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(raw)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the http.server API
+    def log_message(self, format: str, *args: Any) -> None:
         sys.stderr.write(f"triage agent: {format % args}\n")
 
 
