@@ -61,12 +61,9 @@ def triage(issue: dict[str, Any]) -> dict[str, Any]:
 
 
 def github() -> httpx.Client:
-    return httpx.Client(
-        base_url=os.environ["GITHUB_API_URL"],
-        headers={"authorization": f"Bearer {os.environ.get('GITHUB_TOKEN', '')}",
-                 "accept": "application/vnd.github+json"},  # fmt: skip
-        timeout=30,
-    )
+    token = os.environ.get("GITHUB_TOKEN", "")
+    headers = {"authorization": f"Bearer {token}", "accept": "application/vnd.github+json"}
+    return httpx.Client(base_url=os.environ["GITHUB_API_URL"], headers=headers, timeout=30)
 
 
 def retryable(response: httpx.Response) -> bool:
