@@ -12,6 +12,7 @@ library errors catches :class:`AgentTestError` or one of its branches::
     │   ├── AgentConfigError         an agent's settings file cannot be read or edited as asked
     │   │   ├── HookConfigError      hook configuration to write into an agent's settings
     │   │   └── McpConfigError       MCP server configuration to write into an agent's settings
+    │   ├── WebhookError             a webhook to sign or deliver (provider, secret, signature kind)
     │   ├── RegistryError            the runtime registry
     │   ├── NameClashError           two names of one run would share a file
     │   ├── UnsafePathError          a path that would leave its folder
@@ -60,6 +61,10 @@ class HookConfigError(AgentConfigError):
 
 class McpConfigError(AgentConfigError):
     """Unknown runtime or mock MCP server, or a server name an agent config cannot carry."""
+
+
+class WebhookError(InputError):
+    """An unknown provider, an unusable secret or signature kind; the message says which and how to fix it."""
 
 
 class RegistryError(InputError):

@@ -32,7 +32,7 @@ from typing import Literal, get_args
 
 import httpx
 
-from .errors import InputError
+from .errors import WebhookError
 
 Provider = Literal["github", "slack", "stripe", "standard"]
 Signature = Literal["valid", "invalid", "stale", "missing"]
@@ -40,10 +40,6 @@ PROVIDERS: tuple[str, ...] = get_args(Provider)
 TOLERANCE_S = 300
 STALE_S = 600
 RETRIES = {"github": 0, "slack": 3, "stripe": 3, "standard": 3}  # GitHub never redelivers on its own
-
-
-class WebhookError(InputError):
-    """An unknown provider, an unusable secret or payload; the message says which and how to fix it."""
 
 
 def _hmac(key: bytes, message: bytes) -> bytes:
@@ -136,6 +132,11 @@ def signed_headers(
     """Headers for one delivery, with a ``valid``, ``invalid`` (wrong secret), ``stale`` or ``missing`` signature."""
     if signature not in get_args(Signature):
         raise WebhookError(f"signature is one of {', '.join(get_args(Signature))}; got {signature!r}.")
+    if signature == "stale" and provider == "github":
+        raise WebhookError(
+            "GitHub signs no timestamp, so a stale GitHub delivery cannot be told from a fresh one; "
+            "use signature=invalid or missing, or a provider with timestamps (slack, stripe, standard)."
+        )
     stamp = int(time.time()) - (STALE_S if signature == "stale" else 0)
     used = secret if signature != "invalid" else secret + "-wrong" if provider != "standard" else "whsec_d3Jvbmc="
     headers = sign(provider, used, body, timestamp=stamp, event=event, delivery=delivery)

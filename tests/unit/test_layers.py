@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).parents[2] / "src" / "AgentTestLibrary"
-GROUND = ("errors", "secrets", "naming", "private", "environment", "wire", "yamlio", "version", "validation")
+GROUND = ("errors", "secrets", "naming", "private", "environment", "wire", "yamlio", "version", "validation",
+          "webhooks")  # fmt: skip
 KEYWORD_EDGE = ("keywords", "listener", "library", "cli")
 
 
@@ -61,15 +62,16 @@ def test_nothing_below_the_keyword_edge_imports_robot_framework() -> None:
 
 
 def test_the_ground_floor_imports_no_other_part_of_the_package() -> None:
-    above = ("mock", "mockllm", "mockmcp", "cassettes", "harness", "live", "keywords", "listener", "library", "cli",
-             "lanes")  # fmt: skip
+    above = ("mock", "mockllm", "mockmcp", "mockservice", "mockaws", "cassettes", "harness", "live", "keywords",
+             "listener", "library", "cli", "lanes")  # fmt: skip
     upper = tuple(f"AgentTestLibrary.{name}" for name in above)
     assert offenders(GROUND, upper) == []
 
 
 def test_the_mock_core_knows_no_protocol_family_and_no_keyword() -> None:
-    upper = ("AgentTestLibrary.mockllm", "AgentTestLibrary.mockmcp", "AgentTestLibrary.cassettes",
-             "AgentTestLibrary.keywords", "AgentTestLibrary.harness", "AgentTestLibrary.live")  # fmt: skip
+    upper = ("AgentTestLibrary.mockllm", "AgentTestLibrary.mockmcp", "AgentTestLibrary.mockservice",
+             "AgentTestLibrary.mockaws", "AgentTestLibrary.cassettes", "AgentTestLibrary.keywords",
+             "AgentTestLibrary.harness", "AgentTestLibrary.live")  # fmt: skip
     assert offenders(("mock",), upper) == []
 
 
@@ -81,6 +83,13 @@ def test_the_mcp_mock_knows_no_other_protocol_family() -> None:
     banned = ("AgentTestLibrary.mockllm", "AgentTestLibrary.cassettes", "AgentTestLibrary.keywords",
               "AgentTestLibrary.harness")  # fmt: skip
     assert offenders(("mockmcp",), banned) == []
+
+
+def test_service_and_aws_mocks_know_no_other_protocol_family() -> None:
+    banned = ("AgentTestLibrary.mockllm", "AgentTestLibrary.mockmcp", "AgentTestLibrary.cassettes",
+              "AgentTestLibrary.keywords", "AgentTestLibrary.harness")  # fmt: skip
+    assert offenders(("mockservice", "mockaws"), banned) == []
+    assert offenders(("mockservice",), ("AgentTestLibrary.mockaws", "moto", "boto3", "botocore")) == []
 
 
 def test_the_harness_does_not_import_the_mocks() -> None:

@@ -181,10 +181,13 @@ class MockService:
                 ("x-ratelimit-used", str(used)), ("x-ratelimit-reset", str(reset)),
                 ("x-ratelimit-resource", "core")]  # fmt: skip
 
-    def error_outcome(self, status: int, message: str, kind: str = "", headers: list[tuple[str, str]] | None = None
-                      ) -> Outcome:  # fmt: skip
-        body = fill_data(self.spec.error, {"status": status, "message": message, "type": kind or _reason(status)})
-        sent = [*self.spec.headers, *(headers or []), *self.rate_headers(exhausted=status in (403, 429))]
+    def error_outcome(self, status: int, detail: str, kind: str = "", message: str = "") -> Outcome:
+        """An error in the service's shape; its template sees ``status``, ``message`` (the HTTP reason unless
+        given, as real services word it: "Not Found"), ``type`` and ``detail`` (what the mock has to say)."""
+        values = {"status": status, "message": message or _phrase(status), "type": kind or _reason(status),
+                  "detail": detail}  # fmt: skip
+        body = fill_data(self.spec.error, values)
+        sent = [*self.spec.headers, *self.rate_headers(exhausted=status in (403, 429))]
         return Outcome(status, body, headers=sent)
 
 
@@ -257,7 +260,9 @@ class ServiceEndpoint:
         injected = fault.fault if fault is not None else None
         if injected is not None and (injected.status or injected.reset):  # the route does not act: nothing changes
             answer.reply = None
-            return self.service.error_outcome(injected.status or 500, injected.error_message, injected.error_type or "")
+            detail = f"AgentTestLibrary injected fault: {injected.name}"
+            return self.service.error_outcome(injected.status or 500, detail, injected.error_type or "",
+                                              message=injected.error_message)  # fmt: skip
         outcome = self._act(call, subject, answer.reply)
         answer.reply = ServiceResult(outcome.status, outcome.body if not isinstance(outcome.body, bytes) else
                                      outcome.body.decode("utf-8", errors="replace"), answer.rule)  # fmt: skip
@@ -277,7 +282,8 @@ class ServiceEndpoint:
                     chosen = page(reply.paging, items, subject.fields)
                 except InvalidPage as error:
                     return self.service.error_outcome(400, f"{error}.")
-                values.update(items=chosen.items, next=chosen.next_position, total=chosen.total, page=chosen.number)
+                values.update(items=self._decorated(reply, chosen.items, values), next=chosen.next_position,
+                              total=chosen.total, page=chosen.number)  # fmt: skip
                 if reply.paging.style == "link":
                     url = f"http://{call.request.headers.get('host', '127.0.0.1')}{subject.path}"
                     query = call.request.target.split("?", 1)[1] if "?" in call.request.target else ""
@@ -285,7 +291,7 @@ class ServiceEndpoint:
                     if link:
                         headers.append(("link", link))
             else:
-                values.update(items=items, total=len(items))
+                values.update(items=self._decorated(reply, items, values), total=len(items))
             default = "{{items}}"
         elif name is not None:
             key = fill(reply.key, values)
@@ -305,6 +311,7 @@ class ServiceEndpoint:
                 status = status or 204
             if values["item"] is None:
                 return self.service.error_outcome(404, f"No {name} item with key {key!r}.", "not_found")
+            values["item"] = self._decorated(reply, [values["item"]], values)[0]
             default = "{{item}}"
         headers += [(header, str(fill(value, values))) for header, value in reply.headers]
         headers = [*self.service.spec.headers, *headers, *self.service.rate_headers()]
@@ -317,6 +324,13 @@ class ServiceEndpoint:
         body = fill_data(reply.json if reply.json is not None else default, values)
         body = self._paging_fields(reply, body, values)
         return Outcome(status, body, headers=headers)
+
+    @staticmethod
+    def _decorated(reply: ServiceReply, items: list[dict[str, Any]], values: dict[str, Any]) -> list[dict[str, Any]]:
+        """Items as answered: with the reply's ``add_fields`` filled for each (``{{item.x}}`` is that item's)."""
+        if not reply.add_fields:
+            return items
+        return [{**item, **fill_data(reply.add_fields, {**values, "item": item})} for item in items]
 
     @staticmethod
     def _kept(item: dict[str, Any], reply: ServiceReply, values: dict[str, Any]) -> bool:
@@ -349,8 +363,12 @@ class ServiceEndpoint:
         return body
 
 
-def _reason(status: int) -> str:
+def _phrase(status: int) -> str:
     try:
-        return HTTPStatus(status).phrase.lower().replace(" ", "_")
+        return HTTPStatus(status).phrase
     except ValueError:
-        return "error"
+        return "Error"
+
+
+def _reason(status: int) -> str:
+    return _phrase(status).lower().replace(" ", "_")

@@ -60,7 +60,7 @@ ROUTE_KEYS = ("name", "method", "path", "when", "verify", "reply", "sequence")
 WHEN_KEYS = ("query", "headers", "json", "form")
 VERIFY_KEYS = ("provider", "secret", "secret_env")
 REPLY_KEYS = ("status", "headers", "json", "text", "list", "get", "create", "update", "delete", "key", "item",
-              "where", "paginate")  # fmt: skip
+              "where", "paginate", "add_fields")  # fmt: skip
 COLLECTION_VERBS = ("list", "get", "create", "update", "delete")
 PAGINATE_KEYS = ("style", "size", "max_size", "position_param", "size_param", "next_field")
 FAULT_WHEN_KEYS = ("route", "method", "path", "page", "query", "json")
@@ -225,6 +225,8 @@ class _Validator(Validator):
                                                "under collections.")  # fmt: skip
         if verbs and verbs[0] in ("get", "update", "delete") and "key" not in raw:
             raise self.fail(path, f"'{verbs[0]}' needs a 'key', e.g. key: \"{{{{path.number}}}}\".")
+        if "add_fields" in raw and not verbs:
+            raise self.fail((*path, "add_fields"), "add_fields goes with a collection (list, get, create, update).")
         if "paginate" in raw and verbs != ["list"]:
             raise self.fail((*path, "paginate"), "pagination goes with 'list: COLLECTION'.")
         if "json" in raw and "text" in raw:
@@ -246,6 +248,9 @@ class _Validator(Validator):
             item=raw.get("item"),
             where=tuple((str(key), str(value)) for key, value in where.items()),
             paging=self.paging(raw["paginate"], (*path, "paginate")) if "paginate" in raw else None,
+            add_fields=self.typed(raw["add_fields"], (*path, "add_fields"), dict, "a mapping of fields to templates")
+            if "add_fields" in raw
+            else None,
         )
 
     def paging(self, data: Any, path: Path) -> Paging:

@@ -20,7 +20,9 @@ from ..mock.pagination import Paging
 
 PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)([+*]?)\}")
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
-DEFAULT_ERROR: dict[str, Any] = {"error": {"status": "{{status}}", "message": "{{message}}", "type": "{{type}}"}}
+DEFAULT_ERROR: dict[str, Any] = {
+    "error": {"status": "{{status}}", "message": "{{message}}", "type": "{{type}}", "detail": "{{detail}}"}
+}
 
 
 @dataclass(frozen=True)
@@ -105,8 +107,9 @@ class RouteMatcher:
 
     def distance(self, request: ServiceRequest) -> float:
         """How far a request is from this route: a path that does not fit counts most, less the more of its
-        leading segments agree; then one for each other condition that fails."""
-        others = len(self.mismatches(request))
+        leading segments agree; then a method that differs; then one for each other condition that fails."""
+        reasons = self.mismatches(request)
+        others = len(reasons) + (2 if self.methods and request.method not in self.methods else 0)
         if self.path is None or self.path.match(request.path) is not None:
             return others
         wanted, given = self.path.text.strip("/").split("/"), request.path.strip("/").split("/")
@@ -156,6 +159,7 @@ class ServiceReply:
     item: Any = None
     where: tuple[tuple[str, str], ...] = ()  # list: keep items whose field equals the filled template (when given)
     paging: Paging | None = None
+    add_fields: Any = None  # templated fields added to each item answered (not stored), e.g. its url
 
     @property
     def collection(self) -> str | None:
@@ -221,7 +225,7 @@ class ServiceSpec:
     faults: tuple[Fault, ...] = ()
     strict: bool = True
     headers: tuple[tuple[str, str], ...] = ()  # sent with every answer
-    error: Any = field(default_factory=lambda: DEFAULT_ERROR)  # the error body, with {{status}} {{message}} {{type}}
+    error: Any = field(default_factory=lambda: DEFAULT_ERROR)  # the body: {{status}} {{message}} {{type}} {{detail}}
     rate_limit: int | None = None  # GitHub-style x-ratelimit-* headers, per test
     source: str = "<no routes>"
     description: str = ""

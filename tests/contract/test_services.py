@@ -1,0 +1,280 @@
+"""Official clients against the mock services: PyGithub, slack_sdk, boto3 paginators, httpx; signed webhooks
+checked by the providers' own verifiers."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import time
+import zipfile
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import httpx
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from AgentTestLibrary.errors import WebhookError
+from AgentTestLibrary.mock.server import MockServer
+from AgentTestLibrary.mockaws import MockAWS, Moto, parse_aws_fault
+from AgentTestLibrary.mockservice import MockService, load_service, service_from_text
+from AgentTestLibrary.mockservice.loader import parse_service_fault
+from AgentTestLibrary.webhooks import deliver, sign, signed_headers, verify
+
+
+@pytest.fixture
+def serve() -> Iterator[Any]:
+    servers: list[MockServer] = []
+
+    def start(app: Any) -> str:
+        server = MockServer(app)
+        servers.append(server)
+        return server.start()
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def test_pygithub_pages_issues_posts_comments_and_reads_errors(serve: Any) -> None:
+    github = pytest.importorskip("github")
+    app = MockService(load_service("github", "github"))
+    url = serve(app)
+    client = github.Github(base_url=url, auth=github.Auth.Token("ghp_fixture"), per_page=2, retry=None)
+    repo = client.get_repo("acme/app")
+    for number in range(5):
+        repo.create_issue(title=f"issue {number}", body="text")
+    issues = list(repo.get_issues(state="open"))
+    assert [issue.number for issue in issues] == [1, 2, 3, 4, 5]  # three pages, followed through Link headers
+    pages = [entry.subject.page for entry in app.journal.entries() if entry.subject and entry.subject.route ==
+             "list issues"]  # fmt: skip
+    assert pages == [1, 2, 3]
+    issue = repo.get_issue(3)
+    issue.create_comment("looks fine")
+    assert [comment.body for comment in issue.get_comments()] == ["looks fine"]
+    with pytest.raises(github.UnknownObjectException) as missing:
+        repo.get_issue(99)
+    assert missing.value.status == 404 and missing.value.data["message"] == "Not Found"
+    app.add_fault(parse_service_fault({"when": {"route": "create a comment"}, "status": 403,
+                                       "message": "API rate limit exceeded for user"}, "test"), "test")  # fmt: skip
+    with pytest.raises(github.RateLimitExceededException) as limited:
+        issue.create_comment("again")
+    assert limited.value.headers["x-ratelimit-remaining"] == "0"
+    assert len(app.collections.items("comments")) == 1  # the faulted POST created nothing
+
+
+def test_slack_sdk_follows_cursors_posts_and_sees_rate_limits(serve: Any) -> None:
+    slack_sdk = pytest.importorskip("slack_sdk")
+    from slack_sdk.errors import SlackApiError
+
+    app = MockService(load_service("slack", "slack"))
+    client = slack_sdk.WebClient(token="xoxb-fixture", base_url=serve(app) + "/api/")
+    channels = [channel["name"] for page in client.conversations_list(limit=2) for channel in page["channels"]]
+    assert channels == ["general", "random", "alerts"]
+    posted = client.chat_postMessage(channel="C0001GENERAL", text="deploy done")
+    assert posted["ok"] and posted["message"]["text"] == "deploy done"
+    history = client.conversations_history(channel="C0001GENERAL")
+    assert [message["text"] for message in history["messages"]] == ["deploy done"]
+    app.add_fault(parse_service_fault({"when": {"route": "chat.postMessage"}, "status": 429, "type": "ratelimited",
+                                       "retry_after": 3}, "test"), "test")  # fmt: skip
+    with pytest.raises(SlackApiError) as limited:
+        client.chat_postMessage(channel="C0001GENERAL", text="again")
+    assert limited.value.response.status_code == 429 and limited.value.response["error"] == "ratelimited"
+    assert limited.value.response.headers["retry-after"] == "3"
+
+
+@pytest.fixture(scope="module")
+def aws() -> Iterator[tuple[MockAWS, str, Moto]]:
+    moto = Moto()
+    app = MockAWS(moto.start())
+    server = MockServer(app)
+    url = server.start()
+    yield app, url, moto
+    server.stop()
+    moto.stop()
+
+
+def client(service: str, url: str) -> Any:
+    return boto3.client(service, endpoint_url=url, region_name="us-east-1", aws_access_key_id="AKIAFIXTURE",
+                        aws_secret_access_key="fixture", config=Config(retries={"total_max_attempts": 1}))  # fmt: skip
+
+
+def test_boto3_paginators_walk_lambda_pages_and_a_third_page_can_fail(aws: tuple[MockAWS, str, Moto]) -> None:
+    app, url, moto = aws
+    moto.reset()
+    app.reset_counters()
+    role = client("iam", url).create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    package = io.BytesIO()
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("h.py", "def h(e, c):\n    return e\n")
+    functions = client("lambda", url)
+    for number in range(7):
+        functions.create_function(FunctionName=f"fn{number}", Runtime="python3.12", Role=role, Handler="h.h",
+                                  Code={"ZipFile": package.getvalue()})  # fmt: skip
+    pages = list(functions.get_paginator("list_functions").paginate(PaginationConfig={"PageSize": 2}))
+    assert [len(page["Functions"]) for page in pages] == [2, 2, 2, 1]
+    app.add_fault(parse_aws_fault({"when": {"operation": "ListFunctions", "page": 3}, "status": 500}, "t"), "t")
+    with pytest.raises(ClientError) as failed:
+        list(functions.get_paginator("list_functions").paginate(PaginationConfig={"PageSize": 2}))
+    assert failed.value.response["Error"]["Code"] == "ServiceException"
+    listed = [entry.subject for entry in app.journal.entries() if entry.subject and entry.subject.operation ==
+              "ListFunctions"]  # fmt: skip
+    assert [call.page for call in listed] == [1, 2, 3, 4, 1, 2, 3]
+    app.remove_scope("t")
+
+
+@pytest.mark.parametrize(("service", "call", "code"), [
+    ("s3", lambda c: c.list_buckets(), "SlowDown"),
+    ("iam", lambda c: c.list_roles(), "Throttling"),
+    ("dynamodb", lambda c: c.list_tables(), "ThrottlingException"),
+    ("sqs", lambda c: c.list_queues(), "RequestThrottled"),
+])  # fmt: skip
+def test_every_protocol_gets_errors_boto3_parses(aws: tuple[MockAWS, str, Moto], service: str, call: Any,
+                                                  code: str) -> None:  # fmt: skip
+    app, url, _ = aws
+    app.add_fault(parse_aws_fault({"when": {"service": service}, "status": 503, "type": code, "times": 1}, "t"), "t")
+    try:
+        with pytest.raises(ClientError) as failed:
+            call(client(service, url))
+        assert failed.value.response["Error"]["Code"] == code
+        assert failed.value.response["ResponseMetadata"]["HTTPStatusCode"] == 503
+        call(client(service, url))  # recovers: the fault fired once
+    finally:
+        app.remove_scope("t")
+        app.reset_counters()
+
+
+def test_s3_pages_come_from_moto_and_their_numbers_are_followed(aws: tuple[MockAWS, str, Moto]) -> None:
+    app, url, moto = aws
+    moto.reset()
+    app.reset_counters()
+    s3 = client("s3", url)
+    s3.create_bucket(Bucket="reports-bucket")
+    for number in range(5):
+        s3.put_object(Bucket="reports-bucket", Key=f"k{number}", Body=b"x")
+    app.add_fault(parse_aws_fault({"when": {"operation": "ListObjectsV2", "page": 2}, "status": 500}, "t"), "t")
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket="reports-bucket", PaginationConfig={"PageSize": 2})
+    with pytest.raises(ClientError):
+        list(pages)
+    app.remove_scope("t")
+    listed = [entry for entry in app.journal.entries() if entry.subject and entry.subject.operation == "ListObjectsV2"]
+    assert [(entry.subject.page, entry.status) for entry in listed] == [(1, 200), (2, 500)]
+
+
+ROUTES = """
+version: 1
+service: {strict: true, error: {error: "{{type}}", detail: "{{detail}}"}}
+collections:
+  things: {key: id, items: [{id: 1, kind: a}, {id: 2, kind: b}, {id: 3, kind: a}, {id: 4, kind: a}]}
+routes:
+  - name: list things by offset
+    method: GET
+    path: /things
+    reply:
+      list: things
+      where: {kind: "{{query.kind}}"}
+      paginate: {style: offset, size: 2}
+      json: {things: "{{items}}"}
+  - name: list things by token
+    method: GET
+    path: /v2/things
+    reply: {list: things, paginate: {style: token, size: 3}, json: {Things: "{{items}}"}}
+  - name: make a thing
+    method: POST
+    path: /things
+    when: {json: {kind: {one_of: [a, b]}}}
+    reply: {create: things, item: {kind: "{{json.kind}}", by: "{{headers.x-user}}"}}
+  - name: change a thing
+    method: PATCH
+    path: /things/{id}
+    reply: {update: things, key: "{{path.id}}"}
+  - name: drop a thing
+    method: DELETE
+    path: /things/{id}
+    reply: {delete: things, key: "{{path.id}}"}
+  - name: signed hook
+    method: POST
+    path: /hooks/stripe
+    verify: {provider: stripe, secret: whsec_route_secret}
+    reply: {json: {received: true}}
+"""
+
+
+def test_httpx_against_a_route_file_offsets_tokens_collections_signatures_and_strictness(serve: Any) -> None:
+    app = MockService(service_from_text(ROUTES, "routes.yaml", "crm"))
+    web = httpx.Client(base_url=serve(app))
+    first = web.get("/things", params={"kind": "a", "limit": 2}).json()
+    assert [thing["id"] for thing in first["things"]] == [1, 3] and first["total"] == 3
+    assert [t["id"] for t in web.get("/things", params={"kind": "a", "offset": 2}).json()["things"]] == [4]
+    token = web.get("/v2/things").json()
+    assert len(token["Things"]) == 3 and "NextToken" in token
+    last = web.get("/v2/things", params={"NextToken": token["NextToken"]}).json()
+    assert [thing["id"] for thing in last["Things"]] == [4] and "NextToken" not in last
+    forged = web.get("/v2/things", params={"NextToken": base64.b64encode(b"mine:1").decode()})
+    assert forged.status_code == 400 and "was not issued by this mock" in forged.json()["detail"]
+    made = web.post("/things", json={"kind": "b"}, headers={"x-user": "agent"})
+    assert made.status_code == 201 and made.json() == {"id": 5, "kind": "b", "by": "agent"}
+    assert web.patch("/things/5", json={"kind": "a"}).json()["kind"] == "a"
+    assert web.delete("/things/5").status_code == 204 and web.delete("/things/5").status_code == 404
+    wrong_kind = web.post("/things", json={"kind": "z"})
+    assert wrong_kind.status_code == 501 and "closest was route 'make a thing'" in wrong_kind.json()["detail"]
+    nowhere = web.get("/nowhere")
+    assert nowhere.status_code == 404 and nowhere.json()["error"] == "not_found"
+    body = b'{"type": "charge.succeeded"}'
+    signed = web.post("/hooks/stripe", content=body, headers=sign("stripe", "whsec_route_secret", body))
+    assert signed.status_code == 200
+    forged_hook = web.post("/hooks/stripe", content=body, headers=sign("stripe", "whsec_other", body))
+    assert forged_hook.status_code == 401 and "signature does not match" in forged_hook.json()["detail"]
+    unmatched = [entry for entry in app.journal.entries() if entry.unmatched]
+    assert [entry.status for entry in unmatched] == [501, 404]
+    journal = json.dumps([entry.to_dict() for entry in app.journal.entries()])
+    assert "whsec_route_secret" not in journal
+
+
+def test_signatures_pass_the_providers_own_verifiers() -> None:
+    body = b'{"event": "ping"}'
+    vector = sign("github", "It's a Secret to Everybody", b"Hello, World!")
+    assert vector["x-hub-signature-256"] == "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
+    slack = pytest.importorskip("slack_sdk.signature")
+    headers = sign("slack", "slack-signing-secret", body)
+    assert slack.SignatureVerifier("slack-signing-secret").is_valid(body, headers["x-slack-request-timestamp"],
+                                                                     headers["x-slack-signature"])  # fmt: skip
+    stripe = pytest.importorskip("stripe")
+    headers = sign("stripe", "whsec_stripe_secret", body)
+    assert stripe.WebhookSignature.verify_header(body.decode(), headers["stripe-signature"], "whsec_stripe_secret",
+                                                 300)  # fmt: skip
+    standard = pytest.importorskip("standardwebhooks")
+    secret = "whsec_" + base64.b64encode(b"standard-webhooks-secret").decode()
+    headers = sign("standard", secret, body)
+    assert standard.Webhook(secret).verify(body, headers) == {"event": "ping"}
+    for provider, key in (("github", "s3cret"), ("slack", "s3cret"), ("stripe", "s3cret"), ("standard", secret)):
+        for signature, expected in (("valid", ""), ("invalid", "does not match"), ("stale", "away from now"),
+                                    ("missing", "missing signature")):  # fmt: skip
+            if (provider, signature) == ("github", "stale"):
+                with pytest.raises(WebhookError, match="GitHub signs no timestamp"):
+                    signed_headers(provider, key, body, signature)
+                continue
+            problem = verify(provider, key, signed_headers(provider, key, body, signature), body)
+            assert (problem == "") if not expected else (expected in problem), (provider, signature, problem)
+
+
+def test_deliveries_are_redelivered_on_5xx_with_the_providers_headers(serve: Any) -> None:
+    routes = ("routes:\n  - {name: events, method: POST, path: /slack/events, verify: {provider: slack, secret: s}, "
+              "reply: {json: {ok: true}}}\n")  # fmt: skip
+    app = MockService(service_from_text(routes, "hooks.yaml", "receiver"))
+    url = serve(app)
+    app.add_fault(parse_service_fault({"status": 500, "times": 2}, "test"), "test")
+    waits: list[float] = []
+    done = deliver(url + "/slack/events", "slack", b'{"type": "event_callback"}', "s", backoff_s=0.01,
+                   sleep=waits.append)  # fmt: skip
+    assert [attempt.status for attempt in done.attempts] == [500, 500, 200] and waits == [0.01, 0.02]
+    retried = [entry.headers.get("x-slack-retry-num") for entry in app.journal.entries()]
+    assert retried == [None, "1", "2"]
+    github = deliver(url + "/slack/events", "github", b"{}", "s", sleep=waits.append)
+    assert len(github.attempts) == 1  # GitHub never redelivers by itself
+    stale_started = time.time()
+    stale = deliver(url + "/slack/events", "slack", b"{}", "s", signature="stale", sleep=waits.append)
+    assert stale.status == 401 and time.time() - stale_started < 30
