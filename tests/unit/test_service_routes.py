@@ -1,0 +1,99 @@
+"""Route files for mock services: every mistake names file:line and the fix; paths, pages and templates hold."""
+
+from __future__ import annotations
+
+import pytest
+
+from AgentTestLibrary.errors import ScenarioError
+from AgentTestLibrary.mock.pagination import InvalidPage, Paging, decode, encode, link_header, page, position_of
+from AgentTestLibrary.mockservice import load_service, presets, service_from_text
+from AgentTestLibrary.mockservice.model import PathTemplate
+
+LIST = "routes:\n  - name: r\n    method: GET\n    path: /x\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("rutes: []\n", r"<r>:1: rutes: unknown key 'rutes'\. Did you mean 'routes'\?"),
+        ("routes:\n  - {method: GET, reply: {json: {}}}\n", r"<r>:2: routes\[0\]: a route needs a 'path'"),
+        ("routes:\n  - {path: x, reply: {json: {}}}\n", r"routes\[0\]\.path: a path starts with '/'"),
+        ("routes:\n  - {path: /x, method: FETCH, reply: {json: {}}}\n", r"routes\[0\]\.method: expected one or a list"),
+        ("routes:\n  - {path: /x, reply: {list: issues}}\n", r"reply\.list: no collection named 'issues'"),
+        ("collections: {issues: {}}\nroutes:\n  - {path: /x, reply: {get: issues}}\n", r"'get' needs a 'key'"),
+        ("collections: {i: {}}\nroutes:\n  - {path: /x, reply: {list: i, get: i, key: k}}\n", r"give one of list"),
+        ("routes:\n  - {path: /x, reply: {json: {}, paginate: {}}}\n", r"pagination goes with 'list: COLLECTION'"),
+        (
+            "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {list: i, paginate: {style: pages}}}\n",
+            r"paginate\.style: expected one of link, cursor, token, offset",
+        ),
+        (
+            "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {list: i, paginate: {size: 0}}}\n",
+            r"paginate\.size: expected 1 to max_size",
+        ),
+        ("routes:\n  - {path: /x, reply: {status: 99}}\n", r"reply\.status: expected an HTTP status 100-599"),
+        ("routes:\n  - {path: /x, reply: {json: 1, text: a}}\n", r"give either 'json' or 'text'"),
+        (
+            "routes:\n  - {path: /x, verify: {provider: gitlab, secret: s}, reply: {}}\n",
+            r"verify\.provider: expected one of github, slack, stripe, standard",
+        ),
+        ("routes:\n  - {path: /x, verify: {provider: github}, reply: {}}\n", r"give the secret as 'secret_env'"),
+        (
+            "routes:\n  - {path: /x, verify: {provider: github, secret_env: AGENTTEST_UNSET_XYZ}, reply: {}}\n",
+            r"the environment variable AGENTTEST_UNSET_XYZ is not set",
+        ),
+        ("routes:\n  - {path: /x, when: {body: {}}, reply: {}}\n", r"when\.body: unknown key 'body'"),
+        ("routes:\n  - {path: /x, when: {json: {a: {matches: '['}}}, reply: {}}\n", r"invalid regular expression"),
+        ("extends: gitlab\n", r"extends: no preset named 'gitlab' \(presets: github, slack\)"),
+        ("faults:\n  - {when: {page: 0}, status: 500}\n", r"faults\[0\]\.when\.page: pages count from 1"),
+        ("faults:\n  - {when: {route: r}}\n", r"a fault needs at least one effect"),
+        (LIST + "    reply: {}\n  - name: r\n    path: /y\n    reply: {}\n", r"duplicate route name 'r'"),
+        ("service: {rate_limit: 0}\n", r"service\.rate_limit: expected a positive request limit"),
+    ],
+)
+def test_mistakes_name_the_place_and_the_fix(text: str, expected: str) -> None:
+    with pytest.raises(ScenarioError, match=expected):
+        service_from_text(text, "<r>")
+
+
+def test_presets_load_and_a_file_extends_one() -> None:
+    assert presets() == ["github", "slack"]
+    github = load_service("github", "gh")
+    assert github.rate_limit == 5000 and any(route.name == "add labels" for route in github.routes)
+    extended = service_from_text(
+        "extends: github\nroutes:\n  - {name: zen, method: GET, path: /zen, reply: {text: z}}\n"
+    )
+    assert extended.routes[0].name == "zen" and len(extended.routes) == len(github.routes) + 1
+    assert extended.error == github.error
+
+
+def test_path_templates_take_one_segment_or_the_rest_and_decode_it() -> None:
+    template = PathTemplate.parse("/repos/{owner}/{repo}/contents/{path+}")
+    assert template.match("/repos/a/b/contents/docs/read%20me.md") == {"owner": "a", "repo": "b",
+                                                                        "path": "docs/read me.md"}  # fmt: skip
+    assert template.match("/repos/a/b/contents/") is None
+    assert PathTemplate.parse("/x.{y}(z)").match("/x.1(z)") == {"y": "1"}  # the rest of the text is literal
+    assert PathTemplate.parse("/a/{b}").match("/a/b/c") is None
+
+
+def test_pages_in_every_style() -> None:
+    items = list(range(10))
+    link = Paging("link", 4)
+    first = page(link, items, {})
+    assert (first.items, first.number, first.next_position, first.last_page) == ([0, 1, 2, 3], 1, 2, 3)
+    assert page(link, items, {"page": "3"}).items == [8, 9] and page(link, items, {"page": "3"}).next_position is None
+    assert page(link, items, {"page": "9"}).items == []  # past the end: an empty page, as GitHub answers
+    header = link_header("http://h/x", "state=open&page=2&per_page=4", link, page(link, items, {"page": "2"}))
+    assert header == ('<http://h/x?state=open&page=3&per_page=4>; rel="next", <http://h/x?state=open&page=3&per_page=4>;'
+                      ' rel="last", <http://h/x?state=open&page=1&per_page=4>; rel="first", '
+                      '<http://h/x?state=open&page=1&per_page=4>; rel="prev"')  # fmt: skip
+    cursor = Paging("cursor", 3)
+    second = page(cursor, items, {"cursor": encode(3)})
+    assert (second.items, second.number, decode(str(second.next_position))) == ([3, 4, 5], 2, 6)
+    token = Paging("token", 3, position_param="Marker", size_param="MaxItems")
+    assert position_of(token, {"Marker": encode(6), "MaxItems": "2"}) == (6, 2, 4)
+    capped = page(Paging("offset", 5, max_size=3), items, {"offset": "6", "limit": "50"})
+    assert (capped.size, capped.items, capped.number, capped.next_position) == (3, [6, 7, 8], 3, 9)
+    for bad in ({"cursor": "forged"}, {"limit": "-1"}, {"cursor": encode(99)}):
+        with pytest.raises(InvalidPage):
+            page(cursor, items, bad)
