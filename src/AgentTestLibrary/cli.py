@@ -6,6 +6,7 @@ agenttest mcp serve [--scenario FILE] [--name NAME] [--host H] [--port N] [--str
 agenttest mcp serve --stdio [--scenario FILE] [--name NAME] [--journal FILE]
 agenttest mcp relay URL   (what agent MCP configs launch for a stdio server of a test; see mockmcp/stdio.py)
 agenttest scenario check FILE
+agenttest service check FILE|PRESET
 agenttest lanes check PATH...
 agenttest cassette check PATH... [--max-age-days N] [--tests ROBOT_PATH ...]
 agenttest cassette to-scenario CASSETTE [-o FILE]
@@ -38,6 +39,7 @@ from .mockllm import MockLLM, MockServer, MockServerError
 from .mockllm.scenario import Scenario, ScenarioError, load_scenario
 from .mockmcp import MCP_PATH, MockMCP, load_mcp_server, server_names
 from .mockmcp.stdio import local_exchange, relay_main, serve_lines
+from .mockservice import load_service
 from .secrets import SecretRegistry
 
 ADMIN_TOKEN_VARIABLE = "AGENTTEST_ADMIN_TOKEN"
@@ -79,6 +81,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     check = scenario.add_parser("check", help="validate a scenario file; exit 1 with the error")
     check.add_argument("file")
+    service = groups.add_parser("service", help="mock REST service route files").add_subparsers(
+        dest="command", required=True
+    )
+    service.add_parser("check", help="validate a route file (or a preset); exit 1 with the error").add_argument("file")
     lanes = groups.add_parser("lanes", help="check test lanes").add_subparsers(dest="command", required=True)
     lanes_check = lanes.add_parser("check", help="list tests whose lane tags break the lane rules; exit 1 if any")
     lanes_check.add_argument("paths", nargs="+", metavar="PATH")
@@ -110,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve_mcp(args) if args.command == "serve" else relay_main([args.url])
     if args.group == "lanes":
         return check_lanes(args.paths)
+    if args.group == "service":
+        return check_routes(args.file)
     if args.group == "agents":
         return install_agents(args.names, args.dry_run, args.prefix)
     if args.group == "cassette":
@@ -197,6 +205,17 @@ def check(file: str) -> int:
         f"; MCP server '{spec.name}': {len(spec.tools)} tool(s), {len(spec.rules)} rule(s)" for spec in servers
     )
     print(f"{file}: OK, {len(scenario.rules)} rule(s), {mode}{mcp}.")
+    return 0
+
+
+def check_routes(file: str) -> int:
+    try:
+        spec = load_service(file)
+    except ScenarioError as error:
+        print(f"agenttest: {error}", file=sys.stderr)
+        return 1
+    collections = ", ".join(collection.name for collection in spec.collections) or "none"
+    print(f"{file}: OK, {len(spec.routes)} route(s), collections: {collections}, strict: {spec.strict}.")
     return 0
 
 

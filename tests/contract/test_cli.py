@@ -116,6 +116,21 @@ def test_mcp_serve_names_the_server_and_fails_clearly(tmp_path: Path) -> None:
     assert relay.returncode == 2 and "usage: agenttest mcp relay http://" in relay.stderr
 
 
+def test_service_check_names_presets_files_and_mistakes(tmp_path: Path) -> None:
+    ok = subprocess.run([*AGENTTEST, "service", "check", "slack"], capture_output=True, text=True, timeout=30)
+    assert (
+        ok.returncode == 0
+        and ok.stdout.strip() == "slack: OK, 4 route(s), collections: channels, messages, strict: True."
+    )
+    routes = tmp_path / "routes.yaml"
+    routes.write_text("routes:\n  - {path: /x, replay: {}}\n", encoding="utf-8")
+    bad = subprocess.run([*AGENTTEST, "service", "check", str(routes)], capture_output=True, text=True, timeout=30)
+    assert (
+        bad.returncode == 1
+        and f"{routes}:2: routes[0].replay: unknown key 'replay'. Did you mean 'reply'?" in bad.stderr
+    )
+
+
 def test_repository_scenarios_are_valid() -> None:
     for scenario in Path(__file__).parents[2].glob("robot/e2e/scenarios/*.yaml"):
         result = subprocess.run(

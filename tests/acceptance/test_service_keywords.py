@@ -1,0 +1,88 @@
+"""Service, webhook and AWS keywords in a suite: strict services fail tests, secrets and real AWS keys stay hidden."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.acceptance.robot_outputs import everything_written
+from tests.acceptance.robot_run import run_robot
+
+WEBHOOK_SECRET = "whsec-SENTINEL-9fQ2-planted"
+REAL_AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYSENTINELKEY"
+ROUTES = """
+routes:
+  - name: list things
+    method: GET
+    path: /things
+    reply: {json: [{id: 1}]}
+  - name: hook
+    method: POST
+    path: /hook
+    verify: {provider: github, secret_env: HOOK_SECRET}
+    reply: {json: {ok: true}}
+"""
+SUITE = """
+*** Settings ***
+Library    AgentTestLibrary
+Library    Process
+Suite Setup    Start Mock Service    crm    routes=${CURDIR}/routes.yaml
+Test Tags    lane:no-model
+
+*** Variables ***
+${GET}    import os, sys, httpx; print(httpx.get(os.environ["AGENTTEST_CRM_URL"] + sys.argv[1]).status_code)
+${ENV}    import os; print(os.environ["AWS_SECRET_ACCESS_KEY"], os.environ.get("AWS_PROFILE"))
+
+*** Test Cases ***
+A Known Route Passes
+    ${result}=    Run Process    ${PYTHON}    -c    ${GET}    /things
+    Should Be Equal    ${result.stdout}    200
+    Service Should Have Received    crm    GET    /things    times=1
+
+An Unknown Route Fails The Test At Its End
+    ${result}=    Run Process    ${PYTHON}    -c    ${GET}    /thing
+    Should Be Equal    ${result.stdout}    404
+
+Assertions Show What Was Received
+    Run Process    ${PYTHON}    -c    ${GET}    /things
+    Service Should Have Received    crm    POST    /things
+
+The Webhook Secret Is Masked
+    ${url}=    Evaluate    os.environ["AGENTTEST_CRM_URL"]    modules=os
+    ${good}=    Deliver Webhook    ${url}/hook    github    ping    payload={"zen": "x"}    secret=%{HOOK_SECRET}
+    Should Be Equal As Integers    ${good}[status]    200
+    ${bad}=    Deliver Webhook    ${url}/hook    github    ping    payload={"zen": "x"}    secret=%{HOOK_SECRET}
+    ...    signature=invalid
+    Should Be Equal As Integers    ${bad}[status]    401
+    Log    ${good}
+    ${requests}=    Get Service Requests    crm
+    Log    ${requests}
+
+Mock AWS Hides The Real Keys
+    Start Mock AWS
+    ${result}=    Run Process    ${PYTHON}    -c    ${ENV}
+    Should Be Equal    ${result.stdout}    agenttest-fixture-secret-access-key None
+    Stop Mock AWS
+    ${after}=    Run Process    ${PYTHON}    -c    ${ENV}
+    Should Start With    ${after.stdout}    wJalrXUtnFEMI
+"""
+
+
+def test_service_keywords_in_a_suite(tmp_path: Path) -> None:
+    folder = tmp_path / "suites"
+    folder.mkdir()
+    (folder / "routes.yaml").write_text(ROUTES, encoding="utf-8")
+    env = {"HOOK_SECRET": WEBHOOK_SECRET, "AWS_SECRET_ACCESS_KEY": REAL_AWS_SECRET, "AWS_PROFILE": "prod"}
+    run = run_robot(tmp_path, {"services.robot": SUITE}, env, "--loglevel", "TRACE")
+    statuses = run.statuses
+    assert statuses["A Known Route Passes"] == ("PASS", ""), statuses
+    status, message = statuses["An Unknown Route Fails The Test At Its End"]
+    assert status == "FAIL" and "Strict mock service 'crm': 1 call(s) broke its closed world" in message
+    assert "GET /thing: closest was route 'list things' (GET /things)" in message
+    status, message = statuses["Assertions Show What Was Received"]
+    assert status == "FAIL" and "Expected a request POST /things to service 'crm', found 0" in message
+    assert "GET /things -> 200 route=list things" in message
+    assert statuses["The Webhook Secret Is Masked"][0] == "PASS", statuses["The Webhook Secret Is Masked"]
+    assert statuses["Mock AWS Hides The Real Keys"][0] == "PASS", statuses["Mock AWS Hides The Real Keys"]
+    written = everything_written(run.output_dir)
+    assert WEBHOOK_SECRET not in written
+    assert REAL_AWS_SECRET not in written
