@@ -100,6 +100,22 @@ class AgentTestLibrary(DynamicCore):  # type: ignore[misc]
     | Run Agent    please search the docs
     | MCP Tool Should Have Been Called    search    query=mcp
 
+    = Services, webhooks and AWS =
+
+    `Start Mock Service` serves a route file (path templates, conditions, replies with
+    templates, in-memory collections, ``link``/``cursor``/``token``/``offset`` pagination,
+    signature checks) or a preset (``github``, ``slack``) and exports ``AGENTTEST_<NAME>_URL``;
+    strict by default. `Inject Service Fault` breaks a route, a method, a path or page N;
+    `Service Should Have Received` checks ``json.field=value``. `Deliver Webhook` signs as
+    GitHub, Slack, Stripe or Standard Webhooks do (valid, invalid, stale, missing) and
+    redelivers on 5xx. `Start Mock AWS` runs moto behind the same faults and journal
+    (``AWS_ENDPOINT_URL``), with real paginator pages (`Inject AWS Fault` ``page=3``).
+
+    | ${github}=    Start Mock Service    github    routes=github
+    | Inject Service Fault    github    route=add labels    status=500    times=1
+    | Deliver Webhook    ${AGENT}/webhook    github    issues    payload=${PAYLOAD}    secret=${SECRET}
+    | Service Should Have Received    github    POST    /repos/acme/app/issues/7/labels    json.labels.0=bug
+
     = Cassettes =
 
     `Use LLM Cassettes` replays one YAML cassette per test, recorded once from the real
