@@ -97,3 +97,14 @@ def test_pages_in_every_style() -> None:
     for bad in ({"cursor": "forged"}, {"limit": "-1"}, {"cursor": encode(99)}):
         with pytest.raises(InvalidPage):
             page(cursor, items, bad)
+
+
+def test_mock_aws_without_moto_says_which_extra_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from AgentTestLibrary.errors import MockServerError
+    from AgentTestLibrary.mockaws import Moto
+
+    monkeypatch.setitem(sys.modules, "moto.server", None)
+    with pytest.raises(MockServerError, match=r"pip install 'robotframework-agenttestlibrary\[aws\]'"):
+        Moto()
