@@ -93,3 +93,35 @@ def test_registry_files_must_stay_in_the_isolated_home(tmp_path: Path, relative:
     )
     with pytest.raises(RegistryError, match=r"runtimes\.yaml:\d+: runtimes\.evil\.files: .* inside the isolated home"):
         load_registry(registry)
+
+
+def test_mcp_configs_go_in_and_come_out_leaving_everything_else(tmp_path: Path) -> None:
+    from AgentTestLibrary.harness.mcp_config import McpTarget, install_mcp_config
+
+    home, project = tmp_path / "home", tmp_path / "project"
+    (home / ".claude").mkdir(parents=True)
+    project.mkdir()
+    (home / ".claude" / "settings.json").write_text('{"permissions": {"allow": ["Bash(ls)"]}, "theme": "dark"}')
+    (home / "config.toml").write_text('model = "m"  # keep me\n[mcp_servers.theirs]\nurl = "http://x"\n')
+    (home / ".gemini").mkdir()
+    (home / ".gemini" / "settings.json").write_text('{"mcpServers": {"theirs": {"httpUrl": "http://x"}}}')
+    before = {path: path.read_text() for path in home.rglob("*") if path.is_file()}
+    target = McpTarget("tools", "http://127.0.0.1:9/mcp")
+    installs = [install_mcp_config("claude-code", home, target, project),
+                install_mcp_config("codex", home, McpTarget("tools", command=("agenttest", "mcp", "relay", "u"))),
+                install_mcp_config("gemini-cli", home, target)]  # fmt: skip
+    assert json.loads((project / ".mcp.json").read_text())["mcpServers"]["tools"]["url"] == target.url
+    settings = json.loads((home / ".claude" / "settings.json").read_text())
+    assert settings["enableAllProjectMcpServers"] is True
+    assert settings["permissions"]["allow"] == ["Bash(ls)", "mcp__tools"]
+    codex = tomllib.loads((home / "config.toml").read_text())
+    assert codex["mcp_servers"]["tools"] == {"command": "agenttest", "args": ["mcp", "relay", "u"],
+                                             "default_tools_approval_mode": "approve"}  # fmt: skip
+    assert json.loads((home / ".gemini" / "settings.json").read_text())["mcpServers"]["tools"]["trust"] is True
+    for installed in installs:
+        installed.remove()
+    assert not (project / ".mcp.json").exists()
+    after = {path: path.read_text() for path in home.rglob("*") if path.is_file()}
+    assert {path: json.loads(text) if path.suffix == ".json" else text for path, text in after.items()} == {
+        path: json.loads(text) if path.suffix == ".json" else text for path, text in before.items()
+    }

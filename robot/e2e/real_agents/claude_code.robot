@@ -34,7 +34,7 @@ Claude Code Calls A Mock MCP Tool Over HTTP
     Assert Hooks Phase    pre_tool    tool=mcp__tools__search
 
 An MCP Tool Failure Reaches The Model And Is Reported
-    Install MCP Server Config    claude-code    server=tools
+    Install MCP Server Config    claude-code    server=tools    project=${REAL_WORKDIR}
     Inject MCP Fault    tool=search    is_error=${TRUE}    message=wiki offline
     ${result}=    Run Agent    please search the wiki    workdir=${REAL_WORKDIR}
     Should Contain    ${result}[stdout]    The wiki search failed.

@@ -5,10 +5,12 @@ Verified against the pinned CLIs (see ``tests/fixtures/captures/mcp/``):
 ============  =======================================  ===========================================
 runtime       file (in the runtime's isolated home)    entry
 ============  =======================================  ===========================================
-claude-code   ``.claude.json`` (user-scope servers,    ``mcpServers.NAME``: ``{"type": "http", "url"}``
-              the same shape as ``.mcp.json``) and     or ``{"type": "stdio", "command", "args"}``;
-              ``.claude/settings.json``                ``permissions.allow`` gets ``mcp__NAME`` (print
-                                                       mode runs no tool it is not allowed)
+claude-code   ``.claude.json`` (user-scope servers), or    ``mcpServers.NAME``: ``{"type": "http", "url"}``
+              ``PROJECT/.mcp.json`` with ``project=``;  or ``{"type": "stdio", "command", "args"}``;
+              and ``.claude/settings.json``             ``permissions.allow`` gets ``mcp__NAME`` (print
+                                                       mode runs no tool it is not allowed); for a project
+                                                       file ``enableAllProjectMcpServers: true`` (print
+                                                       mode cannot ask to approve it)
 codex         ``config.toml`` (``CODEX_HOME``)         ``[mcp_servers.NAME]`` with ``url`` or
                                                        ``command``/``args``, and
                                                        ``default_tools_approval_mode = "approve"``
@@ -56,6 +58,8 @@ class InstalledMcpConfig:
     name: str
     files: list[Path] = field(default_factory=list)
     added_permission: str | None = None
+    added_keys: list[str] = field(default_factory=list)  # top-level settings this install switched on
+    created: list[Path] = field(default_factory=list)  # files that did not exist before
 
     def remove(self) -> None:
         for path in self.files:
@@ -77,7 +81,11 @@ class InstalledMcpConfig:
             if self.added_permission and isinstance(allowed, list) and self.added_permission in allowed:
                 allowed.remove(self.added_permission)
                 changed = True
-            if changed:
+            for key in self.added_keys:
+                changed = settings.pop(key, None) is not None or changed
+            if path in self.created and not settings:
+                path.unlink()
+            elif changed:
                 write_json_settings(path, settings)
 
 
@@ -95,10 +103,13 @@ def tool_name(runtime: str, server: str, tool: str) -> str:
     return f"mcp_{server}_{tool}" if runtime == "gemini-cli" else f"mcp__{server}__{tool}"
 
 
-def install_mcp_config(runtime: str, home: Path, target: McpTarget) -> InstalledMcpConfig:
-    """Write ``target`` into ``runtime``'s settings under ``home``; returns what to remove after the test."""
+def install_mcp_config(runtime: str, home: Path, target: McpTarget, project: Path | None = None) -> InstalledMcpConfig:
+    """Write ``target`` into ``runtime``'s settings under ``home`` (Claude Code: into ``project/.mcp.json`` when a
+    project is given); returns what to remove after the test."""
     if runtime not in RUNTIMES:
         raise McpConfigError(f"Unknown runtime '{runtime}' for MCP servers; use one of {', '.join(RUNTIMES)}.")
+    if project is not None and runtime != "claude-code":
+        raise McpConfigError(f"project= is for Claude Code's .mcp.json; {runtime} reads its MCP servers from its home.")
     check_server_name(target.name)
     installed = InstalledMcpConfig(runtime, target.name)
     if runtime == "codex":
@@ -122,9 +133,15 @@ def install_mcp_config(runtime: str, home: Path, target: McpTarget) -> Installed
             if target.url
             else {"type": "stdio", "command": target.command[0], "args": list(target.command[1:]), "env": {}}
         )
-        installed.files.append(_merge(home / ".claude.json", target.name, server))
+        servers_file = project / ".mcp.json" if project is not None else home / ".claude.json"
+        if not servers_file.exists():
+            installed.created.append(servers_file)
+        installed.files.append(_merge(servers_file, target.name, server))
         settings_path = home / ".claude" / "settings.json"
         settings = read_json_settings(settings_path)
+        if project is not None and settings.get("enableAllProjectMcpServers") is not True:
+            settings["enableAllProjectMcpServers"] = True
+            installed.added_keys.append("enableAllProjectMcpServers")
         permissions = settings.setdefault("permissions", {})
         allowed = permissions.setdefault("allow", []) if isinstance(permissions, dict) else None
         if not isinstance(allowed, list):

@@ -86,4 +86,4 @@ def read_toml_settings(path: Path) -> TOMLDocument:
 
 def write_toml_settings(path: Path, document: TOMLDocument) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(tomlkit.dumps(document), encoding="utf-8")
+    path.write_text(tomlkit.dumps(document).rstrip("\n") + "\n", encoding="utf-8")

@@ -473,14 +473,16 @@ class McpKeywords(ServedComponent):
 
     @keyword("Install MCP Server Config")
     def install_mcp_server_config(
-        self, runtime: McpRuntime, server: str = "tools", transport: McpTransport | None = None
-    ) -> str:
+        self, runtime: McpRuntime, server: str = "tools", transport: McpTransport | None = None,
+        project: str | None = None,
+    ) -> str:  # fmt: skip
         """Writes ``runtime``'s real MCP configuration for mock server ``server`` into the isolated runtime home
         (`Get Runtime Home`); it is taken out again at the end of the test (or suite, in a suite setup).
 
-        - ``claude-code``: ``mcpServers.<server>`` in ``.claude.json`` (user scope; the same
-          shape as ``.mcp.json``) and ``mcp__<server>`` in ``permissions.allow``; the model
-          sees ``mcp__<server>__<tool>``.
+        - ``claude-code``: ``mcpServers.<server>`` in ``.claude.json`` (user scope), or with
+          ``project=DIR`` in ``DIR/.mcp.json`` (project scope, with
+          ``enableAllProjectMcpServers``); ``mcp__<server>`` in ``permissions.allow``; the
+          model sees ``mcp__<server>__<tool>``.
         - ``codex``: ``[mcp_servers.<server>]`` in ``config.toml`` with
           ``default_tools_approval_mode = "approve"``; tools are ``mcp__<server>__<tool>``.
         - ``gemini-cli``: ``mcpServers.<server>`` in ``.gemini/settings.json`` with
@@ -498,7 +500,7 @@ class McpKeywords(ServedComponent):
         target = McpTarget(server, running.url if use == "http" else None,
                            tuple(running.command) if use == "stdio" else ())  # fmt: skip
         home = Path(self.runtimes.get_runtime_home())
-        config = install_mcp_config(runtime, home, target)
+        config = install_mcp_config(runtime, home, target, Path(project) if project else None)
         self.configs.append(_Installed(self.ctx.rule_scope, config))
         logger.info(
             f"{runtime} now reaches mock MCP server '{server}' over {use}: {', '.join(map(str, config.files))}."
