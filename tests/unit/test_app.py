@@ -10,7 +10,7 @@ import pytest
 from AgentTestLibrary.mock.http import Outcome, Request
 from AgentTestLibrary.mockllm import MockLLM
 from AgentTestLibrary.mockllm.app import STRUCTURED_RULE
-from AgentTestLibrary.mockllm.scenario import scenario_from_text
+from AgentTestLibrary.mockllm.scenario import parse_fault, scenario_from_text
 from AgentTestLibrary.secrets import REDACTED, SecretRegistry
 
 USER = {"role": "user", "content": "hello"}
@@ -221,3 +221,15 @@ def test_scenario_faults_fire_and_restart_per_test() -> None:
     assert "fault 'faults[0]': status 503 (matching call #2)" in app.journal.entries()[1].fault
     app.reset_counters()
     assert [call(app, "POST", "/v1/chat/completions", body).status for _ in range(2)] == [200, 503]
+
+
+def test_a_faulted_request_journals_the_error_it_got_not_the_rules_tool_call() -> None:
+    app = MockLLM(scenario_from_text("rules:\n  - {name: call, reply: {tool_calls: [{name: ls, arguments: {}}]}}\n"))
+    app.add_fault(parse_fault({"status": 429, "times": 1}, "test"), "test")
+    body = {"model": "m", "messages": [USER]}
+    first, second = (call(app, "POST", "/v1/chat/completions", body) for _ in range(2))
+    assert (first.status, second.status) == (429, 200)
+    faulted, answered = (entry.to_dict() for entry in app.journal.entries())
+    assert faulted["reply"]["tool_calls"] == [] and "429" in faulted["reply"]["error"]
+    assert faulted["rule"] == "call" and "status 429" in faulted["fault"]
+    assert answered["reply"]["tool_calls"][0]["name"] == "ls"

@@ -105,6 +105,7 @@ class Generate(_Shaped):
         if fault is not None and fault.fault.status:
             injected = fault.fault
             error = ProviderError(injected.status or 500, injected.error_message, injected.error_type)
+            answer.reply = Reply(error=error)  # what was sent: the injected error, not the rule's reply
             return Outcome(error.status, self.codec.render_error(error))
         if reply.error:
             return Outcome(reply.error.status, self.codec.render_error(reply.error))
