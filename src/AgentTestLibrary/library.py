@@ -20,6 +20,7 @@ from .keywords import (
     RuleKeywords,
     RuntimeKeywords,
     ServiceKeywords,
+    TranscriptKeywords,
 )
 from .listener import LibraryListener
 from .version import __version__
@@ -184,8 +185,9 @@ class AgentTestLibrary(DynamicCore):  # type: ignore[misc]
         """
         self.ctx = LibraryContext(env_file=env_file)
         self.ctx.secrets.add_from_environment()
-        # Scopes start in this order and end in the reverse one: the live lane judges a test last; MCP servers
-        # end after hooks, so agent config entries come out after the hook files are put back.
+        # Scopes start in this order and end in the reverse one: the transcript is written first (every mock's
+        # entries still at hand), the live lane judges a test last; MCP servers end after hooks, so agent config
+        # entries come out after the hook files are put back.
         runtimes = RuntimeKeywords(self.ctx)
         instances = [
             LiveKeywords(self.ctx),
@@ -202,6 +204,7 @@ class AgentTestLibrary(DynamicCore):  # type: ignore[misc]
             HookKeywords(self.ctx),
             runtimes,
             AgentKeywords(self.ctx),
+            TranscriptKeywords(self.ctx),
         ]
         DynamicCore.__init__(self, instances)
         self.ROBOT_LIBRARY_LISTENER = LibraryListener(self.ctx, instances)

@@ -15,6 +15,7 @@ from .resilience import ResilienceKeywords
 from .rules import RuleKeywords
 from .runtimes import RuntimeKeywords
 from .services import ServiceKeywords
+from .transcript import TranscriptKeywords
 
 __all__ = [
     "AgentKeywords",
@@ -32,4 +33,5 @@ __all__ = [
     "RuleKeywords",
     "RuntimeKeywords",
     "ServiceKeywords",
+    "TranscriptKeywords",
 ]

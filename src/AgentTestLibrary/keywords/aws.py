@@ -42,6 +42,8 @@ class AwsKeywords(ServedComponent):
 
     kind = "mock AWS"
     evidence_tag = "aws"
+    source = "aws"
+    label = "AWS"
 
     def start_scope(self, scope: Scope) -> None:
         super().start_scope(scope)

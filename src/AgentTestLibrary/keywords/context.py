@@ -72,6 +72,7 @@ class LibraryContext:
     names: NameRegistry = field(default_factory=NameRegistry)
     private: PrivateArea = field(default_factory=PrivateArea)
     required_credentials: dict[str, set[str]] = field(default_factory=dict)  # suite or test → names
+    served: list[Any] = field(default_factory=list)  # the components holding named mock servers (MCP, services, AWS)
     _live_environment_loaded: bool = False
 
     def ensure_live_environment(self) -> None:

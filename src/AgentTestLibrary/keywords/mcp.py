@@ -69,6 +69,8 @@ class McpKeywords(ServedComponent):
 
     kind = "mock MCP server"
     evidence_tag = "mcp"
+    source = "mcp"
+    label = "MCP"
 
     def __init__(self, ctx: LibraryContext, runtimes: RuntimeKeywords) -> None:
         super().__init__(ctx)

@@ -63,11 +63,14 @@ class ServedComponent(LibraryComponent):
 
     kind = "mock server"  # how messages name one, e.g. "mock MCP server"
     evidence_tag = "server"  # evidence files are <test>-<tag>-<name>.json
+    source = "service"  # how the transcript draws its exchanges: mcp, service or aws
+    label = "server"  # how the transcript names one, before its name
 
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
         self.servers: dict[str, Served] = {}
         self.stopped_during_test: list[Served] = []
+        ctx.served.append(self)
 
     # -- scopes --------------------------------------------------------------------------------
 

@@ -33,6 +33,8 @@ class ServiceKeywords(ServedComponent):
 
     kind = "mock service"
     evidence_tag = "service"
+    source = "service"
+    label = "service"
 
     def describe(self, entry: JournalEntry) -> str:
         return f"{entry.method} {entry.path}"
