@@ -61,7 +61,8 @@ def entry(index: int, at: float, status: int = 200, conv: Conversation = CONV, *
 def test_verdicts_name_observed_numbers() -> None:
     journal = [entry(0, 0.0, 429, retry_after_s=1.0), entry(1, 0.21, 429, retry_after_s=1.0), entry(2, 1.3)]
     assert resilience.retried(journal, 2) == ""
-    assert resilience.retried(journal, 1).startswith("Expected 1 retries, observed 2: 'hi': 0.00 s (429), 0.21 s (429)")
+    expected = "Expected 1 retries, observed 2: call 1 (turn 1): 'hi': 0.00 s (429), 0.21 s (429)"
+    assert resilience.retried(journal, 1).startswith(expected)
     assert resilience.honoured_retry_after(journal, 0.05) == "retried after 0.21 s, retry-after asked for 1 s."
     assert resilience.not_hammered(journal, 0.5) == "Hammered: retried after 0.210 s (minimum 0.5 s)."
     assert resilience.backed_off(journal, 1.2) == ""

@@ -9,6 +9,7 @@ from robot.api.deco import keyword
 
 from ..mock.journal import JournalEntry
 from ..mockllm import resilience
+from ..report.tables import table
 from .context import mock_only
 from .scopes import LibraryComponent
 
@@ -18,10 +19,14 @@ class ResilienceKeywords(LibraryComponent):
         return self.ctx.current_mock().current_entries(self.ctx.current_test is not None)
 
     def _judge(self, failure: str) -> None:
-        report = self.get_llm_retry_report()
+        rows = [[call["call"], call["attempts"], call["retries"], call["gaps_s"], call["statuses"],
+                 [value for value in call["retry_after_s"] if value is not None]]
+                for call in self.get_llm_retry_report()]  # fmt: skip
+        headers = ("model call", "attempts", "retries", "gaps (s)", "statuses", "retry-after asked (s)")
+        logger.info(table("Model calls of this test", headers, rows), html=True)
         if failure:
             raise AssertionError(failure)
-        logger.info(f"Verdict holds. Attempts: {report}")
+        logger.info("Verdict holds.")
 
     @keyword("Get LLM Retry Report")
     @mock_only

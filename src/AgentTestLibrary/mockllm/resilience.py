@@ -59,12 +59,18 @@ def _outcome(entry: JournalEntry) -> str:
 
 
 def calls(entries: list[JournalEntry]) -> list[Call]:
-    """Group model requests by conversation, in order of first appearance."""
+    """Group model requests by conversation, in order of first appearance; labelled ``call 2 (turn 2): 'text'``
+    so a turn's retries and the next turn of the same prompt are told apart."""
     grouped: dict[str, Call] = {}
     for entry in entries:
         conversation = conversation_of(entry)
-        if conversation is not None:
-            grouped.setdefault(conversation.identity, Call(conversation.latest_user_text[:60])).attempts.append(entry)
+        if conversation is None:
+            continue
+        if conversation.identity not in grouped:
+            text = conversation.latest_user_text[:50]
+            label = f"call {len(grouped) + 1} (turn {conversation.turn}): '{text}'"
+            grouped[conversation.identity] = Call(label)
+        grouped[conversation.identity].attempts.append(entry)
     return list(grouped.values())
 
 
@@ -73,8 +79,7 @@ def retried(entries: list[JournalEntry], expected: int) -> str:
     if observed == expected:
         return ""
     details = (
-        "; ".join(f"'{call.label}': {call.timeline()}" for call in calls(entries) if call.faulted)
-        or "no failed attempts"
+        "; ".join(f"{call.label}: {call.timeline()}" for call in calls(entries) if call.faulted) or "no failed attempts"
     )
     return f"Expected {expected} retries, observed {observed}: {details}."
 
