@@ -16,6 +16,19 @@ from .scopes import Scope
 FOLDER = "agenttest-evidence"
 
 
+def log_prefix(output_dir: Path) -> Path:
+    """Where a log that links a file of this run sits, relative to the run's output folder.
+
+    Plain robot writes log.html into ``${OUTPUT DIR}``. pabot runs each worker with
+    ``${OUTPUT DIR}`` = ``OUT/pabot_results/N`` and merges the logs into ``OUT/log.html``, so a
+    link must start with ``pabot_results/N/`` to reach the file from there. (pabot's
+    ``--artifacts`` would copy files up instead, renamed with prefixes links cannot know.)
+    """
+    if output_dir.parent.name == "pabot_results":
+        return Path("pabot_results") / output_dir.name
+    return Path()
+
+
 def write_evidence(
     ctx: LibraryContext, scope: Scope, entries: list[JournalEntry], suffix: str, dropped: int, *, what: str = "LLM"
 ) -> str:
@@ -33,7 +46,7 @@ def write_evidence(
         "requests": [entry.to_dict() for entry in entries],
     }
     path.write_text(json.dumps(ctx.secrets.mask(payload), indent=2, ensure_ascii=False), encoding="utf-8")
-    link = Path(relative).as_posix()
+    link = (log_prefix(ctx.output_dir) / relative).as_posix()
     note = f", {dropped} earlier ones dropped by the journal cap" if dropped else ""
     logger.info(f'{html.escape(what)} evidence ({len(entries)} requests{note}): <a href="{link}">{link}</a>', html=True)
     return link
