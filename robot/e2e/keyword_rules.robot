@@ -21,6 +21,14 @@ Tool Loop Scripted From Keywords
     Mock LLM Should Have Received    2    requests
     Mock LLM Should Have Matched All Requests
 
+Tool Arguments Read The Same Way In The Reply And In The Assertion
+    Reply With Tool Call    run_command    command=echo hi    user_text_contains=say hi    tool_result=${FALSE}
+    Reply With Text    Said hi.    tool_result_contains=hi
+    ${workdir}=    Create Agent Workdir    keyword-tool-arguments
+    ${answer}=    Run Example Agent    Please say hi    provider=openai    workdir=${workdir}
+    Should Be Equal    ${answer}    Said hi.
+    Mock LLM Should Have Requested Tool    run_command    command=echo hi
+
 Rules Added In A Test Do Not Leak Into The Next Test
     ${result}=    Run Example Agent And Expect Failure Or Success    Which files are here?
     Should Be Equal As Integers    ${result.rc}    1

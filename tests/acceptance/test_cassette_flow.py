@@ -65,7 +65,14 @@ def test_record_replay_check_and_convert(tmp_path: Path) -> None:
         "PROMPT:Count files",
     )
     status, message = missed.statuses["Agent Lists Files"]
-    assert status == "FAIL" and "closest was cassette episode 1: it differs in messages" in message
+    assert (
+        status == "FAIL"
+        and (
+            'closest was cassette episode 1: message 1 differs: recorded {"role": "user", "text": "List the files"}, '
+            'sent {"role": "user", "text": "Count files"}'
+        )
+        in message
+    )
 
     suites = tmp_path / "replay" / "suites"
     ok = subprocess.run(
@@ -104,7 +111,9 @@ def test_stale_cassette_fails_loudly_with_the_rerecord_command(tmp_path: Path) -
     failed = run_robot(tmp_path, {"flow.robot": suite}, {}, *options, "--variable", "ON_STALE:fail")
     status, message = failed.statuses["Agent Lists Files"]
     assert status == "FAIL" and "more than max_age_days=30" in message
-    assert "RUN_LIVE_TESTS=true AGENTTEST_RECORD_MODE=all robot --test 'Agent Lists Files'" in message
+    assert "AGENTTEST_RECORD_MODE=all robot --test 'Agent Lists Files'" in message
+    assert "RUN_LIVE_TESTS" not in message  # a loopback upstream records without the live opt-in
+    assert "(upstreams as when recorded: openai http://127.0.0.1:" in message
 
 
 def test_recording_from_real_providers_needs_the_live_gate(tmp_path: Path) -> None:

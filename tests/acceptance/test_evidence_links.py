@@ -55,8 +55,8 @@ def test_every_evidence_link_in_the_log_resolves(tmp_path: Path, runner: str) ->
     command = [sys.executable, "-m", "robot"] if runner == "robot" else [
         sys.executable, "-m", "pabot.pabot", "--processes", "3", "--pabotlibport", "0"]  # fmt: skip
     env = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]}
-    result = subprocess.run([*command, "--variable", f"PYTHON:{sys.executable}", "--outputdir", str(output),
-                             str(suites)], capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path)  # fmt: skip
+    arguments = [*command, "--variable", f"PYTHON:{sys.executable}", "--outputdir", str(output), str(suites)]
+    result = subprocess.run(arguments, capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     found = [link for link in links(output) if "agenttest-evidence" in link]
     assert len(found) == 3

@@ -253,3 +253,26 @@ def test_an_unreachable_upstream_is_reported_not_a_500(tmp_path: Path) -> None:
     assert caught.value.status_code == 502 and "could not be reached while recording" in caught.value.message
     assert [failure.url for failure in app.tape.upstream_failures] == [closed]
     assert not app.tape.dirty
+
+
+def test_an_upstream_given_with_v1_records_and_an_upstream_error_is_flagged(tmp_path: Path) -> None:
+    upstream = MockServer(
+        MockLLM(scenario_from_text("rules:\n  - {when: {user_text_contains: hi}, reply: {text: up}}\n"))
+    )
+    base = upstream.start()
+    app = MockLLM(secrets=SecretRegistry())
+    server = MockServer(app)
+    try:
+        app.tape = CassetteSession(tmp_path / "v1.yaml", "all", SecretRegistry(), upstreams={"openai": base + "/v1"})
+        url = server.start()
+        assert chat(url, stream=False) == ["up"]  # the SDK-style base (…/v1) reached /v1/chat/completions
+        assert app.tape.upstream_errors == []
+        app.tape = CassetteSession(tmp_path / "err.yaml", "all", SecretRegistry(), upstreams={"openai": base})
+        client = openai.OpenAI(base_url=f"{url}/v1", api_key="sk-fixture-key-for-agent", max_retries=0)
+        with pytest.raises(openai.BadRequestError):
+            client.chat.completions.create(model="m", messages=[{"role": "user", "content": "unscripted"}])
+    finally:
+        server.stop()
+        upstream.stop()
+    assert len(app.tape.upstream_errors) == 1
+    assert app.tape.upstream_errors[0].startswith(f"HTTP 400 from {base}/v1/chat/completions: ")

@@ -85,3 +85,21 @@ def test_near_miss_names_closest_rule_and_reason() -> None:
     assert match.near_miss == (
         "closest was rule 'close' (s.yaml:3): latest user text 'List the files' does not contain 'the folders'"
     )
+
+
+def test_tied_near_misses_are_all_named_with_the_values_seen() -> None:
+    """Forgetting to fake a tool: the report names both rules a tool result missed, and shows the result."""
+    scenario = scenario_from_text(
+        "rules:\n"
+        "  - {name: run git status first, when: {user_text_contains: status, tool_result: false}, reply: {text: a}}\n"
+        "  - {name: summarise, when: {tool_result_contains: 'On branch'}, reply: {text: b}}\n",
+        "s.yaml",
+    )
+    result = ToolResult("call_1", "git: command not found")
+    conv = conversation(messages=(Message("user", "git status please"), Message("user", tool_results=(result,))))
+    match = find_match(scenario.rules, conv)
+    assert match.near_miss == (
+        "closest were 2 rules, equally close: rule 'run git status first' (s.yaml:2): the latest turn carries tool "
+        "results (rule wants none): 'git: command not found' | rule 'summarise' (s.yaml:3): no tool result in the "
+        "latest turn contains 'On branch' (results: ['git: command not found'])"
+    )

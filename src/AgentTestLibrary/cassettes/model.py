@@ -52,7 +52,9 @@ def load_cassette(path: str | Path) -> Cassette:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise CassetteError(
-            f"Cassette '{file}' does not exist. Record it (record_mode=once with RUN_LIVE_TESTS=true)."
+            f"Cassette '{file}' does not exist. Record it with record_mode=once (or AGENTTEST_RECORD_MODE=once); "
+            "from the real providers that also needs RUN_LIVE_TESTS=true and the provider's key, from a loopback "
+            "upstream (upstream_openai=... and the others) nothing more."
         ) from None
     try:
         data, lines = load_with_lines(text)

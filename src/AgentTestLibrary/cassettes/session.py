@@ -70,6 +70,21 @@ def request_view(conversation: Conversation, method: str, path: str) -> dict[str
     }
 
 
+def _difference(name: str, recorded: Any, sent: Any) -> str:
+    """One field that differs, with both values (the first differing message for ``messages``)."""
+    if name == "messages" and isinstance(recorded, list) and isinstance(sent, list):
+        for position, (old, new) in enumerate(zip(recorded, sent, strict=False)):
+            if old != new:
+                return f"message {position + 1} differs: recorded {_short(old)}, sent {_short(new)}"
+        return f"messages differ in number: recorded {len(recorded)}, sent {len(sent)}"
+    return f"{name} differs: recorded {_short(recorded)}, sent {_short(sent)}"
+
+
+def _short(value: Any, limit: int = 120) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def is_loopback(url: str) -> bool:
     host = urlsplit(url).hostname or ""
     if host == "localhost":
@@ -116,6 +131,7 @@ class CassetteSession:
         self._used: dict[int, int] = {}
         self.dirty = False
         self.upstream_failures: list[UpstreamFailure] = []
+        self.upstream_errors: list[str] = []  # episodes whose recorded answer is an upstream error (4xx/5xx)
 
     @property
     def may_record(self) -> bool:
@@ -186,6 +202,9 @@ class CassetteSession:
             self.upstream_failures.append(UpstreamFailure(base, detail))
             message = f"AgentTestLibrary cassette: the upstream {base} could not be reached while recording ({detail})."
             return TapeAnswer(None, "", error=ProviderError(502, message))
+        if captured.status >= 400:
+            excerpt = self.secrets.mask_text(json.dumps(captured.body, default=str)[:300]) if captured.body else ""
+            self.upstream_errors.append(f"HTTP {captured.status} from {base}{target}: {excerpt}")
         response: dict[str, Any] = {"status": captured.status, "headers": scrub(captured.headers, self.secrets)}
         if captured.streamed:
             response["events"] = scrub_events(captured.events, self.secrets)
@@ -203,7 +222,9 @@ class CassetteSession:
     def _unmatched(self, conversation: Conversation) -> ProviderError:
         message = (
             f"AgentTestLibrary cassette {self.path}: no recorded episode matches this {conversation.protocol} request "
-            f"(record_mode={self.mode}). Re-record with RUN_LIVE_TESTS=true and record_mode=new_episodes or all."
+            f"(record_mode={self.mode}). Record it with record_mode=new_episodes (adds what is missing) or all "
+            "(everything afresh); RUN_LIVE_TESTS=true and the provider's key are needed only to record from the real "
+            "providers, not from a loopback upstream."
         )
         return ProviderError(400, message, "invalid_request_error")
 
@@ -215,7 +236,9 @@ class CassetteSession:
             differing = [name for name in ("stream", *self.match_on) if episode.request.get(name) != view.get(name)]
             scored.append((len(differing), index, differing))
         _, index, differing = min(scored)
-        return f"closest was cassette episode {index + 1}: it differs in {', '.join(differing)}"
+        recorded = self.cassette.episodes[index].request
+        shown = "; ".join(_difference(name, recorded.get(name), view.get(name)) for name in differing)
+        return f"closest was cassette episode {index + 1}: {shown}"
 
     def save(self, recorded_with: str = "") -> bool:
         """Write the cassette if anything was recorded; True when written."""

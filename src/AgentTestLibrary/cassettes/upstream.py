@@ -68,12 +68,22 @@ def auth_headers(provider: str, credentials: Mapping[str, str | None]) -> dict[s
     return {"authorization": f"Bearer {key}"} if key else {}
 
 
+def join(base_url: str, target: str) -> str:
+    """The upstream URL of ``target`` (``/v1/...``, ``/v1beta/...``): a base given the way SDKs take it, ending in
+    the API version (``http://host/v1``), is accepted as well as the bare base."""
+    base = base_url.rstrip("/")
+    version = target.split("/", 2)[1] if target.startswith("/") else ""
+    if version and base.endswith("/" + version):
+        base = base[: -len(version) - 1]
+    return base + target
+
+
 def forward(base_url: str, target: str, headers: Mapping[str, str], body: bytes, auth: Mapping[str, str]) -> Captured:
     """POST ``body`` to ``base_url + target``; SSE is split into events, each with its delay."""
     sent = {name: value for name, value in headers.items() if name in FORWARDED_HEADERS} | dict(auth)
     with (
         httpx.Client(timeout=TIMEOUT_S) as client,
-        client.stream("POST", base_url.rstrip("/") + target, content=body, headers=sent) as reply,
+        client.stream("POST", join(base_url, target), content=body, headers=sent) as reply,
     ):
         kept = {name: value for name, value in reply.headers.items() if name.lower() in KEPT_RESPONSE_HEADERS}
         if "text/event-stream" not in reply.headers.get("content-type", ""):

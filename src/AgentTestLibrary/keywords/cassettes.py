@@ -48,6 +48,9 @@ class CassetteKeywords(LibraryComponent):
         for mock in self.ctx.mocks_of_test():
             if mock.tape is not None:
                 report.upstream_failures.extend(failure.url for failure in mock.tape.upstream_failures)
+                for error in mock.tape.upstream_errors:
+                    report.fail(f"the recording captured an upstream error, {error}. Check the upstream: a base URL "
+                                "is given without /v1 (e.g. http://127.0.0.1:8000, not .../v1).")  # fmt: skip
             written = close_cassette(mock)
             if written:
                 logger.info(f"Cassette recorded: {written}")
@@ -139,7 +142,7 @@ def open_cassette(ctx: LibraryContext, mock: RunningMock, scope: Scope) -> Verdi
         )
     except (CassetteError, NameClashError) as error:
         return Verdict("fail", str(error))
-    rerecord = f"RUN_LIVE_TESTS=true {RECORD_MODE_VARIABLE}=all robot --test '{test}' {_relative(source)}"
+    rerecord = _rerecord_command(session, mock, test, source)
     if session.records_from_real_providers:
         present = [name for name in gate.PROVIDER_CREDENTIALS if mock.real_credentials.get(name)]
         if not gate.live_enabled() or not present:
@@ -169,6 +172,16 @@ def close_cassette(mock: RunningMock) -> Path | None:
         if session.save(f"recorded with AgentTestLibrary {__version__}; re-record: {mock.rerecord_hint}")
         else None
     )
+
+
+def _rerecord_command(session: CassetteSession, mock: RunningMock, test: str, source: str) -> str:
+    """The command that records this cassette again, with every variable the recording depends on."""
+    command = f"{RECORD_MODE_VARIABLE}=all robot --test '{test}' {_relative(source)}"
+    if not session.records_from_real_providers:
+        upstreams = ", ".join(f"{name} {url}" for name, url in session.configured_upstreams.items())
+        return f"{command}  (upstreams as when recorded: {upstreams or 'none'})"
+    keys = [name for name in gate.PROVIDER_CREDENTIALS if mock.real_credentials.get(name)] or ["a provider key"]
+    return f"{gate.MASTER_GATE}=true {command}  (with {' or '.join(keys)} set)"
 
 
 def _relative(source: str) -> str:

@@ -24,6 +24,7 @@ from ..mockmcp.loader import FAULT_FIELDS, parse_mcp_rule, parse_mcp_tool
 from ..mockmcp.model import RESPONSE_MODES, McpRequest, Prompt, PromptArgument, Resource
 from ..naming import variable_part
 from ..validation import data_from
+from .arguments import check_named
 from .context import LibraryContext
 from .runtimes import RuntimeKeywords
 from .scopes import Scope, TestReport
@@ -138,6 +139,7 @@ class McpKeywords(ServedComponent):
         | ${url}=    Start Mock MCP Server    name=tools    scenario=${CURDIR}/scenarios/flow.yaml
         | ${cmd}=    Start Mock MCP Server    name=files    transport=stdio
         """
+        check_named("Start Mock MCP Server", self.start_mock_mcp_server, name=name, scenario=scenario)
         check_server_name(name)
         self.check_free(name)
         spec = replace(load_mcp_server(scenario, name if scenario else None), name=name)

@@ -20,6 +20,7 @@ from ..mock.server import Limits
 from ..mockllm import MockLLM, MockServer
 from ..mockllm.embeddings import MAX_DIMENSIONS
 from ..mockllm.scenario import ReplySpec, Scenario, load_scenario
+from .arguments import check_named
 from .context import RunningMock, mock_only
 from .evidence import write_evidence
 from .journal import unmatched_report
@@ -122,6 +123,7 @@ class MockLLMKeywords(LibraryComponent):
         |     ${result}=    Run Process    python    my_agent.py    List the files
         |     Mock LLM Should Have Received    2    requests
         """
+        check_named("Start Mock LLM", self.start_mock_llm, scenario=scenario)
         if gate.real_llm_requested():
             return self._use_real_llm(credentials)
         loaded = self._load(scenario, strict)
@@ -208,6 +210,7 @@ class MockLLMKeywords(LibraryComponent):
         Example:
         | Load LLM Scenario    ${CURDIR}/scenarios/errors.yaml
         """
+        check_named("Load LLM Scenario", self.load_llm_scenario, scenario=scenario)
         loaded = self._load(scenario, strict)
         self.ctx.current_mock().app.load_scenario(loaded)
         logger.info(f"Loaded scenario {loaded.source}: {len(loaded.rules)} rules, strict: {loaded.strict}.")

@@ -8,6 +8,7 @@ from typing import Any
 from robot.api import logger
 from robot.api.deco import keyword
 
+from ..errors import ScenarioError
 from ..mock.fields import from_text
 from ..mockllm.scenario import parse_rule
 from ..mockllm.scenario.loader import MATCHER_FIELDS
@@ -57,16 +58,28 @@ class RuleKeywords(LibraryComponent):
     def reply_with_tool_call(
         self, tool: str, arguments: dict[str, Any] | str | None = None, call_id: str | None = None, **when: Any
     ) -> None:
-        """Answers matching requests with a call of ``tool`` with ``arguments`` (dictionary or JSON).
+        """Answers matching requests with a call of ``tool``.
+
+        Named arguments that are scenario ``when`` keys (``user_text_contains``, ``tool_result``
+        ...) are conditions; every other named argument is an argument of the tool call, the
+        way `Mock LLM Should Have Requested Tool` reads them (``cmd=git status``). ``arguments``
+        (a dictionary or JSON) gives them all at once, e.g. when an argument is not text.
 
         Example:
-        | &{args}=    Create Dictionary    path=.
-        | Reply With Tool Call    list_files    ${args}    user_text_contains=files    tool_result=${False}
+        | Reply With Tool Call    run_shell    cmd=git status    user_text_contains=status    tool_result=${False}
+        | &{args}=    Create Dictionary    path=.    depth=${2}
+        | Reply With Tool Call    list_files    ${args}    user_text_contains=files
         """
-        call: dict[str, Any] = {"name": tool, "arguments": arguments if arguments is not None else {}}
+        conditions = {key: value for key, value in when.items() if key in MATCHER_FIELDS}
+        given = data_from(arguments, f"Reply With Tool Call {tool}: arguments") if arguments is not None else {}
+        if not isinstance(given, dict):
+            raise ScenarioError(f"Reply With Tool Call {tool}: arguments must be a dictionary or a JSON object; "
+                                f"got {given!r}.")  # fmt: skip
+        given = {**given, **{key: value for key, value in when.items() if key not in MATCHER_FIELDS}}
+        call: dict[str, Any] = {"name": tool, "arguments": given}
         if call_id:
             call["id"] = call_id
-        self._add({"when": from_text(when, MATCHER_FIELDS), "reply": {"tool_calls": [call]}})
+        self._add({"when": from_text(conditions, MATCHER_FIELDS), "reply": {"tool_calls": [call]}})
 
     @keyword("Reply With JSON")
     @mock_only
@@ -76,11 +89,7 @@ class RuleKeywords(LibraryComponent):
         Example:
         | Reply With JSON    {"verdict": "pass", "score": 9}    user_text_contains=grade
         """
-        if isinstance(data, str):
-            try:
-                data = json.loads(data)
-            except ValueError as error:
-                raise RuntimeError(f"Reply With JSON: 'data' is not valid JSON ({error}).") from None
+        data = data_from(data, "Reply With JSON: data") if isinstance(data, str) else data
         self._add({"when": from_text(when, MATCHER_FIELDS), "reply": {"json": data}})
 
     @keyword("Reply With Error")

@@ -18,6 +18,7 @@ from ..harness.runtimes import Runtime, load_registry, lookup, snapshot
 from ..mockllm.conversation import conversation_of
 from ..mockllm.scenario import parse_rule
 from ..naming import confined
+from .arguments import check_named
 from .context import LibraryContext
 from .scopes import LibraryComponent, Scope, TestReport
 
@@ -47,6 +48,7 @@ class RuntimeKeywords(LibraryComponent):
         Example:
         | Load Runtime Registry    ${CURDIR}/../resources/runtimes.yaml
         """
+        check_named("Load Runtime Registry", self.load_runtime_registry, path=path)
         self.runtimes.update(load_registry(path))
         return sorted(self.runtimes)
 

@@ -22,6 +22,7 @@ from ..mockservice.model import PathTemplate, ServiceRequest
 from ..naming import check_identifier, variable_part
 from ..validation import data_from
 from ..webhooks import deliver
+from .arguments import check_named
 from .served import Served, ServedComponent, inject_fault
 
 WebhookProvider = Literal["github", "slack", "stripe", "standard"]
@@ -63,6 +64,7 @@ class ServiceKeywords(ServedComponent):
         | ${github}=    Start Mock Service    github    routes=github
         | ${crm}=    Start Mock Service    crm    routes=${CURDIR}/services/crm.yaml
         """
+        check_named("Start Mock Service", self.start_mock_service, name=name, routes=routes)
         check_identifier(name, "Service name", "it becomes the environment variable AGENTTEST_<NAME>_URL")
         self.check_free(name)
         spec = replace(load_service(routes, name), name=name)

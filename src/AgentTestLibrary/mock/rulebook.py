@@ -53,19 +53,22 @@ def find_match(rules: Sequence[R], subject: Any) -> Match[R]:
     Closeness is the number of failed conditions, unless the matcher weighs its own misses
     (``distance(subject)``: a service route whose path does not fit is farther than one whose
     method does not)."""
-    best: tuple[float, R, list[str]] | None = None
+    scored: list[tuple[float, R, list[str]]] = []
     for rule in rules:
         reasons = rule.matcher.mismatches(subject)
         if not reasons:
             return Match(rule, rule.replies[0])
         weigh = getattr(rule.matcher, "distance", None)
-        distance = float(weigh(subject)) if weigh is not None else float(len(reasons))
-        if best is None or distance < best[0]:
-            best = (distance, rule, reasons)
-    if best is None:
+        scored.append((float(weigh(subject)) if weigh is not None else float(len(reasons)), rule, reasons))
+    if not scored:
         return Match(None, near_miss="the scenario has no rules")
-    _, closest, reasons = best
-    return Match(None, near_miss=f"closest was {closest.describe()}: " + "; ".join(reasons))
+    best = min(distance for distance, _, _ in scored)
+    tied = [(rule, reasons) for distance, rule, reasons in scored if distance == best]
+    if len(tied) == 1:
+        return Match(None, near_miss=f"closest was {tied[0][0].describe()}: " + "; ".join(tied[0][1]))
+    shown = [f"{rule.describe()}: " + "; ".join(reasons) for rule, reasons in tied[:5]]
+    more = f" (and {len(tied) - 5} more as close)" if len(tied) > 5 else ""
+    return Match(None, near_miss=f"closest were {len(tied)} rules, equally close: " + " | ".join(shown) + more)
 
 
 class RuleBook(Generic[R]):

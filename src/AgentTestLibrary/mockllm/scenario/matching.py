@@ -89,7 +89,12 @@ CHECKS: dict[str, Check] = {
     ),
     "tool_result": (
         lambda want, conv: bool(conv.latest_tool_results) == want,
-        lambda want, conv: "no tool result in the latest turn" if want else "the latest turn carries tool results",
+        lambda want, conv: (
+            f"no tool result in the latest turn (it is the user text '{_shorten(conv.latest_user_text, 60)}')"
+            if want
+            else "the latest turn carries tool results (rule wants none): "
+            + ", ".join(repr(_shorten(result.content, 60)) for result in conv.latest_tool_results)
+        ),
     ),
     "tool_result_contains": (
         lambda want, conv: any(want in result.content for result in conv.latest_tool_results),
