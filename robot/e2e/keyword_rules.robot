@@ -28,6 +28,14 @@ Tool Arguments Read The Same Way In The Reply And In The Assertion
     ${answer}=    Run Example Agent    Please say hi    provider=openai    workdir=${workdir}
     Should Be Equal    ${answer}    Said hi.
     Mock LLM Should Have Requested Tool    run_command    command=echo hi
+    Every LLM Rule Should Have Been Used
+
+An Unused Rule Is Named
+    Reply With Text    Never asked.    user_text_contains=nobody says this
+    Reply With Text    Hello.    user_text_contains=hello
+    Run Example Agent    hello there    provider=openai
+    Run Keyword And Expect Error    1 rule(s) answered nothing in this test:\n- rule 'keyword rule #1'*
+    ...    Every LLM Rule Should Have Been Used
 
 Rules Added In A Test Do Not Leak Into The Next Test
     ${result}=    Run Example Agent And Expect Failure Or Success    Which files are here?

@@ -42,6 +42,11 @@ An Unknown Route Fails The Test At Its End
     ${result}=    Run Process    ${PYTHON}    -c    ${GET}    /thing
     Should Be Equal    ${result.stdout}    404
 
+Unused Routes Are Named
+    Run Process    ${PYTHON}    -c    ${GET}    /things
+    Run Keyword And Expect Error    1 route(s) answered nothing in this test:\\n- route 'hook' (POST /hook)*
+    ...    Every Service Route Should Have Been Used    crm
+
 Assertions Show What Was Received
     Run Process    ${PYTHON}    -c    ${GET}    /things
     Service Should Have Received    crm    POST    /things
@@ -81,6 +86,7 @@ def test_service_keywords_in_a_suite(tmp_path: Path) -> None:
     status, message = statuses["Assertions Show What Was Received"]
     assert status == "FAIL" and "Expected a request POST /things to service 'crm', found 0" in message
     assert "GET /things -> 200 route=list things" in message
+    assert statuses["Unused Routes Are Named"] == ("PASS", ""), statuses["Unused Routes Are Named"]
     assert statuses["The Webhook Secret Is Masked"][0] == "PASS", statuses["The Webhook Secret Is Masked"]
     assert statuses["Mock AWS Hides The Real Keys"][0] == "PASS", statuses["Mock AWS Hides The Real Keys"]
     written = everything_written(run.output_dir)

@@ -103,3 +103,16 @@ def test_tied_near_misses_are_all_named_with_the_values_seen() -> None:
         "results (rule wants none): 'git: command not found' | rule 'summarise' (s.yaml:3): no tool result in the "
         "latest turn contains 'On branch' (results: ['git: command not found'])"
     )
+
+
+def test_the_rule_book_counts_which_rules_answered_per_test_and_in_all() -> None:
+    from AgentTestLibrary.mock.rulebook import RuleBook
+
+    scenario = scenario_from_text("rules:\n  - {name: hi, when: {user_text_contains: List}, reply: {text: a}}\n"
+                                  "  - {name: never, when: {turn: 9}, reply: {text: b}}\n")  # fmt: skip
+    book = RuleBook(scenario.rules)
+    assert book.choose(conversation()).rule is not None
+    assert [rule.name for rule in book.unused(in_test=True)] == ["never"]
+    book.reset_positions()
+    assert [rule.name for rule in book.unused(in_test=True)] == ["hi", "never"]
+    assert [rule.name for rule in book.unused(in_test=False)] == ["never"]

@@ -28,7 +28,7 @@ from .arguments import check_named
 from .context import LibraryContext
 from .runtimes import RuntimeKeywords
 from .scopes import Scope, TestReport
-from .served import Served, ServedComponent, inject_fault
+from .served import Served, ServedComponent, inject_fault, require_all_used
 
 McpTransport = Literal["http", "stdio"]
 ResponseMode = Literal["auto", "json", "sse"]
@@ -302,6 +302,12 @@ class McpKeywords(ServedComponent):
         running = self._server(server)
         parsed = parse_mcp_rule(data_from(rule, "Add MCP Rule"), "Add MCP Rule", tuple(running.app.tools().values()))
         running.app.add_rule(parsed, scope=self.ctx.rule_scope)
+
+    @keyword("Every MCP Rule Should Have Been Used")
+    def every_mcp_rule_should_have_been_used(self, server: str = "tools") -> None:
+        """Fails naming the rules (tools' own replies included) of ``server`` that answered no call: in a test,
+        that test's calls; in a suite teardown, every call since the server started."""
+        require_all_used(self._server(server).app.rulebook, self.ctx.current_test is not None, "rule")
 
     @keyword("Add MCP Resource")
     def add_mcp_resource(

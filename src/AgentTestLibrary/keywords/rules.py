@@ -15,6 +15,7 @@ from ..mockllm.scenario.loader import MATCHER_FIELDS
 from ..validation import data_from
 from .context import mock_only
 from .scopes import LibraryComponent
+from .served import require_all_used
 
 
 class RuleKeywords(LibraryComponent):
@@ -106,6 +107,17 @@ class RuleKeywords(LibraryComponent):
         if type:
             error["type"] = type
         self._add({"when": from_text(when, MATCHER_FIELDS), "reply": {"error": error}})
+
+    @keyword("Every LLM Rule Should Have Been Used")
+    @mock_only
+    def every_llm_rule_should_have_been_used(self) -> None:
+        """Fails naming the scenario and keyword rules that answered no request: in a test, that test's
+        requests; in a suite teardown, everything since the mock started (dead rules in a scenario file).
+
+        Example:
+        | Suite Teardown    Run Keywords    Every LLM Rule Should Have Been Used    AND    Stop Mock LLM
+        """
+        require_all_used(self.ctx.current_mock().app.rulebook, self.ctx.current_test is not None, "rule")
 
     def _add(self, data: Any) -> None:
         mock = self.ctx.current_mock()

@@ -19,6 +19,7 @@ from ..environment import EnvironmentPatch
 from ..errors import ScenarioError
 from ..mock.fields import Field, from_text
 from ..mock.journal import Journal, JournalEntry
+from ..mock.rulebook import RuleBook
 from ..mock.server import MockServer
 from ..validation import data_from
 from .evidence import write_evidence
@@ -170,3 +171,13 @@ def inject_fault(app: Any, name: str, fault: dict[str, Any], fields: dict[str, F
     app.add_fault(parsed, scope)
     logger.info(f"Injected {parsed.describe()} into '{name}' for {scope}.")
     return str(parsed.name)
+
+
+def require_all_used(book: RuleBook[Any], in_test: bool, noun: str) -> None:
+    """Fail naming the rules (or routes) that answered nothing in the test, or since the mock started."""
+    unused = book.unused(in_test)
+    if unused:
+        when = "in this test" if in_test else "since the mock started"
+        listing = "\n".join(f"- {rule.describe()}" for rule in unused)
+        raise AssertionError(f"{len(unused)} {noun}(s) answered nothing {when}:\n{listing}")
+    logger.info(f"Every {noun} answered at least once.")

@@ -23,7 +23,7 @@ from ..naming import check_identifier, variable_part
 from ..validation import data_from
 from ..webhooks import deliver
 from .arguments import check_named
-from .served import Served, ServedComponent, inject_fault
+from .served import Served, ServedComponent, inject_fault, require_all_used
 
 WebhookProvider = Literal["github", "slack", "stripe", "standard"]
 WebhookSignature = Literal["valid", "invalid", "stale", "missing"]
@@ -100,6 +100,13 @@ class ServiceKeywords(ServedComponent):
         app = self._app(name)
         parsed = parse_service_route(data_from(route, "Add Service Route"), "Add Service Route", app.spec)
         app.add_route(parsed, scope=self.ctx.rule_scope)
+
+    @keyword("Every Service Route Should Have Been Used")
+    def every_service_route_should_have_been_used(self, name: str) -> None:
+        """Fails naming the routes of service ``name`` that answered no request: in a test, that test's
+        requests; in a suite teardown, every request since the service started (a preset's routes count too,
+        so use it with your own route files)."""
+        require_all_used(self._app(name).rulebook, self.ctx.current_test is not None, "route")
 
     @keyword("Seed Service Collection")
     def seed_service_collection(self, name: str, collection: str, items: list[Any] | str) -> None:

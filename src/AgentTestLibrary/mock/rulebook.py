@@ -80,6 +80,8 @@ class RuleBook(Generic[R]):
         self._added: list[tuple[str, R]] = []
         self._positions: dict[str, int] = {}
         self._cache: tuple[R, ...] | None = None
+        self._used_in_test: set[str] = set()
+        self._used: set[str] = set()
         self.load(rules)
 
     def load(self, rules: Sequence[R]) -> None:
@@ -101,22 +103,37 @@ class RuleBook(Generic[R]):
             self._cache = None
 
     def reset_positions(self) -> None:
+        """A new test: sequences start again (and its rule uses are counted afresh)."""
         with self._lock:
             self._positions.clear()
+            self._used_in_test.clear()
+
+    def unused(self, in_test: bool) -> list[R]:
+        """Rules in force that answered nothing (in the current test, or since the mock started)."""
+        used = self._used_in_test if in_test else self._used
+        with self._lock:
+            return [rule for rule in self.rules_unlocked() if rule.key not in used]
 
     def rules(self) -> tuple[R, ...]:
         with self._lock:
-            if self._cache is None:
-                self._cache = tuple(rule for _, rule in self._added) + self._base
-            return self._cache
+            return self.rules_unlocked()
+
+    def rules_unlocked(self) -> tuple[R, ...]:
+        if self._cache is None:
+            self._cache = tuple(rule for _, rule in self._added) + self._base
+        return self._cache
 
     def choose(self, subject: Any) -> Match[R]:
         """The matching rule and its reply for this call (a sequence gives its next reply, then repeats the last)."""
         match = find_match(self.rules(), subject)
         rule = match.rule
-        if rule is None or not rule.is_sequence:
+        if rule is None:
             return match
         with self._lock:
+            self._used.add(rule.key)
+            self._used_in_test.add(rule.key)
+            if not rule.is_sequence:
+                return match
             position = self._positions.get(rule.key, 0)
             self._positions[rule.key] = position + 1
         return Match(rule, rule.replies[min(position, len(rule.replies) - 1)])
