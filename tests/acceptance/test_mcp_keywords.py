@@ -63,8 +63,7 @@ Config Written In A Test Is Gone After It
     Should Contain    ${codex}    [mcp_servers.tools]
 
 The Next Test Sees No Config
-    ${claude}=    Get File    ${HOME_DIR}/.claude.json
-    Should Not Contain    ${claude}    mcpServers
+    File Should Not Exist    ${HOME_DIR}/.claude.json
     ${codex}=    Get File    ${HOME_DIR}/config.toml
     Should Not Contain    ${codex}    mcp_servers
     Run Keyword And Expect Error    *No mock MCP server named 'docs'*    Get MCP Server URL    docs

@@ -187,3 +187,22 @@ def test_agents_install_dry_run_unknown_and_missing_npm(tmp_path: Path) -> None:
     command = [*AGENTTEST, "agents", "install", "--prefix", str(tmp_path), "codex"]
     no_npm = subprocess.run(command, capture_output=True, text=True, timeout=60, env=without_npm)
     assert no_npm.returncode == 3 and "npm is not on PATH" in no_npm.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["mock", "serve"], ["mcp", "serve"], ["mcp", "relay"], ["scenario", "check"], ["service", "check"],
+     ["lanes", "check"], ["cassette", "check"], ["cassette", "to-scenario"], ["agents", "install"], ["hook"]],
+)  # fmt: skip
+def test_every_command_answers_help(command: list[str]) -> None:
+    done = subprocess.run([*AGENTTEST, *command, "--help"], capture_output=True, text=True, timeout=30,
+                          stdin=subprocess.DEVNULL)  # fmt: skip
+    assert done.returncode == 0 and done.stdout.startswith("usage: agenttest"), (done.stdout, done.stderr)
+
+
+def test_a_bridge_without_evidence_says_so_and_does_not_block() -> None:
+    payload = '{"hook_event_name": "PreToolUse", "tool_name": "Bash"}'
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AGENTTEST_HOOK")}
+    done = subprocess.run([*AGENTTEST, "hook", "--runtime", "claude-code"], input=payload, capture_output=True,
+                          text=True, timeout=30, env=env)  # fmt: skip
+    assert done.returncode == 0 and "no evidence file" in done.stderr

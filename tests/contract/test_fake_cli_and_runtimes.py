@@ -59,13 +59,25 @@ def test_through_a_shell_and_execvp(tmp_path: Path, fake_git: dict[str, str]) ->
     assert [call.argv[0] for call in read_calls(tmp_path / "calls")] == ["status", "push", "log"]
 
 
-def test_passthrough_runs_the_real_binary(tmp_path: Path) -> None:
-    install(
-        "true", bin_dir=tmp_path / "bin", records_root=tmp_path / "calls", rules=[], unmatched="passthrough", env=()
-    )
+def test_passthrough_runs_the_real_binary_and_records_its_exit_code(tmp_path: Path) -> None:
+    for name in ("true", "false"):
+        install(name, bin_dir=tmp_path / "bin", records_root=tmp_path / "calls", rules=[], unmatched="passthrough",
+                env=())  # fmt: skip
     env = {**os.environ, "PATH": f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}"}
     assert subprocess.run(["true", "x"], env=env).returncode == 0
-    assert read_calls(tmp_path / "calls")[0].rule == "<unmatched>"
+    assert subprocess.run(["false"], env=env).returncode == 1
+    calls = read_calls(tmp_path / "calls")
+    assert [(call.name, call.rule, call.exit_code) for call in calls] == [("true", "<passthrough>", 0),
+                                                                           ("false", "<passthrough>", 1)]  # fmt: skip
+
+
+def test_regex_rules_understand_the_shorthands_python_users_write(tmp_path: Path) -> None:
+    rules = load_rules("- {name: numbered, args: '^status \\d+ [\\w-]+\\s*$', match: regex, stdout: 'yes'}\n")
+    install("tool", bin_dir=tmp_path / "bin", records_root=tmp_path / "calls", rules=rules, unmatched="fail", env=())
+    env = {**os.environ, "PATH": f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}"}
+    matched = subprocess.run(["tool", "status", "42", "main-branch"], env=env, capture_output=True, text=True)
+    missed = subprocess.run(["tool", "status", "x", "main"], env=env, capture_output=True, text=True)
+    assert (matched.returncode, matched.stdout, missed.returncode) == (0, "yes", 127)
 
 
 @pytest.mark.parametrize(
@@ -75,6 +87,7 @@ def test_passthrough_runs_the_real_binary(tmp_path: Path) -> None:
         ("- {args: x, match: fuzzy}", "expected one of any, exact, prefix, glob, regex"),
         ("- {args: '(', match: regex}", "invalid regular expression"),
         ("- {exit_code: 300}", "expected an integer 0-255"),
+        ("- {stdout: yes}", "stdout: expected text; got bool True (YAML reads yes, no"),
         ("- {delay: -1}", "non-negative"),
         ("{a: 1}", "expected a list of rules"),
         ("- [unclosed", "invalid YAML"),

@@ -32,6 +32,7 @@ MATCH_KINDS: tuple[str, ...] = get_args(MatchKind)
 UNMATCHED: tuple[str, ...] = get_args(Unmatched)
 RULE_KEYS = ("name", "args", "match", "stdout", "stderr", "exit_code", "delay", "files", "capture_stdin")
 UNMATCHED_RULE = "<unmatched>"
+PASSTHROUGH_RULE = "<passthrough>"  # no rule matched; the real program answered
 MAX_DELAY_S = 300.0
 COMMAND_NAME = re.compile(r"[A-Za-z0-9_+][A-Za-z0-9._+\-]{0,127}")
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -117,6 +118,12 @@ def parse_rule(item: Any, where: str) -> CliRule:
             )
     if match == "glob":
         glob_pattern(args, where)
+    for key in ("stdout", "stderr"):
+        if key in item and not isinstance(item[key], str):
+            raise FakeCliError(
+                f"{where}.{key}: expected text; got {type(item[key]).__name__} {item[key]!r} (YAML reads yes, no, "
+                "on, off, true, false and numbers as values: quote the text)."
+            )
     return CliRule(
         name=str(item.get("name", where.rsplit(": ", 1)[-1])),
         match=match,
@@ -245,12 +252,13 @@ def shim_script(
         elif rule.match == "glob":
             out.append(f'if case "$args" in {glob_pattern(rule.args)}) true;; *) false;; esac; then')
         else:
-            out.append(f"if printf '%s' \"$args\" | {tools['grep']} -Eq -- {_q(rule.args)}; then")
+            out.append(f"if printf '%s' \"$args\" | {tools['grep']} -Eq -- {_q(posix_regex(rule.args))}; then")
         out += [_answer(rule, tools), "fi"]
-    out.append(f"printf 'rule\\0%s\\0' {_q(UNMATCHED_RULE)} >> \"$rec\"")
-    if unmatched == "passthrough" and real:
-        out.append(f'exec {_q(real)} "$@"')
+    if unmatched == "passthrough" and real:  # the real program answers; its exit code is recorded like a rule's
+        out += [f"printf 'rule\\0%s\\0' {_q(PASSTHROUGH_RULE)} >> \"$rec\"", f'{_q(real)} "$@"', "code=$?",
+                "printf 'exit\\0%s\\0' \"$code\" >> \"$rec\"", 'exit "$code"']  # fmt: skip
     else:
+        out.append(f"printf 'rule\\0%s\\0' {_q(UNMATCHED_RULE)} >> \"$rec\"")
         listing = "; ".join(f"{r.name}: {r.match} {r.args!r}" for r in rules) or "none"
         before = f"fake {name}: no rule matches the arguments '"
         after = f"' (rules: {listing}). Add a rule or use unmatched=passthrough."
@@ -306,6 +314,34 @@ def read_calls(records_root: Path, since: int = 0) -> list[CliCall]:
     records = [record for record in records_root.glob("[0-9]*") if int(record.name) >= since]
     # Every fake of a scope shares one folder, so the claimed numbers order all calls exactly.
     return [_parse(record, record.stat().st_mtime_ns) for record in sorted(records, key=lambda r: int(r.name))]
+
+
+SHORTHANDS = {  # shorthand -> (outside brackets, inside brackets; None: kept as written)
+    "d": ("[0-9]", "0-9"), "D": ("[^0-9]", None), "s": ("[[:space:]]", "[:space:]"), "S": ("[^[:space:]]", None),
+    "w": ("[[:alnum:]_]", "[:alnum:]_"), "W": ("[^[:alnum:]_]", None),
+}  # fmt: skip
+
+
+def posix_regex(pattern: str) -> str:
+    """A Python-style pattern as the POSIX extended regex ``grep -E`` runs: ``\\d``, ``\\s``, ``\\w`` (and their
+    negations outside brackets) become classes, so the patterns users write in Python work in the shim."""
+    out, inside, index = [], False, 0
+    while index < len(pattern):
+        character = pattern[index]
+        if character == "\\" and index + 1 < len(pattern):
+            following = pattern[index + 1]
+            outside_form, inside_form = SHORTHANDS.get(following, (None, None))
+            replacement = inside_form if inside else outside_form
+            out.append(replacement if replacement is not None else pattern[index : index + 2])
+            index += 2
+            continue
+        if character == "[" and not inside:
+            inside = True
+        elif character == "]" and inside and out and out[-1] not in ("[", "[^"):
+            inside = False
+        out.append(character)
+        index += 1
+    return "".join(out)
 
 
 def _parse(record: Path, time_ns: int) -> CliCall:

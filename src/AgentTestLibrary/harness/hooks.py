@@ -24,6 +24,17 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Any
 
+USAGE = """usage: agenttest hook [--runtime NAME] [--event NAME] [--evidence FILE] [--decisions FILE]
+
+The hooks bridge agents' hook configurations call (Install Hooks Bridge writes them). It reads
+the hook payload (JSON on stdin; Codex's notify: the last argument), appends a normalized
+record to the evidence file and, when the test asked, blocks the tool (exit 2) or answers.
+
+  --runtime NAME     claude-code, codex, gemini-cli, codex-notify or auto (default)
+  --event NAME       the event, when the payload does not say it
+  --evidence FILE    where records go (default: $AGENTTEST_HOOKS_FILE)
+  --decisions FILE   the test's block/answer rules (default: $AGENTTEST_HOOK_DECISIONS)
+"""
 EVIDENCE_VARIABLE = "AGENTTEST_HOOKS_FILE"
 DECISIONS_VARIABLE = "AGENTTEST_HOOK_DECISIONS"
 RUNTIMES = ("claude-code", "codex", "gemini-cli", "codex-notify", "auto")
@@ -157,6 +168,8 @@ def run(argv: Sequence[str], stdin: str) -> tuple[int, str, str, dict[str, Any]]
     options = {"--runtime": "auto", "--event": None, "--evidence": os.environ.get(EVIDENCE_VARIABLE),
                "--decisions": os.environ.get(DECISIONS_VARIABLE)}  # fmt: skip
     rest = list(argv)
+    if rest[:1] in (["--help"], ["-h"]):
+        return 0, USAGE, "", {}
     while rest and rest[0].startswith("--"):
         option = rest.pop(0)
         if option not in options or not rest:
@@ -167,6 +180,9 @@ def run(argv: Sequence[str], stdin: str) -> tuple[int, str, str, dict[str, Any]]
     if runtime not in RUNTIMES:
         return 64, "", f"agenttest hook: unknown runtime {runtime!r}; one of {', '.join(RUNTIMES)}.\n", {}
     decisions, warning = _decisions(decisions_file)
+    if not evidence:  # misconfigured, but an agent must not be blocked by the test's plumbing
+        warning += (f"agenttest hook: no evidence file (--evidence FILE or {EVIDENCE_VARIABLE}); this event is not "
+                    "recorded. Install the bridge with the library's Install Hooks Bridge keyword.\n")  # fmt: skip
     out, err, code = "", warning, 0
     try:
         if runtime == "codex-notify":

@@ -137,7 +137,12 @@ def relay_exchange(url: str) -> Exchange:
 
 def relay_main(argv: list[str]) -> int:
     """``agenttest mcp relay URL``: stdio on this side, the mock MCP server at URL on the other."""
+    usage = ("usage: agenttest mcp relay http://127.0.0.1:PORT/mcp/stdio\n\nRelays MCP over stdio to a mock MCP server "
+             "of a test (what Install MCP Server Config writes for transport=stdio).")  # fmt: skip
+    if argv[:1] in (["--help"], ["-h"]):
+        print(usage)
+        return 0
     if len(argv) != 1 or not argv[0].startswith("http://"):
-        print("usage: agenttest mcp relay http://127.0.0.1:PORT/mcp/stdio", file=sys.stderr)
+        print(usage, file=sys.stderr)
         return 2
     return serve_lines(relay_exchange(argv[0]), sys.stdin.buffer, sys.stdout.buffer)
