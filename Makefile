@@ -43,11 +43,11 @@ lanes: install
 	agenttest cassette check robot/e2e/cassettes --tests robot/e2e
 
 lint: install
-	ruff check src tests benchmarks examples
-	ruff format --check src tests benchmarks examples
+	ruff check src tests benchmarks robot
+	ruff format --check src tests benchmarks robot
 	mypy
-	robocop check robot resources
-	robocop format --check robot resources
+	robocop check robot src/AgentTestLibrary/resources
+	robocop format --check robot src/AgentTestLibrary/resources
 
 libdoc: install
 	python -m robot.libdoc AgentTestLibrary $(RESULTS)/docs/AgentTestLibrary.html

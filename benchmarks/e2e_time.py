@@ -25,6 +25,8 @@ from pathlib import Path
 from robot.api import ExecutionResult, ResultVisitor
 from robot.result import Keyword, TestSuite
 
+from AgentTestLibrary.shipped import EXAMPLES
+
 REPO = Path(__file__).parents[1]
 AGENT_KEYWORDS = ("Run Process", "Run Agent", "Run Example Agent", "Run Example Agent And Expect Failure Or Success")
 MOCK_KEYWORDS = ("Start Mock LLM", "Stop Mock LLM")
@@ -79,7 +81,7 @@ def main() -> int:
     url = server.stdout.readline().strip().split("=", 1)[1]
     with tempfile.TemporaryDirectory() as work:
         env = {"OPENAI_BASE_URL": f"{url}/v1", "OPENAI_API_KEY": "sk-agenttest-fixture-openai", "PATH": "/usr/bin:/bin"}
-        agent = [python, str(REPO / "examples" / "example_agent.py"), "--provider", "openai", "--workdir", work, "hi"]
+        agent = [python, str(EXAMPLES / "example_agent.py"), "--provider", "openai", "--workdir", work, "hi"]
         print(f"one example-agent run through the mock: {timed(agent, args.runs, env=env) * 1000:.0f} ms")
     server.terminate()
     server.wait(10)

@@ -2,7 +2,7 @@
 Documentation     The example agent runs a tool loop over Anthropic Messages against the mock.
 
 Library           AgentTestLibrary
-Resource          ../../resources/example_agent.resource
+Resource          AgentTestLibrary/resources/example_agent.resource
 
 Suite Setup       Start Mock LLM    scenario=${CURDIR}/scenarios/list_files.yaml
 Suite Teardown    Stop Mock LLM

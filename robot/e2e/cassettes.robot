@@ -4,7 +4,7 @@ Documentation     Replays agent sessions recorded once from a provider: no model
 ...               (real providers need RUN_LIVE_TESTS=true and their keys instead of UPSTREAM).
 
 Library           AgentTestLibrary
-Resource          ../../resources/example_agent.resource
+Resource          AgentTestLibrary/resources/example_agent.resource
 
 Suite Setup       Run Keywords    Start Mock LLM
 ...                   AND    Use LLM Cassettes    ${CURDIR}/cassettes    record_mode=none

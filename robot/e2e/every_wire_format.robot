@@ -3,7 +3,7 @@ Documentation     One scenario file drives the example agent over every wire for
 ...               matching sees only the neutral conversation, never the provider's shape.
 
 Library           AgentTestLibrary
-Resource          ../../resources/example_agent.resource
+Resource          AgentTestLibrary/resources/example_agent.resource
 
 Suite Setup       Start Mock LLM    scenario=${CURDIR}/scenarios/list_files.yaml
 Suite Teardown    Stop Mock LLM

@@ -3,7 +3,7 @@ Documentation     The example agent meets provider faults; verdict keywords judg
 ...               Faults are scoped to their test: the last test proves none leaked.
 
 Library           AgentTestLibrary
-Resource          ../../resources/example_agent.resource
+Resource          AgentTestLibrary/resources/example_agent.resource
 
 Suite Setup       Start Mock LLM    scenario=${CURDIR}/scenarios/list_files.yaml
 Suite Teardown    Stop Mock LLM

@@ -3,7 +3,7 @@ Documentation     The example agent calls a faked git, fires hooks through the b
 ...               and is switched between runtimes (A→B, B→A, A→B→A) with observable effects.
 
 Library           AgentTestLibrary
-Resource          ../../resources/example_agent.resource
+Resource          AgentTestLibrary/resources/example_agent.resource
 
 Suite Setup       Prepare Harness
 Suite Teardown    Stop Mock LLM
@@ -86,9 +86,8 @@ Round Trip Leaves No Residue
 
 *** Keywords ***
 Prepare Harness
-    [Documentation]    A mock with the harness scenario, the built-in runtimes, and a work directory.
+    [Documentation]    A mock with the harness scenario and a work directory (the built-in runtimes are always there).
     Start Mock LLM    scenario=${CURDIR}/scenarios/harness.yaml
-    Load Runtime Registry    ${CURDIR}/../../resources/runtimes.yaml
     ${home}=    Get Runtime Home
     ${workdir}=    Create Agent Workdir    harness
     VAR    ${HOME}=    ${home}    scope=SUITE    # robocop: off=VAR05

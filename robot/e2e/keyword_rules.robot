@@ -3,7 +3,7 @@ Documentation     Replies scripted from keywords, without a scenario file; per-t
 ...               strict mode failures that name the closest rule.
 
 Library           AgentTestLibrary
-Resource          ../../resources/example_agent.resource
+Resource          AgentTestLibrary/resources/example_agent.resource
 
 Suite Setup       Start Mock LLM    strict=${TRUE}
 Suite Teardown    Stop Mock LLM

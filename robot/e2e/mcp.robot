@@ -3,7 +3,7 @@ Documentation     The example agent reaches its tools through mock MCP servers w
 ...               over streamable HTTP and stdio, two servers at once, structured content, faults and recovery.
 
 Library           AgentTestLibrary
-Resource          ../../resources/example_agent.resource
+Resource          AgentTestLibrary/resources/example_agent.resource
 
 Suite Setup       Start The Mocks
 Suite Teardown    Stop Mock LLM

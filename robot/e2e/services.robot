@@ -5,7 +5,7 @@ Documentation     The whole flow from a signed GitHub webhook: the triage agent 
 
 Library           String
 Library           AgentTestLibrary
-Resource          ../../resources/service_agents.resource
+Resource          resources/service_agents.resource
 
 Suite Setup       Start The Mocks And The Agent
 Suite Teardown    Stop Everything

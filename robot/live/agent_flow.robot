@@ -4,8 +4,8 @@ Documentation     The e2e example-agent flow against the real provider: run it w
 Metadata          Owner    platform-qa
 
 Library           AgentTestLibrary
-Resource          ../../resources/example_agent.resource
-Resource          ../../resources/live.resource
+Resource          AgentTestLibrary/resources/example_agent.resource
+Resource          AgentTestLibrary/resources/live.resource
 
 Suite Setup       Require Credential Or Skip    OPENAI_API_KEY
 Suite Teardown    Stop Mock LLM

@@ -3,7 +3,7 @@ Documentation    Anthropic is reachable with the real SDK and our key works. Nig
 Metadata         Owner    platform-qa
 
 Library          AgentTestLibrary
-Resource         ../../resources/live.resource
+Resource         AgentTestLibrary/resources/live.resource
 
 Suite Setup      Require Credential Or Skip    ANTHROPIC_API_KEY
 

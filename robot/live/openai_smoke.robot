@@ -3,7 +3,7 @@ Documentation    OpenAI is reachable with the real SDK and our key works. Nightl
 Metadata         Owner    platform-qa
 
 Library          AgentTestLibrary
-Resource         ../../resources/live.resource
+Resource         AgentTestLibrary/resources/live.resource
 
 Suite Setup      Require Credential Or Skip    OPENAI_API_KEY
 

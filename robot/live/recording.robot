@@ -4,7 +4,7 @@ Documentation     Records a minimal real Anthropic exchange into a cassette (nig
 Metadata          Owner    platform-qa
 
 Library           AgentTestLibrary
-Resource          ../../resources/live.resource
+Resource          AgentTestLibrary/resources/live.resource
 
 Suite Setup       Require Credential Or Skip    ANTHROPIC_API_KEY
 Suite Teardown    Stop Mock LLM

@@ -10,22 +10,22 @@ from tests.acceptance.robot_run import run_robot
 
 REPO = Path(__file__).parents[2]
 AGENTTEST = [sys.executable, "-m", "AgentTestLibrary"]
-SUITE = f"""
+SUITE = """
 *** Settings ***
 Library    AgentTestLibrary
-Resource    {REPO}/resources/example_agent.resource
+Resource    AgentTestLibrary/resources/example_agent.resource
 Suite Setup    Run Keywords    Start Mock LLM    AND
-...    Use LLM Cassettes    ${{CASSETTES}}    record_mode=${{MODE}}    upstream_openai=${{UPSTREAM}}
+...    Use LLM Cassettes    ${CASSETTES}    record_mode=${MODE}    upstream_openai=${UPSTREAM}
 Test Tags    lane:no-model
 
 *** Variables ***
-${{PROMPT}}    List the files
+${PROMPT}    List the files
 
 *** Test Cases ***
 Agent Lists Files
-    ${{workdir}}=    Create Agent Workdir    cassette
-    ${{answer}}=    Run Example Agent    ${{PROMPT}}    provider=openai    workdir=${{workdir}}
-    Should Be Equal    ${{answer}}    The directory holds notes.txt and todo.md.
+    ${workdir}=    Create Agent Workdir    cassette
+    ${answer}=    Run Example Agent    ${PROMPT}    provider=openai    workdir=${workdir}
+    Should Be Equal    ${answer}    The directory holds notes.txt and todo.md.
 """
 
 

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from AgentTestLibrary.shipped import EXAMPLES
 from tests.acceptance.robot_outputs import everything_written, log_html_strings
 from tests.acceptance.robot_run import run_robot
 
@@ -127,7 +128,7 @@ Library    Process
 Test Tags    lane:no-model
 
 *** Variables ***
-${{EXAMPLE}}    {Path(__file__).parents[2] / "examples" / "example_agent.py"}
+${{EXAMPLE}}    {EXAMPLES / "example_agent.py"}
 ${{SEND_FORMS}}    import os, base64, urllib.parse, httpx; k = os.environ["SENTINEL_API_KEY"]
 ...    ; u = os.environ["MOCK_LLM_URL"] + "/v1beta/models/gemini-2.5-flash:generateContent"
 ...    ; b64 = base64.b64encode(("user:" + k).encode()).decode()

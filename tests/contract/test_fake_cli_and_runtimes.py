@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from AgentTestLibrary.harness.fake_cli import FakeCliError, install, load_rules, read_calls
-from AgentTestLibrary.harness.runtimes import RegistryError, load_registry, lookup, snapshot
+from AgentTestLibrary.harness.runtimes import RegistryError, builtin_registry, load_registry, lookup, snapshot
+from AgentTestLibrary.shipped import EXAMPLES
 
 REPO = Path(__file__).parents[2]
 RULES = """
@@ -110,10 +111,24 @@ def test_bad_names_and_missing_files(tmp_path: Path) -> None:
         )
 
 
-def test_builtin_registry_loads() -> None:
-    registry = load_registry(REPO / "resources" / "runtimes.yaml")
+def test_builtin_registry_loads_from_the_package() -> None:
+    registry = builtin_registry()
     assert {"claude-code", "codex", "gemini-cli", "example-openai", "example-anthropic"} <= set(registry)
     assert registry["codex"].wire == "openai.responses" and registry["claude-code"].home_variable == "HOME"
+    assert "{examples}/example_agent.py" in registry["example-openai"].command
+    assert (EXAMPLES / "example_agent.py").is_file()
+    registry.clear()  # a fresh dict each time: a caller's changes never reach the next caller
+    assert "codex" in builtin_registry()
+
+
+def test_an_unknown_placeholder_is_named_with_the_ones_there_are(tmp_path: Path) -> None:
+    path = tmp_path / "registry.yaml"
+    path.write_text('runtimes:\n  mine:\n    wire: openai.chat\n    command: [python, "{repo}/agent.py"]\n')
+    with pytest.raises(RegistryError) as caught:
+        load_registry(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}:4: runtimes.mine.command: unknown placeholder '{{repo}}'")
+    assert "use {examples}" in message and "{mock_url} (the mock LLM's URL)" in message
 
 
 @pytest.mark.parametrize(
@@ -137,7 +152,7 @@ def test_registry_errors_name_file_and_key(tmp_path: Path, text: str, message: s
 
 
 def test_unknown_runtime_suggests_a_known_one(tmp_path: Path) -> None:
-    registry = load_registry(REPO / "resources" / "runtimes.yaml")
+    registry = builtin_registry()
     with pytest.raises(RegistryError, match=r"Unknown runtime 'codx'\. Did you mean 'codex'"):
         lookup(registry, "codx")
     with pytest.raises(RegistryError, match="does not exist"):

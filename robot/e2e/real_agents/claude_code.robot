@@ -1,7 +1,7 @@
 *** Settings ***
 Documentation     Claude Code (pinned) runs offline against the mock: tool call, hooks, blocking, retry.
 
-Resource          ../../../resources/real_agents.resource
+Resource          ../resources/real_agents.resource
 
 Suite Setup       Prepare Real Agents
 Suite Teardown    Stop Mock LLM

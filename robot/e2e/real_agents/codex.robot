@@ -1,7 +1,7 @@
 *** Settings ***
 Documentation     Codex (pinned) runs offline against the mock over the Responses API: tool call, hooks, retry.
 
-Resource          ../../../resources/real_agents.resource
+Resource          ../resources/real_agents.resource
 
 Suite Setup       Prepare Real Agents
 Suite Teardown    Stop Mock LLM

@@ -1,7 +1,7 @@
 *** Settings ***
 Documentation     Gemini CLI (pinned) runs offline against the mock: router (structured output), tool call, hooks.
 
-Resource          ../../../resources/real_agents.resource
+Resource          ../resources/real_agents.resource
 
 Suite Setup       Prepare Real Agents
 Suite Teardown    Stop Mock LLM

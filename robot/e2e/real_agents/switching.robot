@@ -1,7 +1,7 @@
 *** Settings ***
 Documentation     The same prompt, switched between Claude Code and Codex: the wire format follows the switch.
 
-Resource          ../../../resources/real_agents.resource
+Resource          ../resources/real_agents.resource
 
 Suite Setup       Prepare Real Agents
 Suite Teardown    Stop Mock LLM

@@ -1,11 +1,12 @@
 """The runtime registry: how each agent runtime starts, reaches the mock, is isolated and switched.
 
-A registry is YAML (``resources/runtimes.yaml`` ships the built-in profiles)::
+A registry is YAML; the package's ``resources/runtimes.yaml`` holds the built-in profiles, which are always
+there (a loaded file adds runtimes and overrides same-named ones)::
 
     runtimes:
       NAME:
         wire: anthropic.messages          # the protocol its requests must arrive in
-        command: [claude, -p, "{prompt}"] # argv; {prompt} {python} {home} {workdir} {mock_url} {repo}
+        command: [claude, -p, "{prompt}"] # argv; placeholders: see PLACEHOLDERS
         env: {ANTHROPIC_BASE_URL: "{mock_url}"}
         home_variable: HOME               # the isolated home is exported under this name
         files: {".claude.json": "{...}"}  # written into the isolated home when switching to it
@@ -19,17 +20,31 @@ and `Run Agent` starts the command of the runtime the file names.
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import RegistryError, YamlLocationError
+from ..shipped import BUILTIN_REGISTRY
 from ..wire import PROTOCOLS
 from ..yamlio import load_with_lines
 
 RUNTIME_KEYS = ("wire", "command", "env", "home_variable", "files", "setting", "description")
 REQUIRED = ("wire", "command")
+PLACEHOLDERS = {
+    "prompt": "the prompt given to Run Agent",
+    "python": "the Python running Robot",
+    "examples": "the example agents shipped in the package",
+    "agents": "the bin folder of the pinned agent CLIs",
+    "home": "the isolated runtime home",
+    "workdir": "the agent's work directory",
+    "mock_url": "the mock LLM's URL",
+    "fixture_key": "a fixture API key for the runtime's provider",
+}
+PLACEHOLDER = re.compile(r"\{([A-Za-z_]+)\}")
 
 
 @dataclass(frozen=True)
@@ -53,7 +68,8 @@ def load_registry(path: str | Path) -> dict[str, Runtime]:
     file = Path(path)
     if not file.is_file():
         raise RegistryError(
-            f"Runtime registry '{file}' does not exist. Use ${{CURDIR}}/../resources/runtimes.yaml or your own file."
+            f"Runtime registry '{file}' does not exist. The built-in runtimes need no file; give the path of your own "
+            "registry (e.g. ${CURDIR}/runtimes.yaml)."
         )
     try:
         data, lines = load_with_lines(file.read_text(encoding="utf-8"))
@@ -88,6 +104,17 @@ def load_registry(path: str | Path) -> dict[str, Runtime]:
         for key in ("env", "files", "setting"):
             if not isinstance(raw.get(key, {}), dict):
                 raise fail((*where, key), "expected a mapping.")
+        for key, text in _templates(raw):
+            unknown = [found for found in PLACEHOLDER.findall(text) if found not in PLACEHOLDERS]
+            if unknown:
+                gone = " ({repo} is gone: the example agents ship in the package, use {examples})"
+                gone = gone if "repo" in unknown else ""
+                raise fail(
+                    (*where, *key),
+                    f"unknown placeholder '{{{unknown[0]}}}'{gone}; use one of "
+                    + ", ".join(f"{{{name}}} ({meaning})" for name, meaning in PLACEHOLDERS.items())
+                    + ".",
+                )
         for relative in raw.get("files") or {}:
             parts = Path(str(relative)).parts
             if not str(relative).strip() or Path(str(relative)).is_absolute() or ".." in parts:
@@ -108,13 +135,30 @@ def load_registry(path: str | Path) -> dict[str, Runtime]:
     return registry
 
 
+def _templates(raw: dict[str, Any]) -> list[tuple[tuple[str, ...], str]]:
+    """Every string of a runtime profile that placeholders are filled into, with its key path."""
+    found: list[tuple[tuple[str, ...], str]] = [(("command",), str(part)) for part in raw["command"]]
+    for section in ("env", "files"):
+        found += [((section, str(key)), str(value)) for key, value in (raw.get(section) or {}).items()]
+    return found
+
+
+@functools.cache
+def _builtin() -> dict[str, Runtime]:
+    return load_registry(BUILTIN_REGISTRY)
+
+
+def builtin_registry() -> dict[str, Runtime]:
+    """The built-in profiles (read once per process); a fresh dict the caller may extend."""
+    return dict(_builtin())
+
+
 def lookup(registry: dict[str, Runtime], name: str) -> Runtime:
     if name in registry:
         return registry[name]
     close = difflib.get_close_matches(name, list(registry), n=1)
     hint = f" Did you mean '{close[0]}'?" if close else ""
-    known = ", ".join(sorted(registry)) or "none (load a registry first)"
-    raise RegistryError(f"Unknown runtime '{name}'.{hint} Known runtimes: {known}.")
+    raise RegistryError(f"Unknown runtime '{name}'.{hint} Known runtimes: {', '.join(sorted(registry)) or 'none'}.")
 
 
 def snapshot(home: Path) -> dict[str, str]:

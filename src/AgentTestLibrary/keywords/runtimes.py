@@ -14,23 +14,23 @@ from robot.api.deco import keyword
 
 from ..environment import FIXTURE_KEYS, EnvironmentPatch
 from ..harness.agents import prefix as agents_prefix
-from ..harness.runtimes import Runtime, load_registry, lookup, snapshot
+from ..harness.runtimes import Runtime, builtin_registry, load_registry, lookup, snapshot
 from ..mockllm.conversation import conversation_of
 from ..mockllm.scenario import parse_rule
 from ..naming import confined
+from ..shipped import EXAMPLES
 from .arguments import check_named
 from .context import LibraryContext
 from .scopes import LibraryComponent, Scope, TestReport
 
 RUNTIME_FILE = "agent-runtime.json"
 LIVENESS_PROMPT = "agenttest liveness probe"
-REPO = Path(__file__).resolve().parents[3]
 
 
 class RuntimeKeywords(LibraryComponent):
     def __init__(self, ctx: LibraryContext) -> None:
         super().__init__(ctx)
-        self.runtimes: dict[str, Runtime] = {}
+        self.runtimes: dict[str, Runtime] = builtin_registry()
         self.home: Path | None = None
         self.home_patch: EnvironmentPatch | None = None
         self.home_suite = ""
@@ -43,10 +43,19 @@ class RuntimeKeywords(LibraryComponent):
 
     @keyword("Load Runtime Registry")
     def load_runtime_registry(self, path: str) -> list[str]:
-        """Adds the runtimes of a registry YAML file (later files override same-named runtimes); returns all names.
+        """Adds the runtimes of a registry YAML file to the built-in ones; returns all names.
+
+        The built-in runtimes (``example-openai``, ``example-responses``, ``example-anthropic``,
+        ``example-gemini``, ``claude-code``, ``codex``, ``codex-websocket``, ``gemini-cli``) are there
+        without loading anything; a loaded runtime of the same name replaces the built-in one, and a
+        later file overrides an earlier one. The file's format is the package's
+        ``resources/runtimes.yaml``; its strings take the placeholders ``{prompt}``, ``{python}``,
+        ``{examples}`` (the shipped example agents), ``{agents}``, ``{home}``, ``{workdir}``,
+        ``{mock_url}`` and ``{fixture_key}``.
 
         Example:
-        | Load Runtime Registry    ${CURDIR}/../resources/runtimes.yaml
+        | Load Runtime Registry    ${CURDIR}/my_runtimes.yaml
+        | Switch Runtime    my-agent
         """
         check_named("Load Runtime Registry", self.load_runtime_registry, path=path)
         self.runtimes.update(load_registry(path))
@@ -114,7 +123,7 @@ class RuntimeKeywords(LibraryComponent):
         fixture = (
             FIXTURE_KEYS["OPENAI_API_KEY"] if runtime.wire.startswith("openai") else FIXTURE_KEYS["ANTHROPIC_API_KEY"]
         )
-        return {"prompt": prompt, "python": sys.executable, "repo": str(REPO), "home": str(self._home()),
+        return {"prompt": prompt, "python": sys.executable, "examples": str(EXAMPLES), "home": str(self._home()),
                 "agents": str(agents_prefix() / "bin"),
                 "workdir": workdir or str(self._home()), "mock_url": mock_url, "fixture_key": fixture}  # fmt: skip
 

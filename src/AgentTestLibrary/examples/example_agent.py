@@ -1,6 +1,6 @@
 """A small real agent for the e2e suites: a tool loop over the official OpenAI / Anthropic SDKs.
 
-    python examples/example_agent.py --provider PROVIDER [--stream] [--workdir DIR] PROMPT
+    python -m AgentTestLibrary.examples.example_agent --provider PROVIDER [--stream] [--workdir DIR] PROMPT
 
 PROVIDER is openai (Chat Completions), openai-responses, anthropic or gemini; without
 --provider it is read from the runtime file (``--runtime-file`` or ``AGENT_RUNTIME_FILE``,
@@ -111,7 +111,8 @@ class McpServers:
     def _connect(self, name: str) -> list[Any]:
         """A new session with server ``name``; returns every tool it lists (following the pages)."""
         ready: asyncio.Future[list[Any]] = asyncio.run_coroutine_threadsafe(self._open(name), self.loop).result(60)
-        return asyncio.run_coroutine_threadsafe(_wait(ready), self.loop).result(60)
+        tools: list[Any] = asyncio.run_coroutine_threadsafe(_wait(ready), self.loop).result(60)
+        return tools
 
     async def _open(self, name: str) -> asyncio.Future[list[Any]]:
         queue: asyncio.Queue[Any] = asyncio.Queue()
@@ -226,6 +227,7 @@ def openai_loop(prompt: str, workdir: Path, stream: bool, hooks: Hooks) -> str:
     tools = [{"type": "function", "function": tool} for tool in all_tools()]
     messages: list[dict[str, Any]] = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": prompt}]
     for _ in range(MAX_TURNS):
+        message: Any
         if stream:
             with client.chat.completions.stream(model=model, messages=messages, tools=tools) as events:  # type: ignore[arg-type]
                 message = events.get_final_completion().choices[0].message

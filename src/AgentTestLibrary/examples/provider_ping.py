@@ -1,6 +1,6 @@
 """One minimal request to a provider with its official SDK: proves the key, the endpoint and the SDK agree.
 
-    python examples/provider_ping.py --provider anthropic|openai|gemini [--model MODEL] PROMPT
+    python -m AgentTestLibrary.examples.provider_ping --provider anthropic|openai|gemini [--model MODEL] PROMPT
 
 Prints the reply text. Exit 1 with the error class and status (never the key) on failure.
 Works against the mock too (the SDKs read the same base-URL variables).

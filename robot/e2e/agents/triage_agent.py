@@ -1,6 +1,6 @@
 """A small issue-triage agent for the e2e suites: a real web server that receives GitHub webhooks.
 
-    python examples/triage_agent.py     # prints TRIAGE_URL=http://127.0.0.1:PORT, serves until SIGTERM
+    python robot/e2e/agents/triage_agent.py     # prints TRIAGE_URL=http://127.0.0.1:PORT, serves until SIGTERM
 
 On ``POST /webhook`` it checks ``X-Hub-Signature-256`` against ``GITHUB_WEBHOOK_SECRET`` (a
 wrong or missing signature: 401, and nothing else happens). For an ``issues`` event with

@@ -1,7 +1,7 @@
 """A small AWS agent for the e2e suites: deploys and lists Lambda functions with boto3.
 
-    python examples/lambda_agent.py create N    # creates functions agent-fn-1 .. agent-fn-N (and their role)
-    python examples/lambda_agent.py list        # lists every function through the paginator, 2 per page
+    python robot/e2e/agents/lambda_agent.py create N    # creates functions agent-fn-1 .. agent-fn-N (and their role)
+    python robot/e2e/agents/lambda_agent.py list        # lists every function through the paginator, 2 per page
 
 boto3 finds the endpoint, region and credentials in the environment (``AWS_ENDPOINT_URL`` ...).
 Retries: boto3's standard mode with 2 attempts per call. ``list`` prints one name per line;
