@@ -6,7 +6,7 @@ BIN := $(abspath $(VENV))/bin
 export PATH := $(BIN):$(PATH)
 RESULTS := results
 
-.PHONY: install e2e test unit robot-e2e robot-e2e-serial robot-live lanes lint libdoc bench clean
+.PHONY: install e2e test unit robot-e2e robot-e2e-serial robot-live lanes lint libdoc bench wheel clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ lint: install
 	mypy
 	robocop check robot src/AgentTestLibrary/resources
 	robocop format --check robot src/AgentTestLibrary/resources
+
+## A wheel for other projects: dist/robotframework_agenttestlibrary-VERSION-py3-none-any.whl
+wheel: install
+	python -m pip wheel --quiet --no-deps --wheel-dir dist .
 
 libdoc: install
 	python -m robot.libdoc AgentTestLibrary $(RESULTS)/docs/AgentTestLibrary.html
