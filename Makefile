@@ -6,7 +6,7 @@ BIN := $(abspath $(VENV))/bin
 export PATH := $(BIN):$(PATH)
 RESULTS := results
 
-.PHONY: install e2e test unit robot-e2e robot-e2e-serial robot-live lanes lint libdoc bench wheel clean
+.PHONY: install e2e test unit robot-e2e robot-e2e-serial robot-live lanes lint libdoc bench wheel browser clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,20 @@ STAGES := lint lanes unit robot-e2e robot-e2e-serial robot-live libdoc
 test: install
 	MAKE="$(MAKE)" .ci/stages $(STAGES)
 
-unit: install
+unit: install browser
 	python -m pytest
+
+## Debian's Chromium for the test that reads a log.html in a real browser. Never fails the build:
+## where apt-get cannot install it, that test skips and says why (the reason is kept in the file below).
+CHROMIUM_NOTE := $(RESULTS)/browser/chromium-install.txt
+browser:
+	@mkdir -p $(RESULTS)/browser
+	@if command -v chromium >/dev/null 2>&1; then rm -f $(CHROMIUM_NOTE); \
+	else SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo -n); echo "installing chromium with apt-get"; \
+	  if { DEBIAN_FRONTEND=noninteractive $$SUDO apt-get update -qq && \
+	       DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core; \
+	     } >$(CHROMIUM_NOTE) 2>&1; then rm -f $(CHROMIUM_NOTE); \
+	  else echo "chromium could not be installed (see $(CHROMIUM_NOTE)); the browser test will skip"; fi; fi
 
 robot-e2e: e2e
 

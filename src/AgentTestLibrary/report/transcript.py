@@ -147,17 +147,19 @@ def _chat(request: dict[str, Any], reply: dict[str, Any] | None) -> str:
                      f"<pre>{_e(_clip(request['system']))}</pre></details>")  # fmt: skip
     if request.get("tools"):
         parts.append(_said("tools offered:", ", ".join(request["tools"])[:600]))
+    names: dict[str, str] = {}  # call id -> tool name, so a result says which tool it answers
     for message in request.get("messages") or []:
         role = message.get("role", "?")
         if message.get("text"):
             parts.append(_said(f"{role}:", message["text"]))
         for call in message.get("tool_calls") or []:
+            names[str(call.get("id"))] = str(call.get("name"))
             parts.append(_block(f"{role} calls", str(call.get("name")), _json(call.get("arguments"))))
         for result in message.get("tool_results") or []:
             flag = " (error)" if result.get("is_error") else ""
-            parts.append(
-                _block(f"tool result{flag} for", str(result.get("call_id")), _clip(str(result.get("content"))))
-            )
+            call_id = str(result.get("call_id"))
+            answered = f"{names[call_id]} ({call_id})" if call_id in names else call_id
+            parts.append(_block(f"tool result{flag} of", answered, _clip(str(result.get("content")))))
     if reply:
         if reply.get("error"):
             parts.append(_said("mock answered an error:", str(reply["error"]), note=True))
