@@ -47,6 +47,8 @@ def test_rules_answer_and_every_call_is_recorded(tmp_path: Path, fake_git: dict[
     assert [call.rule for call in calls] == ["push", "exact status", "glob log", "regex commit", "<unmatched>"]
     assert calls[3].argv == ("commit", "-m", 'it\'s "odd" $HOME') and calls[3].stdin == "from stdin"
     assert calls[0].cwd == str(tmp_path) and calls[0].env == {"AGENT_MARK": "m-1"} and calls[4].exit_code == 127
+    times = [call.to_dict()["time"] for call in calls]
+    assert times == sorted(times) and all(time.endswith("Z") and "T" in time for time in times)  # ISO 8601, in order
 
 
 def test_through_a_shell_and_execvp(tmp_path: Path, fake_git: dict[str, str]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,7 @@ def test_codex_notify_argument(tmp_path: Path) -> None:
     )
     assert code == 0 and record["phase"] == "stop" and record["prompt"] == "say hi"
     assert read_evidence(evidence)[0]["last_message"] == "Hi! This is the mock server."
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", read_evidence(evidence)[0]["time"])  # ISO 8601
 
 
 def test_block_and_answer_decisions(tmp_path: Path) -> None:
@@ -73,10 +75,11 @@ def test_block_and_answer_decisions(tmp_path: Path) -> None:
         {"phase": "user_prompt", "decision": "answer", "output": {"continue": True}},
     ]), encoding="utf-8")  # fmt: skip
     payload = json.dumps({"hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": {"command": "ls"}})
-    code, out, err, record = run(["--runtime", "claude-code", "--decisions", str(decisions)], payload)
+    evidence = ["--evidence", str(tmp_path / "events.jsonl")]
+    code, out, err, record = run(["--runtime", "claude-code", "--decisions", str(decisions), *evidence], payload)
     assert (code, out, err, record["decision"]) == (2, "", "no shell\n", "block")
     code, out, _, _ = run(
-        ["--decisions", str(decisions)], json.dumps({"hook_event_name": "UserPromptSubmit", "prompt": "x"})
+        ["--decisions", str(decisions), *evidence], json.dumps({"hook_event_name": "UserPromptSubmit", "prompt": "x"})
     )
     assert (code, json.loads(out)) == (0, {"continue": True})
     code, _, _, _ = run(

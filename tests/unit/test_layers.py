@@ -12,7 +12,7 @@ import pytest
 
 PACKAGE = Path(__file__).parents[2] / "src" / "AgentTestLibrary"
 GROUND = ("errors", "secrets", "naming", "private", "environment", "wire", "yamlio", "version", "validation",
-          "webhooks")  # fmt: skip
+          "webhooks", "clock", "shipped")  # fmt: skip
 KEYWORD_EDGE = ("keywords", "listener", "library", "cli")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from AgentTestLibrary.mock.journal import iso
+from AgentTestLibrary.clock import iso
 from AgentTestLibrary.report.transcript import Exchange, render, svg, timeline
 
 T0 = 1_800_000_000.0

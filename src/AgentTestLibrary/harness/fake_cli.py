@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal, get_args
 
+from ..clock import iso
 from ..errors import FakeCliError, YamlLocationError
 from ..yamlio import load_with_lines
 
@@ -66,7 +67,8 @@ class CliCall:
 
     def to_dict(self) -> dict[str, Any]:
         data = {"name": self.name, "argv": list(self.argv), "cwd": self.cwd, "env": self.env}
-        return {**data, "time": self.time_ns / 1e9, "rule": self.rule, "exit_code": self.exit_code, "stdin": self.stdin}
+        return {**data, "time": iso(self.time_ns / 1e9), "rule": self.rule, "exit_code": self.exit_code,
+                "stdin": self.stdin}  # fmt: skip
 
 
 def parse_rules(data: Any, source: str) -> list[CliRule]:

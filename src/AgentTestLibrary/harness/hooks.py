@@ -6,8 +6,8 @@ to the evidence file the test named (``AGENTTEST_HOOKS_FILE`` or ``--evidence``)
 the test asked (``AGENTTEST_HOOK_DECISIONS``), answers for the hook: exit 2 with a reason on
 stderr blocks the tool; an ``output`` is printed as the hook's JSON answer.
 
-Kept to the standard library and imported without the rest of the package: it runs once
-per hook event, so start-up time matters.
+Kept to the standard library and the package's ground ``clock`` (the package ``__init__`` imports
+nothing): it runs once per hook event, so start-up time matters.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ import json
 import os
 import re
 import sys
-import time
 from pathlib import Path
+
+from ..clock import iso
 
 TYPE_CHECKING = False  # typing costs ~10 ms to import; annotations only need it for the checker
 if TYPE_CHECKING:
@@ -97,7 +98,7 @@ def normalize(payload: dict[str, Any], runtime: str = "auto", event: str | None 
         )
     tool = payload.get("tool_name")
     record: dict[str, Any] = {
-        "time": time.time(),
+        "time": iso(),
         "runtime": runtime,
         "phase": phase_of(name),
         "event": name,
@@ -120,7 +121,7 @@ def normalize_notify(argument: str) -> dict[str, Any]:
         raise ValueError("the notify payload is not a JSON object")
     messages = payload.get("input-messages")
     return {
-        "time": time.time(),
+        "time": iso(),
         "runtime": "codex-notify",
         "phase": "stop" if payload.get("type") == "agent-turn-complete" else phase_of(str(payload.get("type", ""))),
         "event": payload.get("type"),
@@ -194,7 +195,7 @@ def run(argv: Sequence[str], stdin: str) -> tuple[int, str, str, dict[str, Any]]
             record = normalize(payload, str(runtime), event)
     except UNREADABLE as error:
         problem = f"cannot read the hook payload ({type(error).__name__}: {str(error)[:200]})"
-        record = {"time": time.time(), "runtime": runtime, "phase": "unreadable", "event": event, "error": problem}
+        record = {"time": iso(), "runtime": runtime, "phase": "unreadable", "event": event, "error": problem}
         if any(decision.get("decision", "block") == "block" for decision in decisions):
             record["decision"] = "block"
             code, err = 2, err + f"agenttest hook: {problem}; blocked because this test has a block rule.\n"

@@ -141,7 +141,7 @@ class HookKeywords(LibraryComponent):
         in_test = self.ctx.current_test is not None
         events = [event for scope in self.hooks.values()
                   for event in read_evidence(scope.evidence)[scope.mark if in_test else 0 :]]  # fmt: skip
-        return sorted(events, key=lambda event: event.get("time", 0))
+        return sorted(events, key=lambda event: str(event.get("time", "")))
 
     @keyword("Get Hook Events")
     def get_hook_events(self, phase: str | None = None) -> list[dict[str, Any]]:

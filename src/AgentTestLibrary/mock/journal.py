@@ -14,9 +14,9 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any, Protocol
 
+from ..clock import iso
 from ..secrets import REDACTED, SECRET_HEADERS, SecretRegistry
 
 DEFAULT_LIMIT = 10_000
@@ -27,11 +27,6 @@ class Viewable(Protocol):
     """A neutral request or reply (a conversation, a tool call ...) that can show itself as JSON data."""
 
     def to_dict(self) -> dict[str, Any]: ...
-
-
-def iso(moment: float) -> str:
-    """ISO 8601 in UTC with microseconds: how evidence and the admin API write times."""
-    return datetime.fromtimestamp(moment, timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 @dataclass(slots=True)

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
+from ..clock import iso
 from ..mock.conditions import Conditions
 from ..mock.faults import Fault
-from ..mock.journal import iso
 from ..mock.pagination import Paging
 
 PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)([+*]?)\}")
