@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 from pathlib import Path
+from typing import Any
 
 from robot.api import logger
 
@@ -29,6 +30,17 @@ def log_prefix(output_dir: Path) -> Path:
     return Path()
 
 
+def evidence_payload(suite: str, test: str, entries: list[JournalEntry], dropped: int) -> dict[str, Any]:
+    """What one evidence file holds (the README's "Records you assert on" lists its keys)."""
+    return {
+        "suite": suite,
+        "test": test,
+        "request_count": len(entries),
+        "dropped_by_journal_cap": dropped,
+        "requests": [entry.to_dict() for entry in entries],
+    }
+
+
 def write_evidence(
     ctx: LibraryContext, scope: Scope, entries: list[JournalEntry], suffix: str, dropped: int, *, what: str = "LLM"
 ) -> str:
@@ -38,13 +50,7 @@ def write_evidence(
     relative = per_test_file(FOLDER, suite, scope.short_name, f"{suffix}.json")
     path = ctx.names.claim(ctx.output_dir / relative, scope.name)
     path.parent.mkdir(parents=True, exist_ok=True)
-    payload = {
-        "suite": suite,
-        "test": scope.short_name,
-        "request_count": len(entries),
-        "dropped_by_journal_cap": dropped,
-        "requests": [entry.to_dict() for entry in entries],
-    }
+    payload = evidence_payload(suite, scope.short_name, entries, dropped)
     path.write_text(json.dumps(ctx.secrets.mask(payload), indent=2, ensure_ascii=False), encoding="utf-8")
     link = (log_prefix(ctx.output_dir) / relative).as_posix()
     note = f", {dropped} earlier ones dropped by the journal cap" if dropped else ""

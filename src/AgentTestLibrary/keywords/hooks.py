@@ -145,7 +145,18 @@ class HookKeywords(LibraryComponent):
 
     @keyword("Get Hook Events")
     def get_hook_events(self, phase: str | None = None) -> list[dict[str, Any]]:
-        """Returns the normalized hook events of the current test (``phase`` keeps one phase)."""
+        """Returns the normalized hook events of the current test, oldest first (``phase`` keeps one phase).
+
+        Each is a dictionary with ``time`` (ISO 8601), ``runtime``, ``phase``, ``event`` (the
+        runtime's own name), ``session_id``, ``cwd``, ``tool``, ``tool_kind`` (``shell`` for any
+        runtime's shell tool), ``tool_input``, ``tool_response``, ``tool_use_id``, ``prompt`` and,
+        when a `Make Hook Block` / `Make Hook Answer` rule answered, ``decision``; keys without a
+        value are left out.
+
+        Example:
+        | ${events}=    Get Hook Events    pre_tool
+        | Should Be Equal    ${events}[0][tool_input][command]    git status
+        """
         return [event for event in self._events() if phase is None or event.get("phase") == phase]
 
     @keyword("Assert Hooks Phase")
