@@ -7,7 +7,8 @@ agenttest mcp serve --stdio [--scenario FILE] [--name NAME] [--journal FILE]
 agenttest mcp relay URL   (what agent MCP configs launch for a stdio server of a test; see mockmcp/stdio.py)
 agenttest scenario check FILE
 agenttest service check FILE|PRESET
-agenttest lanes check PATH...
+agenttest lanes check PATH... [--scope-labels]   (scope labels also by [tool.agenttest.lanes] scope_labels = true)
+agenttest lanes summary OUTPUT.xml
 agenttest cassette check PATH... [--max-age-days N] [--tests ROBOT_PATH ...]
 agenttest cassette to-scenario CASSETTE [-o FILE]
 agenttest agents install [--dry-run] [--prefix DIR] NAME...
@@ -32,7 +33,7 @@ from robot.errors import DataError
 from .cassettes import CassetteError, load_cassette
 from .cassettes import tools as cassette_tools
 from .errors import AgentInstallError
-from .lanes import offences
+from .lanes import offences, quarantine_summary, unignored_credential_files
 from .mock.admin import ADMIN_PREFIX
 from .mock.server import Limits
 from .mockllm import MockLLM, MockServer, MockServerError
@@ -88,6 +89,11 @@ def _parser() -> argparse.ArgumentParser:
     lanes = groups.add_parser("lanes", help="check test lanes").add_subparsers(dest="command", required=True)
     lanes_check = lanes.add_parser("check", help="list tests whose lane tags break the lane rules; exit 1 if any")
     lanes_check.add_argument("paths", nargs="+", metavar="PATH")
+    lanes_check.add_argument("--scope-labels", action="store_true", default=None,
+                             help="every test needs a scope:... label (default: pyproject's [tool.agenttest.lanes])")
+    lanes.add_parser("summary", help="list the quarantined tests of a run with owner and fix-by").add_argument(
+        "output", metavar="OUTPUT.xml"
+    )
     tapes = groups.add_parser("cassette", help="cassette housekeeping").add_subparsers(dest="command", required=True)
     tape_check = tapes.add_parser("check", help="list stale, unused and invalid cassettes; exit 1 if any")
     tape_check.add_argument("paths", nargs="+", metavar="PATH")
@@ -115,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.group == "mcp":
         return serve_mcp(args) if args.command == "serve" else relay_main([args.url])
     if args.group == "lanes":
-        return check_lanes(args.paths)
+        return check_lanes(args.paths, args.scope_labels) if args.command == "check" else summarize_lanes(args.output)
     if args.group == "service":
         return check_routes(args.file)
     if args.group == "agents":
@@ -247,8 +253,48 @@ def robot_tests(paths: list[str]) -> list[Any]:
     return tests
 
 
-def check_lanes(paths: list[str]) -> int:
-    return report("lane", paths, lambda: offences(robot_tests(paths)))
+def check_lanes(paths: list[str], scope_labels: bool | None = None) -> int:
+    """The lane rules over ``paths``; warnings (credential files git would not ignore) never change the exit code."""
+    for warning in unignored_credential_files(Path.cwd()):
+        print(f"warning: {warning}", file=sys.stderr)
+    try:
+        required = opted_into_scope_labels(Path.cwd()) if scope_labels is None else scope_labels
+    except ValueError as error:
+        print(f"agenttest: {error}", file=sys.stderr)
+        return 2
+    return report("lane", paths, lambda: offences(robot_tests(paths), scope_labels=required))
+
+
+def opted_into_scope_labels(root: Path) -> bool:
+    """``[tool.agenttest.lanes] scope_labels = true`` in ``root/pyproject.toml``."""
+    import tomlkit
+
+    file = root / "pyproject.toml"
+    if not file.is_file():
+        return False
+    try:
+        document = tomlkit.parse(file.read_text(encoding="utf-8"))
+    except tomlkit.exceptions.ParseError as error:
+        raise ValueError(f"{file}: invalid TOML: {error}") from None
+    value = document.get("tool", {}).get("agenttest", {}).get("lanes", {}).get("scope_labels", False)
+    if not isinstance(value, bool):
+        raise ValueError(f"{file}: [tool.agenttest.lanes] scope_labels must be true or false; got {value!r}.")
+    return value
+
+
+def summarize_lanes(output: str) -> int:
+    from robot.api import ExecutionResult
+
+    if not Path(output).is_file():
+        print(f"agenttest: {output} does not exist; give the output.xml of a run.", file=sys.stderr)
+        return 2
+    try:
+        result = ExecutionResult(output)
+    except DataError as error:
+        print(f"agenttest: {output}: {error}", file=sys.stderr)
+        return 2
+    print("\n".join(quarantine_summary(result.suite.all_tests)))
+    return 0
 
 
 def check_cassettes(args: argparse.Namespace) -> int:

@@ -4,21 +4,74 @@
 - ``lane:model-backed`` needs the ``live`` tag and an owner (``owner:NAME`` tag or suite Metadata ``Owner``);
 - ``lane:no-model`` must not call ``Require Credential Or Skip`` (a missing key there is a failure, not a skip):
   checked statically here through the test, its setups and the suite file's own keywords, and at run
-  time by the keyword itself.
+  time by the keyword itself;
+- ``quarantine`` needs ``owner:NAME`` and ``fix-by:YYYY-MM-DD`` tags, and a fix-by date not yet past
+  (a quarantined test's failure is reported as SKIP until then; see :func:`quarantine_of`);
+- statically only: a suite with ``live`` tests names its owner in suite Metadata ``Owner``; with scope
+  labels opted into, every test carries one of :data:`SCOPE_LABELS`.
 
 Used by ``agenttest lanes check PATH...`` (which reads the suites) and by the library listener
-before each test runs. No Robot Framework imports: tests come in as Robot's model objects.
+before and after each test runs. No Robot Framework imports: tests come in as Robot's model objects.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import subprocess
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 NO_MODEL = "lane:no-model"
 MODEL_BACKED = "lane:model-backed"
 LANES = (NO_MODEL, MODEL_BACKED)
 GATED_KEYWORD = "require credential or skip"
+QUARANTINE = "quarantine"
+OWNER_PREFIX = "owner:"
+FIX_BY_PREFIX = "fix-by:"
+SCOPE_LABELS = ("scope:unit", "scope:contract", "scope:integration", "scope:e2e", "scope:release-gate")
+
+
+@dataclass(frozen=True)
+class Quarantine:
+    """A quarantined test's owner and fix-by date as its tags give them (None where missing or unreadable)."""
+
+    owner: str | None
+    fix_by: dt.date | None
+    fix_by_text: str | None  # the tag's value as written, for messages
+
+    def problems(self, today: dt.date) -> list[str]:
+        found = []
+        if not self.owner:
+            found.append(f"is quarantined without an owner: add an {OWNER_PREFIX}NAME tag")
+        if self.fix_by_text is None:
+            found.append(f"is quarantined without a fix-by date: add a {FIX_BY_PREFIX}YYYY-MM-DD tag")
+        elif self.fix_by is None:
+            found.append(f"has fix-by date '{self.fix_by_text}', which is not a date: write {FIX_BY_PREFIX}YYYY-MM-DD")
+        elif self.fix_by < today:
+            found.append(
+                f"was to be fixed by {self.fix_by.isoformat()} (owner {self.owner or 'none'}): fix it, or agree a "
+                f"new date and change the {FIX_BY_PREFIX} tag"
+            )
+        return found
+
+    def label(self) -> str:
+        return f"owner {self.owner or 'none'}, fix by {self.fix_by_text or 'no date'}"
+
+
+def quarantine_of(tags: Iterable[str]) -> Quarantine | None:
+    """The quarantine a test's tags declare, or None when it is not tagged ``quarantine``."""
+    tags = [str(tag) for tag in tags]
+    if QUARANTINE not in (tag.lower() for tag in tags):
+        return None
+    owner = next((tag[len(OWNER_PREFIX) :].strip() for tag in tags if tag.lower().startswith(OWNER_PREFIX)), None)
+    text = next((tag[len(FIX_BY_PREFIX) :].strip() for tag in tags if tag.lower().startswith(FIX_BY_PREFIX)), None)
+    try:
+        fix_by = dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        fix_by = None
+    return Quarantine(owner or None, fix_by, text)
 
 
 def lane_problems(tags: Iterable[str], metadata: Mapping[str, str]) -> list[str]:
@@ -39,17 +92,29 @@ def lane_problems(tags: Iterable[str], metadata: Mapping[str, str]) -> list[str]
     return problems
 
 
-def offences(tests: Iterable[Any]) -> list[str]:
-    """One line per offending test (Robot's running model, read by the CLI): ``file: Suite.Test: problem``."""
+def offences(tests: Iterable[Any], today: dt.date | None = None, scope_labels: bool = False) -> list[str]:
+    """One line per problem (Robot's running model, read by the CLI): ``file: Suite.Test: problem``."""
+    today = today or dt.date.today()
     found: list[str] = []
+    ownerless: dict[str, str] = {}  # live suites without Metadata Owner: full name -> source
     for test in tests:
-        problems = lane_problems(test.tags, _metadata(test))
+        metadata = _metadata(test)
+        problems = lane_problems(test.tags, metadata)
         if NO_MODEL in test.tags and _calls_gate(test):
             problems.append(
                 f"is {NO_MODEL} but calls Require Credential Or Skip: no-model tests must never skip for a "
                 "missing key; move it to the model-backed lane"
             )
+        quarantine = quarantine_of(test.tags)
+        if quarantine is not None:
+            problems += quarantine.problems(today)
+        if scope_labels and not any(str(tag) in SCOPE_LABELS for tag in test.tags):
+            problems.append(f"carries no scope label: add one of {', '.join(SCOPE_LABELS)}")
+        if "live" in test.tags and not any(name.lower() == "owner" for name in metadata):
+            ownerless.setdefault(test.parent.full_name, str(test.parent.source))
         found.extend(f"{test.source}: {test.full_name}: {problem}" for problem in problems)
+    found.extend(f"{source}: {suite}: live suite names no owner: add Metadata    Owner    NAME to its Settings"
+                 for suite, source in ownerless.items())  # fmt: skip
     return found
 
 
@@ -92,3 +157,41 @@ def _calls(body: Iterable[Any]) -> list[str]:
             names.append(str(item.name))
         names += _calls(getattr(item, "body", ()) or ())
     return names
+
+
+def quarantine_summary(tests: Iterable[Any]) -> list[str]:
+    """The console lines listing a run's quarantined tests (Robot's result model): status, name, owner, date."""
+    rows = [(test, quarantine) for test in tests if (quarantine := quarantine_of(test.tags)) is not None]
+    if not rows:
+        return ["No quarantined tests."]
+    failed = sum(1 for test, _ in rows if test.status == "SKIP" and test.message.startswith("Quarantined ("))
+    lines = [f"Quarantined tests: {len(rows)} ({failed} failed and reported as SKIP)"]
+    for test, quarantine in rows:
+        original = test.message.split("Original failure:\n", 1)[-1].strip().splitlines()
+        shown = "FAIL→SKIP" if test.status == "SKIP" and "Original failure:" in test.message else test.status
+        detail = f": {original[0][:120]}" if shown != "PASS" and original else ""
+        lines.append(f"  {shown:<9} {test.full_name} ({quarantine.label()}){detail}")
+    return lines
+
+
+# Names a credential file is commonly given; each must be ignored by git so a written file is never committed.
+CREDENTIAL_FILES = (".env.live", ".env", "credentials.json", "service-account.json",
+                    "application_default_credentials.json", ".aws/credentials", "key.pem")  # fmt: skip
+
+
+def unignored_credential_files(root: Path) -> list[str]:
+    """Warnings for credential file names that git under ``root`` would not ignore (empty outside a git work tree)."""
+    try:
+        inside = subprocess.run(["git", "-C", str(root), "rev-parse", "--is-inside-work-tree"],
+                                capture_output=True, text=True, timeout=30, check=False)  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return ["git is not available: cannot check that credential files are git-ignored"]
+    if inside.stdout.strip() != "true":
+        return []
+    found = []
+    for name in CREDENTIAL_FILES:
+        ignored = subprocess.run(["git", "-C", str(root), "check-ignore", "--no-index", "-q", name],
+                                 capture_output=True, timeout=30, check=False)  # fmt: skip
+        if ignored.returncode != 0:
+            found.append(f"{name} is not git-ignored: add it to .gitignore, so a credential file is never committed")
+    return found

@@ -16,6 +16,7 @@ from .keywords import (
     LiveKeywords,
     McpKeywords,
     MockLLMKeywords,
+    QuarantineKeywords,
     ResilienceKeywords,
     RuleKeywords,
     RuntimeKeywords,
@@ -146,6 +147,19 @@ class AgentTestLibrary(DynamicCore):  # type: ignore[misc]
     environment or ``.env.live`` are masked in output.xml, log.html, journals and evidence.
     ``USE_REAL_LLM`` makes `Start Mock LLM` point agents at the real providers instead.
 
+    = Quarantine =
+
+    A test tagged ``quarantine``, ``owner:NAME`` and ``fix-by:YYYY-MM-DD`` still runs; until
+    its fix-by date its failure is reported as SKIP (the library's listener does it, with any
+    ``robot`` or ``pabot`` command), its message names owner and date, and a warning lists it
+    in the log. Without owner or date, or past the date, the failure counts.
+    ``agenttest lanes check`` rejects such tags; ``agenttest lanes summary OUTPUT.xml`` lists
+    the quarantined tests of a run.
+
+    | Flaky Upstream Pagination
+    |     [Tags]    lane:no-model    quarantine    owner:alice    fix-by:2027-01-31
+    |     Run Example Agent    List every page
+
     = Parallel runs =
 
     Each pabot worker has its own library instance and its own mocks on ports the OS picks
@@ -186,10 +200,11 @@ class AgentTestLibrary(DynamicCore):  # type: ignore[misc]
         self.ctx = LibraryContext(env_file=env_file)
         self.ctx.secrets.add_from_environment()
         # Scopes start in this order and end in the reverse one: the transcript is written first (every mock's
-        # entries still at hand), the live lane judges a test last; MCP servers end after hooks, so agent config
-        # entries come out after the hook files are put back.
+        # entries still at hand), the live lane judges a test, then the quarantine, last; MCP servers end after
+        # hooks, so agent config entries come out after the hook files are put back.
         runtimes = RuntimeKeywords(self.ctx)
         instances = [
+            QuarantineKeywords(self.ctx),
             LiveKeywords(self.ctx),
             MockLLMKeywords(self.ctx),
             McpKeywords(self.ctx, runtimes),

@@ -11,6 +11,7 @@ from .journal import JournalKeywords
 from .live import LiveKeywords
 from .mcp import McpKeywords
 from .mock_llm import MockLLMKeywords
+from .quarantine import QuarantineKeywords
 from .resilience import ResilienceKeywords
 from .rules import RuleKeywords
 from .runtimes import RuntimeKeywords
@@ -29,6 +30,7 @@ __all__ = [
     "LiveKeywords",
     "McpKeywords",
     "MockLLMKeywords",
+    "QuarantineKeywords",
     "ResilienceKeywords",
     "RuleKeywords",
     "RuntimeKeywords",

@@ -1,0 +1,39 @@
+"""Quarantine: a test tagged ``quarantine`` (with ``owner:`` and ``fix-by:``) runs, and its failure is a SKIP.
+
+The library's listener does it, not ``--skiponfailure``: every ``robot`` or ``pabot`` command that runs a
+suite importing the library gets the same behaviour, without an option to forget. The component ends last
+(it is first in the component list), so it judges the test's final status, after strict mode, recordings
+and the live lane had their say. A quarantine the lane rules reject (no owner, no fix-by date, a date
+past) forgives nothing: the failure counts, with the reason added. Each quarantined test logs a warning
+(the log's error section lists them) and says owner and fix-by in its message (log and report);
+``agenttest lanes summary OUTPUT.xml`` prints them on the console after a run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from robot.api import logger
+
+from ..lanes import quarantine_of
+from .scopes import LibraryComponent, Scope, TestReport
+
+
+class QuarantineKeywords(LibraryComponent):
+    def end_scope(self, scope: Scope, report: TestReport | None) -> None:
+        quarantine = quarantine_of(scope.tags) if report is not None and scope.kind == "test" else None
+        if quarantine is None or report is None:
+            return
+        problems = quarantine.problems(dt.date.today())
+        label = quarantine.label()
+        if problems:
+            note = f"The quarantine does not hold: the test {'; '.join(problems)}."
+            if report.failed:
+                report.message = f"{report.message}\n\n{note}"
+            logger.warn(f"Test '{scope.name}' {'; '.join(problems)}.")
+        elif report.failed:
+            report.skip(f"Quarantined ({label}): its failure does not fail the run.\n\nOriginal failure:\n"
+                        f"{report.message}")  # fmt: skip
+            logger.warn(f"Quarantined test '{scope.name}' failed ({label}); reported as SKIP.")
+        elif report.passed:
+            report.message = f"Quarantined ({label}); it passed this time."
