@@ -89,8 +89,12 @@ def _parser() -> argparse.ArgumentParser:
     lanes = groups.add_parser("lanes", help="check test lanes").add_subparsers(dest="command", required=True)
     lanes_check = lanes.add_parser("check", help="list tests whose lane tags break the lane rules; exit 1 if any")
     lanes_check.add_argument("paths", nargs="+", metavar="PATH")
-    lanes_check.add_argument("--scope-labels", action="store_true", default=None,
-                             help="every test needs a scope:... label (default: pyproject's [tool.agenttest.lanes])")
+    lanes_check.add_argument(
+        "--scope-labels",
+        action="store_true",
+        default=None,
+        help="every test needs a scope:... label (default: pyproject's [tool.agenttest.lanes])",
+    )
     lanes.add_parser("summary", help="list the quarantined tests of a run with owner and fix-by").add_argument(
         "output", metavar="OUTPUT.xml"
     )

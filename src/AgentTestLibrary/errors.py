@@ -13,6 +13,7 @@ library errors catches :class:`AgentTestError` or one of its branches::
     │   │   ├── HookConfigError      hook configuration to write into an agent's settings
     │   │   └── McpConfigError       MCP server configuration to write into an agent's settings
     │   ├── WebhookError             a webhook to sign or deliver (provider, secret, signature kind)
+    │   ├── CredentialFileError      a credential file to write (unknown credential, wrong format)
     │   ├── RegistryError            the runtime registry
     │   ├── NameClashError           two names of one run would share a file
     │   ├── UnsafePathError          a path that would leave its folder
@@ -65,6 +66,10 @@ class McpConfigError(AgentConfigError):
 
 class WebhookError(InputError):
     """An unknown provider, an unusable secret or signature kind; the message says which and how to fix it."""
+
+
+class CredentialFileError(InputError):
+    """A credential file cannot be written as asked; the message names variable and credential, never the value."""
 
 
 class RegistryError(InputError):

@@ -8,6 +8,7 @@ from .keywords import (
     AgentKeywords,
     AwsKeywords,
     CassetteKeywords,
+    CredentialKeywords,
     FakeCliKeywords,
     FaultKeywords,
     HookKeywords,
@@ -147,6 +148,13 @@ class AgentTestLibrary(DynamicCore):  # type: ignore[misc]
     environment or ``.env.live`` are masked in output.xml, log.html, journals and evidence.
     ``USE_REAL_LLM`` makes `Start Mock LLM` point agents at the real providers instead.
 
+    = Credential files =
+
+    `Write Credential File` writes a credential into the file a tool insists on
+    (``GOOGLE_APPLICATION_CREDENTIALS``, ``AWS_SHARED_CREDENTIALS_FILE`` ...): mode 0600,
+    outside ``${OUTPUT DIR}``, masked, and removed with the variable at the end of the test
+    or suite, also when it fails or Robot is interrupted.
+
     = Quarantine =
 
     A test tagged ``quarantine``, ``owner:NAME`` and ``fix-by:YYYY-MM-DD`` still runs; until
@@ -206,6 +214,7 @@ class AgentTestLibrary(DynamicCore):  # type: ignore[misc]
         instances = [
             QuarantineKeywords(self.ctx),
             LiveKeywords(self.ctx),
+            CredentialKeywords(self.ctx),
             MockLLMKeywords(self.ctx),
             McpKeywords(self.ctx, runtimes),
             ServiceKeywords(self.ctx),

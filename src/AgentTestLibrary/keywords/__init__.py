@@ -4,6 +4,7 @@ from .agents import AgentKeywords
 from .aws import AwsKeywords
 from .cassettes import CassetteKeywords
 from .context import LibraryContext
+from .credentials import CredentialKeywords
 from .fake_cli import FakeCliKeywords
 from .faults import FaultKeywords
 from .hooks import HookKeywords
@@ -22,6 +23,7 @@ __all__ = [
     "AgentKeywords",
     "AwsKeywords",
     "CassetteKeywords",
+    "CredentialKeywords",
     "FakeCliKeywords",
     "FaultKeywords",
     "HookKeywords",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,6 +81,15 @@ class LibraryContext:
         if not self._live_environment_loaded:
             self._live_environment_loaded = True
             load_env_file(self.env_file, self.secrets)
+
+    def credential(self, name: str) -> str:
+        """The value of credential variable ``name`` (environment or .env.live), registered as a secret."""
+        self.ensure_live_environment()
+        value = os.environ.get(name, "")
+        if not value:
+            raise AssertionError(f"{name} is not set; call 'Require Credential Or Skip    {name}' first.")
+        self.secrets.add(value)
+        return value
 
     @property
     def current_test_scope(self) -> Scope | None:

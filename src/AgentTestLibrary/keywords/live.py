@@ -111,12 +111,7 @@ class LiveKeywords(LibraryComponent):
         Example:
         | ${key}=    Get Credential    ANTHROPIC_API_KEY
         """
-        self.ctx.ensure_live_environment()
-        value = os.environ.get(name, "")
-        if not value:
-            raise AssertionError(f"{name} is not set; call 'Require Credential Or Skip    {name}' first.")
-        self.ctx.secrets.add(value)
-        return Secret(value)
+        return Secret(self.ctx.credential(name))
 
     @keyword("Diagnose Egress")
     def diagnose_egress(self, url: str, timeout: float = 5.0) -> dict[str, Any]:
