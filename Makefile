@@ -6,7 +6,7 @@ BIN := $(abspath $(VENV))/bin
 export PATH := $(BIN):$(PATH)
 RESULTS := results
 
-.PHONY: install e2e test unit robot-e2e robot-e2e-serial robot-live lanes lint libdoc bench wheel browser clean
+.PHONY: install e2e test unit robot-e2e robot-e2e-serial robot-live lanes lint libdoc bench wheel browser shard merge-shards clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,20 @@ install: $(VENV)/.installed
 
 ## The main job: the no-model e2e suite in parallel, each worker with its own mock server.
 e2e: install
-	pabot --processes 4 --pabotlibport 0 --outputdir $(RESULTS)/e2e robot/e2e
+	pabot --processes 4 --pabotlibport 0 --outputdir $(RESULTS)/e2e robot/e2e; status=$$?; \
+	agenttest lanes summary $(RESULTS)/e2e/output.xml; exit $$status
+
+## One CI machine's part of the main job: `make shard SHARD=2/3` runs shard 2 of 3 into results/shards/2.
+## Then, on one machine with every shard's folder: `make merge-shards` (results/shards/log.html, exit 1 on failures).
+SHARD ?= 1/1
+SHARD_SUITES ?= robot/e2e
+SHARDS_DIR ?= $(RESULTS)/shards
+shard: install
+	pabot --processes 4 --pabotlibport 0 --shard $(SHARD) --outputdir $(SHARDS_DIR)/$(firstword $(subst /, ,$(SHARD))) $(SHARD_SUITES)
+
+merge-shards: install
+	agenttest shards merge $(SHARDS_DIR); status=$$?; \
+	[ ! -f $(SHARDS_DIR)/output.xml ] || agenttest lanes summary $(SHARDS_DIR)/output.xml; exit $$status
 
 ## Everything CI checks: lint, unit/contract tests, robot suites (pabot and plain), libdoc.
 ## Every stage runs even when an earlier one fails; the summary names the failed ones.

@@ -9,6 +9,7 @@ agenttest scenario check FILE
 agenttest service check FILE|PRESET
 agenttest lanes check PATH... [--scope-labels]   (scope labels also by [tool.agenttest.lanes] scope_labels = true)
 agenttest lanes summary OUTPUT.xml
+agenttest shards merge DIR   (DIR/1/output.xml ... from pabot --shard I/N into DIR/output.xml, log.html, report.html)
 agenttest cassette check PATH... [--max-age-days N] [--tests ROBOT_PATH ...]
 agenttest cassette to-scenario CASSETTE [-o FILE]
 agenttest agents install [--dry-run] [--prefix DIR] NAME...
@@ -98,6 +99,10 @@ def _parser() -> argparse.ArgumentParser:
     lanes.add_parser("summary", help="list the quarantined tests of a run with owner and fix-by").add_argument(
         "output", metavar="OUTPUT.xml"
     )
+    shards = groups.add_parser("shards", help="runs split across CI machines").add_subparsers(
+        dest="command", required=True
+    )
+    shards.add_parser("merge", help="merge DIR/1, DIR/2 ... into DIR; exit 1 if a test failed").add_argument("folder")
     tapes = groups.add_parser("cassette", help="cassette housekeeping").add_subparsers(dest="command", required=True)
     tape_check = tapes.add_parser("check", help="list stale, unused and invalid cassettes; exit 1 if any")
     tape_check.add_argument("paths", nargs="+", metavar="PATH")
@@ -126,6 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve_mcp(args) if args.command == "serve" else relay_main([args.url])
     if args.group == "lanes":
         return check_lanes(args.paths, args.scope_labels) if args.command == "check" else summarize_lanes(args.output)
+    if args.group == "shards":
+        return merge_shard_results(Path(args.folder))
     if args.group == "service":
         return check_routes(args.file)
     if args.group == "agents":
@@ -284,6 +291,18 @@ def opted_into_scope_labels(root: Path) -> bool:
     if not isinstance(value, bool):
         raise ValueError(f"{file}: [tool.agenttest.lanes] scope_labels must be true or false; got {value!r}.")
     return value
+
+
+def merge_shard_results(folder: Path) -> int:
+    from .shards import merge_shards
+
+    try:
+        merged = merge_shards(folder)
+    except (FileNotFoundError, ValueError, DataError) as error:
+        print(f"agenttest: {error}", file=sys.stderr)
+        return 2
+    print(merged.summary())
+    return 1 if merged.failed else 0
 
 
 def summarize_lanes(output: str) -> int:

@@ -192,7 +192,8 @@ def test_agents_install_dry_run_unknown_and_missing_npm(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "command",
     [["mock", "serve"], ["mcp", "serve"], ["mcp", "relay"], ["scenario", "check"], ["service", "check"],
-     ["lanes", "check"], ["cassette", "check"], ["cassette", "to-scenario"], ["agents", "install"], ["hook"]],
+     ["lanes", "check"], ["lanes", "summary"], ["shards", "merge"], ["cassette", "check"], ["cassette", "to-scenario"],
+     ["agents", "install"], ["hook"]],
 )  # fmt: skip
 def test_every_command_answers_help(command: list[str]) -> None:
     done = subprocess.run([*AGENTTEST, *command, "--help"], capture_output=True, text=True, timeout=30,

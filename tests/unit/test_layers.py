@@ -13,7 +13,7 @@ import pytest
 PACKAGE = Path(__file__).parents[2] / "src" / "AgentTestLibrary"
 GROUND = ("errors", "secrets", "naming", "private", "environment", "wire", "yamlio", "version", "validation",
           "webhooks", "clock", "shipped")  # fmt: skip
-KEYWORD_EDGE = ("keywords", "listener", "library", "cli")
+KEYWORD_EDGE = ("keywords", "listener", "library", "cli", "shards")
 
 
 def module_name(path: Path) -> str:

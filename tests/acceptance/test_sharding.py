@@ -1,0 +1,87 @@
+"""Sharding across CI machines with the Makefile's recipe: 3 shards and their merge give exactly the tests and
+statuses of one unsharded run, and every evidence link of the merged log resolves to a file of its own."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from robot.api import ExecutionResult
+
+from tests.acceptance.test_evidence_links import links
+
+REPO = Path(__file__).parents[2]
+SUITE = """
+*** Settings ***
+Library    AgentTestLibrary
+Library    Process
+Suite Setup    Start Mock LLM
+Test Tags    lane:no-model
+
+*** Variables ***
+${AGENT}    import os, httpx; httpx.post(os.environ["OPENAI_BASE_URL"] + "/chat/completions",
+...    json={"model": "m", "messages": [{"role": "user", "content": "hi"}]})
+
+*** Test Cases ***
+Agent Talks To The Mock
+    Run Process    python    -c    ${AGENT}
+    Mock LLM Should Have Received    1    request
+
+Same Name In Every Suite
+    Run Process    python    -c    ${AGENT}
+    Should Be Equal    ${SUITE NAME}    Suites.Broken    msg=only the broken suite passes this one
+"""
+SUITES = ("alpha", "bravo", "broken", "delta", "echo")
+
+
+ENV = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+
+
+def make(*arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["make", "-s", "-C", str(REPO), *arguments], capture_output=True, text=True, env=ENV,
+                          timeout=600, check=False)  # fmt: skip
+
+
+def statuses(output: Path) -> dict[str, str]:
+    return {test.full_name: test.status for test in ExecutionResult(str(output)).suite.all_tests}
+
+
+def test_three_shards_merge_into_the_unsharded_result(tmp_path: Path) -> None:
+    suites = tmp_path / "suites"
+    suites.mkdir()
+    for name in SUITES:
+        (suites / f"{name}.robot").write_text(SUITE, encoding="utf-8")
+    shards = tmp_path / "shards"
+    common = [f"SHARD_SUITES={suites}", f"SHARDS_DIR={shards}"]
+    for index in (1, 2, 3):
+        run = make("shard", f"SHARD={index}/3", *common)
+        assert (shards / str(index) / "output.xml").is_file(), run.stdout[-2000:] + run.stderr[-2000:]
+    merged = make("merge-shards", *common)
+    assert merged.returncode != 0, "a failed test must fail the merge job"
+    assert "Merged 3 shards: 10 tests, 6 passed, 4 failed, 0 skipped." in merged.stdout, merged.stdout + merged.stderr
+    assert "No quarantined tests." in merged.stdout
+
+    whole = tmp_path / "whole"
+    subprocess.run([sys.executable, "-m", "pabot.pabot", "--processes", "2", "--pabotlibport", "0", "--outputdir",
+                    str(whole), str(suites)], capture_output=True, timeout=600, check=False, env=ENV)  # fmt: skip
+    expected = statuses(whole / "output.xml")
+    assert len(expected) == 10
+    assert statuses(shards / "output.xml") == expected
+    assert [suite.name for suite in ExecutionResult(str(shards / "output.xml")).suite.suites] == [
+        "Alpha", "Bravo", "Broken", "Delta", "Echo",
+    ]  # fmt: skip
+
+    found = links(shards)
+    evidence = [link for link in found if "agenttest-evidence" in link]
+    assert len(evidence) == 10, found
+    assert len(set(evidence)) == len(evidence), "two tests of different shards share an evidence file"
+    missing = [link for link in evidence if not (shards / link).is_file()]
+    assert not missing, f"links of the merged log that do not resolve: {missing}"
+    assert all(link.split("/", 1)[0] in ("1", "2", "3") for link in evidence)
+
+
+def test_merging_nothing_says_where_shards_belong(tmp_path: Path) -> None:
+    run = make("merge-shards", f"SHARDS_DIR={tmp_path}")
+    assert run.returncode != 0 and f"No shard results in {tmp_path}: expected {tmp_path}/1/output.xml" in run.stderr
