@@ -73,6 +73,8 @@ lint: install
 	mypy
 	robocop check robot src/AgentTestLibrary/resources
 	robocop format --check robot src/AgentTestLibrary/resources
+	check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	zizmor --offline --no-progress .github/workflows
 
 ## A wheel for other projects: dist/robotframework_agenttestlibrary-VERSION-py3-none-any.whl
 wheel: install
