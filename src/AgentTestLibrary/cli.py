@@ -9,6 +9,7 @@ agenttest scenario check FILE
 agenttest service check FILE|PRESET
 agenttest lanes check PATH... [--scope-labels]   (scope labels also by [tool.agenttest.lanes] scope_labels = true)
 agenttest lanes summary OUTPUT.xml
+agenttest scores compare BASELINE RESULTS... [--threshold PP] [--update]
 agenttest shards merge DIR   (DIR/1/output.xml ... from pabot --shard I/N into DIR/output.xml, log.html, report.html)
 agenttest cassette check PATH... [--max-age-days N] [--tests ROBOT_PATH ...]
 agenttest cassette to-scenario CASSETTE [-o FILE]
@@ -19,6 +20,7 @@ agenttest hook [--runtime NAME] [--event NAME] [--evidence FILE] [--decisions FI
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import sys
@@ -33,7 +35,7 @@ from robot.errors import DataError
 
 from .cassettes import CassetteError, load_cassette
 from .cassettes import tools as cassette_tools
-from .errors import AgentInstallError
+from .errors import AgentInstallError, GoldenSetError
 from .lanes import offences, quarantine_summary, unignored_credential_files
 from .mock.admin import ADMIN_PREFIX
 from .mock.server import Limits
@@ -42,6 +44,7 @@ from .mockllm.scenario import Scenario, ScenarioError, load_scenario
 from .mockmcp import MCP_PATH, MockMCP, load_mcp_server, server_names
 from .mockmcp.stdio import local_exchange, relay_main, serve_lines
 from .mockservice import load_service
+from .scores import DEFAULT_THRESHOLD_PP, Scores, compare, read_scores
 from .secrets import SecretRegistry
 
 ADMIN_TOKEN_VARIABLE = "AGENTTEST_ADMIN_TOKEN"
@@ -99,6 +102,21 @@ def _parser() -> argparse.ArgumentParser:
     lanes.add_parser("summary", help="list the quarantined tests of a run with owner and fix-by").add_argument(
         "output", metavar="OUTPUT.xml"
     )
+    scores = groups.add_parser("scores", help="the score regression gate").add_subparsers(dest="command", required=True)
+    scores_compare = scores.add_parser("compare", help="slice scores of RESULTS against BASELINE; exit 1 on a drop")
+    scores_compare.add_argument("baseline", help="a scores file (a reviewed results file)")
+    scores_compare.add_argument("results", nargs="+", help="scores files, or output folders with agenttest-scores/")
+    scores_compare.add_argument(
+        "--threshold",
+        type=float,
+        default=DEFAULT_THRESHOLD_PP,
+        help=f"percentage points a slice may fall (default {DEFAULT_THRESHOLD_PP:g})",
+    )
+    scores_compare.add_argument(
+        "--update",
+        action="store_true",
+        help="after printing the table, write RESULTS' scores as the new BASELINE; exit 0",
+    )
     shards = groups.add_parser("shards", help="runs split across CI machines").add_subparsers(
         dest="command", required=True
     )
@@ -131,6 +149,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve_mcp(args) if args.command == "serve" else relay_main([args.url])
     if args.group == "lanes":
         return check_lanes(args.paths, args.scope_labels) if args.command == "check" else summarize_lanes(args.output)
+    if args.group == "scores":
+        return compare_scores(args.baseline, args.results, args.threshold, args.update)
     if args.group == "shards":
         return merge_shard_results(Path(args.folder))
     if args.group == "service":
@@ -291,6 +311,23 @@ def opted_into_scope_labels(root: Path) -> bool:
     if not isinstance(value, bool):
         raise ValueError(f"{file}: [tool.agenttest.lanes] scope_labels must be true or false; got {value!r}.")
     return value
+
+
+def compare_scores(baseline: str, results: list[str], threshold: float, update: bool) -> int:
+    try:
+        now = read_scores(results)
+        before = read_scores([baseline]) if Path(baseline).exists() or not update else Scores()
+    except GoldenSetError as error:
+        print(f"agenttest: {error}", file=sys.stderr)
+        return 2
+    comparison = compare(before, now, threshold)
+    print(comparison.table())
+    if update:
+        Path(baseline).write_text(json.dumps(now.to_dict(), indent=2) + "\n", encoding="utf-8")
+        print(f"Baseline {baseline} now holds these {len(now.cases)} case scores.")
+        return 0
+    print("Scores regressed." if comparison.regressed else f"No slice fell by more than {threshold:g} pp.")
+    return 1 if comparison.regressed else 0
 
 
 def merge_shard_results(folder: Path) -> int:

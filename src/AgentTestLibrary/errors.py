@@ -14,6 +14,7 @@ library errors catches :class:`AgentTestError` or one of its branches::
     │   │   └── McpConfigError       MCP server configuration to write into an agent's settings
     │   ├── WebhookError             a webhook to sign or deliver (provider, secret, signature kind)
     │   ├── CredentialFileError      a credential file to write (unknown credential, wrong format)
+    │   ├── GoldenSetError           a golden set of agent cases or a scores file
     │   ├── RegistryError            the runtime registry
     │   ├── NameClashError           two names of one run would share a file
     │   ├── UnsafePathError          a path that would leave its folder
@@ -70,6 +71,10 @@ class WebhookError(InputError):
 
 class CredentialFileError(InputError):
     """A credential file cannot be written as asked; the message names variable and credential, never the value."""
+
+
+class GoldenSetError(InputError):
+    """A golden set or a scores file is invalid; the message names the file, the key and the fix."""
 
 
 class RegistryError(InputError):

@@ -21,6 +21,7 @@ from .keywords import (
     ResilienceKeywords,
     RuleKeywords,
     RuntimeKeywords,
+    ScoreKeywords,
     ServiceKeywords,
     TranscriptKeywords,
 )
@@ -228,6 +229,7 @@ class AgentTestLibrary(DynamicCore):  # type: ignore[misc]
             HookKeywords(self.ctx),
             runtimes,
             AgentKeywords(self.ctx),
+            ScoreKeywords(self.ctx),
             TranscriptKeywords(self.ctx),
         ]
         DynamicCore.__init__(self, instances)

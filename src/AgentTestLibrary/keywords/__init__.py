@@ -16,6 +16,7 @@ from .quarantine import QuarantineKeywords
 from .resilience import ResilienceKeywords
 from .rules import RuleKeywords
 from .runtimes import RuntimeKeywords
+from .scores import ScoreKeywords
 from .services import ServiceKeywords
 from .transcript import TranscriptKeywords
 
@@ -36,6 +37,7 @@ __all__ = [
     "ResilienceKeywords",
     "RuleKeywords",
     "RuntimeKeywords",
+    "ScoreKeywords",
     "ServiceKeywords",
     "TranscriptKeywords",
 ]
