@@ -13,6 +13,7 @@ agenttest scores compare BASELINE RESULTS... [--threshold PP] [--update]
 agenttest shards merge DIR   (DIR/1/output.xml ... from pabot --shard I/N into DIR/output.xml, log.html, report.html)
 agenttest cassette check PATH... [--max-age-days N] [--tests ROBOT_PATH ...]
 agenttest cassette to-scenario CASSETTE [-o FILE]
+agenttest cassette verify PATH... [--tests ROBOT_PATH ...] [--report FILE] [--max-requests N] [--upstream-PROVIDER URL]
 agenttest agents install [--dry-run] [--prefix DIR] NAME...
 agenttest hook [--runtime NAME] [--event NAME] [--evidence FILE] [--decisions FILE]   (see harness/hooks.py)
 """
@@ -35,6 +36,7 @@ from robot.errors import DataError
 
 from .cassettes import CassetteError, load_cassette
 from .cassettes import tools as cassette_tools
+from .cassettes.verify import DEFAULT_MAX_REQUESTS, verify
 from .errors import AgentInstallError, GoldenSetError
 from .lanes import offences, quarantine_summary, unignored_credential_files
 from .mock.admin import ADMIN_PREFIX
@@ -126,6 +128,20 @@ def _parser() -> argparse.ArgumentParser:
     tape_check.add_argument("paths", nargs="+", metavar="PATH")
     tape_check.add_argument("--max-age-days", type=float, help="cassettes older than this are stale")
     tape_check.add_argument("--tests", nargs="+", metavar="ROBOT_PATH", help="suites whose tests cassettes belong to")
+    tape_verify = tapes.add_parser(
+        "verify", help="re-send recorded requests to the providers and report shape drift (live lane); exit 1 on drift"
+    )
+    tape_verify.add_argument("paths", nargs="+", metavar="PATH")
+    tape_verify.add_argument("--tests", nargs="+", metavar="ROBOT_PATH", help="only cassettes of these suites' tests")
+    tape_verify.add_argument("--report", default="cassette-drift.json", help="the JSON report (default %(default)s)")
+    tape_verify.add_argument(
+        "--max-requests",
+        type=int,
+        default=DEFAULT_MAX_REQUESTS,
+        help="at most this many requests per run (default %(default)s)",
+    )
+    for provider in ("openai", "anthropic", "gemini"):
+        tape_verify.add_argument(f"--upstream-{provider}", metavar="URL", help=f"send {provider} requests here instead")
     convert = tapes.add_parser("to-scenario", help="turn a cassette into editable scenario rules")
     convert.add_argument("cassette")
     convert.add_argument("-o", "--output", help="write here instead of stdout")
@@ -158,6 +174,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.group == "agents":
         return install_agents(args.names, args.dry_run, args.prefix)
     if args.group == "cassette":
+        if args.command == "verify":
+            return verify_cassettes(args)
         return check_cassettes(args) if args.command == "check" else cassette_to_scenario(args.cassette, args.output)
     return check(args.file)
 
@@ -363,6 +381,27 @@ def check_cassettes(args: argparse.Namespace) -> int:
         return cassette_tools.check(args.paths, args.max_age_days, names)
 
     return report("cassette", args.paths, find)
+
+
+def verify_cassettes(args: argparse.Namespace) -> int:
+    from .live.gate import load_env_file
+    from .secrets import SecretRegistry
+
+    secrets = SecretRegistry()
+    secrets.add_from_environment()
+    load_env_file(None, secrets)
+    upstreams = {name: url for name in ("openai", "anthropic", "gemini") if (url := getattr(args, f"upstream_{name}"))}
+    try:
+        only = cassette_tools.test_names(robot_tests(args.tests)) if args.tests else None
+        result = verify(args.paths, os.environ, secrets, upstreams=upstreams, max_requests=args.max_requests,
+                        only=only)  # fmt: skip
+    except (FileNotFoundError, CassetteError, DataError) as error:
+        print(f"agenttest: {secrets.mask_text(str(error))}", file=sys.stderr)
+        return 2
+    print(secrets.mask_text(result.text()))
+    Path(args.report).write_text(secrets.mask_text(json.dumps(result.to_dict(), indent=2)) + "\n", encoding="utf-8")
+    print(f"Report: {args.report}")
+    return 1 if result.drifted else 0
 
 
 def install_agents(names: list[str], dry_run: bool, prefix: str | None) -> int:

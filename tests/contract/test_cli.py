@@ -193,6 +193,7 @@ def test_agents_install_dry_run_unknown_and_missing_npm(tmp_path: Path) -> None:
     "command",
     [["mock", "serve"], ["mcp", "serve"], ["mcp", "relay"], ["scenario", "check"], ["service", "check"],
      ["lanes", "check"], ["lanes", "summary"], ["shards", "merge"], ["cassette", "check"], ["cassette", "to-scenario"],
+     ["cassette", "verify"], ["scores", "compare"],
      ["agents", "install"], ["hook"]],
 )  # fmt: skip
 def test_every_command_answers_help(command: list[str]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,9 +14,10 @@ from robot.api.deco import keyword
 
 from ..cassettes import RECORD_MODES, CassetteError, CassetteSession
 from ..cassettes.session import DEFAULT_MATCH, MATCH_FIELDS, RecordMode
+from ..cassettes.verify import DEFAULT_MAX_REQUESTS, verify
 from ..errors import NameClashError, SkipTest
 from ..live import gate
-from ..naming import per_test_file
+from ..naming import per_test_file, slug
 from ..version import __version__
 from .context import LibraryContext, RunningMock, mock_only
 from .scopes import LibraryComponent, Scope, TestReport, Verdict
@@ -118,6 +121,46 @@ class CassetteKeywords(LibraryComponent):
             raise SkipTest(verdict.message)
         if verdict is not None:
             raise AssertionError(verdict.message)
+
+    @keyword("Cassettes Should Match The Providers")
+    def cassettes_should_match_the_providers(
+        self,
+        *paths: str,
+        max_requests: int = DEFAULT_MAX_REQUESTS,
+        upstream_openai: str | None = None,
+        upstream_anthropic: str | None = None,
+        upstream_gemini: str | None = None,
+    ) -> None:
+        """Re-sends each recorded request of the cassettes at ``paths`` to its real provider; fails on shape drift.
+
+        The same check as ``agenttest cassette verify``, for the nightly run's log: one request
+        per episode (at most ``max_requests``), the answers' shape (status, media type, JSON
+        structure, stream event types) compared with the recording, content differences
+        ignored. It skips without ``RUN_LIVE_TESTS``, and when nothing could be verified (no
+        key for any provider, a blocked network: the reasons are in the message). The report
+        is logged and written to ``${OUTPUT DIR}/agenttest-drift/<test>.json``; nothing in it
+        holds a key. ``upstream_*`` send a provider's requests elsewhere (a stand-in).
+
+        Example:
+        | Cassettes Should Match The Providers    ${CURDIR}/../e2e/cassettes
+        """
+        if not paths:
+            raise ValueError("Name the cassette folder(s) or file(s) to verify.")
+        self.ctx.ensure_live_environment()
+        upstreams = {name: url for name, url in (("openai", upstream_openai), ("anthropic", upstream_anthropic),
+                                                 ("gemini", upstream_gemini)) if url}  # fmt: skip
+        result = verify(paths, os.environ, self.ctx.secrets, upstreams=upstreams, max_requests=max_requests)
+        text = self.ctx.secrets.mask_text(result.text())
+        logger.info(f"<pre>{html.escape(text)}</pre>", html=True)
+        owner = self.ctx.current_test or self.ctx.current_suite or "cassette-verify"
+        target = self.ctx.names.claim(self.ctx.output_dir / "agenttest-drift" / f"{slug(owner)}.json", owner)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(self.ctx.secrets.mask_text(json.dumps(result.to_dict(), indent=2)), encoding="utf-8")
+        if result.skipped or all(episode.status == "skipped" for episode in result.episodes):
+            raise SkipTest(result.skipped or "No episode could be verified: " + "; ".join(
+                dict.fromkeys(episode.note for episode in result.episodes)))  # fmt: skip
+        if result.drifted:
+            raise AssertionError(f"The providers drifted from the cassettes:\n{text}")
 
 
 def open_cassette(ctx: LibraryContext, mock: RunningMock, scope: Scope) -> Verdict | None:
