@@ -6,12 +6,12 @@ BIN := $(abspath $(VENV))/bin
 export PATH := $(BIN):$(PATH)
 RESULTS := results
 
-.PHONY: install e2e test unit robot-e2e robot-e2e-serial robot-live lanes lint libdoc bench wheel browser shard merge-shards clean
+.PHONY: install e2e test unit robot-e2e robot-e2e-serial robot-live lanes lint libdoc bench wheel browser shard merge-shards drift-latest clean
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml sdk-pins.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev]" -c sdk-pins.txt
 	touch $@
 
 install: $(VENV)/.installed
@@ -59,6 +59,11 @@ robot-e2e: e2e
 robot-e2e-serial: install
 	robot --outputdir $(RESULTS)/e2e-serial robot/e2e
 
+## Nightly: the newest SDKs and agent CLIs against the mock, in .venv-latest and .agents-latest (the PR lane keeps
+## sdk-pins.txt and the pins in harness/agents.py); prints which version broke which check, exit 1 if one did.
+drift-latest: install
+	python scripts/latest_drift.py
+
 ## The nightly lane: skips (rc 0) without RUN_LIVE_TESTS and credentials.
 robot-live: install
 	robot --include live --outputdir $(RESULTS)/live robot/live
@@ -68,8 +73,8 @@ lanes: install
 	agenttest cassette check robot/e2e/cassettes --tests robot/e2e
 
 lint: install
-	ruff check src tests benchmarks robot
-	ruff format --check src tests benchmarks robot
+	ruff check src tests benchmarks robot scripts
+	ruff format --check src tests benchmarks robot scripts
 	mypy
 	robocop check robot src/AgentTestLibrary/resources
 	robocop format --check robot src/AgentTestLibrary/resources

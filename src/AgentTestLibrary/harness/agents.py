@@ -18,6 +18,7 @@ AGENTS = {
     "gemini-cli": ("@google/gemini-cli", "0.61.0", "gemini"),
 }
 PREFIX_VARIABLE = "AGENTTEST_AGENTS_PREFIX"
+LATEST_VARIABLE = "AGENTTEST_AGENTS_LATEST"  # "1": the newest releases instead of the pins (the nightly drift run)
 DEFAULT_PREFIX = Path(__file__).resolve().parents[3] / ".agents"
 UNAVAILABLE = 3  # exit code: npm or its registry is not available on this machine
 
@@ -28,6 +29,19 @@ class Installed:
     binary: Path
     version: str
     action: str  # "installed", "present" or "would install"
+
+
+def latest() -> bool:
+    return os.environ.get(LATEST_VARIABLE, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def wanted(name: str) -> str:
+    """The version to install: the pin, or ``latest`` in a drift run."""
+    return "latest" if latest() else AGENTS[name][1]
+
+
+def _acceptable(name: str, version: str | None) -> bool:
+    return version is not None and (latest() or AGENTS[name][1] in version)
 
 
 def prefix() -> Path:
@@ -58,9 +72,7 @@ def install(names: list[str], dry_run: bool = False, root: Path | None = None) -
     root = root or prefix()
     missing = _missing(names, root)
     if dry_run:
-        return [
-            Installed(n, binary(n, root), AGENTS[n][1], "would install" if n in missing else "present") for n in names
-        ]
+        return [Installed(n, binary(n, root), wanted(n), "would install" if n in missing else "present") for n in names]
     if missing:
         if shutil.which("npm") is None:
             raise AgentInstallError(
@@ -82,20 +94,19 @@ def install(names: list[str], dry_run: bool = False, root: Path | None = None) -
     results = []
     for name in names:
         version = installed_version(binary(name, root))
-        if version is None or AGENTS[name][1] not in version:
-            raise AgentInstallError(
-                f"{name}: '{binary(name, root)} --version' gave {version!r}, expected {AGENTS[name][1]}."
-            )
-        results.append(Installed(name, binary(name, root), version, "installed" if name in missing else "present"))
+        if not _acceptable(name, version):
+            found = f"'{binary(name, root)} --version' gave {version!r}"
+            raise AgentInstallError(f"{name}: {found}, expected {wanted(name)}.")
+        results.append(Installed(name, binary(name, root), str(version), "installed" if name in missing else "present"))
     return results
 
 
 def _missing(names: list[str], root: Path) -> list[str]:
-    return [name for name in names if AGENTS[name][1] not in (installed_version(binary(name, root)) or "")]
+    return [name for name in names if not _acceptable(name, installed_version(binary(name, root)))]
 
 
 def _npm_command(names: list[str], root: Path) -> list[str]:
-    specs = [f"{AGENTS[name][0]}@{AGENTS[name][1]}" for name in names]
+    specs = [f"{AGENTS[name][0]}@{wanted(name)}" for name in names]
     return ["npm", "install", "-g", "--prefix", str(root), "--no-fund", "--no-audit", *specs]
 
 
