@@ -19,6 +19,7 @@ Suite Setup    Start Mock LLM
 Test Tags    lane:no-model
 
 *** Variables ***
+${PYTHON}    ${{ sys.executable }}
 ${AGENT}    import os, httpx; httpx.post(os.environ["OPENAI_BASE_URL"] + "/chat/completions",
 ...    json={"model": "m", "messages": [{"role": "user", "content": "hi"}]})
 

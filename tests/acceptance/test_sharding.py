@@ -10,29 +10,18 @@ from pathlib import Path
 
 from robot.api import ExecutionResult
 
+from tests.acceptance.test_evidence_links import SUITE as TALKING
 from tests.acceptance.test_evidence_links import links
 
 REPO = Path(__file__).parents[2]
-SUITE = """
-*** Settings ***
-Library    AgentTestLibrary
-Library    Process
-Suite Setup    Start Mock LLM
-Test Tags    lane:no-model
-
-*** Variables ***
-${AGENT}    import os, httpx; httpx.post(os.environ["OPENAI_BASE_URL"] + "/chat/completions",
-...    json={"model": "m", "messages": [{"role": "user", "content": "hi"}]})
-
-*** Test Cases ***
-Agent Talks To The Mock
-    Run Process    python    -c    ${AGENT}
-    Mock LLM Should Have Received    1    request
-
+SUITE = (
+    TALKING
+    + """
 Same Name In Every Suite
-    Run Process    python    -c    ${AGENT}
+    Run Process    ${PYTHON}    -c    ${AGENT}
     Should Be Equal    ${SUITE NAME}    Suites.Broken    msg=only the broken suite passes this one
 """
+)
 SUITES = ("alpha", "bravo", "broken", "delta", "echo")
 
 
