@@ -55,6 +55,7 @@ def test_a_quarantined_failure_is_a_skip_until_its_fix_by_date(tmp_path: Path) -
     assert status == "FAIL" and "is quarantined without an owner" in message
     assert run.statuses["Ordinary Test"] == ("PASS", "")
     assert run.returncode == 2, "the two broken quarantines fail the run; the held one does not"
+    assert "Quarantined tests: 4 (1 failed and reported as SKIP)" in run.stdout, "the console summary"
     log = "\n".join(log_html_strings(run.output_dir / "log.html"))
     assert "Quarantined test 'Suites.Quarantine.Quarantined And Failing' failed (owner alice, fix by 2099-12-31)" in log
 

@@ -5,21 +5,42 @@ suite importing the library gets the same behaviour, without an option to forget
 (it is first in the component list), so it judges the test's final status, after strict mode, recordings
 and the live lane had their say. A quarantine the lane rules reject (no owner, no fix-by date, a date
 past) forgives nothing: the failure counts, with the reason added. Each quarantined test logs a warning
-(the log's error section lists them) and says owner and fix-by in its message (log and report);
-``agenttest lanes summary OUTPUT.xml`` prints them on the console after a run.
+(the log's error section lists them) and says owner and fix-by in its message (log and report); the
+console gets the summary when the library closes, and ``agenttest lanes summary OUTPUT.xml`` prints it
+for any run's result (a merged pabot or sharded run included).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from robot.api import logger
 
-from ..lanes import quarantine_of
+from ..lanes import quarantine_of, quarantine_summary
+from .context import LibraryContext
 from .scopes import LibraryComponent, Scope, TestReport
 
 
+@dataclass(frozen=True)
+class Seen:
+    """A quarantined test's outcome, shaped like Robot's result for :func:`quarantine_summary`."""
+
+    full_name: str
+    tags: tuple[str, ...]
+    status: str
+    message: str
+
+
 class QuarantineKeywords(LibraryComponent):
+    def __init__(self, ctx: LibraryContext) -> None:
+        super().__init__(ctx)
+        self.seen: list[Seen] = []
+
+    def close(self) -> None:
+        if self.seen:
+            logger.console("\n".join(quarantine_summary(self.seen)))
+
     def end_scope(self, scope: Scope, report: TestReport | None) -> None:
         quarantine = quarantine_of(scope.tags) if report is not None and scope.kind == "test" else None
         if quarantine is None or report is None:
@@ -37,3 +58,4 @@ class QuarantineKeywords(LibraryComponent):
             logger.warn(f"Quarantined test '{scope.name}' failed ({label}); reported as SKIP.")
         elif report.passed:
             report.message = f"Quarantined ({label}); it passed this time."
+        self.seen.append(Seen(scope.name, scope.tags, report.status, report.message))
