@@ -292,6 +292,7 @@ class _Connection(asyncio.Protocol):
         self.upgrade: Request | None = None
         self.message: list[str] = []
         self.message_size = 0
+        self.pending_pong: bytes = b""  # the answer to the newest ping that came while output was paused
 
     # -- transport callbacks ---------------------------------------------------------------------
 
@@ -328,6 +329,9 @@ class _Connection(asyncio.Protocol):
 
     def resume_writing(self) -> None:
         self.paused = False
+        if self.pending_pong:
+            pong, self.pending_pong = self.pending_pong, b""
+            self._send(pong)
         if self.transport is not None and not self.busy and not self.closing:
             self.transport.resume_reading()
         if self.writable is not None and not self.writable.done():
@@ -544,7 +548,13 @@ class _Connection(asyncio.Protocol):
                     text, self.message, self.message_size = "".join(self.message), [], 0
                     self._websocket_frame(text)
             elif isinstance(event, Ping):
-                self._send(socket_state.send(event.response()))
+                # RFC 6455 5.5.3: with pongs still unsent, answering only the newest ping is enough; a flood
+                # read in one chunk must not queue one pong per ping while the client reads nothing.
+                pong = socket_state.send(event.response())
+                if self.paused:
+                    self.pending_pong = pong
+                else:
+                    self._send(pong)
             elif isinstance(event, CloseConnection):
                 self._send(socket_state.send(event.response()))
                 self._close()
