@@ -319,3 +319,21 @@ class Pipeline:
         self.journal.clear()
         self.faults.reset_counters()
         self.application.reset()
+
+
+class OnPipeline:
+    """What every application shows of the pipeline it sits on (``self.pipeline``): journal, faults, secrets."""
+
+    pipeline: Pipeline
+
+    @property
+    def journal(self) -> Journal:
+        return self.pipeline.journal
+
+    @property
+    def faults(self) -> FaultSet:
+        return self.pipeline.faults
+
+    @property
+    def secrets(self) -> SecretRegistry:
+        return self.pipeline.secrets

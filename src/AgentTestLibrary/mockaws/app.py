@@ -23,11 +23,11 @@ import httpx
 from ..errors import MockServerError, RequestError
 from ..mock import jsonio
 from ..mock.conditions import Conditions, parse_conditions
-from ..mock.faults import AppliedFault, Fault, FaultSet, parse_fault_data
+from ..mock.faults import AppliedFault, Fault, parse_fault_data
 from ..mock.http import Outcome, Request
-from ..mock.journal import DEFAULT_LIMIT, Journal
+from ..mock.journal import DEFAULT_LIMIT
 from ..mock.pagination import InvalidPage, decode, encode
-from ..mock.pipeline import Answer, Call, Endpoint, Found, Pipeline, Route
+from ..mock.pipeline import Answer, Call, Endpoint, Found, OnPipeline, Pipeline, Route
 from ..secrets import SecretRegistry
 from ..validation import Validator
 from ..yamlio import Path
@@ -129,7 +129,7 @@ class AwsResult:
         return {"status": self.status, "error": self.error}
 
 
-class MockAWS:
+class MockAWS(OnPipeline):
     """The fault and journal layer in front of one moto server."""
 
     name = "mock AWS"
@@ -173,14 +173,6 @@ class MockAWS:
 
     def parse_fault(self, data: Any, source: str) -> Fault:
         return parse_aws_fault(data, source)
-
-    @property
-    def journal(self) -> Journal:
-        return self.pipeline.journal
-
-    @property
-    def faults(self) -> FaultSet:
-        return self.pipeline.faults
 
     def page_of(self, token: str | None) -> int:
         if not token:

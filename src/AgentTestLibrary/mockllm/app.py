@@ -12,10 +12,10 @@ from typing import Any
 
 from ..mock import jsonio
 from ..mock.admin import ADMIN_PREFIX
-from ..mock.faults import Fault, FaultSet
+from ..mock.faults import Fault
 from ..mock.http import Outcome, Request
-from ..mock.journal import DEFAULT_LIMIT, Journal
-from ..mock.pipeline import Endpoint, Found, Pipeline, Route
+from ..mock.journal import DEFAULT_LIMIT
+from ..mock.pipeline import Endpoint, Found, OnPipeline, Pipeline, Route
 from ..mock.rulebook import RuleBook
 from ..secrets import SecretRegistry
 from .chains import ResponseChains
@@ -37,7 +37,7 @@ ROUTES = (
 )
 
 
-class MockLLM:
+class MockLLM(OnPipeline):
     """One mock instance: its scenario, runtime rules, sequence counters, response chains and pipeline."""
 
     name = "mock LLM"
@@ -112,18 +112,6 @@ class MockLLM:
         return parse_fault(data, source)
 
     # -- state used by keywords, the CLI and the admin API -------------------------------------
-
-    @property
-    def journal(self) -> Journal:
-        return self.pipeline.journal
-
-    @property
-    def faults(self) -> FaultSet:
-        return self.pipeline.faults
-
-    @property
-    def secrets(self) -> SecretRegistry:
-        return self.pipeline.secrets
 
     def handle(self, request: Request) -> Outcome:
         return self.pipeline.handle(request)

@@ -14,10 +14,9 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from ..mock.faults import FaultSet
 from ..mock.http import Outcome, Request
-from ..mock.journal import DEFAULT_LIMIT, Journal
-from ..mock.pipeline import Endpoint, Found, Pipeline, Route
+from ..mock.journal import DEFAULT_LIMIT
+from ..mock.pipeline import Endpoint, Found, OnPipeline, Pipeline, Route
 from ..mock.rulebook import RuleBook
 from ..secrets import SecretRegistry
 from .endpoint import MCP_PATH, STDIO_PATH, McpEndpoint, SessionEnd
@@ -66,7 +65,7 @@ class Scoped(Generic[T]):
             return self._view
 
 
-class MockMCP:
+class MockMCP(OnPipeline):
     """A mock MCP server's state and answers; serve it with ``MockServer(MockMCP(spec)).start()``."""
 
     name = "mock MCP server"
@@ -125,14 +124,6 @@ class MockMCP:
         return parse_mcp_fault(data, source)
 
     # -- what the methods and keywords use -----------------------------------------------------
-
-    @property
-    def journal(self) -> Journal:
-        return self.pipeline.journal
-
-    @property
-    def faults(self) -> FaultSet:
-        return self.pipeline.faults
 
     def tools(self) -> dict[str, Tool]:
         return self._tools.items()

@@ -19,11 +19,11 @@ from urllib.parse import parse_qsl
 from ..errors import RequestError
 from ..mock import jsonio
 from ..mock.conditions import MISSING, lookup, same
-from ..mock.faults import AppliedFault, Fault, FaultSet
+from ..mock.faults import AppliedFault, Fault
 from ..mock.http import Outcome, Request
-from ..mock.journal import DEFAULT_LIMIT, Journal
+from ..mock.journal import DEFAULT_LIMIT
 from ..mock.pagination import InvalidPage, link_header, page, position_of
-from ..mock.pipeline import Answer, Call, Endpoint, Found, Pipeline, Route
+from ..mock.pipeline import Answer, Call, Endpoint, Found, OnPipeline, Pipeline, Route
 from ..mock.rulebook import Match, RuleBook
 from ..mock.templates import fill, fill_data
 from ..secrets import SecretRegistry
@@ -98,7 +98,7 @@ class Collections:
             return len(kept) != len(items)
 
 
-class MockService:
+class MockService(OnPipeline):
     """A mock REST service's state and answers; serve it with ``MockServer(MockService(spec)).start()``."""
 
     name = "mock service"
@@ -138,14 +138,6 @@ class MockService:
         return parse_service_fault(data, source)
 
     # -- state used by keywords ----------------------------------------------------------------
-
-    @property
-    def journal(self) -> Journal:
-        return self.pipeline.journal
-
-    @property
-    def faults(self) -> FaultSet:
-        return self.pipeline.faults
 
     def add_route(self, route: ServiceRoute, scope: str) -> None:
         if route.verify is not None:
