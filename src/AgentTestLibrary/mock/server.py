@@ -430,15 +430,21 @@ class _Connection(asyncio.Protocol):
         stream = b"".join(chunk(event.sse()) for event in outcome.events)
         self._send(response_head(outcome, None, keep_alive, SERVER_NAME) + stream + LAST_CHUNK)
 
+    async def _waited(self, outcome: Outcome) -> bool:
+        """Sleep out an injected hang (then close: False) or delay; True when the answer is to follow."""
+        if outcome.timing.hang_s is not None:
+            await asyncio.sleep(outcome.timing.hang_s)
+            self._close()
+            return False
+        if outcome.timing.delay_s:
+            await asyncio.sleep(outcome.timing.delay_s)
+        return True
+
     async def _write_timed(self, outcome: Outcome, request: Request) -> None:
         """A response with injected timing or breakage: each event flushed on its own."""
         timing = outcome.timing
-        if timing.hang_s is not None:
-            await asyncio.sleep(timing.hang_s)
-            self._close()
+        if not await self._waited(outcome):
             return
-        if timing.delay_s:
-            await asyncio.sleep(timing.delay_s)
         if outcome.dropped:
             self._close()
             return
@@ -577,12 +583,8 @@ class _Connection(asyncio.Protocol):
 
     async def _frames_timed(self, outcome: Outcome) -> None:
         timing = outcome.timing
-        if timing.hang_s is not None:
-            await asyncio.sleep(timing.hang_s)
-            self._close()
+        if not await self._waited(outcome):
             return
-        if timing.delay_s:
-            await asyncio.sleep(timing.delay_s)
         frames = _frames(outcome)
         close_after = 0 if outcome.dropped else outcome.cut_after_events
         if close_after is None and outcome.cut_after_bytes is not None:
