@@ -12,30 +12,32 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 from .faults import Targeting
 
-
-class Scripted(Protocol):
-    """A rule: conditions and the replies it gives (one reply, or a sequence of them)."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def key(self) -> str: ...  # unique among the rules of a mock: its scope and name
-    @property
-    def matcher(self) -> Targeting: ...
-    @property
-    def replies(self) -> tuple[Any, ...]: ...
-    @property
-    def is_sequence(self) -> bool: ...
-
-    def describe(self) -> str: ...
+M = TypeVar("M", bound=Targeting)
+Y = TypeVar("Y")
 
 
-R = TypeVar("R", bound=Scripted)
+@dataclass(frozen=True)
+class Scripted(Generic[M, Y]):
+    """A rule of any protocol family: its conditions (``matcher``) and the replies it gives (one reply, or a
+    sequence of them, one per matching call). Families subclass it with their matcher and reply types."""
+
+    name: str
+    matcher: M
+    replies: tuple[Y, ...]
+    location: str = ""
+    is_sequence: bool = False
+    key: str = field(default="", compare=False)  # unique among the rules of a mock: its scope and name
+
+    def describe(self) -> str:
+        return f"rule '{self.name}'" + (f" ({self.location})" if self.location else "")
+
+
+R = TypeVar("R", bound=Scripted[Any, Any])
 
 
 @dataclass(frozen=True)
@@ -140,4 +142,4 @@ class RuleBook(Generic[R]):
 
 
 def _with_key(rule: R, key: str) -> R:
-    return dataclasses.replace(rule, key=key)  # type: ignore[type-var]
+    return dataclasses.replace(rule, key=key)

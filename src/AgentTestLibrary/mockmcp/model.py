@@ -14,6 +14,7 @@ from typing import Any
 from ..mock.conditions import Conditions
 from ..mock.faults import Fault
 from ..mock.fields import spec
+from ..mock.rulebook import Scripted
 from ..mock.templates import fill, fill_data
 from .jsonrpc import Id, RpcError
 
@@ -154,18 +155,8 @@ class McpMatcher:
 
 
 @dataclass(frozen=True)
-class ToolRule:
+class ToolRule(Scripted["McpMatcher", "ToolReply"]):
     """Which tool calls a rule answers, and its reply (or a sequence of replies, one per call)."""
-
-    name: str
-    matcher: McpMatcher
-    replies: tuple[ToolReply, ...]
-    location: str = ""
-    is_sequence: bool = False
-    key: str = field(default="", compare=False)
-
-    def describe(self) -> str:
-        return f"rule '{self.name}'" + (f" ({self.location})" if self.location else "")
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from ..clock import iso
 from ..mock.conditions import Conditions
 from ..mock.faults import Fault
 from ..mock.pagination import Paging
+from ..mock.rulebook import Scripted
 
 PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)([+*]?)\}")
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -167,13 +168,7 @@ class ServiceReply:
 
 
 @dataclass(frozen=True)
-class ServiceRoute:
-    name: str
-    matcher: RouteMatcher
-    replies: tuple[ServiceReply, ...]
-    location: str = ""
-    is_sequence: bool = False
-    key: str = field(default="", compare=False)
+class ServiceRoute(Scripted["RouteMatcher", ServiceReply]):
     verify: Verify | None = None
 
     def describe(self) -> str:

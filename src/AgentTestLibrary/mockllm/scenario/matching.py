@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from ...mock.fields import Pattern, spec
+from ...mock.rulebook import Scripted
 from ...wire import PROTOCOLS, PROVIDERS
 from ..conversation import Conversation
 from .model import ReplySpec
@@ -118,15 +119,5 @@ def _pattern_miss(what: str, text: str, pattern: Pattern | None) -> str:
 
 
 @dataclass(frozen=True)
-class Rule:
+class Rule(Scripted["Matcher", ReplySpec]):
     """A matcher and its reply, or a sequence of replies given one per matching call."""
-
-    name: str
-    matcher: Matcher
-    replies: tuple[ReplySpec, ...]
-    location: str = ""
-    is_sequence: bool = False
-    key: str = field(default="", compare=False)
-
-    def describe(self) -> str:
-        return f"rule '{self.name}'" + (f" ({self.location})" if self.location else "")
