@@ -113,6 +113,6 @@ def test_the_rule_book_counts_which_rules_answered_per_test_and_in_all() -> None
     book = RuleBook(scenario.rules)
     assert book.choose(conversation()).rule is not None
     assert [rule.name for rule in book.unused(in_test=True)] == ["never"]
-    book.reset_positions()
+    book.reset_counters()
     assert [rule.name for rule in book.unused(in_test=True)] == ["hi", "never"]
     assert [rule.name for rule in book.unused(in_test=False)] == ["never"]

@@ -123,8 +123,7 @@ class AwsKeywords(ServedComponent):
     @keyword("Clear AWS Faults")
     def clear_aws_faults(self) -> None:
         app = self._app()
-        app.faults.remove(self.ctx.rule_scope)
-        app.faults.reset_counters()
+        app.clear_faults(self.ctx.rule_scope)
 
     def _calls(self, service: str | None, operation: str | None, params: dict[str, Any]) -> list[JournalEntry]:
         wanted = equal_to(params, "parameter")

@@ -52,5 +52,4 @@ class FaultKeywords(LibraryComponent):
     def clear_llm_faults(self) -> None:
         """Removes the faults injected in the current test (or suite setup) and restarts fault counters."""
         mock = self.ctx.current_mock()
-        mock.app.faults.remove(self.ctx.rule_scope)
-        mock.app.faults.reset_counters()
+        mock.app.clear_faults(self.ctx.rule_scope)

@@ -247,7 +247,7 @@ class McpKeywords(ServedComponent):
         if reply:
             data["reply"] = reply
         parsed, rule = parse_mcp_tool(data, f"Add MCP Tool {tool}")
-        self._server(server).app.add_tool(parsed, rule, scope=self.ctx.rule_scope)
+        self._server(server).app.add_tool(parsed, rule, self.ctx.rule_scope)
         logger.info(f"MCP tool '{tool}' added to '{server}' for {self.ctx.rule_scope}.")
 
     @keyword("Reply To MCP Tool")
@@ -286,7 +286,7 @@ class McpKeywords(ServedComponent):
         running = self._server(server)
         rule = parse_mcp_rule({"name": f"keyword reply to {tool}", "when": rule_when, "reply": reply},
                               f"Reply To MCP Tool {tool}", tuple(running.app.tools().values()))  # fmt: skip
-        running.app.add_rule(rule, scope=self.ctx.rule_scope)
+        running.app.add_rule(rule, self.ctx.rule_scope)
 
     @keyword("Add MCP Rule")
     def add_mcp_rule(self, rule: dict[str, Any] | str, server: str = "tools") -> None:
@@ -301,7 +301,7 @@ class McpKeywords(ServedComponent):
         """
         running = self._server(server)
         parsed = parse_mcp_rule(data_from(rule, "Add MCP Rule"), "Add MCP Rule", tuple(running.app.tools().values()))
-        running.app.add_rule(parsed, scope=self.ctx.rule_scope)
+        running.app.add_rule(parsed, self.ctx.rule_scope)
 
     @keyword("Every MCP Rule Should Have Been Used")
     def every_mcp_rule_should_have_been_used(self, server: str = "tools") -> None:
@@ -334,7 +334,7 @@ class McpKeywords(ServedComponent):
         names = [item.strip() for item in arguments.split(",") if item.strip()]
         prompt = Prompt(name, description, tuple(PromptArgument(item, required=True) for item in names),
                         (("user", text),))  # fmt: skip
-        self._server(server).app.add_prompt(prompt, scope=self.ctx.rule_scope)
+        self._server(server).app.add_prompt(prompt, self.ctx.rule_scope)
 
     # -- faults --------------------------------------------------------------------------------
 
@@ -364,8 +364,7 @@ class McpKeywords(ServedComponent):
     def clear_mcp_faults(self, server: str = "tools") -> None:
         """Removes the faults injected in the current test (or suite setup) and restarts fault counters."""
         app = self._server(server).app
-        app.faults.remove(self.ctx.rule_scope)
-        app.faults.reset_counters()
+        app.clear_faults(self.ctx.rule_scope)
 
     # -- what the agent did --------------------------------------------------------------------
 

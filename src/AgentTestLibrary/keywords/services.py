@@ -99,7 +99,7 @@ class ServiceKeywords(ServedComponent):
         """
         app = self._app(name)
         parsed = parse_service_route(data_from(route, "Add Service Route"), "Add Service Route", app.spec)
-        app.add_route(parsed, scope=self.ctx.rule_scope)
+        app.add_route(parsed, self.ctx.rule_scope)
 
     @keyword("Every Service Route Should Have Been Used")
     def every_service_route_should_have_been_used(self, name: str) -> None:
@@ -119,7 +119,7 @@ class ServiceKeywords(ServedComponent):
         data = data_from(items, "Seed Service Collection")
         if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
             raise ScenarioError(f"Seed Service Collection {collection}: expected a list of JSON objects; got {data!r}.")
-        self._app(name).collections.seed(collection, data, scope=self.ctx.rule_scope)
+        self._app(name).collections.seed(collection, data, self.ctx.rule_scope)
 
     @keyword("Get Service Collection")
     def get_service_collection(self, name: str, collection: str) -> list[dict[str, Any]]:
@@ -151,8 +151,7 @@ class ServiceKeywords(ServedComponent):
     def clear_service_faults(self, name: str) -> None:
         """Removes the faults injected in the current test (or suite setup) and restarts fault counters."""
         app = self._app(name)
-        app.faults.remove(self.ctx.rule_scope)
-        app.faults.reset_counters()
+        app.clear_faults(self.ctx.rule_scope)
 
     def _requests(self, name: str | None, method: str | None, path: str | None,
                   fields: dict[str, Any]) -> list[tuple[str, JournalEntry, ServiceRequest]]:  # fmt: skip

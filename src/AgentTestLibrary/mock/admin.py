@@ -94,8 +94,7 @@ def _write(pipeline: Pipeline, request: Request, method: str, action: str, text:
         pipeline.faults.add(fault, "admin-faults")
         return json_outcome(200, {"added": fault.describe()})
     if (method, action) == ("DELETE", "faults"):
-        pipeline.faults.remove("admin-faults")
-        pipeline.faults.reset_counters()
+        pipeline.faults.clear("admin-faults")
         return json_outcome(200, {"cleared": True})
     handler, _ = pipeline.admin_actions.get((method, action), (None, ""))
     return handler(request, text) if handler is not None else None

@@ -14,8 +14,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import random
-import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
@@ -23,6 +22,7 @@ from ..validation import Validator, dotted
 from ..yamlio import Path
 from .fields import Field, spec, specs
 from .http import Event, Outcome, Timing
+from .scoped import ScopedList
 
 MAX_HANG_S = 300.0
 MALFORMED_KINDS = ("sse", "json")
@@ -207,27 +207,19 @@ def apply(applied: AppliedFault | None, outcome: Outcome) -> Outcome:
     return outcome
 
 
-class FaultSet:
-    """Faults in the order added, with per-scope lifetimes and per-test counters."""
+class FaultSet(ScopedList[Fault]):
+    """Faults in the order added (a file's first), removed with their scope; counters restart with every test."""
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._faults: list[tuple[str, Fault]] = []
+    def __init__(self, base: Iterable[Fault] = ()) -> None:
         self._seen: dict[int, int] = {}
         self._applied: dict[int, int] = {}
         self._random: dict[int, random.Random] = {}
+        super().__init__(base)
 
-    def add(self, fault: Fault, scope: str) -> None:
-        with self._lock:
-            self._faults.append((scope, fault))
-
-    def remove(self, scope: str) -> None:
-        with self._lock:
-            self._faults = [(s, fault) for s, fault in self._faults if s != scope]
-
-    def replace_scope(self, scope: str, faults: tuple[Fault, ...]) -> None:
-        with self._lock:
-            self._faults = [(s, f) for s, f in self._faults if s != scope] + [(scope, f) for f in faults]
+    def clear(self, scope_key: str) -> None:
+        """Drop the faults ``scope_key`` added and restart the counters."""
+        self.remove_scope(scope_key)
+        self.reset_counters()
 
     def reset_counters(self) -> None:
         with self._lock:
@@ -235,17 +227,14 @@ class FaultSet:
             self._applied.clear()
             self._random.clear()
 
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._faults)
-
     def pick(self, subject: Any) -> AppliedFault | None:
         """The first fault that targets this request, counting it as one call for every matching fault."""
-        if not self._faults:
+        faults = self.view()
+        if not faults:
             return None
         chosen: AppliedFault | None = None
         with self._lock:
-            for _, fault in self._faults:
+            for fault in faults:
                 if fault.matcher.mismatches(subject):
                     continue
                 key = id(fault)

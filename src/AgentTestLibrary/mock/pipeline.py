@@ -147,7 +147,7 @@ class Application(Protocol):
         ...
 
     def reset(self) -> None:
-        """Restart the application's own counters and state (sequences, chains ...)."""
+        """Restart the application's counters and state (sequences, chains, fault counters ...)."""
         ...
 
     def parse_fault(self, data: Any, source: str) -> Fault:
@@ -315,25 +315,6 @@ class Pipeline:
     # -- state ---------------------------------------------------------------------------------
 
     def reset(self) -> None:
-        """Forget the journal and restart every counter (the application's too)."""
+        """Forget the journal and restart every counter (the application's and its faults')."""
         self.journal.clear()
-        self.faults.reset_counters()
         self.application.reset()
-
-
-class OnPipeline:
-    """What every application shows of the pipeline it sits on (``self.pipeline``): journal, faults, secrets."""
-
-    pipeline: Pipeline
-
-    @property
-    def journal(self) -> Journal:
-        return self.pipeline.journal
-
-    @property
-    def faults(self) -> FaultSet:
-        return self.pipeline.faults
-
-    @property
-    def secrets(self) -> SecretRegistry:
-        return self.pipeline.secrets

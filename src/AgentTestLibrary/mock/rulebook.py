@@ -1,21 +1,21 @@
 """Scripted answers for every mock: rules in order (first match wins), reply sequences, rules added per scope.
 
 A protocol family brings its own rule type (conditions on its neutral request, the replies
-as written); the :class:`RuleBook` keeps the file's rules and the ones keywords or the admin
-API added (checked first, removed with their scope), advances a sequence one reply per
-matching call, and explains a miss by the closest rule. Sequence positions restart with
-every test, like fault counters.
+as written); the :class:`RuleBook` (a :class:`~.scoped.Scoped` collection) keeps the file's
+rules and the ones keywords or the admin API added (checked first, removed with their
+scope), advances a sequence one reply per matching call, and explains a miss by the closest
+rule. Sequence positions restart with every test, like fault counters.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from .faults import Targeting
+from .scoped import Scoped
 
 M = TypeVar("M", bound=Targeting)
 Y = TypeVar("Y")
@@ -73,38 +73,27 @@ def find_match(rules: Sequence[R], subject: Any) -> Match[R]:
     return Match(None, near_miss=f"closest were {len(tied)} rules, equally close: " + " | ".join(shown) + more)
 
 
-class RuleBook(Generic[R]):
-    """A mock's rules: added ones first (newest scope last), then the file's; thread-safe."""
+class RuleBook(Scoped[R, tuple[R, ...]]):
+    """A mock's rules: added ones first (in the order added), then the file's; thread-safe."""
 
     def __init__(self, rules: Sequence[R] = ()) -> None:
-        self._lock = threading.Lock()
-        self._base: tuple[R, ...] = ()
-        self._added: list[tuple[str, R]] = []
         self._positions: dict[str, int] = {}
-        self._cache: tuple[R, ...] | None = None
         self._used_in_test: set[str] = set()
         self._used: set[str] = set()
-        self.load(rules)
+        super().__init__(rules)
 
-    def load(self, rules: Sequence[R]) -> None:
+    def combine(self, base: tuple[R, ...], added: tuple[R, ...]) -> tuple[R, ...]:
+        return added + base
+
+    def load(self, base: Iterable[R]) -> None:
         """Replace the file's rules (keys ``scenario:NAME``); sequences restart."""
-        keyed = tuple(rule if rule.key else _with_key(rule, f"scenario:{rule.name}") for rule in rules)
-        with self._lock:
-            self._base, self._cache = keyed, None
-            self._positions.clear()
+        super().load(rule if rule.key else _with_key(rule, f"scenario:{rule.name}") for rule in base)
 
-    def add(self, rule: R, scope: str) -> None:
-        """A rule checked before the file's rules, until :meth:`remove_scope` of ``scope``."""
-        with self._lock:
-            self._added.append((scope, _with_key(rule, f"{scope}:{rule.name}")))
-            self._cache = None
+    def prepare(self, item: R, scope_key: str) -> R:
+        """A rule checked before the file's rules, until :meth:`remove_scope` of ``scope_key``."""
+        return _with_key(item, f"{scope_key}:{item.name}")
 
-    def remove_scope(self, scope: str) -> None:
-        with self._lock:
-            self._added = [(owner, rule) for owner, rule in self._added if owner != scope]
-            self._cache = None
-
-    def reset_positions(self) -> None:
+    def reset_counters(self) -> None:
         """A new test: sequences start again (and its rule uses are counted afresh)."""
         with self._lock:
             self._positions.clear()
@@ -114,20 +103,14 @@ class RuleBook(Generic[R]):
         """Rules in force that answered nothing (in the current test, or since the mock started)."""
         used = self._used_in_test if in_test else self._used
         with self._lock:
-            return [rule for rule in self.rules_unlocked() if rule.key not in used]
+            return [rule for rule in self.view() if rule.key not in used]
 
     def rules(self) -> tuple[R, ...]:
-        with self._lock:
-            return self.rules_unlocked()
-
-    def rules_unlocked(self) -> tuple[R, ...]:
-        if self._cache is None:
-            self._cache = tuple(rule for _, rule in self._added) + self._base
-        return self._cache
+        return self.view()
 
     def choose(self, subject: Any) -> Match[R]:
         """The matching rule and its reply for this call (a sequence gives its next reply, then repeats the last)."""
-        match = find_match(self.rules(), subject)
+        match = find_match(self.view(), subject)
         rule = match.rule
         if rule is None:
             return match

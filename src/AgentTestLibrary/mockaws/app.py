@@ -22,12 +22,13 @@ import httpx
 
 from ..errors import MockServerError, RequestError
 from ..mock import jsonio
+from ..mock.application import MockApplication
 from ..mock.conditions import Conditions, parse_conditions
 from ..mock.faults import AppliedFault, Fault, parse_fault_data
 from ..mock.http import Outcome, Request
 from ..mock.journal import DEFAULT_LIMIT
 from ..mock.pagination import InvalidPage, decode, encode
-from ..mock.pipeline import Answer, Call, Endpoint, Found, OnPipeline, Pipeline, Route
+from ..mock.pipeline import Answer, Call, Route
 from ..secrets import SecretRegistry
 from ..validation import Validator
 from ..yamlio import Path
@@ -129,7 +130,7 @@ class AwsResult:
         return {"status": self.status, "error": self.error}
 
 
-class MockAWS(OnPipeline):
+class MockAWS(MockApplication):
     """The fault and journal layer in front of one moto server."""
 
     name = "mock AWS"
@@ -138,38 +139,23 @@ class MockAWS(OnPipeline):
                  ) -> None:  # fmt: skip
         self.upstream = upstream
         self.endpoint = AwsEndpoint(self)
-        self.pipeline = Pipeline(self, secrets, journal_limit=journal_limit)
         self._client = httpx.Client(base_url=upstream, timeout=120)
         self._lock = threading.Lock()
         self._pages: dict[str, int] = {}  # a position token seen in an answer -> the page it asks for
+        self.start_pipeline(secrets, journal_limit=journal_limit)
 
     def routes(self) -> list[Route]:
         methods = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
         return [Route(methods, r"(?P<path>/.*)", self.endpoint, pattern=True)]
 
-    def shape_for(self, request: Request) -> Endpoint:
-        return self.endpoint
-
-    def not_found(self, request: Request, found: Found) -> Outcome:
-        return self.endpoint.error(404, f"Unknown path {request.path}.")
-
     def blocking(self, request: Request) -> bool:
         return True  # every answer waits on moto
 
-    def reset(self) -> None:
-        with self._lock:
-            self._pages.clear()
-
-    def add_fault(self, fault: Fault, scope: str) -> None:
-        self.faults.add(fault, scope)
-
-    def remove_scope(self, scope: str) -> None:
-        self.faults.remove(scope)
-
     def reset_counters(self) -> None:
         """A new test: fault counters and followed page tokens start again (the keyword layer empties moto)."""
-        self.faults.reset_counters()
-        self.reset()
+        super().reset_counters()
+        with self._lock:
+            self._pages.clear()
 
     def parse_fault(self, data: Any, source: str) -> Fault:
         return parse_aws_fault(data, source)

@@ -12,11 +12,13 @@ from typing import Any
 
 from ..mock import jsonio
 from ..mock.admin import ADMIN_PREFIX
+from ..mock.application import MockApplication
 from ..mock.faults import Fault
 from ..mock.http import Outcome, Request
 from ..mock.journal import DEFAULT_LIMIT
-from ..mock.pipeline import Endpoint, Found, OnPipeline, Pipeline, Route
+from ..mock.pipeline import Endpoint, Found, Route
 from ..mock.rulebook import RuleBook
+from ..mock.scoped import Scoped
 from ..secrets import SecretRegistry
 from .chains import ResponseChains
 from .conversation import Conversation, ProviderError, Reply, ToolCall
@@ -37,7 +39,7 @@ ROUTES = (
 )
 
 
-class MockLLM(OnPipeline):
+class MockLLM(MockApplication):
     """One mock instance: its scenario, runtime rules, sequence counters, response chains and pipeline."""
 
     name = "mock LLM"
@@ -58,8 +60,7 @@ class MockLLM(OnPipeline):
         self.responses = OpenAIResponsesCodec()
         self.anthropic = AnthropicMessagesCodec()
         self.gemini = GeminiCodec()
-        self.pipeline = Pipeline(self, secrets, admin_token=admin_token, journal_limit=journal_limit)
-        self.pipeline.faults.replace_scope("scenario", self.scenario.faults)
+        self.start_pipeline(secrets, admin_token=admin_token, journal_limit=journal_limit, faults=self.scenario.faults)
         self.pipeline.admin_actions[("POST", "scenario")] = (self._admin_scenario, "YAML scenario")
         self.pipeline.admin_actions[("POST", "rules")] = (self._admin_rule, "JSON rule")
 
@@ -104,6 +105,9 @@ class MockLLM(OnPipeline):
         return shape.error(404, f"Unknown route {request.method} {path}.{hint} The mock serves {ROUTES} and "
                                 f"{ADMIN_PREFIX}*.")  # fmt: skip
 
+    def scoped(self) -> tuple[Scoped[Any, Any], ...]:
+        return (self.rulebook,)
+
     def blocking(self, request: Request) -> bool:
         """Recording waits on the real upstream; embeddings may be large: both run off the event loop."""
         return (self.tape is not None and self.tape.may_record) or request.path == "/v1/embeddings"
@@ -113,37 +117,19 @@ class MockLLM(OnPipeline):
 
     # -- state used by keywords, the CLI and the admin API -------------------------------------
 
-    def handle(self, request: Request) -> Outcome:
-        return self.pipeline.handle(request)
-
     def load_scenario(self, scenario: Scenario) -> None:
         self.scenario = scenario
         self.rulebook.load(scenario.rules)
-        self.faults.replace_scope("scenario", scenario.faults)
-        self.faults.reset_counters()
+        self.faults.load(scenario.faults)
 
-    def add_rule(self, rule: Rule, scope: str) -> None:
-        """Add a rule checked before the scenario's rules; ``scope`` lets it be removed later."""
-        self.rulebook.add(rule, scope)
-
-    def add_fault(self, fault: Fault, scope: str) -> None:
-        """Add a fault (checked in the order added; the first that fires wins); removable by scope."""
-        self.faults.add(fault, scope)
-
-    def remove_scope(self, scope: str) -> None:
-        """Drop the rules and faults added for ``scope`` (a test, a suite, the admin API)."""
-        self.rulebook.remove_scope(scope)
-        self.faults.remove(scope)
-
-    def reset_counters(self) -> None:
-        """Restart reply sequences and fault counters (nth call, times, probability seeds)."""
-        self.rulebook.reset_positions()
-        self.faults.reset_counters()
+    def add_rule(self, rule: Rule, scope_key: str) -> None:
+        """Add a rule checked before the scenario's rules until ``scope_key`` ends."""
+        self.rulebook.add(rule, scope_key)
 
     def reset(self) -> None:
-        """Forget chains and restart sequences (the pipeline also empties the journal)."""
+        """Forget chains and restart every counter (the pipeline also empties the journal)."""
         self.chains.clear()
-        self.rulebook.reset_positions()
+        super().reset()
 
     def rules(self) -> tuple[Rule, ...]:
         return self.rulebook.rules()

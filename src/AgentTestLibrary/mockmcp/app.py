@@ -1,6 +1,6 @@
 """One mock MCP server: its declared tools, resources and prompts, its rules, sessions and pipeline.
 
-The server is an :class:`~AgentTestLibrary.mock.pipeline.Application`: the same pipeline,
+The server is a :class:`~AgentTestLibrary.mock.application.MockApplication`: the same pipeline,
 journal, faults and admin API as the model mock, with routes for streamable HTTP (``/mcp``)
 and for stdio clients relayed by ``agenttest mcp relay`` (``/mcp/stdio``). What a scenario
 declares can be extended per scope (a test, a suite) from keywords; additions end with it.
@@ -12,19 +12,19 @@ import threading
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any
 
-from ..mock.http import Outcome, Request
+from ..mock.application import MockApplication
 from ..mock.journal import DEFAULT_LIMIT
-from ..mock.pipeline import Endpoint, Found, OnPipeline, Pipeline, Route
+from ..mock.pipeline import Route
 from ..mock.rulebook import RuleBook
+from ..mock.scoped import Scoped, ScopedCatalogue
 from ..secrets import SecretRegistry
 from .endpoint import MCP_PATH, STDIO_PATH, McpEndpoint, SessionEnd
 from .loader import parse_mcp_fault
 from .model import ECHO_SERVER, McpFault, McpServerSpec, Prompt, Resource, Tool, ToolRule
 
 MAX_SESSIONS = 1000
-T = TypeVar("T")
 
 
 @dataclass
@@ -35,40 +35,11 @@ class Session:
     initialized: bool = False
 
 
-class Scoped(Generic[T]):
-    """A catalogue (tools, resources, prompts) by key: the scenario's, then additions by scope (newest wins)."""
-
-    def __init__(self, base: dict[str, T]) -> None:
-        self._lock = threading.Lock()
-        self._base = base
-        self._added: list[tuple[str, str, T]] = []
-        self._view: dict[str, T] | None = None
-
-    def load(self, base: dict[str, T]) -> None:
-        with self._lock:
-            self._base, self._view = base, None
-
-    def add(self, key: str, item: T, scope: str) -> None:
-        with self._lock:
-            self._added.append((scope, key, item))
-            self._view = None
-
-    def remove_scope(self, scope: str) -> None:
-        with self._lock:
-            self._added = [entry for entry in self._added if entry[0] != scope]
-            self._view = None
-
-    def items(self) -> dict[str, T]:
-        with self._lock:
-            if self._view is None:
-                self._view = {**self._base, **{key: item for _, key, item in self._added}}
-            return self._view
-
-
-class MockMCP(OnPipeline):
+class MockMCP(MockApplication):
     """A mock MCP server's state and answers; serve it with ``MockServer(MockMCP(spec)).start()``."""
 
     name = "mock MCP server"
+    paths_hint = f" The MCP endpoint of this server is {MCP_PATH} (it offers no SSE stream)."
 
     def __init__(
         self,
@@ -80,14 +51,13 @@ class MockMCP(OnPipeline):
     ) -> None:
         self.spec = spec
         self.rulebook: RuleBook[ToolRule] = RuleBook(spec.rules)
-        self._tools: Scoped[Tool] = Scoped({tool.name: tool for tool in spec.tools})
-        self._resources: Scoped[Resource] = Scoped({resource.uri: resource for resource in spec.resources})
-        self._prompts: Scoped[Prompt] = Scoped({prompt.name: prompt for prompt in spec.prompts})
+        self._tools: ScopedCatalogue[Tool] = ScopedCatalogue((tool.name, tool) for tool in spec.tools)
+        self._resources: ScopedCatalogue[Resource] = ScopedCatalogue((item.uri, item) for item in spec.resources)
+        self._prompts: ScopedCatalogue[Prompt] = ScopedCatalogue((prompt.name, prompt) for prompt in spec.prompts)
         self._sessions: OrderedDict[str, Session] = OrderedDict()
         self._lock = threading.Lock()
         self.endpoint = McpEndpoint(self, stdio=False)
-        self.pipeline = Pipeline(self, secrets, admin_token=admin_token, journal_limit=journal_limit)
-        self.pipeline.faults.replace_scope("scenario", spec.faults)
+        self.start_pipeline(secrets, admin_token=admin_token, journal_limit=journal_limit, faults=spec.faults)
 
     # -- what the pipeline asks ----------------------------------------------------------------
 
@@ -99,26 +69,14 @@ class MockMCP(OnPipeline):
             Route(("POST",), STDIO_PATH, McpEndpoint(self, stdio=True)),
         ]
 
-    def shape_for(self, request: Request) -> Endpoint:
-        return self.endpoint
-
-    def not_found(self, request: Request, found: Found) -> Outcome:
-        if found.allowed:
-            allowed = " or ".join(found.allowed)
-            message = f"{request.path} accepts {allowed}, not {request.method} (this server offers no SSE stream)."
-            outcome = self.endpoint.error(405, message)
-            outcome.headers.append(("allow", ", ".join(found.allowed)))
-            return outcome
-        return self.endpoint.error(404, f"Unknown path {request.path}: the MCP endpoint of this server is {MCP_PATH}.")
-
-    def blocking(self, request: Request) -> bool:
-        return False
+    def scoped(self) -> tuple[Scoped[Any, Any], ...]:
+        return (self.rulebook, self._tools, self._resources, self._prompts)
 
     def reset(self) -> None:
-        """Forget sessions and restart sequences (the pipeline also empties the journal and fault counters)."""
+        """Forget sessions and restart every counter (the pipeline also empties the journal)."""
         with self._lock:
             self._sessions.clear()
-        self.rulebook.reset_positions()
+        super().reset()
 
     def parse_fault(self, data: Any, source: str) -> McpFault:
         return parse_mcp_fault(data, source)
@@ -126,51 +84,36 @@ class MockMCP(OnPipeline):
     # -- what the methods and keywords use -----------------------------------------------------
 
     def tools(self) -> dict[str, Tool]:
-        return self._tools.items()
+        return self._tools.view()
 
     def resources(self) -> dict[str, Resource]:
-        return self._resources.items()
+        return self._resources.view()
 
     def prompts(self) -> dict[str, Prompt]:
-        return self._prompts.items()
+        return self._prompts.view()
 
     def load(self, spec: McpServerSpec) -> None:
         """Serve another declaration (keyword additions stay); sequences and fault counters restart."""
         self.spec = spec
         self.rulebook.load(spec.rules)
-        self._tools.load({tool.name: tool for tool in spec.tools})
-        self._resources.load({resource.uri: resource for resource in spec.resources})
-        self._prompts.load({prompt.name: prompt for prompt in spec.prompts})
-        self.faults.replace_scope("scenario", spec.faults)
-        self.faults.reset_counters()
+        self._tools.load((tool.name, tool) for tool in spec.tools)
+        self._resources.load((resource.uri, resource) for resource in spec.resources)
+        self._prompts.load((prompt.name, prompt) for prompt in spec.prompts)
+        self.faults.load(spec.faults)
 
-    def add_tool(self, tool: Tool, rule: ToolRule | None, scope: str) -> None:
-        self._tools.add(tool.name, tool, scope)
+    def add_tool(self, tool: Tool, rule: ToolRule | None, scope_key: str) -> None:
+        self._tools.add((tool.name, tool), scope_key)
         if rule is not None:
-            self.rulebook.add(rule, scope)
+            self.rulebook.add(rule, scope_key)
 
-    def add_rule(self, rule: ToolRule, scope: str) -> None:
-        self.rulebook.add(rule, scope)
+    def add_rule(self, rule: ToolRule, scope_key: str) -> None:
+        self.rulebook.add(rule, scope_key)
 
-    def add_resource(self, resource: Resource, scope: str) -> None:
-        self._resources.add(resource.uri, resource, scope)
+    def add_resource(self, resource: Resource, scope_key: str) -> None:
+        self._resources.add((resource.uri, resource), scope_key)
 
-    def add_prompt(self, prompt: Prompt, scope: str) -> None:
-        self._prompts.add(prompt.name, prompt, scope)
-
-    def add_fault(self, fault: McpFault, scope: str) -> None:
-        self.faults.add(fault, scope)
-
-    def remove_scope(self, scope: str) -> None:
-        """Drop what was added for ``scope`` (tools, rules, resources, prompts, faults)."""
-        self.rulebook.remove_scope(scope)
-        for catalogue in (self._tools, self._resources, self._prompts):
-            catalogue.remove_scope(scope)
-        self.faults.remove(scope)
-
-    def reset_counters(self) -> None:
-        self.rulebook.reset_positions()
-        self.faults.reset_counters()
+    def add_prompt(self, prompt: Prompt, scope_key: str) -> None:
+        self._prompts.add((prompt.name, prompt), scope_key)
 
     # -- sessions ------------------------------------------------------------------------------
 

@@ -18,13 +18,15 @@ from urllib.parse import parse_qsl
 
 from ..errors import RequestError
 from ..mock import jsonio
+from ..mock.application import MockApplication
 from ..mock.conditions import MISSING, lookup, same
 from ..mock.faults import AppliedFault, Fault
-from ..mock.http import Outcome, Request
+from ..mock.http import Outcome
 from ..mock.journal import DEFAULT_LIMIT
 from ..mock.pagination import InvalidPage, link_header, page, position_of
-from ..mock.pipeline import Answer, Call, Endpoint, Found, OnPipeline, Pipeline, Route
+from ..mock.pipeline import Answer, Call, Route
 from ..mock.rulebook import Match, RuleBook
+from ..mock.scoped import Scoped, ScopedList
 from ..mock.templates import fill, fill_data
 from ..secrets import SecretRegistry
 from ..webhooks import verify
@@ -34,32 +36,31 @@ from .model import METHODS, ServiceReply, ServiceRequest, ServiceResult, Service
 RATE_WINDOW_S = 3600
 
 
-class Collections:
+Seed = tuple[str, list[dict[str, Any]]]  # a collection's name and items to put in it
+
+
+class Collections(ScopedList[Seed]):
     """The service's in-memory lists: seeded from the file (and keywords, by scope), restarted per test."""
 
     def __init__(self, spec: ServiceSpec) -> None:
-        self._lock = threading.Lock()
         self.keys = {collection.name: collection.key for collection in spec.collections}
-        self._seeds = {collection.name: [dict(item) for item in collection.items] for collection in spec.collections}
-        self._added: list[tuple[str, str, list[dict[str, Any]]]] = []
         self._items: dict[str, list[dict[str, Any]]] = {}
-        self.restart()
+        super().__init__((collection.name, list(collection.items)) for collection in spec.collections)
 
-    def restart(self) -> None:
+    def reset_counters(self) -> None:
+        """The collections as seeded: what the file and the scopes still in force put in them."""
+        seeds = self.view()
         with self._lock:
-            self._items = {name: [dict(item) for item in items] for name, items in self._seeds.items()}
-            for _, name, items in self._added:
+            self._items = {}
+            for name, items in seeds:
                 self._items.setdefault(name, []).extend(dict(item) for item in items)
 
-    def seed(self, name: str, items: list[dict[str, Any]], scope: str) -> None:
+    def seed(self, name: str, items: list[dict[str, Any]], scope_key: str) -> None:
+        """Items in ``name`` now and after every restart until ``scope_key`` ends."""
         with self._lock:
             self.keys.setdefault(name, "id")
-            self._added.append((scope, name, items))
+            self.add((name, items), scope_key)
             self._items.setdefault(name, []).extend(dict(item) for item in items)
-
-    def remove_scope(self, scope: str) -> None:
-        with self._lock:
-            self._added = [entry for entry in self._added if entry[0] != scope]
 
     def items(self, name: str) -> list[dict[str, Any]]:
         with self._lock:
@@ -98,7 +99,7 @@ class Collections:
             return len(kept) != len(items)
 
 
-class MockService(OnPipeline):
+class MockService(MockApplication):
     """A mock REST service's state and answers; serve it with ``MockServer(MockService(spec)).start()``."""
 
     name = "mock service"
@@ -109,54 +110,34 @@ class MockService(OnPipeline):
         self.rulebook: RuleBook[ServiceRoute] = RuleBook(spec.routes)
         self.collections = Collections(spec)
         self.endpoint = ServiceEndpoint(self)
-        self.pipeline = Pipeline(self, secrets, admin_token=admin_token, journal_limit=journal_limit)
-        self.pipeline.faults.replace_scope("scenario", spec.faults)
+        self._lock = threading.Lock()
+        self._used = 0
+        self.start_pipeline(secrets, admin_token=admin_token, journal_limit=journal_limit, faults=spec.faults)
         for route in spec.routes:
             if route.verify is not None:
                 self.pipeline.secrets.add(route.verify.secret)
-        self._lock = threading.Lock()
-        self._used = 0
 
     # -- what the pipeline asks ----------------------------------------------------------------
 
     def routes(self) -> list[Route]:
         return [Route(METHODS, r"(?P<path>/.*)", self.endpoint, pattern=True)]
 
-    def shape_for(self, request: Request) -> Endpoint:
-        return self.endpoint
-
-    def not_found(self, request: Request, found: Found) -> Outcome:
-        return self.endpoint.error(404, f"Unknown path {request.path}.")
-
-    def blocking(self, request: Request) -> bool:
-        return False
-
-    def reset(self) -> None:
-        self.reset_counters()
+    def scoped(self) -> tuple[Scoped[Any, Any], ...]:
+        return (self.rulebook, self.collections)
 
     def parse_fault(self, data: Any, source: str) -> Fault:
         return parse_service_fault(data, source)
 
     # -- state used by keywords ----------------------------------------------------------------
 
-    def add_route(self, route: ServiceRoute, scope: str) -> None:
+    def add_route(self, route: ServiceRoute, scope_key: str) -> None:
         if route.verify is not None:
             self.pipeline.secrets.add(route.verify.secret)
-        self.rulebook.add(route, scope)
-
-    def add_fault(self, fault: Fault, scope: str) -> None:
-        self.faults.add(fault, scope)
-
-    def remove_scope(self, scope: str) -> None:
-        self.rulebook.remove_scope(scope)
-        self.collections.remove_scope(scope)
-        self.faults.remove(scope)
+        self.rulebook.add(route, scope_key)
 
     def reset_counters(self) -> None:
         """A new test: sequences, fault counters and the rate limit start again; collections from their seeds."""
-        self.rulebook.reset_positions()
-        self.faults.reset_counters()
-        self.collections.restart()
+        super().reset_counters()
         with self._lock:
             self._used = 0
 
