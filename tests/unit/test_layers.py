@@ -110,3 +110,21 @@ def test_importing_a_layer_loads_nothing_above_it(module: str, must_not_load: tu
     code = f"import sys, json, {module}; print(json.dumps(sorted(sys.modules)))"
     loaded = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
     assert [name for name in loaded if any(name == bad or name.startswith(f"{bad}.") for bad in must_not_load)] == []
+
+
+def attribute_reads(attribute: str) -> set[str]:
+    """Modules that read ``X.attribute`` as a value (not a method call, not ``super().attribute``)."""
+    found = set()
+    for path in PACKAGE.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and node.attr == attribute and id(node) not in called
+                    and not (isinstance(node.value, ast.Call) and getattr(node.value.func, "id", "") == "super")):  # fmt: skip
+                found.add(module_name(path))
+    return found
+
+
+def test_one_fault_decision_whether_a_fault_replaces_the_answer_is_the_pipelines() -> None:
+    assert attribute_reads("replaces_answer") == {"AgentTestLibrary.mock.pipeline"}
+    assert attribute_reads("reset") <= {"AgentTestLibrary.mock.pipeline", "AgentTestLibrary.mock.faults"}

@@ -3,9 +3,10 @@
 A fault is a targeting part (a protocol's ``when`` matcher, the ``nth`` call, ``times`` then
 recover, a ``probability`` with a fixed ``seed``) and its effects (an error status with retry
 headers, latency, stream pacing, a cut, a malformed body or event, a bounded hang, a WebSocket
-close). The pipeline asks :meth:`FaultSet.pick` once per request; the endpoint renders the
-error in its protocol's shape; :func:`apply` enacts every other effect on the outcome, the
-same way over HTTP and WebSocket. Field kinds are declared once, on :class:`Fault`.
+close, a reset). The pipeline asks :meth:`FaultSet.pick` once per request and alone decides
+whether the fault replaces the answer (:attr:`Fault.replaces_answer`); the endpoint only
+renders that error in its protocol's shape; :func:`apply` enacts every other effect on the
+outcome, the same way over HTTP and WebSocket. Field kinds are declared once, on :class:`Fault`.
 Counters restart with every test, so a fault in one test never leaks into the next.
 """
 
@@ -82,6 +83,12 @@ class Fault:
             for value in (self.status, self.cut_after_events, self.cut_after_bytes, self.malformed, self.hang_s,
                           self.ws_close_after_events)
         ) or bool(self.reset)  # fmt: skip
+
+    @property
+    def replaces_answer(self) -> bool:
+        """True when the client gets the fault's answer instead of the reply (an error status, a reset);
+        only the pipeline asks (:meth:`~.pipeline.Pipeline.handle`), every protocol alike."""
+        return self.status is not None or bool(self.reset)
 
     def timing(self) -> Timing:
         return Timing(self.delay_ms / 1000, self.first_token_ms / 1000, self.chunk_ms / 1000, self.hang_s)

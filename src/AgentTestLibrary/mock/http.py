@@ -118,6 +118,11 @@ class Outcome:
     dropped: bool = False  # close the connection without any answer (a server that died)
 
     @property
+    def answered(self) -> bool:
+        """Whether the client gets any response at all (not when the connection drops or hangs, then closes)."""
+        return not self.dropped and self.timing.hang_s is None
+
+    @property
     def broken(self) -> bool:
         return (self.cut_after_events is not None or self.cut_after_bytes is not None
                 or self.timing.hang_s is not None or self.dropped)  # fmt: skip

@@ -4,12 +4,18 @@
                                                   └─ endpoint: parse the body to a neutral request
                                                      → answer it (cassette or rules)
                                                      → pick a fault
-                                                     → render the reply or the fault's error
+                                                     → does the fault replace the answer? (decided here)
+                                                         yes: nothing (a reset) or its error, in the
+                                                              protocol's shape (``fault_error``)
+                                                         no:  the endpoint renders the reply
                                                      → apply the fault's other effects
-                                                     → journal the rendered outcome
+                                                     → journal what the client got
 
-What must live here: the order of those steps, the route table, and the guards. A protocol
-is an :class:`Endpoint` (its codec and its answers); framing lives in :mod:`.http` and
+What must live here: the order of those steps, the route table, the guards, and the one
+decision whether a fault replaces the answer, so every protocol journals a fault the same way:
+``status`` is what the client got (:data:`NO_RESPONSE` when the connection closed without an
+answer), ``reply`` is None when the client did not get the reply. A protocol is an
+:class:`Endpoint` (its codec and its answers); framing lives in :mod:`.http` and
 :mod:`.server`, what to break in :mod:`.faults`, the admin calls in :mod:`.admin`. Nothing
 here raises into the server: any failure becomes an answer in the endpoint's shape.
 """
@@ -32,6 +38,8 @@ from .http import Outcome, ProtocolError, Request
 from .journal import DEFAULT_LIMIT, Journal
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+NO_RESPONSE = 0  # the status journaled when the client got no response at all (a reset, a hang, a dead server)
+NO_RESPONSE_ERROR = "no response: the connection closed without an answer (injected fault)"
 
 
 @dataclass(slots=True)
@@ -70,11 +78,14 @@ class Endpoint(Protocol):
     def answer(self, call: Call, subject: Any) -> Answer: ...
 
     def render(self, call: Call, subject: Any, answer: Answer, fault: AppliedFault | None) -> Outcome:
-        """The reply in the wire format, or the fault's error status in the protocol's error shape.
+        """The reply in the wire format. ``fault`` (one that does not replace the answer) may change the reply a
+        protocol sends (MCP's ``isError``); then ``answer.reply`` becomes what was really sent."""
+        ...
 
-        When a fault changes what is sent, ``answer.reply`` becomes what was really sent (None for an
-        error status), so the journal never shows a reply the client did not get.
-        """
+    def fault_error(self, call: Call, subject: Any, fault: Fault) -> tuple[Outcome, Any]:
+        """What the client gets instead of the reply when the pipeline says ``fault`` replaces it: its error status
+        in the protocol's shape (or the protocol's own replacement, e.g. MCP's expired session), and the neutral
+        reply that outcome stands for in the journal (None when the client gets nothing)."""
         ...
 
     def error(self, status: int, message: str, param: str | None = None) -> Outcome:
@@ -258,20 +269,32 @@ class Pipeline:
             self.record(request, outcome, endpoint.protocol, body=body, subject=subject, error=error.message)
             return outcome
         fault = self.faults.pick(subject) if subject is not None and answer.faultable else None
-        outcome = answer.outcome or endpoint.render(call, subject, answer, fault)
+        if answer.outcome is not None:
+            outcome = answer.outcome
+        elif fault is not None and fault.fault.replaces_answer:
+            injected = fault.fault
+            answer.error = injected.error_message
+            if injected.reset:
+                outcome, answer.reply = Outcome(NO_RESPONSE, b""), None
+            else:
+                outcome, answer.reply = endpoint.fault_error(call, subject, injected)
+        else:
+            outcome = endpoint.render(call, subject, answer, fault)
         apply(fault, outcome)
+        answered = outcome.answered
         self.record(
             request,
             outcome,
             endpoint.protocol if answer.kind == "request" else None,
+            status=outcome.status if answered else NO_RESPONSE,
             kind=answer.kind,
             body=body,
             subject=subject,
-            reply=answer.reply,
+            reply=answer.reply if answered else None,
             rule=answer.rule,
             unmatched=answer.unmatched,
             near_miss=answer.near_miss,
-            error=answer.error,
+            error=answer.error if answered else NO_RESPONSE_ERROR,
             fault=fault.describe() if fault else "",
             broken=bool(fault and fault.fault.breaks_response),
             retry_after_s=fault.fault.asked_wait_s if fault else None,
@@ -299,10 +322,10 @@ class Pipeline:
         return self.reject(head, error.status, error.message, found.endpoint)
 
     def record(self, request: Request, outcome: Outcome, protocol: str | None, **values: Any) -> None:
+        values.setdefault("status", outcome.status)
         self.journal.record(
             method=request.method,
             path=request.target,
-            status=outcome.status,
             protocol=protocol,
             transport=request.transport,
             headers=request.headers,

@@ -219,15 +219,14 @@ class AwsEndpoint:
     def answer(self, call: Call, subject: AwsRequest) -> Answer:
         return Answer(None, rule=f"{subject.service}.{subject.operation or '?'} (moto)")
 
-    def render(self, call: Call, subject: AwsRequest, answer: Answer, fault: AppliedFault | None) -> Outcome:
+    def fault_error(self, call: Call, subject: AwsRequest, fault: Fault) -> tuple[Outcome, AwsResult]:
+        """The error in the operation's own protocol (query XML, JSON, REST); the call never reaches moto."""
         operation = Operation(subject.service, subject.operation, protocol_of(subject.service))
-        injected = fault.fault if fault is not None else None
-        if injected is not None and (injected.status or injected.reset):
-            status = injected.status or 500
-            code = injected.error_type or ""
-            body, headers, kind = error_response(operation, status, code, injected.message or _message(status))
-            answer.reply = AwsResult(status, code or "injected")
-            return Outcome(status, body, content_type=kind, headers=headers)
+        status, code = fault.status or 500, fault.error_type or ""
+        body, headers, kind = error_response(operation, status, code, fault.message or _message(status))
+        return Outcome(status, body, content_type=kind, headers=headers), AwsResult(status, code or "injected")
+
+    def render(self, call: Call, subject: AwsRequest, answer: Answer, fault: AppliedFault | None) -> Outcome:
         shim = SHIMS.get((subject.service, subject.operation or ""))
         try:
             outcome = self._shimmed(call, subject, shim) if shim else self._forwarded(call, subject)

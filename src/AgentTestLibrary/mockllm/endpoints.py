@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ..errors import RequestError, UnknownResponseError
 from ..mock import jsonio
 from ..mock.admin import ADMIN_PREFIX
-from ..mock.faults import AppliedFault
+from ..mock.faults import AppliedFault, Fault
 from ..mock.http import Outcome
 from ..mock.pipeline import Answer, Call
 from .conversation import Conversation, ProviderError, Reply
@@ -42,6 +42,10 @@ class _Shaped:
 
     def malformed(self, message: str) -> Outcome:
         return self.error(400, message)
+
+    def fault_error(self, call: Call, subject: Any, fault: Fault) -> tuple[Outcome, Reply]:
+        error = ProviderError(fault.status or 500, fault.error_message, fault.error_type)
+        return Outcome(error.status, self.codec.render_error(error)), Reply(error=error)
 
 
 class Generate(_Shaped):
@@ -102,11 +106,6 @@ class Generate(_Shaped):
     def render(self, call: Call, conversation: Conversation, answer: Answer, fault: AppliedFault | None) -> Outcome:
         reply: Reply = answer.reply
         broken = fault is not None and fault.fault.breaks_response
-        if fault is not None and fault.fault.status:
-            injected = fault.fault
-            error = ProviderError(injected.status or 500, injected.error_message, injected.error_type)
-            answer.reply = Reply(error=error)  # what was sent: the injected error, not the rule's reply
-            return Outcome(error.status, self.codec.render_error(error))
         if reply.error:
             return Outcome(reply.error.status, self.codec.render_error(reply.error))
         request = call.request

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..errors import RequestError
-from ..mock.faults import AppliedFault
+from ..mock.faults import AppliedFault, Fault
 from ..mock.http import Event, Outcome
 from ..mock.pipeline import Answer, Call
 from . import jsonrpc
@@ -39,9 +39,13 @@ ACCEPTED = ("application/json", "text/event-stream", "application/*", "text/*", 
 CODES = {404: jsonrpc.SESSION_NOT_FOUND, 500: jsonrpc.INTERNAL_ERROR}
 
 
-def _error_body(status: int, message: str, message_id: jsonrpc.Id = None) -> dict[str, Any]:
-    code = CODES.get(status, jsonrpc.INTERNAL_ERROR if status >= 500 else jsonrpc.INVALID_REQUEST)
-    return jsonrpc.error(message_id, RpcError(code, message))
+def _rpc_error(status: int, message: str) -> RpcError:
+    """The JSON-RPC error an HTTP error status carries."""
+    return RpcError(CODES.get(status, jsonrpc.INTERNAL_ERROR if status >= 500 else jsonrpc.INVALID_REQUEST), message)
+
+
+def _error_body(status: int, message: str) -> dict[str, Any]:
+    return jsonrpc.error(None, _rpc_error(status, message))
 
 
 class McpEndpoint:
@@ -114,12 +118,14 @@ class McpEndpoint:
     def render(self, call: Call, subject: McpRequest, answer: Answer, fault: AppliedFault | None) -> Outcome:
         if answer.kind == "notification":
             return Outcome(202, b"")
-        injected = fault.fault if fault is not None else None
+        injected = fault.fault if fault is not None and isinstance(fault.fault, McpFault) else None
+        if injected is not None and injected.rpc_error is not None:
+            text = injected.message or "AgentTestLibrary injected JSON-RPC error"
+            answer.reply = McpReply(error=RpcError(injected.rpc_error, text))
+        elif injected is not None and injected.is_error:
+            text = injected.message or "AgentTestLibrary injected fault: the tool failed"
+            answer.reply = McpReply({"content": [{"type": "text", "text": text}], "isError": True})
         headers: list[tuple[str, str]] = []
-        if injected is not None:
-            broken = self._fault_outcome(subject, injected, answer)
-            if broken is not None:
-                return broken
         reply: McpReply = answer.reply
         if subject.method == "initialize" and reply.error is None and reply.result:
             session = self.server.open_session(str(reply.result.get("protocolVersion")),
@@ -129,30 +135,21 @@ class McpEndpoint:
                 headers.append((SESSION_HEADER, session.id))
         return self._framed(call, reply.message(subject.id), headers)
 
-    def _fault_outcome(self, subject: McpRequest, injected: Any, answer: Answer) -> Outcome | None:
-        """The outcome a fault replaces the answer with (None: the answer goes out, perhaps delayed or cut)."""
-        mcp = injected if isinstance(injected, McpFault) else None
-        if mcp is not None and mcp.exit:
-            answer.reply = None
+    def fault_error(self, call: Call, subject: McpRequest, fault: Fault) -> tuple[Outcome, McpReply | None]:
+        """A server that exits (stdio: the relay dies; HTTP: the connection drops), an expired session (404: the
+        client must initialize again), or an HTTP error status with a JSON-RPC error body."""
+        if isinstance(fault, McpFault) and fault.exit:
             outcome = Outcome(500, b"", headers=[(EXIT_HEADER, "1")])
             outcome.dropped = not self.stdio
-            return outcome
-        if injected.status:
-            answer.reply = None
-            body = _error_body(injected.status, injected.error_message, subject.id)
-            return Outcome(injected.status, body)
-        if mcp is not None and mcp.expire_session and not self.stdio and subject.session:
-            self.server.end_session(subject.session)
-            answer.reply = None
+            return outcome, None
+        status, message = fault.status or 500, fault.error_message
+        if isinstance(fault, McpFault) and fault.expire_session:
+            if subject.session and not self.stdio:
+                self.server.end_session(subject.session)
+            status = 404
             message = "Session not found: the session expired (AgentTestLibrary injected fault); initialize again."
-            return Outcome(404, _error_body(404, message, subject.id))
-        if mcp is not None and mcp.rpc_error is not None:
-            answer.reply = McpReply(error=RpcError(mcp.rpc_error, injected.message or "AgentTestLibrary injected "
-                                                                                     "JSON-RPC error"))  # fmt: skip
-        elif mcp is not None and mcp.is_error:
-            text = injected.message or "AgentTestLibrary injected fault: the tool failed"
-            answer.reply = McpReply({"content": [{"type": "text", "text": text}], "isError": True})
-        return None
+        failure = _rpc_error(status, message)
+        return Outcome(status, jsonrpc.error(subject.id, failure)), McpReply(error=failure)
 
     def _framed(self, call: Call, message: dict[str, Any], headers: list[tuple[str, str]]) -> Outcome:
         if not self.stdio and self._wants_sse(call):
@@ -200,6 +197,9 @@ class SessionEnd:
 
     def render(self, call: Call, subject: None, answer: Answer, fault: AppliedFault | None) -> Outcome:
         raise AssertionError("DELETE answers carry their outcome")  # pragma: no cover
+
+    def fault_error(self, call: Call, subject: None, fault: Fault) -> tuple[Outcome, None]:
+        raise AssertionError("DELETE answers are never faulted")  # pragma: no cover
 
 
 def _http_error(status: int, message: str) -> RequestError:

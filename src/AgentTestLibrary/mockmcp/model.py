@@ -220,6 +220,10 @@ class McpFault(Fault):
         return super().breaks_response or any((self.rpc_error is not None, self.is_error, self.expire_session,
                                                self.exit))  # fmt: skip
 
+    @property
+    def replaces_answer(self) -> bool:
+        return super().replaces_answer or bool(self.expire_session) or bool(self.exit)
+
     def describe(self) -> str:
         parts = [super().describe()]
         if self.rpc_error is not None:

@@ -229,13 +229,14 @@ class ServiceEndpoint:
                 )
         return Answer(match.reply, rule=route.name)
 
+    def fault_error(self, call: Call, subject: ServiceRequest, fault: Fault) -> tuple[Outcome, ServiceResult]:
+        """The error instead of the route's answer: the route does not act, so its collection does not change."""
+        detail = f"AgentTestLibrary injected fault: {fault.name}"
+        outcome = self.service.error_outcome(fault.status or 500, detail, fault.error_type or "",
+                                             message=fault.error_message)  # fmt: skip
+        return outcome, ServiceResult(outcome.status, outcome.body)
+
     def render(self, call: Call, subject: ServiceRequest, answer: Answer, fault: AppliedFault | None) -> Outcome:
-        injected = fault.fault if fault is not None else None
-        if injected is not None and (injected.status or injected.reset):  # the route does not act: nothing changes
-            answer.reply = None
-            detail = f"AgentTestLibrary injected fault: {injected.name}"
-            return self.service.error_outcome(injected.status or 500, detail, injected.error_type or "",
-                                              message=injected.error_message)  # fmt: skip
         outcome = self._act(call, subject, answer.reply)
         answer.reply = ServiceResult(outcome.status, outcome.body if not isinstance(outcome.body, bytes) else
                                      outcome.body.decode("utf-8", errors="replace"), answer.rule)  # fmt: skip
