@@ -65,8 +65,8 @@ A Rate-Limited Label Call Is Retried After Retry-After
     ${delivery}=    Deliver Webhook    ${TRIAGE}/webhook    github    issues    payload=${PAYLOAD}    secret=${SECRET}
     Should Be Equal As Integers    ${delivery}[status]    200
     ${requests}=    Get Service Requests    github    method=POST    path=/repos/acme/app/issues/7/labels
-    Should Be Equal    ${requests}[0][reply]    ${NONE}
     Should Be Equal As Integers    ${requests}[0][status]    403
+    Should Be Equal    ${requests}[0][reply][body][message]    API rate limit exceeded
 
 The Lambda Agent Lists Every Page
     ${created}=    Run Lambda Agent    create    7

@@ -22,6 +22,8 @@ library errors catches :class:`AgentTestError` or one of its branches::
     ├── RequestError                 a request to a mock is malformed: rendered as the protocol's 4xx
     │   └── UnknownResponseError     previous_response_id names no response of this mock
     ├── MockServerError              a mock server cannot start or stop (port in use, busy thread)
+    ├── NotRunningError              a keyword needs a mock that is not running (or was never started)
+    ├── MissingCredentialError       a credential a keyword needs is not set
     ├── UpstreamError                a recording cannot be forwarded upstream as asked
     ├── AgentInstallError            pinned agent CLIs cannot be installed
     ├── RetryExhaustedError          (AssertionError) every attempt of a live call failed
@@ -115,6 +117,14 @@ class UnknownResponseError(RequestError):
 
 class MockServerError(AgentTestError):
     """A mock server could not start or stop; the message says what to change."""
+
+
+class NotRunningError(AgentTestError, RuntimeError):
+    """A keyword needs a mock (or a golden set, a runtime ...) that is not there; the message says what starts it."""
+
+
+class MissingCredentialError(AgentTestError):
+    """A credential variable a keyword needs is not set; the message names it and the keyword that checks it."""
 
 
 class UpstreamError(AgentTestError):

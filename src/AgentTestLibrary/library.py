@@ -211,25 +211,26 @@ class AgentTestLibrary(DynamicCore):  # type: ignore[misc]
         # Scopes start in this order and end in the reverse one: the transcript is written first (every mock's
         # entries still at hand), the live lane judges a test, then the quarantine, last; MCP servers end after
         # hooks, so agent config entries come out after the hook files are put back.
-        runtimes = RuntimeKeywords(self.ctx)
+        llm = MockLLMKeywords(self.ctx)
+        runtimes = RuntimeKeywords(self.ctx, llm)
         instances = [
             QuarantineKeywords(self.ctx),
             LiveKeywords(self.ctx),
             CredentialKeywords(self.ctx),
-            MockLLMKeywords(self.ctx),
+            llm,
             McpKeywords(self.ctx, runtimes),
             ServiceKeywords(self.ctx),
             AwsKeywords(self.ctx),
-            CassetteKeywords(self.ctx),
-            RuleKeywords(self.ctx),
-            JournalKeywords(self.ctx),
-            FaultKeywords(self.ctx),
-            ResilienceKeywords(self.ctx),
+            CassetteKeywords(self.ctx, llm),
+            RuleKeywords(self.ctx, llm),
+            JournalKeywords(self.ctx, llm),
+            FaultKeywords(self.ctx, llm),
+            ResilienceKeywords(self.ctx, llm),
             FakeCliKeywords(self.ctx),
             HookKeywords(self.ctx),
             runtimes,
             AgentKeywords(self.ctx),
-            ScoreKeywords(self.ctx),
+            ScoreKeywords(self.ctx, llm),
             TranscriptKeywords(self.ctx),
         ]
         DynamicCore.__init__(self, instances)

@@ -112,37 +112,87 @@ def variants(value: str) -> set[str]:
     return {form for form in found if len(form) >= MIN_SECRET_LENGTH}
 
 
+_FOREVER = object()  # the owner of values registered for the whole run
+
+
 class SecretRegistry:
-    """Thread-safe set of values that must never appear in output."""
+    """Thread-safe set of values that must never appear in output.
+
+    Registering is O(1) in the number of values already known: a value's forms are worked out
+    once, when it is added, and masking looks for every live form (a fast substring search per
+    form, all of them, then the spans merged), so nothing is recompiled as a run grows. A value
+    added with an ``owner`` (a mock's admin token, owned by its pipeline) leaves the registry
+    with :meth:`release` of that owner, unless it was registered for good as well.
+    """
 
     def __init__(self, values: Mapping[str, str] | None = None) -> None:
         self._lock = threading.Lock()
-        self._values: set[str] = set()
-        self._ordered: tuple[str, ...] = ()
-        self._known: re.Pattern[str] | None = None  # every form of every value, longest first
+        self._holders: dict[str, set[object]] = {}  # value -> who registered it (_FOREVER: for the whole run)
+        self._owned: dict[object, set[str]] = {}  # owner -> the values it registered
+        self._forms: dict[str, int] = {}  # every form of every live value -> how many values have it
+        self._snapshot: tuple[str, ...] | None = ()  # the forms, for readers (rebuilt after a change)
         if values:
             self.add_from_environment(values)
 
-    def add(self, value: str | None) -> None:
-        if not value or len(value) < MIN_SECRET_LENGTH or value in self._values or FIXTURE_MARKER in value:
+    def add(self, value: str | None, owner: object = _FOREVER) -> None:
+        """Mask ``value`` (and its encoded forms) from now on: for the whole run, or until ``release(owner)``."""
+        if not value or len(value) < MIN_SECRET_LENGTH or FIXTURE_MARKER in value:
+            return
+        holders = self._holders.get(value)
+        if holders is not None and owner in holders:
             return
         with self._lock:
-            self._values.add(value)
-            self._ordered = tuple(sorted(self._values, key=len, reverse=True))
-            forms = sorted({form for known in self._values for form in variants(known)}, key=len, reverse=True)
-            self._known = re.compile("|".join(re.escape(form) for form in forms))
+            holders = self._holders.get(value)
+            if holders is None:
+                holders = self._holders[value] = set()
+                for form in variants(value):
+                    self._forms[form] = self._forms.get(form, 0) + 1
+                self._snapshot = None
+            holders.add(owner)
+            if owner is not _FOREVER:
+                self._owned.setdefault(owner, set()).add(value)
+
+    def release(self, owner: object) -> None:
+        """Forget the values ``owner`` registered, except those someone else (or the whole run) still holds."""
+        with self._lock:
+            for value in self._owned.pop(owner, ()):
+                holders = self._holders[value]
+                holders.discard(owner)
+                if holders:
+                    continue
+                del self._holders[value]
+                for form in variants(value):
+                    left = self._forms[form] - 1
+                    if left:
+                        self._forms[form] = left
+                    else:
+                        del self._forms[form]
+                self._snapshot = None
 
     def add_from_environment(self, environ: Mapping[str, str] | None = None) -> None:
         for name, value in (os.environ if environ is None else environ).items():
             if SECRET_ENV_NAME.search(name):
                 self.add(value)
 
-    def values(self) -> tuple[str, ...]:
-        return self._ordered
+    def __len__(self) -> int:
+        """How many values are masked now."""
+        return len(self._holders)
+
+    def _known_forms(self) -> tuple[str, ...]:
+        snapshot = self._snapshot
+        if snapshot is None:
+            with self._lock:
+                snapshot = self._snapshot = tuple(self._forms)
+        return snapshot
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Where secrets sit in ``text``: known values in any form, key shapes, credential parameters."""
-        found = [match.span() for match in self._known.finditer(text)] if self._known is not None else []
+        found = []
+        for form in self._known_forms():
+            start = text.find(form)
+            while start >= 0:
+                found.append((start, start + len(form)))
+                start = text.find(form, start + 1)
         for regex in (*_SHAPES, _PARAMETER, _USERINFO):
             for match in regex.finditer(text):
                 start = match.start() + len(_keep(match))
@@ -151,6 +201,8 @@ class SecretRegistry:
         return merge(found)
 
     def mask_text(self, text: str, mask: str = MASK) -> str:
+        if len(text) < MIN_SECRET_LENGTH:  # shorter than any secret form, key shape or credential parameter
+            return text
         spans = self.spans(text)
         if not spans:
             return text

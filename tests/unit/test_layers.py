@@ -119,8 +119,9 @@ def attribute_reads(attribute: str) -> set[str]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
         for node in ast.walk(tree):
-            if (isinstance(node, ast.Attribute) and node.attr == attribute and id(node) not in called
-                    and not (isinstance(node.value, ast.Call) and getattr(node.value.func, "id", "") == "super")):  # fmt: skip
+            on_super = isinstance(node, ast.Attribute) and isinstance(node.value, ast.Call) and (
+                getattr(node.value.func, "id", "") == "super")  # fmt: skip
+            if isinstance(node, ast.Attribute) and node.attr == attribute and id(node) not in called and not on_super:
                 found.add(module_name(path))
     return found
 
@@ -128,3 +129,40 @@ def attribute_reads(attribute: str) -> set[str]:
 def test_one_fault_decision_whether_a_fault_replaces_the_answer_is_the_pipelines() -> None:
     assert attribute_reads("replaces_answer") == {"AgentTestLibrary.mock.pipeline"}
     assert attribute_reads("reset") <= {"AgentTestLibrary.mock.pipeline", "AgentTestLibrary.mock.faults"}
+
+
+def calls_of(name: str) -> set[str]:
+    """Modules that call ``name(...)`` (a plain name, as imported)."""
+    found = set()
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == name:
+                found.add(module_name(path))
+    return found
+
+
+def test_one_lifecycle_every_mock_the_keywords_start_is_served_by_served_py() -> None:
+    from AgentTestLibrary.keywords.context import LibraryContext
+    from AgentTestLibrary.keywords.served import ServedComponent
+    from AgentTestLibrary.library import AgentTestLibrary
+
+    starters = {module for module in calls_of("MockServer") if area(module) == "keywords"}
+    assert starters == {"AgentTestLibrary.keywords.served"}
+    library = AgentTestLibrary()
+    serving = [component for component in library.ctx.served if isinstance(component, ServedComponent)]
+    assert [type(component).__name__ for component in serving] == ["MockLLMKeywords", "McpKeywords",
+                                                                    "ServiceKeywords", "AwsKeywords"]  # fmt: skip
+    assert not {"mocks", "real_llm", "stopped_during_test"} & set(LibraryContext.__dataclass_fields__)
+
+
+def test_every_failure_a_keyword_raises_comes_from_the_error_family_or_is_an_assertion() -> None:
+    from AgentTestLibrary import errors
+
+    family = {name for name, value in vars(errors).items() if isinstance(value, type)
+              and issubclass(value, errors.AgentTestError)}  # fmt: skip
+    raised = set()
+    for path in (PACKAGE / "keywords").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and isinstance(node.exc.func, ast.Name):
+                raised.add((path.name, node.exc.func.id))
+    assert sorted((file, name) for file, name in raised if name not in family | {"AssertionError"}) == []

@@ -69,8 +69,8 @@ def test_the_context_knows_the_current_test_and_the_rule_scope() -> None:
     listener = LibraryListener(ctx, [])
     suite, test = tree()
     listener.start_suite(suite, result.TestSuite())
-    assert ctx.current_test is None and ctx.rule_scope == "suite:Suite"
+    assert ctx.current_test is None and ctx.scope_key == "suite:Suite"
     listener.start_test(test, result.TestCase())
-    assert ctx.current_test == "Suite.Test" and ctx.rule_scope == "test:Suite.Test"
+    assert ctx.current_test == "Suite.Test" and ctx.scope_key == "test:Suite.Test"
     listener.end_test(test, result.TestCase(status="PASS"))
-    assert ctx.rule_scope == "suite:Suite"
+    assert ctx.scope_key == "suite:Suite"

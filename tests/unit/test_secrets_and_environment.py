@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import base64
+from urllib.parse import quote, quote_plus
+
 from AgentTestLibrary.environment import EnvironmentPatch, agent_environment
 from AgentTestLibrary.mockllm.conversation import Message, ToolResult
 from AgentTestLibrary.secrets import MASK, SecretRegistry
@@ -13,7 +16,40 @@ def test_registry_seeds_from_credential_names_only() -> None:
 def test_short_values_are_not_registered() -> None:
     registry = SecretRegistry()
     registry.add("abc")
-    assert registry.values() == ()
+    assert len(registry) == 0
+
+
+def test_an_owned_value_leaves_with_its_owner_unless_held_for_good_or_by_another() -> None:
+    registry, mock, other = SecretRegistry(), object(), object()
+    token, shared, kept = "admin-token-6f1d2a", "shared-token-77aa", "for-good-token-1234"
+    registry.add(token, owner=mock)
+    registry.add(shared, owner=mock)
+    registry.add(shared, owner=other)
+    registry.add(kept, owner=mock)
+    registry.add(kept)
+    text = f"{token} {quote(token)} {base64.b64encode(token.encode()).decode()} {shared} {kept}"
+    assert registry.mask_text(text) == " ".join([MASK] * 5)
+    registry.release(mock)
+    assert registry.mask_text(text).split() == [token, quote(token), base64.b64encode(token.encode()).decode(), MASK,
+                                                MASK]  # fmt: skip
+    registry.release(other)
+    assert registry.mask_text(f"{shared} {kept}") == f"{shared} {MASK}"
+    assert len(registry) == 1
+
+
+def test_every_form_of_every_value_is_masked_however_many_are_registered() -> None:
+    registry = SecretRegistry()
+    values = [f"sentinel-{number:04d}-value" for number in range(300)]
+    for value in values:
+        registry.add(value, owner=value)
+    probe = values[123]
+    encoded = base64.b64encode(b"prefix:" + probe.encode() + b":suffix").decode()
+    masked = registry.mask_text(f"a {probe} b {quote_plus(probe + '?')} c {encoded} d")
+    assert probe not in masked and quote_plus(probe) not in masked
+    assert encoded not in masked and masked.endswith(" d")  # the value's core inside a longer base64 blob is masked
+    for value in values:
+        registry.release(value)
+    assert len(registry) == 0 and registry.mask_text(probe) == probe
 
 
 def test_mask_nested_data_and_keys() -> None:

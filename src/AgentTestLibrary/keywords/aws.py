@@ -13,7 +13,6 @@ from ..environment import EnvironmentPatch
 from ..mock.conditions import equal_to
 from ..mock.faults import Fault, fault_fields
 from ..mock.journal import JournalEntry
-from ..mock.server import MockServer
 from ..mockaws import MockAWS, Moto
 from ..mockaws.app import FAULT_WHEN_KEYS
 from ..mockaws.operations import AwsRequest
@@ -82,8 +81,8 @@ class AwsKeywords(ServedComponent):
         moto = Moto()
         upstream = moto.start()
         app = MockAWS(upstream, self.ctx.secrets)
-        server = MockServer(app, "127.0.0.1", port)
-        url = server.start()
+        server = self.start_server(app, "127.0.0.1", port)
+        url = server.url
         nowhere = self.ctx.private.folder("aws", "no-config") / "none"
         environment = EnvironmentPatch({
             "AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": FIXTURE_ACCESS_KEY,
@@ -118,12 +117,12 @@ class AwsKeywords(ServedComponent):
         | Inject AWS Fault    operation=ListFunctions    page=3    status=500
         | Inject AWS Fault    service=s3    status=503    type=SlowDown    times=2
         """
-        return inject_fault(self._app(), NAME, fault, FAULT_FIELDS, FAULT_WHEN_KEYS, scope=self.ctx.rule_scope)
+        return inject_fault(self._app(), NAME, fault, FAULT_FIELDS, FAULT_WHEN_KEYS, scope_key=self.ctx.scope_key)
 
     @keyword("Clear AWS Faults")
     def clear_aws_faults(self) -> None:
         app = self._app()
-        app.clear_faults(self.ctx.rule_scope)
+        app.clear_faults(self.ctx.scope_key)
 
     def _calls(self, service: str | None, operation: str | None, params: dict[str, Any]) -> list[JournalEntry]:
         wanted = equal_to(params, "parameter")

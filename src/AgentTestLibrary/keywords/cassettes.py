@@ -19,8 +19,9 @@ from ..errors import NameClashError, SkipTest
 from ..live import gate
 from ..naming import per_test_file, slug
 from ..version import __version__
-from .context import LibraryContext, RunningMock, mock_only
-from .scopes import LibraryComponent, Scope, TestReport, Verdict
+from .context import LibraryContext
+from .mock_llm import RunningLLM, UsesMockLLM, mock_only
+from .scopes import Scope, TestReport, Verdict
 
 RECORD_MODE_VARIABLE = "AGENTTEST_RECORD_MODE"
 
@@ -36,19 +37,23 @@ class CassetteConfig:
     upstreams: dict[str, str] = field(default_factory=dict)
 
 
-class CassetteKeywords(LibraryComponent):
+class CassetteKeywords(UsesMockLLM):
     """Each test gets its own cassette: opened when it starts, written (if anything was recorded) when it ends."""
+
+    def _mocks(self, of_test: bool) -> list[RunningLLM]:
+        served = self.llm.of_test(None) if of_test else list(self.llm.servers.values())
+        return [mock for mock in served if isinstance(mock, RunningLLM)]
 
     def start_scope(self, scope: Scope) -> Verdict | None:
         if scope.kind != "test":
             return None
-        verdicts = [open_cassette(self.ctx, mock, scope) for mock in self.ctx.mocks]
+        verdicts = [open_cassette(self.ctx, mock, scope) for mock in self._mocks(of_test=False)]
         return next((verdict for verdict in verdicts if verdict is not None), None)
 
     def end_scope(self, scope: Scope, report: TestReport | None) -> None:
         if report is None:
             return
-        for mock in self.ctx.mocks_of_test():
+        for mock in self._mocks(of_test=True):
             if mock.tape is not None:
                 report.upstream_failures.extend(failure.url for failure in mock.tape.upstream_failures)
                 for error in mock.tape.upstream_errors:
@@ -102,7 +107,7 @@ class CassetteKeywords(LibraryComponent):
         if not fields or any(name not in MATCH_FIELDS for name in fields):
             problems.append(f"match_on takes fields from {', '.join(MATCH_FIELDS)}; got {match_on!r}")
         if problems:
-            raise ValueError("Use LLM Cassettes: " + "; ".join(problems) + ".")
+            raise CassetteError("Use LLM Cassettes: " + "; ".join(problems) + ".")
         upstreams = {
             name: url
             for name, url in (
@@ -112,7 +117,7 @@ class CassetteKeywords(LibraryComponent):
             )
             if url
         }
-        mock = self.ctx.current_mock()
+        mock = self.mock()
         mock.cassettes = CassetteConfig(Path(directory), mode, max_age_days, on_stale, fields, replay_timing, upstreams)
         logger.info(f"Cassettes from {directory}, record_mode={mode}, matching on {', '.join(fields)}.")
         test = self.ctx.current_test_scope
@@ -120,7 +125,7 @@ class CassetteKeywords(LibraryComponent):
         if verdict is not None and verdict.action == "skip":
             raise SkipTest(verdict.message)
         if verdict is not None:
-            raise AssertionError(verdict.message)
+            raise CassetteError(verdict.message)
 
     @keyword("Cassettes Should Match The Providers")
     def cassettes_should_match_the_providers(
@@ -145,7 +150,8 @@ class CassetteKeywords(LibraryComponent):
         | Cassettes Should Match The Providers    ${CURDIR}/../e2e/cassettes
         """
         if not paths:
-            raise ValueError("Name the cassette folder(s) or file(s) to verify.")
+            raise CassetteError("Cassettes Should Match The Providers: name the cassette folder(s) or file(s) to "
+                                "verify.")  # fmt: skip
         self.ctx.ensure_live_environment()
         upstreams = {name: url for name, url in (("openai", upstream_openai), ("anthropic", upstream_anthropic),
                                                  ("gemini", upstream_gemini)) if url}  # fmt: skip
@@ -163,7 +169,7 @@ class CassetteKeywords(LibraryComponent):
             raise AssertionError(f"The providers drifted from the cassettes:\n{text}")
 
 
-def open_cassette(ctx: LibraryContext, mock: RunningMock, scope: Scope) -> Verdict | None:
+def open_cassette(ctx: LibraryContext, mock: RunningLLM, scope: Scope) -> Verdict | None:
     """Load the test's cassette into the mock; say whether the test must skip or fail first."""
     config = mock.cassettes
     if config is None:
@@ -205,7 +211,7 @@ def open_cassette(ctx: LibraryContext, mock: RunningMock, scope: Scope) -> Verdi
     return None
 
 
-def close_cassette(mock: RunningMock) -> Path | None:
+def close_cassette(mock: RunningLLM) -> Path | None:
     """Detach the test's cassette; write it if anything was recorded. Returns the path written."""
     session, mock.app.tape, mock.tape = mock.tape, None, None
     if session is None:
@@ -217,7 +223,7 @@ def close_cassette(mock: RunningMock) -> Path | None:
     )
 
 
-def _rerecord_command(session: CassetteSession, mock: RunningMock, test: str, source: str) -> str:
+def _rerecord_command(session: CassetteSession, mock: RunningLLM, test: str, source: str) -> str:
     """The command that records this cassette again, with every variable the recording depends on."""
     command = f"{RECORD_MODE_VARIABLE}=all robot --test '{test}' {_relative(source)}"
     if not session.records_from_real_providers:

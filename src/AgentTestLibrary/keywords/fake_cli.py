@@ -75,7 +75,7 @@ class FakeCliKeywords(LibraryComponent):
         shutil.rmtree(fakes.raw, ignore_errors=True)
 
     def _scope(self) -> FakeScope:
-        key = self.ctx.rule_scope
+        key = self.ctx.scope_key
         fakes = self.fakes.get(key)
         if fakes is None:
             root = self.ctx.fresh_folder("fake-cli", key)

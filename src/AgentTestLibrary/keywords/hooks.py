@@ -73,7 +73,7 @@ class HookKeywords(LibraryComponent):
         shutil.rmtree(hooks.evidence.parent, ignore_errors=True)
 
     def _scope(self) -> HookScope:
-        key = self.ctx.rule_scope
+        key = self.ctx.scope_key
         hooks = self.hooks.get(key)
         if hooks is None:
             root = self.ctx.fresh_folder("hooks", key)

@@ -11,15 +11,13 @@ from ..mock.conditions import equal_to
 from ..mock.journal import JournalEntry
 from ..mockllm.conversation import Conversation, Reply, conversation_of
 from ..wire import JournalProtocol
-from .context import mock_only
-from .scopes import LibraryComponent
+from .mock_llm import UsesMockLLM, mock_only, unmatched_report
 
 
-class JournalKeywords(LibraryComponent):
+class JournalKeywords(UsesMockLLM):
     def _entries(self, protocol: JournalProtocol | None = None) -> list[JournalEntry]:
         """Model requests of the current test (or of the whole run outside tests)."""
-        entries = self.ctx.current_mock().current_entries(self.ctx.current_test is not None)
-        return [entry for entry in entries if protocol is None or entry.protocol == protocol]
+        return [entry for entry in self.requests() if protocol is None or entry.protocol == protocol]
 
     def _model_calls(self) -> list[tuple[JournalEntry, Conversation]]:
         return [(entry, conversation) for entry in self._entries() if (conversation := conversation_of(entry))]
@@ -144,23 +142,6 @@ class JournalKeywords(LibraryComponent):
         failures = unmatched_report(self._entries())
         if failures:
             raise AssertionError(failures)
-
-
-def unmatched_report(entries: list[JournalEntry]) -> str:
-    """A failure message for strict-mode requests no rule matched ('' when all matched)."""
-    unmatched = [entry for entry in entries if entry.unmatched]
-    if not unmatched:
-        return ""
-    lines = [
-        f"request #{entry.index} {entry.path} (latest user text {_latest_text(entry)!r}): {entry.near_miss}"
-        for entry in unmatched
-    ]
-    return f"{len(unmatched)} request(s) matched no scenario rule:\n" + "\n".join(lines)
-
-
-def _latest_text(entry: JournalEntry) -> str:
-    conversation = conversation_of(entry)
-    return conversation.latest_user_text[:60] if conversation else ""
 
 
 def _summary(entry: dict[str, Any]) -> str:

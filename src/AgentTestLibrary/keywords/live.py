@@ -11,7 +11,7 @@ from robot.api.types import Secret
 from robot.libraries.BuiltIn import BuiltIn
 from robot.running.context import EXECUTION_CONTEXTS
 
-from ..errors import SkipTest
+from ..errors import InputError, SkipTest
 from ..lanes import NO_MODEL, lane_problems
 from ..live import gate, network
 from ..live.egress import diagnose
@@ -76,10 +76,10 @@ class LiveKeywords(LibraryComponent):
         | Suite Setup    Require Credential Or Skip    ANTHROPIC_API_KEY
         """
         if not names:
-            raise ValueError("Name at least one variable, e.g. 'Require Credential Or Skip    ANTHROPIC_API_KEY'.")
+            raise InputError("Name at least one variable, e.g. 'Require Credential Or Skip    ANTHROPIC_API_KEY'.")
         context = EXECUTION_CONTEXTS.current
         if context is not None and context.in_teardown:
-            raise RuntimeError(
+            raise InputError(
                 "Require Credential Or Skip cannot run in a teardown: a skip there marks tests skipped after they "
                 "ran. Call it in Suite Setup or at the start of the test."
             )
@@ -155,7 +155,8 @@ class LiveKeywords(LibraryComponent):
         | ${reply}=    Run Live Call With Retry    Ask The Model    hello    attempts=2    backoff=2
         """
         if not 1 <= attempts <= MAX_ATTEMPTS:
-            raise ValueError(f"attempts must be 1 to {MAX_ATTEMPTS}; live retries are bounded.")
+            raise InputError(f"Run Live Call With Retry: attempts must be 1 to {MAX_ATTEMPTS}; live retries are "
+                             "bounded.")  # fmt: skip
         return bounded_retry(
             lambda: BuiltIn().run_keyword(name, *args),
             attempts=attempts,

@@ -17,7 +17,6 @@ from ..errors import ScenarioError
 from ..harness.mcp_config import InstalledMcpConfig, McpRuntime, McpTarget, check_server_name, install_mcp_config
 from ..mock.conditions import equal_to
 from ..mock.journal import JournalEntry
-from ..mock.server import MockServer
 from ..mockmcp import MCP_PATH, MockMCP, load_mcp_server
 from ..mockmcp.endpoint import STDIO_PATH
 from ..mockmcp.loader import FAULT_FIELDS, parse_mcp_rule, parse_mcp_tool
@@ -147,8 +146,7 @@ class McpKeywords(ServedComponent):
             spec = replace(spec, strict=strict)
         self.ctx.secrets.add_from_environment()
         app = MockMCP(spec, self.ctx.secrets)
-        server = MockServer(app, host, port)
-        server.start()
+        server = self.start_server(app, host, port)
         running = RunningMcp(name, app, server, self.ctx.current_suite, EnvironmentPatch({}), transport=transport)
         exported = {
             variable_name(name, "URL"): running.url,
@@ -247,8 +245,8 @@ class McpKeywords(ServedComponent):
         if reply:
             data["reply"] = reply
         parsed, rule = parse_mcp_tool(data, f"Add MCP Tool {tool}")
-        self._server(server).app.add_tool(parsed, rule, self.ctx.rule_scope)
-        logger.info(f"MCP tool '{tool}' added to '{server}' for {self.ctx.rule_scope}.")
+        self._server(server).app.add_tool(parsed, rule, self.ctx.scope_key)
+        logger.info(f"MCP tool '{tool}' added to '{server}' for {self.ctx.scope_key}.")
 
     @keyword("Reply To MCP Tool")
     def reply_to_mcp_tool(
@@ -286,7 +284,7 @@ class McpKeywords(ServedComponent):
         running = self._server(server)
         rule = parse_mcp_rule({"name": f"keyword reply to {tool}", "when": rule_when, "reply": reply},
                               f"Reply To MCP Tool {tool}", tuple(running.app.tools().values()))  # fmt: skip
-        running.app.add_rule(rule, self.ctx.rule_scope)
+        running.app.add_rule(rule, self.ctx.scope_key)
 
     @keyword("Add MCP Rule")
     def add_mcp_rule(self, rule: dict[str, Any] | str, server: str = "tools") -> None:
@@ -301,7 +299,7 @@ class McpKeywords(ServedComponent):
         """
         running = self._server(server)
         parsed = parse_mcp_rule(data_from(rule, "Add MCP Rule"), "Add MCP Rule", tuple(running.app.tools().values()))
-        running.app.add_rule(parsed, self.ctx.rule_scope)
+        running.app.add_rule(parsed, self.ctx.scope_key)
 
     @keyword("Every MCP Rule Should Have Been Used")
     def every_mcp_rule_should_have_been_used(self, server: str = "tools") -> None:
@@ -319,7 +317,7 @@ class McpKeywords(ServedComponent):
         | Add MCP Resource    file:///docs/readme.md    \\# Read me    mime_type=text/markdown
         """
         self._server(server).app.add_resource(Resource(uri, name or uri.rsplit("/", 1)[-1], "", mime_type, text),
-                                              self.ctx.rule_scope)  # fmt: skip
+                                              self.ctx.scope_key)  # fmt: skip
 
     @keyword("Add MCP Prompt")
     def add_mcp_prompt(
@@ -334,7 +332,7 @@ class McpKeywords(ServedComponent):
         names = [item.strip() for item in arguments.split(",") if item.strip()]
         prompt = Prompt(name, description, tuple(PromptArgument(item, required=True) for item in names),
                         (("user", text),))  # fmt: skip
-        self._server(server).app.add_prompt(prompt, self.ctx.rule_scope)
+        self._server(server).app.add_prompt(prompt, self.ctx.scope_key)
 
     # -- faults --------------------------------------------------------------------------------
 
@@ -358,13 +356,15 @@ class McpKeywords(ServedComponent):
         | Inject MCP Fault    tool=search    is_error=${True}    message=index offline
         | Inject MCP Fault    expire_session=${True}    nth=2
         """
-        return inject_fault(self._server(server).app, server, fault, FAULT_FIELDS, WHEN_KEYS, scope=self.ctx.rule_scope)
+        return inject_fault(
+            self._server(server).app, server, fault, FAULT_FIELDS, WHEN_KEYS, scope_key=self.ctx.scope_key
+        )
 
     @keyword("Clear MCP Faults")
     def clear_mcp_faults(self, server: str = "tools") -> None:
         """Removes the faults injected in the current test (or suite setup) and restarts fault counters."""
         app = self._server(server).app
-        app.clear_faults(self.ctx.rule_scope)
+        app.clear_faults(self.ctx.scope_key)
 
     # -- what the agent did --------------------------------------------------------------------
 
@@ -510,7 +510,7 @@ class McpKeywords(ServedComponent):
                            tuple(running.command) if use == "stdio" else ())  # fmt: skip
         home = Path(self.runtimes.get_runtime_home())
         config = install_mcp_config(runtime, home, target, Path(project) if project else None)
-        self.configs.append(_Installed(self.ctx.rule_scope, config))
+        self.configs.append(_Installed(self.ctx.scope_key, config))
         logger.info(
             f"{runtime} now reaches mock MCP server '{server}' over {use}: {', '.join(map(str, config.files))}."
         )

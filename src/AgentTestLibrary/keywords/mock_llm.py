@@ -1,12 +1,15 @@
-"""Starting and stopping the mock LLM server, and loading scenarios into it."""
+"""The mock LLM from Robot: start and stop it on the served-mock lifecycle, load scenarios, and the base of every
+component whose keywords are about it (rules, faults, journal, resilience, cassettes)."""
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from robot.api import logger
 from robot.api.deco import keyword
@@ -14,57 +17,98 @@ from robot.api.types import Secret
 from robot.libraries.BuiltIn import BuiltIn
 
 from ..environment import REAL_ROUTING_VARIABLES, EnvironmentPatch, agent_environment
-from ..errors import SkipTest
+from ..errors import ScenarioError, SkipTest
 from ..live import gate
-from ..mock.server import Limits
-from ..mockllm import MockLLM, MockServer
+from ..mock.http import MAX_BODY_BYTES
+from ..mock.journal import JournalEntry
+from ..mockllm.conversation import conversation_of
 from ..mockllm.embeddings import MAX_DIMENSIONS
 from ..mockllm.scenario import ReplySpec, Scenario, load_scenario
 from .arguments import check_named
-from .context import RunningMock, mock_only
-from .evidence import write_evidence
-from .journal import unmatched_report
-from .scopes import LibraryComponent, Scope, TestReport, Verdict
+from .context import LibraryContext
+from .scopes import LibraryComponent, Scope, TestReport
+from .served import Served, ServedComponent
+
+if TYPE_CHECKING:
+    from ..cassettes import CassetteSession
+    from .cassettes import CassetteConfig
+
+T = TypeVar("T")
 
 
-class MockLLMKeywords(LibraryComponent):
-    """Mocks follow scopes: counters restart per test; a test's rules and faults end with it; a suite's
-    mocks stop with it; every test's requests become its evidence and strict mode judges them."""
+@dataclass
+class RunningLLM(Served):
+    """A started mock LLM, with what cassettes need: the real keys it hid from the agent, the test's cassette."""
 
-    def start_scope(self, scope: Scope) -> Verdict | None:
-        if scope.kind == "test":
-            for mock in self.ctx.mocks:
-                mock.test_mark = mock.app.journal.next_index
-                mock.app.reset_counters()
-        return None
+    real_credentials: dict[str, str | None] = field(default_factory=dict)
+    cassettes: CassetteConfig | None = None
+    tape: CassetteSession | None = None  # the current test's cassette (also the app's tape)
+    rerecord_hint: str = ""
+
+    def counts(self, entry: JournalEntry) -> bool:
+        """Provider requests (token counts and embeddings included), not admin calls, warm-ups or unknown routes."""
+        return entry.protocol is not None
+
+
+def mock_only(method: Callable[..., T]) -> Callable[..., T | None]:
+    """For keywords about the mock: in real-LLM mode (USE_REAL_LLM) they warn and do nothing."""
+
+    @functools.wraps(method)
+    def guarded(self: Any, *args: Any, **kwargs: Any) -> T | None:
+        if self.real_llm_mode():
+            logger.warn(f"'{method.__name__}' does nothing in real-LLM mode (USE_REAL_LLM): there is no mock.")
+            return None
+        return method(self, *args, **kwargs)
+
+    return guarded
+
+
+class MockLLMKeywords(ServedComponent):
+    """Mock LLMs on the served lifecycle (see :mod:`.served`): counters restart per test; a test's rules and faults
+    end with it; a suite's mocks stop with it; every test's requests become its evidence (``<test>.json``, then
+    ``<test>-1.json`` ... for more mocks) and strict mode judges them. The newest running mock is the current one.
+    Real-LLM mode (``USE_REAL_LLM``) starts nothing: the routing variables are unset until the suite ends."""
+
+    kind = "mock LLM"
+    start_keyword = "Start Mock LLM"
+    always_evidence = True
+    source = "llm"
+    label = "LLM"
+
+    def __init__(self, ctx: LibraryContext) -> None:
+        super().__init__(ctx)
+        self.started = 0
+        self.real: EnvironmentPatch | None = None
+        self.real_suite = ""
+
+    def real_llm_mode(self) -> bool:
+        return self.real is not None
 
     def end_scope(self, scope: Scope, report: TestReport | None) -> None:
-        if report is not None:
-            for number, mock in enumerate(self.ctx.mocks_of_test()):
-                mock.app.remove_scope(scope.key)
-                entries = mock.current_entries(in_test=True)
-                dropped = mock.app.journal.truncated_since(mock.test_mark)
-                write_evidence(self.ctx, scope, entries, f"-{number}" if number else "", dropped)
-                strict = unmatched_report(entries)
-                if strict:
-                    report.fail(f"strict mock LLM: {strict}")
-            self.ctx.stopped_during_test.clear()
-            return
-        for mock in list(self.ctx.mocks):
-            mock.app.remove_scope(scope.key)
-            if mock.suite == scope.name and mock in self.ctx.mocks:
-                self.ctx.stop_mock(mock)
-                logger.info(f"Stopped mock LLM at {mock.url} at the end of suite '{scope.name}'.")
-        if self.ctx.real_llm is not None and self.ctx.real_llm_suite == scope.name:
-            self.ctx.real_llm.restore()
-            self.ctx.real_llm = None
+        super().end_scope(scope, report)
+        if report is None and self.real is not None and self.real_suite == scope.name:
+            self._end_real_llm()
 
     def close(self) -> None:
-        if self.ctx.real_llm is not None:
-            self.ctx.real_llm.restore()
-            self.ctx.real_llm = None
-        for mock in list(reversed(self.ctx.mocks)):
-            self.ctx.stop_mock(mock)
+        self._end_real_llm()
+        super().close()
+
+    def evidence_suffix(self, number: int, served: Served) -> str:
+        return f"-{number}" if number else ""
+
+    def evidence_label(self, served: Served) -> str:
+        return "LLM"
+
+    def transcript_label(self, number: int, served: Served) -> str:
+        return "LLM" if number == 0 else f"LLM #{number + 1}"
+
+    def strict_problem(self, served: Served, entries: list[JournalEntry]) -> str:
+        report = unmatched_report(entries)
+        return f"strict mock LLM: {report}" if report else ""
+
+    def running(self) -> RunningLLM:
+        """The current mock."""
+        return cast(RunningLLM, self.current())
 
     @keyword("Start Mock LLM")
     def start_mock_llm(
@@ -76,7 +120,7 @@ class MockLLMKeywords(LibraryComponent):
         strict: bool | None = None,
         base_port: int | None = None,
         credentials: str | None = None,
-        max_body_bytes: int = Limits.max_body_bytes,
+        max_body_bytes: int = MAX_BODY_BYTES,
         allow_remote: bool = False,
     ) -> str:
         """Starts a mock LLM server in this process and points child processes at it.
@@ -126,20 +170,22 @@ class MockLLMKeywords(LibraryComponent):
         check_named("Start Mock LLM", self.start_mock_llm, scenario=scenario)
         if gate.real_llm_requested():
             return self._use_real_llm(credentials)
+        from ..mock.server import Limits
+        from ..mockllm.app import MockLLM
+
         loaded = self._load(scenario, strict)
         if base_port is not None:
             port = base_port + int(BuiltIn().get_variable_value("${PABOTQUEUEINDEX}", 0))
         self.ctx.secrets.add_from_environment()
         real_credentials = {name: os.environ.get(name) for name in gate.PROVIDER_CREDENTIALS}
         app = MockLLM(loaded, self.ctx.secrets, admin_token=secrets.token_urlsafe(32))
-        server = MockServer(app, host, port, limits=Limits(max_body_bytes=max_body_bytes), allow_remote=allow_remote)
-        url = server.start()
-        if server.warning:
-            logger.warn(server.warning)
+        server = self.start_server(app, host, port, limits=Limits(max_body_bytes=max_body_bytes),
+                                   allow_remote=allow_remote)  # fmt: skip
+        url = server.url
+        self.started += 1
         environment = EnvironmentPatch(agent_environment(url))
-        environment.apply()
-        mock = RunningMock(app, server, environment, self.ctx.current_suite, app.journal.next_index, real_credentials)
-        self.ctx.mocks.append(mock)
+        self.add_served(RunningLLM(f"llm-{self.started}", app, server, self.ctx.current_suite, environment,
+                                   real_credentials=real_credentials))  # fmt: skip
         BuiltIn().set_suite_variable("${MOCK_LLM_URL}", url, "children=True")
         worker = BuiltIn().get_variable_value("${PABOTQUEUEINDEX}", "none (plain robot)")
         logger.info(
@@ -163,11 +209,15 @@ class MockLLMKeywords(LibraryComponent):
             self.ctx.secrets.add(os.environ.get(name))
         patch = EnvironmentPatch(dict.fromkeys(("MOCK_LLM_URL", *REAL_ROUTING_VARIABLES)))
         patch.apply()
-        self.ctx.real_llm = patch
-        self.ctx.real_llm_suite = self.ctx.current_suite
+        self.real, self.real_suite = patch, self.ctx.current_suite
         BuiltIn().set_suite_variable("${MOCK_LLM_URL}", "", "children=True")
         logger.warn("USE_REAL_LLM: no mock started; the agent talks to the real providers.")
         return ""
+
+    def _end_real_llm(self) -> None:
+        if self.real is not None:
+            self.real.restore()
+            self.real = None
 
     @keyword("Stop Mock LLM")
     def stop_mock_llm(self) -> None:
@@ -175,15 +225,14 @@ class MockLLMKeywords(LibraryComponent):
 
         Does nothing when no mock is running, so it is safe in any teardown.
         """
-        if self.ctx.real_llm is not None:
-            self.ctx.real_llm.restore()
-            self.ctx.real_llm = None
+        if self.real is not None:
+            self._end_real_llm()
             return
-        if not self.ctx.mocks:
+        if not self.servers:
             logger.info("No mock LLM was running.")
             return
-        mock = self.ctx.mocks[-1]
-        self.ctx.stop_mock(mock)
+        mock = self.current()
+        self.stop_served(mock)
         logger.info(f"Stopped mock LLM at {mock.url}; {mock.app.journal.next_index} requests served.")
 
     @keyword("Get Mock LLM Admin Token")
@@ -197,7 +246,7 @@ class MockLLMKeywords(LibraryComponent):
         Example:
         | ${token}=    Get Mock LLM Admin Token
         """
-        token = self.ctx.current_mock().app.pipeline.admin_token or ""
+        token = self.current().app.pipeline.admin_token or ""
         return Secret(token)
 
     @keyword("Load LLM Scenario")
@@ -212,7 +261,7 @@ class MockLLMKeywords(LibraryComponent):
         """
         check_named("Load LLM Scenario", self.load_llm_scenario, scenario=scenario)
         loaded = self._load(scenario, strict)
-        self.ctx.current_mock().app.load_scenario(loaded)
+        self.current().app.load_scenario(loaded)
         logger.info(f"Loaded scenario {loaded.source}: {len(loaded.rules)} rules, strict: {loaded.strict}.")
 
     @keyword("Configure Mock LLM")
@@ -233,7 +282,7 @@ class MockLLMKeywords(LibraryComponent):
         Example:
         | Configure Mock LLM    strict=${FALSE}    default_reply=I am the mock.    models=gpt-5,claude-opus-4-8
         """
-        app = self.ctx.current_mock().app
+        app = self.current().app
         changes: dict[str, Any] = {}
         if strict is not None:
             changes["strict"] = strict
@@ -243,7 +292,7 @@ class MockLLMKeywords(LibraryComponent):
             changes["default_reply"] = ReplySpec(text=default_reply)
         if embedding_dimensions is not None:
             if not 1 <= embedding_dimensions <= MAX_DIMENSIONS:
-                raise ValueError(f"embedding_dimensions must be 1 to {MAX_DIMENSIONS}; got {embedding_dimensions}.")
+                raise ScenarioError(f"embedding_dimensions must be 1 to {MAX_DIMENSIONS}; got {embedding_dimensions}.")
             changes["embedding_dimensions"] = embedding_dimensions
         app.load_scenario(replace(app.scenario, **changes))
         logger.info(f"Mock LLM settings changed: {changes}")
@@ -252,7 +301,7 @@ class MockLLMKeywords(LibraryComponent):
     @mock_only
     def reset_mock_llm(self) -> None:
         """Forgets every recorded request and restarts every reply sequence."""
-        mock = self.ctx.current_mock()
+        mock = self.current()
         mock.app.reset()
         mock.test_mark = mock.app.journal.next_index
 
@@ -262,3 +311,38 @@ class MockLLMKeywords(LibraryComponent):
         if strict is not None:
             loaded = replace(loaded, strict=strict)
         return loaded
+
+
+class UsesMockLLM(LibraryComponent):
+    """A component whose keywords are about the current mock LLM (and do nothing in real-LLM mode)."""
+
+    def __init__(self, ctx: LibraryContext, llm: MockLLMKeywords) -> None:
+        super().__init__(ctx)
+        self.llm = llm
+
+    def real_llm_mode(self) -> bool:
+        return self.llm.real_llm_mode()
+
+    def mock(self) -> RunningLLM:
+        return self.llm.running()
+
+    def requests(self) -> list[JournalEntry]:
+        """Provider requests of the current test (or, outside tests, since the mock started)."""
+        return self.mock().entries(self.ctx.current_test is not None)
+
+
+def unmatched_report(entries: list[JournalEntry]) -> str:
+    """A failure message for strict-mode requests no rule matched ('' when all matched)."""
+    unmatched = [entry for entry in entries if entry.unmatched]
+    if not unmatched:
+        return ""
+    lines = [
+        f"request #{entry.index} {entry.path} (latest user text {_latest_text(entry)!r}): {entry.near_miss}"
+        for entry in unmatched
+    ]
+    return f"{len(unmatched)} request(s) matched no scenario rule:\n" + "\n".join(lines)
+
+
+def _latest_text(entry: JournalEntry) -> str:
+    conversation = conversation_of(entry)
+    return conversation.latest_user_text[:60] if conversation else ""

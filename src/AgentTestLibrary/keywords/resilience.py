@@ -10,13 +10,12 @@ from robot.api.deco import keyword
 from ..mock.journal import JournalEntry
 from ..mockllm import resilience
 from ..report.tables import table
-from .context import mock_only
-from .scopes import LibraryComponent
+from .mock_llm import UsesMockLLM, mock_only
 
 
-class ResilienceKeywords(LibraryComponent):
+class ResilienceKeywords(UsesMockLLM):
     def _entries(self) -> list[JournalEntry]:
-        return self.ctx.current_mock().current_entries(self.ctx.current_test is not None)
+        return self.requests()
 
     def _judge(self, failure: str) -> None:
         rows = [[call["call"], call["attempts"], call["retries"], call["gaps_s"], call["statuses"],

@@ -13,12 +13,11 @@ from ..mock.fields import from_text
 from ..mockllm.scenario import parse_rule
 from ..mockllm.scenario.loader import MATCHER_FIELDS
 from ..validation import data_from
-from .context import mock_only
-from .scopes import LibraryComponent
+from .mock_llm import UsesMockLLM, mock_only
 from .served import require_all_used
 
 
-class RuleKeywords(LibraryComponent):
+class RuleKeywords(UsesMockLLM):
     @keyword("Add LLM Rule")
     @mock_only
     def add_llm_rule(self, rule: dict[str, Any] | str) -> None:
@@ -117,13 +116,13 @@ class RuleKeywords(LibraryComponent):
         Example:
         | Suite Teardown    Run Keywords    Every LLM Rule Should Have Been Used    AND    Stop Mock LLM
         """
-        require_all_used(self.ctx.current_mock().app.rulebook, self.ctx.current_test is not None, "rule")
+        require_all_used(self.mock().app.rulebook, self.ctx.current_test is not None, "rule")
 
     def _add(self, data: Any) -> None:
-        mock = self.ctx.current_mock()
+        mock = self.mock()
         source = f"keyword rule #{len(mock.app.rules()) + 1}"
         if isinstance(data, dict):
             data = {"name": source, **data}
         rule = parse_rule(data, source)
-        mock.app.add_rule(rule, self.ctx.rule_scope)
-        logger.info(f"Added {rule.describe()} for {self.ctx.rule_scope}: {json.dumps(data, default=str)}")
+        mock.app.add_rule(rule, self.ctx.scope_key)
+        logger.info(f"Added {rule.describe()} for {self.ctx.scope_key}: {json.dumps(data, default=str)}")

@@ -13,6 +13,7 @@ from robot.api import logger
 from robot.api.deco import keyword
 
 from ..environment import FIXTURE_KEYS, EnvironmentPatch
+from ..errors import RegistryError
 from ..harness.agents import prefix as agents_prefix
 from ..harness.runtimes import Runtime, builtin_registry, load_registry, lookup, snapshot
 from ..mockllm.conversation import conversation_of
@@ -21,6 +22,7 @@ from ..naming import confined
 from ..shipped import EXAMPLES
 from .arguments import check_named
 from .context import LibraryContext
+from .mock_llm import MockLLMKeywords
 from .scopes import LibraryComponent, Scope, TestReport
 
 RUNTIME_FILE = "agent-runtime.json"
@@ -28,8 +30,9 @@ LIVENESS_PROMPT = "agenttest liveness probe"
 
 
 class RuntimeKeywords(LibraryComponent):
-    def __init__(self, ctx: LibraryContext) -> None:
+    def __init__(self, ctx: LibraryContext, llm: MockLLMKeywords) -> None:
         super().__init__(ctx)
+        self.llm = llm
         self.runtimes: dict[str, Runtime] = builtin_registry()
         self.home: Path | None = None
         self.home_patch: EnvironmentPatch | None = None
@@ -119,7 +122,7 @@ class RuntimeKeywords(LibraryComponent):
             raise AssertionError(f"Current runtime is '{current}', expected '{name}'.")
 
     def _values(self, runtime: Runtime, prompt: str = "", workdir: str = "") -> dict[str, str]:
-        mock_url = self.ctx.mocks[-1].url if self.ctx.mocks else os.environ.get("MOCK_LLM_URL", "")
+        mock_url = self.llm.current().url if self.llm.servers else os.environ.get("MOCK_LLM_URL", "")
         fixture = (
             FIXTURE_KEYS["OPENAI_API_KEY"] if runtime.wire.startswith("openai") else FIXTURE_KEYS["ANTHROPIC_API_KEY"]
         )
@@ -146,7 +149,7 @@ class RuntimeKeywords(LibraryComponent):
             done = subprocess.run(argv, env=env, cwd=workdir or None, capture_output=True, text=True, timeout=timeout,
                                   stdin=subprocess.DEVNULL, check=False)  # fmt: skip
         except FileNotFoundError:
-            raise RuntimeError(f"Runtime '{runtime.name}' needs '{argv[0]}' on PATH; it was not found.") from None
+            raise RegistryError(f"Runtime '{runtime.name}' needs '{argv[0]}' on PATH; it was not found.") from None
         result = {
             "rc": done.returncode,
             "stdout": done.stdout.strip(),
@@ -166,7 +169,7 @@ class RuntimeKeywords(LibraryComponent):
 
         Needs a running mock; adds a temporary rule for the probe prompt.
         """
-        mock = self.ctx.current_mock()
+        mock = self.llm.current()
         runtime = self._runtime(self._current_name())
         scope = f"liveness:{runtime.name}"
         rule = {

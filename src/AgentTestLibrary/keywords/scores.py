@@ -9,18 +9,21 @@ from typing import Any
 from robot.api import logger
 from robot.api.deco import keyword
 
+from ..errors import GoldenSetError
 from ..mockllm.conversation import Reply
 from ..naming import slug
 from ..report.tables import table
 from ..scores import SCORES_FOLDER, Case, Scores, compare, load_golden_set, read_scores, score_case
 from .arguments import check_named
 from .context import LibraryContext
+from .mock_llm import MockLLMKeywords
 from .scopes import LibraryComponent, Scope
 
 
 class ScoreKeywords(LibraryComponent):
-    def __init__(self, ctx: LibraryContext) -> None:
+    def __init__(self, ctx: LibraryContext, llm: MockLLMKeywords) -> None:
         super().__init__(ctx)
+        self.llm = llm
         self.source = ""
         self.cases: dict[str, Case] = {}
         self.scores = Scores()
@@ -59,9 +62,10 @@ class ScoreKeywords(LibraryComponent):
 
     def _case(self, case_id: str) -> Case:
         if not self.cases:
-            raise RuntimeError("No golden set is loaded. Call 'Load Golden Set    FILE' first.")
+            raise GoldenSetError("No golden set is loaded. Call 'Load Golden Set    FILE' first.")
         if case_id not in self.cases:
-            raise ValueError(f"Golden set {self.source} has no case '{case_id}'; its cases: {', '.join(self.cases)}.")
+            listing = ", ".join(self.cases)
+            raise GoldenSetError(f"Golden set {self.source} has no case '{case_id}'; its cases: {listing}.")
         return self.cases[case_id]
 
     @keyword("Get Golden Case")
@@ -72,9 +76,9 @@ class ScoreKeywords(LibraryComponent):
 
     def _tools_called(self) -> list[str] | None:
         """The tools the mock asked for since the last scored case of this test (None without a mock)."""
-        if not self.ctx.mocks:
+        if not self.llm.servers:
             return None
-        entries = self.ctx.current_mock().current_entries(self.ctx.current_test is not None)
+        entries = self.llm.current().entries(self.ctx.current_test is not None)
         fresh = [entry for entry in entries if entry.index > self.seen_index]
         if fresh:
             self.seen_index = fresh[-1].index
@@ -114,7 +118,7 @@ class ScoreKeywords(LibraryComponent):
         | Write Golden Set Scores    baseline=${CURDIR}/golden/baseline.json
         """
         if not self.scores.cases:
-            raise RuntimeError("No case was scored. Call 'Score Agent Answer' for each case first.")
+            raise GoldenSetError("No case was scored. Call 'Score Agent Answer' for each case first.")
         suite = self.ctx.current_suite or "suite"
         default = self.ctx.output_dir / SCORES_FOLDER / f"{slug(suite)}.json"
         target = Path(path) if path else self.ctx.names.claim(default, suite)

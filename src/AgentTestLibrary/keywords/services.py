@@ -15,7 +15,6 @@ from ..environment import EnvironmentPatch
 from ..errors import ScenarioError
 from ..mock.conditions import equal_to
 from ..mock.journal import JournalEntry
-from ..mock.server import MockServer
 from ..mockservice import MockService, load_service
 from ..mockservice.loader import FAULT_FIELDS, FAULT_WHEN_KEYS, parse_service_route
 from ..mockservice.model import PathTemplate, ServiceRequest
@@ -72,8 +71,8 @@ class ServiceKeywords(ServedComponent):
             spec = replace(spec, strict=strict)
         self.ctx.secrets.add_from_environment()
         app = MockService(spec, self.ctx.secrets)
-        server = MockServer(app, host, port)
-        url = server.start()
+        server = self.start_server(app, host, port)
+        url = server.url
         self.add_served(Served(name, app, server, self.ctx.current_suite,
                                EnvironmentPatch({f"AGENTTEST_{variable_part(name)}_URL": url})))  # fmt: skip
         logger.info(f"Mock service '{name}' at {url}: {len(spec.routes)} route(s), strict: {spec.strict} "
@@ -99,7 +98,7 @@ class ServiceKeywords(ServedComponent):
         """
         app = self._app(name)
         parsed = parse_service_route(data_from(route, "Add Service Route"), "Add Service Route", app.spec)
-        app.add_route(parsed, self.ctx.rule_scope)
+        app.add_route(parsed, self.ctx.scope_key)
 
     @keyword("Every Service Route Should Have Been Used")
     def every_service_route_should_have_been_used(self, name: str) -> None:
@@ -119,7 +118,7 @@ class ServiceKeywords(ServedComponent):
         data = data_from(items, "Seed Service Collection")
         if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
             raise ScenarioError(f"Seed Service Collection {collection}: expected a list of JSON objects; got {data!r}.")
-        self._app(name).collections.seed(collection, data, self.ctx.rule_scope)
+        self._app(name).collections.seed(collection, data, self.ctx.scope_key)
 
     @keyword("Get Service Collection")
     def get_service_collection(self, name: str, collection: str) -> list[dict[str, Any]]:
@@ -145,13 +144,13 @@ class ServiceKeywords(ServedComponent):
         | Inject Service Fault    github    status=403    message=API rate limit exceeded    retry_after=60
         | Inject Service Fault    slack    route=conversations.list    page=2    status=500
         """
-        return inject_fault(self._app(name), name, fault, FAULT_FIELDS, FAULT_WHEN_KEYS, scope=self.ctx.rule_scope)
+        return inject_fault(self._app(name), name, fault, FAULT_FIELDS, FAULT_WHEN_KEYS, scope_key=self.ctx.scope_key)
 
     @keyword("Clear Service Faults")
     def clear_service_faults(self, name: str) -> None:
         """Removes the faults injected in the current test (or suite setup) and restarts fault counters."""
         app = self._app(name)
-        app.clear_faults(self.ctx.rule_scope)
+        app.clear_faults(self.ctx.scope_key)
 
     def _requests(self, name: str | None, method: str | None, path: str | None,
                   fields: dict[str, Any]) -> list[tuple[str, JournalEntry, ServiceRequest]]:  # fmt: skip

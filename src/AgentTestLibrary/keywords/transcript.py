@@ -17,16 +17,11 @@ class TranscriptKeywords(LibraryComponent):
         if report is None:
             return
         exchanges = []
-        for number, mock in enumerate(self.ctx.mocks_of_test()):
-            label = "LLM" if number == 0 else f"LLM #{number + 1}"
-            entries = [entry for entry in mock.app.journal.entries(mock.test_mark) if entry.kind in SHOWN_KINDS]
-            exchanges += [Exchange("llm", label, entry.to_dict()) for entry in entries]
         for component in self.ctx.served:
-            for served in component.of_test(None):
-                label = (
-                    f"{component.label} {served.name}" if component.label != served.name.upper() else component.label
-                )
-                exchanges += [Exchange(component.source, label, entry.to_dict()) for entry in served.entries(True)]
+            for number, served in enumerate(component.of_test(None)):
+                label = component.transcript_label(number, served)
+                entries = [entry for entry in served.app.journal.entries(served.test_mark) if entry.kind in SHOWN_KINDS]
+                exchanges += [Exchange(component.source, label, entry.to_dict()) for entry in entries]
         text = render(exchanges)
         if text:
             logger.info(self.ctx.secrets.mask_text(text), html=True)

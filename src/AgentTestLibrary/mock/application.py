@@ -88,6 +88,10 @@ class MockApplication:
         for collection in (self.faults, *self.scoped()):
             collection.reset_counters()
 
+    def close(self) -> None:
+        """The mock is done (its server stopped): release what it holds."""
+        self.pipeline.close()
+
     # -- the pipeline it sits on ---------------------------------------------------------------
 
     def handle(self, request: Request) -> Outcome:

@@ -25,6 +25,7 @@ from urllib.parse import parse_qs
 from . import jsonio
 
 MAX_HEAD_BYTES = 64 * 1024
+MAX_BODY_BYTES = 32 * 1024 * 1024  # larger bodies get the protocol's 413 (Limits.max_body_bytes)
 MAX_CHUNK_LINE = 1024
 _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _REQUEST_LINE = re.compile(rb"([!#$%&'*+\-.^_`|~0-9A-Za-z]+) (/[\x21-\x7e]*|\*) HTTP/1\.([01])")

@@ -218,7 +218,7 @@ class Pipeline:
         self.guard = Guard()
         self.admin_token = admin_token
         if admin_token:
-            self.secrets.add(admin_token)
+            self.secrets.add(admin_token, owner=self)
         self.routes = RouteTable(application.routes())
         self.admin_actions: dict[tuple[str, str], tuple[AdminHandler, str]] = {}  # (method, action) -> (call, what)
         self._lock = threading.Lock()
@@ -336,6 +336,11 @@ class Pipeline:
         return self.routes.websocket_paths
 
     # -- state ---------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """The mock is done: its own secrets (the admin token) leave the registry."""
+        if self.admin_token:
+            self.secrets.release(self)
 
     def reset(self) -> None:
         """Forget the journal and restart every counter (the application's and its faults')."""

@@ -32,7 +32,19 @@ from wsproto.utilities import generate_accept_token
 
 from ..errors import MockServerError
 from . import jsonio
-from .http import CONTINUE, LAST_CHUNK, Outcome, ProtocolError, Request, RequestParser, chunk, error_body, response_head
+from .http import (
+    CONTINUE,
+    LAST_CHUNK,
+    MAX_BODY_BYTES,
+    MAX_HEAD_BYTES,
+    Outcome,
+    ProtocolError,
+    Request,
+    RequestParser,
+    chunk,
+    error_body,
+    response_head,
+)
 from .pipeline import Guard, Pipeline
 
 try:
@@ -48,8 +60,8 @@ SERVER_NAME = "agenttest-mock"
 class Limits:
     """What one client may cost the server; every bound has a clear answer when crossed."""
 
-    max_body_bytes: int = 32 * 1024 * 1024  # larger bodies get the protocol's 413
-    max_head_bytes: int = 64 * 1024
+    max_body_bytes: int = MAX_BODY_BYTES  # larger bodies get the protocol's 413
+    max_head_bytes: int = MAX_HEAD_BYTES
     request_timeout_s: float = 30.0  # from a request's first byte to its last (then 408 and close)
     idle_timeout_s: float = 75.0  # keep-alive connections with nothing to do are closed
     max_connections: int = 1024  # beyond this, new connections get 503 and are closed

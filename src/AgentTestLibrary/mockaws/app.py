@@ -177,6 +177,7 @@ class MockAWS(MockApplication):
 
     def close(self) -> None:
         self._client.close()
+        super().close()
 
 
 class AwsEndpoint:
