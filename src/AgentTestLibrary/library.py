@@ -15,6 +15,7 @@ from .keywords import (
     JournalKeywords,
     LibraryContext,
     LiveKeywords,
+    McpAssertionKeywords,
     McpKeywords,
     MockLLMKeywords,
     QuarantineKeywords,
@@ -213,12 +214,14 @@ class AgentTestLibrary(DynamicCore):  # type: ignore[misc]
         # hooks, so agent config entries come out after the hook files are put back.
         llm = MockLLMKeywords(self.ctx)
         runtimes = RuntimeKeywords(self.ctx, llm)
+        mcp = McpKeywords(self.ctx, runtimes)
         instances = [
             QuarantineKeywords(self.ctx),
             LiveKeywords(self.ctx),
             CredentialKeywords(self.ctx),
             llm,
-            McpKeywords(self.ctx, runtimes),
+            mcp,
+            McpAssertionKeywords(self.ctx, mcp),
             ServiceKeywords(self.ctx),
             AwsKeywords(self.ctx),
             CassetteKeywords(self.ctx, llm),

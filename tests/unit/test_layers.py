@@ -13,7 +13,7 @@ import pytest
 PACKAGE = Path(__file__).parents[2] / "src" / "AgentTestLibrary"
 GROUND = ("errors", "secrets", "naming", "private", "environment", "wire", "yamlio", "version", "validation",
           "webhooks", "clock", "shipped")  # fmt: skip
-KEYWORD_EDGE = ("keywords", "listener", "library", "cli", "shards")
+KEYWORD_EDGE = ("keywords", "listener", "library", "cli")  # the command line (shards merging included) is edge
 
 
 def module_name(path: Path) -> str:
@@ -58,7 +58,14 @@ def offenders(sources: tuple[str, ...], forbidden: tuple[str, ...]) -> list[str]
 
 def test_nothing_below_the_keyword_edge_imports_robot_framework() -> None:
     below = tuple({area(module) for module in MODULES} - set(KEYWORD_EDGE) - {""})
+    assert "shards" not in below and "AgentTestLibrary.cli.shards" in MODULES  # merging results is edge work
     assert offenders(below, ("robot", "robotlibcore")) == []
+
+
+def test_every_module_that_imports_robot_framework_is_at_the_edge() -> None:
+    users = {module for module, names in MODULES.items()
+             if any(name == "robot" or name.startswith(("robot.", "robotlibcore")) for name in names)}  # fmt: skip
+    assert sorted(module for module in users if area(module) not in KEYWORD_EDGE) == []
 
 
 def test_the_ground_floor_imports_no_other_part_of_the_package() -> None:

@@ -11,6 +11,7 @@ from .hooks import HookKeywords
 from .journal import JournalKeywords
 from .live import LiveKeywords
 from .mcp import McpKeywords
+from .mcp_assertions import McpAssertionKeywords
 from .mock_llm import MockLLMKeywords
 from .quarantine import QuarantineKeywords
 from .resilience import ResilienceKeywords
@@ -31,6 +32,7 @@ __all__ = [
     "JournalKeywords",
     "LibraryContext",
     "LiveKeywords",
+    "McpAssertionKeywords",
     "McpKeywords",
     "MockLLMKeywords",
     "QuarantineKeywords",

@@ -1,8 +1,9 @@
-"""Mock MCP servers from Robot: start and stop them, script their tools, break them, ask what the agent called."""
+"""Mock MCP servers from Robot: start and stop them, script their tools, break them, point agents at them.
+
+What the agent called is asked by :mod:`.mcp_assertions`."""
 
 from __future__ import annotations
 
-import json
 import shlex
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -15,7 +16,6 @@ from robot.libraries.BuiltIn import BuiltIn
 from ..environment import EnvironmentPatch, agenttest_command
 from ..errors import ScenarioError
 from ..harness.mcp_config import InstalledMcpConfig, McpRuntime, McpTarget, check_server_name, install_mcp_config
-from ..mock.conditions import equal_to
 from ..mock.journal import JournalEntry
 from ..mockmcp import MCP_PATH, MockMCP, load_mcp_server
 from ..mockmcp.endpoint import STDIO_PATH
@@ -27,7 +27,7 @@ from .arguments import check_named
 from .context import LibraryContext
 from .runtimes import RuntimeKeywords
 from .scopes import Scope, TestReport
-from .served import Served, ServedComponent, inject_fault, require_all_used
+from .served import Served, ServedComponent, inject_fault
 
 McpTransport = Literal["http", "stdio"]
 ResponseMode = Literal["auto", "json", "sse"]
@@ -95,10 +95,10 @@ class McpKeywords(ServedComponent):
             installed.config.remove()
             self.configs.remove(installed)
 
-    def _server(self, name: str) -> RunningMcp:
+    def server(self, name: str) -> RunningMcp:
         return cast(RunningMcp, self.served(name))
 
-    def _of_test(self, server: str | None) -> list[RunningMcp]:
+    def of_test_mcp(self, server: str | None) -> list[RunningMcp]:
         return [cast(RunningMcp, served) for served in self.of_test(server)]
 
     # -- servers -------------------------------------------------------------------------------
@@ -172,17 +172,17 @@ class McpKeywords(ServedComponent):
     @keyword("Get MCP Server URL")
     def get_mcp_server_url(self, name: str = "tools") -> str:
         """The streamable HTTP URL (``.../mcp``) of the running server ``name``."""
-        return self._server(name).url
+        return self.server(name).url
 
     @keyword("Get MCP Server Command")
     def get_mcp_server_command(self, name: str = "tools") -> list[str]:
         """The stdio command line (a list) that reaches the running server ``name``, whatever its transport."""
-        return self._server(name).command
+        return self.server(name).command
 
     @keyword("Load MCP Scenario")
     def load_mcp_scenario(self, scenario: str, name: str = "tools") -> None:
         """Replaces what server ``name`` declares with the file's ``mcp_servers.<name>``; keyword additions stay."""
-        running = self._server(name)
+        running = self.server(name)
         running.app.load(replace(load_mcp_server(scenario, name), name=name))
 
     @keyword("Configure Mock MCP Server")
@@ -201,7 +201,7 @@ class McpKeywords(ServedComponent):
         Example:
         | Configure Mock MCP Server    tools    page_size=2    response=json
         """
-        app = self._server(name).app
+        app = self.server(name).app
         given = {"strict": strict, "page_size": page_size, "response": response, "instructions": instructions}
         changes: dict[str, Any] = {key: value for key, value in given.items() if value is not None}
         if page_size is not None and page_size < 0:
@@ -245,7 +245,7 @@ class McpKeywords(ServedComponent):
         if reply:
             data["reply"] = reply
         parsed, rule = parse_mcp_tool(data, f"Add MCP Tool {tool}")
-        self._server(server).app.add_tool(parsed, rule, self.ctx.scope_key)
+        self.server(server).app.add_tool(parsed, rule, self.ctx.scope_key)
         logger.info(f"MCP tool '{tool}' added to '{server}' for {self.ctx.scope_key}.")
 
     @keyword("Reply To MCP Tool")
@@ -281,7 +281,7 @@ class McpKeywords(ServedComponent):
         rule_when: dict[str, Any] = {"tool": tool}
         if when is not None:
             rule_when["arguments"] = data_from(when, f"Reply To MCP Tool {tool}: when")
-        running = self._server(server)
+        running = self.server(server)
         rule = parse_mcp_rule({"name": f"keyword reply to {tool}", "when": rule_when, "reply": reply},
                               f"Reply To MCP Tool {tool}", tuple(running.app.tools().values()))  # fmt: skip
         running.app.add_rule(rule, self.ctx.scope_key)
@@ -297,15 +297,9 @@ class McpKeywords(ServedComponent):
         | ...    sequence: [{is_error: true, text: try again}, {text: found it}]
         | Add MCP Rule    ${rule}
         """
-        running = self._server(server)
+        running = self.server(server)
         parsed = parse_mcp_rule(data_from(rule, "Add MCP Rule"), "Add MCP Rule", tuple(running.app.tools().values()))
         running.app.add_rule(parsed, self.ctx.scope_key)
-
-    @keyword("Every MCP Rule Should Have Been Used")
-    def every_mcp_rule_should_have_been_used(self, server: str = "tools") -> None:
-        """Fails naming the rules (tools' own replies included) of ``server`` that answered no call: in a test,
-        that test's calls; in a suite teardown, every call since the server started."""
-        require_all_used(self._server(server).app.rulebook, self.ctx.current_test is not None, "rule")
 
     @keyword("Add MCP Resource")
     def add_mcp_resource(
@@ -316,7 +310,7 @@ class McpKeywords(ServedComponent):
         Example:
         | Add MCP Resource    file:///docs/readme.md    \\# Read me    mime_type=text/markdown
         """
-        self._server(server).app.add_resource(Resource(uri, name or uri.rsplit("/", 1)[-1], "", mime_type, text),
+        self.server(server).app.add_resource(Resource(uri, name or uri.rsplit("/", 1)[-1], "", mime_type, text),
                                               self.ctx.scope_key)  # fmt: skip
 
     @keyword("Add MCP Prompt")
@@ -332,7 +326,7 @@ class McpKeywords(ServedComponent):
         names = [item.strip() for item in arguments.split(",") if item.strip()]
         prompt = Prompt(name, description, tuple(PromptArgument(item, required=True) for item in names),
                         (("user", text),))  # fmt: skip
-        self._server(server).app.add_prompt(prompt, self.ctx.scope_key)
+        self.server(server).app.add_prompt(prompt, self.ctx.scope_key)
 
     # -- faults --------------------------------------------------------------------------------
 
@@ -357,126 +351,14 @@ class McpKeywords(ServedComponent):
         | Inject MCP Fault    expire_session=${True}    nth=2
         """
         return inject_fault(
-            self._server(server).app, server, fault, FAULT_FIELDS, WHEN_KEYS, scope_key=self.ctx.scope_key
+            self.server(server).app, server, fault, FAULT_FIELDS, WHEN_KEYS, scope_key=self.ctx.scope_key
         )
 
     @keyword("Clear MCP Faults")
     def clear_mcp_faults(self, server: str = "tools") -> None:
         """Removes the faults injected in the current test (or suite setup) and restarts fault counters."""
-        app = self._server(server).app
+        app = self.server(server).app
         app.clear_faults(self.ctx.scope_key)
-
-    # -- what the agent did --------------------------------------------------------------------
-
-    def _calls(self, server: str | None) -> list[tuple[str, JournalEntry, McpRequest]]:
-        in_test = self.ctx.current_test is not None
-        calls = [(running.name, entry, request) for running in self._of_test(server)
-                 for entry, request in running.calls(in_test)]  # fmt: skip
-        return sorted(calls, key=lambda call: call[1].time)
-
-    def _tool_calls(self, server: str | None, tool: str, arguments: dict[str, Any]) -> list[McpRequest]:
-        wanted = equal_to(arguments)
-        return [request for _, _, request in self._calls(server)
-                if request.tool == tool and not wanted.mismatches(request.arguments)]  # fmt: skip
-
-    @keyword("MCP Tool Should Have Been Called")
-    def mcp_tool_should_have_been_called(
-        self, tool: str, *, server: str | None = None, times: int | None = None, **arguments: Any
-    ) -> None:
-        """Fails unless ``tool`` was called (``times`` times exactly, when given) with arguments that include
-        ``arguments`` (``name=value``; dotted names reach into objects, ``filters.lang=python``).
-
-        Counts the current test's calls on ``server`` (default: every mock MCP server).
-
-        Example:
-        | MCP Tool Should Have Been Called    search    query=mcp
-        | MCP Tool Should Have Been Called    search    times=2    server=docs
-        """
-        found = self._tool_calls(server, tool, arguments)
-        if (times is None and not found) or (times is not None and len(found) != times):
-            wanted = f"{times} call(s)" if times is not None else "a call"
-            raise AssertionError(f"Expected {wanted} of MCP tool '{tool}'{_with(arguments)}, found {len(found)}. "
-                                 f"Calls seen:\n{self._listing(server)}")  # fmt: skip
-        logger.info(f"MCP tool '{tool}' was called {len(found)} time(s){_with(arguments)}.")
-
-    @keyword("MCP Tool Should Not Have Been Called")
-    def mcp_tool_should_not_have_been_called(self, tool: str, *, server: str | None = None, **arguments: Any) -> None:
-        """Fails if ``tool`` was called (with arguments that include ``arguments``, when given).
-
-        Example:
-        | MCP Tool Should Not Have Been Called    delete_repo
-        """
-        found = self._tool_calls(server, tool, arguments)
-        if found:
-            raise AssertionError(f"MCP tool '{tool}'{_with(arguments)} was called {len(found)} time(s):\n"
-                                 f"{self._listing(server)}")  # fmt: skip
-
-    @keyword("MCP Tools Should Have Been Called In Order")
-    def mcp_tools_should_have_been_called_in_order(self, *tools: str, server: str | None = None) -> None:
-        """Fails unless the tools were called in this order (other calls may come between).
-
-        Example:
-        | MCP Tools Should Have Been Called In Order    search    fetch_page
-        """
-        called = [request.tool for _, _, request in self._calls(server) if request.tool]
-        position = 0
-        for name in called:
-            if position < len(tools) and name == tools[position]:
-                position += 1
-        if position < len(tools):
-            raise AssertionError(f"Expected MCP tool calls in the order {' -> '.join(tools)}; the calls were "
-                                 f"{' -> '.join(t for t in called if t) or 'none'} ('{tools[position]}' is missing "
-                                 "after the ones before it).")  # fmt: skip
-
-    @keyword("MCP Session Should Have Been Reinitialized")
-    def mcp_session_should_have_been_reinitialized(self, server: str = "tools") -> None:
-        """Fails unless, after a request got ``404`` for an unknown or expired session, the client initialized a
-        new session and used it (the recovery the MCP specification asks for).
-
-        Example:
-        | Inject MCP Fault    expire_session=${True}    tool=search    times=1
-        | Run Agent    search the docs
-        | MCP Session Should Have Been Reinitialized
-        """
-        entries = self._server(server).app.journal.entries(self._server(server).test_mark)
-        expired = next((entry for entry in entries if entry.status == 404 and entry.protocol == "mcp"), None)
-        if expired is None:
-            raise AssertionError(f"No request to MCP server '{server}' got a 404 for its session in this test.")
-        later = [entry for entry in entries if entry.index > expired.index and isinstance(entry.subject, McpRequest)]
-        fresh = next((entry for entry in later if entry.subject.method == "initialize" and entry.status == 200), None)
-        if fresh is None:
-            raise AssertionError(f"After the 404 (exchange #{expired.index}) the client sent no new initialize; "
-                                 f"it sent {[e.subject.method for e in later] or 'nothing'}.")  # fmt: skip
-        used = [entry for entry in later if entry.index > fresh.index and entry.status == 200
-                and entry.subject.method not in ("initialize", "<response>")]  # fmt: skip
-        if not used:
-            raise AssertionError("The client initialized a new session but sent no request in it afterwards.")
-        logger.info(f"Session expired at exchange #{expired.index}; re-initialized at #{fresh.index}; "
-                    f"{len(used)} request(s) in the new session.")  # fmt: skip
-
-    @keyword("Get MCP Requests")
-    def get_mcp_requests(self, server: str | None = None, method: str | None = None) -> list[dict[str, Any]]:
-        """The current test's MCP requests (every server, or ``server``), oldest first, as dictionaries.
-
-        Each has ``server``, ``index``, ``time``, ``transport``, ``status``, ``rule``, ``unmatched``,
-        ``near_miss``, ``fault``, ``request`` (``method``, ``params``, ``tool``, ``arguments``,
-        ``session``, ``protocol_version``) and ``reply`` (``result``, ``is_error``, ``text``, or ``error``),
-        secrets masked. ``method`` keeps one method, e.g. ``tools/call``.
-
-        Example:
-        | ${calls}=    Get MCP Requests    method=tools/call
-        | Should Be Equal    ${calls}[0][request][arguments][query]    mcp
-        """
-        found = [{"server": name, **entry.to_dict()} for name, entry, request in self._calls(server)
-                 if method is None or request.method == method]  # fmt: skip
-        logger.info(f"{len(found)} MCP request(s):\n" + "\n".join(_summary(item) for item in found))
-        return found
-
-    def _listing(self, server: str | None) -> str:
-        return (
-            "\n".join(_summary({"server": name, **entry.to_dict()}) for name, entry, _ in self._calls(server))
-            or "(none)"
-        )
 
     # -- agent configuration -------------------------------------------------------------------
 
@@ -504,7 +386,7 @@ class McpKeywords(ServedComponent):
         | Start Mock MCP Server    tools    scenario=${CURDIR}/scenarios/real_agents.yaml
         | Install MCP Server Config    claude-code    server=tools
         """
-        running = self._server(server)
+        running = self.server(server)
         use = transport or running.transport
         target = McpTarget(server, running.url if use == "http" else None,
                            tuple(running.command) if use == "stdio" else ())  # fmt: skip
@@ -524,20 +406,3 @@ def _reply(text: str | None, structured: Any) -> dict[str, Any]:
     if structured is not None:
         reply["structured"] = data_from(structured, "structured")
     return reply
-
-
-def _with(arguments: dict[str, Any]) -> str:
-    return f" with {', '.join(f'{key}={value!r}' for key, value in arguments.items())}" if arguments else ""
-
-
-def _summary(entry: dict[str, Any]) -> str:
-    request = entry.get("request") or {}
-    reply = entry.get("reply") or {}
-    what = request.get("method", "?")
-    if request.get("tool"):
-        what += f" {request['tool']}({json.dumps(request.get('arguments'), ensure_ascii=False)[:120]})"
-    answer = reply.get("error", {}).get("message") if reply.get("error") else (reply.get("text") or "")[:80]
-    flags = " isError" if reply.get("is_error") else ""
-    return (f"#{entry['index']} [{entry.get('server')}/{entry.get('transport')}] {what} -> {entry['status']}{flags} "
-            f"{answer!r} rule={entry.get('rule')}" + (f" FAULT: {entry['fault']}" if entry.get("fault") else "")
-            + (f" UNMATCHED: {entry['near_miss']}" if entry.get("unmatched") else ""))  # fmt: skip

@@ -119,6 +119,12 @@ class Outcome:
     dropped: bool = False  # close the connection without any answer (a server that died)
 
     @property
+    def immediate(self) -> bool:
+        """Whether the whole outcome goes out at once: nothing paced, held, cut or dropped."""
+        return (not self.timing.paced and self.timing.hang_s is None and self.cut_after_events is None
+                and self.cut_after_bytes is None and not self.dropped)  # fmt: skip
+
+    @property
     def answered(self) -> bool:
         """Whether the client gets any response at all (not when the connection drops or hangs, then closes)."""
         return not self.dropped and self.timing.hang_s is None

@@ -3,10 +3,12 @@
 The server only moves bytes and time. Each connection is an ``asyncio.Protocol``: bytes go
 into the sans-I/O :class:`~.http.RequestParser`, complete requests go through the
 :class:`~.pipeline.Pipeline`, and the outcome leaves in one write, or event by event with
-the pauses a fault asked for. Every client is bounded (:class:`Limits`): head and body size,
-a request that does not arrive within ``request_timeout_s`` of its first byte, idle keep-alive
-connections, the number of connections, WebSocket message size, and output a client does not
-read (reading pauses while the send buffer is full, so a ping flood cannot grow memory).
+the pauses a fault asked for; a connection that upgrades hands its bytes to a
+:class:`~.websocket.WebSocketSession` (the framing lives there). Every client is bounded
+(:class:`Limits`): head and body size, a request that does not arrive within
+``request_timeout_s`` of its first byte, idle keep-alive connections, the number of
+connections, WebSocket message size, and output a client does not read (reading pauses while
+the send buffer is full, so a ping flood cannot grow memory).
 Answers that may be slow (a large body, a recording waiting on its upstream) run off the
 event loop, so one request never stalls the others. uvloop is used when installed.
 """
@@ -25,13 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
-from wsproto.connection import Connection as WebSocket
-from wsproto.connection import ConnectionType
-from wsproto.events import BytesMessage, CloseConnection, Ping, TextMessage
-from wsproto.utilities import generate_accept_token
-
 from ..errors import MockServerError
-from . import jsonio
 from .http import (
     CONTINUE,
     LAST_CHUNK,
@@ -46,6 +42,7 @@ from .http import (
     response_head,
 )
 from .pipeline import Guard, Pipeline
+from .websocket import WebSocketSession, upgrade
 
 try:
     import uvloop
@@ -273,18 +270,8 @@ class MockServer:
         sys.stderr.write(f"agenttest mock on port {self.port}: {context.get('message', 'error')}{detail}{extra}\n")
 
 
-def _immediate(outcome: Outcome) -> bool:
-    return (
-        not outcome.timing.paced
-        and outcome.timing.hang_s is None
-        and outcome.cut_after_events is None
-        and outcome.cut_after_bytes is None
-        and not outcome.dropped
-    )
-
-
 class _Connection(asyncio.Protocol):
-    """One client connection: HTTP requests in order, then optionally a WebSocket session."""
+    """One client connection: HTTP requests in order, then optionally a WebSocket session it carries the bytes of."""
 
     def __init__(self, server: MockServer) -> None:
         self.server = server
@@ -300,11 +287,7 @@ class _Connection(asyncio.Protocol):
         self.continued = False
         self.task: asyncio.Task[None] | None = None
         self.writable: asyncio.Future[None] | None = None
-        self.websocket: WebSocket | None = None
-        self.upgrade: Request | None = None
-        self.message: list[str] = []
-        self.message_size = 0
-        self.pending_pong: bytes = b""  # the answer to the newest ping that came while output was paused
+        self.websocket: WebSocketSession | None = None
 
     # -- transport callbacks ---------------------------------------------------------------------
 
@@ -341,9 +324,8 @@ class _Connection(asyncio.Protocol):
 
     def resume_writing(self) -> None:
         self.paused = False
-        if self.pending_pong:
-            pong, self.pending_pong = self.pending_pong, b""
-            self._send(pong)
+        if self.websocket is not None:
+            self.websocket.resume()
         if self.transport is not None and not self.busy and not self.closing:
             self.transport.resume_reading()
         if self.writable is not None and not self.writable.done():
@@ -354,10 +336,15 @@ class _Connection(asyncio.Protocol):
             return
         self.last_active = asyncio.get_running_loop().time()
         if self.websocket is not None:
-            self._websocket_data(data)
+            self.websocket.receive(data)
             return
         self.parser.receive(data)
         self._serve()
+
+    def refuse(self, outcome: Outcome, method: str) -> None:
+        """Answer ``outcome`` and close (a request this connection will not serve)."""
+        self._write(outcome, method, keep_alive=False)
+        self.hang_up()
 
     def eof_received(self) -> bool | None:
         return None  # close our side too
@@ -375,32 +362,32 @@ class _Connection(asyncio.Protocol):
                 request = self.parser.next_request()
             except ProtocolError as error:
                 self._write(self.pipeline.framing_error(error), "POST", keep_alive=False)
-                self._close()
+                self.hang_up()
                 return
             if request is None:
                 if self.parser.wants_continue and not self.continued:
                     self.continued = True
-                    self._send(CONTINUE)
+                    self.send(CONTINUE)
                 if self.parser.pending and self.request_started is None:
                     self.request_started = self.last_active
                 return
             self.continued = False
             self.request_started = None
             if request.headers.get("upgrade", "").lower() == "websocket":
-                self._upgrade_to_websocket(request)
+                self.websocket = upgrade(self, request, self.parser.leftover, self.limits.max_ws_message_bytes)
                 return
             if len(request.body) > self.limits.heavy_body_bytes or self.pipeline.application.blocking(request):
-                self._background(self._answer_off_loop(request))
+                self.background(self._answer_off_loop(request))
                 return
             outcome = self.pipeline.handle(request)
-            if not _immediate(outcome):
-                self._background(self._write_timed(outcome, request))
+            if not outcome.immediate:
+                self.background(self._write_timed(outcome, request))
                 return
             self._write(outcome, request.method, request.keep_alive)
             if not request.keep_alive:
-                self._close()
+                self.hang_up()
 
-    def _background(self, work: Any) -> None:
+    def background(self, work: Any) -> None:
         """Run ``work`` while reading pauses; the next pipelined request is served when it is done."""
         self.busy = True
         assert self.transport is not None
@@ -415,7 +402,7 @@ class _Connection(asyncio.Protocol):
         if task.cancelled() or self.closing or self.transport is None:
             return
         if task.exception() is not None:
-            self._close()
+            self.hang_up()
             return
         if not self.paused:
             self.transport.resume_reading()
@@ -425,10 +412,10 @@ class _Connection(asyncio.Protocol):
     async def _answer_off_loop(self, request: Request) -> None:
         loop = asyncio.get_running_loop()
         outcome = await loop.run_in_executor(self.server.executor, self.pipeline.handle, request)
-        if _immediate(outcome):
+        if outcome.immediate:
             self._write(outcome, request.method, request.keep_alive)
             if not request.keep_alive:
-                self._close()
+                self.hang_up()
         else:
             await self._write_timed(outcome, request)
 
@@ -437,16 +424,16 @@ class _Connection(asyncio.Protocol):
         if outcome.events is None:
             body = outcome.body_bytes()
             data = response_head(outcome, len(body), keep_alive, SERVER_NAME)
-            self._send(data if method == "HEAD" else data + body)
+            self.send(data if method == "HEAD" else data + body)
             return
         stream = b"".join(chunk(event.sse()) for event in outcome.events)
-        self._send(response_head(outcome, None, keep_alive, SERVER_NAME) + stream + LAST_CHUNK)
+        self.send(response_head(outcome, None, keep_alive, SERVER_NAME) + stream + LAST_CHUNK)
 
-    async def _waited(self, outcome: Outcome) -> bool:
+    async def waited(self, outcome: Outcome) -> bool:
         """Sleep out an injected hang (then close: False) or delay; True when the answer is to follow."""
         if outcome.timing.hang_s is not None:
             await asyncio.sleep(outcome.timing.hang_s)
-            self._close()
+            self.hang_up()
             return False
         if outcome.timing.delay_s:
             await asyncio.sleep(outcome.timing.delay_s)
@@ -455,10 +442,10 @@ class _Connection(asyncio.Protocol):
     async def _write_timed(self, outcome: Outcome, request: Request) -> None:
         """A response with injected timing or breakage: each event flushed on its own."""
         timing = outcome.timing
-        if not await self._waited(outcome):
+        if not await self.waited(outcome):
             return
         if outcome.dropped:
-            self._close()
+            self.hang_up()
             return
         keep_alive = request.keep_alive and not outcome.broken
         if outcome.events is None:
@@ -468,36 +455,36 @@ class _Connection(asyncio.Protocol):
                 sent = body[: len(body) // 2]
             if outcome.cut_after_bytes is not None:
                 sent = body[: outcome.cut_after_bytes]
-            self._send(response_head(outcome, len(body), keep_alive, SERVER_NAME) + sent)
+            self.send(response_head(outcome, len(body), keep_alive, SERVER_NAME) + sent)
         else:
-            self._send(response_head(outcome, None, keep_alive, SERVER_NAME))
+            self.send(response_head(outcome, None, keep_alive, SERVER_NAME))
             encoded = [event.sse() for event in outcome.events]
             if outcome.cut_after_bytes is not None:
-                self._send(chunk(b"".join(encoded)[: outcome.cut_after_bytes]))
-                self._close()
+                self.send(chunk(b"".join(encoded)[: outcome.cut_after_bytes]))
+                self.hang_up()
                 return
             limit = len(encoded) if outcome.cut_after_events is None else outcome.cut_after_events
             for number, data in enumerate(encoded[:limit]):
                 pause = timing.pause_before(number)
                 if pause:
                     await asyncio.sleep(pause)
-                self._send(chunk(data))
-                await self._drained()
+                self.send(chunk(data))
+                await self.drained()
             if outcome.cut_after_events is None:
-                self._send(LAST_CHUNK)
+                self.send(LAST_CHUNK)
         if not keep_alive:
-            self._close()
+            self.hang_up()
 
-    async def _drained(self) -> None:
+    async def drained(self) -> None:
         if self.paused and not self.closing:
             self.writable = asyncio.get_running_loop().create_future()
             await self.writable
 
-    def _send(self, data: bytes) -> None:
+    def send(self, data: bytes) -> None:
         if self.transport is not None and not self.closing:
             self.transport.write(data)
 
-    def _close(self) -> None:
+    def hang_up(self) -> None:
         self.closing = True
         if self.transport is not None:
             self.transport.close()
@@ -509,118 +496,7 @@ class _Connection(asyncio.Protocol):
         if self.request_started is not None and now - self.request_started > self.limits.request_timeout_s:
             message = f"The request did not arrive completely within {self.limits.request_timeout_s:g} s."
             outcome = Outcome(408, error_body(408, message))
-            self._send(response_head(outcome, len(outcome.body), False, SERVER_NAME) + outcome.body)
-            self._close()
+            self.send(response_head(outcome, len(outcome.body), False, SERVER_NAME) + outcome.body)
+            self.hang_up()
         elif self.websocket is None and now - self.last_active > self.limits.idle_timeout_s:
-            self._close()
-
-    # -- WebSocket -------------------------------------------------------------------------------
-
-    def _upgrade_to_websocket(self, request: Request) -> None:
-        """RFC 6455 upgrade (framing by wsproto), for the paths the application serves over WebSocket."""
-        key = request.headers.get("sec-websocket-key")
-        found = self.pipeline.routes.find("WS", request.path)
-        if request.method != "GET" or found.endpoint is None or not key:
-            paths = " or ".join(self.pipeline.websocket_paths()) or "no path"
-            status = 404 if found.endpoint is None else 400
-            message = f"WebSocket upgrades need GET {paths} with a Sec-WebSocket-Key header."
-            self._write(self.pipeline.reject(request, status, message, found.endpoint), request.method, False)
-            self._close()
-            return
-        refusal = self.pipeline.guard.refuse(request)
-        if refusal:
-            self._write(self.pipeline.reject(request, 403, refusal, found.endpoint, kind="refused"), "GET", False)
-            self._close()
-            return
-        accept = generate_accept_token(key.encode("latin-1")).decode("ascii")
-        self._send(b"HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\n"
-                   b"sec-websocket-accept: %s\r\n\r\n" % accept.encode())  # fmt: skip
-        self.websocket = WebSocket(ConnectionType.SERVER)
-        self.upgrade = request
-        leftover = self.parser.leftover
-        if leftover:
-            self._websocket_data(leftover)
-
-    def _websocket_data(self, data: bytes) -> None:
-        socket_state = self.websocket
-        assert socket_state is not None
-        socket_state.receive_data(data)
-        for event in socket_state.events():
-            if isinstance(event, (TextMessage, BytesMessage)):
-                self.message_size += len(event.data)
-                if self.message_size > self.limits.max_ws_message_bytes:
-                    reason = f"messages are limited to {self.limits.max_ws_message_bytes} bytes"
-                    self._send(socket_state.send(CloseConnection(code=1009, reason=reason)))
-                    self._close()
-                    return
-                if isinstance(event, BytesMessage):
-                    if event.message_finished:
-                        self.message_size = 0
-                        message = "Binary frames are not supported; send JSON text frames."
-                        refusal = {"type": "error", "status": 400, "error": {"type": "invalid_request_error",
-                                                                             "message": message}}  # fmt: skip
-                        self._send(socket_state.send(TextMessage(data=jsonio.dumps_text(refusal))))
-                    continue
-                self.message.append(event.data)
-                if event.message_finished:
-                    text, self.message, self.message_size = "".join(self.message), [], 0
-                    self._websocket_frame(text)
-            elif isinstance(event, Ping):
-                # RFC 6455 5.5.3: with pongs still unsent, answering only the newest ping is enough; a flood
-                # read in one chunk must not queue one pong per ping while the client reads nothing.
-                pong = socket_state.send(event.response())
-                if self.paused:
-                    self.pending_pong = pong
-                else:
-                    self._send(pong)
-            elif isinstance(event, CloseConnection):
-                self._send(socket_state.send(event.response()))
-                self._close()
-                return
-
-    def _websocket_frame(self, text: str) -> None:
-        upgrade = self.upgrade
-        assert upgrade is not None
-        frame = Request("WS", upgrade.target, upgrade.headers, text.encode(), transport="ws")
-        outcome = self.pipeline.handle(frame)
-        if _immediate(outcome) and not self.busy:
-            for event in _frames(outcome):
-                self._send_frame(event)
-        else:
-            self._background(self._frames_timed(outcome))
-
-    def _send_frame(self, data: str) -> None:
-        if self.websocket is not None:
-            self._send(self.websocket.send(TextMessage(data=data)))
-
-    async def _frames_timed(self, outcome: Outcome) -> None:
-        timing = outcome.timing
-        if not await self._waited(outcome):
-            return
-        frames = _frames(outcome)
-        close_after = 0 if outcome.dropped else outcome.cut_after_events
-        if close_after is None and outcome.cut_after_bytes is not None:
-            close_after = len(frames) // 2
-        for number, data in enumerate(frames):
-            if number == close_after and self.websocket is not None:
-                code = outcome.close_code or 1011
-                self._send(self.websocket.send(CloseConnection(code=code, reason="AgentTestLibrary injected fault")))
-                self._close()
-                return
-            pause = timing.pause_before(number)
-            if pause:
-                await asyncio.sleep(pause)
-            self._send_frame(data)
-            await self._drained()
-
-
-def _frames(outcome: Outcome) -> list[str]:
-    """An outcome as WebSocket text frames: one per event, or an ``error`` event for a failure."""
-    if outcome.events is not None:
-        return [
-            event.data if isinstance(event.data, str) else jsonio.dumps_text(event.data) for event in outcome.events
-        ]
-    body = outcome.body if isinstance(outcome.body, dict) else {"error": {"message": str(outcome.body)}}
-    if outcome.status >= 400:
-        return [jsonio.dumps_text({"type": "error", "status": outcome.status, **body})]
-    return [jsonio.dumps_text(body)]
+            self.hang_up()

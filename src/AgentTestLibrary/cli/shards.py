@@ -6,7 +6,7 @@ order, so this is the unsharded order), and writes ``output.xml``, ``log.html`` 
 into ``SHARDS``. Links the library logged (evidence files, relative to the shard's folder) are
 prefixed with the shard's folder, so every link in the merged log resolves; evidence and cassette
 names cannot collide, since each shard writes under its own folder and no test runs in two shards.
-Robot Framework's result API is used (a keyword-edge module, like the CLI that calls it).
+Robot Framework's result API is used: this lives at the edge, in the command line's package.
 """
 
 from __future__ import annotations

@@ -34,20 +34,20 @@ from typing import Any
 
 from robot.errors import DataError
 
-from .cassettes import CassetteError, load_cassette
-from .cassettes import tools as cassette_tools
-from .cassettes.verify import DEFAULT_MAX_REQUESTS, verify
-from .errors import AgentInstallError, GoldenSetError
-from .lanes import offences, quarantine_summary, unignored_credential_files
-from .mock.admin import ADMIN_PREFIX
-from .mock.server import Limits
-from .mockllm import MockLLM, MockServer, MockServerError
-from .mockllm.scenario import Scenario, ScenarioError, load_scenario
-from .mockmcp import MCP_PATH, MockMCP, load_mcp_server, server_names
-from .mockmcp.stdio import local_exchange, relay_main, serve_lines
-from .mockservice import load_service
-from .scores import DEFAULT_THRESHOLD_PP, Scores, compare, read_scores
-from .secrets import SecretRegistry
+from ..cassettes import CassetteError, load_cassette
+from ..cassettes import tools as cassette_tools
+from ..cassettes.verify import DEFAULT_MAX_REQUESTS, verify
+from ..errors import AgentInstallError, GoldenSetError
+from ..lanes import offences, quarantine_summary, unignored_credential_files
+from ..mock.admin import ADMIN_PREFIX
+from ..mock.server import Limits
+from ..mockllm import MockLLM, MockServer, MockServerError
+from ..mockllm.scenario import Scenario, ScenarioError, load_scenario
+from ..mockmcp import MCP_PATH, MockMCP, load_mcp_server, server_names
+from ..mockmcp.stdio import local_exchange, relay_main, serve_lines
+from ..mockservice import load_service
+from ..scores import DEFAULT_THRESHOLD_PP, Scores, compare, read_scores
+from ..secrets import SecretRegistry
 
 ADMIN_TOKEN_VARIABLE = "AGENTTEST_ADMIN_TOKEN"
 
@@ -384,8 +384,8 @@ def check_cassettes(args: argparse.Namespace) -> int:
 
 
 def verify_cassettes(args: argparse.Namespace) -> int:
-    from .live.gate import load_env_file
-    from .secrets import SecretRegistry
+    from ..live.gate import load_env_file
+    from ..secrets import SecretRegistry
 
     secrets = SecretRegistry()
     secrets.add_from_environment()
@@ -405,7 +405,7 @@ def verify_cassettes(args: argparse.Namespace) -> int:
 
 
 def install_agents(names: list[str], dry_run: bool, prefix: str | None) -> int:
-    from .harness import agents
+    from ..harness import agents
 
     root = Path(prefix) if prefix else None
     try:
