@@ -73,6 +73,7 @@ lanes: install
 	agenttest cassette check robot/e2e/cassettes --tests robot/e2e
 
 lint: install
+	.ci/tracked-ignored
 	ruff check src tests benchmarks robot scripts
 	ruff format --check src tests benchmarks robot scripts
 	mypy
