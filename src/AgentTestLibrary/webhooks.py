@@ -30,8 +30,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
-import httpx
-
 from .errors import WebhookError
 
 Provider = Literal["github", "slack", "stripe", "standard"]
@@ -187,6 +185,8 @@ def deliver(
     provider's habit, none for GitHub), waiting ``backoff_s`` doubled each time. One delivery id throughout."""
     if provider not in PROVIDERS:
         raise WebhookError(f"Unknown webhook provider '{provider}'; use one of {', '.join(PROVIDERS)}.")
+    import httpx  # loaded when a suite first delivers a webhook
+
     delivery = str(uuid.uuid4())
     allowed = RETRIES[provider] if retries is None else retries
     attempts: list[Attempt] = []

@@ -111,6 +111,25 @@ def test_the_harness_does_not_import_the_mocks() -> None:
         ("AgentTestLibrary.harness.hooks", ("yaml", "AgentTestLibrary.mock", "robot", "typing")),
         ("AgentTestLibrary.mockllm", ("robot", "AgentTestLibrary.cassettes", "AgentTestLibrary.mockmcp")),
         ("AgentTestLibrary.mockmcp.stdio", ("robot", "AgentTestLibrary.mockllm", "wsproto", "mcp")),
+        # Library AgentTestLibrary loads what a suite uses when a keyword needs it: no AWS (httpx), no TOML
+        # editing, no MCP model, no mock server, no recorder at import.
+        (
+            "AgentTestLibrary.library",
+            (
+                "httpx",
+                "tomlkit",
+                "moto",
+                "botocore",
+                "wsproto",
+                "uvloop",
+                "AgentTestLibrary.mockmcp",
+                "AgentTestLibrary.mockaws",
+                "AgentTestLibrary.mockservice",
+                "AgentTestLibrary.mock.server",
+                "AgentTestLibrary.mockllm.app",
+                "AgentTestLibrary.cassettes.session",
+            ),
+        ),
     ],
 )
 def test_importing_a_layer_loads_nothing_above_it(module: str, must_not_load: tuple[str, ...]) -> None:

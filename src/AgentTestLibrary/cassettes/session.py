@@ -14,10 +14,8 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any
 from urllib.parse import urlsplit
-
-import httpx
 
 from ..errors import CassetteError, UpstreamError
 from ..mock.http import Event, Outcome, Request, Timing
@@ -25,19 +23,16 @@ from ..mockllm.conversation import Conversation, ProviderError
 from ..mockllm.tape import TapeAnswer
 from ..secrets import SecretRegistry
 from .model import Cassette, Episode, load_cassette, save_cassette
+from .options import DEFAULT_MATCH, MATCH_FIELDS, RECORD_MODES
 from .reply import summarize
 from .scrub import scrub, scrub_events
 from .upstream import auth_headers, forward, upstream_target
 
-RecordMode = Literal["none", "once", "new_episodes", "all"]
-RECORD_MODES: tuple[str, ...] = get_args(RecordMode)
 DEFAULT_UPSTREAMS = {
     "openai": "https://api.openai.com",
     "anthropic": "https://api.anthropic.com",
     "gemini": "https://generativelanguage.googleapis.com",
 }
-MATCH_FIELDS = ("protocol", "model", "system", "messages", "tools")
-DEFAULT_MATCH = ("protocol", "model", "messages", "tools")
 
 
 @dataclass(frozen=True)
@@ -192,6 +187,8 @@ class CassetteSession:
             return TapeAnswer(None, "", error=ProviderError(401, message))
         for value in auth.values():
             self.secrets.add(value.split()[-1])
+        import httpx  # only recording needs it
+
         try:
             target = upstream_target(conversation.protocol, conversation.model, conversation.stream, request.query)
             captured = forward(base, target, request.headers, request.body, auth)

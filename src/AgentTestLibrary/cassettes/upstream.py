@@ -14,8 +14,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
-
 from ..errors import UpstreamError
 
 FORWARDED_HEADERS = ("content-type", "accept", "anthropic-version", "anthropic-beta", "openai-beta")
@@ -80,6 +78,8 @@ def join(base_url: str, target: str) -> str:
 
 def forward(base_url: str, target: str, headers: Mapping[str, str], body: bytes, auth: Mapping[str, str]) -> Captured:
     """POST ``body`` to ``base_url + target``; SSE is split into events, each with its delay."""
+    import httpx  # loaded when a recording or a drift check first forwards
+
     sent = {name: value for name, value in headers.items() if name in FORWARDED_HEADERS} | dict(auth)
     with (
         httpx.Client(timeout=TIMEOUT_S) as client,

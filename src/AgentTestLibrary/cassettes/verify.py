@@ -24,19 +24,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import httpx
-
 from ..live.egress import Diagnosis, diagnose
 from ..live.gate import MASTER_GATE, live_enabled
 from ..live.network import ENDPOINTS
 from ..live.retry import bounded_retry
 from ..secrets import SecretRegistry
 from .model import load_cassette
+from .options import DEFAULT_MAX_REQUESTS
 from .session import DEFAULT_UPSTREAMS
 from .tools import cassette_files
 from .upstream import Captured, auth_headers, forward, upstream_target
 
-DEFAULT_MAX_REQUESTS = 50
 OUTPUT_TOKENS = 256
 PROVIDER_KEYS = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY", "gemini": "GEMINI_API_KEY"}
 Status = Literal["clean", "drift", "skipped", "error"]
@@ -378,8 +376,7 @@ def verify(
             sent += 1
             try:
                 send = functools.partial(forward, bases[provider], target, headers, body, auth)
-                live = bounded_retry(send, attempts, backoff_s,
-                                     final=lambda error: not isinstance(error, httpx.TransportError))  # fmt: skip
+                live = bounded_retry(send, attempts, backoff_s, final=_unreachable)
             except Exception as error:  # noqa: BLE001 - any failure to get an answer is reported, masked
                 again = check_egress(bases[provider], environ)
                 entry.status = "skipped" if again.blocked else "error"
@@ -390,3 +387,10 @@ def verify(
             if live.status >= 400 and isinstance(live.body, dict):
                 entry.note = secrets.mask_text(json.dumps(live.body)[:300])
     return report
+
+
+def _unreachable(error: BaseException) -> bool:
+    """Whether a forwarding error is final (anything but the network failing on the way)."""
+    import httpx
+
+    return not isinstance(error, httpx.TransportError)

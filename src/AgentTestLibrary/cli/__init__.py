@@ -36,7 +36,8 @@ from robot.errors import DataError
 
 from ..cassettes import CassetteError, load_cassette
 from ..cassettes import tools as cassette_tools
-from ..cassettes.verify import DEFAULT_MAX_REQUESTS, verify
+from ..cassettes.options import DEFAULT_MAX_REQUESTS
+from ..cassettes.verify import verify
 from ..errors import AgentInstallError, GoldenSetError
 from ..lanes import offences, quarantine_summary, unignored_credential_files
 from ..mock.admin import ADMIN_PREFIX

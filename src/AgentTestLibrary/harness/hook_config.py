@@ -11,8 +11,6 @@ import shlex
 from pathlib import Path
 from typing import Any, Literal
 
-import tomlkit
-
 from ..errors import HookConfigError
 from .settings import read_json_settings, read_toml_settings, write_json_settings, write_toml_settings
 
@@ -110,6 +108,8 @@ def install_codex_notify(codex_home: Path, bridge: list[str], evidence: Path, de
     config = codex_home / "config.toml"
     document = read_toml_settings(config)
     # Codex runs one notify program: the bridge takes the slot for the test (the file is restored after it).
+    import tomlkit
+
     argv = tomlkit.array()
     argv.extend(bridge_command(bridge, "codex-notify", evidence, decisions))
     document["notify"] = argv  # tomlkit keeps a new top-level key before the first table

@@ -31,8 +31,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-import tomlkit
-
 from ..errors import InputError, McpConfigError
 from ..naming import check_identifier
 from .settings import read_json_settings, read_toml_settings, write_json_settings, write_toml_settings
@@ -114,6 +112,8 @@ def install_mcp_config(runtime: str, home: Path, target: McpTarget, project: Pat
     installed = InstalledMcpConfig(runtime, target.name)
     if runtime == "codex":
         path = home / "config.toml"
+        import tomlkit
+
         document = read_toml_settings(path)
         servers = document.setdefault("mcp_servers", tomlkit.table(is_super_table=True))
         entry = tomlkit.table()

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
-
-import tomlkit
-from tomlkit.exceptions import TOMLKitError
-from tomlkit.toml_document import TOMLDocument
+from typing import TYPE_CHECKING, Any
 
 from ..errors import AgentConfigError
+
+if TYPE_CHECKING:
+    from tomlkit.toml_document import TOMLDocument
 
 
 def read_json_settings(path: Path) -> dict[str, Any]:
@@ -76,6 +75,9 @@ def write_json_settings(path: Path, settings: dict[str, Any]) -> None:
 
 
 def read_toml_settings(path: Path) -> TOMLDocument:
+    import tomlkit  # loaded when an agent's TOML is first edited
+    from tomlkit.exceptions import TOMLKitError
+
     try:
         return tomlkit.parse(path.read_text(encoding="utf-8")) if path.is_file() else tomlkit.document()
     except TOMLKitError as error:
@@ -85,5 +87,7 @@ def read_toml_settings(path: Path) -> TOMLDocument:
 
 
 def write_toml_settings(path: Path, document: TOMLDocument) -> None:
+    import tomlkit
+
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(tomlkit.dumps(document).rstrip("\n") + "\n", encoding="utf-8")

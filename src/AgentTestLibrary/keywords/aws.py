@@ -4,25 +4,22 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from robot.api import logger
 from robot.api.deco import keyword
 
 from ..environment import EnvironmentPatch
-from ..mock.conditions import equal_to
-from ..mock.faults import Fault, fault_fields
-from ..mock.journal import JournalEntry
-from ..mockaws import MockAWS, Moto
-from ..mockaws.app import FAULT_WHEN_KEYS
-from ..mockaws.operations import AwsRequest
 from .scopes import Scope
 from .served import Served, ServedComponent, inject_fault
+
+if TYPE_CHECKING:  # moto, botocore and httpx load when a suite starts a mock AWS
+    from ..mock.journal import JournalEntry
+    from ..mockaws import MockAWS, Moto
 
 NAME = "aws"
 FIXTURE_ACCESS_KEY = "AKIAAGENTTESTFIXTURE"
 FIXTURE_SECRET_KEY = "agenttest-fixture-secret-access-key"
-FAULT_FIELDS = fault_fields(Fault)
 
 
 @dataclass
@@ -52,6 +49,8 @@ class AwsKeywords(ServedComponent):
             running.app.reset()
 
     def describe(self, entry: JournalEntry) -> str:
+        from ..mockaws.operations import AwsRequest
+
         request = entry.subject
         return f"{request.service}.{request.operation}" if isinstance(request, AwsRequest) else entry.path
 
@@ -77,6 +76,8 @@ class AwsKeywords(ServedComponent):
         | Start Mock AWS
         | Inject AWS Fault    operation=ListFunctions    page=3    status=500
         """
+        from ..mockaws import MockAWS, Moto
+
         self.check_free(NAME)
         moto = Moto()
         upstream = moto.start()
@@ -117,7 +118,11 @@ class AwsKeywords(ServedComponent):
         | Inject AWS Fault    operation=ListFunctions    page=3    status=500
         | Inject AWS Fault    service=s3    status=503    type=SlowDown    times=2
         """
-        return inject_fault(self._app(), NAME, fault, FAULT_FIELDS, FAULT_WHEN_KEYS, scope_key=self.ctx.scope_key)
+        from ..mock.faults import Fault, fault_fields
+        from ..mockaws.app import FAULT_WHEN_KEYS
+
+        fields = fault_fields(Fault)
+        return inject_fault(self._app(), NAME, fault, fields, FAULT_WHEN_KEYS, scope_key=self.ctx.scope_key)
 
     @keyword("Clear AWS Faults")
     def clear_aws_faults(self) -> None:
@@ -125,6 +130,8 @@ class AwsKeywords(ServedComponent):
         app.clear_faults(self.ctx.scope_key)
 
     def _calls(self, service: str | None, operation: str | None, params: dict[str, Any]) -> list[JournalEntry]:
+        from ..mock.conditions import equal_to
+
         wanted = equal_to(params, "parameter")
         return [entry for served in self.of_test(NAME) for entry in served.entries(self.ctx.current_test is not None)
                 if (service is None or entry.subject.service == service)

@@ -7,21 +7,22 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from robot.api import logger
 from robot.api.deco import keyword
 
-from ..cassettes import RECORD_MODES, CassetteError, CassetteSession
-from ..cassettes.session import DEFAULT_MATCH, MATCH_FIELDS, RecordMode
-from ..cassettes.verify import DEFAULT_MAX_REQUESTS, verify
-from ..errors import NameClashError, SkipTest
+from ..cassettes.options import DEFAULT_MATCH, DEFAULT_MAX_REQUESTS, MATCH_FIELDS, RECORD_MODES, RecordMode
+from ..errors import CassetteError, NameClashError, SkipTest
 from ..live import gate
 from ..naming import per_test_file, slug
 from ..version import __version__
 from .context import LibraryContext
 from .mock_llm import RunningLLM, UsesMockLLM, mock_only
 from .scopes import Scope, TestReport, Verdict
+
+if TYPE_CHECKING:  # the recorder (and httpx) load when a test opens a cassette
+    from ..cassettes.session import CassetteSession
 
 RECORD_MODE_VARIABLE = "AGENTTEST_RECORD_MODE"
 
@@ -155,6 +156,8 @@ class CassetteKeywords(UsesMockLLM):
         self.ctx.ensure_live_environment()
         upstreams = {name: url for name, url in (("openai", upstream_openai), ("anthropic", upstream_anthropic),
                                                  ("gemini", upstream_gemini)) if url}  # fmt: skip
+        from ..cassettes.verify import verify
+
         result = verify(paths, os.environ, self.ctx.secrets, upstreams=upstreams, max_requests=max_requests)
         text = self.ctx.secrets.mask_text(result.text())
         logger.info(f"<pre>{html.escape(text)}</pre>", html=True)
@@ -171,6 +174,8 @@ class CassetteKeywords(UsesMockLLM):
 
 def open_cassette(ctx: LibraryContext, mock: RunningLLM, scope: Scope) -> Verdict | None:
     """Load the test's cassette into the mock; say whether the test must skip or fail first."""
+    from ..cassettes.session import CassetteSession
+
     config = mock.cassettes
     if config is None:
         return None

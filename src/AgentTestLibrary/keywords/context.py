@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 from robot.libraries.BuiltIn import BuiltIn
 
 from ..errors import MissingCredentialError
-from ..live.gate import load_env_file
 from ..naming import NameRegistry, remove_tree, slug
 from ..private import PrivateArea
 from ..secrets import SecretRegistry
@@ -41,6 +40,8 @@ class LibraryContext:
     def ensure_live_environment(self) -> None:
         """Seed the environment from .env.live once (real variables win); register its values as secrets."""
         if not self._live_environment_loaded:
+            from ..live.gate import load_env_file
+
             self._live_environment_loaded = True
             load_env_file(self.env_file, self.secrets)
 

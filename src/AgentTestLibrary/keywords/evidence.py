@@ -5,14 +5,16 @@ from __future__ import annotations
 import html
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from robot.api import logger
 
-from ..mock.journal import JournalEntry
 from ..naming import per_test_file
-from .context import LibraryContext
-from .scopes import Scope
+
+if TYPE_CHECKING:
+    from ..mock.journal import JournalEntry
+    from .context import LibraryContext
+    from .scopes import Scope
 
 FOLDER = "agenttest-evidence"
 

@@ -6,7 +6,6 @@ from typing import Any
 
 from robot.api.deco import keyword
 
-from ..mockllm.scenario.loader import FAULT_FIELDS, MATCHER_FIELDS
 from .mock_llm import UsesMockLLM, mock_only
 from .served import inject_fault
 
@@ -36,6 +35,8 @@ class FaultKeywords(UsesMockLLM):
         | Inject LLM Fault    status=500    nth=3
         | Inject LLM Fault    cut_after_events=3    provider=anthropic
         """
+        from ..mockllm.scenario.loader import FAULT_FIELDS, MATCHER_FIELDS
+
         return inject_fault(self.mock().app, self.llm.kind, fault, FAULT_FIELDS, MATCHER_FIELDS,
                             scope_key=self.ctx.scope_key)  # fmt: skip
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from robot.api import logger
 from robot.api.deco import keyword
 
-from ..mock.conditions import equal_to
-from ..mock.journal import JournalEntry
-from ..mockllm.conversation import Conversation, Reply, conversation_of
 from ..wire import JournalProtocol
 from .mock_llm import UsesMockLLM, mock_only, unmatched_report
+
+if TYPE_CHECKING:
+    from ..mock.journal import JournalEntry
+    from ..mockllm.conversation import Conversation
 
 
 class JournalKeywords(UsesMockLLM):
@@ -20,6 +21,8 @@ class JournalKeywords(UsesMockLLM):
         return [entry for entry in self.requests() if protocol is None or entry.protocol == protocol]
 
     def _model_calls(self) -> list[tuple[JournalEntry, Conversation]]:
+        from ..mockllm.conversation import conversation_of
+
         return [(entry, conversation) for entry in self._entries() if (conversation := conversation_of(entry))]
 
     @keyword("Get LLM Requests")
@@ -68,6 +71,9 @@ class JournalKeywords(UsesMockLLM):
         Example:
         | Mock LLM Should Have Requested Tool    list_files    path=.
         """
+        from ..mock.conditions import equal_to
+        from ..mockllm.conversation import Reply
+
         calls = [call for entry, _ in self._model_calls() if isinstance(entry.reply, Reply)
                  for call in entry.reply.tool_calls]  # fmt: skip
         for call in calls:

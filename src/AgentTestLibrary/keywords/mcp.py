@@ -7,7 +7,7 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from robot.api import logger
 from robot.api.deco import keyword
@@ -15,19 +15,19 @@ from robot.libraries.BuiltIn import BuiltIn
 
 from ..environment import EnvironmentPatch, agenttest_command
 from ..errors import ScenarioError
-from ..harness.mcp_config import InstalledMcpConfig, McpRuntime, McpTarget, check_server_name, install_mcp_config
-from ..mock.journal import JournalEntry
-from ..mockmcp import MCP_PATH, MockMCP, load_mcp_server
-from ..mockmcp.endpoint import STDIO_PATH
-from ..mockmcp.loader import FAULT_FIELDS, parse_mcp_rule, parse_mcp_tool
-from ..mockmcp.model import RESPONSE_MODES, McpRequest, Prompt, PromptArgument, Resource
+from ..harness.mcp_config import McpRuntime, McpTarget, check_server_name, install_mcp_config
 from ..naming import variable_part
 from ..validation import data_from
 from .arguments import check_named
-from .context import LibraryContext
-from .runtimes import RuntimeKeywords
 from .scopes import Scope, TestReport
 from .served import Served, ServedComponent, inject_fault
+
+if TYPE_CHECKING:  # the MCP model and server load when a suite starts a mock MCP server
+    from ..harness.mcp_config import InstalledMcpConfig
+    from ..mock.journal import JournalEntry
+    from ..mockmcp.model import McpRequest
+    from .context import LibraryContext
+    from .runtimes import RuntimeKeywords
 
 McpTransport = Literal["http", "stdio"]
 ResponseMode = Literal["auto", "json", "sse"]
@@ -39,17 +39,21 @@ class RunningMcp(Served):
     """A started mock MCP server, with the transport agents are told to use."""
 
     transport: McpTransport = "http"
+    endpoint: str = ""  # streamable HTTP: <server>/mcp
+    relay: str = ""  # where the stdio relay posts: <server>/mcp/stdio
 
     @property
     def url(self) -> str:
-        return self.server.url + MCP_PATH
+        return self.endpoint
 
     @property
     def command(self) -> list[str]:
         """The stdio command line agents launch: the relay to this server."""
-        return [*agenttest_command(), "mcp", "relay", self.server.url + STDIO_PATH]
+        return [*agenttest_command(), "mcp", "relay", self.relay]
 
     def calls(self, in_test: bool) -> list[tuple[JournalEntry, McpRequest]]:
+        from ..mockmcp.model import McpRequest
+
         return [(entry, entry.subject) for entry in self.entries(in_test) if isinstance(entry.subject, McpRequest)]
 
 
@@ -86,6 +90,8 @@ class McpKeywords(ServedComponent):
         super().close()
 
     def describe(self, entry: JournalEntry) -> str:
+        from ..mockmcp.model import McpRequest
+
         request = entry.subject
         return f"{request.method} {request.tool}" if isinstance(request, McpRequest) and request.tool else (
             request.method if isinstance(request, McpRequest) else entry.path)  # fmt: skip
@@ -138,6 +144,9 @@ class McpKeywords(ServedComponent):
         | ${url}=    Start Mock MCP Server    name=tools    scenario=${CURDIR}/scenarios/flow.yaml
         | ${cmd}=    Start Mock MCP Server    name=files    transport=stdio
         """
+        from ..mockmcp import MCP_PATH, MockMCP, load_mcp_server
+        from ..mockmcp.endpoint import STDIO_PATH
+
         check_named("Start Mock MCP Server", self.start_mock_mcp_server, name=name, scenario=scenario)
         check_server_name(name)
         self.check_free(name)
@@ -147,7 +156,8 @@ class McpKeywords(ServedComponent):
         self.ctx.secrets.add_from_environment()
         app = MockMCP(spec, self.ctx.secrets)
         server = self.start_server(app, host, port)
-        running = RunningMcp(name, app, server, self.ctx.current_suite, EnvironmentPatch({}), transport=transport)
+        running = RunningMcp(name, app, server, self.ctx.current_suite, EnvironmentPatch({}), transport=transport,
+                             endpoint=server.url + MCP_PATH, relay=server.url + STDIO_PATH)  # fmt: skip
         exported = {
             variable_name(name, "URL"): running.url,
             variable_name(name, "COMMAND"): shlex.join(running.command),
@@ -182,6 +192,8 @@ class McpKeywords(ServedComponent):
     @keyword("Load MCP Scenario")
     def load_mcp_scenario(self, scenario: str, name: str = "tools") -> None:
         """Replaces what server ``name`` declares with the file's ``mcp_servers.<name>``; keyword additions stay."""
+        from ..mockmcp import load_mcp_server
+
         running = self.server(name)
         running.app.load(replace(load_mcp_server(scenario, name), name=name))
 
@@ -201,6 +213,8 @@ class McpKeywords(ServedComponent):
         Example:
         | Configure Mock MCP Server    tools    page_size=2    response=json
         """
+        from ..mockmcp.model import RESPONSE_MODES
+
         app = self.server(name).app
         given = {"strict": strict, "page_size": page_size, "response": response, "instructions": instructions}
         changes: dict[str, Any] = {key: value for key, value in given.items() if value is not None}
@@ -237,6 +251,8 @@ class McpKeywords(ServedComponent):
         | ...    input_schema={"type": "object", "properties": {"query": {"type": "string"}}}
         | ...    text=Found 3 pages about {{query}}
         """
+        from ..mockmcp.loader import parse_mcp_tool
+
         data: dict[str, Any] = {"name": tool, "description": description}
         for key, value in (("inputSchema", input_schema), ("outputSchema", output_schema)):
             if value is not None:
@@ -273,6 +289,8 @@ class McpKeywords(ServedComponent):
         | Reply To MCP Tool    search    The index is down    is_error=${True}
         | Reply To MCP Tool    search    error_code=-32603    error_message=backend down
         """
+        from ..mockmcp.loader import parse_mcp_rule
+
         if error_code is not None:
             reply: dict[str, Any] = {"error": {"code": error_code, "message": error_message or f"error {error_code}"}}
         else:
@@ -297,6 +315,8 @@ class McpKeywords(ServedComponent):
         | ...    sequence: [{is_error: true, text: try again}, {text: found it}]
         | Add MCP Rule    ${rule}
         """
+        from ..mockmcp.loader import parse_mcp_rule
+
         running = self.server(server)
         parsed = parse_mcp_rule(data_from(rule, "Add MCP Rule"), "Add MCP Rule", tuple(running.app.tools().values()))
         running.app.add_rule(parsed, self.ctx.scope_key)
@@ -310,6 +330,8 @@ class McpKeywords(ServedComponent):
         Example:
         | Add MCP Resource    file:///docs/readme.md    \\# Read me    mime_type=text/markdown
         """
+        from ..mockmcp.model import Resource
+
         self.server(server).app.add_resource(Resource(uri, name or uri.rsplit("/", 1)[-1], "", mime_type, text),
                                               self.ctx.scope_key)  # fmt: skip
 
@@ -323,6 +345,8 @@ class McpKeywords(ServedComponent):
         Example:
         | Add MCP Prompt    review    Review this code: {{code}}    arguments=code
         """
+        from ..mockmcp.model import Prompt, PromptArgument
+
         names = [item.strip() for item in arguments.split(",") if item.strip()]
         prompt = Prompt(name, description, tuple(PromptArgument(item, required=True) for item in names),
                         (("user", text),))  # fmt: skip
@@ -350,6 +374,8 @@ class McpKeywords(ServedComponent):
         | Inject MCP Fault    tool=search    is_error=${True}    message=index offline
         | Inject MCP Fault    expire_session=${True}    nth=2
         """
+        from ..mockmcp.loader import FAULT_FIELDS
+
         return inject_fault(
             self.server(server).app, server, fault, FAULT_FIELDS, WHEN_KEYS, scope_key=self.ctx.scope_key
         )

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from robot.api import logger
 from robot.api.deco import keyword
 
-from ..mock.conditions import equal_to
-from ..mock.journal import JournalEntry
-from ..mockmcp.model import McpRequest
-from .context import LibraryContext
 from .mcp import McpKeywords
 from .scopes import LibraryComponent
 from .served import require_all_used
+
+if TYPE_CHECKING:
+    from ..mock.journal import JournalEntry
+    from ..mockmcp.model import McpRequest
+    from .context import LibraryContext
 
 
 class McpAssertionKeywords(LibraryComponent):
@@ -37,6 +38,8 @@ class McpAssertionKeywords(LibraryComponent):
         return sorted(calls, key=lambda call: call[1].time)
 
     def _tool_calls(self, server: str | None, tool: str, arguments: dict[str, Any]) -> list[McpRequest]:
+        from ..mock.conditions import equal_to
+
         wanted = equal_to(arguments)
         return [request for _, _, request in self._calls(server)
                 if request.tool == tool and not wanted.mismatches(request.arguments)]  # fmt: skip
@@ -100,6 +103,8 @@ class McpAssertionKeywords(LibraryComponent):
         | Run Agent    search the docs
         | MCP Session Should Have Been Reinitialized
         """
+        from ..mockmcp.model import McpRequest
+
         entries = self.mcp.server(server).app.journal.entries(self.mcp.server(server).test_mark)
         expired = next((entry for entry in entries if entry.status == 404 and entry.protocol == "mcp"), None)
         if expired is None:

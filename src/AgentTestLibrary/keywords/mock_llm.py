@@ -19,18 +19,15 @@ from robot.libraries.BuiltIn import BuiltIn
 from ..environment import REAL_ROUTING_VARIABLES, EnvironmentPatch, agent_environment
 from ..errors import ScenarioError, SkipTest
 from ..live import gate
-from ..mock.http import MAX_BODY_BYTES
-from ..mock.journal import JournalEntry
-from ..mockllm.conversation import conversation_of
-from ..mockllm.embeddings import MAX_DIMENSIONS
-from ..mockllm.scenario import ReplySpec, Scenario, load_scenario
 from .arguments import check_named
 from .context import LibraryContext
 from .scopes import LibraryComponent, Scope, TestReport
 from .served import Served, ServedComponent
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the model mock itself loads when a suite starts one
     from ..cassettes import CassetteSession
+    from ..mock.journal import JournalEntry
+    from ..mockllm.scenario import Scenario
     from .cassettes import CassetteConfig
 
 T = TypeVar("T")
@@ -120,7 +117,7 @@ class MockLLMKeywords(ServedComponent):
         strict: bool | None = None,
         base_port: int | None = None,
         credentials: str | None = None,
-        max_body_bytes: int = MAX_BODY_BYTES,
+        max_body_bytes: int | None = None,
         allow_remote: bool = False,
     ) -> str:
         """Starts a mock LLM server in this process and points child processes at it.
@@ -142,7 +139,7 @@ class MockLLMKeywords(ServedComponent):
         - ``base_port``: fixed-port mode for agents that need a known port: the port is
           ``base_port + ${PABOTQUEUEINDEX}`` (``+ 0`` under plain robot). A busy port fails
           with a clear error.
-        - ``max_body_bytes``: larger request bodies get the provider's 413 (default 32 MiB).
+        - ``max_body_bytes``: larger request bodies get the provider's 413 (default: 32 MiB).
         - ``host``: a loopback address; anything else needs ``allow_remote=True`` and logs a
           warning, because any machine that reaches the port could then drive the mock.
 
@@ -179,7 +176,8 @@ class MockLLMKeywords(ServedComponent):
         self.ctx.secrets.add_from_environment()
         real_credentials = {name: os.environ.get(name) for name in gate.PROVIDER_CREDENTIALS}
         app = MockLLM(loaded, self.ctx.secrets, admin_token=secrets.token_urlsafe(32))
-        server = self.start_server(app, host, port, limits=Limits(max_body_bytes=max_body_bytes),
+        limits = Limits() if max_body_bytes is None else Limits(max_body_bytes=max_body_bytes)
+        server = self.start_server(app, host, port, limits=limits,
                                    allow_remote=allow_remote)  # fmt: skip
         url = server.url
         self.started += 1
@@ -282,6 +280,9 @@ class MockLLMKeywords(ServedComponent):
         Example:
         | Configure Mock LLM    strict=${FALSE}    default_reply=I am the mock.    models=gpt-5,claude-opus-4-8
         """
+        from ..mockllm.embeddings import MAX_DIMENSIONS
+        from ..mockllm.scenario import ReplySpec
+
         app = self.current().app
         changes: dict[str, Any] = {}
         if strict is not None:
@@ -307,6 +308,8 @@ class MockLLMKeywords(ServedComponent):
 
     @staticmethod
     def _load(scenario: str | None, strict: bool | None) -> Scenario:
+        from ..mockllm.scenario import Scenario, load_scenario
+
         loaded = load_scenario(Path(scenario)) if scenario else Scenario(strict=False)
         if strict is not None:
             loaded = replace(loaded, strict=strict)
@@ -344,5 +347,7 @@ def unmatched_report(entries: list[JournalEntry]) -> str:
 
 
 def _latest_text(entry: JournalEntry) -> str:
+    from ..mockllm.conversation import conversation_of
+
     conversation = conversation_of(entry)
     return conversation.latest_user_text[:60] if conversation else ""

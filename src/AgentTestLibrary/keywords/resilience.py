@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from robot.api import logger
 from robot.api.deco import keyword
 
-from ..mock.journal import JournalEntry
-from ..mockllm import resilience
 from ..report.tables import table
 from .mock_llm import UsesMockLLM, mock_only
+
+if TYPE_CHECKING:
+    from ..mock.journal import JournalEntry
 
 
 class ResilienceKeywords(UsesMockLLM):
     def _entries(self) -> list[JournalEntry]:
         return self.requests()
 
-    def _judge(self, failure: str) -> None:
+    def _judge(self, verdict: str, *args: Any) -> None:
+        """Judge the test's requests by ``verdict`` (a function of :mod:`~..mockllm.resilience`), with the table."""
+        from ..mockllm import resilience
+
+        failure: str = getattr(resilience, verdict)(self._entries(), *args)
         rows = [[call["call"], call["attempts"], call["retries"], call["gaps_s"], call["statuses"],
                  [value for value in call["retry_after_s"] if value is not None]]
                 for call in self.get_llm_retry_report()]  # fmt: skip
@@ -36,6 +41,8 @@ class ResilienceKeywords(UsesMockLLM):
         | ${report}=    Get LLM Retry Report
         | Should Be Equal As Integers    ${report}[0][attempts]    3
         """
+        from ..mockllm import resilience
+
         return [call.to_dict() for call in resilience.calls(self._entries())]
 
     @keyword("Agent Should Have Retried")
@@ -48,7 +55,7 @@ class ResilienceKeywords(UsesMockLLM):
         | Run Example Agent    hi
         | Agent Should Have Retried    2
         """
-        self._judge(resilience.retried(self._entries(), times))
+        self._judge("retried", times)
 
     @keyword("Agent Should Have Honoured Retry After")
     @mock_only
@@ -58,19 +65,19 @@ class ResilienceKeywords(UsesMockLLM):
         ``tolerance`` (seconds) absorbs timer resolution. The failure names the numbers:
         ``retried after 0.21 s, retry-after asked for 1 s``.
         """
-        self._judge(resilience.honoured_retry_after(self._entries(), tolerance))
+        self._judge("honoured_retry_after", tolerance)
 
     @keyword("Agent Should Have Backed Off")
     @mock_only
     def agent_should_have_backed_off(self, growth: float = 1.2) -> None:
         """Fails unless the gaps between retries of a call grew (each at least ``growth`` times the last)."""
-        self._judge(resilience.backed_off(self._entries(), growth))
+        self._judge("backed_off", growth)
 
     @keyword("Agent Should Not Have Hammered")
     @mock_only
     def agent_should_not_have_hammered(self, min_gap: float = 0.1) -> None:
         """Fails when the agent retried a failed response sooner than ``min_gap`` seconds."""
-        self._judge(resilience.not_hammered(self._entries(), min_gap))
+        self._judge("not_hammered", min_gap)
 
     @keyword("Truncated Response Should Not Have Been Accepted")
     @mock_only
@@ -85,7 +92,7 @@ class ResilienceKeywords(UsesMockLLM):
         | ${result}=    Run Example Agent And Expect Failure Or Success    hi    stream=${TRUE}
         | Truncated Response Should Not Have Been Accepted    rc=${result.rc}
         """
-        self._judge(resilience.truncated_not_accepted(self._entries(), rc))
+        self._judge("truncated_not_accepted", rc)
 
     @keyword("Agent Should Have Given Up Cleanly")
     @mock_only
@@ -95,4 +102,4 @@ class ResilienceKeywords(UsesMockLLM):
         ``max_attempts`` bounds the attempts of the failing call; ``rc`` (the agent's exit
         code) must then be non-zero.
         """
-        self._judge(resilience.gave_up_cleanly(self._entries(), max_attempts, rc))
+        self._judge("gave_up_cleanly", max_attempts, rc)

@@ -9,9 +9,6 @@ from robot.api import logger
 from robot.api.deco import keyword
 
 from ..errors import ScenarioError
-from ..mock.fields import from_text
-from ..mockllm.scenario import parse_rule
-from ..mockllm.scenario.loader import MATCHER_FIELDS
 from ..validation import data_from
 from .mock_llm import UsesMockLLM, mock_only
 from .served import require_all_used
@@ -51,7 +48,7 @@ class RuleKeywords(UsesMockLLM):
         | Reply With Text    Hello there!    user_text_contains=hello
         | Reply With Text    Done.    tool_result=${True}
         """
-        self._add({"when": from_text(when, MATCHER_FIELDS), "reply": {"text": text}})
+        self._add({"when": _conditions(when), "reply": {"text": text}})
 
     @keyword("Reply With Tool Call")
     @mock_only
@@ -70,16 +67,16 @@ class RuleKeywords(UsesMockLLM):
         | &{args}=    Create Dictionary    path=.    depth=${2}
         | Reply With Tool Call    list_files    ${args}    user_text_contains=files
         """
-        conditions = {key: value for key, value in when.items() if key in MATCHER_FIELDS}
+        conditions = _conditions(when, known_only=True)
         given = data_from(arguments, f"Reply With Tool Call {tool}: arguments") if arguments is not None else {}
         if not isinstance(given, dict):
             raise ScenarioError(f"Reply With Tool Call {tool}: arguments must be a dictionary or a JSON object; "
                                 f"got {given!r}.")  # fmt: skip
-        given = {**given, **{key: value for key, value in when.items() if key not in MATCHER_FIELDS}}
+        given = {**given, **{key: value for key, value in when.items() if key not in conditions}}
         call: dict[str, Any] = {"name": tool, "arguments": given}
         if call_id:
             call["id"] = call_id
-        self._add({"when": from_text(conditions, MATCHER_FIELDS), "reply": {"tool_calls": [call]}})
+        self._add({"when": conditions, "reply": {"tool_calls": [call]}})
 
     @keyword("Reply With JSON")
     @mock_only
@@ -90,7 +87,7 @@ class RuleKeywords(UsesMockLLM):
         | Reply With JSON    {"verdict": "pass", "score": 9}    user_text_contains=grade
         """
         data = data_from(data, "Reply With JSON: data") if isinstance(data, str) else data
-        self._add({"when": from_text(when, MATCHER_FIELDS), "reply": {"json": data}})
+        self._add({"when": _conditions(when), "reply": {"json": data}})
 
     @keyword("Reply With Error")
     @mock_only
@@ -105,7 +102,7 @@ class RuleKeywords(UsesMockLLM):
             error["message"] = message
         if type:
             error["type"] = type
-        self._add({"when": from_text(when, MATCHER_FIELDS), "reply": {"error": error}})
+        self._add({"when": _conditions(when), "reply": {"error": error}})
 
     @keyword("Every LLM Rule Should Have Been Used")
     @mock_only
@@ -123,6 +120,18 @@ class RuleKeywords(UsesMockLLM):
         source = f"keyword rule #{len(mock.app.rules()) + 1}"
         if isinstance(data, dict):
             data = {"name": source, **data}
+        from ..mockllm.scenario import parse_rule
+
         rule = parse_rule(data, source)
         mock.app.add_rule(rule, self.ctx.scope_key)
         logger.info(f"Added {rule.describe()} for {self.ctx.scope_key}: {json.dumps(data, default=str)}")
+
+
+def _conditions(when: dict[str, Any], known_only: bool = False) -> dict[str, Any]:
+    """Named arguments as the scenario ``when`` types they spell (``turn=2``: an integer); unknown names pass on
+    for the validator to name (or, ``known_only``, stay out: they are a tool call's arguments)."""
+    from ..mock.fields import from_text
+    from ..mockllm.scenario.loader import MATCHER_FIELDS
+
+    return from_text({key: value for key, value in when.items() if key in MATCHER_FIELDS or not known_only},
+                     MATCHER_FIELDS)  # fmt: skip

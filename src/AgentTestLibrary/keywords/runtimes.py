@@ -16,8 +16,6 @@ from ..environment import FIXTURE_KEYS, EnvironmentPatch
 from ..errors import RegistryError
 from ..harness.agents import prefix as agents_prefix
 from ..harness.runtimes import Runtime, builtin_registry, load_registry, lookup, snapshot
-from ..mockllm.conversation import conversation_of
-from ..mockllm.scenario import parse_rule
 from ..naming import confined
 from ..shipped import EXAMPLES
 from .arguments import check_named
@@ -169,6 +167,9 @@ class RuntimeKeywords(LibraryComponent):
 
         Needs a running mock; adds a temporary rule for the probe prompt.
         """
+        from ..mockllm.conversation import conversation_of
+        from ..mockllm.scenario import parse_rule
+
         mock = self.llm.current()
         runtime = self._runtime(self._current_name())
         scope = f"liveness:{runtime.name}"

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from robot.api import logger
 from robot.api.deco import keyword
 
 from ..errors import GoldenSetError
-from ..mockllm.conversation import Reply
 from ..naming import slug
 from ..report.tables import table
-from ..scores import SCORES_FOLDER, Case, Scores, compare, load_golden_set, read_scores, score_case
 from .arguments import check_named
 from .context import LibraryContext
 from .mock_llm import MockLLMKeywords
 from .scopes import LibraryComponent, Scope
+
+if TYPE_CHECKING:
+    from ..scores import Case, Scores
 
 
 class ScoreKeywords(LibraryComponent):
@@ -26,7 +27,7 @@ class ScoreKeywords(LibraryComponent):
         self.llm = llm
         self.source = ""
         self.cases: dict[str, Case] = {}
-        self.scores = Scores()
+        self.scores: Scores | None = None  # made when a golden set loads (the graders load with it)
         self.seen_index = -1  # the last journal entry whose tool calls a scored case already took
 
     def start_scope(self, scope: Scope) -> None:
@@ -52,6 +53,8 @@ class ScoreKeywords(LibraryComponent):
         | Write Golden Set Scores
         """
         check_named("Load Golden Set", self.load_golden_set, path=path)
+        from ..scores import Scores, load_golden_set
+
         cases = load_golden_set(path)
         self.source, self.cases = _shown(Path(path)), {case.id: case for case in cases}
         self.scores = Scores(golden_set=self.source)
@@ -82,6 +85,8 @@ class ScoreKeywords(LibraryComponent):
         fresh = [entry for entry in entries if entry.index > self.seen_index]
         if fresh:
             self.seen_index = fresh[-1].index
+        from ..mockllm.conversation import Reply
+
         return [call.name for entry in fresh if isinstance(entry.reply, Reply) for call in entry.reply.tool_calls]
 
     @keyword("Score Agent Answer")
@@ -97,8 +102,11 @@ class ScoreKeywords(LibraryComponent):
         Example:
         | ${score}=    Score Agent Answer    list-files    ${answer}
         """
+        from ..scores import score_case
+
         case = self._case(case_id)
         scored = score_case(case, answer, tools if tools is not None else self._tools_called())
+        assert self.scores is not None  # a case was found, so a golden set is loaded
         self.scores.add(scored)
         rows = [(verdict.grader, "pass" if verdict.passed else "FAIL", verdict.detail) for verdict in scored.verdicts]
         caption = f"Case {case.id} (slice {case.slice}): {scored.score:.0%}"
@@ -117,7 +125,9 @@ class ScoreKeywords(LibraryComponent):
         Example:
         | Write Golden Set Scores    baseline=${CURDIR}/golden/baseline.json
         """
-        if not self.scores.cases:
+        from ..scores import SCORES_FOLDER, compare, read_scores
+
+        if self.scores is None or not self.scores.cases:
             raise GoldenSetError("No case was scored. Call 'Score Agent Answer' for each case first.")
         suite = self.ctx.current_suite or "suite"
         default = self.ctx.output_dir / SCORES_FOLDER / f"{slug(suite)}.json"

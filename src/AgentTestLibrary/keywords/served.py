@@ -19,16 +19,15 @@ from typing import TYPE_CHECKING, Any
 
 from robot.api import logger
 
-from ..environment import EnvironmentPatch
 from ..errors import NotRunningError, ScenarioError
-from ..mock.fields import Field, from_text
-from ..mock.journal import Journal, JournalEntry
-from ..validation import data_from
 from .evidence import write_evidence
 from .scopes import LibraryComponent, Scope, TestReport
 
 if TYPE_CHECKING:
+    from ..environment import EnvironmentPatch
     from ..mock.application import MockApplication
+    from ..mock.fields import Field
+    from ..mock.journal import Journal, JournalEntry
     from ..mock.rulebook import RuleBook
     from ..mock.server import Limits, MockServer
     from ..report.transcript import Source
@@ -208,6 +207,9 @@ def inject_fault(app: MockApplication, name: str, fault: dict[str, Any], fields:
     """A fault from a keyword's named arguments: effects converted from Robot's strings by their fields; conditions
     by theirs when typed (the model mock's), else as given (JSON/YAML text for the ones that hold conditions);
     unknown names refused with the valid ones."""
+    from ..mock.fields import from_text
+    from ..validation import data_from
+
     spec = from_text({key: value for key, value in fault.items() if key in fields or key == "name"}, dict(fields))
     typed = conditions if isinstance(conditions, Mapping) else {}
     when: dict[str, Any] = {}

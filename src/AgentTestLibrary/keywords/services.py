@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from robot.api import logger
 from robot.api.deco import keyword
@@ -13,16 +13,15 @@ from robot.api.types import Secret
 
 from ..environment import EnvironmentPatch
 from ..errors import ScenarioError
-from ..mock.conditions import equal_to
-from ..mock.journal import JournalEntry
-from ..mockservice import MockService, load_service
-from ..mockservice.loader import FAULT_FIELDS, FAULT_WHEN_KEYS, parse_service_route
-from ..mockservice.model import PathTemplate, ServiceRequest
 from ..naming import check_identifier, variable_part
 from ..validation import data_from
-from ..webhooks import deliver
 from .arguments import check_named
 from .served import Served, ServedComponent, inject_fault, require_all_used
+
+if TYPE_CHECKING:  # the service model loads when a suite starts a mock service; httpx when it delivers a webhook
+    from ..mock.journal import JournalEntry
+    from ..mockservice import MockService
+    from ..mockservice.model import ServiceRequest
 
 WebhookProvider = Literal["github", "slack", "stripe", "standard"]
 WebhookSignature = Literal["valid", "invalid", "stale", "missing"]
@@ -66,6 +65,8 @@ class ServiceKeywords(ServedComponent):
         check_named("Start Mock Service", self.start_mock_service, name=name, routes=routes)
         check_identifier(name, "Service name", "it becomes the environment variable AGENTTEST_<NAME>_URL")
         self.check_free(name)
+        from ..mockservice import MockService, load_service
+
         spec = replace(load_service(routes, name), name=name)
         if strict is not None:
             spec = replace(spec, strict=strict)
@@ -96,6 +97,8 @@ class ServiceKeywords(ServedComponent):
         Example:
         | Add Service Route    github    {"method": "GET", "path": "/zen", "reply": {"text": "Keep it simple."}}
         """
+        from ..mockservice.loader import parse_service_route
+
         app = self._app(name)
         parsed = parse_service_route(data_from(route, "Add Service Route"), "Add Service Route", app.spec)
         app.add_route(parsed, self.ctx.scope_key)
@@ -144,6 +147,8 @@ class ServiceKeywords(ServedComponent):
         | Inject Service Fault    github    status=403    message=API rate limit exceeded    retry_after=60
         | Inject Service Fault    slack    route=conversations.list    page=2    status=500
         """
+        from ..mockservice.loader import FAULT_FIELDS, FAULT_WHEN_KEYS
+
         return inject_fault(self._app(name), name, fault, FAULT_FIELDS, FAULT_WHEN_KEYS, scope_key=self.ctx.scope_key)
 
     @keyword("Clear Service Faults")
@@ -154,6 +159,9 @@ class ServiceKeywords(ServedComponent):
 
     def _requests(self, name: str | None, method: str | None, path: str | None,
                   fields: dict[str, Any]) -> list[tuple[str, JournalEntry, ServiceRequest]]:  # fmt: skip
+        from ..mock.conditions import equal_to
+        from ..mockservice.model import PathTemplate
+
         template = PathTemplate.parse(path) if path else None
         wanted = equal_to(fields, "field")
         found = []
@@ -214,6 +222,8 @@ class ServiceKeywords(ServedComponent):
         | Service Requests Should Be In Order    github    POST /repos/{o}/{r}/issues/{n}/labels
         | ...    POST /repos/{o}/{r}/issues/{n}/comments
         """
+        from ..mockservice.model import PathTemplate
+
         seen = [(request.method, request.path) for _, _, request in self._requests(name, None, None, {})]
         position = 0
         for method, path in seen:
@@ -277,6 +287,8 @@ class ServiceKeywords(ServedComponent):
         | ...    payload=${CURDIR}/payloads/issue_opened.json    secret=${SECRET}
         | Should Be Equal As Integers    ${delivery}[status]    200
         """
+        from ..webhooks import deliver
+
         text = secret.value if isinstance(secret, Secret) else str(secret)
         self.ctx.secrets.add(text)
         body = _payload(payload)
