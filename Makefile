@@ -91,6 +91,8 @@ libdoc: install
 
 bench: install
 	python benchmarks/peers.py
+	python benchmarks/startup.py
+	python benchmarks/mcp_client.py
 	python benchmarks/fault_latency.py
 	python benchmarks/harness.py
 	python benchmarks/e2e_time.py

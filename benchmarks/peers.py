@@ -1,18 +1,20 @@
 """The mock against the raw asyncio floor and aimock, in one run: figures, never pass/fail.
 
-Every server answers "hello benchmark" requests with the same 44-character text. Eight
-keep-alive connections of a stdlib raw client (asyncio streams) send each case of
-``cases.py`` (Chat plain and streamed, Responses, Messages and Gemini streams); every figure
-is the median over several rounds whose server order rotates, given as a ratio to the floor
-measured in the same round. Bounded: CONNECTIONS x REQUESTS per measurement, ROUNDS rounds.
+Every server answers "hello benchmark" requests with the same 44-character text. One stdlib
+client process (asyncio streams, keep-alive connections) talks to every server in short
+alternating blocks: for each case of ``cases.py`` and each connection count, every server gets
+one block in turn, and the order rotates each round. A ratio to the floor is taken per round
+and the median over rounds reported (lower is better). Server CPU per request comes from /proc
+(every thread's run time, ``/proc/PID/task/*/schedstat``) summed over the blocks: it moves far
+less with other jobs' load than latency does. Bounded: BLOCK requests per block, ROUNDS rounds.
 
-    python benchmarks/peers.py [--rounds 3] [--requests 300]
+    python benchmarks/peers.py [--rounds 5] [--block 800]
 
 The floor (raw_baseline_server.py) writes the very bytes the mock produces for each case,
-rendered once at its start. aimock (npm ``@copilotkit/aimock``, pinned) is installed with npm
-into ``.bench-cache/`` on first use; without npm or its registry it is skipped with the
-reason printed. Also printed: the mock's start-up time and the memory one more server costs,
-and whether the optional ``fast`` extra (uvloop, orjson) is in use.
+rendered once at its start, in one write per response. aimock (npm ``@copilotkit/aimock``,
+pinned) is installed with npm into ``.bench-cache/`` on first use (never committed); without npm
+or its registry it is skipped with the reason printed. Also printed: whether uvloop and orjson
+are in use (default dependencies where wheels exist).
 """
 
 from __future__ import annotations
@@ -37,8 +39,9 @@ from cases import CASES, PROMPT, SCENARIO, TEXT, request_bytes
 HERE = Path(__file__).parent
 CACHE = HERE.parent / ".bench-cache"
 AIMOCK = ("@copilotkit/aimock", "1.43.0")
-CONNECTIONS = 8
-HEADLINE = ("chat plain", "chat stream")  # the issue's two columns: non-streaming req/s, streaming total
+HEADLINE = ("chat plain", "chat stream")  # non-streaming and streaming: measured at every connection count
+CONNECTIONS = (1, 8, 64)
+DEFAULT_CONNECTIONS = 8  # every other case is measured here
 
 
 @dataclass
@@ -46,6 +49,8 @@ class Figures:
     rate: float  # requests per second
     total_ms: float  # median time to the complete response
     first_ms: float  # median time to the first body byte (the first event when streaming)
+    cpu_s: float  # server CPU spent on the block
+    requests: int
 
 
 async def _read(reader: asyncio.StreamReader) -> float:
@@ -65,14 +70,14 @@ async def _read(reader: asyncio.StreamReader) -> float:
     return time.perf_counter()
 
 
-async def _load(port: int, case: str, requests: int) -> Figures:
+async def _load(port: int, case: str, connections: int, per_connection: int) -> tuple[float, list[float], list[float]]:
     payload = request_bytes(case)
     totals: list[float] = []
     firsts: list[float] = []
 
     async def client() -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        for _ in range(requests):
+        for _ in range(per_connection):
             began = time.perf_counter()
             writer.write(payload)
             first = await _read(reader)
@@ -81,14 +86,32 @@ async def _load(port: int, case: str, requests: int) -> Figures:
         writer.close()
 
     began = time.perf_counter()
-    await asyncio.wait_for(asyncio.gather(*(client() for _ in range(CONNECTIONS))), timeout=180)
-    elapsed = time.perf_counter() - began
-    return Figures(len(totals) / elapsed, statistics.median(totals) * 1000, statistics.median(firsts) * 1000)
+    await asyncio.wait_for(asyncio.gather(*(client() for _ in range(connections))), timeout=300)
+    return time.perf_counter() - began, totals, firsts
 
 
-def measure(port: int, case: str, requests: int) -> Figures:
-    asyncio.run(_load(port, case, 30))  # warm-up
-    return asyncio.run(_load(port, case, requests))
+def cpu_seconds(pid: int) -> float:
+    """CPU time of every thread of ``pid`` (ns precision from schedstat; utime+stime ticks where it is absent)."""
+    total = 0
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/schedstat", encoding="ascii") as stat:
+                total += int(stat.read().split()[0])
+        return total / 1e9
+    except (FileNotFoundError, ValueError):
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(server: Server, case: str, connections: int, block: int) -> Figures:
+    per_connection = max(10, block // connections)
+    assert server.process is not None
+    before = cpu_seconds(server.process.pid)
+    elapsed, totals, firsts = asyncio.run(_load(server.port, case, connections, per_connection))
+    cpu = cpu_seconds(server.process.pid) - before
+    return Figures(len(totals) / elapsed, statistics.median(totals) * 1000, statistics.median(firsts) * 1000, cpu,
+                   len(totals))  # fmt: skip
 
 
 def _free_port() -> int:
@@ -111,7 +134,7 @@ def _wait_until_listening(port: int, process: subprocess.Popen[str], timeout_s: 
 
 
 def install_aimock() -> tuple[list[str] | None, str]:
-    """The aimock command, or None and why it is unavailable."""
+    """The aimock command (installed into the ignored .bench-cache on first use), or None and why it is not."""
     binary = CACHE / "aimock" / "node_modules" / "@copilotkit" / "aimock" / "dist" / "cli.js"
     if not binary.is_file():
         if shutil.which("npm") is None or shutil.which("node") is None:
@@ -142,7 +165,7 @@ class Server:
             _wait_until_listening(self.port, self.process)
         else:
             assert self.process.stdout is not None
-            self.port = int(self.process.stdout.readline().strip().rsplit(":", 1)[1])
+            self.port = int(self.process.stdout.readline().strip().rsplit(":", 1)[1].split("/", 1)[0])
         return self
 
     def __exit__(self, *_: object) -> None:
@@ -172,62 +195,80 @@ def servers(folder: Path) -> tuple[list[Server], list[str]]:
     return found, notes
 
 
-def startup(runs: int) -> str:
-    probes = [
-        json.loads(subprocess.run([sys.executable, str(HERE / "startup_probe.py")], capture_output=True, text=True,
-                                  check=True, env=os.environ).stdout)
-        for _ in range(runs)
-    ]  # fmt: skip
-    start_ms = statistics.median(probe["start_s"] for probe in probes) * 1000
-    import_ms = statistics.median(probe["import_s"] for probe in probes) * 1000
-    rss_mib = statistics.median(probe["rss_kib"] for probe in probes) / 1024
-    return (f"start-up to first response (in-process, library imported): {start_ms:.1f} ms; one-time import: "
-            f"{import_ms:.0f} ms; RSS added per running server: {rss_mib:.2f} MiB")  # fmt: skip
+Key = tuple[str, str, int]  # server, case, connections
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--requests", type=int, default=300, help="requests per connection per measurement")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        candidates, notes = servers(Path(folder))
-        results: dict[str, dict[str, list[Figures]]] = {s.name: {case: [] for case in CASES} for s in candidates}
-        for round_number in range(args.rounds):
-            shift = round_number % len(candidates)
-            for server in candidates[shift:] + candidates[:shift]:
-                with server:
-                    for case in CASES:
-                        results[server.name][case].append(measure(server.port, case, args.requests))
-    floor = candidates[0].name
+def run(candidates: list[Server], rounds: int, block: int) -> dict[Key, list[Figures]]:
+    """Every (case, connections) block for every server in turn; the server order rotates each round."""
+    grid = [(case, count) for case in CASES for count in (CONNECTIONS if case in HEADLINE else (DEFAULT_CONNECTIONS,))]
+    results: dict[Key, list[Figures]] = {}
+    for server in candidates:  # warm-up: every case once
+        for case in CASES:
+            measure(server, case, DEFAULT_CONNECTIONS, 30 * DEFAULT_CONNECTIONS)
+    for round_number in range(rounds):
+        shift = round_number % len(candidates)
+        order = candidates[shift:] + candidates[:shift]
+        for case, count in grid:
+            for server in order:
+                results.setdefault((server.name, case, count), []).append(measure(server, case, count, block))
+    return results
 
-    def ratio(name: str, case: str, field: str) -> float:
-        pairs = zip(results[name][case], results[floor][case], strict=True)
+
+def report(results: dict[Key, list[Figures]], floor: str, names: list[str]) -> None:
+    def ratio(name: str, case: str, count: int, field: str) -> float:
+        pairs = zip(results[(name, case, count)], results[(floor, case, count)], strict=True)
         if field == "rate":
             return statistics.median(base.rate / figures.rate for figures, base in pairs)
         return statistics.median(getattr(figures, field) / getattr(base, field) for figures, base in pairs)
 
-    def median(name: str, case: str, field: str) -> float:
-        return statistics.median(getattr(figures, field) for figures in results[name][case])
+    def median(name: str, case: str, count: int, field: str) -> float:
+        return statistics.median(getattr(figures, field) for figures in results[(name, case, count)])
 
-    fast = [name for name in ("uvloop", "orjson") if importlib.util.find_spec(name)]
-    print(f"{CONNECTIONS} keep-alive connections, {CONNECTIONS * args.requests} requests per measurement, median of "
-          f"{args.rounds} rotated rounds, ratios to the raw asyncio floor of the same round (lower is better); "
-          f"mock extras: {', '.join(fast) or 'none (stdlib asyncio and json)'}")  # fmt: skip
-    print(f"\n{'server':<20} {'non-streaming req/s':>20} {'x floor':>8} {'stream total ms':>16} {'x floor':>8}"
-          f" {'first event ms':>15} {'x floor':>8}")  # fmt: skip
+    def cpu_us(name: str, case: str, count: int) -> float:
+        blocks = results[(name, case, count)]
+        return sum(figures.cpu_s for figures in blocks) / sum(figures.requests for figures in blocks) * 1e6
+
     plain, stream = HEADLINE
-    for name in results:
-        print(f"{name:<20} {median(name, plain, 'rate'):>20.0f} {ratio(name, plain, 'rate'):>7.2f}x"
-              f" {median(name, stream, 'total_ms'):>16.3f} {ratio(name, stream, 'total_ms'):>7.2f}x"
-              f" {median(name, stream, 'first_ms'):>15.3f} {ratio(name, stream, 'first_ms'):>7.2f}x")  # fmt: skip
-    print(f"\n{'case':<18} {'server':<20} {'req/s':>8} {'x floor':>8} {'total ms':>9} {'x floor':>8}")
+    print(f"\n{'conns':>5} {'server':<20} {'plain req/s':>11} {'x floor':>8} {'CPU us/req':>10}"
+          f" {'stream ms':>10} {'x floor':>8} {'CPU us/req':>10} {'1st event ms':>12}")  # fmt: skip
+    for count in CONNECTIONS:
+        for name in names:
+            print(f"{count:>5} {name:<20} {median(name, plain, count, 'rate'):>11.0f}"
+                  f" {ratio(name, plain, count, 'rate'):>7.2f}x {cpu_us(name, plain, count):>10.1f}"
+                  f" {median(name, stream, count, 'total_ms'):>10.3f} {ratio(name, stream, count, 'total_ms'):>7.2f}x"
+                  f" {cpu_us(name, stream, count):>10.1f}"
+                  f" {median(name, stream, count, 'first_ms'):>12.3f}")  # fmt: skip
+    print(f"\nevery case at {DEFAULT_CONNECTIONS} connections:")
+    print(f"{'case':<18} {'server':<20} {'req/s':>8} {'x floor':>8} {'total ms':>9} {'x floor':>8} {'CPU us/req':>10}")
     for case in CASES:
-        for name in results:
-            print(f"{case:<18} {name:<20} {median(name, case, 'rate'):>8.0f} {ratio(name, case, 'rate'):>7.2f}x"
-                  f" {median(name, case, 'total_ms'):>9.3f} {ratio(name, case, 'total_ms'):>7.2f}x")  # fmt: skip
-    print()
-    print(startup(args.rounds))
+        for name in names:
+            print(f"{case:<18} {name:<20} {median(name, case, DEFAULT_CONNECTIONS, 'rate'):>8.0f}"
+                  f" {ratio(name, case, DEFAULT_CONNECTIONS, 'rate'):>7.2f}x"
+                  f" {median(name, case, DEFAULT_CONNECTIONS, 'total_ms'):>9.3f}"
+                  f" {ratio(name, case, DEFAULT_CONNECTIONS, 'total_ms'):>7.2f}x"
+                  f" {cpu_us(name, case, DEFAULT_CONNECTIONS):>10.1f}")  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--block", type=int, default=800, help="requests per block (at least 10 per connection)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        candidates, notes = servers(Path(folder))
+        for server in candidates:
+            server.__enter__()
+        try:
+            results = run(candidates, args.rounds, args.block)
+        finally:
+            for server in candidates:
+                server.__exit__()
+    fast = [name for name in ("uvloop", "orjson") if importlib.util.find_spec(name)]
+    print(
+        f"{args.block} requests per block, {args.rounds} rotated rounds, ratios to the raw asyncio floor of the "
+        f"same round (median; lower is better); the mock runs on {', '.join(fast) or 'stdlib asyncio and json'}"
+    )
+    report(results, candidates[0].name, [server.name for server in candidates])
     for note in notes:
         print(note)
     return 0

@@ -2,7 +2,8 @@
 
 At start-up it renders, once, the exact response our server gives to each benchmark case
 (same bytes, same number of SSE events); then it only reads requests and writes those
-bytes. The ratio of our server to it is the cost of doing the protocol work per request.
+bytes, one write per response. The ratio of our server to it is the cost of doing the
+protocol work per request.
 Prints ``MOCK_LLM_URL=...``, then serves. An optional scenario file (argument 1) sets the replies.
 """
 
@@ -18,20 +19,20 @@ from AgentTestLibrary.mockllm.scenario import load_scenario
 from cases import CASES
 
 
-def canned(scenario: str | None) -> dict[bytes, tuple[bytes, list[bytes]]]:
-    """Case name → (response head, body chunks), rendered by the real application once."""
+def canned(scenario: str | None) -> dict[bytes, bytes]:
+    """Case name → the whole response, rendered by the real application once."""
     app, responses = MockLLM(load_scenario(scenario) if scenario else None), {}
     for case, (target, body) in CASES.items():
         response = app.handle(Request("POST", target, {}, json.dumps(body).encode()))
         if response.events is None:
             body_bytes = response.body_bytes()
             head = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n" % len(body_bytes)
-            responses[case.encode()] = (head, [body_bytes])
+            responses[case.encode()] = head + body_bytes
         else:
             head = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
             events = [event.sse() for event in response.events]
             chunks = [b"%x\r\n%s\r\n" % (len(event), event) for event in events] + [b"0\r\n\r\n"]
-            responses[case.encode()] = (head, chunks)
+            responses[case.encode()] = head + b"".join(chunks)
     return responses
 
 
@@ -45,11 +46,8 @@ async def main() -> None:
                 length = int(head.split(b"content-length:", 1)[1].split(b"\r\n", 1)[0])
                 await reader.readexactly(length)
                 case = head.split(b"x-bench-case:", 1)[1].split(b"\r\n", 1)[0].strip()
-                response_head, chunks = answers[case]
-                writer.write(response_head)
-                for chunk in chunks:
-                    writer.write(chunk)
-                    await writer.drain()
+                writer.write(answers[case])
+                await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             writer.close()
 

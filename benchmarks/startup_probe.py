@@ -1,4 +1,4 @@
-"""Run in a fresh process by mock_server.py: start-up to first response and added RSS per server."""
+"""Run in a fresh process by startup.py and e2e_time.py: start-up to first response and added RSS per server."""
 
 from __future__ import annotations
 

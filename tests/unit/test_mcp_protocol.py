@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ from AgentTestLibrary.mockmcp.jsonrpc import (
     RESOURCE_NOT_FOUND,
     SESSION_NOT_FOUND,
 )
-from AgentTestLibrary.mockmcp.model import SUPPORTED_VERSIONS
+from AgentTestLibrary.mockmcp.model import ECHO_SERVER, SUPPORTED_VERSIONS
 
 JSON_AND_SSE = "application/json, text/event-stream"
 SCENARIO = """
@@ -129,9 +130,18 @@ def test_an_unsupported_protocol_version_header_is_a_400(client: Client) -> None
     assert "Unsupported MCP-Protocol-Version '2099-01-01'" in message_of(outcome)["error"]["message"]
 
 
-def test_json_or_sse_follows_the_accept_header() -> None:
-    for accept, streamed in ((JSON_AND_SSE, True), ("application/json", False), ("text/event-stream", True)):
-        client = Client(MockMCP(), accept)
+@pytest.mark.parametrize(
+    ("response", "sse_for"),
+    [("auto", ("text/event-stream",)), ("json", ("text/event-stream",)),
+     ("sse", (JSON_AND_SSE, "application/json", "text/event-stream"))],
+)  # fmt: skip
+def test_json_by_default_whenever_the_client_accepts_it_and_sse_one_setting_away(
+    response: str, sse_for: tuple[str, ...]
+) -> None:
+    """The official client accepts both and pays least for JSON: that is the default; ``response: sse`` streams."""
+    for accept in (JSON_AND_SSE, "application/json", "text/event-stream"):
+        streamed = accept in sse_for
+        client = Client(MockMCP(replace(ECHO_SERVER, response=response)), accept)
         client.initialize()
         outcome = client.post({"jsonrpc": "2.0", "id": 5, "method": "ping"})
         assert (outcome.events is not None) is streamed, accept

@@ -208,7 +208,8 @@ class McpKeywords(ServedComponent):
         instructions: str | None = None,
     ) -> None:
         """Changes server-wide settings: ``strict`` (closed world), ``page_size`` (list pages; 0: one page),
-        ``response`` (``auto``: SSE when the client accepts it, ``json``, ``sse``) and ``instructions``.
+        ``response`` (``auto``, the default, and ``json``: JSON whenever the client accepts it; ``sse``: always
+        a one-event SSE stream) and ``instructions``.
 
         Example:
         | Configure Mock MCP Server    tools    page_size=2    response=json

@@ -99,8 +99,10 @@ class Event:
     def sse(self) -> bytes:
         if self.raw is not None:
             return self.raw
-        payload = self.data if isinstance(self.data, str) else jsonio.dumps_text(self.data)
-        return (f"event: {self.name}\ndata: {payload}\n\n" if self.name else f"data: {payload}\n\n").encode()
+        payload = self.data.encode() if isinstance(self.data, str) else jsonio.dumps(self.data)
+        if self.name:
+            return b"event: " + self.name.encode() + b"\ndata: " + payload + b"\n\n"
+        return b"data: " + payload + b"\n\n"
 
 
 @dataclass(slots=True)
@@ -321,6 +323,16 @@ def response_head(outcome: Outcome, length: int | None, keep_alive: bool, server
 
 def chunk(data: bytes) -> bytes:
     return b"%x\r\n%s\r\n" % (len(data), data) if data else b""
+
+
+def event_stream(events: list[Event]) -> bytes:
+    """A whole SSE stream as the chunked body of one write: every event its own chunk, then the last chunk."""
+    parts: list[bytes] = []
+    for event in events:
+        data = event.sse()
+        parts += (b"%x\r\n" % len(data), data, b"\r\n")
+    parts.append(LAST_CHUNK)
+    return b"".join(parts)
 
 
 def error_body(status: int, message: str) -> bytes:

@@ -1,9 +1,11 @@
 """The journal: every exchange of a mock and what was answered, capped, masked when read.
 
 Recording is on the hot path, so an entry only holds references to what the request and the
-answer already are; credential headers are dropped at once, and every other secret is masked
-when an entry leaves the journal (evidence, keywords, the admin API) through
-:meth:`JournalEntry.to_dict`, with the journal's secret registry. The
+answer already are, and everything derived from them is worked out when it is read:
+credential headers are replaced by a marker whenever the headers are read
+(:attr:`JournalEntry.headers`), and every other secret is masked when an entry leaves the
+journal (evidence, keywords, the admin API) through :meth:`JournalEntry.to_dict`, with the
+journal's secret registry. The
 journal keeps the newest :data:`DEFAULT_LIMIT` entries; older ones are dropped and counted,
 and readers see a truncation marker instead of silently missing requests.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -41,7 +44,7 @@ class JournalEntry:
     protocol: str | None = None  # None for admin calls, warm-ups and unknown routes: not model requests
     kind: str = "request"  # request | admin | warm-up
     transport: str = "http"
-    headers: dict[str, str] = field(default_factory=dict)
+    received_headers: Mapping[str, str] = field(default_factory=dict, repr=False)  # as sent, credentials included
     body: Any = None
     subject: Any = None  # the neutral request (a Conversation for the model mock)
     reply: Any = None  # the neutral reply
@@ -54,6 +57,13 @@ class JournalEntry:
     retry_after_s: float | None = None
     delay_s: float = 0.0
     secrets: SecretRegistry | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The request's headers, credential headers replaced by a marker."""
+        return {
+            name: REDACTED if name.lower() in SECRET_HEADERS else value for name, value in self.received_headers.items()
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """The entry as JSON data, every secret masked."""
@@ -76,7 +86,7 @@ class JournalEntry:
             "broken": self.broken,
             "retry_after_s": self.retry_after_s,
             "delay_s": self.delay_s,
-            "headers": secrets.mask_headers(self.headers),
+            "headers": secrets.mask_headers(self.received_headers),
             "request": self.subject.to_dict() if self.subject is not None else None,
             "reply": reply.to_dict() if reply is not None else None,
             "body": self.body,
@@ -97,13 +107,12 @@ class Journal:
         self.limit = limit
         self.secrets = secrets or SecretRegistry()
 
-    def record(self, headers: dict[str, str] | None = None, **values: Any) -> JournalEntry:
+    def record(self, **values: Any) -> JournalEntry:
         body = values.get("body")
         if isinstance(body, (str, bytes)) and len(body) > MAX_BODY_CHARS:
             values["body"] = f"<{len(body)} bytes, not kept>"
-        kept = {name: REDACTED if name.lower() in SECRET_HEADERS else value for name, value in (headers or {}).items()}
         with self._lock:
-            entry = JournalEntry(self._next_index, time.time(), headers=kept, secrets=self.secrets, **values)
+            entry = JournalEntry(self._next_index, time.time(), secrets=self.secrets, **values)
             self._next_index += 1
             self._entries.append(entry)
             return entry

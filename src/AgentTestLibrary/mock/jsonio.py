@@ -3,7 +3,7 @@
 Bodies come from the agent under test and may be hostile: nesting deeper than
 :data:`MAX_DEPTH` is refused (no ``RecursionError`` anywhere downstream), and anything that
 is not JSON is a :class:`JsonError` the pipeline answers with the protocol's 400. Output is
-compact and UTF-8; the optional ``orjson`` (extra ``fast``) only makes both directions quicker.
+compact and UTF-8; ``orjson`` (a default dependency where wheels exist) only makes both directions quicker.
 """
 
 from __future__ import annotations

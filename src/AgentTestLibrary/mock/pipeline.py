@@ -328,7 +328,7 @@ class Pipeline:
             path=request.target,
             protocol=protocol,
             transport=request.transport,
-            headers=request.headers,
+            received_headers=request.headers,
             **values,
         )
 

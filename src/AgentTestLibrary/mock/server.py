@@ -39,6 +39,7 @@ from .http import (
     RequestParser,
     chunk,
     error_body,
+    event_stream,
     response_head,
 )
 from .pipeline import Guard, Pipeline
@@ -46,7 +47,7 @@ from .websocket import WebSocketSession, upgrade
 
 try:
     import uvloop
-except ImportError:  # pragma: no cover - the optional extra "fast"
+except ImportError:  # pragma: no cover - a default dependency, absent only where no wheel exists
     uvloop = None  # type: ignore[assignment]
 
 START_TIMEOUT_S = 10.0
@@ -426,8 +427,7 @@ class _Connection(asyncio.Protocol):
             data = response_head(outcome, len(body), keep_alive, SERVER_NAME)
             self.send(data if method == "HEAD" else data + body)
             return
-        stream = b"".join(chunk(event.sse()) for event in outcome.events)
-        self.send(response_head(outcome, None, keep_alive, SERVER_NAME) + stream + LAST_CHUNK)
+        self.send(response_head(outcome, None, keep_alive, SERVER_NAME) + event_stream(outcome.events))
 
     async def waited(self, outcome: Outcome) -> bool:
         """Sleep out an injected hang (then close: False) or delay; True when the answer is to follow."""

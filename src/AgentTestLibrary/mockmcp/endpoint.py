@@ -2,8 +2,8 @@
 
 Streamable HTTP, as the specification has it: one endpoint (``/mcp``); the client POSTs one
 JSON-RPC message; a request gets its response as JSON or as an SSE stream of one ``message``
-event, by the client's ``Accept`` (and the server's ``response`` setting); notifications and
-responses get ``202``. ``initialize`` opens a session (``Mcp-Session-Id``), every later
+event (JSON whenever the client accepts it, unless the server's ``response`` is ``sse``);
+notifications and responses get ``202``. ``initialize`` opens a session (``Mcp-Session-Id``), every later
 request must carry it: without one it is a ``400``, with an unknown or expired one a ``404``
 (the client must initialize again); ``DELETE`` ends it. A ``MCP-Protocol-Version`` header
 naming a revision this server does not speak is a ``400``.
@@ -133,7 +133,8 @@ class McpEndpoint:
                                                else "")  # fmt: skip
             if not self.stdio:
                 headers.append((SESSION_HEADER, session.id))
-        return self._framed(call, reply.message(subject.id), headers)
+        streamed = fault is not None and (fault.fault.cut_after_events is not None or fault.fault.malformed == "sse")
+        return self._framed(call, reply.message(subject.id), headers, streamed)
 
     def fault_error(self, call: Call, subject: McpRequest, fault: Fault) -> tuple[Outcome, McpReply | None]:
         """A server that exits (stdio: the relay dies; HTTP: the connection drops), an expired session (404: the
@@ -151,20 +152,21 @@ class McpEndpoint:
         failure = _rpc_error(status, message)
         return Outcome(status, jsonrpc.error(subject.id, failure)), McpReply(error=failure)
 
-    def _framed(self, call: Call, message: dict[str, Any], headers: list[tuple[str, str]]) -> Outcome:
-        if not self.stdio and self._wants_sse(call):
+    def _framed(self, call: Call, message: dict[str, Any], headers: list[tuple[str, str]], streamed: bool) -> Outcome:
+        """JSON or a one-event SSE stream; a fault that breaks a stream (a cut, a malformed event) gets a stream."""
+        accepts_sse = "text/event-stream" in call.request.headers.get("accept", "")
+        if not self.stdio and (self._wants_sse(call) or (streamed and accepts_sse)):
             headers.append(("cache-control", "no-cache"))
             return Outcome(200, events=[Event(message, "message")], content_type="text/event-stream", headers=headers)
         return Outcome(200, message, headers=headers)
 
     def _wants_sse(self, call: Call) -> bool:
-        mode = self.server.spec.response
-        accept = call.request.headers.get("accept", "")
-        if mode == "json":
-            return "application/json" not in accept and "text/event-stream" in accept
-        if mode == "sse":
+        """``auto`` (the default) and ``json``: JSON whenever the client accepts it, which costs the official client
+        least; a stream only for a client that accepts nothing else. ``sse``: always a one-event stream."""
+        if self.server.spec.response == "sse":
             return True
-        return "text/event-stream" in accept
+        accept = call.request.headers.get("accept", "")
+        return "application/json" not in accept and "text/event-stream" in accept
 
 
 class SessionEnd:

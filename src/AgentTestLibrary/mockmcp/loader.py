@@ -4,7 +4,7 @@ mcp_servers:
   tools:                           # the server's name (Start Mock MCP Server    name=tools)
     strict: true                   # closed world: undeclared tools and invalid arguments fail the test
     page_size: 0                   # tools/list, resources/list, prompts/list page size (0: one page)
-    response: auto                 # auto (SSE when accepted) | json | sse
+    response: auto                 # auto = json (JSON when accepted) | sse
     instructions: text
     tools:
       - name: search

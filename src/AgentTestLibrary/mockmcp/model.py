@@ -251,7 +251,7 @@ class McpServerSpec:
     strict: bool = True
     page_size: int = 0  # 0: every list in one page
     instructions: str = ""
-    response: str = "auto"  # auto: SSE when the client accepts it, else JSON
+    response: str = "auto"  # auto and json: JSON whenever the client accepts it; sse: always a one-event stream
     source: str = "<no scenario>"
 
 
