@@ -134,6 +134,16 @@ def test_journal_redacts_auth_headers_and_known_secret_values() -> None:
     assert app.journal.entries()[0].headers["authorization"] == REDACTED
 
 
+def test_a_mocks_admin_token_is_masked_while_it_lives_and_leaves_the_registry_when_it_closes() -> None:
+    secrets = SecretRegistry({"MY_API_KEY": "sentinel-6f1d2a"})
+    apps = [MockLLM(secrets=secrets, admin_token=f"admin-token-{number:04d}-of-a-mock") for number in range(50)]
+    assert secrets.mask_text("admin-token-0007-of-a-mock") == "***"
+    for app in apps:
+        app.close()
+    assert secrets.mask_text("admin-token-0007-of-a-mock sentinel-6f1d2a") == "admin-token-0007-of-a-mock ***"
+    assert len(secrets) == 1  # fifty mocks came and went; only the run's own secret is left
+
+
 @pytest.mark.parametrize("garbage", [b"\x00\xff", b"[]", b"null", b"1", b'"x"', b'{"model": "m", "messages": "no"}'])
 def test_garbage_never_crashes(garbage: bytes) -> None:
     app = MockLLM()

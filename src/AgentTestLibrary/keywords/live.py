@@ -13,8 +13,7 @@ from robot.running.context import EXECUTION_CONTEXTS
 
 from ..errors import InputError, SkipTest
 from ..lanes import NO_MODEL, lane_problems
-from ..live import gate, network
-from ..live.egress import diagnose
+from ..live import gate
 from ..live.retry import MAX_ATTEMPTS, bounded_retry
 from .scopes import LibraryComponent, Scope, TestReport, Verdict
 
@@ -42,6 +41,8 @@ class LiveKeywords(LibraryComponent):
 
     def _sealed_network_skip(self, scope: Scope, report: TestReport) -> str:
         """The skip message when a blocked network explains a live test's failure, else ''."""
+        from ..live import network
+
         upstreams = report.upstream_failures
         if not upstreams and not network.looks_like_network_failure(report.message):
             return ""
@@ -129,6 +130,8 @@ class LiveKeywords(LibraryComponent):
         | Should Be Equal    ${egress}[classification]    provider_auth_error
         """
         self.ctx.ensure_live_environment()
+        from ..live.egress import diagnose
+
         result = diagnose(url, os.environ, timeout_s=timeout)
         logger.info(self.ctx.secrets.mask_text(result.summary()))
         return result.to_dict()
@@ -140,6 +143,8 @@ class LiveKeywords(LibraryComponent):
         A sealed CI network then reports a diagnostic skip instead of a failure.
         """
         self.ctx.ensure_live_environment()
+        from ..live.egress import diagnose
+
         result = diagnose(url, os.environ, timeout_s=timeout)
         if result.blocked:
             raise SkipTest(f"Egress blocked: {self.ctx.secrets.mask_text(result.summary())}")

@@ -32,7 +32,7 @@ _REQUEST_LINE = re.compile(rb"([!#$%&'*+\-.^_`|~0-9A-Za-z]+) (/[\x21-\x7e]*|\*) 
 _CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 # Every header line at once: a token, a colon, then visible text, tabs or obs-text (no control characters).
 _HEADER_LINES = re.compile(rb"(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*(?:\r\n|\Z))*")
-_UNSAFE_HEADER = re.compile(r"[\r\n\x00]")
+_UNSAFE_HEADER = str.maketrans("\r\n\x00", "   ")  # what may not appear in a header line
 
 
 class ProtocolError(Exception):
@@ -219,12 +219,12 @@ class RequestParser:
             field_name, _, field_value = field_line.partition(":")
             key = field_name.lower()
             text = field_value.strip(" \t")
+            if key == "content-length":
+                lengths.append(text)
             if key in headers:
                 if key == "host":
                     raise ProtocolError(400, "More than one Host header.")
                 text = f"{headers[key]}, {text}"
-            if key == "content-length":
-                lengths.append(field_value.strip(" \t"))
             headers[key] = text
         request = Request(method, target, headers)
         if minor == b"1" and "host" not in headers:
@@ -302,23 +302,18 @@ CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 LAST_CHUNK = b"0\r\n\r\n"
 
 
-def _safe(text: str) -> str:
-    """Header text without line breaks: a replayed cassette cannot split the response."""
-    return _UNSAFE_HEADER.sub(" ", text)
-
-
 def response_head(outcome: Outcome, length: int | None, keep_alive: bool, server: str) -> bytes:
-    """Status line and headers; ``length`` None means chunked."""
-    lines = [
-        f"HTTP/1.1 {outcome.status} {_REASONS.get(outcome.status, '')}",
-        f"content-type: {_safe(outcome.content_type)}",
-        f"server: {server}",
-    ]
-    lines += [f"{_safe(name)}: {_safe(value)}" for name, value in outcome.headers]
-    lines.append(f"content-length: {length}" if length is not None else "transfer-encoding: chunked")
+    """Status line and headers; ``length`` None means chunked. Header text loses line breaks and NULs, so a
+    replayed cassette cannot split the response."""
+    head = (f"HTTP/1.1 {outcome.status} {_REASONS.get(outcome.status, '')}\r\n"
+            f"content-type: {outcome.content_type.translate(_UNSAFE_HEADER)}\r\n"
+            f"server: {server}\r\n")  # fmt: skip
+    for name, value in outcome.headers:
+        head += f"{name.translate(_UNSAFE_HEADER)}: {value.translate(_UNSAFE_HEADER)}\r\n"
+    head += f"content-length: {length}\r\n" if length is not None else "transfer-encoding: chunked\r\n"
     if not keep_alive:
-        lines.append("connection: close")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
+        head += "connection: close\r\n"
+    return (head + "\r\n").encode("latin-1", "replace")
 
 
 def chunk(data: bytes) -> bytes:

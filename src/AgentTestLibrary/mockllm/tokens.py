@@ -43,10 +43,22 @@ def stable_id(prefix: str, *parts: object, length: int = 24) -> str:
     return prefix + digest.hexdigest()[:length]
 
 
-def text_chunks(text: str, words_per_chunk: int = 3) -> list[str]:
+_PIECE = re.compile(r"\s*\S+\s*|\s+")
+
+
+def text_chunks(text: str, words_per_chunk: int = 3) -> tuple[str, ...]:
     """Split text into stream deltas of a few words, keeping whitespace so they re-join exactly."""
-    pieces = re.findall(r"\s*\S+\s*|\s+", text)
-    return ["".join(pieces[i : i + words_per_chunk]) for i in range(0, len(pieces), words_per_chunk)]
+    return _short_chunks(text, words_per_chunk) if len(text) <= 1024 else _chunks(text, words_per_chunk)
+
+
+@functools.lru_cache(maxsize=1024)  # a scenario's replies repeat: their deltas are worked out once
+def _short_chunks(text: str, words_per_chunk: int) -> tuple[str, ...]:
+    return _chunks(text, words_per_chunk)
+
+
+def _chunks(text: str, words_per_chunk: int) -> tuple[str, ...]:
+    pieces = _PIECE.findall(text)
+    return tuple("".join(pieces[i : i + words_per_chunk]) for i in range(0, len(pieces), words_per_chunk))
 
 
 def json_chunks(payload: str, size: int = 16) -> list[str]:
