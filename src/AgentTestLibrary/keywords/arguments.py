@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import inspect
 import re
 from collections.abc import Callable
@@ -21,7 +22,7 @@ def check_named(keyword: str, method: Callable[..., Any], **values: Any) -> None
     ``name``; otherwise the whole text becomes the next positional value, and a misspelt
     ``scenaro=`` would surface as a missing file called ``scenaro=...``.
     """
-    valid = [name for name in inspect.signature(method).parameters if name not in ("self",)]
+    valid = _parameters(getattr(method, "__func__", method))
     for value in values.values():
         if not isinstance(value, str):
             continue
@@ -31,3 +32,8 @@ def check_named(keyword: str, method: Callable[..., Any], **values: Any) -> None
         close = difflib.get_close_matches(name, valid, n=1, cutoff=0.6)
         hint = f" Did you mean '{close[0]}'?" if close else ""
         raise ScenarioError(f"{keyword}: unknown argument '{name}'.{hint} Its arguments are {', '.join(valid)}.")
+
+
+@functools.cache  # a keyword's signature never changes; reading it is slow
+def _parameters(function: Callable[..., Any]) -> tuple[str, ...]:
+    return tuple(name for name in inspect.signature(function).parameters if name not in ("self",))

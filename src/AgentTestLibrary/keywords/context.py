@@ -36,6 +36,7 @@ class LibraryContext:
     required_credentials: dict[str, set[str]] = field(default_factory=dict)  # suite or test → names
     served: list[ServedComponent] = field(default_factory=list)  # every component serving mocks (LLM, MCP ...)
     _live_environment_loaded: bool = False
+    _pabot_queue_index: str | None = None
 
     def ensure_live_environment(self) -> None:
         """Seed the environment from .env.live once (real variables win); register its values as secrets."""
@@ -53,6 +54,14 @@ class LibraryContext:
             raise MissingCredentialError(f"{name} is not set; call 'Require Credential Or Skip    {name}' first.")
         self.secrets.add(value)
         return value
+
+    @property
+    def pabot_queue_index(self) -> str:
+        """``${PABOTQUEUEINDEX}`` of this worker ('' under plain robot); read once: it never changes in a process,
+        and asking Robot for a variable that does not exist is slow."""
+        if self._pabot_queue_index is None:
+            self._pabot_queue_index = str(BuiltIn().get_variable_value("${PABOTQUEUEINDEX}", ""))
+        return self._pabot_queue_index
 
     @property
     def current_test_scope(self) -> Scope | None:

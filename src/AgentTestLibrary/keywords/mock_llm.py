@@ -172,7 +172,7 @@ class MockLLMKeywords(ServedComponent):
 
         loaded = self._load(scenario, strict)
         if base_port is not None:
-            port = base_port + int(BuiltIn().get_variable_value("${PABOTQUEUEINDEX}", 0))
+            port = base_port + int(self.ctx.pabot_queue_index or 0)
         self.ctx.secrets.add_from_environment()
         real_credentials = {name: os.environ.get(name) for name in gate.PROVIDER_CREDENTIALS}
         app = MockLLM(loaded, self.ctx.secrets, admin_token=secrets.token_urlsafe(32))
@@ -185,7 +185,7 @@ class MockLLMKeywords(ServedComponent):
         self.add_served(RunningLLM(f"llm-{self.started}", app, server, self.ctx.current_suite, environment,
                                    real_credentials=real_credentials))  # fmt: skip
         BuiltIn().set_suite_variable("${MOCK_LLM_URL}", url, "children=True")
-        worker = BuiltIn().get_variable_value("${PABOTQUEUEINDEX}", "none (plain robot)")
+        worker = self.ctx.pabot_queue_index or "none (plain robot)"
         logger.info(
             f"Mock LLM listening on {url} (scenario: {loaded.source}, {len(loaded.rules)} rules, "
             f"strict: {loaded.strict}; pabot queue index: {worker})."
