@@ -64,7 +64,7 @@ def test_a_broken_component_does_not_stop_the_others_and_fails_the_test() -> Non
     )
 
 
-def test_the_context_knows_the_current_test_and_the_rule_scope() -> None:
+def test_the_context_knows_the_current_test_and_the_scope_key() -> None:
     ctx = LibraryContext()
     listener = LibraryListener(ctx, [])
     suite, test = tree()

@@ -70,10 +70,6 @@ class Scoped(Generic[T, V]):
                 self._view = self.combine(self._base, tuple(item for _, item in self._added))
             return self._view
 
-    def added(self, scope_key: str) -> tuple[T, ...]:
-        with self._lock:
-            return tuple(item for key, item in self._added if key == scope_key)
-
     def __len__(self) -> int:
         with self._lock:
             return len(self._base) + len(self._added)
