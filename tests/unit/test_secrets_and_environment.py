@@ -75,3 +75,22 @@ def test_patch_applies_and_restores_exactly() -> None:
     assert "ANTHROPIC_AUTH_TOKEN" not in environ
     patch.restore()
     assert environ == {"OPENAI_API_KEY": "real", "ANTHROPIC_AUTH_TOKEN": "real-token", "KEEP": "1"}
+
+
+def test_a_shared_registry_still_empty_is_the_one_the_pipeline_and_journal_mask_with() -> None:
+    from AgentTestLibrary.mock.application import MockApplication
+    from AgentTestLibrary.mock.journal import Journal
+    from AgentTestLibrary.mock.pipeline import Pipeline
+
+    class Bare(MockApplication):
+        def routes(self) -> list:  # type: ignore[type-arg]
+            return []
+
+    shared = SecretRegistry()  # empty, so falsy: it must still be the registry used
+    pipeline, journal = Pipeline(Bare(), shared), Journal(secrets=shared)
+    shared.add("fetched-later-sentinel-3141")
+    assert pipeline.secrets is shared and pipeline.journal.secrets is shared and journal.secrets is shared
+    entry = journal.record(method="POST", path="/v1/x", status=200, body="key fetched-later-sentinel-3141")
+    assert entry.to_dict()["body"] == f"key {MASK}"
+    entry = pipeline.journal.record(method="POST", path="/v1/x", status=200, body="fetched-later-sentinel-3141")
+    assert entry.to_dict()["body"] == MASK

@@ -67,7 +67,7 @@ class JournalEntry:
 
     def to_dict(self) -> dict[str, Any]:
         """The entry as JSON data, every secret masked."""
-        secrets = self.secrets or SecretRegistry()
+        secrets = SecretRegistry() if self.secrets is None else self.secrets
         reply = self.reply
         data = {
             "index": self.index,
@@ -105,7 +105,7 @@ class Journal:
         self._entries: deque[JournalEntry] = deque(maxlen=limit)
         self._next_index = 0
         self.limit = limit
-        self.secrets = secrets or SecretRegistry()
+        self.secrets = SecretRegistry() if secrets is None else secrets  # an empty registry is falsy: keep it
 
     def record(self, **values: Any) -> JournalEntry:
         body = values.get("body")

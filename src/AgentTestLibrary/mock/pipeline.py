@@ -212,7 +212,7 @@ class Pipeline:
         journal_limit: int = DEFAULT_LIMIT,
     ) -> None:
         self.application = application
-        self.secrets = secrets or SecretRegistry()
+        self.secrets = SecretRegistry() if secrets is None else secrets  # an empty registry is falsy: keep it
         self.journal = Journal(journal_limit, self.secrets)
         self.faults = FaultSet()
         self.guard = Guard()
