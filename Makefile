@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(abspath $(VENV))/bin
 # pabot starts its workers as `robot` from PATH: the venv must come first.
 export PATH := $(BIN):$(PATH)
+# The repository's own runs keep their agent CLIs in the checkout (users' default: ~/.cache/agenttest/agents).
+export AGENTTEST_AGENTS_PREFIX ?= $(abspath .agents)
 RESULTS := results
 
 .PHONY: install e2e test unit robot-e2e robot-e2e-serial robot-live lanes lint libdoc bench wheel browser shard merge-shards drift-latest clean

@@ -93,3 +93,22 @@ def test_the_readme_suite_runs_from_an_installed_wheel(tmp_path: Path) -> None:
     }, statuses
     assert run.returncode == 0, run.stdout
     assert list((project / "results" / "agenttest-evidence").rglob("*.json")), "no evidence written"
+    agents_prefix_from_the_wheel(venv, project, env, tmp_path)
+
+
+def agents_prefix_from_the_wheel(venv: Path, project: Path, env: dict[str, str], tmp_path: Path) -> None:
+    """`agenttest agents install` from the wheel: the user's cache by default, AGENTTEST_AGENTS_PREFIX overrides."""
+    command = [str(venv / "bin" / "agenttest"), "agents", "install", "--dry-run", "codex"]
+    cache = {**env, "HOME": str(tmp_path / "home"), "XDG_CACHE_HOME": str(tmp_path / "xdg")}
+    cache.pop("AGENTTEST_AGENTS_PREFIX", None)
+    for variables, expected in [
+        ({"XDG_CACHE_HOME": ""}, tmp_path / "home" / ".cache" / "agenttest" / "agents"),
+        ({}, tmp_path / "xdg" / "agenttest" / "agents"),
+        ({"AGENTTEST_AGENTS_PREFIX": str(tmp_path / "mine")}, tmp_path / "mine"),
+    ]:
+        done = subprocess.run(command, capture_output=True, text=True, cwd=project, env={**cache, **variables},
+                              timeout=120, check=False)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert f"npm install -g --prefix {expected} " in done.stdout, (variables, done.stdout)
+        assert f"at {expected / 'bin' / 'codex'}" in done.stdout, done.stdout
+        assert str(venv) not in done.stdout, done.stdout

@@ -1,4 +1,4 @@
-"""Pinned agent CLIs from the npm registry, installed into a project-local prefix (idempotent, locked)."""
+"""Pinned agent CLIs from the npm registry, installed into a per-user prefix (idempotent, locked)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ AGENTS = {
 }
 PREFIX_VARIABLE = "AGENTTEST_AGENTS_PREFIX"
 LATEST_VARIABLE = "AGENTTEST_AGENTS_LATEST"  # "1": the newest releases instead of the pins (the nightly drift run)
-DEFAULT_PREFIX = Path(__file__).resolve().parents[3] / ".agents"
 UNAVAILABLE = 3  # exit code: npm or its registry is not available on this machine
 
 
@@ -44,8 +43,16 @@ def _acceptable(name: str, version: str | None) -> bool:
     return version is not None and (latest() or AGENTS[name][1] in version)
 
 
+def default_prefix() -> Path:
+    """``$XDG_CACHE_HOME/agenttest/agents``, or ``~/.cache/agenttest/agents`` (a relative XDG path is ignored)."""
+    cache = os.environ.get("XDG_CACHE_HOME", "")
+    base = Path(cache) if cache and Path(cache).is_absolute() else Path.home() / ".cache"
+    return base / "agenttest" / "agents"
+
+
 def prefix() -> Path:
-    return Path(os.environ.get(PREFIX_VARIABLE) or DEFAULT_PREFIX)
+    """Where the CLIs live: ``AGENTTEST_AGENTS_PREFIX`` when set, else the per-user cache (`default_prefix`)."""
+    return Path(os.environ.get(PREFIX_VARIABLE) or default_prefix())
 
 
 def binary(name: str, root: Path | None = None) -> Path:

@@ -16,7 +16,8 @@ class AgentKeywords(LibraryComponent):
         """Installs the pinned versions of ``names`` (``claude-code``, ``codex``, ``gemini-cli``) with npm.
 
         Idempotent and locked (pabot workers wait for each other); installs into
-        ``AGENTTEST_AGENTS_PREFIX`` or ``.agents`` and verifies each with ``--version``. Skips the
+        ``AGENTTEST_AGENTS_PREFIX`` or ``$XDG_CACHE_HOME/agenttest/agents`` (``~/.cache/agenttest/agents``
+        without it) and verifies each with ``--version``. Skips the
         test or suite when npm or its registry is not available on this machine, fails on
         any other problem. Returns each name's binary path.
 
