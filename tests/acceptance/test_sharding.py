@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from robot.api import ExecutionResult
 
 from tests.acceptance.test_evidence_links import SUITE as TALKING
@@ -74,3 +75,43 @@ def test_three_shards_merge_into_the_unsharded_result(tmp_path: Path) -> None:
 def test_merging_nothing_says_where_shards_belong(tmp_path: Path) -> None:
     run = make("merge-shards", f"SHARDS_DIR={tmp_path}")
     assert run.returncode != 0 and f"No shard results in {tmp_path}: expected {tmp_path}/1/output.xml" in run.stderr
+
+
+def one_shard(folder: Path) -> None:
+    suite = folder.parent / "one.robot"
+    suite.write_text("*** Test Cases ***\nPasses\n    No Operation\n", encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "robot", "--output", str(folder / "1" / "output.xml"), "--log", "NONE",
+                    "--report", "NONE", str(suite)], capture_output=True, timeout=120, check=True, env=ENV)  # fmt: skip
+
+
+@pytest.mark.parametrize("planted", ["log.html", "report.html", "output.xml", "1/output.xml"])
+def test_merge_refuses_a_planted_link_and_writes_nothing_outside(tmp_path: Path, planted: str) -> None:
+    shards = tmp_path / "shards"
+    one_shard(shards)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("untouched", encoding="utf-8")
+    link = shards / planted
+    if link.exists():
+        (tmp_path / "kept.xml").write_bytes(link.read_bytes())
+        link.unlink()
+        victim = tmp_path / "kept.xml"
+    link.symlink_to(victim)
+    before = victim.read_bytes()
+    run = subprocess.run([sys.executable, "-m", "AgentTestLibrary", "shards", "merge", str(shards)],
+                         capture_output=True, text=True, timeout=120, check=False, env=ENV)  # fmt: skip
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert f"{link} is a symbolic link" in run.stderr
+    assert "shard folders come from other machines" in run.stderr
+    assert victim.read_bytes() == before
+    assert link.is_symlink()
+
+
+def test_merge_refuses_a_shard_folder_that_is_a_link(tmp_path: Path) -> None:
+    shards = tmp_path / "shards"
+    one_shard(tmp_path / "elsewhere")
+    shards.mkdir()
+    (shards / "1").symlink_to(tmp_path / "elsewhere" / "1")
+    run = subprocess.run([sys.executable, "-m", "AgentTestLibrary", "shards", "merge", str(shards)],
+                         capture_output=True, text=True, timeout=120, check=False, env=ENV)  # fmt: skip
+    assert run.returncode == 2 and f"{shards / '1'} is a symbolic link" in run.stderr, run.stdout + run.stderr
+    assert not (shards / "output.xml").exists()

@@ -6,6 +6,8 @@ order, so this is the unsharded order), and writes ``output.xml``, ``log.html`` 
 into ``SHARDS``. Links the library logged (evidence files, relative to the shard's folder) are
 prefixed with the shard's folder, so every link in the merged log resolves; evidence and cassette
 names cannot collide, since each shard writes under its own folder and no test runs in two shards.
+Shard folders come from other machines: a symbolic link anywhere the merge reads or writes is refused,
+so nothing outside ``SHARDS`` is read or overwritten.
 Robot Framework's result API is used: this lives at the edge, in the command line's package.
 """
 
@@ -47,8 +49,23 @@ class _Relink(ResultVisitor):  # type: ignore[misc]
             message.message = RELATIVE_LINK.sub(lambda found: f"{found[1]}{self.prefix}{found[2]}", message.message)
 
 
+MERGED_FILES = ("output.xml", "log.html", "report.html")
+
+
+def refuse_links(paths: list[Path]) -> None:
+    """A symbolic link could lead the merge out of its folder: name the first one and stop."""
+    for path in paths:
+        if path.is_symlink():
+            raise ValueError(
+                f"{path} is a symbolic link; shard folders come from other machines, so the merge "
+                "never follows a link out of its folder. Replace it with the real file or remove it."
+            )
+
+
 def shard_outputs(folder: Path) -> list[Path]:
     """``folder/<n>/output.xml`` of every shard, by shard number."""
+    shards = [path for path in folder.glob("*") if path.name.isdigit()]
+    refuse_links([folder / name for name in MERGED_FILES] + shards + [shard / "output.xml" for shard in shards])
     found = [path for path in folder.glob("*/output.xml") if path.parent.name.isdigit()]
     if not found:
         raise FileNotFoundError(

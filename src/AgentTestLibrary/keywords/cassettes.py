@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import json
 import os
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from ..cassettes.options import DEFAULT_MATCH, DEFAULT_MAX_REQUESTS, MATCH_FIELD
 from ..errors import CassetteError, NameClashError, SkipTest
 from ..live import gate
 from ..naming import per_test_file, slug
+from ..report.tables import preformatted
 from ..version import __version__
 from .context import LibraryContext
 from .mock_llm import RunningLLM, UsesMockLLM, mock_only
@@ -160,7 +160,7 @@ class CassetteKeywords(UsesMockLLM):
 
         result = verify(paths, os.environ, self.ctx.secrets, upstreams=upstreams, max_requests=max_requests)
         text = self.ctx.secrets.mask_text(result.text())
-        logger.info(f"<pre>{html.escape(text)}</pre>", html=True)
+        logger.info(preformatted(text), html=True)
         owner = self.ctx.current_test or self.ctx.current_suite or "cassette-verify"
         target = self.ctx.names.claim(self.ctx.output_dir / "agenttest-drift" / f"{slug(owner)}.json", owner)
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -56,5 +56,7 @@ def write_evidence(
     path.write_text(json.dumps(ctx.secrets.mask(payload), indent=2, ensure_ascii=False), encoding="utf-8")
     link = (log_prefix(ctx.output_dir) / relative).as_posix()
     note = f", {dropped} earlier ones dropped by the journal cap" if dropped else ""
-    logger.info(f'{html.escape(what)} evidence ({len(entries)} requests{note}): <a href="{link}">{link}</a>', html=True)
+    shown = html.escape(link)
+    logger.info(f'{html.escape(what)} evidence ({len(entries)} requests{note}): <a href="{shown}">{shown}</a>',
+                html=True)  # fmt: skip
     return link

@@ -11,7 +11,7 @@ from robot.api.deco import keyword
 
 from ..errors import GoldenSetError
 from ..naming import slug
-from ..report.tables import table
+from ..report.tables import preformatted, table
 from .arguments import check_named
 from .context import LibraryContext
 from .mock_llm import MockLLMKeywords
@@ -140,7 +140,7 @@ class ScoreKeywords(LibraryComponent):
         logger.info(table(f"Golden set scores: {target}", ("slice", "score"), rows), html=True)
         if baseline:
             result = compare(read_scores([baseline]), self.scores)
-            logger.info(f"<pre>{result.table()}</pre>", html=True)
+            logger.info(preformatted(result.table()), html=True)
             if result.regressed:
                 raise AssertionError("Scores regressed against " + baseline + ":\n" + result.table())
         return str(target)

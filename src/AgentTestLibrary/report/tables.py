@@ -1,4 +1,4 @@
-"""Small HTML tables for the log: verdicts and listings people read instead of Python reprs."""
+"""Small HTML for the log: tables and preformatted text, every value escaped (names come from untrusted files)."""
 
 from __future__ import annotations
 
@@ -20,3 +20,8 @@ def table(caption: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -
     head = "".join(f"<th style='{CELL};background:#eceff1'>{html.escape(name)}</th>" for name in headers)
     body = "".join(f"<tr>{''.join(cell(value) for value in row)}</tr>" for row in rows)
     return f"<b>{html.escape(caption)}</b><table style='{STYLE}'><tr>{head}</tr>{body}</table>"
+
+
+def preformatted(text: str) -> str:
+    """``text`` as an escaped ``<pre>`` block: aligned tables and listings keep their columns, markup stays text."""
+    return f"<pre>{html.escape(text)}</pre>"
