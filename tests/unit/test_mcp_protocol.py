@@ -246,3 +246,75 @@ def test_journal_entries_name_the_call_and_count_only_requests(client: Client) -
     assert call["request"]["tool"] == "search" and call["request"]["arguments"] == {"query": "mcp"}
     assert call["rule"] == "mcp docs" and call["reply"]["text"] == "3 pages about mcp" and call["protocol"] == "mcp"
     assert call["request"]["protocol_version"] == "2025-06-18"
+
+
+def test_the_capabilities_name_completions_and_logging_which_the_server_answers() -> None:
+    capabilities = Client(MockMCP()).initialize()["result"]["capabilities"]
+    assert capabilities["completions"] == {} and capabilities["logging"] == {}
+
+
+def test_http_level_errors_echo_the_request_id_when_it_is_readable() -> None:
+    client = Client(MockMCP())
+    missing = client.post({"jsonrpc": "2.0", "id": "a-7", "method": "tools/list"})
+    assert missing.status == 400 and message_of(missing)["id"] == "a-7"
+    client.session = "not-a-session"
+    unknown = client.post({"jsonrpc": "2.0", "id": 41, "method": "tools/list"})
+    assert unknown.status == 404 and message_of(unknown)["id"] == 41
+    client.initialize()
+    version = client.post({"jsonrpc": "2.0", "id": 9, "method": "ping"}, {"mcp-protocol-version": "2099-01-01"})
+    assert version.status == 400 and message_of(version)["id"] == 9
+    unreadable = client.post(None, raw=b"{not json")
+    assert message_of(unreadable)["id"] is None
+
+
+def test_an_unknown_log_level_and_completion_for_an_unknown_prompt_are_invalid_params(client: Client) -> None:
+    assert client.request("logging/setLevel", {"level": "info"})["result"] == {}
+    wrong = client.request("logging/setLevel", {"level": "verbose"})["error"]
+    assert wrong["code"] == INVALID_PARAMS and "debug, info, notice" in wrong["message"]
+    unknown = client.request("completion/complete", {"ref": {"type": "ref/prompt", "name": "nope"},
+                                                     "argument": {"name": "code", "value": "x"}})  # fmt: skip
+    assert unknown["error"]["code"] == INVALID_PARAMS and "nope" in unknown["error"]["message"]
+    known = client.request("completion/complete", {"ref": {"type": "ref/prompt", "name": "review"},
+                                                   "argument": {"name": "code", "value": "x"}})  # fmt: skip
+    assert known["result"]["completion"]["values"] == []
+
+
+TEMPLATES = """
+mcp_servers:
+  docs:
+    resource_templates:
+      - uriTemplate: "test://template/{id}/data"
+        name: item
+        mimeType: application/json
+        text: '{"id": "{{id}}", "data": "Data for ID: {{id}}"}'
+        completions: {id: [alpha, almond, beta]}
+    prompts:
+      - name: review
+        arguments: [{name: language, completions: [python, perl, rust]}]
+        messages: [{role: user, text: "Review in {{language}}"}]
+"""
+
+
+def test_resource_templates_are_listed_and_reads_fill_their_placeholders() -> None:
+    client = Client(MockMCP(mcp_server_from_text(TEMPLATES)))
+    assert "resources" in client.initialize()["result"]["capabilities"]
+    listed = client.request("resources/templates/list")["result"]["resourceTemplates"]
+    assert listed == [{"uriTemplate": "test://template/{id}/data", "name": "item", "mimeType": "application/json"}]
+    content = client.request("resources/read", {"uri": "test://template/12%203/data"})["result"]["contents"][0]
+    assert content["uri"] == "test://template/12%203/data"
+    assert json.loads(content["text"]) == {"id": "12 3", "data": "Data for ID: 12 3"}
+    missing = client.request("resources/read", {"uri": "test://template/1/2/data"})["error"]
+    assert missing["code"] == RESOURCE_NOT_FOUND and "test://template/{id}/data" in missing["message"]
+
+
+def test_completion_offers_the_declared_values_that_start_with_what_was_typed() -> None:
+    client = Client(MockMCP(mcp_server_from_text(TEMPLATES)))
+    client.initialize()
+
+    def values(ref: dict[str, str], name: str, typed: str) -> Any:
+        answer = client.request("completion/complete", {"ref": ref, "argument": {"name": name, "value": typed}})
+        return answer.get("result", {}).get("completion", {}).get("values", answer.get("error"))
+
+    assert values({"type": "ref/prompt", "name": "review"}, "language", "P") == ["python", "perl"]
+    assert values({"type": "ref/resource", "uri": "test://template/{id}/data"}, "id", "al") == ["alpha", "almond"]
+    assert values({"type": "ref/resource", "uri": "test://other/{x}"}, "x", "")["code"] == INVALID_PARAMS

@@ -64,6 +64,14 @@ def server(body: str, name: str | None = "tools") -> str:
             server("    faults:\n      - {rpc_error: 'boom'}\n"),
             r"faults\[0\]\.rpc_error: expected a JSON-RPC error code",
         ),
+        (
+            server("    resource_templates:\n      - {uriTemplate: 'test://fixed', name: f}\n"),
+            r"resource_templates\[0\]\.uriTemplate: a URI template names at least one \{placeholder\}",
+        ),
+        (
+            server("    resource_templates:\n      - {uriTemplate: 'a://{id}', name: f, completions: {idd: [x]}}\n"),
+            r"completions\.idd: 'idd' is not a placeholder of a://\{id\}",
+        ),
         ("rules: []\n", r"no 'mcp_servers:' section"),
         ("mcp_servres: {}\n", r"unknown key 'mcp_servres'\. Did you mean 'mcp_servers'\?"),
         (server("    strict: false\n", "other"), r"no server named 'tools' \(declared: other\)"),

@@ -22,7 +22,7 @@ from ..mock.scoped import Scoped, ScopedCatalogue
 from ..secrets import SecretRegistry
 from .endpoint import MCP_PATH, STDIO_PATH, McpEndpoint, SessionEnd
 from .loader import parse_mcp_fault
-from .model import ECHO_SERVER, McpFault, McpServerSpec, Prompt, Resource, Tool, ToolRule
+from .model import ECHO_SERVER, McpFault, McpServerSpec, Prompt, Resource, ResourceTemplate, Tool, ToolRule
 
 MAX_SESSIONS = 1000
 
@@ -53,6 +53,9 @@ class MockMCP(MockApplication):
         self.rulebook: RuleBook[ToolRule] = RuleBook(spec.rules)
         self._tools: ScopedCatalogue[Tool] = ScopedCatalogue((tool.name, tool) for tool in spec.tools)
         self._resources: ScopedCatalogue[Resource] = ScopedCatalogue((item.uri, item) for item in spec.resources)
+        self._templates: ScopedCatalogue[ResourceTemplate] = ScopedCatalogue(
+            (item.uri_template, item) for item in spec.resource_templates
+        )
         self._prompts: ScopedCatalogue[Prompt] = ScopedCatalogue((prompt.name, prompt) for prompt in spec.prompts)
         self._sessions: OrderedDict[str, Session] = OrderedDict()
         self._lock = threading.Lock()
@@ -70,7 +73,7 @@ class MockMCP(MockApplication):
         ]
 
     def scoped(self) -> tuple[Scoped[Any, Any], ...]:
-        return (self.rulebook, self._tools, self._resources, self._prompts)
+        return (self.rulebook, self._tools, self._resources, self._templates, self._prompts)
 
     def reset(self) -> None:
         """Forget sessions and restart every counter (the pipeline also empties the journal)."""
@@ -89,6 +92,9 @@ class MockMCP(MockApplication):
     def resources(self) -> dict[str, Resource]:
         return self._resources.view()
 
+    def resource_templates(self) -> dict[str, ResourceTemplate]:
+        return self._templates.view()
+
     def prompts(self) -> dict[str, Prompt]:
         return self._prompts.view()
 
@@ -98,6 +104,7 @@ class MockMCP(MockApplication):
         self.rulebook.load(spec.rules)
         self._tools.load((tool.name, tool) for tool in spec.tools)
         self._resources.load((resource.uri, resource) for resource in spec.resources)
+        self._templates.load((template.uri_template, template) for template in spec.resource_templates)
         self._prompts.load((prompt.name, prompt) for prompt in spec.prompts)
         self.faults.load(spec.faults)
 

@@ -24,7 +24,7 @@ from ..mock.pipeline import Answer, Call
 from . import jsonrpc
 from .jsonrpc import RpcError
 from .methods import Handled, dispatch
-from .model import SUPPORTED_VERSIONS, McpFault, McpReply, McpRequest
+from .model import SUPPORTED_VERSIONS, McpFault, McpReply, McpRequest, Refusal
 
 if TYPE_CHECKING:
     from .app import MockMCP
@@ -68,40 +68,52 @@ class McpEndpoint:
 
     def parse(self, call: Call) -> McpRequest:
         request = call.request
-        if self.stdio:
-            request.transport = "stdio"
-        else:
-            accept = request.headers.get("accept", "")
-            if accept and not any(kind in accept for kind in ACCEPTED):
-                raise _http_error(406, f"Accept {accept[:80]!r} allows neither application/json nor "
-                                       "text/event-stream; MCP clients accept both.")  # fmt: skip
-            version = request.headers.get(VERSION_HEADER)
-            if version is not None and version not in SUPPORTED_VERSIONS:
-                raise _http_error(400, f"Unsupported MCP-Protocol-Version {version[:40]!r}; this server speaks "
-                                       f"{', '.join(SUPPORTED_VERSIONS)}.")  # fmt: skip
         try:
             message = jsonrpc.parse(call.body)
         except RpcError as failure:
             raise _http_error(400, failure.message) from None
-        if message.method is None:  # the client answering a server request: this server sends none
-            return McpRequest("<response>", message.id)
+        if self.stdio:
+            request.transport = "stdio"
+        if message.method is None:  # the client answering a server request
+            return McpRequest("<response>", message.id, refusal=self._transport_refusal(call))
         session_id = request.headers.get(CLIENT_HEADER if self.stdio else SESSION_HEADER, "")
+        refusal = self._transport_refusal(call)
         if message.method == "initialize" or self.stdio:
             session = self.server.session(session_id) if session_id else None
             version = session.protocol_version if session else ""
-            return McpRequest(message.method, message.id, message.params, session_id, version)
-        if not session_id:
-            raise _http_error(400, f"Missing Mcp-Session-Id header: send initialize first and then the session id "
+            return McpRequest(message.method, message.id, message.params, session_id, version, refusal)
+        session = self.server.session(session_id) if session_id else None
+        if refusal is None and not session_id:
+            refusal = Refusal(400, f"Missing Mcp-Session-Id header: send initialize first and then the session id "
                                    f"it returned ({message.method} was sent without one).")  # fmt: skip
-        session = self.server.session(session_id)
-        if session is None:
-            raise _http_error(404, f"Session not found: '{session_id[:64]}' is unknown or has expired; "
+        elif refusal is None and session is None:
+            refusal = Refusal(404, f"Session not found: '{session_id[:64]}' is unknown or has expired; "
                                    "initialize a new session.")  # fmt: skip
-        return McpRequest(message.method, message.id, message.params, session_id, session.protocol_version)
+        version = session.protocol_version if session else ""
+        return McpRequest(message.method, message.id, message.params, session_id, version, refusal)
+
+    def _transport_refusal(self, call: Call) -> Refusal | None:
+        """What streamable HTTP refuses before any method: an Accept without JSON or SSE, an unknown revision."""
+        if self.stdio:
+            return None
+        accept = call.request.headers.get("accept", "")
+        if accept and not any(kind in accept for kind in ACCEPTED):
+            return Refusal(406, f"Accept {accept[:80]!r} allows neither application/json nor text/event-stream; "
+                                "MCP clients accept both.")  # fmt: skip
+        version = call.request.headers.get(VERSION_HEADER)
+        if version is not None and version not in SUPPORTED_VERSIONS:
+            return Refusal(400, f"Unsupported MCP-Protocol-Version {version[:40]!r}; this server speaks "
+                                f"{', '.join(SUPPORTED_VERSIONS)}.")  # fmt: skip
+        return None
 
     # -- answer: the method's handler ----------------------------------------------------------
 
     def answer(self, call: Call, subject: McpRequest) -> Answer:
+        refusal = subject.refusal
+        if refusal is not None:  # an HTTP-level error; its JSON-RPC error echoes the request's id
+            failure = _rpc_error(refusal.status, refusal.message)
+            return Answer(outcome=Outcome(refusal.status, jsonrpc.error(subject.id, failure)), faultable=False,
+                          error=refusal.message)  # fmt: skip
         if subject.id is None or subject.method == "<response>":
             if subject.method == "notifications/initialized" and subject.session:
                 session = self.server.session(subject.session)

@@ -18,6 +18,7 @@ mcp_servers:
         reply: {text: ..., content: [...], structured: {...}, is_error: false}
         # or reply: {error: {code: -32603, message: backend down}}; or sequence: [...]
     resources: [{uri: "file:///readme.md", name: readme, mimeType: text/markdown, text: ...}]
+    resource_templates: [{uriTemplate: "docs://{page}", name: page, text: "Page {{page}}", completions: {page: [a, b]}}]
     prompts: [{name: review, description: ..., arguments: [{name: code, required: true}],
                messages: [{role: user, text: "Review {{code}}"}]}]
     faults: [{when: {tool: search}, status: 503, retry_after: 1, times: 1}]
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path as FilePath
 from typing import Any, TypeVar
 
@@ -48,12 +50,14 @@ from .model import (
     Prompt,
     PromptArgument,
     Resource,
+    ResourceTemplate,
     Tool,
     ToolReply,
     ToolRule,
 )
 
-SERVER_KEYS = ("strict", "page_size", "response", "instructions", "tools", "rules", "resources", "prompts", "faults")
+SERVER_KEYS = ("strict", "page_size", "response", "instructions", "tools", "rules", "resources", "resource_templates",
+               "prompts", "faults")  # fmt: skip
 TOOL_KEYS = ("name", "description", "title", "inputSchema", "outputSchema", "annotations", "reply", "sequence")
 RULE_KEYS = ("name", "when", "reply", "sequence")
 WHEN_KEYS = ("method", "tool", "arguments")
@@ -61,7 +65,8 @@ REPLY_KEYS = ("text", "content", "structured", "is_error", "error")
 ERROR_KEYS = ("code", "message", "data")
 RESOURCE_KEYS = ("uri", "name", "description", "mimeType", "text", "blob")
 PROMPT_KEYS = ("name", "description", "arguments", "messages")
-ARGUMENT_KEYS = ("name", "description", "required")
+TEMPLATE_KEYS = ("uriTemplate", "name", "description", "mimeType", "text", "blob", "completions")
+ARGUMENT_KEYS = ("name", "description", "required", "completions")
 MESSAGE_KEYS = ("role", "text")
 FAULT_FIELDS = fault_fields(McpFault)
 T = TypeVar("T")
@@ -142,6 +147,9 @@ class _Validator(Validator):
         for index, uri in enumerate(uris):
             if uri in uris[:index]:
                 raise self.fail((*path, "resources", index, "uri"), f"duplicate resource uri '{uri}'.")
+        templates = self.listed(raw, "resource_templates", path, self.resource_template)
+        self.unique([template.uri_template for template in templates], (*path, "resource_templates"),
+                    "resource template")  # fmt: skip
         prompts = self.listed(raw, "prompts", path, self.prompt)
         self.unique([prompt.name for prompt in prompts], (*path, "prompts"), "prompt")
         faults = self.listed(raw, "faults", path, self.fault)
@@ -156,6 +164,7 @@ class _Validator(Validator):
             tools=tuple(tools),
             rules=tuple(rules + own_rules),
             resources=tuple(resources),
+            resource_templates=tuple(templates),
             prompts=tuple(prompts),
             faults=tuple(faults),
             strict=self.typed(raw.get("strict", True), (*path, "strict"), bool, "true or false"),
@@ -295,6 +304,34 @@ class _Validator(Validator):
         return Resource(strings["uri"], strings["name"], strings.get("description", ""),
                         strings.get("mimeType", "text/plain"), strings.get("text"), strings.get("blob"))  # fmt: skip
 
+    def resource_template(self, data: Any, path: Path) -> ResourceTemplate:
+        raw = self.mapping(data, path, TEMPLATE_KEYS)
+        for key in ("uriTemplate", "name"):
+            if key not in raw:
+                raise self.fail(path, f"a resource template needs '{key}'.")
+        strings = {key: self.typed(raw[key], (*path, key), str, "a string") for key in TEMPLATE_KEYS[:-1] if key in raw}
+        if "text" in strings and "blob" in strings:
+            raise self.fail(path, "give either 'text' or 'blob' (base64), not both.")
+        template = ResourceTemplate(strings["uriTemplate"], strings["name"], strings.get("description", ""),
+                                    strings.get("mimeType", "text/plain"), strings.get("text"),
+                                    strings.get("blob"))  # fmt: skip
+        if not template.placeholders:
+            raise self.fail((*path, "uriTemplate"), "a URI template names at least one {placeholder}, e.g. "
+                                                    "test://items/{id}; a fixed URI is a resource.")  # fmt: skip
+        completions = self.typed(raw.get("completions", {}), (*path, "completions"), dict,
+                                 "a mapping of placeholder names to lists of values")  # fmt: skip
+        offered = {}
+        for key, values in completions.items():
+            if key not in template.placeholders:
+                raise self.fail((*path, "completions", key), f"'{key}' is not a placeholder of "
+                                                             f"{template.uri_template}.")  # fmt: skip
+            offered[str(key)] = self.strings(values, (*path, "completions", key))
+        return replace(template, completions=offered)
+
+    def strings(self, data: Any, path: Path) -> tuple[str, ...]:
+        items = self.items(data, path, "values")
+        return tuple(self.typed(item, (*path, index), str, "a string") for index, item in enumerate(items))
+
     def prompt(self, data: Any, path: Path) -> Prompt:
         raw = self.mapping(data, path, PROMPT_KEYS)
         if "name" not in raw:
@@ -309,6 +346,7 @@ class _Validator(Validator):
                 self.typed(argument["name"], (*spot, "name"), str, "a string"),
                 self.typed(argument.get("description", ""), (*spot, "description"), str, "a string"),
                 self.typed(argument.get("required", False), (*spot, "required"), bool, "true or false"),
+                self.strings(argument.get("completions", []), (*spot, "completions")),
             ))  # fmt: skip
         messages = []
         for index, item in enumerate(self.items(raw.get("messages", []), (*path, "messages"), "messages")):

@@ -19,7 +19,7 @@ from ..mock.schema import problems
 from ..mock.templates import fill
 from ..version import __version__
 from .jsonrpc import INVALID_PARAMS, METHOD_NOT_FOUND, RESOURCE_NOT_FOUND, RpcError
-from .model import LATEST_VERSION, SUPPORTED_VERSIONS, McpReply, McpRequest
+from .model import LATEST_VERSION, LOG_LEVELS, SUPPORTED_VERSIONS, McpReply, McpRequest
 
 if TYPE_CHECKING:
     from .app import MockMCP
@@ -43,8 +43,8 @@ def initialize(server: MockMCP, request: McpRequest) -> Handled:
     if not isinstance(params.get("capabilities", {}), dict) or not isinstance(params.get("clientInfo", {}), dict):
         raise RpcError(INVALID_PARAMS, "initialize params.capabilities and params.clientInfo are objects.")
     version = asked if asked in SUPPORTED_VERSIONS else LATEST_VERSION
-    capabilities: dict[str, Any] = {"tools": {"listChanged": False}}
-    if server.resources():
+    capabilities: dict[str, Any] = {"tools": {"listChanged": False}, "completions": {}, "logging": {}}
+    if server.resources() or server.resource_templates():
         capabilities["resources"] = {"listChanged": False, "subscribe": False}
     if server.prompts():
         capabilities["prompts"] = {"listChanged": False}
@@ -59,8 +59,16 @@ def initialize(server: MockMCP, request: McpRequest) -> Handled:
 
 
 def empty(server: MockMCP, request: McpRequest) -> Handled:
-    """``ping`` and ``logging/setLevel``: an empty result."""
+    """``ping``: an empty result."""
     return Handled(McpReply({}))
+
+
+def set_level(server: MockMCP, request: McpRequest) -> Handled:
+    """``logging/setLevel``: one of the syslog levels the specification names, else ``-32602``."""
+    level = request.params.get("level")
+    if level not in LOG_LEVELS:
+        raise RpcError(INVALID_PARAMS, f"Unknown log level {str(level)[:40]!r}: use one of {', '.join(LOG_LEVELS)}.")
+    return Handled(McpReply({}, rule=f"log level {level}"))
 
 
 def list_tools(server: MockMCP, request: McpRequest) -> Handled:
@@ -73,7 +81,8 @@ def list_resources(server: MockMCP, request: McpRequest) -> Handled:
 
 
 def list_resource_templates(server: MockMCP, request: McpRequest) -> Handled:
-    return Handled(McpReply({"resourceTemplates": []}))
+    listing = [template.listing() for template in server.resource_templates().values()]
+    return Handled(McpReply(page(server, request, listing, "resourceTemplates")))
 
 
 def read_resource(server: MockMCP, request: McpRequest) -> Handled:
@@ -81,10 +90,15 @@ def read_resource(server: MockMCP, request: McpRequest) -> Handled:
     if not isinstance(uri, str):
         raise RpcError(INVALID_PARAMS, "resources/read needs params.uri (a string).")
     resource = server.resources().get(uri)
-    if resource is None:
-        known = ", ".join(server.resources()) or "none"
-        raise RpcError(RESOURCE_NOT_FOUND, f"Resource not found: {uri} (this server has: {known}).", {"uri": uri})
-    return Handled(McpReply({"contents": [resource.contents()]}, rule=f"resource {uri}"))
+    if resource is not None:
+        return Handled(McpReply({"contents": [resource.contents()]}, rule=f"resource {uri}"))
+    for template in server.resource_templates().values():
+        values = template.match(uri)
+        if values is not None:
+            contents = template.resource(uri, values).contents()
+            return Handled(McpReply({"contents": [contents]}, rule=f"resource template {template.uri_template}"))
+    known = ", ".join([*server.resources(), *server.resource_templates()]) or "none"
+    raise RpcError(RESOURCE_NOT_FOUND, f"Resource not found: {uri[:200]} (this server has: {known}).", {"uri": uri})
 
 
 def list_prompts(server: MockMCP, request: McpRequest) -> Handled:
@@ -110,7 +124,36 @@ def get_prompt(server: MockMCP, request: McpRequest) -> Handled:
 
 
 def complete(server: MockMCP, request: McpRequest) -> Handled:
-    return Handled(McpReply({"completion": {"values": [], "total": 0, "hasMore": False}}))
+    """``completion/complete`` for a prompt's argument: its declared ``completions`` that start with the value typed;
+    a prompt (or resource template) this server does not have is ``-32602``."""
+    ref, argument = request.params.get("ref"), request.params.get("argument")
+    if not isinstance(ref, dict) or not isinstance(argument, dict):
+        raise RpcError(INVALID_PARAMS, "completion/complete needs params.ref and params.argument (objects).")
+    typed, name = str(argument.get("value", "")), argument.get("name")
+    if ref.get("type") == "ref/prompt":
+        prompt = server.prompts().get(str(ref.get("name")))
+        if prompt is None:
+            known = ", ".join(server.prompts()) or "none"
+            raise RpcError(INVALID_PARAMS, f"Unknown prompt: {str(ref.get('name'))[:80]!r} (this server has: {known}).")
+        offered = next((item.completions for item in prompt.arguments if item.name == name), ())
+    elif ref.get("type") == "ref/resource":
+        offered = completions_for_template(server, str(ref.get("uri")), name)
+    else:
+        kind = str(ref.get("type"))[:40]
+        raise RpcError(INVALID_PARAMS, f"Unknown ref type {kind!r}: use ref/prompt or ref/resource.")
+    values = [value for value in offered if value.lower().startswith(typed.lower())]
+    return Handled(McpReply({"completion": {"values": values[:100], "total": len(values),
+                                            "hasMore": len(values) > 100}}))  # fmt: skip
+
+
+def completions_for_template(server: MockMCP, uri: str, name: Any) -> tuple[str, ...]:
+    """The completions a resource template declares for one of its placeholders; ``-32602`` for an unknown one."""
+    known = server.resource_templates()
+    template = known.get(uri)
+    if template is None:
+        raise RpcError(INVALID_PARAMS, f"Unknown resource template: {uri[:120]!r} (this server has: "
+                                       f"{', '.join(known) or 'none'}).")  # fmt: skip
+    return template.completions.get(str(name), ())
 
 
 def call_tool(server: MockMCP, request: McpRequest) -> Handled:
@@ -179,7 +222,7 @@ Handler = Callable[["MockMCP", McpRequest], Handled]
 METHODS: dict[str, Handler] = {
     "initialize": initialize,
     "ping": empty,
-    "logging/setLevel": empty,
+    "logging/setLevel": set_level,
     "tools/list": list_tools,
     "tools/call": call_tool,
     "resources/list": list_resources,

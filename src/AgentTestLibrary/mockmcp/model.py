@@ -8,8 +8,10 @@ neutral view of one client message (what rules and faults match, what the journa
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from ..mock.conditions import Conditions
 from ..mock.faults import Fault
@@ -23,6 +25,15 @@ from .jsonrpc import Id, RpcError
 SUPPORTED_VERSIONS = ("2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05")
 LATEST_VERSION = SUPPORTED_VERSIONS[0]
 RESPONSE_MODES = ("auto", "json", "sse")
+LOG_LEVELS = ("debug", "info", "notice", "warning", "error", "critical", "alert", "emergency")
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why the transport refuses a message before any method answers it: an HTTP status and its words."""
+
+    status: int
+    message: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +45,7 @@ class McpRequest:
     params: dict[str, Any] = field(default_factory=dict)
     session: str = ""
     protocol_version: str = ""
+    refusal: Refusal | None = None  # set when the transport refuses it (no or unknown session, wrong revision)
 
     @property
     def tool(self) -> str | None:
@@ -183,11 +195,51 @@ class Resource:
         return data
 
 
+TEMPLATE_PART = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@dataclass(frozen=True)
+class ResourceTemplate:
+    """A family of resources named by a URI template (``test://items/{id}``): reads fill ``{{id}}`` in its text."""
+
+    uri_template: str
+    name: str
+    description: str = ""
+    mime_type: str = "text/plain"
+    text: str | None = None
+    blob: str | None = None
+    completions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # per placeholder, for completion/complete
+
+    @property
+    def placeholders(self) -> list[str]:
+        return TEMPLATE_PART.findall(self.uri_template)
+
+    def match(self, uri: str) -> dict[str, str] | None:
+        """The placeholders' values when ``uri`` is one of this template's resources (a value spans no ``/``)."""
+        pattern, start = "", 0
+        for found in TEMPLATE_PART.finditer(self.uri_template):
+            pattern += re.escape(self.uri_template[start : found.start()]) + f"(?P<{found.group(1)}>[^/?#]+)"
+            start = found.end()
+        matched = re.fullmatch(pattern + re.escape(self.uri_template[start:]), uri)
+        return {key: unquote(value) for key, value in matched.groupdict().items()} if matched else None
+
+    def listing(self) -> dict[str, Any]:
+        data = {"uriTemplate": self.uri_template, "name": self.name, "mimeType": self.mime_type}
+        if self.description:
+            data["description"] = self.description
+        return data
+
+    def resource(self, uri: str, values: dict[str, str]) -> Resource:
+        text = None if self.text is None else str(fill(self.text, values))
+        return Resource(uri, self.name, self.description, self.mime_type, text, self.blob)
+
+
 @dataclass(frozen=True)
 class PromptArgument:
     name: str
     description: str = ""
     required: bool = False
+    completions: tuple[str, ...] = ()  # what completion/complete offers for it (those starting with the value typed)
 
 
 @dataclass(frozen=True)
@@ -246,6 +298,7 @@ class McpServerSpec:
     tools: tuple[Tool, ...] = ()
     rules: tuple[ToolRule, ...] = ()
     resources: tuple[Resource, ...] = ()
+    resource_templates: tuple[ResourceTemplate, ...] = ()
     prompts: tuple[Prompt, ...] = ()
     faults: tuple[McpFault, ...] = ()
     strict: bool = True
