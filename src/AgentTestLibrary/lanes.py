@@ -6,7 +6,9 @@
   checked statically here through the test, its setups and the suite file's own keywords, and at run
   time by the keyword itself;
 - ``quarantine`` needs ``owner:NAME`` and ``fix-by:YYYY-MM-DD`` tags, and a fix-by date not yet past
-  (a quarantined test's failure is reported as SKIP until then; see :func:`quarantine_of`);
+  and at most the horizon ahead (90 days unless ``[tool.agenttest.lanes] quarantine_horizon_days``
+  says otherwise), so no quarantine silences a test for good (a quarantined test's failure is
+  reported as SKIP until then; see :func:`quarantine_of`);
 - statically only: a suite with ``live`` tests names its owner in suite Metadata ``Owner``; with scope
   labels opted into, every test carries one of :data:`SCOPE_LABELS`.
 
@@ -31,6 +33,37 @@ QUARANTINE = "quarantine"
 OWNER_PREFIX = "owner:"
 FIX_BY_PREFIX = "fix-by:"
 SCOPE_LABELS = ("scope:unit", "scope:contract", "scope:integration", "scope:e2e", "scope:release-gate")
+DEFAULT_HORIZON_DAYS = 90
+HORIZON_KEY = "quarantine_horizon_days"
+
+
+@dataclass(frozen=True)
+class LaneSettings:
+    """``[tool.agenttest.lanes]`` of a project's ``pyproject.toml``."""
+
+    scope_labels: bool = False
+    horizon_days: int = DEFAULT_HORIZON_DAYS
+
+
+def lane_settings(root: Path) -> LaneSettings:
+    """The lane settings of ``root/pyproject.toml`` (defaults without one); ValueError names a bad value."""
+    import tomlkit
+
+    file = root / "pyproject.toml"
+    if not file.is_file():
+        return LaneSettings()
+    try:
+        document = tomlkit.parse(file.read_text(encoding="utf-8"))
+    except tomlkit.exceptions.ParseError as error:
+        raise ValueError(f"{file}: invalid TOML: {error}") from None
+    table = document.get("tool", {}).get("agenttest", {}).get("lanes", {})
+    labels, horizon = table.get("scope_labels", False), table.get(HORIZON_KEY, DEFAULT_HORIZON_DAYS)
+    if not isinstance(labels, bool):
+        raise ValueError(f"{file}: [tool.agenttest.lanes] scope_labels must be true or false; got {labels!r}.")
+    if isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 1:
+        raise ValueError(f"{file}: [tool.agenttest.lanes] {HORIZON_KEY} must be a whole number of days from 1; "
+                         f"got {horizon!r}.")  # fmt: skip
+    return LaneSettings(labels, int(horizon))
 
 
 @dataclass(frozen=True)
@@ -41,7 +74,7 @@ class Quarantine:
     fix_by: dt.date | None
     fix_by_text: str | None  # the tag's value as written, for messages
 
-    def problems(self, today: dt.date) -> list[str]:
+    def problems(self, today: dt.date, horizon_days: int = DEFAULT_HORIZON_DAYS) -> list[str]:
         found = []
         if not self.owner:
             found.append(f"is quarantined without an owner: add an {OWNER_PREFIX}NAME tag")
@@ -53,6 +86,11 @@ class Quarantine:
             found.append(
                 f"was to be fixed by {self.fix_by.isoformat()} (owner {self.owner or 'none'}): fix it, or agree a "
                 f"new date and change the {FIX_BY_PREFIX} tag"
+            )
+        elif self.fix_by > today + dt.timedelta(days=horizon_days):
+            found.append(
+                f"has fix-by date {self.fix_by.isoformat()}, more than {horizon_days} days ahead: a quarantine must "
+                f"end; agree a nearer date (the horizon is [tool.agenttest.lanes] {HORIZON_KEY} in pyproject.toml)"
             )
         return found
 
@@ -92,9 +130,10 @@ def lane_problems(tags: Iterable[str], metadata: Mapping[str, str]) -> list[str]
     return problems
 
 
-def offences(tests: Iterable[Any], today: dt.date | None = None, scope_labels: bool = False) -> list[str]:
+def offences(tests: Iterable[Any], today: dt.date | None = None, settings: LaneSettings | None = None) -> list[str]:
     """One line per problem (Robot's running model, read by the CLI): ``file: Suite.Test: problem``."""
     today = today or dt.date.today()
+    settings = settings or LaneSettings()
     found: list[str] = []
     ownerless: dict[str, str] = {}  # live suites without Metadata Owner: full name -> source
     for test in tests:
@@ -107,8 +146,8 @@ def offences(tests: Iterable[Any], today: dt.date | None = None, scope_labels: b
             )
         quarantine = quarantine_of(test.tags)
         if quarantine is not None:
-            problems += quarantine.problems(today)
-        if scope_labels and not any(str(tag) in SCOPE_LABELS for tag in test.tags):
+            problems += quarantine.problems(today, settings.horizon_days)
+        if settings.scope_labels and not any(str(tag) in SCOPE_LABELS for tag in test.tags):
             problems.append(f"carries no scope label: add one of {', '.join(SCOPE_LABELS)}")
         if "live" in test.tags and not any(name.lower() == "owner" for name in metadata):
             ownerless.setdefault(test.parent.full_name, str(test.parent.source))

@@ -13,6 +13,7 @@ from tests.acceptance.robot_outputs import log_html_strings
 from tests.acceptance.robot_run import run_robot
 from tests.contract.test_cli import AGENTTEST
 
+NEAR = (dt.date.today() + dt.timedelta(days=30)).isoformat()  # inside the default 90-day horizon
 SUITE = """
 *** Settings ***
 Library    AgentTestLibrary
@@ -37,17 +38,17 @@ Quarantine Without Owner
 
 Ordinary Test
     No Operation
-"""
+""".replace("2099-12-31", NEAR)
 
 
 def test_a_quarantined_failure_is_a_skip_until_its_fix_by_date(tmp_path: Path) -> None:
     run = run_robot(tmp_path, {"quarantine.robot": SUITE})
     status, message = run.statuses["Quarantined And Failing"]
-    assert status == "SKIP" and message.startswith("Quarantined (owner alice, fix by 2099-12-31)"), message
+    assert status == "SKIP" and message.startswith(f"Quarantined (owner alice, fix by {NEAR})"), message
     assert "Original failure:\nthe upstream paginates differently on Tuesdays" in message
     assert run.statuses["Quarantined And Passing"] == (
         "PASS",
-        "Quarantined (owner bob, fix by 2099-12-31); it passed this time.",
+        f"Quarantined (owner bob, fix by {NEAR}); it passed this time.",
     )
     status, message = run.statuses["Quarantine Past Its Date"]
     assert status == "FAIL" and message.startswith("still broken") and "was to be fixed by 2000-01-31" in message
@@ -57,17 +58,17 @@ def test_a_quarantined_failure_is_a_skip_until_its_fix_by_date(tmp_path: Path) -
     assert run.returncode == 2, "the two broken quarantines fail the run; the held one does not"
     assert "Quarantined tests: 4 (1 failed and reported as SKIP)" in run.stdout, "the console summary"
     log = "\n".join(log_html_strings(run.output_dir / "log.html"))
-    assert "Quarantined test 'Suites.Quarantine.Quarantined And Failing' failed (owner alice, fix by 2099-12-31)" in log
+    assert f"Quarantined test 'Suites.Quarantine.Quarantined And Failing' failed (owner alice, fix by {NEAR})" in log
 
     summary = subprocess.run([*AGENTTEST, "lanes", "summary", str(run.output_dir / "output.xml")],
                              capture_output=True, text=True, timeout=60, check=True).stdout  # fmt: skip
     lines = summary.splitlines()
     assert lines[0] == "Quarantined tests: 4 (1 failed and reported as SKIP)"
     assert (
-        "  FAIL→SKIP Suites.Quarantine.Quarantined And Failing (owner alice, fix by 2099-12-31): "
+        f"  FAIL→SKIP Suites.Quarantine.Quarantined And Failing (owner alice, fix by {NEAR}): "
         "the upstream paginates differently on Tuesdays"
     ) in lines
-    assert "  PASS      Suites.Quarantine.Quarantined And Passing (owner bob, fix by 2099-12-31)" in lines
+    assert f"  PASS      Suites.Quarantine.Quarantined And Passing (owner bob, fix by {NEAR})" in lines
     assert any(line.startswith("  FAIL      Suites.Quarantine.Quarantine Without Owner (owner none") for line in lines)
 
 
@@ -113,6 +114,47 @@ def test_lanes_check_holds_quarantine_scope_and_owner_rules(tmp_path: Path) -> N
     broken = subprocess.run([*AGENTTEST, "lanes", "check", str(suites)], capture_output=True, text=True,
                             timeout=60, cwd=tmp_path)  # fmt: skip
     assert broken.returncode == 2 and "scope_labels must be true or false; got 'yes'" in broken.stderr
+
+
+FOREVER = """
+*** Settings ***
+Library    AgentTestLibrary
+Test Tags    lane:no-model
+
+*** Test Cases ***
+Quarantined Forever
+    [Tags]    quarantine    owner:mallory    fix-by:9999-12-31
+    Fail    silenced for good
+
+Quarantined For Half A Year
+    [Tags]    quarantine    owner:dana    fix-by:HALF_YEAR
+    Fail    a long fix
+""".replace("HALF_YEAR", (dt.date.today() + dt.timedelta(days=180)).isoformat())
+
+
+def test_a_fix_by_date_beyond_the_horizon_is_refused_by_the_run_and_lanes_check(tmp_path: Path) -> None:
+    run = run_robot(tmp_path, {"forever.robot": FOREVER})
+    status, message = run.statuses["Quarantined Forever"]
+    assert status == "FAIL" and message.startswith("silenced for good"), message
+    assert "has fix-by date 9999-12-31, more than 90 days ahead" in message
+    assert "quarantine_horizon_days" in message
+    assert run.statuses["Quarantined For Half A Year"][0] == "FAIL"
+    check = subprocess.run([*AGENTTEST, "lanes", "check", str(tmp_path / "suites")], capture_output=True, text=True,
+                           timeout=60, cwd=tmp_path)  # fmt: skip
+    assert check.returncode == 1, check.stdout + check.stderr
+    assert "Suites.Forever.Quarantined Forever: has fix-by date 9999-12-31, more than 90 days ahead" in check.stdout
+
+    (tmp_path / "pyproject.toml").write_text("[tool.agenttest.lanes]\nquarantine_horizon_days = 365\n")
+    longer = run_robot(tmp_path, {})  # the horizon is read from pyproject.toml where robot runs
+    assert longer.statuses["Quarantined For Half A Year"][0] == "SKIP", longer.statuses
+    assert longer.statuses["Quarantined Forever"][0] == "FAIL"
+    again = subprocess.run([*AGENTTEST, "lanes", "check", str(tmp_path / "suites")], capture_output=True, text=True,
+                           timeout=60, cwd=tmp_path)  # fmt: skip
+    assert "Half A Year" not in again.stdout and "more than 365 days ahead" in again.stdout, again.stdout
+    (tmp_path / "pyproject.toml").write_text("[tool.agenttest.lanes]\nquarantine_horizon_days = -1\n")
+    broken = subprocess.run([*AGENTTEST, "lanes", "check", str(tmp_path / "suites")], capture_output=True, text=True,
+                            timeout=60, cwd=tmp_path)  # fmt: skip
+    assert broken.returncode == 2 and "quarantine_horizon_days must be a whole number of days from 1" in broken.stderr
 
 
 def test_lanes_check_warns_about_credential_files_git_would_commit(tmp_path: Path) -> None:

@@ -132,8 +132,8 @@ def test_a_provider_that_still_matches_gives_a_clean_report(cassettes: Path, pro
     code, out, report = verify(cassettes, provider)
     assert code == 0, out
     assert "episode 1 openai.chat: CLEAN" in out and "episode 2 anthropic.messages: CLEAN" in out
-    assert "Cassette verify: no drift (2 clean, 0 drift, 0 skipped, 0 error)." in out
-    assert report["counts"] == {"clean": 2, "drift": 0, "skipped": 0, "error": 0}
+    assert "Cassette verify: no drift (2 clean, 0 drift, 0 skipped, 0 error, 0 invalid)." in out
+    assert report["counts"] == {"clean": 2, "drift": 0, "skipped": 0, "error": 0, "invalid": 0}
     chat = next(item for item in StandIn.received if item["path"] == "/v1/chat/completions")
     assert chat["auth"] and chat["body"]["model"] == "gpt-4o-mini"
     assert chat["body"]["messages"] == [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}]
@@ -170,6 +170,27 @@ def test_without_keys_gate_or_network_it_skips_and_exits_0(cassettes: Path, prov
     code, out, _ = verify(cassettes, closed)
     assert code == 0 and "SKIPPED (egress blocked:" in out and "connect_refused" in out, out
     assert StandIn.received == [], "nothing may be sent when skipping"
+
+
+def test_a_hostile_cassette_is_reported_invalid_and_the_others_are_verified(cassettes: Path, provider: str) -> None:
+    hostile = Episode(
+        {"protocol": "gemini.generate", "model": "../../v1/x:evil?key=", "stream": False, "messages": "not a list"},
+        {"status": 200, "headers": {}, "body": {}}, {},
+    )  # fmt: skip
+    odd = Episode({"protocol": "openai.chat", "model": "m", "messages": [{"tool_calls": 7}]},
+                  {"status": 200, "headers": {}, "body": {}}, {})  # fmt: skip
+    folder = cassettes / "Suite"
+    save_cassette(Cassette(folder / "Aaa_Hostile.yaml", dt.datetime.now(dt.timezone.utc), [hostile, odd]))
+    (folder / "Aab_Broken.yaml").write_text("version: 1\nrecorded_at: [\n", encoding="utf-8")
+    code, out, report = verify(cassettes, provider)
+    assert code == 1, out
+    assert "Traceback" not in out
+    assert "episode 1 gemini.generate: INVALID (model name '../../v1/x:evil?key=' cannot be forwarded" in out
+    assert "episode 2 openai.chat: INVALID (" in out
+    assert "Aab_Broken.yaml:" in out and "invalid YAML" in out
+    assert "episode 1 openai.chat: CLEAN" in out and "episode 2 anthropic.messages: CLEAN" in out
+    assert report["counts"] == {"clean": 2, "drift": 0, "skipped": 0, "error": 0, "invalid": 3}
+    assert len(StandIn.received) == 2
 
 
 def test_the_per_run_cap_bounds_the_requests(cassettes: Path, provider: str) -> None:

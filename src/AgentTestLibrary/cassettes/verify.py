@@ -12,7 +12,9 @@ skipped with the diagnosis. Each episode costs one request (with the live lane's
 on a transport error), at most ``max_requests`` per run. The request is rebuilt from the
 cassette's normalized view (model, system, messages, tool names, stream) in the provider's own
 format, with a small output-token cap. Nothing written or printed holds a key: auth goes only
-into the request, and every text is masked. No Robot Framework.
+into the request, and every text is masked. Cassettes may be hostile: one that cannot be read or
+re-sent as it is (a broken file, a model name that would bend the path, a malformed view) is
+reported ``invalid`` with the reason, and the others are verified. No Robot Framework.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from ..errors import CassetteError, UpstreamError
 from ..live.egress import Diagnosis, diagnose
 from ..live.gate import MASTER_GATE, live_enabled
 from ..live.network import ENDPOINTS
@@ -36,8 +39,11 @@ from .tools import cassette_files
 from .upstream import Captured, auth_headers, forward, upstream_target
 
 OUTPUT_TOKENS = 256
+# what rebuilding a hostile or malformed request view raises: the view is invalid, the run goes on
+INVALID_VIEW = (UpstreamError, ValueError, TypeError, AttributeError, KeyError, IndexError)
 PROVIDER_KEYS = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY", "gemini": "GEMINI_API_KEY"}
-Status = Literal["clean", "drift", "skipped", "error"]
+Status = Literal["clean", "drift", "skipped", "error", "invalid"]
+STATUSES: tuple[Status, ...] = ("clean", "drift", "skipped", "error", "invalid")
 
 
 @dataclass(frozen=True)
@@ -72,11 +78,10 @@ class VerifyReport:
 
     @property
     def drifted(self) -> bool:
-        return any(episode.status in ("drift", "error") for episode in self.episodes)
+        return any(episode.status in ("drift", "error", "invalid") for episode in self.episodes)
 
     def counts(self) -> dict[str, int]:
-        return {status: sum(1 for e in self.episodes if e.status == status)
-                for status in ("clean", "drift", "skipped", "error")}  # fmt: skip
+        return {status: sum(1 for e in self.episodes if e.status == status) for status in STATUSES}
 
     def text(self) -> str:
         if self.skipped:
@@ -349,12 +354,21 @@ def verify(
     egress: dict[str, Diagnosis] = {}
     report, sent = VerifyReport(), 0
     for file in files:
-        cassette = load_cassette(file)
+        try:
+            cassette = load_cassette(file)
+        except CassetteError as error:
+            report.episodes.append(EpisodeReport(str(file), 0, "-", "invalid", note=secrets.mask_text(str(error))))
+            continue
         for number, episode in enumerate(cassette.episodes, start=1):
             protocol = str(episode.request.get("protocol"))
             provider = protocol.split(".", 1)[0]
             entry = EpisodeReport(str(file), number, protocol, "skipped")
             report.episodes.append(entry)
+            try:
+                target, headers, body = rebuilt_request(episode.request)
+            except INVALID_VIEW as error:
+                entry.status, entry.note = "invalid", secrets.mask_text(str(error) or type(error).__name__)
+                continue
             auth = auth_headers(provider, credentials)
             if not auth:
                 entry.note = f"no {PROVIDER_KEYS.get(provider, provider + ' key')}: not verified"
@@ -367,11 +381,6 @@ def verify(
                 continue
             if sent >= max_requests:
                 entry.note = f"the cap of {max_requests} requests per run was reached"
-                continue
-            try:
-                target, headers, body = rebuilt_request(episode.request)
-            except ValueError as error:
-                entry.status, entry.note = "error", str(error)
                 continue
             sent += 1
             try:

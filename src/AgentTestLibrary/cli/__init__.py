@@ -39,7 +39,7 @@ from ..cassettes import tools as cassette_tools
 from ..cassettes.options import DEFAULT_MAX_REQUESTS
 from ..cassettes.verify import verify
 from ..errors import AgentInstallError, GoldenSetError
-from ..lanes import offences, quarantine_summary, unignored_credential_files
+from ..lanes import lane_settings, offences, quarantine_summary, unignored_credential_files
 from ..mock.admin import ADMIN_PREFIX
 from ..mock.server import Limits
 from ..mockllm import MockLLM, MockServer, MockServerError
@@ -310,28 +310,13 @@ def check_lanes(paths: list[str], scope_labels: bool | None = None) -> int:
     for warning in unignored_credential_files(Path.cwd()):
         print(f"warning: {warning}", file=sys.stderr)
     try:
-        required = opted_into_scope_labels(Path.cwd()) if scope_labels is None else scope_labels
+        settings = lane_settings(Path.cwd())
     except ValueError as error:
         print(f"agenttest: {error}", file=sys.stderr)
         return 2
-    return report("lane", paths, lambda: offences(robot_tests(paths), scope_labels=required))
-
-
-def opted_into_scope_labels(root: Path) -> bool:
-    """``[tool.agenttest.lanes] scope_labels = true`` in ``root/pyproject.toml``."""
-    import tomlkit
-
-    file = root / "pyproject.toml"
-    if not file.is_file():
-        return False
-    try:
-        document = tomlkit.parse(file.read_text(encoding="utf-8"))
-    except tomlkit.exceptions.ParseError as error:
-        raise ValueError(f"{file}: invalid TOML: {error}") from None
-    value = document.get("tool", {}).get("agenttest", {}).get("lanes", {}).get("scope_labels", False)
-    if not isinstance(value, bool):
-        raise ValueError(f"{file}: [tool.agenttest.lanes] scope_labels must be true or false; got {value!r}.")
-    return value
+    if scope_labels is not None:
+        settings = replace(settings, scope_labels=scope_labels)
+    return report("lane", paths, lambda: offences(robot_tests(paths), settings=settings))
 
 
 def compare_scores(baseline: str, results: list[str], threshold: float, update: bool) -> int:

@@ -4,7 +4,8 @@ The library's listener does it, not ``--skiponfailure``: every ``robot`` or ``pa
 suite importing the library gets the same behaviour, without an option to forget. The component ends last
 (it is first in the component list), so it judges the test's final status, after strict mode, recordings
 and the live lane had their say. A quarantine the lane rules reject (no owner, no fix-by date, a date
-past) forgives nothing: the failure counts, with the reason added. Each quarantined test logs a warning
+past or beyond the horizon of ``pyproject.toml`` where robot runs) forgives nothing: the failure counts,
+with the reason added. Each quarantined test logs a warning
 (the log's error section lists them) and says owner and fix-by in its message (log and report); the
 console gets the summary when the library closes, and ``agenttest lanes summary OUTPUT.xml`` prints it
 for any run's result (a merged pabot or sharded run included).
@@ -13,11 +14,13 @@ for any run's result (a merged pabot or sharded run included).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
+from pathlib import Path
 
 from robot.api import logger
 
-from ..lanes import quarantine_of, quarantine_summary
+from ..lanes import LaneSettings, lane_settings, quarantine_of, quarantine_summary
 from .context import LibraryContext
 from .scopes import LibraryComponent, Scope, TestReport
 
@@ -37,6 +40,14 @@ class QuarantineKeywords(LibraryComponent):
         super().__init__(ctx)
         self.seen: list[Seen] = []
 
+    @functools.cached_property
+    def settings(self) -> tuple[LaneSettings, str]:
+        """The lane settings where robot runs, read once; a bad value is a problem of every quarantine."""
+        try:
+            return lane_settings(Path.cwd()), ""
+        except ValueError as error:
+            return LaneSettings(), f"cannot be judged: {error}"
+
     def close(self) -> None:
         if self.seen:
             logger.console("\n".join(quarantine_summary(self.seen)))
@@ -45,7 +56,8 @@ class QuarantineKeywords(LibraryComponent):
         quarantine = quarantine_of(scope.tags) if report is not None and scope.kind == "test" else None
         if quarantine is None or report is None:
             return
-        problems = quarantine.problems(dt.date.today())
+        settings, problem = self.settings
+        problems = ([problem] if problem else []) + quarantine.problems(dt.date.today(), settings.horizon_days)
         label = quarantine.label()
         if problems:
             note = f"The quarantine does not hold: the test {'; '.join(problems)}."
