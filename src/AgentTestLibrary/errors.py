@@ -14,6 +14,7 @@ library errors catches :class:`AgentTestError` or one of its branches::
     │   │   └── McpConfigError       MCP server configuration to write into an agent's settings
     │   ├── WebhookError             a webhook to sign or deliver (provider, secret, signature kind)
     │   ├── CredentialFileError      a credential file to write (unknown credential, wrong format)
+    │   ├── SecretSourceError        a secrets-manager source written wrongly, or a secret not shaped as it says
     │   ├── GoldenSetError           a golden set of agent cases or a scores file
     │   ├── RegistryError            the runtime registry
     │   ├── NameClashError           two names of one run would share a file
@@ -24,6 +25,7 @@ library errors catches :class:`AgentTestError` or one of its branches::
     ├── MockServerError              a mock server cannot start or stop (port in use, busy thread)
     ├── NotRunningError              a keyword needs a mock that is not running (or was never started)
     ├── MissingCredentialError       a credential a keyword needs is not set
+    ├── SecretUnavailable            a secrets manager's secret is missing, denied or out of reach (a live skip)
     ├── UpstreamError                a recording cannot be forwarded upstream as asked
     ├── AgentInstallError            pinned agent CLIs cannot be installed
     ├── RetryExhaustedError          (AssertionError) every attempt of a live call failed
@@ -31,6 +33,10 @@ library errors catches :class:`AgentTestError` or one of its branches::
 """
 
 from __future__ import annotations
+
+from typing import Literal
+
+UnavailableKind = Literal["missing", "denied", "unreachable", "unavailable"]
 
 
 class AgentTestError(Exception):
@@ -73,6 +79,10 @@ class WebhookError(InputError):
 
 class CredentialFileError(InputError):
     """A credential file cannot be written as asked; the message names variable and credential, never the value."""
+
+
+class SecretSourceError(InputError):
+    """A secret source is written wrongly, or its secret is not what the source says; the message says the fix."""
 
 
 class GoldenSetError(InputError):
@@ -125,6 +135,16 @@ class NotRunningError(AgentTestError, RuntimeError):
 
 class MissingCredentialError(AgentTestError):
     """A credential variable a keyword needs is not set; the message names it and the keyword that checks it."""
+
+
+class SecretUnavailable(AgentTestError):
+    """A secret could not be fetched: missing, denied, or the manager is out of reach (a skip in the live lane)."""
+
+    def __init__(self, kind: UnavailableKind, detail: str, url: str | None = None) -> None:
+        super().__init__(f"{kind}: {detail}")
+        self.kind = kind
+        self.detail = detail
+        self.url = url  # the manager's URL, diagnosed when it is out of reach
 
 
 class UpstreamError(AgentTestError):
