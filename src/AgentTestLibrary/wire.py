@@ -14,6 +14,7 @@ Provider = Literal["openai", "anthropic", "gemini"]
 PROTOCOLS: tuple[str, ...] = get_args(WireProtocol)
 PROVIDERS: tuple[str, ...] = get_args(Provider)
 # The sections of a scenario file: the model mock reads its own, each mock MCP server its entry of
-# ``mcp_servers``; every loader refuses other keys, so a typo never passes silently.
+# ``mcp_servers``, each mock A2A agent its entry of ``a2a_agents``; every loader refuses other keys,
+# so a typo never passes silently.
 MODEL_SECTIONS = ("strict", "models", "default_reply", "embedding_dimensions", "rules", "faults")
-SCENARIO_SECTIONS = ("version", *MODEL_SECTIONS, "mcp_servers")
+SCENARIO_SECTIONS = ("version", *MODEL_SECTIONS, "mcp_servers", "a2a_agents")

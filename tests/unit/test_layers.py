@@ -92,6 +92,16 @@ def test_the_mcp_mock_knows_no_other_protocol_family() -> None:
     assert offenders(("mockmcp",), banned) == []
 
 
+def test_the_a2a_mock_knows_no_other_protocol_family_but_json_rpc() -> None:
+    banned = ("AgentTestLibrary.mockllm", "AgentTestLibrary.mockservice", "AgentTestLibrary.mockaws",
+              "AgentTestLibrary.cassettes", "AgentTestLibrary.keywords", "AgentTestLibrary.harness")  # fmt: skip
+    assert offenders(("mocka2a",), banned) == []
+    borrowed = {name for module, names in MODULES.items() if area(module) == "mocka2a" for name in names
+                if name.startswith("AgentTestLibrary.mockmcp")}  # fmt: skip
+    assert all(name == "AgentTestLibrary.mockmcp" or name.startswith("AgentTestLibrary.mockmcp.jsonrpc")
+               for name in borrowed)  # fmt: skip
+
+
 def test_service_and_aws_mocks_know_no_other_protocol_family() -> None:
     banned = ("AgentTestLibrary.mockllm", "AgentTestLibrary.mockmcp", "AgentTestLibrary.cassettes",
               "AgentTestLibrary.keywords", "AgentTestLibrary.harness")  # fmt: skip
