@@ -57,7 +57,9 @@ class AgentTestLibrary(DynamicCore):  # type: ignore[misc]
 
     A scenario is a YAML file of rules, checked in order; the first whose ``when`` holds
     answers. Conditions: ``protocol``, ``provider``, ``model``, ``model_matches``,
-    ``user_text_contains``, ``user_text_matches``, ``system_contains``, ``tool_offered``,
+    ``user_text_contains``, ``user_text_matches`` (what the user typed, without the blocks an agent
+    harness injects), ``turn_text_contains``, ``turn_text_matches`` (the latest turn, harness blocks
+    included), ``system_contains``, ``tool_offered``,
     ``tool_result``, ``tool_result_contains``, ``tool_call_id``, ``turn``. Replies: ``text``,
     ``tool_calls``, ``json``, ``usage``, ``stop_reason`` or ``error``; ``sequence:`` gives one
     reply per call. Every error names the file, line, key and fix. `Reply With Text`, `Reply

@@ -25,7 +25,9 @@ from AgentTestLibrary.mockservice.model import ServiceRequest, ServiceResult
 
 REPO = Path(__file__).parents[2]
 CALL = ToolCall("call_1", "list_files", {"path": "."})
-MESSAGE = Message("assistant", "", tool_calls=(CALL,), tool_results=(ToolResult("call_1", "notes.txt"),))
+MESSAGE = Message(
+    "user", "", tool_calls=(CALL,), tool_results=(ToolResult("call_1", "notes.txt"),), harness_blocks=("<x>y</x>",)
+)
 CONVERSATION = Conversation("openai.chat", "gpt-4o-mini", (Message("user", "List the files"), MESSAGE))
 
 

@@ -41,7 +41,9 @@ class RuleKeywords(UsesMockLLM):
 
         Conditions are the scenario ``when`` keys as named arguments: ``protocol``,
         ``provider``, ``model``, ``model_matches``, ``user_text_contains``,
-        ``user_text_matches``, ``system_contains``, ``tool_offered``, ``tool_result``,
+        ``user_text_matches`` (what the user typed), ``turn_text_contains``, ``turn_text_matches``
+        (the latest turn with the agent harness's injected blocks), ``system_contains``,
+        ``tool_offered``, ``tool_result``,
         ``tool_result_contains``, ``tool_call_id``, ``turn``.
 
         Example:

@@ -14,6 +14,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from .injected import split_user_text
+
 
 @dataclass(frozen=True)
 class ToolCall:
@@ -46,15 +48,40 @@ class ToolResult:
 
 @dataclass(frozen=True)
 class Message:
-    """One turn of the conversation: ``role`` is user, assistant or system."""
+    """One message of the conversation: ``role`` is user, assistant or system.
+
+    ``text`` is what the user typed; the context an agent harness injected into a user message
+    (Claude Code's ``<system-reminder>``, Codex's ``<environment_context>``, Gemini CLI's
+    ``<session_context>`` ...) is in ``harness_blocks`` (see :mod:`.injected`).
+    """
 
     role: str
     text: str = ""
     tool_calls: tuple[ToolCall, ...] = ()
     tool_results: tuple[ToolResult, ...] = ()
+    harness_blocks: tuple[str, ...] = ()
+
+    @classmethod
+    def of_parts(
+        cls, role: str, texts: list[str], calls: tuple[ToolCall, ...] = (), results: tuple[ToolResult, ...] = ()
+    ) -> Message:
+        """A message from its text parts as sent: a user message's harness blocks are set apart."""
+        if role != "user":
+            return cls(role, "\n".join(texts), calls, results)
+        typed, blocks = split_user_text(texts)
+        return cls(role, typed, calls, results, blocks)
+
+    @property
+    def sent_text(self) -> str:
+        """The harness blocks, then the typed text: all the text the message carried, one piece a line."""
+        if not self.harness_blocks:
+            return self.text
+        return "\n".join((*self.harness_blocks, self.text) if self.text else self.harness_blocks)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"role": self.role, "text": self.text}
+        if self.harness_blocks:
+            data["harness_blocks"] = list(self.harness_blocks)
         if self.tool_calls:
             data["tool_calls"] = [call.to_dict() for call in self.tool_calls]
         if self.tool_results:
@@ -92,11 +119,36 @@ class Conversation:
 
     @functools.cached_property
     def latest_user_text(self) -> str:
-        """Text of the most recent user message that carries text (tool results skipped)."""
-        for message in reversed(self.messages):
-            if message.role == "user" and message.text:
-                return message.text
-        return ""
+        """What the user typed last: the text of the most recent user message with typed text (tool
+        results and messages of harness blocks alone skipped)."""
+        return self.messages[self._latest_typed].text if self._latest_typed < len(self.messages) else ""
+
+    @functools.cached_property
+    def _latest_typed(self) -> int:
+        """The index of the most recent user message with typed text (``len(messages)`` when none has)."""
+        for index in range(len(self.messages) - 1, -1, -1):
+            if self.messages[index].role == "user" and self.messages[index].text:
+                return index
+        return len(self.messages)
+
+    @functools.cached_property
+    def _turn_messages(self) -> tuple[Message, ...]:
+        """The user messages of the latest turn: from the user messages just before the latest typed text
+        (a harness may send its blocks as messages of their own) to the end of the conversation."""
+        start = min(self._latest_typed, len(self.messages) - 1) if self.messages else 0
+        while start > 0 and self.messages[start - 1].role != "assistant":
+            start -= 1
+        return tuple(message for message in self.messages[start:] if message.role == "user")
+
+    @functools.cached_property
+    def turn_text(self) -> str:
+        """All the text of the latest turn's user messages, harness blocks included, one piece a line."""
+        return "\n".join(message.sent_text for message in self._turn_messages if message.sent_text)
+
+    @functools.cached_property
+    def harness_blocks(self) -> tuple[str, ...]:
+        """The harness blocks of the latest turn, in the order sent."""
+        return tuple(block for message in self._turn_messages for block in message.harness_blocks)
 
     @functools.cached_property
     def tool_results(self) -> tuple[ToolResult, ...]:
@@ -158,6 +210,7 @@ class Conversation:
             "forced_tool": self.forced_tool,
             "messages": [message.to_dict() for message in self.messages],
             "latest_user_text": self.latest_user_text,
+            "harness_blocks": list(self.harness_blocks),
         }
 
 

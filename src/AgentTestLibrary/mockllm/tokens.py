@@ -24,7 +24,7 @@ def _count_short(text: str) -> int:
 def conversation_tokens(conversation: Conversation) -> int:
     parts = [conversation.system]
     for message in conversation.messages:
-        parts.append(message.text)
+        parts.append(message.sent_text)
         parts.extend(call.name + " " + call.arguments_json() for call in message.tool_calls)
         parts.extend(result.content for result in message.tool_results)
     parts.extend(tool.name + " " + tool.description for tool in conversation.tools)

@@ -68,7 +68,7 @@ class AnthropicMessagesCodec(Unchained):
             raise RequestError(f"'{where}' must be an object with role 'user' or 'assistant'.", param=f"{where}.role")
         content = raw.get("content")
         if isinstance(content, str):
-            return Message(raw["role"], content)
+            return Message.of_parts(raw["role"], [content])
         if not isinstance(content, list):
             raise RequestError(f"'{where}.content' must be a string or a list of blocks.", param=f"{where}.content")
         texts, calls, results = [], [], []
@@ -91,7 +91,7 @@ class AnthropicMessagesCodec(Unchained):
                         bool(block.get("is_error", False)),
                     )
                 )
-        return Message(raw["role"], "\n".join(texts), tuple(calls), tuple(results))
+        return Message.of_parts(raw["role"], texts, tuple(calls), tuple(results))
 
     @staticmethod
     def _usage(reply: Reply, conversation: Conversation) -> dict[str, Any]:

@@ -117,10 +117,15 @@ def parse_arguments(raw: Any) -> Any:
 
 def text_of_parts(content: Any, where: str) -> str:
     """Join the text parts of a content field that may be a string or a list of parts."""
+    return "\n".join(text_parts(content, where))
+
+
+def text_parts(content: Any, where: str) -> list[str]:
+    """The text parts of a content field that may be a string or a list of parts, in order."""
     if content is None:
-        return ""
+        return []
     if isinstance(content, str):
-        return content
+        return [content]
     if not isinstance(content, list):
         raise RequestError(f"'{where}' must be a string or a list of content parts.", param=where)
     texts = []
@@ -129,4 +134,4 @@ def text_of_parts(content: Any, where: str) -> str:
             texts.append(part["text"])
         elif isinstance(part, str):
             texts.append(part)
-    return "\n".join(texts)
+    return texts

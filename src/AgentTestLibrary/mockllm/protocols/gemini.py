@@ -88,7 +88,7 @@ class GeminiCodec:
                 output = response.get("output", response) if isinstance(response, dict) else response
                 content_text = output if isinstance(output, str) else json.dumps(output)
                 results.append(ToolResult(str(answer.get("id") or answer.get("name", "")), content_text))
-        return Message(role, "\n".join(texts), tuple(calls), tuple(results))
+        return Message.of_parts(role, texts, tuple(calls), tuple(results))
 
     @staticmethod
     def _tools(raw: Any) -> tuple[Tool, ...]:

@@ -9,7 +9,7 @@ from ...errors import RequestError
 from ...mock.http import Event
 from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
 from ..tokens import conversation_tokens, json_chunks, reply_tokens, stable_id, text_chunks
-from .base import Unchained, check_fields, parse_arguments, require, text_of_parts
+from .base import Unchained, check_fields, parse_arguments, require, text_of_parts, text_parts
 
 FINISH_REASONS = {"end_turn": "stop", "tool_use": "tool_calls", "max_tokens": "length", "stop_sequence": "stop"}
 ERROR_TYPES = {
@@ -53,7 +53,7 @@ class OpenAIChatCodec(Unchained):
             if role in ("system", "developer"):
                 system.append(text_of_parts(raw.get("content"), f"{where}.content"))
             elif role == "user":
-                messages.append(Message("user", text_of_parts(raw.get("content"), f"{where}.content")))
+                messages.append(Message.of_parts("user", text_parts(raw.get("content"), f"{where}.content")))
             elif role == "assistant":
                 messages.append(self._assistant(raw, where))
             elif role in ("tool", "function"):

@@ -13,7 +13,7 @@ from ...errors import RequestError
 from ...mock.http import Event
 from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
 from ..tokens import conversation_tokens, json_chunks, reply_tokens, stable_id, text_chunks
-from .base import check_fields, parse_arguments, require, text_of_parts
+from .base import check_fields, parse_arguments, require, text_of_parts, text_parts
 from .openai_chat import OpenAIChatCodec
 
 FIELDS = {
@@ -77,11 +77,11 @@ class OpenAIResponsesCodec:
         kind = item.get("type", "message")
         if kind == "message":
             role = item.get("role")
-            text = text_of_parts(item.get("content"), f"{where}.content")
+            texts = text_parts(item.get("content"), f"{where}.content")
             if role in ("system", "developer"):
-                system.append(text)
+                system.append("\n".join(texts))
             elif role in ("user", "assistant"):
-                messages.append(Message(role, text))
+                messages.append(Message.of_parts(role, texts))
             else:
                 raise RequestError(
                     f"'{where}.role' is {role!r}; expected user, assistant, system or developer.", param=f"{where}.role"

@@ -32,6 +32,8 @@ class Matcher:
     model_matches: Pattern | None = field(default=None, metadata=spec("regex"))
     user_text_contains: str | None = field(default=None, metadata=spec("str"))
     user_text_matches: Pattern | None = field(default=None, metadata=spec("regex"))
+    turn_text_contains: str | None = field(default=None, metadata=spec("str"))
+    turn_text_matches: Pattern | None = field(default=None, metadata=spec("regex"))
     system_contains: str | None = field(default=None, metadata=spec("str"))
     tool_offered: str | None = field(default=None, metadata=spec("str"))
     tool_result: bool | None = field(default=None, metadata=spec("bool"))
@@ -74,11 +76,24 @@ CHECKS: dict[str, Check] = {
     ),
     "user_text_contains": (
         lambda want, conv: want in conv.latest_user_text,
-        lambda want, conv: f"latest user text '{_shorten(conv.latest_user_text)}' does not contain '{want}'",
+        lambda want, conv: (
+            f"latest user text '{_shorten(conv.latest_user_text)}' does not contain '{want}'" + _blocks_note(conv)
+        ),
     ),
     "user_text_matches": (
         lambda want, conv: bool(want.search(conv.latest_user_text)),
-        lambda want, conv: _pattern_miss("latest user text", conv.latest_user_text, want),
+        lambda want, conv: _pattern_miss("latest user text", conv.latest_user_text, want) + _blocks_note(conv),
+    ),
+    "turn_text_contains": (
+        lambda want, conv: want in conv.turn_text,
+        lambda want, conv: (
+            f"the latest turn (user text '{_shorten(conv.latest_user_text)}'{_blocks_note(conv, ' and')})"
+            f" does not contain '{want}'"
+        ),
+    ),
+    "turn_text_matches": (
+        lambda want, conv: bool(want.search(conv.turn_text)),
+        lambda want, conv: _pattern_miss("latest turn", conv.turn_text, want, 200),
     ),
     "system_contains": (
         lambda want, conv: want in conv.system,
@@ -112,10 +127,20 @@ CHECKS: dict[str, Check] = {
 }
 
 
-def _pattern_miss(what: str, text: str, pattern: Pattern | None) -> str:
+def _pattern_miss(what: str, text: str, pattern: Pattern | None, limit: int = 80) -> str:
     if pattern is not None and pattern.search(text) is None:
         return f"the pattern {pattern} took too long on the {what} (catastrophic backtracking?): counted as no match"
-    return f"{what} '{_shorten(text)}' does not match {pattern}"
+    return f"{what} '{_shorten(text, limit)}' does not match {pattern}"
+
+
+def _blocks_note(conv: Conversation, lead: str = "; beside it") -> str:
+    """The harness blocks of the latest turn, each clipped, for a near-miss report ('' when there are none)."""
+    blocks = conv.harness_blocks
+    if not blocks:
+        return ""
+    shown = ", ".join(repr(_shorten(block, 60)) for block in blocks[:3])
+    more = f" and {len(blocks) - 3} more" if len(blocks) > 3 else ""
+    return f"{lead} {len(blocks)} harness block{'s' if len(blocks) > 1 else ''}: {shown}{more}"
 
 
 @dataclass(frozen=True)
