@@ -234,3 +234,15 @@ def test_malformed_responses_requests(body: dict[str, object], param: str) -> No
     with pytest.raises(RequestError) as caught:
         RESPONSES.parse(body)
     assert caught.value.param == param
+
+
+def test_gemini_cli_failed_tool_result_is_an_error() -> None:
+    """Gemini CLI sends a failed tool's result as ``response: {"error": message}`` (its createErrorResponse)."""
+    body = load_capture("gemini_cli_stream_tool_result.json")["body"]
+    answer = body["contents"][-1]["parts"][0]["functionResponse"]
+    failed = {**body, "contents": [*body["contents"][:-1], {"role": "user", "parts": [
+        {"functionResponse": {**answer, "response": {"error": "Command exited with code 127"}}}]}]}  # fmt: skip
+    route = {"model": "gemini-3.8-flash", "method": "streamGenerateContent"}
+    result = GeminiCodec().parse(failed, route).latest_tool_results[0]
+    assert (result.content, result.is_error) == ("Command exited with code 127", True)
+    assert GeminiCodec().parse(body, route).latest_tool_results[0].is_error is False

@@ -83,11 +83,7 @@ class GeminiCodec:
                     )
                 )
             elif isinstance(part.get("functionResponse"), dict):
-                answer = part["functionResponse"]
-                response = answer.get("response", {})
-                output = response.get("output", response) if isinstance(response, dict) else response
-                content_text = output if isinstance(output, str) else json.dumps(output)
-                results.append(ToolResult(str(answer.get("id") or answer.get("name", "")), content_text))
+                results.append(_tool_result(part["functionResponse"]))
         return Message.of_parts(role, texts, tuple(calls), tuple(results))
 
     @staticmethod
@@ -155,6 +151,19 @@ class GeminiCodec:
     def array_stream(self, query: dict[str, list[str]]) -> bool:
         """``:streamGenerateContent`` without ``alt=sse`` answers with one JSON array of chunks."""
         return query.get("alt") != ["sse"]
+
+
+def _tool_result(answer: dict[str, Any]) -> ToolResult:
+    """A functionResponse: ``{"output": ...}`` from a tool that ran, ``{"error": ...}`` from one that failed
+    (Gemini CLI's error response), or any other object, kept whole."""
+    response = answer.get("response", {})
+    failed = isinstance(response, dict) and "error" in response and "output" not in response
+    if isinstance(response, dict):
+        output = response["error"] if failed else response.get("output", response)
+    else:
+        output = response
+    content = output if isinstance(output, str) else json.dumps(output)
+    return ToolResult(str(answer.get("id") or answer.get("name", "")), content, failed)
 
 
 def _parts_text(content: Any) -> str:
