@@ -11,12 +11,17 @@ becomes its status and message.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from functools import partial
+from functools import cached_property, partial
+from typing import Any
 
 from robot import result as robot_result
 from robot import running
 from robot.api import logger
+from robot.api.types import Secret
+from robot.errors import DataError
+from robot.libraries.BuiltIn import BuiltIn
 
+from .keywords.arguments import SECRET_PARAMETERS, secret_arguments
 from .keywords.context import LibraryContext
 from .keywords.scopes import LibraryComponent, Scope, TestReport, Verdict
 
@@ -35,6 +40,29 @@ class LibraryListener:
 
     def message(self, message: robot_result.Message) -> None:
         message.message = self.ctx.secrets.mask_text(message.message)
+
+    @cached_property
+    def secret_takers(self) -> dict[str, Callable[..., Any]]:
+        """Keywords with secret parameters, by normalized name (see ``keywords.arguments.takes_secrets``)."""
+        return {  # read from the classes: no property of a component runs
+            _normalized(function.robot_name): function
+            for component in self.components
+            for klass in type(component).__mro__
+            for function in vars(klass).values()
+            if getattr(function, SECRET_PARAMETERS, None) and getattr(function, "robot_name", None)
+        }
+
+    def start_keyword(self, data: running.Keyword, result: robot_result.Keyword) -> None:
+        """Register the secrets a keyword is given before Robot logs its arguments (TRACE) or runs it."""
+        method = self.secret_takers.get(_normalized(result.name or ""))
+        if method is None:
+            return
+        for written in secret_arguments(method, result.args):
+            try:
+                value = BuiltIn().replace_variables(written)
+            except DataError:
+                continue  # Robot fails the call itself, before it logs any argument
+            self.ctx.secrets.add(value.value if isinstance(value, Secret) else str(value))
 
     def end_keyword(self, data: running.Keyword, result: robot_result.Keyword) -> None:
         mask = self.ctx.secrets.mask_text
@@ -113,6 +141,11 @@ def _replace_body(test: running.TestCase, keyword: str, message: str) -> None:
     test.teardown.config(name=None)
     test.body.clear()
     test.body.create_keyword(name=keyword, args=[message.replace("\\", "\\\\")])
+
+
+def _normalized(name: str) -> str:
+    """A keyword name as Robot matches it: case, spaces and underscores ignored."""
+    return "".join(name.lower().split()).replace("_", "")
 
 
 def _metadata(suite: running.TestSuite | None) -> tuple[tuple[str, str], ...]:

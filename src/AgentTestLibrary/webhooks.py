@@ -14,12 +14,16 @@ standard   ``webhook-id``, ``webhook-timestamp``,          ``{id}.{ts}.{body}`` 
 
 Receivers reject timestamps older than five minutes (:data:`TOLERANCE_S`); ``stale`` signs a
 valid signature that old. Providers that retry (Slack, Stripe, Standard Webhooks) redeliver
-when the receiver answers 5xx or does not answer; each redelivery is signed afresh.
+when the receiver answers 5xx or does not answer; each redelivery is signed afresh. A receiver
+is untrusted too: each attempt has one deadline for everything (connect, send, the whole answer;
+a receiver that drips its answer is cut there), and at most ``max_answer_bytes`` of an answer are
+read and kept (the attempt says how many, and whether the answer was longer).
 No Robot Framework here: the keyword layer and the service mocks use it directly.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hashlib
@@ -38,6 +42,7 @@ PROVIDERS: tuple[str, ...] = get_args(Provider)
 TOLERANCE_S = 300
 STALE_S = 600
 RETRIES = {"github": 0, "slack": 3, "stripe": 3, "standard": 3}  # GitHub never redelivers on its own
+DEFAULT_MAX_ANSWER_BYTES = 1024 * 1024
 
 
 def _hmac(key: bytes, message: bytes) -> bytes:
@@ -151,6 +156,8 @@ class Attempt:
     body: str
     error: str = ""
     headers: dict[str, str] = field(default_factory=dict)  # what was sent (signature included)
+    kept_bytes: int = 0  # bytes of the answer read and kept in ``body``
+    truncated: bool = False  # the answer was longer than the cap; the rest was never read
 
 
 @dataclass
@@ -179,30 +186,63 @@ def deliver(
     retries: int | None = None,
     backoff_s: float = 0.5,
     timeout_s: float = 10.0,
+    max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Delivery:
     """POST ``body`` signed as ``provider`` does; redeliver on 5xx or no answer (``retries``; default: the
-    provider's habit, none for GitHub), waiting ``backoff_s`` doubled each time. One delivery id throughout."""
+    provider's habit, none for GitHub), waiting ``backoff_s`` doubled each time. One delivery id throughout.
+    Each attempt ends within ``timeout_s`` whatever the receiver does and keeps at most ``max_answer_bytes``."""
     if provider not in PROVIDERS:
         raise WebhookError(f"Unknown webhook provider '{provider}'; use one of {', '.join(PROVIDERS)}.")
-    import httpx  # loaded when a suite first delivers a webhook
-
+    if not timeout_s > 0:
+        raise WebhookError(f"timeout must be more than 0 seconds (the deadline of each attempt); got {timeout_s}.")
+    if max_answer_bytes < 0:
+        raise WebhookError(f"max_answer_bytes must be from 0 (bytes of an answer kept); got {max_answer_bytes}.")
     delivery = str(uuid.uuid4())
     allowed = RETRIES[provider] if retries is None else retries
     attempts: list[Attempt] = []
-    with httpx.Client(timeout=timeout_s) as client:
-        for number in range(1, allowed + 2):
-            headers = signed_headers(provider, secret, body, signature, event=event, delivery=delivery)
-            if number > 1 and provider == "slack":
-                headers.update({"x-slack-retry-num": str(number - 1), "x-slack-retry-reason": "http_error"})
-            try:
-                response = client.post(url, content=body, headers=headers)
-                attempts.append(Attempt(number, response.status_code, response.text, headers=headers))
-            except httpx.HTTPError as error:
-                attempts.append(Attempt(number, None, "", f"{type(error).__name__}: {error}", headers))
-            last = attempts[-1].status
-            if last is not None and last < 500:
-                break
-            if number <= allowed:
-                sleep(backoff_s * 2 ** (number - 1))
+    for number in range(1, allowed + 2):
+        headers = signed_headers(provider, secret, body, signature, event=event, delivery=delivery)
+        if number > 1 and provider == "slack":
+            headers.update({"x-slack-retry-num": str(number - 1), "x-slack-retry-reason": "http_error"})
+        attempts.append(
+            asyncio.run(_attempt(number, url, body, headers, timeout_s=timeout_s, max_bytes=max_answer_bytes))
+        )
+        last = attempts[-1].status
+        if last is not None and last < 500:
+            break
+        if number <= allowed:
+            sleep(backoff_s * 2 ** (number - 1))
     return Delivery(attempts)
+
+
+async def _attempt(
+    number: int, url: str, body: bytes, headers: dict[str, str], *, timeout_s: float, max_bytes: int
+) -> Attempt:
+    """One POST under one deadline for all of it; the answer is read up to ``max_bytes`` and no further."""
+    import httpx  # loaded when a suite first delivers a webhook
+
+    async def exchange() -> Attempt:
+        sent = {**headers, "accept-encoding": "identity"}  # the cap counts the bytes as they come
+        async with (
+            httpx.AsyncClient(timeout=timeout_s) as client,
+            client.stream("POST", url, content=body, headers=sent) as response,
+        ):
+            kept, truncated = bytearray(), False
+            async for chunk in response.aiter_raw():
+                room = max_bytes - len(kept)
+                kept += chunk[:room]
+                if len(chunk) > room:
+                    truncated = True
+                    break
+            text = kept.decode(response.encoding or "utf-8", errors="replace")
+            return Attempt(number, response.status_code, text, headers=headers, kept_bytes=len(kept),
+                           truncated=truncated)  # fmt: skip
+
+    try:
+        return await asyncio.wait_for(exchange(), timeout_s)
+    except asyncio.TimeoutError:
+        error = f"no whole answer within the delivery's deadline of {timeout_s:g} s"
+    except httpx.HTTPError as failure:
+        error = f"{type(failure).__name__}: {failure}"
+    return Attempt(number, None, "", error, headers)

@@ -183,3 +183,32 @@ def test_keys_in_every_form_never_reach_anything_written(tmp_path: Path) -> None
     leaked = [form for form in forms if form in written or form in result.stdout + result.stderr]
     assert leaked == []
     assert not any(path.name.startswith("stdin-") for path in output.rglob("*"))
+
+
+WEBHOOK_SECRET = "whsec_c250bC1wbGFpbi13ZWJob29rLXNlY3JldA=="
+PLAIN_SECRET = "sntl-plain-github-hook-secret-7731"
+PLAIN_ARGUMENTS = f"""
+*** Settings ***
+Library    AgentTestLibrary
+Test Tags    lane:no-model
+
+*** Variables ***
+${{GITHUB_SECRET}}    {PLAIN_SECRET}
+
+*** Test Cases ***
+Webhook Secrets Given As Plain Strings
+    Deliver Webhook    http://127.0.0.1:9/hook    standard    ping    secret={WEBHOOK_SECRET}    retries=0    timeout=1
+    Deliver Webhook    http://127.0.0.1:9/hook    github    ping    {{}}    ${{GITHUB_SECRET}}    timeout=1
+"""
+
+
+def test_secrets_given_to_keywords_as_plain_strings_never_appear_at_trace(tmp_path: Path) -> None:
+    run = run_robot(tmp_path, {"plain.robot": PLAIN_ARGUMENTS}, None, "--loglevel", "TRACE")
+    assert run.statuses["Webhook Secrets Given As Plain Strings"][0] == "PASS", run.stdout
+    output_xml = (run.output_dir / "output.xml").read_text(encoding="utf-8")
+    log = "\n".join(log_html_strings(run.output_dir / "log.html"))
+    assert "Arguments: [" in log, "the TRACE argument lines are there, masked"
+    for sentinel in (WEBHOOK_SECRET, PLAIN_SECRET):
+        assert sentinel not in output_xml
+        assert sentinel not in log
+        assert sentinel not in run.stdout

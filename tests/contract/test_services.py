@@ -6,6 +6,8 @@ from __future__ import annotations
 import base64
 import io
 import json
+import socket
+import threading
 import time
 import zipfile
 from collections.abc import Iterator
@@ -259,6 +261,59 @@ def test_signatures_pass_the_providers_own_verifiers() -> None:
                 continue
             problem = verify(provider, key, signed_headers(provider, key, body, signature), body)
             assert (problem == "") if not expected else (expected in problem), (provider, signature, problem)
+
+
+class Receiver:
+    """A loopback webhook receiver that answers with a head, then ``chunks`` pieces of ``size`` bytes ``gap_s`` apart;
+    ``finished`` says whether it sent them all (False: the sender stopped reading and closed first)."""
+
+    def __init__(self, chunks: int, size: int, gap_s: float) -> None:
+        self.chunks, self.size, self.gap_s = chunks, size, gap_s
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.finished: bool | None = None
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.listener.getsockname()[1]}/hook"
+
+    def serve(self) -> None:
+        connection, _ = self.listener.accept()
+        with connection:
+            connection.recv(65536)
+            length = self.chunks * self.size
+            connection.sendall(b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: %d\r\n\r\n" % length)
+            try:
+                for _ in range(self.chunks):
+                    connection.sendall(b"x" * self.size)
+                    time.sleep(self.gap_s)
+                self.finished = True
+            except OSError:
+                self.finished = False
+
+    def close(self) -> bool | None:
+        self.thread.join(timeout=30)
+        self.listener.close()
+        return self.finished
+
+
+def test_a_dripping_receiver_is_cut_at_the_deliverys_deadline() -> None:
+    receiver = Receiver(chunks=80, size=1, gap_s=0.1)  # 8 s of drip; every read gets a byte at once
+    done = deliver(receiver.url, "github", b"{}", "s", timeout_s=1)
+    assert done.status is None and "no whole answer within the delivery's deadline of 1 s" in done.attempts[0].error
+    assert receiver.close() is False, "the sender must hang up at its deadline, not wait for the drip to end"
+
+
+def test_a_huge_answer_is_read_only_up_to_the_cap_and_the_result_says_so() -> None:
+    receiver = Receiver(chunks=4096, size=65536, gap_s=0)  # 256 MiB
+    done = deliver(receiver.url, "github", b"{}", "s", max_answer_bytes=1000)
+    attempt = done.attempts[0]
+    assert done.status == 200 and attempt.body == "x" * 1000
+    assert attempt.truncated and attempt.kept_bytes == 1000
+    assert receiver.close() is False, "the sender must stop reading past the cap"
+    with pytest.raises(WebhookError, match="max_answer_bytes must be from 0"):
+        deliver("http://127.0.0.1:9/hook", "github", b"{}", "s", max_answer_bytes=-1)
 
 
 def test_deliveries_are_redelivered_on_5xx_with_the_providers_headers(serve: Any) -> None:

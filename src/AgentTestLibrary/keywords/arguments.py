@@ -1,4 +1,10 @@
-"""Misspelt named arguments: Robot hands ``scenaro=x.yaml`` to a keyword as a positional value; say so instead."""
+"""Keyword arguments before Robot sees them: misspelt named ones, and the ones that are secrets.
+
+Misspelt named arguments: Robot hands ``scenaro=x.yaml`` to a keyword as a positional value; say so
+instead. Secrets: a parameter marked with :func:`takes_secrets` is read from the call by the listener
+when the keyword starts, before Robot logs the arguments at TRACE, so a secret given as a plain
+string is masked there too.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +12,47 @@ import difflib
 import functools
 import inspect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from ..errors import ScenarioError
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+SECRET_PARAMETERS = "agenttest_secret_parameters"
+Method = Callable[..., Any]
+
+
+def takes_secrets(*names: str) -> Callable[[Method], Method]:
+    """Marks the parameters of a keyword whose values are secrets (registered before Robot logs them)."""
+
+    def mark(method: Method) -> Method:
+        setattr(method, SECRET_PARAMETERS, names)
+        return method
+
+    return mark
+
+
+def secret_arguments(method: Method, arguments: Sequence[Any]) -> list[Any]:
+    """The values of ``method``'s secret parameters in a call as written (``name=value`` or by position).
+
+    Values are as written, variables unresolved; the caller resolves them. ``@{list}`` and
+    ``&{dict}`` expansions end the positional reading (their items are not known here).
+    """
+    names = getattr(method, SECRET_PARAMETERS, ())
+    parameters = _parameters(getattr(method, "__func__", method))
+    found = []
+    for index, argument in enumerate(arguments):
+        text = str(argument)
+        if text.startswith(("@{", "&{")):
+            break
+        name, equals, value = text.partition("=")
+        if equals and name in parameters:
+            if name in names:
+                found.append(value)
+        elif index < len(parameters) and parameters[index] in names:
+            found.append(argument)
+    return found
 
 
 def check_named(keyword: str, method: Callable[..., Any], **values: Any) -> None:

@@ -15,7 +15,8 @@ from ..environment import EnvironmentPatch
 from ..errors import ScenarioError
 from ..naming import check_identifier, variable_part
 from ..validation import data_from
-from .arguments import check_named
+from ..webhooks import DEFAULT_MAX_ANSWER_BYTES
+from .arguments import check_named, takes_secrets
 from .served import Served, ServedComponent, inject_fault, require_all_used
 
 if TYPE_CHECKING:  # the service model loads when a suite starts a mock service; httpx when it delivers a webhook
@@ -254,6 +255,7 @@ class ServiceKeywords(ServedComponent):
     # -- webhooks ------------------------------------------------------------------------------
 
     @keyword("Deliver Webhook")
+    @takes_secrets("secret")
     def deliver_webhook(
         self,
         url: str,
@@ -266,21 +268,29 @@ class ServiceKeywords(ServedComponent):
         retries: int | None = None,
         backoff: float = 0.5,
         timeout: float = 10.0,
+        max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
     ) -> dict[str, Any]:
         """Delivers a webhook to ``url`` signed the way ``provider`` signs; returns ``status``, ``body``,
-        ``attempts`` (a list of ``status``, ``body``, ``error``) and ``delivery`` (the delivery id).
+        ``truncated``, ``attempts`` (a list of ``status``, ``body``, ``error``, ``kept_bytes``,
+        ``truncated``) and ``delivery`` (the delivery id).
 
         - ``provider``: ``github`` (``X-Hub-Signature-256``, ``X-GitHub-Event``), ``slack``
           (``v0:`` timestamp and ``X-Slack-Signature``), ``stripe`` (``Stripe-Signature``),
           ``standard`` (Standard Webhooks ``webhook-*`` headers; the secret is ``whsec_...``).
         - ``payload``: a dictionary, JSON text, or the path of a JSON file.
         - ``secret``: the shared secret, best as a ``Secret`` (``%{WEBHOOK_SECRET}`` typed
-          ``Secret`` or `Get Credential`); it is masked in every output either way.
+          ``Secret`` or `Get Credential`); given as plain text it is masked in every output
+          too, at every log level (the library registers it before Robot logs the arguments).
         - ``signature``: ``valid``, ``invalid`` (signed with another secret), ``stale`` (ten
           minutes old) or ``missing``, for negative tests.
         - ``retries``: redeliveries when the receiver answers 5xx or not at all (default: the
           provider's habit: none for GitHub, 3 for the others), ``backoff`` seconds doubled
           each time; Slack's carry ``X-Slack-Retry-Num``.
+        - ``timeout``: the deadline of each attempt in seconds, for all of it (connect, send,
+          the whole answer): a receiver that drips its answer is cut there (the attempt's
+          ``error`` says so).
+        - ``max_answer_bytes``: at most this much of an answer is read and kept (default 1 MiB);
+          ``kept_bytes`` says how much was, ``truncated`` whether the answer was longer.
 
         Example:
         | ${delivery}=    Deliver Webhook    ${AGENT_URL}/webhook    github    issues
@@ -293,14 +303,16 @@ class ServiceKeywords(ServedComponent):
         self.ctx.secrets.add(text)
         body = _payload(payload)
         delivered = deliver(url, provider, body, text, event=event, signature=signature, retries=retries,
-                            backoff_s=backoff, timeout_s=timeout)  # fmt: skip
-        attempts = [{"status": attempt.status, "body": attempt.body, "error": attempt.error}
+                            backoff_s=backoff, timeout_s=timeout, max_answer_bytes=max_answer_bytes)  # fmt: skip
+        attempts = [{"status": attempt.status, "body": attempt.body, "error": attempt.error,
+                     "kept_bytes": attempt.kept_bytes, "truncated": attempt.truncated}
                     for attempt in delivered.attempts]  # fmt: skip
         delivery = next((value for key, value in delivered.attempts[0].headers.items()
                          if key in ("x-github-delivery", "webhook-id")), "")  # fmt: skip
         logger.info(f"{provider} webhook '{event}' ({signature} signature) to {url}: "
                     + ", ".join(f"attempt {a['status'] or a['error']}" for a in attempts))  # fmt: skip
-        return {"status": delivered.status, "body": delivered.body, "attempts": attempts, "delivery": delivery}
+        return {"status": delivered.status, "body": delivered.body, "truncated": attempts[-1]["truncated"],
+                "attempts": attempts, "delivery": delivery}  # fmt: skip
 
 
 def _payload(payload: dict[str, Any] | str) -> bytes:
