@@ -30,8 +30,9 @@ MODULES = {
     "test_openai_sdk": ("openai",), "test_openai_responses": ("openai",), "test_websocket": ("openai",),
     "test_embeddings_and_structured": ("openai",), "test_anthropic_sdk": ("anthropic",),
     "test_gemini": ("google-genai",), "test_mcp_sdk": ("mcp",),
-    "test_agent_frameworks": ("openai-agents", "pydantic-ai-slim"),
+    "test_agent_frameworks": ("openai-agents", "pydantic-ai-slim"), "test_a2a_sdk": ("a2a-sdk",),
 }  # fmt: skip
+VERSION = re.compile(r"\d+\.\d+[0-9A-Za-z.+-]*")
 UNREACHABLE = re.compile(
     r"NewConnectionError|Temporary failure in name resolution|Network is unreachable|ProxyError|ENOTFOUND"
     r"|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|Could not fetch URL|No matching distribution found",
@@ -47,6 +48,12 @@ def pins(path: Path = PINS) -> dict[str, str]:
         if name and version:
             found[name.lower()] = version
     return found
+
+
+def cli_version(shown: str) -> str:
+    """The version in what ``--version`` printed: ``2.1.332 (Claude Code)``, ``codex-cli 0.171.0``, ``0.61.0``."""
+    found = VERSION.search(shown)
+    return found.group(0) if found else "?"
 
 
 def pinned_agents() -> dict[str, str]:
@@ -147,8 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in AGENTS:
         binary = Path(args.agents) / "bin" / {"claude-code": "claude", "codex": "codex", "gemini-cli": "gemini"}[name]
         if binary.exists():
-            shown = run([str(binary), "--version"], False).stdout.strip().split()
-            newest[name] = shown[-1] if shown else "?"
+            newest[name] = cli_version(run([str(binary), "--version"], False).stdout)
     broken = contract_failures(junit) if junit.is_file() else {"mock": ["the contract tests did not run"]}
     output = results / "real-agents" / "output.xml"
     if output.is_file():

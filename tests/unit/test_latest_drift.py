@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import pytest
 from robot.api import TestSuite as RobotSuite
 
 REPO = Path(__file__).parents[2]
@@ -33,7 +34,7 @@ JUNIT = """<?xml version="1.0" encoding="utf-8"?>
 
 def test_the_pins_are_the_versions_the_pr_lane_installs() -> None:
     pinned = script().pins()
-    assert {"openai", "anthropic", "google-genai", "mcp", "openai-agents", "pydantic-ai-slim"} == set(pinned)
+    assert {"openai", "anthropic", "google-genai", "mcp", "a2a-sdk", "openai-agents", "pydantic-ai-slim"} == set(pinned)
     installed = {line.split("==")[0] for line in (REPO / "sdk-pins.txt").read_text().splitlines() if "==" in line}
     assert installed == set(pinned)
     assert "-c sdk-pins.txt" in (REPO / "Makefile").read_text(), "make install must apply the pins"
@@ -63,6 +64,15 @@ def test_real_agent_failures_are_attributed_to_their_cli(tmp_path: Path) -> None
     assert script().agent_failures(tmp_path / "output.xml") == {"claude-code": ["Claude Code Runs The Shell Tool"]}
 
 
+@pytest.mark.parametrize(
+    ("shown", "version"),
+    [("2.1.332 (Claude Code)\n", "2.1.332"), ("codex-cli 0.171.0\n", "0.171.0"), ("0.61.0\n", "0.61.0"),
+     ("0.62.0-nightly.20261201\n", "0.62.0-nightly.20261201"), ("", "?")],
+)  # fmt: skip
+def test_the_version_is_read_from_what_each_cli_prints(shown: str, version: str) -> None:
+    assert script().cli_version(shown) == version
+
+
 def test_the_table_names_version_and_broken_checks() -> None:
     text = script().table({"openai": "3.57.0", "codex": "0.169.0"}, {"openai": "3.60.0", "codex": "0.170.0"},
                           {"codex": ["Codex Runs The Shell Tool"]})  # fmt: skip
@@ -74,5 +84,7 @@ def test_the_table_names_version_and_broken_checks() -> None:
 def test_a_dry_run_shows_every_step_and_touches_nothing(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     assert script().main(["--dry-run", "--venv", str(tmp_path / "venv"), "--results", str(tmp_path / "r")]) == 0
     out = capsys.readouterr().out
-    assert "pip install --quiet --upgrade openai anthropic google-genai mcp openai-agents pydantic-ai-slim" in out
+    assert (
+        "pip install --quiet --upgrade openai anthropic google-genai mcp a2a-sdk openai-agents pydantic-ai-slim" in out
+    )
     assert "--include agent:real" in out and not (tmp_path / "venv").exists()
