@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from robot.api import logger
 from robot.api.deco import keyword
@@ -11,16 +11,24 @@ from robot.api.types import Secret
 from robot.libraries.BuiltIn import BuiltIn
 from robot.running.context import EXECUTION_CONTEXTS
 
-from ..errors import InputError, SkipTest
+from ..errors import InputError, SecretUnavailable, SkipTest
 from ..lanes import NO_MODEL, lane_problems
 from ..live import gate
 from ..live.retry import MAX_ATTEMPTS, bounded_retry
+from .context import LibraryContext
 from .scopes import LibraryComponent, Scope, TestReport, Verdict
+
+if TYPE_CHECKING:  # the managers' module loads when a test asks for a secret from one
+    from ..live.managers import SecretSources
 
 
 class LiveKeywords(LibraryComponent):
     """The lanes follow tests: a test breaking its lane's rules fails before it runs, a ``live`` test skips
     without RUN_LIVE_TESTS, and a live test that failed because the network is sealed becomes a diagnostic skip."""
+
+    def __init__(self, ctx: LibraryContext) -> None:
+        super().__init__(ctx)
+        self.sources: SecretSources | None = None  # what secrets managers gave this run (made on first use)
 
     def start_scope(self, scope: Scope) -> Verdict | None:
         self.ctx.ensure_live_environment()
@@ -61,7 +69,7 @@ class LiveKeywords(LibraryComponent):
         return self.ctx.secrets.mask_text(f"Egress blocked: {diagnosis.summary()} The test failed with: {first_line}")
 
     @keyword("Require Credential Or Skip")
-    def require_credential_or_skip(self, *names: str) -> None:
+    def require_credential_or_skip(self, *names: str, **source: str) -> None:
         """Skips the current test, or every test when called in a Suite Setup, unless live tests may run.
 
         They may when ``RUN_LIVE_TESTS`` is true and every named variable is set (in the
@@ -69,25 +77,46 @@ class LiveKeywords(LibraryComponent):
         never a value. Each value found is registered as a secret and masked in every log.
         Returns nothing: use `Get Credential` for the value, as a ``Secret``.
 
+        With ``from=SOURCE`` the one variable named is fetched just in time from a secrets
+        manager instead, by the manager's own client and credential chain (OIDC workload
+        identity in CI, no key in the suite):
+        | =Source= | =Reads= |
+        | ``vault:secret/data/ci#openai_key`` | HashiCorp Vault KV v2 (KV v1 without ``/data/``), key ``openai_key`` |
+        | ``aws-sm:ci/openai#api_key`` | AWS Secrets Manager, key ``api_key`` of the JSON (no ``#``: the string) |
+        | ``gcp-sm:projects/p/secrets/openai/versions/latest`` | GCP Secret Manager, the payload (or ``#KEY``) |
+        The value is masked the moment it arrives (with its encodings), fetched once per run
+        and kept in memory only: it becomes the variable for this process and the processes it
+        starts, never a file unless `Write Credential File` writes one. A missing secret, a
+        denied request or a manager out of reach skips with the reason (with the egress
+        diagnosis of the manager's URL for the last). The README's live-lane section lists the
+        variables each client reads.
+
         It refuses to run in a teardown (a skip there would mark tests skipped after they ran)
         and fails in a ``lane:no-model`` test, which must never depend on a credential.
 
         Example:
         | *** Settings ***
         | Suite Setup    Require Credential Or Skip    ANTHROPIC_API_KEY
+        |
+        | *** Test Cases ***
+        | Key From Vault
+        |     Require Credential Or Skip    OPENAI_API_KEY    from=vault:secret/data/ci#openai_key
         """
+        self._require("Require Credential Or Skip", names, _source_of("Require Credential Or Skip", names, source))
+
+    def _require(self, keyword_name: str, names: tuple[str, ...], source: str | None) -> None:
         if not names:
-            raise InputError("Name at least one variable, e.g. 'Require Credential Or Skip    ANTHROPIC_API_KEY'.")
+            raise InputError(f"Name at least one variable, e.g. '{keyword_name}    ANTHROPIC_API_KEY'.")
         context = EXECUTION_CONTEXTS.current
         if context is not None and context.in_teardown:
             raise InputError(
-                "Require Credential Or Skip cannot run in a teardown: a skip there marks tests skipped after they "
+                f"{keyword_name} cannot run in a teardown: a skip there marks tests skipped after they "
                 "ran. Call it in Suite Setup or at the start of the test."
             )
         test = self.ctx.current_test_scope
         if test is not None and NO_MODEL in test.tags:
             raise AssertionError(
-                f"Require Credential Or Skip in a {NO_MODEL} test: no-model tests must never skip for a missing "
+                f"{keyword_name} in a {NO_MODEL} test: no-model tests must never skip for a missing "
                 "key. Move the test to lane:model-backed (tagged live) or remove the credential check."
             )
         self.ctx.ensure_live_environment()
@@ -95,23 +124,43 @@ class LiveKeywords(LibraryComponent):
         self.ctx.required_credentials.setdefault(owner, set()).update(names)
         for name in names:
             self.ctx.secrets.add(os.environ.get(name))
-        absent = gate.missing(names)
+        absent = [] if source else gate.missing(names)
         if not gate.live_enabled():
             also = f" (missing as well: {', '.join(absent)})" if absent else ""
             raise SkipTest(f"{gate.MASTER_GATE} not set{also}")
         if absent:
             raise SkipTest(f"Missing credential(s): {', '.join(absent)}. Export them or put them in .env.live.")
-        logger.info(f"Credentials present: {', '.join(names)}.")
+        if source:
+            self._fetch(names[0], source)
+        logger.info(f"Credentials present: {', '.join(names)}" + (f" (from {source})." if source else "."))
+
+    def _fetch(self, name: str, source: str) -> None:
+        """Set ``name`` to the value ``source`` names (fetched once per run, masked on arrival), or skip saying why."""
+        from ..live.managers import SecretSources
+
+        if self.sources is None:
+            self.sources = SecretSources(self.ctx.secrets)
+        try:
+            value = self.sources.fetch(source)
+        except SecretUnavailable as error:
+            raise SkipTest(self.ctx.secrets.mask_text(f"{name} from {source}: {error}")) from None
+        os.environ[name] = value
 
     @keyword("Get Credential")
-    def get_credential(self, name: str) -> Secret:
+    def get_credential(self, name: str, **source: str) -> Secret:
         """Returns the value of credential variable ``name`` as a ``Secret``, never as plain text.
 
-        Call `Require Credential Or Skip` first; a missing variable fails here.
+        Call `Require Credential Or Skip` first; a missing variable fails here. With
+        ``from=SOURCE`` (a secrets manager's secret, see `Require Credential Or Skip`) it
+        requires the credential first, with the same skips, and returns the fetched value.
 
         Example:
         | ${key}=    Get Credential    ANTHROPIC_API_KEY
+        | ${key}=    Get Credential    OPENAI_API_KEY    from=aws-sm:ci/openai#api_key
         """
+        text = _source_of("Get Credential", (name,), source)
+        if text:
+            self._require("Get Credential", (name,), text)
         return Secret(self.ctx.credential(name))
 
     @keyword("Diagnose Egress")
@@ -168,3 +217,20 @@ class LiveKeywords(LibraryComponent):
             backoff_s=backoff,
             final=lambda error: bool(getattr(error, "ROBOT_SKIP_EXECUTION", False)),
         )
+
+
+def _source_of(keyword_name: str, names: tuple[str, ...], options: dict[str, str]) -> str | None:
+    """The ``from=`` source given to a credential keyword (None: the environment), checked."""
+    unknown = sorted(set(options) - {"from"})
+    if unknown:
+        raise InputError(f"{keyword_name} takes from=SOURCE as its only named argument, not {', '.join(unknown)}=.")
+    source = options.get("from")
+    if source is None:
+        return None
+    if len(names) != 1:
+        raise InputError(
+            f"{keyword_name} with from={source} names one variable to fill, got {len(names)}: call it once per secret."
+        )
+    from ..live.managers import parse_source
+
+    return parse_source(source).text

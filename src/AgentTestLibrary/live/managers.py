@@ -25,9 +25,11 @@ in memory for the run, never on disk. No Robot Framework.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,8 @@ from .egress import Diagnosis, diagnose
 
 GCP_ENDPOINT_VARIABLE = "AGENTTEST_GCP_SECRET_MANAGER_ENDPOINT"
 GCP_DEFAULT_ENDPOINT = "https://secretmanager.googleapis.com"
+QUIET_LOGGERS = ("botocore", "boto3", "urllib3", "requests", "hvac", "google")
+GCP_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 INSTALL_HINT = "pip install 'robotframework-agenttestlibrary[secrets]'"
 TIMEOUT_S = 15.0
 DIAGNOSIS_TIMEOUT_S = 3.0
@@ -239,6 +243,7 @@ def fetch_aws(source: Source, secrets: SecretRegistry) -> str:
 
 def fetch_gcp(source: Source, secrets: SecretRegistry) -> str:
     try:
+        import google.auth
         import google.auth.exceptions
         import requests
         from google.api_core import exceptions
@@ -248,9 +253,13 @@ def fetch_gcp(source: Source, secrets: SecretRegistry) -> str:
         raise _client_missing("GCP Secret Manager", "google-cloud-secret-manager") from None
     endpoint = os.environ.get(GCP_ENDPOINT_VARIABLE, "").strip()
     url = endpoint or GCP_DEFAULT_ENDPOINT
+    credentials = None
     try:
+        credentials, _ = google.auth.default(scopes=[GCP_SCOPE])
         client = secretmanager.SecretManagerServiceClient(
-            transport="rest", client_options=ClientOptions(api_endpoint=endpoint) if endpoint else None
+            credentials=credentials,
+            transport="rest",
+            client_options=ClientOptions(api_endpoint=endpoint) if endpoint else None,
         )
         response = client.access_secret_version(name=source.path, retry=None, timeout=TIMEOUT_S)
     except exceptions.NotFound:
@@ -268,6 +277,8 @@ def fetch_gcp(source: Source, secrets: SecretRegistry) -> str:
         raise SecretUnavailable("denied", f"Google credentials were refused: {_short(error)}") from None
     except exceptions.GoogleAPICallError as error:
         raise SecretUnavailable("unavailable", f"GCP Secret Manager at {url}: {_gcp_error(error)}", url) from None
+    finally:
+        secrets.add(getattr(credentials, "token", None))  # the access token ADC obtained
     payload = bytes(response.payload.data).decode("utf-8", errors="replace")
     _register(secrets, payload)
     return payload
@@ -275,6 +286,20 @@ def fetch_gcp(source: Source, secrets: SecretRegistry) -> str:
 
 def _gcp_error(error: Any) -> str:
     return f"{getattr(error, 'code', '')} {getattr(error, 'message', '') or type(error).__name__}".strip()[:240]
+
+
+@contextmanager
+def _quiet_clients() -> Iterator[None]:
+    """The clients' debug logs (response bodies: the secret before it is registered) are dropped while they fetch."""
+    loggers = [logging.getLogger(name) for name in QUIET_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(max(logger.getEffectiveLevel(), logging.WARNING))
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 Fetcher = Callable[[Source, SecretRegistry], str]  # the secret's whole payload, registered before it returns
@@ -295,7 +320,8 @@ class SecretSources:
         outcome = self._outcomes.get((source.scheme, source.path))
         if outcome is None:
             try:
-                outcome = FETCHERS[source.scheme](source, self.secrets)
+                with _quiet_clients():
+                    outcome = FETCHERS[source.scheme](source, self.secrets)
             except SecretUnavailable as error:
                 outcome = self._diagnosed(error)
             self._outcomes[(source.scheme, source.path)] = outcome
