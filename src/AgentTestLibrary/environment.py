@@ -13,6 +13,9 @@ FIXTURE_KEYS = {
     "GEMINI_API_KEY": "agenttest-fixture-gemini",
     "GOOGLE_API_KEY": "agenttest-fixture-gemini",
 }
+# The fixture AWS credentials Mock AWS and the Bedrock endpoints accept (shaped like real ones, never real).
+FIXTURE_AWS_ACCESS_KEY = "AKIAAGENTTESTFIXTURE"
+FIXTURE_AWS_SECRET_KEY = "agenttest-fixture-secret-access-key"
 # Real credentials that would otherwise reach the agent and outrank the fixture keys.
 REMOVED_CREDENTIALS = ("ANTHROPIC_AUTH_TOKEN", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID")
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-WireProtocol = Literal["openai.chat", "openai.responses", "anthropic.messages", "gemini.generate"]
+WireProtocol = Literal[
+    "openai.chat", "openai.responses", "anthropic.messages", "gemini.generate", "bedrock.converse", "bedrock.invoke",
+]  # fmt: skip
 # What the journal labels requests with: the model calls, and the answers that are not model calls.
 JournalProtocol = Literal[
-    "openai.chat", "openai.responses", "anthropic.messages", "gemini.generate",
-    "anthropic.count_tokens", "gemini.count_tokens", "openai.embeddings",
+    "openai.chat", "openai.responses", "anthropic.messages", "gemini.generate", "bedrock.converse", "bedrock.invoke",
+    "anthropic.count_tokens", "gemini.count_tokens", "bedrock.count_tokens", "openai.embeddings",
 ]  # fmt: skip
-Provider = Literal["openai", "anthropic", "gemini"]
+Provider = Literal["openai", "anthropic", "gemini", "bedrock"]
 PROTOCOLS: tuple[str, ...] = get_args(WireProtocol)
 PROVIDERS: tuple[str, ...] = get_args(Provider)
 # The sections of a scenario file: the model mock reads its own, each mock MCP server its entry of

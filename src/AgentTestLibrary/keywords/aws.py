@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from robot.api import logger
 from robot.api.deco import keyword
 
-from ..environment import EnvironmentPatch
+from ..environment import FIXTURE_AWS_ACCESS_KEY, FIXTURE_AWS_SECRET_KEY, EnvironmentPatch
 from .scopes import Scope
 from .served import Served, ServedComponent, inject_fault
 
@@ -18,8 +18,6 @@ if TYPE_CHECKING:  # moto, botocore and httpx load when a suite starts a mock AW
     from ..mockaws import MockAWS, Moto
 
 NAME = "aws"
-FIXTURE_ACCESS_KEY = "AKIAAGENTTESTFIXTURE"
-FIXTURE_SECRET_KEY = "agenttest-fixture-secret-access-key"
 
 
 @dataclass
@@ -86,8 +84,8 @@ class AwsKeywords(ServedComponent):
         url = server.url
         nowhere = self.ctx.private.folder("aws", "no-config") / "none"
         environment = EnvironmentPatch({
-            "AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": FIXTURE_ACCESS_KEY,
-            "AWS_SECRET_ACCESS_KEY": FIXTURE_SECRET_KEY, "AWS_DEFAULT_REGION": region, "AWS_REGION": region,
+            "AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": FIXTURE_AWS_ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": FIXTURE_AWS_SECRET_KEY, "AWS_DEFAULT_REGION": region, "AWS_REGION": region,
             "AWS_SESSION_TOKEN": None, "AWS_SECURITY_TOKEN": None, "AWS_PROFILE": None,
             "AWS_CONFIG_FILE": str(nowhere), "AWS_SHARED_CREDENTIALS_FILE": str(nowhere),
             "AWS_EC2_METADATA_DISABLED": "true",

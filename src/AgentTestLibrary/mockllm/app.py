@@ -20,10 +20,19 @@ from ..mock.pipeline import Endpoint, Found, Route
 from ..mock.rulebook import RuleBook
 from ..mock.scoped import Scoped
 from ..secrets import SecretRegistry
+from .auth import check_bedrock
 from .chains import ResponseChains
 from .conversation import Conversation, ProviderError, Reply, ToolCall
 from .endpoints import CountTokens, Embeddings, Generate, Models, Root
-from .protocols import AnthropicMessagesCodec, Codec, GeminiCodec, OpenAIChatCodec, OpenAIResponsesCodec
+from .protocols import (
+    AnthropicMessagesCodec,
+    BedrockConverseCodec,
+    BedrockInvokeCodec,
+    Codec,
+    GeminiCodec,
+    OpenAIChatCodec,
+    OpenAIResponsesCodec,
+)
 from .scenario import Rule, Scenario, parse_fault, parse_rule, scenario_from_text
 from .structured import example_for
 from .tape import Tape
@@ -32,10 +41,12 @@ from .tokens import stable_id
 UNMATCHED_PREFIX = "AgentTestLibrary mock: no scenario rule matched this request (strict mode)"
 STRUCTURED_RULE = "<structured output from the request's schema>"
 GEMINI_MODEL = r"/v1(?:beta|alpha)?/models/(?P<model>[A-Za-z0-9][A-Za-z0-9._\-]*)"
+BEDROCK_MODEL = r"/model/(?P<model>[A-Za-z0-9][A-Za-z0-9._:%\-]*)"
 ROUTES = (
     "POST /v1/chat/completions, POST /v1/responses (and WebSocket GET), POST /v1/messages, "
     "POST /v1/messages/count_tokens, POST /v1/embeddings, GET /v1/models, "
-    "POST /v1beta/models/{model}:generateContent|streamGenerateContent|countTokens"
+    "POST /v1beta/models/{model}:generateContent|streamGenerateContent|countTokens, "
+    "POST /model/{modelId}/converse|converse-stream|invoke|invoke-with-response-stream|count-tokens (Bedrock)"
 )
 
 
@@ -60,6 +71,8 @@ class MockLLM(MockApplication):
         self.responses = OpenAIResponsesCodec()
         self.anthropic = AnthropicMessagesCodec()
         self.gemini = GeminiCodec()
+        self.converse = BedrockConverseCodec()
+        self.invoke = BedrockInvokeCodec()
         self.start_pipeline(secrets, admin_token=admin_token, journal_limit=journal_limit, faults=self.scenario.faults)
         self.pipeline.admin_actions[("POST", "scenario")] = (self._admin_scenario, "YAML scenario")
         self.pipeline.admin_actions[("POST", "rules")] = (self._admin_rule, "JSON rule")
@@ -68,6 +81,8 @@ class MockLLM(MockApplication):
 
     def routes(self) -> list[Route]:
         generate = {codec.protocol: Generate(self, codec) for codec in self._codecs()}
+        converse, invoke = Generate(self, self.converse, check_bedrock), Generate(self, self.invoke, check_bedrock)
+        bedrock_tokens = CountTokens(self.converse, "bedrock.count_tokens", check_bedrock)
         return [
             Route(("GET", "HEAD"), "/", Root(self)),
             Route(("GET",), "/v1/models", Models(self)),
@@ -78,6 +93,9 @@ class MockLLM(MockApplication):
             Route(("POST",), "/v1/embeddings", Embeddings(self)),
             Route(("POST",), GEMINI_MODEL + ":countTokens", CountTokens(self.gemini, "gemini.count_tokens"), True),
             Route(("POST",), GEMINI_MODEL + r":(?P<method>[A-Za-z]+)", generate["gemini.generate"], True),
+            Route(("POST",), BEDROCK_MODEL + "/(?P<action>converse|converse-stream)", converse, True),
+            Route(("POST",), BEDROCK_MODEL + "/(?P<action>invoke|invoke-with-response-stream)", invoke, True),
+            Route(("POST",), BEDROCK_MODEL + "/count-tokens", bedrock_tokens, True),
         ]
 
     def _codecs(self) -> tuple[Codec, ...]:
@@ -85,8 +103,10 @@ class MockLLM(MockApplication):
 
     def shape_for(self, request: Request) -> Endpoint:
         path = request.path
-        if path.startswith("/v1/messages") or "anthropic-version" in request.headers:
-            codec: Codec = self.anthropic
+        if path.startswith("/model/"):
+            codec: Codec = self.converse
+        elif path.startswith("/v1/messages") or "anthropic-version" in request.headers:
+            codec = self.anthropic
         elif path.startswith("/v1beta") or "x-goog-api-key" in request.headers:
             codec = self.gemini
         else:
@@ -165,7 +185,7 @@ def _structured_reply(conversation: Conversation) -> Reply | None:
     tool = conversation.tool(conversation.forced_tool) if conversation.forced_tool else None
     if tool is not None:
         arguments = example_for(tool.parameters or {"type": "object"})
-        call_id = stable_id("toolu_" if conversation.provider == "anthropic" else "call_", conversation.fingerprint)
+        call_id = stable_id(conversation.call_id_prefix, conversation.fingerprint)
         return Reply(tool_calls=(ToolCall(call_id, tool.name, arguments),), rule=STRUCTURED_RULE)
     if conversation.response_schema is not None:
         return Reply(text=json.dumps(example_for(conversation.response_schema)), rule=STRUCTURED_RULE)

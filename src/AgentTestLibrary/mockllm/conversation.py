@@ -99,6 +99,10 @@ class Tool:
     namespace: str = ""  # Responses API namespace tools (Codex's MCP servers): name is "<namespace>__<tool>"
 
 
+# How each wire format's tool-call ids begin (``call_`` elsewhere): a client may check the prefix.
+CALL_ID_PREFIXES = {"anthropic.messages": "toolu_", "bedrock.invoke": "toolu_", "bedrock.converse": "tooluse_"}
+
+
 @dataclass(frozen=True)
 class Conversation:
     """A request in any wire format, reduced to what matching and assertions need."""
@@ -116,6 +120,10 @@ class Conversation:
     @functools.cached_property
     def provider(self) -> str:
         return self.protocol.split(".", 1)[0]
+
+    @property
+    def call_id_prefix(self) -> str:
+        return CALL_ID_PREFIXES.get(self.protocol, "call_")
 
     @functools.cached_property
     def latest_user_text(self) -> str:

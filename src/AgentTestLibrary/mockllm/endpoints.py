@@ -2,6 +2,7 @@
 
 - :class:`Generate` — a model call in any wire format (Chat, Responses over HTTP and
   WebSocket, Messages, Gemini): chaining, cassette or rules, structured output, streaming.
+  Cloud routes (Bedrock) authenticate first, the way the cloud does (:mod:`.auth`).
 - :class:`CountTokens`, :class:`Embeddings`, :class:`Models`, :class:`Root` — the answers
   that are not model calls (never faulted, never matched).
 
@@ -10,6 +11,7 @@ Provider error shapes come only from the codecs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -31,32 +33,45 @@ WARMUP_RULE = "<warm-up: generate false>"
 SSE_HEADERS = [("cache-control", "no-cache")]
 
 
+Authenticate = Callable[[dict[str, str]], None]  # raises RequestError with the cloud's status (see .auth)
+
+
 class _Shaped:
-    """Errors in the shape of the endpoint's codec."""
+    """Errors in the shape of the endpoint's codec, and the route's authentication (none for the public APIs)."""
 
     codec: Codec
     body_format = "json"
+    authenticate: Authenticate | None = None
+
+    def check_auth(self, call: Call) -> None:
+        if self.authenticate is not None:
+            self.authenticate(call.request.headers)
 
     def error(self, status: int, message: str, param: str | None = None) -> Outcome:
-        return Outcome(status, self.codec.render_error(ProviderError(status, message, param=param)))
+        return self.error_outcome(ProviderError(status, message, param=param))
+
+    def error_outcome(self, error: ProviderError) -> Outcome:
+        return Outcome(error.status, self.codec.render_error(error), headers=self.codec.error_headers(error))
 
     def malformed(self, message: str) -> Outcome:
         return self.error(400, message)
 
     def fault_error(self, call: Call, subject: Any, fault: Fault) -> tuple[Outcome, Reply]:
         error = ProviderError(fault.status or 500, fault.error_message, fault.error_type)
-        return Outcome(error.status, self.codec.render_error(error)), Reply(error=error)
+        return self.error_outcome(error), Reply(error=error)
 
 
 class Generate(_Shaped):
     """A model call: the codec parses it, the scenario (or a cassette) answers, the codec renders."""
 
-    def __init__(self, app: MockLLM, codec: Codec) -> None:
+    def __init__(self, app: MockLLM, codec: Codec, authenticate: Authenticate | None = None) -> None:
         self.app = app
         self.codec = codec
         self.protocol: str | None = codec.protocol
+        self.authenticate = authenticate
 
     def parse(self, call: Call) -> Conversation:
+        self.check_auth(call)
         request, params = call.request, call.params
         body = _frame_body(call.body) if request.transport == "ws" else call.body
         if params.get("method") not in (None, "generateContent", "streamGenerateContent"):
@@ -89,7 +104,7 @@ class Generate(_Shaped):
             outcome = taped.outcome
             if outcome is None:
                 error = taped.error or ProviderError(500, "AgentTestLibrary cassette: no answer")
-                outcome = Outcome(error.status, self.codec.render_error(error))
+                outcome = self.error_outcome(error)
             message = taped.error.message if taped.error else ""
             return Answer(None, outcome, taped.rule or None, taped.unmatched, taped.near_miss, message, False)
         reply, near_miss = self.app.choose_reply(conversation)
@@ -107,7 +122,7 @@ class Generate(_Shaped):
         reply: Reply = answer.reply
         broken = fault is not None and fault.fault.breaks_response
         if reply.error:
-            return Outcome(reply.error.status, self.codec.render_error(reply.error))
+            return self.error_outcome(reply.error)
         request = call.request
         frame = _frame_body(call.body) if request.transport == "ws" else call.body
         response_id = self.codec.response_id(reply, conversation)
@@ -118,7 +133,7 @@ class Generate(_Shaped):
         events = self.codec.render_events(reply, conversation, frame)
         if self.codec.array_stream(request.query):
             return Outcome(200, [event.data for event in events])
-        return Outcome(200, events=events, content_type="text/event-stream", headers=list(SSE_HEADERS))
+        return Outcome(200, events=events, content_type=self.codec.stream_content_type, headers=list(SSE_HEADERS))
 
 
 class _Direct(_Shaped):
@@ -142,11 +157,13 @@ class CountTokens(_Direct):
 
     codec: Counting
 
-    def __init__(self, codec: Counting, protocol: str) -> None:
+    def __init__(self, codec: Counting, protocol: str, authenticate: Authenticate | None = None) -> None:
         self.codec = codec
         self.protocol = protocol
+        self.authenticate = authenticate
 
     def answer(self, call: Call, subject: None) -> Answer:
+        self.check_auth(call)
         return Answer(outcome=Outcome(200, self.codec.count_tokens(call.body, call.params)), faultable=False)
 
 

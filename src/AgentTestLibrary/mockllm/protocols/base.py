@@ -19,6 +19,7 @@ class Codec(Protocol):
     """
 
     protocol: str
+    stream_content_type: str  # what a stream goes out as (server-sent events unless the wire format says otherwise)
 
     def parse(self, body: Any, params: dict[str, str]) -> Conversation:
         """The neutral conversation; ``params`` are the route's (e.g. Gemini's model and method)."""
@@ -29,6 +30,10 @@ class Codec(Protocol):
     def render_events(self, reply: Reply, conversation: Conversation, body: dict[str, Any]) -> list[Event]: ...
 
     def render_error(self, error: ProviderError) -> dict[str, Any]: ...
+
+    def error_headers(self, error: ProviderError) -> list[tuple[str, str]]:
+        """Headers an error carries besides its body (Bedrock names its exception in ``x-amzn-errortype``)."""
+        ...
 
     def previous_response(self, body: dict[str, Any]) -> str | None:
         """The id of the response this request continues (Responses' ``previous_response_id``), or None."""
@@ -44,7 +49,12 @@ class Codec(Protocol):
 
 
 class Unchained:
-    """The answers of codecs whose protocol has no response chaining and streams SSE only."""
+    """The answers of codecs whose protocol has no response chaining, streams SSE only and puts errors in the body."""
+
+    stream_content_type = "text/event-stream"
+
+    def error_headers(self, error: ProviderError) -> list[tuple[str, str]]:
+        return []
 
     def previous_response(self, body: dict[str, Any]) -> str | None:
         return None

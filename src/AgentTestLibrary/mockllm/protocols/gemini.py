@@ -36,6 +36,7 @@ FIELDS = {
 
 class GeminiCodec:
     protocol = "gemini.generate"
+    stream_content_type = "text/event-stream"
 
     def parse(self, body: Any, params: dict[str, str] | None = None) -> Conversation:
         """``params``: the route's ``model`` and ``method`` (streamGenerateContent streams)."""
@@ -137,6 +138,9 @@ class GeminiCodec:
     def render_error(self, error: ProviderError) -> dict[str, Any]:
         status = error.type or STATUSES.get(error.status, "INTERNAL" if error.status >= 500 else "INVALID_ARGUMENT")
         return {"error": {"code": error.status, "message": error.message, "status": status}}
+
+    def error_headers(self, error: ProviderError) -> list[tuple[str, str]]:
+        return []
 
     def count_tokens(self, body: Any, params: dict[str, str] | None = None) -> dict[str, Any]:
         request = body.get("generateContentRequest", body) if isinstance(body, dict) else body

@@ -31,6 +31,7 @@ NAMESPACE_JOIN = "__"
 
 class OpenAIResponsesCodec:
     protocol = "openai.responses"
+    stream_content_type = "text/event-stream"
 
     def parse(self, body: Any, params: dict[str, str] | None = None) -> Conversation:
         if not isinstance(body, dict):
@@ -263,6 +264,9 @@ class OpenAIResponsesCodec:
 
     def render_error(self, error: ProviderError) -> dict[str, Any]:
         return OpenAIChatCodec().render_error(error)
+
+    def error_headers(self, error: ProviderError) -> list[tuple[str, str]]:
+        return []
 
     def previous_response(self, body: dict[str, Any]) -> str | None:
         previous = body.get("previous_response_id")

@@ -33,7 +33,7 @@ class ReplySpec:
     error: ProviderError | None = None
 
     def build(self, conversation: Conversation, rule_name: str | None) -> Reply:
-        prefix = "toolu_" if conversation.provider == "anthropic" else "call_"
+        prefix = conversation.call_id_prefix
         calls = tuple(
             ToolCall(
                 spec.id
