@@ -145,6 +145,10 @@ def test_vault_missing_denied_no_credentials_and_unknown_key_are_reasons(monkeyp
         with pytest.raises(SecretUnavailable, match="missing: no Vault credentials: VAULT_TOKEN") as no_login:
             fetched.fetch("vault:secret/data/ci#openai_key")
         assert "no VAULT_ROLE" in str(no_login.value) and server.received == []
+        monkeypatch.setenv("VAULT_ROLE", "ci")
+        monkeypatch.setenv("VAULT_JWT", "eyJ.someone-elses-token.sig")
+        with pytest.raises(SecretUnavailable, match=r"denied: .* refused the JWT/OIDC login as role 'ci': error valid"):
+            sources()[0].fetch("vault:secret/data/ci#openai_key")
         monkeypatch.setenv("VAULT_TOKEN", VAULT_TOKEN)
         fetched, _ = sources()
         with pytest.raises(SecretUnavailable, match=r"missing: Vault at http://127.0.0.1:\d+ has no secret at "):

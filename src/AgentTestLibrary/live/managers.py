@@ -184,7 +184,13 @@ def _vault_login(client: Any, secrets: SecretRegistry) -> None:
             f"no Vault credentials: VAULT_TOKEN and ~/.vault-token are not set, and JWT/OIDC login has {why}",
         )
     secrets.add(jwt)
-    response = client.auth.jwt.jwt_login(role=role, jwt=jwt, path=os.environ.get("VAULT_AUTH_PATH") or None)
+    import hvac.exceptions
+
+    try:
+        response = client.auth.jwt.jwt_login(role=role, jwt=jwt, path=os.environ.get("VAULT_AUTH_PATH") or None)
+    except (hvac.exceptions.InvalidRequest, hvac.exceptions.Forbidden, hvac.exceptions.Unauthorized) as error:
+        refused = f"Vault at {client.url} refused the JWT/OIDC login as role '{role}': {_vault_error(error)}"
+        raise SecretUnavailable("denied", refused) from None
     secrets.add(client.token)
     secrets.add(str((response.get("auth") or {}).get("accessor") or ""))
 
@@ -197,8 +203,10 @@ def _vault_error(error: Any) -> str:
 
 # -- AWS Secrets Manager ------------------------------------------------------------------------------------
 
-AWS_DENIED = frozenset({"AccessDeniedException", "UnrecognizedClientException", "InvalidSignatureException",
-                        "ExpiredTokenException", "DecryptionFailure", "InvalidClientTokenId"})  # fmt: skip
+# Secrets Manager's refusals, and those of STS for web identity
+AWS_DENIED = frozenset({"AccessDeniedException", "AccessDenied", "UnrecognizedClientException", "DecryptionFailure",
+                        "InvalidSignatureException", "ExpiredTokenException", "ExpiredToken", "InvalidClientTokenId",
+                        "InvalidIdentityToken", "IDPRejectedClaim"})  # fmt: skip
 
 
 def fetch_aws(source: Source, secrets: SecretRegistry) -> str:
@@ -230,6 +238,8 @@ def fetch_aws(source: Source, secrets: SecretRegistry) -> str:
     except (botocore.exceptions.EndpointConnectionError, botocore.exceptions.ConnectTimeoutError,
             botocore.exceptions.ReadTimeoutError, botocore.exceptions.ProxyConnectionError) as error:  # fmt: skip
         raise SecretUnavailable("unreachable", f"AWS Secrets Manager at {url}: {_short(error)}", url) from None
+    except botocore.exceptions.BotoCoreError as error:  # credential providers' own failures (SSO, process ...)
+        raise SecretUnavailable("unavailable", f"AWS Secrets Manager: {_short(error)}", url) from None
     if "SecretString" in response:
         payload = str(response["SecretString"])
     else:
@@ -275,6 +285,8 @@ def fetch_gcp(source: Source, secrets: SecretRegistry) -> str:
         raise SecretUnavailable("unreachable", f"GCP Secret Manager at {url}: {_short(error)}", url) from None
     except google.auth.exceptions.RefreshError as error:
         raise SecretUnavailable("denied", f"Google credentials were refused: {_short(error)}") from None
+    except google.auth.exceptions.GoogleAuthError as error:  # a credential config ADC cannot use
+        raise SecretUnavailable("unavailable", f"Google credentials (ADC): {_short(error)}") from None
     except exceptions.GoogleAPICallError as error:
         raise SecretUnavailable("unavailable", f"GCP Secret Manager at {url}: {_gcp_error(error)}", url) from None
     finally:
