@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import socket
@@ -157,6 +158,44 @@ def test_idle_keep_alive_connections_are_closed() -> None:
             assert sock.recv(1) == b""  # the server closes its side
     finally:
         server.stop()
+
+
+async def still_sending(port: int, head: bytes, body_bytes: int) -> bytes:
+    """A client that sends its whole request before it reads (as asyncio and most SDK clients do), then reads all."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(head)
+        for _ in range(body_bytes // 65536):
+            writer.write(b"x" * 65536)
+            await writer.drain()
+        writer.write_eof()
+        return await asyncio.wait_for(reader.read(), 30)
+    finally:
+        writer.close()
+
+
+@pytest.mark.parametrize(
+    ("head", "status"),
+    [
+        (b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 4194304\r\n\r\n", b"413"),
+        (b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Header\r\nContent-Length: 4194304\r\n\r\n",
+         b"400"),
+    ],
+)  # fmt: skip
+def test_an_early_answer_reaches_a_client_that_is_still_sending(head: bytes, status: bytes) -> None:
+    server = started(max_body_bytes=1000)
+
+    async def clients() -> list[bytes | BaseException]:
+        return await asyncio.gather(*(still_sending(server.port, head, 4 * 1024 * 1024) for _ in range(8)),
+                                    return_exceptions=True)  # fmt: skip
+
+    try:
+        answers = asyncio.run(clients())
+    finally:
+        server.stop()
+    assert all(isinstance(answer, bytes) and answer.startswith(b"HTTP/1.1 " + status) for answer in answers), [
+        answer[:40] if isinstance(answer, bytes) else repr(answer) for answer in answers
+    ]
 
 
 @pytest.mark.parametrize(("path", "shape"), [("/v1/chat/completions", "openai"), ("/v1/messages", "anthropic")])

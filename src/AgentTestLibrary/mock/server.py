@@ -8,7 +8,10 @@ the pauses a fault asked for; a connection that upgrades hands its bytes to a
 (:class:`Limits`): head and body size, a request that does not arrive within
 ``request_timeout_s`` of its first byte, idle keep-alive connections, the number of
 connections, WebSocket message size, and output a client does not read (reading pauses while
-the send buffer is full, so a ping flood cannot grow memory).
+the send buffer is full, so a ping flood cannot grow memory). An answer given before the
+request was read whole (413, 400, 408, 503) closes gracefully: reading goes on and is thrown
+away, the answer is sent, the server shuts down its writing and closes when the client has
+finished or after :data:`LINGER_S` at most, so the client reads the status instead of a reset.
 Answers that may be slow (a large body, a recording waiting on its upstream) run off the
 event loop, so one request never stalls the others. uvloop is used when installed.
 """
@@ -51,6 +54,8 @@ except ImportError:  # pragma: no cover - a default dependency, absent only wher
     uvloop = None  # type: ignore[assignment]
 
 START_TIMEOUT_S = 10.0
+LINGER_S = 2.0  # how long an early answer's connection drains what the client still sends
+INCOMPLETE = "The client closed its side (EOF) before the request was complete; send the whole request."
 SERVER_NAME = "agenttest-mock"
 
 
@@ -289,6 +294,8 @@ class _Connection(asyncio.Protocol):
         self.task: asyncio.Task[None] | None = None
         self.writable: asyncio.Future[None] | None = None
         self.websocket: WebSocketSession | None = None
+        self.lingering: asyncio.TimerHandle | None = None
+        self.ended = False  # the client sent EOF: answer what it sent, then close
 
     # -- transport callbacks ---------------------------------------------------------------------
 
@@ -299,8 +306,7 @@ class _Connection(asyncio.Protocol):
             message = f"The mock serves at most {self.limits.max_connections} connections at once; try again."
             outcome = Outcome(503, error_body(503, message))
             transport.write(response_head(outcome, len(outcome.body), False, SERVER_NAME) + outcome.body)
-            transport.close()
-            self.closing = True
+            self.linger()
             return
         self.server.connections.add(self)
         sock = transport.get_extra_info("socket")
@@ -312,6 +318,8 @@ class _Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closing = True
+        if self.lingering is not None:
+            self.lingering.cancel()
         self.server.connections.discard(self)
         if self.task is not None:
             self.task.cancel()
@@ -348,7 +356,17 @@ class _Connection(asyncio.Protocol):
         self.hang_up()
 
     def eof_received(self) -> bool | None:
+        """The client sends nothing more: an answer under way is still sent, an unfinished request gets a 400."""
+        self.ended = True
+        if self.busy and not self.closing and self.websocket is None:
+            return True  # keep writing; _done closes once the answer is out
+        self.answer_unfinished()
         return None  # close our side too
+
+    def answer_unfinished(self) -> None:
+        if self.parser.pending and not self.closing and self.websocket is None:
+            self._write(self.pipeline.framing_error(ProtocolError(400, INCOMPLETE)), "POST", keep_alive=False)
+        self.closing = True
 
     def abort(self) -> None:
         if self.transport is not None:
@@ -363,7 +381,7 @@ class _Connection(asyncio.Protocol):
                 request = self.parser.next_request()
             except ProtocolError as error:
                 self._write(self.pipeline.framing_error(error), "POST", keep_alive=False)
-                self.hang_up()
+                self.linger()
                 return
             if request is None:
                 if self.parser.wants_continue and not self.continued:
@@ -409,6 +427,9 @@ class _Connection(asyncio.Protocol):
             self.transport.resume_reading()
         if self.websocket is None:
             self._serve()
+        if self.ended and not self.busy:
+            self.answer_unfinished()
+            self.hang_up()
 
     async def _answer_off_loop(self, request: Request) -> None:
         loop = asyncio.get_running_loop()
@@ -489,6 +510,20 @@ class _Connection(asyncio.Protocol):
         if self.transport is not None:
             self.transport.close()
 
+    def linger(self) -> None:
+        """Close after an early answer: stop serving, keep reading (and dropping) what the client still sends,
+        shut down our writing once the answer is out, and close when the client is done or at ``LINGER_S``."""
+        self.closing = True  # data_received drops everything from now on
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return
+        if not transport.can_write_eof():
+            transport.close()
+            return
+        transport.write_eof()  # after the buffered answer: the client sees the status, then EOF
+        transport.resume_reading()
+        self.lingering = asyncio.get_running_loop().call_later(LINGER_S, transport.close)
+
     def check_time(self, now: float) -> None:
         """Called by the server's sweep: 408 for a request that is not complete in time, close when idle."""
         if self.closing or self.busy:
@@ -497,6 +532,6 @@ class _Connection(asyncio.Protocol):
             message = f"The request did not arrive completely within {self.limits.request_timeout_s:g} s."
             outcome = Outcome(408, error_body(408, message))
             self.send(response_head(outcome, len(outcome.body), False, SERVER_NAME) + outcome.body)
-            self.hang_up()
+            self.linger()
         elif self.websocket is None and now - self.last_active > self.limits.idle_timeout_s:
             self.hang_up()
