@@ -270,3 +270,21 @@ def test_aws_secrets_manager_through_the_mock_aws(
             fetched.fetch("aws-sm:ci/other")
     finally:
         app.clear_faults("test")
+
+
+@pytest.mark.usefixtures("no_ambient_credentials")
+def test_aws_and_gcp_out_of_reach_are_unreachable_with_the_diagnosis(
+    workload_identity: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    closed = f"http://127.0.0.1:{closed_port()}"
+    for name, value in {"AWS_ENDPOINT_URL_SECRETS_MANAGER": closed, "AWS_ACCESS_KEY_ID": "AKIAFIXTURE",
+                        "AWS_SECRET_ACCESS_KEY": "fixture-secret-access", "AWS_DEFAULT_REGION": "eu-west-1",
+                        GCP_ENDPOINT_VARIABLE: closed}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    fetched, _ = sources()
+    for source, manager in [("aws-sm:ci/openai#api_key", "AWS Secrets Manager"),
+                            ("gcp-sm:projects/p/secrets/openai/versions/latest", "GCP Secret Manager")]:  # fmt: skip
+        with pytest.raises(SecretUnavailable) as unreachable:
+            fetched.fetch(source)
+        assert str(unreachable.value).startswith(f"unreachable: {manager} at {closed}")
+        assert f"Egress blocked: {closed}: connect_refused" in str(unreachable.value)
