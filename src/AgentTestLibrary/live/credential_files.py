@@ -63,7 +63,7 @@ def secret_parts(variable: str, credential: str, value: str, kind: Kind) -> list
             raise _wrong(variable, credential, f"it is not JSON ({error.msg} at line {error.lineno})") from None
         if not isinstance(data, dict):
             raise _wrong(variable, credential, "it is JSON but not an object")
-        parts += [leaf for leaf in _strings(data) if len(leaf) >= MIN_SECRET]
+        parts += secret_leaves(data)
     elif kind == "ini":
         parser = configparser.ConfigParser(interpolation=None)
         try:
@@ -94,11 +94,12 @@ def _wrong(variable: str, credential: str, problem: str) -> CredentialFileError:
     )
 
 
-def _strings(data: Any) -> list[str]:
+def secret_leaves(data: Any) -> list[str]:
+    """Every string in JSON data long enough to mask on its own (a region or "default" is not)."""
     if isinstance(data, str):
-        return [data]
+        return [data] if len(data) >= MIN_SECRET else []
     if isinstance(data, dict):
-        return [leaf for item in data.values() for leaf in _strings(item)]
+        return [leaf for item in data.values() for leaf in secret_leaves(item)]
     if isinstance(data, list):
-        return [leaf for item in data for leaf in _strings(item)]
+        return [leaf for item in data for leaf in secret_leaves(item)]
     return []

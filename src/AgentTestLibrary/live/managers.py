@@ -36,6 +36,7 @@ from typing import Any
 
 from ..errors import SecretSourceError, SecretUnavailable, UnavailableKind
 from ..secrets import SecretRegistry
+from .credential_files import secret_leaves
 from .egress import Diagnosis, diagnose
 
 GCP_ENDPOINT_VARIABLE = "AGENTTEST_GCP_SECRET_MANAGER_ENDPOINT"
@@ -84,9 +85,9 @@ def parse_source(text: str) -> Source:
 
 
 def _register(secrets: SecretRegistry, payload: str) -> None:
-    """Mask ``payload`` and every string in it (when it is JSON) from now on."""
+    """Mask ``payload`` and each string in it worth masking (when it is JSON) from now on."""
     secrets.add(payload)
-    for leaf in _strings(_json(payload)):
+    for leaf in secret_leaves(_json(payload)):
         secrets.add(leaf)
 
 
@@ -95,14 +96,6 @@ def _json(payload: str) -> Any:
         return json.loads(payload)
     except ValueError:
         return None
-
-
-def _strings(data: Any) -> list[str]:
-    if isinstance(data, dict):
-        return [leaf for value in data.values() for leaf in _strings(value)]
-    if isinstance(data, list):
-        return [leaf for item in data for leaf in _strings(item)]
-    return [str(data)] if data is not None and not isinstance(data, bool) else []
 
 
 def _pick(source: Source, payload: str) -> str:
@@ -339,7 +332,9 @@ class SecretSources:
             self._outcomes[(source.scheme, source.path)] = outcome
         if isinstance(outcome, SecretUnavailable):
             raise outcome
-        return _pick(source, outcome)
+        value = _pick(source, outcome)
+        self.secrets.add(value)  # a short one too, when it is the credential asked for
+        return value
 
     def _diagnosed(self, error: SecretUnavailable) -> SecretUnavailable:
         """The error, its reason extended by the egress diagnosis of the manager's URL when it is out of reach."""
