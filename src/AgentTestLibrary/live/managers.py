@@ -135,7 +135,7 @@ def fetch_vault(source: Source, secrets: SecretRegistry) -> str:
     except ImportError:
         raise _client_missing("Vault", "hvac") from None
     client = hvac.Client(namespace=os.environ.get("VAULT_NAMESPACE") or None, timeout=TIMEOUT_S)
-    url = str(client.url)
+    url = str(client.url) + ("" if os.environ.get("VAULT_ADDR") else " (hvac's default: VAULT_ADDR is not set)")
     try:
         if not client.token:
             _vault_login(client, secrets)
@@ -156,9 +156,9 @@ def fetch_vault(source: Source, secrets: SecretRegistry) -> str:
             "denied", f"Vault at {url} refused to read {source.path}: {_vault_error(error)}"
         ) from None
     except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as error:
-        raise SecretUnavailable("unreachable", f"Vault at {url}: {_short(error)}", url) from None
+        raise SecretUnavailable("unreachable", f"Vault at {url}: {_short(error)}", str(client.url)) from None
     except hvac.exceptions.VaultError as error:
-        raise SecretUnavailable("unavailable", f"Vault at {url}: {_vault_error(error)}", url) from None
+        raise SecretUnavailable("unavailable", f"Vault at {url}: {_vault_error(error)}") from None
     payload = json.dumps(data)
     _register(secrets, payload)
     return payload
@@ -184,7 +184,6 @@ def _vault_login(client: Any, secrets: SecretRegistry) -> None:
     except (hvac.exceptions.InvalidRequest, hvac.exceptions.Forbidden, hvac.exceptions.Unauthorized) as error:
         refused = f"Vault at {client.url} refused the JWT/OIDC login as role '{role}': {_vault_error(error)}"
         raise SecretUnavailable("denied", refused) from None
-    secrets.add(client.token)
     secrets.add(str((response.get("auth") or {}).get("accessor") or ""))
 
 
@@ -223,7 +222,7 @@ def fetch_aws(source: Source, secrets: SecretRegistry) -> str:
         if code == "ResourceNotFoundException":
             raise SecretUnavailable("missing", f"AWS Secrets Manager has no secret {source.path} ({code})") from None
         kind: UnavailableKind = "denied" if code in AWS_DENIED else "unavailable"
-        raise SecretUnavailable(kind, f"AWS Secrets Manager refused {source.path}: {code}: {message}", url) from None
+        raise SecretUnavailable(kind, f"AWS Secrets Manager refused {source.path}: {code}: {message}") from None
     except (botocore.exceptions.NoCredentialsError, botocore.exceptions.NoRegionError) as error:
         raise SecretUnavailable(
             "missing", f"{_short(error)} (boto3's chain: AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE, a profile ...)"
@@ -232,7 +231,7 @@ def fetch_aws(source: Source, secrets: SecretRegistry) -> str:
             botocore.exceptions.ReadTimeoutError, botocore.exceptions.ProxyConnectionError) as error:  # fmt: skip
         raise SecretUnavailable("unreachable", f"AWS Secrets Manager at {url}: {_short(error)}", url) from None
     except botocore.exceptions.BotoCoreError as error:  # credential providers' own failures (SSO, process ...)
-        raise SecretUnavailable("unavailable", f"AWS Secrets Manager: {_short(error)}", url) from None
+        raise SecretUnavailable("unavailable", f"AWS Secrets Manager: {_short(error)}") from None
     if "SecretString" in response:
         payload = str(response["SecretString"])
     else:
@@ -281,7 +280,7 @@ def fetch_gcp(source: Source, secrets: SecretRegistry) -> str:
     except google.auth.exceptions.GoogleAuthError as error:  # a credential config ADC cannot use
         raise SecretUnavailable("unavailable", f"Google credentials (ADC): {_short(error)}") from None
     except exceptions.GoogleAPICallError as error:
-        raise SecretUnavailable("unavailable", f"GCP Secret Manager at {url}: {_gcp_error(error)}", url) from None
+        raise SecretUnavailable("unavailable", f"GCP Secret Manager at {url}: {_gcp_error(error)}") from None
     finally:
         secrets.add(getattr(credentials, "token", None))  # the access token ADC obtained
     payload = bytes(response.payload.data).decode("utf-8", errors="replace")
