@@ -6,6 +6,7 @@ import pytest
 
 from AgentTestLibrary.environment import FIXTURE_AWS_ACCESS_KEY
 from AgentTestLibrary.errors import RequestError
+from AgentTestLibrary.mock.http import Request
 from AgentTestLibrary.mockllm.auth import check_bedrock
 
 SIGNATURE = "a" * 64
@@ -18,8 +19,8 @@ GOOD = {
 
 
 def test_a_well_formed_fixture_signature_and_a_bearer_token_pass() -> None:
-    check_bedrock(GOOD)
-    check_bedrock({"authorization": "Bearer bedrock-api-key"})
+    check_bedrock(Request("POST", "/model/m/converse", GOOD))
+    check_bedrock(Request("POST", "/model/m/converse", {"authorization": "Bearer bedrock-api-key"}))
 
 
 @pytest.mark.parametrize(
@@ -38,7 +39,7 @@ def test_a_well_formed_fixture_signature_and_a_bearer_token_pass() -> None:
 )  # fmt: skip
 def test_refusals_are_403_and_say_why(change: dict[str, str], reason: str) -> None:
     with pytest.raises(RequestError) as caught:
-        check_bedrock({**GOOD, **change})
+        check_bedrock(Request("POST", "/model/m/converse", {**GOOD, **change}))
     assert caught.value.status == 403
     assert reason in caught.value.message
     assert "AKIASOMEONEELSEKEY00" not in caught.value.message

@@ -20,12 +20,14 @@ from ..mock.pipeline import Endpoint, Found, Route
 from ..mock.rulebook import RuleBook
 from ..mock.scoped import Scoped
 from ..secrets import SecretRegistry
-from .auth import check_bedrock
+from .auth import check_azure, check_azure_v1, check_bedrock
 from .chains import ResponseChains
 from .conversation import Conversation, ProviderError, Reply, ToolCall
 from .endpoints import CountTokens, Embeddings, Generate, Models, Root
 from .protocols import (
     AnthropicMessagesCodec,
+    AzureChatCodec,
+    AzureResponsesCodec,
     BedrockConverseCodec,
     BedrockInvokeCodec,
     Codec,
@@ -41,12 +43,15 @@ from .tokens import stable_id
 UNMATCHED_PREFIX = "AgentTestLibrary mock: no scenario rule matched this request (strict mode)"
 STRUCTURED_RULE = "<structured output from the request's schema>"
 GEMINI_MODEL = r"/v1(?:beta|alpha)?/models/(?P<model>[A-Za-z0-9][A-Za-z0-9._\-]*)"
+AZURE_DEPLOYMENT = r"/openai/deployments/(?P<deployment>[A-Za-z0-9][A-Za-z0-9._\-]*)"
 BEDROCK_MODEL = r"/model/(?P<model>[A-Za-z0-9][A-Za-z0-9._:%\-]*)"
 ROUTES = (
     "POST /v1/chat/completions, POST /v1/responses (and WebSocket GET), POST /v1/messages, "
     "POST /v1/messages/count_tokens, POST /v1/embeddings, GET /v1/models, "
     "POST /v1beta/models/{model}:generateContent|streamGenerateContent|countTokens, "
-    "POST /model/{modelId}/converse|converse-stream|invoke|invoke-with-response-stream|count-tokens (Bedrock)"
+    "POST /model/{modelId}/converse|converse-stream|invoke|invoke-with-response-stream|count-tokens (Bedrock), "
+    "POST /openai/deployments/{deployment}/chat/completions|responses|embeddings?api-version=..., "
+    "/openai/responses?api-version=... and /openai/v1/chat/completions|responses|embeddings (Azure OpenAI)"
 )
 
 
@@ -73,6 +78,8 @@ class MockLLM(MockApplication):
         self.gemini = GeminiCodec()
         self.converse = BedrockConverseCodec()
         self.invoke = BedrockInvokeCodec()
+        self.azure_chat = AzureChatCodec()
+        self.azure_responses = AzureResponsesCodec()
         self.start_pipeline(secrets, admin_token=admin_token, journal_limit=journal_limit, faults=self.scenario.faults)
         self.pipeline.admin_actions[("POST", "scenario")] = (self._admin_scenario, "YAML scenario")
         self.pipeline.admin_actions[("POST", "rules")] = (self._admin_rule, "JSON rule")
@@ -90,12 +97,31 @@ class MockLLM(MockApplication):
             Route(("POST", "WS"), "/v1/responses", generate["openai.responses"]),
             Route(("POST",), "/v1/messages", generate["anthropic.messages"]),
             Route(("POST",), "/v1/messages/count_tokens", CountTokens(self.anthropic, "anthropic.count_tokens")),
-            Route(("POST",), "/v1/embeddings", Embeddings(self)),
+            Route(("POST",), "/v1/embeddings", Embeddings(self, self.chat)),
             Route(("POST",), GEMINI_MODEL + ":countTokens", CountTokens(self.gemini, "gemini.count_tokens"), True),
             Route(("POST",), GEMINI_MODEL + r":(?P<method>[A-Za-z]+)", generate["gemini.generate"], True),
             Route(("POST",), BEDROCK_MODEL + "/(?P<action>converse|converse-stream)", converse, True),
             Route(("POST",), BEDROCK_MODEL + "/(?P<action>invoke|invoke-with-response-stream)", invoke, True),
             Route(("POST",), BEDROCK_MODEL + "/count-tokens", bedrock_tokens, True),
+            *self._azure_routes(),
+        ]
+
+    def _azure_routes(self) -> list[Route]:
+        """Azure's deployments surface (``api-version`` required) and its ``/openai/v1/`` surface."""
+        chat, responses = (
+            Generate(self, self.azure_chat, check_azure),
+            Generate(self, self.azure_responses, check_azure),
+        )
+        embeddings = Embeddings(self, self.azure_chat, "azure.embeddings", check_azure)
+        embeddings_v1 = Embeddings(self, self.azure_chat, "azure.embeddings", check_azure_v1)
+        return [
+            Route(("POST",), AZURE_DEPLOYMENT + "/chat/completions", chat, True),
+            Route(("POST",), AZURE_DEPLOYMENT + "/responses", responses, True),
+            Route(("POST",), "/openai/responses", responses),
+            Route(("POST",), AZURE_DEPLOYMENT + "/embeddings", embeddings, True),
+            Route(("POST",), "/openai/v1/chat/completions", Generate(self, self.azure_chat, check_azure_v1)),
+            Route(("POST",), "/openai/v1/responses", Generate(self, self.azure_responses, check_azure_v1)),
+            Route(("POST",), "/openai/v1/embeddings", embeddings_v1),
         ]
 
     def _codecs(self) -> tuple[Codec, ...]:
@@ -105,6 +131,8 @@ class MockLLM(MockApplication):
         path = request.path
         if path.startswith("/model/"):
             codec: Codec = self.converse
+        elif path.startswith("/openai/"):
+            codec = self.azure_chat
         elif path.startswith("/v1/messages") or "anthropic-version" in request.headers:
             codec = self.anthropic
         elif path.startswith("/v1beta") or "x-goog-api-key" in request.headers:
@@ -130,7 +158,7 @@ class MockLLM(MockApplication):
 
     def blocking(self, request: Request) -> bool:
         """Recording waits on the real upstream; embeddings may be large: both run off the event loop."""
-        return (self.tape is not None and self.tape.may_record) or request.path == "/v1/embeddings"
+        return (self.tape is not None and self.tape.may_record) or request.path.endswith("/embeddings")
 
     def parse_fault(self, data: Any, source: str) -> Fault:
         return parse_fault(data, source)

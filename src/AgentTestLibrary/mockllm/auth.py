@@ -1,8 +1,11 @@
 """How the cloud endpoints of the model mock authenticate a request, each the way its cloud refuses one.
 
-Bedrock: a well-formed AWS SigV4 ``Authorization`` from the fixture access key (the signature
-itself is not recomputed), or a Bedrock API key as a bearer token. A check returns nothing
-or raises :class:`~AgentTestLibrary.errors.RequestError` with the cloud's status.
+- Bedrock: a well-formed AWS SigV4 ``Authorization`` from the fixture access key (the signature
+  itself is not recomputed), or a Bedrock API key as a bearer token.
+- Azure OpenAI: an ``api-key`` header or a bearer token (any value); on the deployments surface
+  also the ``api-version`` query parameter, whose absence Azure answers with 404.
+
+A check returns nothing or raises :class:`~AgentTestLibrary.errors.RequestError` with the cloud's status.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import re
 
 from ..environment import FIXTURE_AWS_ACCESS_KEY
 from ..errors import RequestError
+from ..mock.http import Request
 
 _SIGV4 = re.compile(
     r"AWS4-HMAC-SHA256 Credential=(?P<key>[A-Z0-9]{16,128})/(?P<date>\d{8})/(?P<region>[a-z0-9-]+)"
@@ -24,8 +28,9 @@ BEDROCK_HINT = (
 )
 
 
-def check_bedrock(headers: dict[str, str]) -> None:
+def check_bedrock(request: Request) -> None:
     """Bedrock's answers: 403 when the header is missing, malformed or from an unknown access key."""
+    headers = request.headers
     authorization = headers.get("authorization", "")
     if not authorization:
         raise RequestError(f"Authorization header is missing: {BEDROCK_HINT}.", status=403)
@@ -51,3 +56,30 @@ def check_bedrock(headers: dict[str, str]) -> None:
     if signed["key"] != FIXTURE_AWS_ACCESS_KEY:
         raise RequestError("The security token included in the request is invalid: its access key is not the "
                            f"fixture key; {BEDROCK_HINT}.", status=403)  # fmt: skip
+
+
+AZURE_DENIED = (
+    "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an "
+    "active subscription and use a correct regional API endpoint for your resource."
+)
+
+
+def _azure_key(request: Request) -> None:
+    headers = request.headers
+    bearer = headers.get("authorization", "")
+    if not headers.get("api-key", "").strip() and not (bearer.startswith("Bearer ") and bearer[7:].strip()):
+        raise RequestError(f"{AZURE_DENIED} (send 'api-key: ...' or 'Authorization: Bearer ...'; AZURE_OPENAI_API_KEY "
+                           "holds a fixture key)", status=401)  # fmt: skip
+
+
+def check_azure(request: Request) -> None:
+    """The ``/openai/deployments/...`` and ``/openai/responses`` surface: a key and an ``api-version``."""
+    _azure_key(request)
+    if not request.query.get("api-version"):
+        raise RequestError("Resource not found (Azure OpenAI needs '?api-version=...' on this surface; the "
+                           "/openai/v1/ surface does not)", status=404)  # fmt: skip
+
+
+def check_azure_v1(request: Request) -> None:
+    """The ``/openai/v1/...`` surface: a key; ``api-version`` is optional."""
+    _azure_key(request)

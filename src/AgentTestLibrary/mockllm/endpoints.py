@@ -2,7 +2,7 @@
 
 - :class:`Generate` — a model call in any wire format (Chat, Responses over HTTP and
   WebSocket, Messages, Gemini): chaining, cassette or rules, structured output, streaming.
-  Cloud routes (Bedrock) authenticate first, the way the cloud does (:mod:`.auth`).
+  Cloud routes (Bedrock, Azure) authenticate first, the way the cloud does (:mod:`.auth`).
 - :class:`CountTokens`, :class:`Embeddings`, :class:`Models`, :class:`Root` — the answers
   that are not model calls (never faulted, never matched).
 
@@ -19,11 +19,12 @@ from ..errors import RequestError, UnknownResponseError
 from ..mock import jsonio
 from ..mock.admin import ADMIN_PREFIX
 from ..mock.faults import AppliedFault, Fault
-from ..mock.http import Outcome
+from ..mock.http import Outcome, Request
 from ..mock.pipeline import Answer, Call
 from .conversation import Conversation, ProviderError, Reply
 from .embeddings import embeddings_response
 from .protocols import Codec
+from .protocols.azure import with_deployment
 from .tokens import stable_id
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ WARMUP_RULE = "<warm-up: generate false>"
 SSE_HEADERS = [("cache-control", "no-cache")]
 
 
-Authenticate = Callable[[dict[str, str]], None]  # raises RequestError with the cloud's status (see .auth)
+Authenticate = Callable[[Request], None]  # raises RequestError with the cloud's status (see .auth)
 
 
 class _Shaped:
@@ -45,7 +46,7 @@ class _Shaped:
 
     def check_auth(self, call: Call) -> None:
         if self.authenticate is not None:
-            self.authenticate(call.request.headers)
+            self.authenticate(call.request)
 
     def error(self, status: int, message: str, param: str | None = None) -> Outcome:
         return self.error_outcome(ProviderError(status, message, param=param))
@@ -168,15 +169,21 @@ class CountTokens(_Direct):
 
 
 class Embeddings(_Direct):
-    """``POST /v1/embeddings``: deterministic vectors (bounded in size; answered off the event loop)."""
+    """``POST /v1/embeddings`` (and Azure's, whose deployment is the model): deterministic vectors (bounded in
+    size; answered off the event loop)."""
 
-    def __init__(self, app: MockLLM) -> None:
+    def __init__(
+        self, app: MockLLM, codec: Codec, protocol: str = "openai.embeddings", authenticate: Authenticate | None = None
+    ) -> None:
         self.app = app
-        self.codec = app.chat
-        self.protocol = "openai.embeddings"
+        self.codec = codec
+        self.protocol = protocol
+        self.authenticate = authenticate
 
     def answer(self, call: Call, subject: None) -> Answer:
-        result = embeddings_response(call.body, self.app.scenario.embedding_dimensions)
+        self.check_auth(call)
+        body = with_deployment(call.body, call.params)
+        result = embeddings_response(body, self.app.scenario.embedding_dimensions)
         return Answer(outcome=Outcome(200, jsonio.dumps(result)), faultable=False)
 
 

@@ -1,6 +1,7 @@
 """One codec per wire format: provider request → neutral conversation → provider response."""
 
 from .anthropic_messages import AnthropicMessagesCodec
+from .azure import AzureChatCodec, AzureResponsesCodec
 from .base import Codec
 from .bedrock import BedrockConverseCodec, BedrockInvokeCodec
 from .gemini import GeminiCodec
@@ -9,6 +10,8 @@ from .openai_responses import OpenAIResponsesCodec
 
 __all__ = [
     "AnthropicMessagesCodec",
+    "AzureChatCodec",
+    "AzureResponsesCodec",
     "BedrockConverseCodec",
     "BedrockInvokeCodec",
     "Codec",
