@@ -2,7 +2,8 @@
 
 - no lane tag → error; both lane tags → error;
 - ``lane:model-backed`` needs the ``live`` tag and an owner (``owner:NAME`` tag or suite Metadata ``Owner``);
-- ``lane:no-model`` must not call ``Require Credential Or Skip`` (a missing key there is a failure, not a skip):
+- ``lane:no-model`` must not call ``Require Credential Or Skip``, nor ``Get Credential`` with ``from=`` (a
+  secrets manager); a missing key there is a failure, not a skip:
   checked statically here through the test, its setups and the suite file's own keywords, and at run
   time by the keyword itself;
 - ``quarantine`` needs ``owner:NAME`` and ``fix-by:YYYY-MM-DD`` tags, and a fix-by date not yet past
@@ -29,6 +30,8 @@ NO_MODEL = "lane:no-model"
 MODEL_BACKED = "lane:model-backed"
 LANES = (NO_MODEL, MODEL_BACKED)
 GATED_KEYWORD = "require credential or skip"
+FETCHING_KEYWORD = "get credential"  # gated too when it fetches from a secrets manager (from=SOURCE)
+GATED = {GATED_KEYWORD: "Require Credential Or Skip", f"{FETCHING_KEYWORD} from=": "Get Credential with from="}
 QUARANTINE = "quarantine"
 OWNER_PREFIX = "owner:"
 FIX_BY_PREFIX = "fix-by:"
@@ -139,10 +142,11 @@ def offences(tests: Iterable[Any], today: dt.date | None = None, settings: LaneS
     for test in tests:
         metadata = _metadata(test)
         problems = lane_problems(test.tags, metadata)
-        if NO_MODEL in test.tags and _calls_gate(test):
+        gate = _calls_gate(test) if NO_MODEL in test.tags else None
+        if gate:
             problems.append(
-                f"is {NO_MODEL} but calls Require Credential Or Skip: no-model tests must never skip for a "
-                "missing key; move it to the model-backed lane"
+                f"is {NO_MODEL} but calls {gate}: no-model tests must never skip for a missing key; move it to the "
+                "model-backed lane"
             )
         quarantine = quarantine_of(test.tags)
         if quarantine is not None:
@@ -166,8 +170,8 @@ def _metadata(test: Any) -> dict[str, str]:
     return metadata
 
 
-def _calls_gate(test: Any) -> bool:
-    """Does the test (its setups, body and the suite file's own keywords, transitively) call the gate?"""
+def _calls_gate(test: Any) -> str | None:
+    """The gate the test (its setups, body and the suite file's own keywords, transitively) calls, if any."""
     keywords: dict[str, Any] = {}
     suite = test.parent
     while suite is not None:
@@ -181,19 +185,23 @@ def _calls_gate(test: Any) -> bool:
         suite = suite.parent
     while pending:
         name = pending.pop().lower().split(".")[-1]
-        if name == GATED_KEYWORD:
-            return True
+        if name in GATED:
+            return GATED[name]
         if name in keywords and name not in seen:
             seen.add(name)
             pending += _calls(keywords[name].body)
-    return False
+    return None
 
 
 def _calls(body: Iterable[Any]) -> list[str]:
     names = []
     for item in body:
         if getattr(item, "name", None) and getattr(item, "type", "") in ("KEYWORD", "SETUP", "TEARDOWN"):
-            names.append(str(item.name))
+            name = str(item.name)
+            fetches = name.lower().split(".")[-1] == FETCHING_KEYWORD and any(
+                str(argument).startswith("from=") for argument in getattr(item, "args", ())
+            )
+            names.append(f"{FETCHING_KEYWORD} from=" if fetches else name)
         names += _calls(getattr(item, "body", ()) or ())
     return names
 

@@ -144,18 +144,22 @@ def test_lanes_check_lists_offending_tests(tmp_path: Path) -> None:
         "*** Keywords ***\nNeeds Key\n    Require Credential Or Skip    X\n\n"
         "*** Test Cases ***\nNo Lane\n    Log    x\n"
         "Gated In No Model\n    [Tags]    lane:no-model\n    Needs Key\n"
-        "Good\n    [Tags]    lane:no-model\n    Log    x\n",
+        "Good\n    [Tags]    lane:no-model\n    Log    x\n"
+        "Fetches In No Model\n    [Tags]    lane:no-model\n    FOR    ${i}    IN    1\n"
+        "        Get Credential    K    from=aws-sm:ci/k\n    END\n"
+        "Reads The Environment In No Model\n    [Tags]    lane:no-model\n    Get Credential    K\n",
         encoding="utf-8",
     )
     result = subprocess.run([*AGENTTEST, "lanes", "check", str(tmp_path)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     lines = result.stdout.strip().splitlines()
-    assert len(lines) == 2
+    assert len(lines) == 3
+    assert "Bad.Fetches In No Model: is lane:no-model but calls Get Credential with from=: " in lines[2]
     assert lines[0].endswith(
         "Bad.No Lane: declares no lane: add [Tags] lane:no-model or lane:model-backed (or Test Tags in the suite)"
     )
     assert "Bad.Gated In No Model: is lane:no-model but calls Require Credential Or Skip" in lines[1]
-    assert "2 lane problem(s)." in result.stderr
+    assert "3 lane problem(s)." in result.stderr
 
 
 def test_lanes_check_on_the_repository_and_missing_path(tmp_path: Path) -> None:
