@@ -20,6 +20,7 @@ from websockets.sync.client import connect
 
 from AgentTestLibrary.errors import MockServerError
 from AgentTestLibrary.mock.http import Outcome, Request
+from AgentTestLibrary.mock.journal import Journal
 from AgentTestLibrary.mock.server import Limits
 from AgentTestLibrary.mockllm import MockLLM, MockServer
 from AgentTestLibrary.mockllm.conversation import Conversation
@@ -368,6 +369,35 @@ def test_the_journal_is_capped_with_a_truncation_marker_and_paged() -> None:
     assert len(app.journal.entries()) == 5 and app.journal.dropped == 3
     assert page["dropped"] == 3 and [entry["index"] for entry in page["entries"]] == [3, 4] and page["next"] == 5
     assert [entry["index"] for entry in rest["entries"]] == [5, 6, 7] and rest["next"] is None
+
+
+def test_the_journal_is_capped_by_bytes_with_the_same_truncation_marker() -> None:
+    app = MockLLM(admin_token=ADMIN_TOKEN)
+    assert app.journal.max_bytes == 256 * 1024 * 1024
+    journal = Journal(secrets=app.journal.secrets, max_bytes=10 * 1024 * 1024)
+    big = b"x" * (2 * 1024 * 1024)
+    for _ in range(8):
+        journal.record(method="POST", path="/v1/chat/completions", status=200, body="kept as a marker", size=len(big))
+    assert journal.size_bytes <= 10 * 1024 * 1024
+    assert journal.dropped == 3 and [entry.index for entry in journal.entries()] == [3, 4, 5, 6, 7]
+    assert journal.truncated_since(0) == 3
+
+
+def test_big_requests_through_the_server_keep_the_journal_within_its_bytes() -> None:
+    app = MockLLM(admin_token=ADMIN_TOKEN)
+    app.pipeline.journal = Journal(secrets=app.journal.secrets, max_bytes=5 * 1024 * 1024)
+    server = started(app, max_body_bytes=2 * 1024 * 1024)
+    text = "y" * (1024 * 1024)
+    try:
+        for _ in range(6):
+            reply = httpx.post(f"{server.url}/v1/chat/completions", timeout=30,
+                               json={"model": "m", "messages": [{"role": "user", "content": text}]})  # fmt: skip
+            assert reply.status_code == 200
+        page = httpx.get(f"{server.url}/__agenttest/journal?since=0", headers=ADMIN).json()
+    finally:
+        server.stop()
+    assert page["dropped"] >= 2 and app.journal.size_bytes <= 5 * 1024 * 1024
+    assert len(page["entries"]) + page["dropped"] == 6
 
 
 @pytest.mark.skipif(shutil.which("ss") is None, reason="ss (iproute2) is not installed: the backlog cannot be read")

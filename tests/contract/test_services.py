@@ -20,6 +20,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from AgentTestLibrary.errors import WebhookError
+from AgentTestLibrary.mock.http import Outcome, Request
 from AgentTestLibrary.mock.server import MockServer
 from AgentTestLibrary.mockaws import MockAWS, Moto, parse_aws_fault
 from AgentTestLibrary.mockservice import MockService, load_service, service_from_text
@@ -261,6 +262,35 @@ def test_signatures_pass_the_providers_own_verifiers() -> None:
                 continue
             problem = verify(provider, key, signed_headers(provider, key, body, signature), body)
             assert (problem == "") if not expected else (expected in problem), (provider, signature, problem)
+
+
+def create_issue(app: MockService, body: bytes) -> Outcome:
+    return app.pipeline.handle(Request("POST", "/repos/acme/app/issues", {"host": "127.0.0.1",
+                                       "content-type": "application/json"}, body))  # fmt: skip
+
+
+def test_collections_are_capped_in_bytes_with_507_in_the_services_error_shape() -> None:
+    app = MockService(load_service("github", "github"))
+    big = json.dumps({"title": "t", "body": "z" * (2 * 1024 * 1024)}).encode()
+    statuses = [create_issue(app, big).status for _ in range(40)]
+    assert statuses.count(201) == 31 and statuses[31:] == [507] * 9, statuses
+    refused = create_issue(app, big)
+    error = json.loads(refused.body_bytes())
+    assert refused.status == 507 and error["message"] == "Insufficient Storage"
+    assert error["documentation_url"] == "https://docs.github.com/rest"
+    assert "64 MiB" in app.journal.entries()[-1].error
+    app.reset_counters()  # the next test starts from the seeds again, with room
+    assert create_issue(app, big).status == 201
+
+
+def test_collections_are_capped_in_items() -> None:
+    app = MockService(load_service("github", "github"))
+    assert app.collections.max_items == 10_000
+    app.collections.max_items = 50
+    small = b'{"title": "t", "body": "b"}'
+    statuses = [create_issue(app, small).status for _ in range(51)]
+    assert statuses[:50] == [201] * 50 and statuses[50] == 507
+    assert "at most 50 items" in app.journal.entries()[-1].error
 
 
 class Receiver:

@@ -6,8 +6,10 @@ credential headers are replaced by a marker whenever the headers are read
 (:attr:`JournalEntry.headers`), and every other secret is masked when an entry leaves the
 journal (evidence, keywords, the admin API) through :meth:`JournalEntry.to_dict`, with the
 journal's secret registry. The
-journal keeps the newest :data:`DEFAULT_LIMIT` entries; older ones are dropped and counted,
-and readers see a truncation marker instead of silently missing requests.
+journal keeps the newest :data:`DEFAULT_LIMIT` entries and at most :data:`DEFAULT_MAX_BYTES` of
+them (each entry weighs what its recorder says: the pipeline counts a request's bytes twice, for
+the raw body and its parsed form); older ones are dropped and counted, and readers see the same
+truncation marker for either cap instead of silently missing requests.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from ..clock import iso
 from ..secrets import REDACTED, SECRET_HEADERS, SecretRegistry
 
 DEFAULT_LIMIT = 10_000
+DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 MAX_BODY_CHARS = 1_000_000  # a body longer than this is journaled as a marker, not kept
 
 
@@ -57,6 +60,7 @@ class JournalEntry:
     retry_after_s: float | None = None
     delay_s: float = 0.0
     secrets: SecretRegistry | None = field(default=None, repr=False, compare=False)
+    size: int = field(default=0, repr=False, compare=False)  # what the entry weighs against the bytes cap
 
     @property
     def headers(self) -> dict[str, str]:
@@ -100,11 +104,15 @@ class JournalEntry:
 class Journal:
     """Thread-safe and capped; readers get snapshots, so assertions never race the server."""
 
-    def __init__(self, limit: int = DEFAULT_LIMIT, secrets: SecretRegistry | None = None) -> None:
+    def __init__(
+        self, limit: int = DEFAULT_LIMIT, secrets: SecretRegistry | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES
+    ) -> None:
         self._lock = threading.Lock()
-        self._entries: deque[JournalEntry] = deque(maxlen=limit)
+        self._entries: deque[JournalEntry] = deque()
         self._next_index = 0
+        self._bytes = 0
         self.limit = limit
+        self.max_bytes = max_bytes
         self.secrets = SecretRegistry() if secrets is None else secrets  # an empty registry is falsy: keep it
 
     def record(self, **values: Any) -> JournalEntry:
@@ -115,7 +123,16 @@ class Journal:
             entry = JournalEntry(self._next_index, time.time(), secrets=self.secrets, **values)
             self._next_index += 1
             self._entries.append(entry)
+            self._bytes += entry.size
+            while len(self._entries) > self.limit or (self._bytes > self.max_bytes and len(self._entries) > 1):
+                self._bytes -= self._entries.popleft().size
             return entry
+
+    @property
+    def size_bytes(self) -> int:
+        """What the kept entries weigh against :attr:`max_bytes`."""
+        with self._lock:
+            return self._bytes
 
     @property
     def dropped(self) -> int:
@@ -144,3 +161,4 @@ class Journal:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._bytes = 0

@@ -329,6 +329,7 @@ class Pipeline:
             protocol=protocol,
             transport=request.transport,
             received_headers=request.headers,
+            size=2 * len(request.body) + len(request.target) + sum(map(len, request.headers.values())),
             **values,
         )
 

@@ -4,7 +4,9 @@ Every path goes to one endpoint (:class:`ServiceEndpoint`): the request is match
 routes (first match wins, sequences advance, keyword routes first), its page is worked out
 when the route paginates, a fault may break it, and only then does the route act on its
 collection, so a faulted ``POST`` changes nothing, as a failed call would not. Collections
-restart from their seeds with every test.
+restart from their seeds with every test, and hold at most :data:`MAX_ITEMS` items and
+:data:`MAX_BYTES` of them (as JSON) in all: past that, a create or a growing update gets 507
+Insufficient Storage in the service's own error shape and changes nothing.
 """
 
 from __future__ import annotations
@@ -34,6 +36,16 @@ from .loader import parse_service_fault
 from .model import METHODS, ServiceReply, ServiceRequest, ServiceResult, ServiceRoute, ServiceSpec
 
 RATE_WINDOW_S = 3600
+MAX_ITEMS = 10_000  # items in all of a service's collections
+MAX_BYTES = 64 * 1024 * 1024  # what those items weigh as JSON
+
+
+class StorageFull(Exception):
+    """A create or update would take the collections past their caps; answered with 507."""
+
+
+def _weight(item: dict[str, Any]) -> int:
+    return len(jsonio.dumps(item))
 
 
 Seed = tuple[str, list[dict[str, Any]]]  # a collection's name and items to put in it
@@ -42,9 +54,11 @@ Seed = tuple[str, list[dict[str, Any]]]  # a collection's name and items to put 
 class Collections(ScopedList[Seed]):
     """The service's in-memory lists: seeded from the file (and keywords, by scope), restarted per test."""
 
-    def __init__(self, spec: ServiceSpec) -> None:
+    def __init__(self, spec: ServiceSpec, max_items: int = MAX_ITEMS, max_bytes: int = MAX_BYTES) -> None:
         self.keys = {collection.name: collection.key for collection in spec.collections}
         self._items: dict[str, list[dict[str, Any]]] = {}
+        self.max_items, self.max_bytes = max_items, max_bytes
+        self._count = self._bytes = 0  # what the items hold now (seeds are counted, never refused)
         super().__init__((collection.name, list(collection.items)) for collection in spec.collections)
 
     def reset_counters(self) -> None:
@@ -52,15 +66,30 @@ class Collections(ScopedList[Seed]):
         seeds = self.view()
         with self._lock:
             self._items = {}
+            self._count = self._bytes = 0
             for name, items in seeds:
-                self._items.setdefault(name, []).extend(dict(item) for item in items)
+                self._put(name, [dict(item) for item in items])
+
+    def _put(self, name: str, items: list[dict[str, Any]]) -> None:
+        self._items.setdefault(name, []).extend(items)
+        self._count += len(items)
+        self._bytes += sum(map(_weight, items))
+
+    def _make_room(self, items: int, size: int) -> None:
+        """Refuse a change that would add ``items`` items and ``size`` bytes past the caps."""
+        if self._count + items > self.max_items or self._bytes + size > self.max_bytes:
+            raise StorageFull(
+                f"The mock service's collections hold at most {self.max_items} items and "
+                f"{self.max_bytes // (1024 * 1024)} MiB (now {self._count} items, {self._bytes} bytes); "
+                "delete items or start the next test."
+            )
 
     def seed(self, name: str, items: list[dict[str, Any]], scope_key: str) -> None:
         """Items in ``name`` now and after every restart until ``scope_key`` ends."""
         with self._lock:
             self.keys.setdefault(name, "id")
             self.add((name, items), scope_key)
-            self._items.setdefault(name, []).extend(dict(item) for item in items)
+            self._put(name, [dict(item) for item in items])
 
     def items(self, name: str) -> list[dict[str, Any]]:
         with self._lock:
@@ -78,7 +107,11 @@ class Collections(ScopedList[Seed]):
                 numbers = [existing.get(field) for existing in items]
                 whole = [number for number in numbers if isinstance(number, int) and not isinstance(number, bool)]
                 item = {field: max(whole, default=0) + 1, **item}
+            size = _weight(item)
+            self._make_room(1, size)
             items.append(item)
+            self._count += 1
+            self._bytes += size
             return item
 
     def update(self, name: str, key: Any, changes: dict[str, Any]) -> dict[str, Any] | None:
@@ -86,8 +119,12 @@ class Collections(ScopedList[Seed]):
         with self._lock:
             for index, item in enumerate(self._items.get(name, [])):
                 if same(key, item.get(field)):
-                    self._items[name][index] = {**item, **changes, field: item.get(field)}
-                    return self._items[name][index]
+                    updated = {**item, **changes, field: item.get(field)}
+                    grows = _weight(updated) - _weight(item)
+                    self._make_room(0, grows)
+                    self._items[name][index] = updated
+                    self._bytes += grows
+                    return updated
         return None
 
     def delete(self, name: str, key: Any) -> bool:
@@ -96,7 +133,10 @@ class Collections(ScopedList[Seed]):
             items = self._items.get(name, [])
             kept = [item for item in items if not same(key, item.get(field))]
             self._items[name] = kept
-            return len(kept) != len(items)
+            gone = [item for item in items if same(key, item.get(field))]
+            self._count -= len(gone)
+            self._bytes -= sum(map(_weight, gone))
+            return bool(gone)
 
 
 class MockService(MockApplication):
@@ -237,7 +277,11 @@ class ServiceEndpoint:
         return outcome, ServiceResult(outcome.status, outcome.body)
 
     def render(self, call: Call, subject: ServiceRequest, answer: Answer, fault: AppliedFault | None) -> Outcome:
-        outcome = self._act(call, subject, answer.reply)
+        try:
+            outcome = self._act(call, subject, answer.reply)
+        except StorageFull as full:
+            answer.error = str(full)
+            outcome = self.service.error_outcome(507, answer.error, "insufficient_storage")
         answer.reply = ServiceResult(outcome.status, outcome.body if not isinstance(outcome.body, bytes) else
                                      outcome.body.decode("utf-8", errors="replace"), answer.rule)  # fmt: skip
         return outcome
