@@ -12,3 +12,4 @@ PACKAGE = Path(__file__).resolve().parent
 RESOURCES = PACKAGE / "resources"
 EXAMPLES = PACKAGE / "examples"
 BUILTIN_REGISTRY = RESOURCES / "runtimes.yaml"
+BRIDGES = RESOURCES / "bridges"  # the hooks bridge as pi's extension and opencode's plugin (templates)

@@ -56,6 +56,8 @@ def test_the_readme_suite_runs_from_an_installed_wheel(tmp_path: Path) -> None:
         "AgentTestLibrary/resources/example_agent.resource",
         "AgentTestLibrary/resources/live.resource",
         "AgentTestLibrary/resources/runtimes.yaml",
+        "AgentTestLibrary/resources/bridges/pi.ts",
+        "AgentTestLibrary/resources/bridges/opencode.js",
         "AgentTestLibrary/examples/example_agent.py",
         "AgentTestLibrary/examples/provider_ping.py",
         "AgentTestLibrary/mockservice/presets/github.yaml",

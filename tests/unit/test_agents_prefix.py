@@ -1,4 +1,4 @@
-"""Where `agenttest agents install` puts the CLIs: the per-user cache, or AGENTTEST_AGENTS_PREFIX."""
+"""`agenttest agents install`: where the CLIs go (user cache or AGENTTEST_AGENTS_PREFIX), how versions are read."""
 
 from __future__ import annotations
 
@@ -38,3 +38,12 @@ def test_the_variable_overrides_both(clean: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv(agents.PREFIX_VARIABLE, str(clean / "mine"))
     assert agents.prefix() == clean / "mine"
     assert agents.plan(["codex"]).startswith(f"npm install -g --prefix {clean / 'mine'} ")
+
+
+def test_a_version_printed_on_stderr_counts_as_pi_prints_it(tmp_path: Path) -> None:
+    cli = tmp_path / "pi"
+    cli.write_text("#!/bin/sh\necho 0.73.1 >&2\n", encoding="utf-8")
+    cli.chmod(0o755)
+    assert agents.installed_version(cli) == "0.73.1"
+    cli.write_text("#!/bin/sh\necho 0.73.1 >&2\nexit 1\n", encoding="utf-8")
+    assert agents.installed_version(cli) is None

@@ -148,7 +148,7 @@ def _parser() -> argparse.ArgumentParser:
     convert.add_argument("-o", "--output", help="write here instead of stdout")
     agents = groups.add_parser("agents", help="pinned agent CLIs").add_subparsers(dest="command", required=True)
     agents_install = agents.add_parser("install", help="install pinned agent CLIs with npm into a per-user prefix")
-    agents_install.add_argument("names", nargs="+", metavar="NAME", help="claude-code, codex, gemini-cli")
+    agents_install.add_argument("names", nargs="+", metavar="NAME", help="claude-code, codex, gemini-cli, pi, opencode")
     agents_install.add_argument("--dry-run", action="store_true", help="say what would be installed, install nothing")
     agents_install.add_argument(
         "--prefix", help="install here (default: AGENTTEST_AGENTS_PREFIX or $XDG_CACHE_HOME/agenttest/agents)"

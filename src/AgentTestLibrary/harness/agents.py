@@ -16,6 +16,8 @@ AGENTS = {
     "claude-code": ("@anthropic-ai/claude-code", "2.1.197", "claude"),
     "codex": ("@openai/codex", "0.169.0", "codex"),
     "gemini-cli": ("@google/gemini-cli", "0.61.0", "gemini"),
+    "pi": ("@mariozechner/pi-coding-agent", "0.73.1", "pi"),
+    "opencode": ("opencode-ai", "1.18.33", "opencode"),
 }
 PREFIX_VARIABLE = "AGENTTEST_AGENTS_PREFIX"
 LATEST_VARIABLE = "AGENTTEST_AGENTS_LATEST"  # "1": the newest releases instead of the pins (the nightly drift run)
@@ -68,7 +70,8 @@ def installed_version(path: Path) -> str | None:
         )
     except OSError:
         return None
-    return done.stdout.strip() if done.returncode == 0 else None
+    # pi prints its version on stderr; the others on stdout.
+    return (done.stdout.strip() or done.stderr.strip()) if done.returncode == 0 else None
 
 
 def install(names: list[str], dry_run: bool = False, root: Path | None = None) -> list[Installed]:

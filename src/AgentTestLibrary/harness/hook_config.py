@@ -3,15 +3,20 @@
 User files are edited, not rewritten from scratch: JSON settings may carry comments (JSONC, as
 Gemini CLI allows), Codex's ``config.toml`` is round-tripped with tomlkit (comments, tables and
 multi-line arrays kept), and only the bridge's own entries are ever replaced or removed.
+pi and opencode have no hook settings: their hooks are code, so the bridge is written as the agent's own
+extension (pi, TypeScript) or plugin (opencode, JavaScript), a whole file of its own that calls
+``agenttest hook`` with a payload in the bridge's shape.
 """
 
 from __future__ import annotations
 
+import json
 import shlex
 from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import HookConfigError
+from ..shipped import BRIDGES
 from .settings import read_json_settings, read_toml_settings, write_json_settings, write_toml_settings
 
 EVENTS = {
@@ -27,16 +32,23 @@ EVENTS = {
         "SessionStart", "BeforeAgent", "BeforeModel", "AfterModel", "BeforeToolSelection", "BeforeTool", "AfterTool",
         "AfterAgent", "PreCompress", "Notification", "SessionEnd",
     ),
+    "pi": ("session_start", "before_agent_start", "tool_call", "tool_result", "agent_end", "session_shutdown"),
+    "opencode": (
+        "session.created", "chat.message", "tool.execute.before", "tool.execute.after", "session.idle", "session.error",
+    ),
     "example-agent": ("SessionStart", "UserPromptSubmit", "PreToolUse", "PostToolUse", "Stop", "SessionEnd"),
 }  # fmt: skip
 CONFIG_FILES = {
     "claude-code": ".claude/settings.json",  # project settings, under the project (working) directory
     "codex": "hooks.json",  # under CODEX_HOME
     "gemini-cli": ".gemini/settings.json",  # user settings, under the isolated HOME
+    "pi": ".pi/agent/extensions/agenttest-bridge.ts",  # a global extension, under the isolated HOME
+    "opencode": ".config/opencode/plugins/agenttest-bridge.js",  # a global plugin, under the isolated HOME
     "example-agent": "agent-settings.json",
 }
+CODE_BRIDGES = {"pi": "pi.ts", "opencode": "opencode.js"}  # runtimes whose hooks are code: the template of each
 BRIDGE_OPTIONS = ("--runtime", "--evidence", "--decisions")
-HookRuntime = Literal["claude-code", "codex", "gemini-cli", "example-agent"]
+HookRuntime = Literal["claude-code", "codex", "gemini-cli", "pi", "opencode", "example-agent"]
 
 
 def bridge_command(bridge: list[str], runtime: str, evidence: Path, decisions: Path) -> list[str]:
@@ -86,10 +98,11 @@ def install_hooks(
     unknown = [event for event in wanted if event not in EVENTS[runtime]]
     if unknown:
         raise HookConfigError(f"{runtime} has no hook event(s) {unknown}; its events are {', '.join(EVENTS[runtime])}.")
-    command = shlex.join(
-        bridge_command(bridge, runtime if runtime != "example-agent" else "claude-code", evidence, decisions)
-    )
+    argv = bridge_command(bridge, runtime if runtime != "example-agent" else "claude-code", evidence, decisions)
     path = directory / CONFIG_FILES[runtime]
+    if runtime in CODE_BRIDGES:
+        return _write_code_bridge(path, CODE_BRIDGES[runtime], argv, wanted)
+    command = shlex.join(argv)
     settings = read_json_settings(path)
     hooks = settings.setdefault("hooks", {})
     if not isinstance(hooks, dict):
@@ -100,6 +113,17 @@ def install_hooks(
             entry.update(name="agenttest-bridge", timeout=30_000)
         hooks[event] = [*_without_bridge(hooks.get(event, [])), {"matcher": "*", "hooks": [entry]}]
     write_json_settings(path, settings)
+    return path
+
+
+def _write_code_bridge(path: Path, template: str, argv: list[str], events: list[str]) -> Path:
+    """The bridge as the agent's own extension or plugin: the template with the argv and events as JS literals."""
+    literal = {"__AGENTTEST_BRIDGE__": argv, "__AGENTTEST_EVENTS__": events}
+    text = (BRIDGES / template).read_text(encoding="utf-8")
+    for placeholder, value in literal.items():  # ASCII JSON is a valid JS literal (no raw U+2028 in strings)
+        text = text.replace(placeholder, json.dumps(value, ensure_ascii=True))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
     return path
 
 

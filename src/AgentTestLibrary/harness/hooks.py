@@ -1,7 +1,8 @@
 """The hooks bridge: one command every agent's hook configuration calls.
 
 It reads the runtime's native payload (stdin JSON for Claude Code, Codex and Gemini CLI
-hooks; the JSON argument of Codex's legacy ``notify``), normalizes it to a phase, appends it
+hooks and for the bridge's pi extension and opencode plugin; the JSON argument of Codex's legacy
+``notify``), normalizes it to a phase, appends it
 to the evidence file the test named (``AGENTTEST_HOOKS_FILE`` or ``--evidence``), and, when
 the test asked (``AGENTTEST_HOOK_DECISIONS``), answers for the hook: exit 2 with a reason on
 stderr blocks the tool; an ``output`` is printed as the hook's JSON answer.
@@ -31,14 +32,14 @@ The hooks bridge agents' hook configurations call (Install Hooks Bridge writes t
 the hook payload (JSON on stdin; Codex's notify: the last argument), appends a normalized
 record to the evidence file and, when the test asked, blocks the tool (exit 2) or answers.
 
-  --runtime NAME     claude-code, codex, gemini-cli, codex-notify or auto (default)
+  --runtime NAME     claude-code, codex, gemini-cli, pi, opencode, codex-notify or auto (default)
   --event NAME       the event, when the payload does not say it
   --evidence FILE    where records go (default: $AGENTTEST_HOOKS_FILE)
   --decisions FILE   the test's block/answer rules (default: $AGENTTEST_HOOK_DECISIONS)
 """
 EVIDENCE_VARIABLE = "AGENTTEST_HOOKS_FILE"
 DECISIONS_VARIABLE = "AGENTTEST_HOOK_DECISIONS"
-RUNTIMES = ("claude-code", "codex", "gemini-cli", "codex-notify", "auto")
+RUNTIMES = ("claude-code", "codex", "gemini-cli", "pi", "opencode", "codex-notify", "auto")
 PHASES = {
     "SessionStart": "session_start",
     "SessionEnd": "session_end",
@@ -68,6 +69,19 @@ PHASES = {
     "BeforeTool": "pre_tool",
     "AfterTool": "post_tool",
     "PreCompress": "pre_compact",
+    # pi (extension events; the bridge extension sends them in the bridge's payload shape)
+    "before_agent_start": "user_prompt",
+    "tool_call": "pre_tool",
+    "tool_result": "post_tool",
+    "agent_end": "stop",
+    "session_shutdown": "session_end",
+    # opencode (plugin hooks and bus events, sent the same way by the bridge plugin)
+    "session.created": "session_start",
+    "chat.message": "user_prompt",
+    "tool.execute.before": "pre_tool",
+    "tool.execute.after": "post_tool",
+    "session.idle": "stop",
+    "session.error": "stop_failure",
 }
 GEMINI_EVENTS = frozenset(
     (

@@ -17,10 +17,17 @@ codex         ``config.toml`` (``CODEX_HOME``)         ``[mcp_servers.NAME]`` wi
                                                        (``codex exec`` cannot ask)
 gemini-cli    ``.gemini/settings.json``                ``mcpServers.NAME``: ``{"httpUrl"}`` or
                                                        ``{"command", "args"}``, ``"trust": true``
+opencode      ``.config/opencode/opencode.json``       ``mcp.NAME``: ``{"type": "remote", "url"}`` or
+                                                       ``{"type": "local", "command": [argv]}``,
+                                                       ``"enabled": true``
+pi            none                                     pi has no MCP client, by design (its docs:
+                                                       "intentionally does not include built-in
+                                                       MCP"; tools come from extensions): an error
 ============  =======================================  ===========================================
 
 The model sees the tools as ``mcp__NAME__TOOL`` (Claude Code; Codex, whose Responses
-namespace ``mcp__NAME`` the mock flattens the same way) or ``mcp_NAME_TOOL`` (Gemini CLI).
+namespace ``mcp__NAME`` the mock flattens the same way), ``mcp_NAME_TOOL`` (Gemini CLI) or
+``NAME_TOOL`` (opencode).
 Removal takes out only the entries written here, whatever the agent or another installer
 wrote to the same files meanwhile.
 """
@@ -35,8 +42,13 @@ from ..errors import InputError, McpConfigError
 from ..naming import check_identifier
 from .settings import read_json_settings, read_toml_settings, write_json_settings, write_toml_settings
 
-McpRuntime = Literal["claude-code", "codex", "gemini-cli"]
+McpRuntime = Literal["claude-code", "codex", "gemini-cli", "opencode", "pi"]
 RUNTIMES: tuple[str, ...] = get_args(McpRuntime)
+WITHOUT_MCP = {
+    "pi": "pi has no MCP support: it deliberately ships without an MCP client (its docs, 'Design Principles': "
+    '"intentionally does not include built-in MCP"); its tools come from TypeScript extensions. Test MCP with '
+    "claude-code, codex, gemini-cli or opencode, or give pi the tool as an extension."
+}
 
 
 @dataclass(frozen=True)
@@ -58,6 +70,7 @@ class InstalledMcpConfig:
     added_permission: str | None = None
     added_keys: list[str] = field(default_factory=list)  # top-level settings this install switched on
     created: list[Path] = field(default_factory=list)  # files that did not exist before
+    key: str = "mcpServers"  # the settings key the servers are under (opencode: "mcp")
 
     def remove(self) -> None:
         for path in self.files:
@@ -73,7 +86,7 @@ class InstalledMcpConfig:
                     write_toml_settings(path, document)
                 continue
             settings = read_json_settings(path)
-            changed = _drop(settings, "mcpServers", self.name)
+            changed = _drop(settings, self.key, self.name)
             permissions = settings.get("permissions")
             allowed = permissions.get("allow") if isinstance(permissions, dict) else None
             if self.added_permission and isinstance(allowed, list) and self.added_permission in allowed:
@@ -98,14 +111,17 @@ def check_server_name(name: str) -> None:
 
 def tool_name(runtime: str, server: str, tool: str) -> str:
     """What the model is offered for ``tool`` of MCP server ``server`` by ``runtime``."""
-    return f"mcp_{server}_{tool}" if runtime == "gemini-cli" else f"mcp__{server}__{tool}"
+    return {"gemini-cli": f"mcp_{server}_{tool}", "opencode": f"{server}_{tool}"}.get(runtime, f"mcp__{server}__{tool}")
 
 
 def install_mcp_config(runtime: str, home: Path, target: McpTarget, project: Path | None = None) -> InstalledMcpConfig:
     """Write ``target`` into ``runtime``'s settings under ``home`` (Claude Code: into ``project/.mcp.json`` when a
     project is given); returns what to remove after the test."""
+    if runtime in WITHOUT_MCP:
+        raise McpConfigError(WITHOUT_MCP[runtime])
     if runtime not in RUNTIMES:
-        raise McpConfigError(f"Unknown runtime '{runtime}' for MCP servers; use one of {', '.join(RUNTIMES)}.")
+        supported = [name for name in RUNTIMES if name not in WITHOUT_MCP]
+        raise McpConfigError(f"Unknown runtime '{runtime}' for MCP servers; use one of {', '.join(supported)}.")
     if project is not None and runtime != "claude-code":
         raise McpConfigError(f"project= is for Claude Code's .mcp.json; {runtime} reads its MCP servers from its home.")
     check_server_name(target.name)
@@ -153,16 +169,25 @@ def install_mcp_config(runtime: str, home: Path, target: McpTarget, project: Pat
         write_json_settings(settings_path, settings)
         installed.files.append(settings_path)
         return installed
+    if runtime == "opencode":
+        remote: dict[str, Any] = {"type": "remote", "url": target.url}
+        local: dict[str, Any] = {"type": "local", "command": [*target.command]}
+        installed.key = "mcp"
+        path = home / ".config" / "opencode" / "opencode.json"
+        installed.files.append(
+            _merge(path, target.name, {**(remote if target.url else local), "enabled": True}, key="mcp")
+        )
+        return installed
     server = {"httpUrl": target.url} if target.url else {"command": target.command[0], "args": list(target.command[1:])}
     installed.files.append(_merge(home / ".gemini" / "settings.json", target.name, {**server, "trust": True}))
     return installed
 
 
-def _merge(path: Path, name: str, server: dict[str, Any]) -> Path:
+def _merge(path: Path, name: str, server: dict[str, Any], key: str = "mcpServers") -> Path:
     settings = read_json_settings(path)
-    servers = settings.setdefault("mcpServers", {})
+    servers = settings.setdefault(key, {})
     if not isinstance(servers, dict):
-        raise McpConfigError(f"{path}: 'mcpServers' must be an object mapping server names to servers.")
+        raise McpConfigError(f"{path}: '{key}' must be an object mapping server names to servers.")
     servers[name] = server
     write_json_settings(path, settings)
     return path

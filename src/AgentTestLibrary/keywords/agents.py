@@ -1,4 +1,4 @@
-"""Pinned agent CLIs (Claude Code, Codex, Gemini CLI) for the real-agent lane."""
+"""Pinned agent CLIs (Claude Code, Codex, Gemini CLI, pi, opencode) for the real-agent lane."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from .scopes import LibraryComponent
 class AgentKeywords(LibraryComponent):
     @keyword("Install Agent CLIs")
     def install_agent_clis(self, *names: str) -> dict[str, str]:
-        """Installs the pinned versions of ``names`` (``claude-code``, ``codex``, ``gemini-cli``) with npm.
+        """Installs the pinned versions of ``names`` (``claude-code``, ``codex``, ``gemini-cli``, ``pi``,
+        ``opencode``) with npm.
 
         Idempotent and locked (pabot workers wait for each other); installs into
         ``AGENTTEST_AGENTS_PREFIX`` or ``$XDG_CACHE_HOME/agenttest/agents`` (``~/.cache/agenttest/agents``

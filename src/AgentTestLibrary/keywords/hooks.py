@@ -89,8 +89,14 @@ class HookKeywords(LibraryComponent):
         ``runtime``: ``claude-code`` (``.claude/settings.json`` of the project directory),
         ``codex`` (``hooks.json`` in ``CODEX_HOME``; ``notify=True`` also sets the legacy
         ``notify`` in ``config.toml``), ``gemini-cli`` (``.gemini/settings.json`` of the
-        isolated HOME) or ``example-agent``. ``events`` are the runtime's native event names
-        (default: all it fires). Existing settings are kept. Returns the file written.
+        isolated HOME), ``pi`` (an extension, ``.pi/agent/extensions/agenttest-bridge.ts`` of the
+        isolated HOME: ``session_start``, ``before_agent_start``, ``tool_call``, ``tool_result``,
+        ``agent_end``, ``session_shutdown``), ``opencode`` (a plugin,
+        ``.config/opencode/plugins/agenttest-bridge.js`` of the isolated HOME: ``session.created``,
+        ``chat.message``, ``tool.execute.before``, ``tool.execute.after``, ``session.idle``,
+        ``session.error``; opencode's ``run`` has no session-end event) or ``example-agent``.
+        ``events`` are the runtime's native event names (default: all it fires). Existing settings
+        are kept; the file is put back as it was (or removed) when the test ends. Returns the file written.
 
         Each event is normalized to a phase (``session_start``, ``user_prompt``,
         ``pre_tool``, ``post_tool``, ``stop``, ``session_end``, ``pre_model``, ...) and
@@ -119,7 +125,9 @@ class HookKeywords(LibraryComponent):
     ) -> None:
         """Makes the bridge block matching hook calls: exit 2 with ``reason`` on stderr.
 
-        ``tool`` matches the runtime's tool name (``Bash``, ``run_shell_command``) or ``shell``.
+        ``tool`` matches the runtime's tool name (``Bash``, ``run_shell_command``, ``bash``) or ``shell``.
+        The block is real for every runtime: a hook's exit 2 for Claude Code, Codex and Gemini CLI,
+        ``{block: true}`` from pi's extension, a thrown error in opencode's ``tool.execute.before``.
 
         Example:
         | Make Hook Block    pre_tool    tool=Bash    reason=no shell in this test

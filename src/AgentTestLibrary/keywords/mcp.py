@@ -405,6 +405,10 @@ class McpKeywords(ServedComponent):
           ``default_tools_approval_mode = "approve"``; tools are ``mcp__<server>__<tool>``.
         - ``gemini-cli``: ``mcpServers.<server>`` in ``.gemini/settings.json`` with
           ``trust: true``; tools are ``mcp_<server>_<tool>``.
+        - ``opencode``: ``mcp.<server>`` in ``.config/opencode/opencode.json`` (``type`` ``remote``
+          with the URL, or ``local`` with the relay command; ``enabled: true``); tools are
+          ``<server>_<tool>``.
+        - ``pi``: fails, saying why: pi has no MCP client by design (its tools come from extensions).
 
         ``transport`` defaults to the server's (``http``: its URL; ``stdio``: the relay command).
         Returns the main file written.

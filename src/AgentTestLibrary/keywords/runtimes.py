@@ -47,9 +47,9 @@ class RuntimeKeywords(LibraryComponent):
         """Adds the runtimes of a registry YAML file to the built-in ones; returns all names.
 
         The built-in runtimes (``example-openai``, ``example-responses``, ``example-anthropic``,
-        ``example-gemini``, ``claude-code``, ``codex``, ``codex-websocket``, ``gemini-cli``) are there
-        without loading anything; a loaded runtime of the same name replaces the built-in one, and a
-        later file overrides an earlier one. The file's format is the package's
+        ``example-gemini``, ``claude-code``, ``codex``, ``codex-websocket``, ``gemini-cli``, ``pi``,
+        ``opencode``) are there without loading anything; a loaded runtime of the same name replaces
+        the built-in one, and a later file overrides an earlier one. The file's format is the package's
         ``resources/runtimes.yaml``; its strings take the placeholders ``{prompt}``, ``{python}``,
         ``{examples}`` (the shipped example agents), ``{agents}``, ``{home}``, ``{workdir}``,
         ``{mock_url}`` and ``{fixture_key}``.
@@ -143,6 +143,8 @@ class RuntimeKeywords(LibraryComponent):
         env = {**os.environ, **{key: runtime.render(value, values) for key, value in runtime.env.items()}}
         if runtime.home_variable:
             env[runtime.home_variable] = str(self._home())
+        if workdir:  # as a shell would: agents that read $PWD (opencode) must not work in Robot's directory
+            env["PWD"] = str(Path(workdir).resolve())
         try:
             done = subprocess.run(argv, env=env, cwd=workdir or None, capture_output=True, text=True, timeout=timeout,
                                   stdin=subprocess.DEVNULL, check=False)  # fmt: skip
