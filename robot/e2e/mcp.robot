@@ -44,6 +44,28 @@ Two Servers Answer One Agent, Structured Content Included
     ${calls}=    Get MCP Requests    server=weather    method=tools/call
     Should Be Equal As Numbers    ${calls}[0][reply][result][structuredContent][celsius]    21
 
+The MCP Server Asks The User Mid-Call And Answers From The Form
+    ${rule}=    Catenate    SEPARATOR=\n
+    ...    name: search asks which section
+    ...    when: {tool: search}
+    ...    reply:
+    ...    ${SPACE*2}steps:
+    ...    ${SPACE*4}- log: {level: info, data: "searching {{query}}"}
+    ...    ${SPACE*4}- elicit:
+    ...    ${SPACE*8}message: Which section?
+    ...    ${SPACE*8}schema: {type: object, properties: {section: {type: string, enum: [intro, api]}}}
+    ...    ${SPACE*2}text: "3 pages about {{query}} in {{elicitation.section}}"
+    ...    ${SPACE*2}declined: {text: "the user declined", is_error: true}
+    Add MCP Rule    ${rule}
+    Set Environment Variable    EXAMPLE_AGENT_ELICIT    {"action": "accept", "content": {"section": "intro"}}
+    ${answer}=    Run Example Agent With MCP    please search the docs    openai    tools=${MCP_TOOLS_URL}
+    Should Be Equal    ${answer}    The docs have 3 pages about MCP.
+    Tool Result Should Have Been Sent    3 pages about mcp in intro
+    MCP Client Should Have Been Asked For Elicitation    Which section?    action=accept    times=1
+    ${asked}=    Get MCP Server Requests    method=elicitation/create
+    Should Be Equal    ${asked}[0][request][tool]    search
+    [Teardown]    Remove Environment Variable    EXAMPLE_AGENT_ELICIT
+
 The Session Expires And The Agent Initializes Again
     Inject MCP Fault    tool=search    expire_session=${TRUE}    times=1
     ${answer}=    Run Example Agent With MCP    please search the docs    openai    tools=${MCP_TOOLS_URL}

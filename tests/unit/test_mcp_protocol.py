@@ -318,3 +318,20 @@ def test_completion_offers_the_declared_values_that_start_with_what_was_typed() 
     assert values({"type": "ref/prompt", "name": "review"}, "language", "P") == ["python", "perl"]
     assert values({"type": "ref/resource", "uri": "test://template/{id}/data"}, "id", "al") == ["alpha", "almond"]
     assert values({"type": "ref/resource", "uri": "test://other/{x}"}, "x", "")["code"] == INVALID_PARAMS
+
+
+def test_a_client_that_takes_no_stream_gets_the_result_without_notifications_or_an_error_naming_the_need() -> None:
+    scenario = """
+mcp_servers:
+  tools:
+    tools:
+      - name: slow
+        reply: {steps: [{log: started}, {progress: {progress: 1}}], text: done}
+      - name: ask
+        reply: {steps: [{elicit: {message: Sure?}}], text: asked}
+"""
+    client = Client(MockMCP(mcp_server_from_text(scenario)), "application/json")
+    client.initialize()
+    assert client.call("slow")["result"] == {"content": [{"type": "text", "text": "done"}], "isError": False}
+    refused = client.call("ask")["result"]
+    assert refused["isError"] and "sends the client elicitation/create mid-call" in refused["content"][0]["text"]

@@ -72,6 +72,30 @@ def server(body: str, name: str | None = "tools") -> str:
             server("    resource_templates:\n      - {uriTemplate: 'a://{id}', name: f, completions: {idd: [x]}}\n"),
             r"completions\.idd: 'idd' is not a placeholder of a://\{id\}",
         ),
+        (
+            server("    rules:\n      - reply: {text: x, steps: [{log: hi, progress: {progress: 1}}]}\n"),
+            r"reply\.steps\[0\]: a step is exactly one of log, progress, notify, elicit, sample .*got log, progress",
+        ),
+        (
+            server("    rules:\n      - reply: {text: x, steps: [{log: {level: loud}}]}\n"),
+            r"steps\[0\]\.log\.level: expected one of debug, info",
+        ),
+        (
+            server("    rules:\n      - reply: {text: x, declined: {text: nope}}\n"),
+            r"reply\.declined: 'declined' and 'cancelled' answer an elicitation: add an 'elicit' step",
+        ),
+        (
+            server("    rules:\n      - reply: {text: x, steps: [{elicit: {url: 'u', schema: {type: object}}}]}\n"),
+            r"steps\[0\]\.elicit: give 'url' \(URL mode\) or 'schema' \(form mode\), not both",
+        ),
+        (
+            server("    rules:\n      - reply: {text: x, steps: [{sample: {maxTokens: 5}}]}\n"),
+            r"steps\[0\]\.sample: give 'prompt' \(one user message\) or 'messages'",
+        ),
+        (
+            server("    rules:\n      - reply: {text: x, steps: [{progress: {progress: 1}, after_ms: -5}]}\n"),
+            r"steps\[0\]\.after_ms: expected 0 to 300000 ms",
+        ),
         ("rules: []\n", r"no 'mcp_servers:' section"),
         ("mcp_servres: {}\n", r"unknown key 'mcp_servres'\. Did you mean 'mcp_servers'\?"),
         (server("    strict: false\n", "other"), r"no server named 'tools' \(declared: other\)"),

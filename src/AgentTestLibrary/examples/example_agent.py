@@ -91,6 +91,21 @@ class Hooks:
         return None
 
 
+def _elicitation_answer() -> Any:
+    """The user's answer to MCP elicitations, from ``EXAMPLE_AGENT_ELICIT`` (JSON: ``{"action": "accept",
+    "content": {...}}``); without it the agent declares no elicitation capability."""
+    answer = os.environ.get("EXAMPLE_AGENT_ELICIT")
+    if not answer:
+        return None
+    from mcp import types
+
+    async def elicit(context: Any, params: Any) -> Any:
+        print(f"MCP server asks: {params.message}", file=sys.stderr)
+        return types.ElicitResult.model_validate(json.loads(answer))
+
+    return elicit
+
+
 class McpServers:
     """MCP servers through the official SDK: one long-lived session per server on a background event loop."""
 
@@ -128,7 +143,7 @@ class McpServers:
         argv = shlex.split(target)
         where: Any = target if target.startswith("http") else StdioServerParameters(command=argv[0], args=argv[1:])
         try:
-            async with Client(where) as client:
+            async with Client(where, elicitation_callback=_elicitation_answer()) as client:
                 tools, cursor = [], None
                 while True:
                     page = await client.list_tools(cursor=cursor)

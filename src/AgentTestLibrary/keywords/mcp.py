@@ -51,10 +51,19 @@ class RunningMcp(Served):
         """The stdio command line agents launch: the relay to this server."""
         return [*agenttest_command(), "mcp", "relay", self.relay]
 
+    def counts(self, entry: JournalEntry) -> bool:
+        """The client's requests, not those the transport refused (no or unknown session, wrong revision)."""
+        return super().counts(entry) and getattr(entry.subject, "refusal", None) is None
+
     def calls(self, in_test: bool) -> list[tuple[JournalEntry, McpRequest]]:
         from ..mockmcp.model import McpRequest
 
         return [(entry, entry.subject) for entry in self.entries(in_test) if isinstance(entry.subject, McpRequest)]
+
+    def server_requests(self, in_test: bool) -> list[JournalEntry]:
+        """What this server asked its clients mid-call (elicitation, sampling), each with the client's answer."""
+        journal = self.app.journal
+        return [entry for entry in journal.entries(self.test_mark if in_test else 0) if entry.kind == "server-request"]
 
 
 def variable_name(server: str, what: str) -> str:

@@ -139,6 +139,62 @@ class McpAssertionKeywords(LibraryComponent):
         logger.info(f"{len(found)} MCP request(s):\n" + "\n".join(_summary(item) for item in found))
         return found
 
+    @keyword("Get MCP Server Requests")
+    def get_mcp_server_requests(self, server: str | None = None, method: str | None = None) -> list[dict[str, Any]]:
+        """What the mock MCP servers asked their clients in the current test (``elicitation/create``,
+        ``sampling/createMessage``), oldest first: ``request`` (``method``, ``params``, ``tool``, ``session``) and
+        ``reply`` (``result``, ``error``, ``action``, ``unanswered``: why there was no answer), secrets masked.
+
+        Example:
+        | ${asked}=    Get MCP Server Requests    method=elicitation/create
+        | Should Be Equal    ${asked}[0][reply][action]    accept
+        """
+        found = [{"server": running.name, **entry.to_dict()} for running in self.mcp.of_test_mcp(server)
+                 for entry in running.server_requests(self.ctx.current_test is not None)
+                 if method is None or entry.subject.method == method]  # fmt: skip
+        found.sort(key=lambda item: str(item["time"]))
+        logger.info(f"{len(found)} request(s) to MCP clients:\n" + "\n".join(_asked(item) for item in found))
+        return found
+
+    @keyword("MCP Client Should Have Been Asked For Elicitation")
+    def mcp_client_should_have_been_asked_for_elicitation(
+        self, message: str | None = None, *, action: str | None = None, server: str | None = None,
+        times: int | None = None,
+    ) -> None:  # fmt: skip
+        """Fails unless a mock MCP server sent its client ``elicitation/create`` in this test (whose message
+        contains ``message``, when given) and the client answered with ``action`` (``accept``, ``decline``,
+        ``cancel``; when given); ``times``: exactly that many such requests.
+
+        Example:
+        | MCP Client Should Have Been Asked For Elicitation    Who are you?    action=accept
+        """
+        self._asked("elicitation/create", message, action, server, times)
+
+    @keyword("MCP Client Should Have Been Asked For Sampling")
+    def mcp_client_should_have_been_asked_for_sampling(
+        self, text: str | None = None, *, server: str | None = None, times: int | None = None
+    ) -> None:
+        """Fails unless a mock MCP server sent its client ``sampling/createMessage`` in this test (whose messages
+        contain ``text``, when given) and the client answered it; ``times``: exactly that many such requests.
+
+        Example:
+        | MCP Client Should Have Been Asked For Sampling    Summarise
+        """
+        self._asked("sampling/createMessage", text, None, server, times)
+
+    def _asked(self, method: str, text: str | None, action: str | None, server: str | None, times: int | None) -> None:
+        asked = self.get_mcp_server_requests(server, method)
+        fitting = [item for item in asked
+                   if (text is None or text in json.dumps(item["request"]["params"], ensure_ascii=False))
+                   and (action is None or item["reply"]["action"] == action)
+                   and (method != "sampling/createMessage" or item["reply"]["result"] is not None)]  # fmt: skip
+        wanted = f"{method}" + (f" containing {text!r}" if text else "") + (f" answered {action!r}" if action else "")
+        seen = "\n".join(_asked(item) for item in asked) or "(none)"
+        if times is not None and len(fitting) != times:
+            raise AssertionError(f"Expected {times} {wanted}, found {len(fitting)}. Requests to MCP clients:\n{seen}")
+        if not fitting:
+            raise AssertionError(f"Expected {wanted} to an MCP client in this test; none fits. Requests:\n{seen}")
+
     def _listing(self, server: str | None) -> str:
         return (
             "\n".join(_summary({"server": name, **entry.to_dict()}) for name, entry, _ in self._calls(server))
@@ -148,6 +204,14 @@ class McpAssertionKeywords(LibraryComponent):
 
 def _with(arguments: dict[str, Any]) -> str:
     return f" with {', '.join(f'{key}={value!r}' for key, value in arguments.items())}" if arguments else ""
+
+
+def _asked(entry: dict[str, Any]) -> str:
+    request, reply = entry.get("request") or {}, entry.get("reply") or {}
+    answer = reply.get("action") or reply.get("unanswered") or json.dumps(reply.get("result") or reply.get("error"))
+    params = json.dumps(request.get("params"), ensure_ascii=False)[:160]
+    what = f"{request.get('method')} {params} (tool {request.get('tool')})"
+    return f"#{entry['index']} [{entry.get('server')}] {what} -> {answer}"
 
 
 def _summary(entry: dict[str, Any]) -> str:

@@ -19,10 +19,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from . import jsonio
+
+if TYPE_CHECKING:
+    from .feed import Feed
 
 MAX_HEAD_BYTES = 64 * 1024
 MAX_BODY_BYTES = 32 * 1024 * 1024  # larger bodies get the protocol's 413 (Limits.max_body_bytes)
@@ -119,12 +122,13 @@ class Outcome:
     cut_after_bytes: int | None = None  # ... or after this many body bytes
     close_code: int | None = None  # WebSocket: close with this code after ``cut_after_events`` events
     dropped: bool = False  # close the connection without any answer (a server that died)
+    feed: Feed | None = None  # a stream produced while it is sent (SSE over HTTP), instead of ``events``
 
     @property
     def immediate(self) -> bool:
         """Whether the whole outcome goes out at once: nothing paced, held, cut or dropped."""
         return (not self.timing.paced and self.timing.hang_s is None and self.cut_after_events is None
-                and self.cut_after_bytes is None and not self.dropped)  # fmt: skip
+                and self.cut_after_bytes is None and not self.dropped and self.feed is None)  # fmt: skip
 
     @property
     def answered(self) -> bool:

@@ -35,7 +35,7 @@ from . import jsonio
 from .admin import ADMIN_PREFIX, handle_admin
 from .faults import AppliedFault, Fault, FaultSet, apply
 from .http import Outcome, ProtocolError, Request
-from .journal import DEFAULT_LIMIT, Journal
+from .journal import DEFAULT_LIMIT, Journal, JournalEntry
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 NO_RESPONSE = 0  # the status journaled when the client got no response at all (a reset, a hang, a dead server)
@@ -282,7 +282,7 @@ class Pipeline:
             outcome = endpoint.render(call, subject, answer, fault)
         apply(fault, outcome)
         answered = outcome.answered
-        self.record(
+        entry = self.record(
             request,
             outcome,
             endpoint.protocol if answer.kind == "request" else None,
@@ -300,6 +300,8 @@ class Pipeline:
             retry_after_s=fault.fault.asked_wait_s if fault else None,
             delay_s=fault.fault.delay_ms / 1000 if fault else 0.0,
         )
+        if outcome.feed is not None:
+            outcome.feed.entry = entry  # a stream completes its entry when it knows the final reply
         return outcome
 
     def reject(
@@ -321,9 +323,9 @@ class Pipeline:
         found = self.routes.find(head.method, head.path)
         return self.reject(head, error.status, error.message, found.endpoint)
 
-    def record(self, request: Request, outcome: Outcome, protocol: str | None, **values: Any) -> None:
+    def record(self, request: Request, outcome: Outcome, protocol: str | None, **values: Any) -> JournalEntry:
         values.setdefault("status", outcome.status)
-        self.journal.record(
+        return self.journal.record(
             method=request.method,
             path=request.target,
             protocol=protocol,

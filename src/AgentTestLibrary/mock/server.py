@@ -31,11 +31,13 @@ from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
 from ..errors import MockServerError
+from .feed import Feed, Signal
 from .http import (
     CONTINUE,
     LAST_CHUNK,
     MAX_BODY_BYTES,
     MAX_HEAD_BYTES,
+    Event,
     Outcome,
     ProtocolError,
     Request,
@@ -461,9 +463,12 @@ class _Connection(asyncio.Protocol):
         return True
 
     async def _write_timed(self, outcome: Outcome, request: Request) -> None:
-        """A response with injected timing or breakage: each event flushed on its own."""
+        """A response with injected timing or breakage, or a feed: each event flushed on its own."""
         timing = outcome.timing
         if not await self.waited(outcome):
+            return
+        if outcome.feed is not None:
+            await self._write_feed(outcome.feed, outcome, request.keep_alive)
             return
         if outcome.dropped:
             self.hang_up()
@@ -495,6 +500,48 @@ class _Connection(asyncio.Protocol):
                 self.send(LAST_CHUNK)
         if not keep_alive:
             self.hang_up()
+
+    async def _write_feed(self, feed: Feed, outcome: Outcome, keep_alive: bool) -> None:
+        """A stream produced while it is sent: events as they come, pauses, waits on another request's signal."""
+        self.send(response_head(outcome, None, keep_alive, SERVER_NAME))
+        finished = False
+        try:
+            for step in feed.steps():
+                if self.closing:
+                    break
+                if isinstance(step, Event):
+                    self.send(chunk(step.sse()))
+                    await self.drained()
+                elif isinstance(step, Signal):
+                    await self._signalled(step)
+                elif step > 0:
+                    await asyncio.sleep(step)
+            else:
+                finished = True
+        finally:
+            if not finished:
+                feed.close()
+        if finished:
+            self.send(LAST_CHUNK)
+        if not keep_alive:
+            self.hang_up()
+
+    async def _signalled(self, signal: Signal) -> None:
+        """Wait until ``signal`` is set (from any thread) or its timeout passes."""
+        loop = asyncio.get_running_loop()
+        ready: asyncio.Future[None] = loop.create_future()
+
+        def wake() -> None:
+            if not ready.done():
+                ready.set_result(None)
+
+        def from_any_thread() -> None:
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(wake)
+
+        signal.on_set(from_any_thread)
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(ready, signal.timeout_s)
 
     async def drained(self) -> None:
         if self.paused and not self.closing:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..mock.application import MockApplication
@@ -23,6 +23,7 @@ from ..secrets import SecretRegistry
 from .endpoint import MCP_PATH, STDIO_PATH, McpEndpoint, SessionEnd
 from .loader import parse_mcp_fault
 from .model import ECHO_SERVER, McpFault, McpServerSpec, Prompt, Resource, ResourceTemplate, Tool, ToolRule
+from .outbound import Outbox
 
 MAX_SESSIONS = 1000
 
@@ -32,14 +33,16 @@ class Session:
     id: str
     protocol_version: str
     client: dict[str, Any]
+    capabilities: dict[str, Any] = field(default_factory=dict)  # what the client declared in initialize
     initialized: bool = False
+    log_level: str = ""  # set by logging/setLevel: log notifications below it are not sent
 
 
 class MockMCP(MockApplication):
     """A mock MCP server's state and answers; serve it with ``MockServer(MockMCP(spec)).start()``."""
 
     name = "mock MCP server"
-    paths_hint = f" The MCP endpoint of this server is {MCP_PATH} (it offers no SSE stream)."
+    paths_hint = f" The MCP endpoint of this server is {MCP_PATH}."
 
     def __init__(
         self,
@@ -61,6 +64,7 @@ class MockMCP(MockApplication):
         self._lock = threading.Lock()
         self.endpoint = McpEndpoint(self, stdio=False)
         self.start_pipeline(secrets, admin_token=admin_token, journal_limit=journal_limit, faults=spec.faults)
+        self.outbox = Outbox(self.journal)
 
     # -- what the pipeline asks ----------------------------------------------------------------
 
@@ -124,8 +128,11 @@ class MockMCP(MockApplication):
 
     # -- sessions ------------------------------------------------------------------------------
 
-    def open_session(self, protocol_version: str, client: dict[str, Any], session_id: str = "") -> Session:
-        session = Session(session_id or uuid.uuid4().hex, protocol_version, client)
+    def open_session(self, protocol_version: str, params: dict[str, Any], session_id: str = "") -> Session:
+        """A session for the client whose ``initialize`` params (``clientInfo``, ``capabilities``) are given."""
+        client, capabilities = params.get("clientInfo"), params.get("capabilities")
+        session = Session(session_id or uuid.uuid4().hex, protocol_version, client if isinstance(client, dict) else {},
+                          capabilities if isinstance(capabilities, dict) else {})  # fmt: skip
         with self._lock:
             self._sessions[session.id] = session
             while len(self._sessions) > MAX_SESSIONS:

@@ -24,7 +24,8 @@ from ..mock.pipeline import Answer, Call
 from . import jsonrpc
 from .jsonrpc import RpcError
 from .methods import Handled, dispatch
-from .model import SUPPORTED_VERSIONS, McpFault, McpReply, McpRequest, Refusal
+from .model import ASKS, SUPPORTED_VERSIONS, McpFault, McpReply, McpRequest, Refusal
+from .outbound import ToolCallStream
 
 if TYPE_CHECKING:
     from .app import MockMCP
@@ -74,9 +75,10 @@ class McpEndpoint:
             raise _http_error(400, failure.message) from None
         if self.stdio:
             request.transport = "stdio"
-        if message.method is None:  # the client answering a server request
-            return McpRequest("<response>", message.id, refusal=self._transport_refusal(call))
         session_id = request.headers.get(CLIENT_HEADER if self.stdio else SESSION_HEADER, "")
+        if message.method is None:  # the client answering a server request: params hold its result or error
+            return McpRequest("<response>", message.id, message.params, session_id,
+                              refusal=self._transport_refusal(call))  # fmt: skip
         refusal = self._transport_refusal(call)
         if message.method == "initialize" or self.stdio:
             session = self.server.session(session_id) if session_id else None
@@ -114,7 +116,12 @@ class McpEndpoint:
             failure = _rpc_error(refusal.status, refusal.message)
             return Answer(outcome=Outcome(refusal.status, jsonrpc.error(subject.id, failure)), faultable=False,
                           error=refusal.message)  # fmt: skip
-        if subject.id is None or subject.method == "<response>":
+        if subject.method == "<response>":
+            known = self.server.outbox.answer(subject.id, subject.params)
+            return Answer(None, faultable=False, kind="notification",
+                          rule="answer to a server request" if known else None,
+                          error="" if known else f"no open server request has id {subject.id!r}")  # fmt: skip
+        if subject.id is None:
             if subject.method == "notifications/initialized" and subject.session:
                 session = self.server.session(subject.session)
                 if session is not None:
@@ -140,13 +147,35 @@ class McpEndpoint:
         headers: list[tuple[str, str]] = []
         reply: McpReply = answer.reply
         if subject.method == "initialize" and reply.error is None and reply.result:
-            session = self.server.open_session(str(reply.result.get("protocolVersion")),
-                                               subject.params.get("clientInfo") or {}, subject.session if self.stdio
-                                               else "")  # fmt: skip
+            session = self.server.open_session(str(reply.result.get("protocolVersion")), subject.params,
+                                               subject.session if self.stdio else "")  # fmt: skip
             if not self.stdio:
                 headers.append((SESSION_HEADER, session.id))
+        if reply.script is not None:
+            return self._scripted(call, subject, answer)
         streamed = fault is not None and (fault.fault.cut_after_events is not None or fault.fault.malformed == "sse")
         return self._framed(call, reply.message(subject.id), headers, streamed)
+
+    def _scripted(self, call: Call, subject: McpRequest, answer: Answer) -> Outcome:
+        """A tool reply with steps: a stream of them and then the result (:mod:`.outbound`). A client that takes no
+        stream (JSON only, stdio) gets the result without the notifications, or an isError result naming what the
+        steps needed when they ask the client something."""
+        reply: McpReply = answer.reply
+        script = reply.script
+        assert script is not None
+        session = self.server.session(subject.session)
+        accepts_sse = "text/event-stream" in call.request.headers.get("accept", "")
+        if self.stdio or not accepts_sse:
+            asks = sorted({ASKS[step.kind] for step in script.steps if step.kind in ASKS})
+            text = (
+                f"AgentTestLibrary mock MCP server: tool '{subject.tool}' sends the client {', '.join(asks)} "
+                "mid-call, which needs a streamed (SSE) response over streamable HTTP; this client takes none."
+            )
+            failed = McpReply({"content": [{"type": "text", "text": text}], "isError": True}, rule=reply.rule)
+            answer.reply = failed if asks else script.build(subject, reply.rule)
+            return self._framed(call, answer.reply.message(subject.id), [], False)
+        feed = ToolCallStream(self.server.outbox, subject, script, reply.rule, session)
+        return Outcome(200, content_type="text/event-stream", headers=[("cache-control", "no-cache")], feed=feed)
 
     def fault_error(self, call: Call, subject: McpRequest, fault: Fault) -> tuple[Outcome, McpReply | None]:
         """A server that exits (stdio: the relay dies; HTTP: the connection drops), an expired session (404: the

@@ -44,7 +44,7 @@ class Message:
 
     method: str | None  # None for the client's responses to server requests
     id: Id = None
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)  # a response's ``result`` or ``error``, as {key: value}
 
     @property
     def is_request(self) -> bool:
@@ -72,7 +72,8 @@ def parse(body: Any) -> Message:
     method = body.get("method")
     if method is None:
         if "result" in body or "error" in body:
-            return Message(None, message_id)
+            answer = {key: body[key] for key in ("result", "error") if key in body}
+            return Message(None, message_id, answer)
         raise RpcError(INVALID_REQUEST, 'A JSON-RPC request needs a "method".')
     if not isinstance(method, str) or not method:
         raise RpcError(INVALID_REQUEST, f"The method must be a non-empty string; got {method!r}.")

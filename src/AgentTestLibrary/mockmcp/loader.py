@@ -43,7 +43,9 @@ from ..yamlio import Path
 from .jsonrpc import RpcError
 from .model import (
     ECHO_SERVER,
+    LOG_LEVELS,
     RESPONSE_MODES,
+    STEP_KINDS,
     McpFault,
     McpMatcher,
     McpServerSpec,
@@ -51,6 +53,7 @@ from .model import (
     PromptArgument,
     Resource,
     ResourceTemplate,
+    Step,
     Tool,
     ToolReply,
     ToolRule,
@@ -61,7 +64,12 @@ SERVER_KEYS = ("strict", "page_size", "response", "instructions", "tools", "rule
 TOOL_KEYS = ("name", "description", "title", "inputSchema", "outputSchema", "annotations", "reply", "sequence")
 RULE_KEYS = ("name", "when", "reply", "sequence")
 WHEN_KEYS = ("method", "tool", "arguments")
-REPLY_KEYS = ("text", "content", "structured", "is_error", "error")
+REPLY_KEYS = ("text", "content", "structured", "is_error", "error", "steps", "declined", "cancelled")
+STEP_KEYS = (*STEP_KINDS, "after_ms", "as")
+SAMPLE_KEYS = ("prompt", "messages", "maxTokens", "systemPrompt", "modelPreferences", "temperature", "stopSequences",
+               "includeContext", "metadata")  # fmt: skip
+ELICIT_KEYS = ("message", "schema", "url", "elicitationId")
+MAX_STEP_DELAY_MS = 300_000
 ERROR_KEYS = ("code", "message", "data")
 RESOURCE_KEYS = ("uri", "name", "description", "mimeType", "text", "blob")
 PROMPT_KEYS = ("name", "description", "arguments", "messages")
@@ -248,7 +256,17 @@ class _Validator(Validator):
             raise self.fail(path, str(error)) from None
 
     def reply(self, data: Any, path: Path, tool: Tool | None) -> ToolReply:
-        raw = self.mapping(data, path, REPLY_KEYS)
+        raw = dict(self.mapping(data, path, REPLY_KEYS))
+        listed = self.items(raw.pop("steps", []), (*path, "steps"), "steps")
+        steps = tuple(self.step(item, (*path, "steps", index)) for index, item in enumerate(listed))
+        declined, cancelled = (self.reply(raw.pop(key), (*path, key), tool) if key in raw else None
+                               for key in ("declined", "cancelled"))  # fmt: skip
+        if (declined or cancelled) and not any(step.kind == "elicit" for step in steps):
+            where = (*path, "declined" if declined else "cancelled")
+            raise self.fail(where, "'declined' and 'cancelled' answer an elicitation: add an 'elicit' step.")
+        return replace(self.plain_reply(raw, path, tool), steps=steps, declined=declined, cancelled=cancelled)
+
+    def plain_reply(self, raw: dict[str, Any], path: Path, tool: Tool | None) -> ToolReply:
         if "error" in raw:
             others = sorted(set(raw) - {"error"})
             if others:
@@ -274,6 +292,73 @@ class _Validator(Validator):
                 if wrong:
                     raise self.fail((*path, "structured"), "does not fit the tool's outputSchema: " + "; ".join(wrong))
         return ToolReply(text, content, structured, is_error)
+
+    def step(self, data: Any, path: Path) -> Step:
+        raw = self.mapping(data, path, STEP_KEYS)
+        kinds = [key for key in STEP_KINDS if key in raw]
+        if len(kinds) != 1:
+            raise self.fail(path, f"a step is exactly one of {', '.join(STEP_KINDS)} (with after_ms, as); "
+                                  f"got {', '.join(kinds) or 'none'}.")  # fmt: skip
+        kind = kinds[0]
+        after = self.typed(raw.get("after_ms", 0), (*path, "after_ms"), int, "milliseconds (an integer)")
+        if not 0 <= after <= MAX_STEP_DELAY_MS:
+            raise self.fail((*path, "after_ms"), f"expected 0 to {MAX_STEP_DELAY_MS} ms; got {after}.")
+        name = self.typed(raw.get("as", "elicitation" if kind == "elicit" else "sampling"), (*path, "as"), str,
+                          "a name for the client's answer")  # fmt: skip
+        if "as" in raw and kind not in ("elicit", "sample"):
+            raise self.fail((*path, "as"), "only elicit and sample steps get an answer to name.")
+        params = getattr(self, f"{kind}_params")(raw[kind], (*path, kind))
+        return Step(kind, params, after, name)
+
+    def log_params(self, data: Any, path: Path) -> dict[str, Any]:
+        raw = self.mapping(data if isinstance(data, dict) else {"data": data}, path, ("level", "data", "logger"))
+        level = raw.get("level", "info")
+        if level not in LOG_LEVELS:
+            raise self.fail((*path, "level"), f"expected one of {', '.join(LOG_LEVELS)}; got {level!r}.")
+        return {"level": level, "data": raw.get("data", ""), **({"logger": raw["logger"]} if "logger" in raw else {})}
+
+    def progress_params(self, data: Any, path: Path) -> dict[str, Any]:
+        raw = self.mapping(data, path, ("progress", "total", "message"))
+        for key in ("progress", "total"):
+            if key in raw and (isinstance(raw[key], bool) or not isinstance(raw[key], (int, float))):
+                raise self.fail((*path, key), f"expected a number; got {raw[key]!r}.")
+        if "progress" not in raw:
+            raise self.fail(path, "a progress step needs 'progress' (a number that grows with each step).")
+        return dict(raw)
+
+    def notify_params(self, data: Any, path: Path) -> dict[str, Any]:
+        raw = self.mapping(data, path, ("method", "params"))
+        method = self.typed(raw.get("method"), (*path, "method"), str, "a notification method")
+        if not method.startswith("notifications/"):
+            raise self.fail((*path, "method"), f"a notification's method starts with notifications/; got {method!r}.")
+        return {"method": method, "params": self.typed(raw.get("params", {}), (*path, "params"), dict, "a mapping")}
+
+    def elicit_params(self, data: Any, path: Path) -> dict[str, Any]:
+        raw = self.mapping(data, path, ELICIT_KEYS)
+        message = self.typed(raw.get("message", ""), (*path, "message"), str, "the text shown to the user")
+        if "url" in raw:
+            if "schema" in raw:
+                raise self.fail(path, "give 'url' (URL mode) or 'schema' (form mode), not both.")
+            url = self.typed(raw["url"], (*path, "url"), str, "a URL")
+            elicitation_id = self.typed(raw.get("elicitationId", "agenttest-elicitation"), (*path, "elicitationId"),
+                                        str, "a string")  # fmt: skip
+            return {"mode": "url", "message": message, "url": url, "elicitationId": elicitation_id}
+        schema = self.schema(raw.get("schema", {"type": "object", "properties": {}}), (*path, "schema"))
+        if schema.get("type") != "object" or not isinstance(schema.get("properties", {}), dict):
+            raise self.fail((*path, "schema"), "an elicitation's schema is type: object with flat properties.")
+        return {"message": message, "requestedSchema": schema}
+
+    def sample_params(self, data: Any, path: Path) -> dict[str, Any]:
+        raw = self.mapping(data if isinstance(data, dict) else {"prompt": data}, path, SAMPLE_KEYS)
+        if ("prompt" in raw) == ("messages" in raw):
+            raise self.fail(path, "give 'prompt' (one user message) or 'messages' (MCP sampling messages).")
+        params = {key: value for key, value in raw.items() if key != "prompt"}
+        if "prompt" in raw:
+            prompt = self.typed(raw["prompt"], (*path, "prompt"), str, "a string")
+            params["messages"] = [{"role": "user", "content": {"type": "text", "text": prompt}}]
+        self.items(params["messages"], (*path, "messages"), "messages")
+        params.setdefault("maxTokens", 100)
+        return params
 
     def content(self, data: Any, path: Path) -> dict[str, Any]:
         item = self.typed(data, path, dict, "a content item (a mapping with 'type')")

@@ -68,6 +68,9 @@ def set_level(server: MockMCP, request: McpRequest) -> Handled:
     level = request.params.get("level")
     if level not in LOG_LEVELS:
         raise RpcError(INVALID_PARAMS, f"Unknown log level {str(level)[:40]!r}: use one of {', '.join(LOG_LEVELS)}.")
+    session = server.session(request.session)
+    if session is not None:
+        session.log_level = str(level)
     return Handled(McpReply({}, rule=f"log level {level}"))
 
 
@@ -177,6 +180,8 @@ def call_tool(server: MockMCP, request: McpRequest) -> Handled:
             text = f"Input validation error: {'; '.join(wrong)}"
             return Handled(McpReply(_error_result(text), rule="<input schema>"), strict, why)
     match = server.rulebook.choose(request)
+    if match.rule is not None and match.reply.steps:  # the endpoint streams the steps, then builds the result
+        return Handled(McpReply(rule=match.rule.name, script=match.reply))
     if match.rule is not None:
         return Handled(match.reply.build(request, match.rule.name))
     if strict:

@@ -72,6 +72,7 @@ class McpReply:
     result: dict[str, Any] | None = None
     error: RpcError | None = None
     rule: str | None = None
+    script: ToolReply | None = None  # steps to run (server-to-client traffic) before the result is known
 
     def message(self, message_id: Id) -> dict[str, Any]:
         if self.error is not None:
@@ -93,6 +94,8 @@ class McpReply:
     def to_dict(self) -> dict[str, Any]:
         if self.error is not None:
             return {"error": self.error.to_dict(), "rule": self.rule}
+        if self.script is not None:
+            return {"result": None, "pending": "the tool call's stream had not ended", "rule": self.rule}
         return {"result": self.result, "is_error": self.is_error, "text": self.text, "rule": self.rule}
 
 
@@ -114,11 +117,47 @@ class Tool:
         return data
 
 
+ASKS = {"elicit": "elicitation/create", "sample": "sampling/createMessage"}  # steps that wait for the client
+STEP_KINDS = ("log", "progress", "notify", *ASKS)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One piece of server-to-client traffic while a tool call runs, before its result.
+
+    ``log`` (``notifications/message``), ``progress`` (``notifications/progress`` for the call's
+    ``progressToken``), ``notify`` (any notification), ``elicit`` (``elicitation/create``) and
+    ``sample`` (``sampling/createMessage``); the last two wait for the client's answer, which
+    later steps and the result read as ``{{NAME.field}}`` (``name``: ``elicitation`` or ``sampling``).
+    """
+
+    kind: str
+    params: dict[str, Any]  # the message's params as written ({{placeholders}} filled when sent)
+    after_ms: int = 0
+    name: str = ""
+
+    def message(self, values: dict[str, Any], progress_token: Any) -> dict[str, Any] | None:
+        """The notification this step sends (None: a progress step without a token to report on)."""
+        params = fill_data(self.params, values)
+        if self.kind == "log":
+            return notification("notifications/message", params)
+        if self.kind == "progress":
+            return None if progress_token is None else notification(
+                "notifications/progress", {"progressToken": progress_token, **params})  # fmt: skip
+        return notification(params["method"], params.get("params") or {})
+
+
+def notification(method: str, params: dict[str, Any]) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "method": method, "params": params}
+
+
 @dataclass(frozen=True)
 class ToolReply:
     """A tool result as written: text and content items, structured content, ``isError``, or a JSON-RPC error.
 
-    Strings may hold ``{{argument}}`` placeholders (:mod:`..mock.templates`).
+    Strings may hold ``{{argument}}`` placeholders (:mod:`..mock.templates`). ``steps`` run before the result
+    (server-to-client traffic, see :class:`Step`); ``declined`` and ``cancelled`` answer instead when the
+    client declines or cancels an elicitation.
     """
 
     text: str | None = None
@@ -126,9 +165,13 @@ class ToolReply:
     structured: Any = None
     is_error: bool = False
     error: RpcError | None = None
+    steps: tuple[Step, ...] = ()
+    declined: ToolReply | None = None
+    cancelled: ToolReply | None = None
 
-    def build(self, request: McpRequest, rule: str | None) -> McpReply:
-        arguments = request.arguments
+    def build(self, request: McpRequest, rule: str | None, values: dict[str, Any] | None = None) -> McpReply:
+        """The reply to ``request``; ``values`` (the arguments and the client's answers) fill the placeholders."""
+        arguments = request.arguments if values is None else values
         if self.error is not None:
             message = str(fill(self.error.message, arguments))
             return McpReply(error=RpcError(self.error.code, message, fill_data(self.error.data, arguments)), rule=rule)
@@ -144,6 +187,57 @@ class ToolReply:
             if not content:  # the spec asks for the same JSON as text, for clients without structured support
                 content.append({"type": "text", "text": json.dumps(structured, ensure_ascii=False)})
         return McpReply(result, rule=rule)
+
+
+@dataclass(frozen=True, slots=True)
+class ServerRequest:
+    """A request this server sent its client during a tool call (``elicitation/create``,
+    ``sampling/createMessage``): the journal's subject for it, with the :class:`ClientAnswer` as reply."""
+
+    method: str
+    id: str
+    params: dict[str, Any]
+    session: str = ""
+    tool: str | None = None
+
+    def message(self) -> dict[str, Any]:
+        return {"jsonrpc": "2.0", "id": self.id, "method": self.method, "params": self.params}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"method": self.method, "id": self.id, "params": self.params, "session": self.session,
+                "tool": self.tool}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class ClientAnswer:
+    """How the client answered a :class:`ServerRequest`: ``result``, ``error``, or neither (``unanswered`` says
+    why: no answer in time, or the client went away)."""
+
+    method: str
+    result: dict[str, Any] | None = None
+    error: dict[str, Any] | None = None
+    unanswered: str = ""
+
+    @property
+    def action(self) -> str:
+        """An elicitation's ``accept``, ``decline`` or ``cancel`` ("" for sampling or without an answer)."""
+        return str((self.result or {}).get("action", "")) if self.method == "elicitation/create" else ""
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """What ``{{elicitation.x}}`` / ``{{sampling.x}}`` read: the form's fields and ``action``, or the sampled
+        message's ``text``, ``model``, ``role`` and ``stopReason``."""
+        result = self.result or {}
+        if self.method == "elicitation/create":
+            content = result.get("content")
+            return {"action": self.action, **(content if isinstance(content, dict) else {})}
+        message = result.get("content")
+        text = message.get("text", "") if isinstance(message, dict) else ""
+        return {"text": text, "model": result.get("model", ""), "role": result.get("role", ""),
+                "stopReason": result.get("stopReason", "")}  # fmt: skip
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"result": self.result, "error": self.error, "action": self.action, "unanswered": self.unanswered}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,166 @@
+"""Server-to-client traffic with the official ``mcp`` client: logs and progress mid-call, elicitation, sampling."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from mcp import Client, types
+
+from AgentTestLibrary.mock.server import MockServer
+from AgentTestLibrary.mockmcp import MockMCP, mcp_server_from_text
+from AgentTestLibrary.mockmcp.model import ClientAnswer, McpRequest, ServerRequest
+from AgentTestLibrary.secrets import SecretRegistry
+
+pytestmark = pytest.mark.filterwarnings("ignore:The logging capability is deprecated")
+SCENARIO = """
+mcp_servers:
+  tools:
+    tools:
+      - name: deploy
+        inputSchema: {type: object, properties: {service: {type: string}}}
+        reply:
+          steps:
+            - log: {level: info, data: "deploying {{service}}", logger: deployer}
+            - log: {level: debug, data: "noisy detail"}
+            - progress: {progress: 50, total: 100, message: halfway}
+              after_ms: 10
+            - progress: {progress: 100, total: 100}
+          text: "{{service}} deployed"
+      - name: register
+        reply:
+          steps:
+            - elicit:
+                message: Who are you?
+                schema:
+                  type: object
+                  properties:
+                    name: {type: string, default: Ada}
+                    plan: {type: string, enum: [free, pro]}
+                  required: [name]
+          text: "registered {{elicitation.name}} on {{elicitation.plan}}"
+          declined: {text: "registration declined", is_error: true}
+          cancelled: {text: "registration cancelled"}
+      - name: login
+        reply:
+          steps:
+            - elicit: {message: Sign in, url: "https://auth.example.test/login", elicitationId: e-1}
+          text: "login {{elicitation.action}}"
+      - name: summarise
+        reply:
+          steps:
+            - sample: {prompt: "Summarise {{topic}}", maxTokens: 50, systemPrompt: Be brief}
+              as: summary
+          text: "summary by {{summary.model}}: {{summary.text}}"
+"""
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[MockMCP, str]]:
+    app = MockMCP(mcp_server_from_text(SCENARIO), SecretRegistry())
+    server = MockServer(app)
+    base = server.start()
+    yield app, base + "/mcp"
+    server.stop()
+
+
+def text_of(result: types.CallToolResult) -> str:
+    return "\n".join(item.text for item in result.content if isinstance(item, types.TextContent))
+
+
+def questions(app: MockMCP) -> list[tuple[ServerRequest, ClientAnswer]]:
+    return [(entry.subject, entry.reply) for entry in app.journal.entries() if entry.kind == "server-request"]
+
+
+def test_logs_and_progress_arrive_before_the_result_and_follow_the_level(served: tuple[MockMCP, str]) -> None:
+    app, url = served
+    logs: list[types.LoggingMessageNotificationParams] = []
+    progress: list[tuple[float, float | None, str | None]] = []
+
+    async def on_log(params: types.LoggingMessageNotificationParams) -> None:
+        logs.append(params)
+
+    async def on_progress(value: float, total: float | None, message: str | None) -> None:
+        progress.append((value, total, message))
+
+    async def main() -> tuple[str, str]:
+        async with Client(url, logging_callback=on_log) as client:
+            first = await client.call_tool("deploy", {"service": "api"}, progress_callback=on_progress)
+            await client.set_logging_level("info")
+            second = await client.call_tool("deploy", {"service": "web"})
+            return text_of(first), text_of(second)
+
+    assert asyncio.run(main()) == ("api deployed", "web deployed")
+    assert [(log.level, log.data, log.logger) for log in logs] == [
+        ("info", "deploying api", "deployer"),
+        ("debug", "noisy detail", None),
+        ("info", "deploying web", "deployer"),
+    ]
+    assert progress == [(50, 100, "halfway"), (100, 100, None)]  # only the call that sent a progressToken
+    replies = [entry.reply for entry in app.journal.entries() if isinstance(entry.subject, McpRequest)
+               and entry.subject.tool]  # fmt: skip
+    assert [reply.text for reply in replies] == ["api deployed", "web deployed"]  # the journal has the result
+
+
+@pytest.mark.parametrize(
+    ("action", "content", "expected", "is_error"),
+    [("accept", {"name": "Grace", "plan": "pro"}, "registered Grace on pro", False),
+     ("decline", None, "registration declined", True), ("cancel", None, "registration cancelled", False)],
+)  # fmt: skip
+def test_an_elicitation_is_answered_from_the_form_or_declined_or_cancelled(
+    served: tuple[MockMCP, str], action: str, content: dict[str, Any] | None, expected: str, is_error: bool
+) -> None:
+    app, url = served
+    asked: list[types.ElicitRequestParams] = []
+
+    async def elicit(context: Any, params: types.ElicitRequestParams) -> types.ElicitResult:
+        asked.append(params)
+        return types.ElicitResult(action=action, content=content)  # type: ignore[arg-type]
+
+    async def main() -> types.CallToolResult:
+        async with Client(url, elicitation_callback=elicit) as client:
+            return await client.call_tool("register", {})
+
+    result = asyncio.run(main())
+    assert (text_of(result), result.is_error) == (expected, is_error)
+    schema = asked[0].requested_schema  # type: ignore[union-attr]
+    assert asked[0].message == "Who are you?" and schema["properties"]["name"]["default"] == "Ada"
+    assert schema["properties"]["plan"]["enum"] == ["free", "pro"]
+    [(question, answer)] = questions(app)
+    assert (question.method, question.tool, answer.action) == ("elicitation/create", "register", action)
+
+
+def test_url_mode_elicitation_and_sampling_answered_by_the_client(served: tuple[MockMCP, str]) -> None:
+    app, url = served
+    sampled: list[types.CreateMessageRequestParams] = []
+
+    async def elicit(context: Any, params: types.ElicitRequestParams) -> types.ElicitResult:
+        assert isinstance(params, types.ElicitRequestURLParams) and params.url == "https://auth.example.test/login"
+        return types.ElicitResult(action="accept")
+
+    async def sample(context: Any, params: types.CreateMessageRequestParams) -> types.CreateMessageResult:
+        sampled.append(params)
+        return types.CreateMessageResult(role="assistant", content=types.TextContent(type="text", text="short"),
+                                         model="tiny-1", stop_reason="endTurn")  # fmt: skip
+
+    async def main() -> tuple[str, str]:
+        async with Client(url, elicitation_callback=elicit, sampling_callback=sample) as client:
+            login = await client.call_tool("login", {})
+            summary = await client.call_tool("summarise", {"topic": "MCP"})
+            return text_of(login), text_of(summary)
+
+    assert asyncio.run(main()) == ("login accept", "summary by tiny-1: short")
+    assert sampled[0].max_tokens == 50 and sampled[0].system_prompt == "Be brief"
+    assert sampled[0].messages[0].content.text == "Summarise MCP"  # type: ignore[union-attr]
+    assert [question.method for question, _ in questions(app)] == ["elicitation/create", "sampling/createMessage"]
+
+
+def test_a_client_without_the_capability_gets_an_is_error_result_naming_it(served: tuple[MockMCP, str]) -> None:
+    async def main() -> types.CallToolResult:
+        async with Client(served[1]) as client:
+            return await client.call_tool("register", {})
+
+    result = asyncio.run(main())
+    assert result.is_error and "did not declare the 'elicitation' capability" in text_of(result)
