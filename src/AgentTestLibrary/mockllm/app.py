@@ -23,7 +23,7 @@ from ..secrets import SecretRegistry
 from .auth import check_azure, check_azure_v1, check_bedrock
 from .chains import ResponseChains
 from .conversation import Conversation, ProviderError, Reply, ToolCall
-from .endpoints import CountTokens, Embeddings, Generate, Models, Root
+from .endpoints import Answered, CountTokens, Embeddings, Generate, Models, Root
 from .protocols import (
     AnthropicMessagesCodec,
     AzureChatCodec,
@@ -32,9 +32,12 @@ from .protocols import (
     BedrockInvokeCodec,
     Codec,
     GeminiCodec,
+    OllamaChatCodec,
+    OllamaGenerateCodec,
     OpenAIChatCodec,
     OpenAIResponsesCodec,
 )
+from .protocols.ollama import embed_response, show, tags, version
 from .scenario import Rule, Scenario, parse_fault, parse_rule, scenario_from_text
 from .structured import example_for
 from .tape import Tape
@@ -51,7 +54,8 @@ ROUTES = (
     "POST /v1beta/models/{model}:generateContent|streamGenerateContent|countTokens, "
     "POST /model/{modelId}/converse|converse-stream|invoke|invoke-with-response-stream|count-tokens (Bedrock), "
     "POST /openai/deployments/{deployment}/chat/completions|responses|embeddings?api-version=..., "
-    "/openai/responses?api-version=... and /openai/v1/chat/completions|responses|embeddings (Azure OpenAI)"
+    "/openai/responses?api-version=... and /openai/v1/chat/completions|responses|embeddings (Azure OpenAI), "
+    "POST /api/chat|generate|embed|show, GET /api/tags|version (Ollama)"
 )
 
 
@@ -80,6 +84,8 @@ class MockLLM(MockApplication):
         self.invoke = BedrockInvokeCodec()
         self.azure_chat = AzureChatCodec()
         self.azure_responses = AzureResponsesCodec()
+        self.ollama_chat = OllamaChatCodec()
+        self.ollama_generate = OllamaGenerateCodec()
         self.start_pipeline(secrets, admin_token=admin_token, journal_limit=journal_limit, faults=self.scenario.faults)
         self.pipeline.admin_actions[("POST", "scenario")] = (self._admin_scenario, "YAML scenario")
         self.pipeline.admin_actions[("POST", "rules")] = (self._admin_rule, "JSON rule")
@@ -104,6 +110,7 @@ class MockLLM(MockApplication):
             Route(("POST",), BEDROCK_MODEL + "/(?P<action>invoke|invoke-with-response-stream)", invoke, True),
             Route(("POST",), BEDROCK_MODEL + "/count-tokens", bedrock_tokens, True),
             *self._azure_routes(),
+            *self._ollama_routes(),
         ]
 
     def _azure_routes(self) -> list[Route]:
@@ -124,6 +131,18 @@ class MockLLM(MockApplication):
             Route(("POST",), "/openai/v1/embeddings", embeddings_v1),
         ]
 
+    def _ollama_routes(self) -> list[Route]:
+        codec = self.ollama_chat
+        embed = Answered(codec, "ollama.embed", lambda body: embed_response(body, self.scenario.embedding_dimensions))
+        return [
+            Route(("POST",), "/api/chat", Generate(self, codec)),
+            Route(("POST",), "/api/generate", Generate(self, self.ollama_generate)),
+            Route(("POST",), "/api/embed", embed),
+            Route(("GET",), "/api/tags", Answered(codec, None, lambda body: tags(self.scenario.models))),
+            Route(("POST",), "/api/show", Answered(codec, None, show)),
+            Route(("GET", "HEAD"), "/api/version", Answered(codec, None, lambda body: version())),
+        ]
+
     def _codecs(self) -> tuple[Codec, ...]:
         return (self.chat, self.responses, self.anthropic, self.gemini)
 
@@ -133,6 +152,8 @@ class MockLLM(MockApplication):
             codec: Codec = self.converse
         elif path.startswith("/openai/"):
             codec = self.azure_chat
+        elif path.startswith("/api/"):
+            codec = self.ollama_chat
         elif path.startswith("/v1/messages") or "anthropic-version" in request.headers:
             codec = self.anthropic
         elif path.startswith("/v1beta") or "x-goog-api-key" in request.headers:
@@ -158,7 +179,7 @@ class MockLLM(MockApplication):
 
     def blocking(self, request: Request) -> bool:
         """Recording waits on the real upstream; embeddings may be large: both run off the event loop."""
-        return (self.tape is not None and self.tape.may_record) or request.path.endswith("/embeddings")
+        return (self.tape is not None and self.tape.may_record) or request.path.endswith(("/embeddings", "/api/embed"))
 
     def parse_fault(self, data: Any, source: str) -> Fault:
         return parse_fault(data, source)

@@ -3,7 +3,7 @@
 - :class:`Generate` — a model call in any wire format (Chat, Responses over HTTP and
   WebSocket, Messages, Gemini): chaining, cassette or rules, structured output, streaming.
   Cloud routes (Bedrock, Azure) authenticate first, the way the cloud does (:mod:`.auth`).
-- :class:`CountTokens`, :class:`Embeddings`, :class:`Models`, :class:`Root` — the answers
+- :class:`CountTokens`, :class:`Embeddings`, :class:`Answered`, :class:`Models`, :class:`Root` — the answers
   that are not model calls (never faulted, never matched).
 
 Provider error shapes come only from the codecs.
@@ -185,6 +185,18 @@ class Embeddings(_Direct):
         body = with_deployment(call.body, call.params)
         result = embeddings_response(body, self.app.scenario.embedding_dimensions)
         return Answer(outcome=Outcome(200, jsonio.dumps(result)), faultable=False)
+
+
+class Answered(_Direct):
+    """Answers worked out from the body alone (Ollama's ``/api/embed``, ``/api/tags``, ``/api/show``)."""
+
+    def __init__(self, codec: Codec, protocol: str | None, compute: Callable[[Any], dict[str, Any]]) -> None:
+        self.codec = codec
+        self.protocol = protocol
+        self.compute = compute
+
+    def answer(self, call: Call, subject: None) -> Answer:
+        return Answer(outcome=Outcome(200, self.compute(call.body)), faultable=False)
 
 
 class Models(_Direct):

@@ -5,6 +5,7 @@ from .azure import AzureChatCodec, AzureResponsesCodec
 from .base import Codec
 from .bedrock import BedrockConverseCodec, BedrockInvokeCodec
 from .gemini import GeminiCodec
+from .ollama import OllamaChatCodec, OllamaGenerateCodec
 from .openai_chat import OpenAIChatCodec
 from .openai_responses import OpenAIResponsesCodec
 
@@ -16,6 +17,8 @@ __all__ = [
     "BedrockInvokeCodec",
     "Codec",
     "GeminiCodec",
+    "OllamaChatCodec",
+    "OllamaGenerateCodec",
     "OpenAIChatCodec",
     "OpenAIResponsesCodec",
 ]
