@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml sdk-pins.txt
 install: $(VENV)/.installed
 
 ## The main job: the no-model e2e suite in parallel, each worker with its own mock server.
-e2e: install
+e2e: install browser
 	pabot --processes 4 --pabotlibport 0 --outputdir $(RESULTS)/e2e robot/e2e; status=$$?; \
 	agenttest lanes summary $(RESULTS)/e2e/output.xml; exit $$status
 
@@ -28,7 +28,7 @@ e2e: install
 SHARD ?= 1/1
 SHARD_SUITES ?= robot/e2e
 SHARDS_DIR ?= $(RESULTS)/shards
-shard: install
+shard: install browser
 	pabot --processes 4 --pabotlibport 0 --shard $(SHARD) --outputdir $(SHARDS_DIR)/$(firstword $(subst /, ,$(SHARD))) $(SHARD_SUITES)
 
 merge-shards: install
@@ -44,21 +44,22 @@ test: install
 unit: install browser
 	python -m pytest
 
-## Debian's Chromium for the test that reads a log.html in a real browser. Never fails the build:
-## where apt-get cannot install it, that test skips and says why (the reason is kept in the file below).
+## Debian's Chromium and its driver for the browser tests (a log.html read in a real browser, the web UI lane).
+## Never fails the build: where apt-get cannot install them, those tests skip and say why (the file below).
 CHROMIUM_NOTE := $(RESULTS)/browser/chromium-install.txt
 browser:
 	@mkdir -p $(RESULTS)/browser
-	@if command -v chromium >/dev/null 2>&1; then rm -f $(CHROMIUM_NOTE); \
-	else SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo -n); echo "installing chromium with apt-get"; \
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then rm -f $(CHROMIUM_NOTE); \
+	else SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo -n); echo "installing chromium and chromium-driver with apt-get"; \
 	  if { DEBIAN_FRONTEND=noninteractive $$SUDO apt-get update -qq && \
-	       DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core; \
+	       DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
+	         chromium chromium-driver fonts-dejavu-core; \
 	     } >$(CHROMIUM_NOTE) 2>&1; then rm -f $(CHROMIUM_NOTE); \
-	  else echo "chromium could not be installed (see $(CHROMIUM_NOTE)); the browser test will skip"; fi; fi
+	  else echo "chromium could not be installed (see $(CHROMIUM_NOTE)); the browser tests will skip"; fi; fi
 
 robot-e2e: e2e
 
-robot-e2e-serial: install
+robot-e2e-serial: install browser
 	robot --outputdir $(RESULTS)/e2e-serial robot/e2e
 
 ## Nightly: the newest SDKs and agent CLIs against the mock, in .venv-latest and .agents-latest (the PR lane keeps

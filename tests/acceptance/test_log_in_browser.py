@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from AgentTestLibrary.examples.web_ui import missing_browser
 from tests.acceptance.robot_run import run_robot
 
 REPO = Path(__file__).parents[2]
@@ -75,12 +76,10 @@ class VisibleText(HTMLParser):
 
 
 def chromium() -> str:
-    found = shutil.which("chromium")
-    if found:
-        return found
-    note = ARTIFACTS / "chromium-install.txt"
-    why = note.read_text(encoding="utf-8").strip().splitlines()[-1] if note.is_file() else "`make browser` not run"
-    pytest.skip(f"Debian's chromium is not installed and `make browser` could not install it: {why}")
+    reason = missing_browser(ARTIFACTS / "chromium-install.txt", needs=("chromium",))
+    if reason:
+        pytest.skip(reason)
+    return str(shutil.which("chromium"))
 
 
 def test_the_transcript_reads_in_a_real_browser(tmp_path: Path) -> None:
