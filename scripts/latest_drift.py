@@ -24,7 +24,8 @@ from xml.etree import ElementTree
 
 REPO = Path(__file__).resolve().parents[1]
 PINS = REPO / "sdk-pins.txt"
-AGENTS = {"claude-code": "Claude Code", "codex": "Codex", "gemini-cli": "Gemini Cli"}  # CLI -> its robot suite
+AGENTS = {"claude-code": "Claude Code", "codex": "Codex", "gemini-cli": "Gemini Cli", "pi": "Pi",
+          "opencode": "Opencode"}  # CLI -> its robot suite  # fmt: skip
 # Which component a contract test module exercises (a failure there is that component's).
 MODULES = {
     "test_openai_sdk": ("openai",), "test_openai_responses": ("openai",), "test_websocket": ("openai",),
@@ -56,11 +57,16 @@ def cli_version(shown: str) -> str:
     return found.group(0) if found else "?"
 
 
-def pinned_agents() -> dict[str, str]:
+def agent_table() -> dict[str, tuple[str, str, str]]:
+    """The project's one table of agent CLIs: name -> (npm package, pinned version, binary)."""
     sys.path.insert(0, str(REPO / "src"))
     from AgentTestLibrary.harness.agents import AGENTS as PINNED
 
-    return {name: version for name, (_, version, _) in PINNED.items()}
+    return PINNED
+
+
+def pinned_agents() -> dict[str, str]:
+    return {name: version for name, (_, version, _) in agent_table().items()}
 
 
 def contract_failures(junit: Path) -> dict[str, list[str]]:
@@ -152,9 +158,10 @@ def main(argv: list[str] | None = None) -> int:
     newest = {item["name"].lower(): item["version"] for item in json.loads(
         run([str(python), "-m", "pip", "list", "--format", "json"], False).stdout)}  # fmt: skip
     for name in AGENTS:
-        binary = Path(args.agents) / "bin" / {"claude-code": "claude", "codex": "codex", "gemini-cli": "gemini"}[name]
+        binary = Path(args.agents) / "bin" / agent_table()[name][2]
         if binary.exists():
-            newest[name] = cli_version(run([str(binary), "--version"], False).stdout)
+            done = run([str(binary), "--version"], False)
+            newest[name] = cli_version(done.stdout.strip() or done.stderr)  # pi prints its version on stderr
     broken = contract_failures(junit) if junit.is_file() else {"mock": ["the contract tests did not run"]}
     output = results / "real-agents" / "output.xml"
     if output.is_file():

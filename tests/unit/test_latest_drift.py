@@ -67,7 +67,8 @@ def test_real_agent_failures_are_attributed_to_their_cli(tmp_path: Path) -> None
 @pytest.mark.parametrize(
     ("shown", "version"),
     [("2.1.332 (Claude Code)\n", "2.1.332"), ("codex-cli 0.171.0\n", "0.171.0"), ("0.61.0\n", "0.61.0"),
-     ("0.62.0-nightly.20261201\n", "0.62.0-nightly.20261201"), ("", "?")],
+     ("0.62.0-nightly.20261201\n", "0.62.0-nightly.20261201"), ("0.73.1\n", "0.73.1"), ("1.18.33\n", "1.18.33"),
+     ("", "?")],
 )  # fmt: skip
 def test_the_version_is_read_from_what_each_cli_prints(shown: str, version: str) -> None:
     assert script().cli_version(shown) == version
@@ -88,3 +89,11 @@ def test_a_dry_run_shows_every_step_and_touches_nothing(tmp_path: Path, capsys) 
         "pip install --quiet --upgrade openai anthropic google-genai mcp a2a-sdk openai-agents pydantic-ai-slim" in out
     )
     assert "--include agent:real" in out and not (tmp_path / "venv").exists()
+
+
+def test_every_pinned_cli_is_in_the_drift_run_with_its_own_suite() -> None:
+    drift = script()
+    assert set(drift.AGENTS) == set(drift.agent_table()), "a pinned CLI the drift run would not report"
+    stems = {path.stem for path in (REPO / "robot" / "e2e" / "real_agents").glob("*.robot")}
+    named = {stem.replace("_", " ").title(): stem for stem in stems}  # the suite name Robot gives each file
+    assert {suite: suite in named for suite in drift.AGENTS.values()} == dict.fromkeys(drift.AGENTS.values(), True)
