@@ -6,16 +6,16 @@ from typing import Literal, get_args
 
 WireProtocol = Literal[
     "openai.chat", "openai.responses", "anthropic.messages", "gemini.generate", "bedrock.converse", "bedrock.invoke",
-    "azure.chat", "azure.responses", "ollama.chat", "ollama.generate",
+    "azure.chat", "azure.responses", "ollama.chat", "ollama.generate", "vertex.gemini", "vertex.anthropic",
 ]  # fmt: skip
 # What the journal labels requests with: the model calls, and the answers that are not model calls.
 JournalProtocol = Literal[
     "openai.chat", "openai.responses", "anthropic.messages", "gemini.generate", "bedrock.converse", "bedrock.invoke",
-    "azure.chat", "azure.responses", "ollama.chat", "ollama.generate",
-    "anthropic.count_tokens", "gemini.count_tokens", "bedrock.count_tokens", "openai.embeddings", "azure.embeddings",
-    "ollama.embed",
+    "azure.chat", "azure.responses", "ollama.chat", "ollama.generate", "vertex.gemini", "vertex.anthropic",
+    "anthropic.count_tokens", "gemini.count_tokens", "bedrock.count_tokens", "vertex.count_tokens",
+    "openai.embeddings", "azure.embeddings", "ollama.embed",
 ]  # fmt: skip
-Provider = Literal["openai", "anthropic", "gemini", "bedrock", "azure", "ollama"]
+Provider = Literal["openai", "anthropic", "gemini", "bedrock", "azure", "ollama", "vertex"]
 PROTOCOLS: tuple[str, ...] = get_args(WireProtocol)
 PROVIDERS: tuple[str, ...] = get_args(Provider)
 # The sections of a scenario file: the model mock reads its own, each mock MCP server its entry of

@@ -20,7 +20,7 @@ from ..mock.pipeline import Endpoint, Found, Route
 from ..mock.rulebook import RuleBook
 from ..mock.scoped import Scoped
 from ..secrets import SecretRegistry
-from .auth import check_azure, check_azure_v1, check_bedrock
+from .auth import check_azure, check_azure_v1, check_bedrock, check_vertex
 from .chains import ResponseChains
 from .conversation import Conversation, ProviderError, Reply, ToolCall
 from .endpoints import Answered, CountTokens, Embeddings, Generate, Models, Root
@@ -36,6 +36,8 @@ from .protocols import (
     OllamaGenerateCodec,
     OpenAIChatCodec,
     OpenAIResponsesCodec,
+    VertexAnthropicCodec,
+    VertexGeminiCodec,
 )
 from .protocols.ollama import embed_response, show, tags, version
 from .scenario import Rule, Scenario, parse_fault, parse_rule, scenario_from_text
@@ -47,6 +49,8 @@ UNMATCHED_PREFIX = "AgentTestLibrary mock: no scenario rule matched this request
 STRUCTURED_RULE = "<structured output from the request's schema>"
 GEMINI_MODEL = r"/v1(?:beta|alpha)?/models/(?P<model>[A-Za-z0-9][A-Za-z0-9._\-]*)"
 AZURE_DEPLOYMENT = r"/openai/deployments/(?P<deployment>[A-Za-z0-9][A-Za-z0-9._\-]*)"
+VERTEX = r"/(?:v1|v1beta1)/projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/publishers/"
+VERTEX_MODEL = r"models/(?P<model>[A-Za-z0-9][A-Za-z0-9._@%\-]*)"
 BEDROCK_MODEL = r"/model/(?P<model>[A-Za-z0-9][A-Za-z0-9._:%\-]*)"
 ROUTES = (
     "POST /v1/chat/completions, POST /v1/responses (and WebSocket GET), POST /v1/messages, "
@@ -55,7 +59,9 @@ ROUTES = (
     "POST /model/{modelId}/converse|converse-stream|invoke|invoke-with-response-stream|count-tokens (Bedrock), "
     "POST /openai/deployments/{deployment}/chat/completions|responses|embeddings?api-version=..., "
     "/openai/responses?api-version=... and /openai/v1/chat/completions|responses|embeddings (Azure OpenAI), "
-    "POST /api/chat|generate|embed|show, GET /api/tags|version (Ollama)"
+    "POST /api/chat|generate|embed|show, GET /api/tags|version (Ollama), "
+    "POST /v1/projects/{p}/locations/{l}/publishers/google/models/{m}:generateContent|streamGenerateContent|"
+    "countTokens and .../publishers/anthropic/models/{m}:rawPredict|streamRawPredict (Vertex AI)"
 )
 
 
@@ -86,6 +92,8 @@ class MockLLM(MockApplication):
         self.azure_responses = AzureResponsesCodec()
         self.ollama_chat = OllamaChatCodec()
         self.ollama_generate = OllamaGenerateCodec()
+        self.vertex_gemini = VertexGeminiCodec()
+        self.vertex_anthropic = VertexAnthropicCodec()
         self.start_pipeline(secrets, admin_token=admin_token, journal_limit=journal_limit, faults=self.scenario.faults)
         self.pipeline.admin_actions[("POST", "scenario")] = (self._admin_scenario, "YAML scenario")
         self.pipeline.admin_actions[("POST", "rules")] = (self._admin_rule, "JSON rule")
@@ -111,6 +119,7 @@ class MockLLM(MockApplication):
             Route(("POST",), BEDROCK_MODEL + "/count-tokens", bedrock_tokens, True),
             *self._azure_routes(),
             *self._ollama_routes(),
+            *self._vertex_routes(),
         ]
 
     def _azure_routes(self) -> list[Route]:
@@ -143,6 +152,24 @@ class MockLLM(MockApplication):
             Route(("GET", "HEAD"), "/api/version", Answered(codec, None, lambda body: version())),
         ]
 
+    def _vertex_routes(self) -> list[Route]:
+        gemini, claude = VERTEX + "google/" + VERTEX_MODEL, VERTEX + "anthropic/"
+        gemini_tokens = CountTokens(self.vertex_gemini, "vertex.count_tokens", check_vertex)
+        claude_tokens = CountTokens(self.vertex_anthropic, "vertex.count_tokens", check_vertex)
+        return [
+            Route(("POST",), gemini + ":countTokens", gemini_tokens, True),
+            Route(
+                ("POST",), gemini + r":(?P<method>[A-Za-z]+)", Generate(self, self.vertex_gemini, check_vertex), True
+            ),
+            Route(("POST",), claude + "models/count-tokens:rawPredict", claude_tokens, True),
+            Route(
+                ("POST",),
+                claude + VERTEX_MODEL + ":(?:rawPredict|streamRawPredict)",
+                Generate(self, self.vertex_anthropic, check_vertex),
+                True,
+            ),
+        ]
+
     def _codecs(self) -> tuple[Codec, ...]:
         return (self.chat, self.responses, self.anthropic, self.gemini)
 
@@ -150,6 +177,10 @@ class MockLLM(MockApplication):
         path = request.path
         if path.startswith("/model/"):
             codec: Codec = self.converse
+        elif "/publishers/anthropic/" in path:
+            codec = self.vertex_anthropic
+        elif "/publishers/" in path:
+            codec = self.vertex_gemini
         elif path.startswith("/openai/"):
             codec = self.azure_chat
         elif path.startswith("/api/"):

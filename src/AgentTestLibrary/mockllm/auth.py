@@ -4,6 +4,8 @@
   itself is not recomputed), or a Bedrock API key as a bearer token.
 - Azure OpenAI: an ``api-key`` header or a bearer token (any value); on the deployments surface
   also the ``api-version`` query parameter, whose absence Azure answers with 404.
+- Vertex AI: an OAuth bearer token (any value; ``google-auth`` credentials or a fixed token) or,
+  in express mode, ``x-goog-api-key``; else 401.
 
 A check returns nothing or raises :class:`~AgentTestLibrary.errors.RequestError` with the cloud's status.
 """
@@ -83,3 +85,12 @@ def check_azure(request: Request) -> None:
 def check_azure_v1(request: Request) -> None:
     """The ``/openai/v1/...`` surface: a key; ``api-version`` is optional."""
     _azure_key(request)
+
+
+def check_vertex(request: Request) -> None:
+    headers = request.headers
+    bearer = headers.get("authorization", "")
+    if not (bearer.startswith("Bearer ") and bearer[7:].strip()) and not headers.get("x-goog-api-key", "").strip():
+        raise RequestError("Request is missing required authentication credential. Expected OAuth 2 access token, "
+                           "login cookie or other valid authentication credential (send 'Authorization: Bearer "
+                           "...'; any token works with the mock).", status=401)  # fmt: skip

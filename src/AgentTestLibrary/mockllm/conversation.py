@@ -100,7 +100,10 @@ class Tool:
 
 
 # How each wire format's tool-call ids begin (``call_`` elsewhere): a client may check the prefix.
-CALL_ID_PREFIXES = {"anthropic.messages": "toolu_", "bedrock.invoke": "toolu_", "bedrock.converse": "tooluse_"}
+CALL_ID_PREFIXES = {
+    "anthropic.messages": "toolu_", "bedrock.invoke": "toolu_", "vertex.anthropic": "toolu_",
+    "bedrock.converse": "tooluse_",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)

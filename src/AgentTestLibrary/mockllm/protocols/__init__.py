@@ -8,6 +8,7 @@ from .gemini import GeminiCodec
 from .ollama import OllamaChatCodec, OllamaGenerateCodec
 from .openai_chat import OpenAIChatCodec
 from .openai_responses import OpenAIResponsesCodec
+from .vertex import VertexAnthropicCodec, VertexGeminiCodec
 
 __all__ = [
     "AnthropicMessagesCodec",
@@ -21,4 +22,6 @@ __all__ = [
     "OllamaGenerateCodec",
     "OpenAIChatCodec",
     "OpenAIResponsesCodec",
+    "VertexAnthropicCodec",
+    "VertexGeminiCodec",
 ]

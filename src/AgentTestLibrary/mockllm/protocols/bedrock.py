@@ -13,17 +13,15 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import replace
 from typing import Any
-from urllib.parse import unquote
 
 from ...errors import RequestError
 from ...mock import eventstream, jsonio
 from ...mock.http import Event
 from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
 from ..tokens import conversation_tokens, json_chunks, reply_tokens, text_chunks
-from .anthropic_messages import AnthropicMessagesCodec
 from .base import Unchained, check_fields
+from .hosted_anthropic import HostedAnthropicCodec, model_id
 
 # Each status's exception, from the bedrock-runtime service model's error shapes.
 EXCEPTIONS = {
@@ -44,12 +42,6 @@ CONVERSE_FIELDS = {
 }  # fmt: skip
 CONVERSE_ACTIONS = {"converse": False, "converse-stream": True}
 INVOKE_ACTIONS = {"invoke": False, "invoke-with-response-stream": True}
-ANTHROPIC_VERSION = "bedrock-2023-05-31"
-
-
-def model_id(params: dict[str, str]) -> str:
-    """The route's model id as the client meant it (botocore percent-encodes ``:`` and ``/``)."""
-    return unquote(params.get("model", ""))
 
 
 def error_headers(error: ProviderError) -> list[tuple[str, str]]:
@@ -195,32 +187,22 @@ class BedrockConverseCodec(BedrockErrors):
         return {"inputTokens": conversation_tokens(conversation)}
 
 
-class BedrockInvokeCodec(BedrockErrors):
-    """``InvokeModel`` with an Anthropic Messages body (what ``AnthropicBedrock`` and Claude Code send):
-    the Anthropic codec parses and renders; the model comes from the path and streams are ``chunk`` frames."""
+class BedrockInvokeCodec(BedrockErrors, HostedAnthropicCodec):
+    """``InvokeModel`` with an Anthropic Messages body (what ``AnthropicBedrock`` and Claude Code send): the
+    action says whether it streams, and a stream is ``chunk`` frames carrying each Anthropic event."""
 
     protocol = "bedrock.invoke"
     stream_content_type = eventstream.CONTENT_TYPE
+    anthropic_version = "bedrock-2023-05-31"
 
-    def __init__(self) -> None:
-        self.anthropic = AnthropicMessagesCodec()
-
-    def parse(self, body: Any, params: dict[str, str]) -> Conversation:
-        if not isinstance(body, dict):
-            raise RequestError("The request body must be a JSON object.")
+    def check_body(self, body: dict[str, Any]) -> None:
         for key in ("model", "stream"):
             if key in body:
                 raise RequestError(f"Malformed input request: #: extraneous key [{key}] is not permitted, please "
                                    "reformat your input and try again.", param=key)  # fmt: skip
-        if not isinstance(body.get("anthropic_version"), str):
-            raise RequestError(f"Malformed input request: #: required key [anthropic_version] not found (send "
-                               f"'{ANTHROPIC_VERSION}').", param="anthropic_version")  # fmt: skip
-        stream = INVOKE_ACTIONS.get(params.get("action", ""), False)
-        conversation = self.anthropic.parse({**body, "model": model_id(params), "stream": stream}, params)
-        return replace(conversation, protocol=self.protocol)
 
-    def render(self, reply: Reply, conversation: Conversation, body: dict[str, Any]) -> dict[str, Any]:
-        return self.anthropic.render(reply, conversation, body)
+    def streams(self, body: dict[str, Any], params: dict[str, str]) -> bool:
+        return INVOKE_ACTIONS.get(params.get("action", ""), False)
 
     def render_events(self, reply: Reply, conversation: Conversation, body: dict[str, Any]) -> list[Event]:
         events = []
