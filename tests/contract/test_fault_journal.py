@@ -43,7 +43,7 @@ MOCKS: dict[str, Mock] = {
 
 
 @pytest.fixture(scope="module")
-def moto() -> Iterator[str]:
+def moto() -> Iterator[Moto]:
     upstream = Moto()
     try:
         yield upstream.start()

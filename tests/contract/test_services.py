@@ -4,13 +4,16 @@ checked by the providers' own verifiers."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import json
+import os
 import socket
 import threading
 import time
 import zipfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -100,9 +103,59 @@ def aws() -> Iterator[tuple[MockAWS, str, Moto]]:
     moto.stop()
 
 
+SIGNED_S3 = (
+    "AWS4-HMAC-SHA256 Credential=AKIAFIXTURE/20260101/us-east-1/s3/aws4_request, "
+    "SignedHeaders=host, Signature=0"
+)  # moto tells the service by the credential scope
+
+
 def client(service: str, url: str) -> Any:
     return boto3.client(service, endpoint_url=url, region_name="us-east-1", aws_access_key_id="AKIAFIXTURE",
                         aws_secret_access_key="fixture", config=Config(retries={"total_max_attempts": 1}))  # fmt: skip
+
+
+def listening_ports() -> set[int]:
+    """The TCP ports this process listens on (sockets among its file descriptors in LISTEN state)."""
+    inodes = set()
+    for fd in Path("/proc/self/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text(encoding="ascii").splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A" and fields[9] in inodes:
+                ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
+def test_moto_is_reachable_only_through_the_guarded_front() -> None:
+    before = listening_ports()
+    moto = Moto()
+    app = MockAWS(moto.start())
+    server = MockServer(app)
+    url = server.start()
+    try:
+        assert listening_ports() - before == {server.port}, "moto must not listen on a port of its own"
+        rebound = httpx.get(f"{url}/moto-api/data.json", headers={"host": "rebind.example"})
+        assert rebound.status_code == 403
+        for method, path in (("GET", "/moto-api/data.json"), ("POST", "/moto-api/reset")):
+            refused = httpx.request(method, url + path)
+            assert refused.status_code == 403 and "moto's own API" in refused.text, refused.text
+        s3 = client("s3", url)
+        s3.create_bucket(Bucket="kept")
+        answer = httpx.get(url + "/", headers={"origin": url, "authorization": SIGNED_S3})
+        assert answer.status_code == 200 and b"<Name>kept</Name>" in answer.content
+        assert not [name for name in answer.headers if name.lower().startswith("access-control-")], answer.headers
+        assert [entry.status for entry in app.journal.entries() if entry.path.startswith("/moto-api")] == [403] * 3
+        moto.reset()
+        assert client("s3", url).list_buckets()["Buckets"] == []
+    finally:
+        server.stop()
+        app.close()
+        moto.stop()
 
 
 def test_boto3_paginators_walk_lambda_pages_and_a_third_page_can_fail(aws: tuple[MockAWS, str, Moto]) -> None:

@@ -105,6 +105,6 @@ def test_mock_aws_without_moto_says_which_extra_to_install(monkeypatch: pytest.M
     from AgentTestLibrary.errors import MockServerError
     from AgentTestLibrary.mockaws import Moto
 
-    monkeypatch.setitem(sys.modules, "moto.server", None)
+    monkeypatch.setitem(sys.modules, "moto.moto_server.werkzeug_app", None)
     with pytest.raises(MockServerError, match=r"pip install 'robotframework-agenttestlibrary\[aws\]'"):
         Moto()

@@ -58,8 +58,8 @@ class AwsKeywords(ServedComponent):
 
     @keyword("Start Mock AWS")
     def start_mock_aws(self, region: str = "us-east-1", *, port: int = 0) -> str:
-        """Starts moto (in this process, on a free loopback port) behind the library's fault and journal layer;
-        returns the endpoint URL agents use.
+        """Starts moto (in this process, with no port of its own) behind the library's guard, fault and journal
+        layer; returns the endpoint URL agents use, the only way to moto.
 
         Exports ``AWS_ENDPOINT_URL`` (boto3 1.28+ and the AWS CLI honour it), fixture
         ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``, ``AWS_DEFAULT_REGION`` and
@@ -78,8 +78,7 @@ class AwsKeywords(ServedComponent):
 
         self.check_free(NAME)
         moto = Moto()
-        upstream = moto.start()
-        app = MockAWS(upstream, self.ctx.secrets)
+        app = MockAWS(moto.start(), self.ctx.secrets)
         server = self.start_server(app, "127.0.0.1", port)
         url = server.url
         nowhere = self.ctx.private.folder("aws", "no-config") / "none"
@@ -91,7 +90,7 @@ class AwsKeywords(ServedComponent):
             "AWS_EC2_METADATA_DISABLED": "true",
         })  # fmt: skip
         self.add_served(RunningAws(NAME, app, server, self.ctx.current_suite, environment, moto=moto))
-        logger.info(f"Mock AWS at {url} (moto at {upstream}), region {region}.")
+        logger.info(f"Mock AWS at {url} (moto in this process, reachable only there), region {region}.")
         return url
 
     @keyword("Stop Mock AWS")

@@ -1,12 +1,16 @@
 """Mock AWS: moto does the services; in front of it, the pipeline names each call, pages it, breaks it, journals it.
 
-moto (``moto.server.ThreadedMotoServer``, extra ``aws``) runs on loopback port 0 in this
-process; agents get this application's URL as ``AWS_ENDPOINT_URL``. Each call is identified
+moto (extra ``aws``) runs in this process as a WSGI application with no port of its own: the
+only way to it is this application, behind the server's Host/Origin guard, faults and journal;
+agents get this application's URL as ``AWS_ENDPOINT_URL``. moto's own API (``/moto-api/``:
+state dumps, reset, seeding) is refused to clients (403, journaled), and moto's CORS headers
+never leave (the mock sends none). Each call is identified
 (:mod:`.operations`), its page number followed through the operation's paginator tokens, a
 fault may replace it with an error in the operation's protocol, and otherwise it goes on to
 moto unchanged. Where moto does not paginate an operation (:data:`SHIMS`: Lambda
 ``ListFunctions`` returns every function and no ``NextMarker``), this layer pages moto's full
-answer itself, so a boto3 paginator really walks pages. ``reset`` empties moto between tests.
+answer itself, so a boto3 paginator really walks pages. :meth:`Moto.reset` empties moto between
+tests.
 """
 
 from __future__ import annotations
@@ -36,6 +40,9 @@ from .operations import AwsRequest, Operation, error_response, identify, paginat
 
 HOP_HEADERS = frozenset({"host", "content-length", "connection", "transfer-encoding", "accept-encoding", "keep-alive"})
 DROPPED = frozenset({"content-type", "content-encoding", "server", "date"})  # set again by this server
+CORS_PREFIX = "access-control-"  # moto's flask-cors answers any origin; the mock sends no CORS headers
+MOTO_API = "/moto-api"
+IN_PROCESS = "http://127.0.0.1"  # the Host moto sees: its backends are told apart by path, auth and body
 FAULT_WHEN_KEYS = ("service", "operation", "page", "params")
 EXTRA_HINT = "Start Mock AWS needs moto: pip install 'robotframework-agenttestlibrary[aws]' (moto, flask, flask-cors)."
 
@@ -55,28 +62,29 @@ SHIMS = {("lambda", "ListFunctions"): Shim("Functions", "Marker", "NextMarker", 
 
 
 class Moto:
-    """moto's threaded server on a free loopback port; quiet (werkzeug logs every request otherwise)."""
+    """moto's services as a WSGI application in this process, reached through :meth:`client` only (no port)."""
 
     def __init__(self) -> None:
         try:
-            from moto.server import ThreadedMotoServer
+            from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
         except ImportError:
             raise MockServerError(EXTRA_HINT) from None
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        self.url = ""
+        self.app = DomainDispatcherApplication(create_backend_app)
 
-    def start(self) -> str:
-        self.server.start()
-        host, port = self.server.get_host_and_port()
-        self.url = f"http://{host}:{port}"
-        return self.url
+    def start(self) -> Moto:
+        """Ready at once (nothing listens); returns itself for ``MockAWS(moto.start())``."""
+        return self
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(transport=httpx.WSGITransport(app=self.app), base_url=IN_PROCESS, timeout=120)
 
     def reset(self) -> None:
-        httpx.post(f"{self.url}/moto-api/reset", timeout=30).raise_for_status()
+        with self.client() as client:
+            client.post(f"{MOTO_API}/reset").raise_for_status()
 
     def stop(self) -> None:
-        self.server.stop()
+        """Nothing runs on its own: moto's state goes with this object."""
 
 
 @dataclass(frozen=True)
@@ -135,11 +143,11 @@ class MockAWS(MockApplication):
 
     name = "mock AWS"
 
-    def __init__(self, upstream: str, secrets: SecretRegistry | None = None, *, journal_limit: int = DEFAULT_LIMIT,
+    def __init__(self, moto: Moto, secrets: SecretRegistry | None = None, *, journal_limit: int = DEFAULT_LIMIT,
                  ) -> None:  # fmt: skip
-        self.upstream = upstream
+        self.moto = moto
         self.endpoint = AwsEndpoint(self)
-        self._client = httpx.Client(base_url=upstream, timeout=120)
+        self._client = moto.client()
         self._lock = threading.Lock()
         self._pages: dict[str, int] = {}  # a position token seen in an answer -> the page it asks for
         self.start_pipeline(secrets, journal_limit=journal_limit)
@@ -206,6 +214,9 @@ class AwsEndpoint:
                 body = jsonio.loads(request.body)
             except jsonio.JsonError as error:
                 raise RequestError(str(error)) from None
+        if request.path == MOTO_API or request.path.startswith(MOTO_API + "/"):
+            raise RequestError(f"{request.path}: moto's own API is not reachable through the mock (it would read or "
+                               "reset every test's state); use the keywords.", status=403)  # fmt: skip
         operation = identify(request.method, request.path, query, request.headers, form)
         params = {**query, **form, **(body if isinstance(body, dict) else {})}
         number = 1
@@ -277,16 +288,19 @@ class AwsEndpoint:
         if offset + size < len(items):
             data[shim.output_token] = encode(offset + size)
             self.aws.remember(data[shim.output_token], subject.page + 1)
-        headers = [(key, value) for key, value in response.headers.items() if key.lower() not in HOP_HEADERS | DROPPED]
         return Outcome(response.status_code, json.dumps(data).encode(), content_type="application/json",
-                       headers=headers)  # fmt: skip
+                       headers=_passed_on(response))  # fmt: skip
+
+
+def _passed_on(response: httpx.Response) -> list[tuple[str, str]]:
+    """moto's headers a client may see: not hop-by-hop, not set again here, no CORS."""
+    return [(key, value) for key, value in response.headers.items()
+            if key.lower() not in HOP_HEADERS | DROPPED and not key.lower().startswith(CORS_PREFIX)]  # fmt: skip
 
 
 def _outcome(response: httpx.Response) -> Outcome:
-    headers = [(key, value) for key, value in response.headers.items()
-               if key.lower() not in HOP_HEADERS | DROPPED]  # fmt: skip
     kind = response.headers.get("content-type", "application/octet-stream")
-    return Outcome(response.status_code, response.content, content_type=kind, headers=headers)
+    return Outcome(response.status_code, response.content, content_type=kind, headers=_passed_on(response))
 
 
 def _message(status: int) -> str:
