@@ -267,7 +267,8 @@ def test_the_server_survives_garbage_and_answers_the_next_client(mcp_server: tup
 
 @pytest.mark.parametrize("capture", sorted(CAPTURES.glob("*.json")), ids=lambda path: path.stem)
 def test_what_the_pinned_agent_clis_sent_gets_the_same_answers_again(capture: Path) -> None:
-    """Replays each CLI's captured exchange (initialize .. tools/call) and expects the statuses it got then."""
+    """Replays each CLI's captured exchange (initialize .. tools/call) and expects the statuses it got then; its
+    GET for the standalone stream now gets one."""
     app = MockMCP()
     server = MockServer(app)
     base = server.start()
@@ -277,6 +278,10 @@ def test_what_the_pinned_agent_clis_sent_gets_the_same_answers_again(capture: Pa
             for step in json.loads(capture.read_text(encoding="utf-8")):
                 headers = {key: (session if value == "<session>" else value) for key, value in step["headers"].items()}
                 body = json.dumps(step["body"]).encode() if step["body"] is not None else None
+                if step["method"] == "GET":  # captured when the mock had no standalone stream (405): now it opens
+                    with raw.stream("GET", base + "/mcp", headers=headers) as stream:
+                        assert stream.status_code == 200 and stream.headers["content-type"] == "text/event-stream"
+                    continue
                 reply = raw.request(step["method"], base + "/mcp", content=body, headers=headers)
                 assert reply.status_code == step["status"], (step, reply.text)
                 session = reply.headers.get("mcp-session-id", session)

@@ -11,10 +11,10 @@ from mcp import Client, types
 
 from AgentTestLibrary.mock.server import MockServer
 from AgentTestLibrary.mockmcp import MockMCP, mcp_server_from_text
-from AgentTestLibrary.mockmcp.model import ClientAnswer, McpRequest, ServerRequest
+from AgentTestLibrary.mockmcp.model import ClientAnswer, McpRequest, Resource, ServerRequest, Tool
 from AgentTestLibrary.secrets import SecretRegistry
 
-pytestmark = pytest.mark.filterwarnings("ignore:The logging capability is deprecated")
+pytestmark = pytest.mark.filterwarnings("ignore:.*2026-07-28")  # the SDK's notes on the next (stateless) revision
 SCENARIO = """
 mcp_servers:
   tools:
@@ -164,3 +164,49 @@ def test_a_client_without_the_capability_gets_an_is_error_result_naming_it(serve
 
     result = asyncio.run(main())
     assert result.is_error and "did not declare the 'elicitation' capability" in text_of(result)
+
+
+def test_subscriptions_and_list_changes_reach_the_client_on_its_standalone_stream() -> None:
+    scenario = """
+mcp_servers:
+  tools:
+    resources: [{uri: "test://watched", name: watched, text: v1}]
+    prompts:
+      - name: look
+        messages:
+          - {role: user, content: {type: image, mimeType: image/png, data: aGk=}}
+          - {role: user, content: {type: resource, resource: {uri: "test://watched", text: v1}}}
+          - {role: user, content: {type: audio, mimeType: audio/wav, data: aGk=}}
+"""
+    app = MockMCP(mcp_server_from_text(scenario), SecretRegistry())
+    server = MockServer(app)
+    url = server.start() + "/mcp"
+    heard: list[str] = []
+    arrived = asyncio.Event()
+
+    async def on_message(message: Any) -> None:
+        if isinstance(message, types.ServerNotification):
+            heard.append(message.method)
+            if len(heard) == 3:
+                arrived.set()
+
+    async def main() -> tuple[list[str], str]:
+        async with Client(url, message_handler=on_message) as client:
+            kinds = [message.content.type for message in (await client.get_prompt("look")).messages]
+            await client.subscribe_resource("test://watched")
+            # queued for the session: the standalone stream delivers them whenever the client has opened it
+            app.add_resource(Resource("test://watched", "watched", text="v2"), "test")
+            app.add_resource(Resource("test://other", "other", text="new"), "test")
+            app.add_tool(Tool("late"), None, "test")
+            await asyncio.wait_for(arrived.wait(), 10)
+            text = (await client.read_resource("test://watched")).contents[0].text  # type: ignore[union-attr]
+            return kinds, text
+
+    try:
+        kinds, text = asyncio.run(main())
+    finally:
+        server.stop()
+    assert kinds == ["image", "resource", "audio"]
+    assert heard == ["notifications/resources/updated", "notifications/resources/list_changed",
+                     "notifications/tools/list_changed"]  # fmt: skip
+    assert text == "v2"

@@ -108,7 +108,7 @@ def test_initialize_negotiates_a_supported_revision_and_opens_a_session() -> Non
         client = Client(MockMCP())
         result = client.initialize(version)["result"]
         assert result["protocolVersion"] == version
-        assert client.session and result["capabilities"]["tools"] == {"listChanged": False}
+        assert client.session and result["capabilities"]["tools"] == {"listChanged": True}
         assert result["serverInfo"]["name"] == "agenttest-tools"
     unknown = Client(MockMCP())
     assert unknown.initialize("1999-01-01")["result"]["protocolVersion"] == SUPPORTED_VERSIONS[0]
@@ -229,10 +229,13 @@ def test_resources_and_prompts(client: Client) -> None:
     assert missing["code"] == INVALID_PARAMS and "needs argument(s) code" in missing["message"]
 
 
-def test_delete_ends_a_session_and_get_offers_no_stream(client: Client) -> None:
+def test_delete_ends_a_session_and_get_opens_its_standalone_stream(client: Client) -> None:
     headers = {"host": "127.0.0.1:1", "mcp-session-id": client.session}
-    stream = client.app.pipeline.handle(Request("GET", "/mcp", headers))
-    assert stream.status == 405 and ("allow", "POST, DELETE") in stream.headers
+    assert client.app.pipeline.handle(Request("GET", "/mcp", headers)).status == 406
+    stream = client.app.pipeline.handle(Request("GET", "/mcp", {**headers, "accept": "text/event-stream"}))
+    assert stream.status == 200 and stream.feed is not None and stream.content_type == "text/event-stream"
+    unknown = {"host": "127.0.0.1:1", "mcp-session-id": "gone", "accept": "text/event-stream"}
+    assert client.app.pipeline.handle(Request("GET", "/mcp", unknown)).status == 404
     assert client.app.pipeline.handle(Request("DELETE", "/mcp", headers)).status == 200
     assert client.app.pipeline.handle(Request("DELETE", "/mcp", headers)).status == 404
     assert client.post({"jsonrpc": "2.0", "id": 1, "method": "ping"}).status == 404

@@ -337,8 +337,13 @@ class McpKeywords(ServedComponent):
     ) -> None:
         """Offers a resource (``resources/list``, ``resources/read``) for the current test or suite.
 
+        A new URI sends ``notifications/resources/list_changed`` to every session; a URI the server
+        already has changes its content and sends ``notifications/resources/updated`` to the sessions
+        subscribed to it (``resources/subscribe``), on their standalone streams.
+
         Example:
         | Add MCP Resource    file:///docs/readme.md    \\# Read me    mime_type=text/markdown
+        | Add MCP Resource    file:///docs/readme.md    \\# Read me, version 2    # subscribers hear of it
         """
         from ..mockmcp.model import Resource
 
@@ -359,7 +364,7 @@ class McpKeywords(ServedComponent):
 
         names = [item.strip() for item in arguments.split(",") if item.strip()]
         prompt = Prompt(name, description, tuple(PromptArgument(item, required=True) for item in names),
-                        (("user", text),))  # fmt: skip
+                        (("user", {"type": "text", "text": text}),))  # fmt: skip
         self.server(server).app.add_prompt(prompt, self.ctx.scope_key)
 
     # -- faults --------------------------------------------------------------------------------

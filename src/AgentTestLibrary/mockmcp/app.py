@@ -20,10 +20,10 @@ from ..mock.pipeline import Route
 from ..mock.rulebook import RuleBook
 from ..mock.scoped import Scoped, ScopedCatalogue
 from ..secrets import SecretRegistry
-from .endpoint import MCP_PATH, STDIO_PATH, McpEndpoint, SessionEnd
+from .endpoint import MCP_PATH, STDIO_PATH, McpEndpoint, SessionEnd, StandaloneStreamEndpoint
 from .loader import parse_mcp_fault
 from .model import ECHO_SERVER, McpFault, McpServerSpec, Prompt, Resource, ResourceTemplate, Tool, ToolRule
-from .outbound import Outbox
+from .outbound import Notices, Outbox
 
 MAX_SESSIONS = 1000
 
@@ -36,6 +36,8 @@ class Session:
     capabilities: dict[str, Any] = field(default_factory=dict)  # what the client declared in initialize
     initialized: bool = False
     log_level: str = ""  # set by logging/setLevel: log notifications below it are not sent
+    subscriptions: set[str] = field(default_factory=set)  # resource URIs (resources/subscribe)
+    notices: Notices = field(default_factory=Notices)  # what the standalone GET stream sends next
 
 
 class MockMCP(MockApplication):
@@ -73,6 +75,7 @@ class MockMCP(MockApplication):
         return [
             Route(("POST",), MCP_PATH, self.endpoint),
             Route(("DELETE",), MCP_PATH, session_end),
+            Route(("GET",), MCP_PATH, StandaloneStreamEndpoint(self)),
             Route(("POST",), STDIO_PATH, McpEndpoint(self, stdio=True)),
         ]
 
@@ -82,7 +85,9 @@ class MockMCP(MockApplication):
     def reset(self) -> None:
         """Forget sessions and restart every counter (the pipeline also empties the journal)."""
         with self._lock:
-            self._sessions.clear()
+            ended, self._sessions = list(self._sessions.values()), OrderedDict()
+        for session in ended:
+            session.notices.close()
         super().reset()
 
     def parse_fault(self, data: Any, source: str) -> McpFault:
@@ -116,15 +121,35 @@ class MockMCP(MockApplication):
         self._tools.add((tool.name, tool), scope_key)
         if rule is not None:
             self.rulebook.add(rule, scope_key)
+        self.notify_all("notifications/tools/list_changed")
 
     def add_rule(self, rule: ToolRule, scope_key: str) -> None:
         self.rulebook.add(rule, scope_key)
 
     def add_resource(self, resource: Resource, scope_key: str) -> None:
+        """Offers a resource; a new URI tells every session the list changed, a known one tells its subscribers
+        (``notifications/resources/updated``)."""
+        known = resource.uri in self._resources.view()
         self._resources.add((resource.uri, resource), scope_key)
+        if known:
+            self.notify_all("notifications/resources/updated", {"uri": resource.uri}, subscribed_to=resource.uri)
+        else:
+            self.notify_all("notifications/resources/list_changed")
 
     def add_prompt(self, prompt: Prompt, scope_key: str) -> None:
         self._prompts.add((prompt.name, prompt), scope_key)
+        self.notify_all("notifications/prompts/list_changed")
+
+    def notify_all(self, method: str, params: dict[str, Any] | None = None, subscribed_to: str | None = None) -> int:
+        """Queue a notification on the standalone stream of every session (subscribed to ``subscribed_to``, when
+        given); returns how many sessions it was queued for."""
+        message = {"jsonrpc": "2.0", "method": method, "params": params or {}}
+        with self._lock:
+            sessions = [session for session in self._sessions.values()
+                        if subscribed_to is None or subscribed_to in session.subscriptions]  # fmt: skip
+        for session in sessions:
+            session.notices.put(message)
+        return len(sessions)
 
     # -- sessions ------------------------------------------------------------------------------
 
@@ -136,7 +161,7 @@ class MockMCP(MockApplication):
         with self._lock:
             self._sessions[session.id] = session
             while len(self._sessions) > MAX_SESSIONS:
-                self._sessions.popitem(last=False)
+                self._sessions.popitem(last=False)[1].notices.close()
         return session
 
     def session(self, session_id: str) -> Session | None:
@@ -145,4 +170,7 @@ class MockMCP(MockApplication):
 
     def end_session(self, session_id: str) -> bool:
         with self._lock:
-            return self._sessions.pop(session_id, None) is not None
+            session = self._sessions.pop(session_id, None)
+        if session is not None:
+            session.notices.close()
+        return session is not None

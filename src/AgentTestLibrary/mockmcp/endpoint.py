@@ -5,8 +5,9 @@ JSON-RPC message; a request gets its response as JSON or as an SSE stream of one
 event (JSON whenever the client accepts it, unless the server's ``response`` is ``sse``);
 notifications and responses get ``202``. ``initialize`` opens a session (``Mcp-Session-Id``), every later
 request must carry it: without one it is a ``400``, with an unknown or expired one a ``404``
-(the client must initialize again); ``DELETE`` ends it. A ``MCP-Protocol-Version`` header
-naming a revision this server does not speak is a ``400``.
+(the client must initialize again); ``DELETE`` ends it; ``GET`` opens the session's standalone
+SSE stream (list changes, resource updates). A ``MCP-Protocol-Version`` header naming a
+revision this server does not speak is a ``400``.
 
 Stdio clients reach the same server through ``agenttest mcp relay`` (``/mcp/stdio``): one
 client per relay process, named by its ``x-agenttest-mcp-client`` header, no HTTP sessions,
@@ -25,7 +26,7 @@ from . import jsonrpc
 from .jsonrpc import RpcError
 from .methods import Handled, dispatch
 from .model import ASKS, SUPPORTED_VERSIONS, McpFault, McpReply, McpRequest, Refusal
-from .outbound import ToolCallStream
+from .outbound import StandaloneStream, ToolCallStream
 
 if TYPE_CHECKING:
     from .app import MockMCP
@@ -83,7 +84,7 @@ class McpEndpoint:
         if message.method == "initialize" or self.stdio:
             session = self.server.session(session_id) if session_id else None
             version = session.protocol_version if session else ""
-            return McpRequest(message.method, message.id, message.params, session_id, version, refusal)
+            return McpRequest(message.method, message.id, message.params, session_id, version, refusal, self.stdio)
         session = self.server.session(session_id) if session_id else None
         if refusal is None and not session_id:
             refusal = Refusal(400, f"Missing Mcp-Session-Id header: send initialize first and then the session id "
@@ -208,6 +209,46 @@ class McpEndpoint:
             return True
         accept = call.request.headers.get("accept", "")
         return "application/json" not in accept and "text/event-stream" in accept
+
+
+class StandaloneStreamEndpoint:
+    """``GET /mcp``: the session's standalone SSE stream, where list changes and resource updates arrive."""
+
+    protocol: str | None = None
+    body_format = "json"
+
+    def __init__(self, server: MockMCP) -> None:
+        self.server = server
+
+    def error(self, status: int, message: str, param: str | None = None) -> Outcome:
+        return Outcome(status, _error_body(status, message))
+
+    def malformed(self, message: str) -> Outcome:
+        return self.error(400, message)
+
+    def parse(self, call: Call) -> None:
+        return None
+
+    def answer(self, call: Call, subject: None) -> Answer:
+        headers = call.request.headers
+        session_id = headers.get(SESSION_HEADER, "")
+        session = self.server.session(session_id) if session_id else None
+        if "text/event-stream" not in headers.get("accept", ""):
+            refusal = (406, "GET /mcp opens the standalone SSE stream: send Accept: text/event-stream.")
+        elif session is None:
+            refusal = (400 if not session_id else 404, "GET /mcp needs the Mcp-Session-Id of a live session "
+                                                       f"(got {session_id[:64]!r}); initialize first.")  # fmt: skip
+        else:
+            outcome = Outcome(200, content_type="text/event-stream", headers=[("cache-control", "no-cache")],
+                              feed=StandaloneStream(session.notices))  # fmt: skip
+            return Answer(outcome=outcome, rule="standalone stream", faultable=False, kind="stream")
+        return Answer(outcome=self.error(*refusal), faultable=False, kind="stream", error=refusal[1])
+
+    def render(self, call: Call, subject: None, answer: Answer, fault: AppliedFault | None) -> Outcome:
+        raise AssertionError("GET answers carry their outcome")  # pragma: no cover
+
+    def fault_error(self, call: Call, subject: None, fault: Fault) -> tuple[Outcome, None]:
+        raise AssertionError("GET answers are never faulted")  # pragma: no cover
 
 
 class SessionEnd:

@@ -75,7 +75,7 @@ RESOURCE_KEYS = ("uri", "name", "description", "mimeType", "text", "blob")
 PROMPT_KEYS = ("name", "description", "arguments", "messages")
 TEMPLATE_KEYS = ("uriTemplate", "name", "description", "mimeType", "text", "blob", "completions")
 ARGUMENT_KEYS = ("name", "description", "required", "completions")
-MESSAGE_KEYS = ("role", "text")
+MESSAGE_KEYS = ("role", "text", "content")
 FAULT_FIELDS = fault_fields(McpFault)
 T = TypeVar("T")
 TOOL_NAME = re.compile(r"[A-Za-z0-9_.\-]{1,128}")
@@ -440,7 +440,13 @@ class _Validator(Validator):
             role = message.get("role", "user")
             if role not in ("user", "assistant"):
                 raise self.fail((*spot, "role"), f"expected user or assistant; got {role!r}.")
-            messages.append((role, self.typed(message.get("text", ""), (*spot, "text"), str, "a string")))
+            if ("text" in message) == ("content" in message):
+                raise self.fail(spot, "a prompt message has 'text' or 'content' (an image, audio or resource item).")
+            if "content" in message:
+                content = self.content(message["content"], (*spot, "content"))
+            else:
+                content = {"type": "text", "text": self.typed(message["text"], (*spot, "text"), str, "a string")}
+            messages.append((role, content))
         return Prompt(self.typed(raw["name"], (*path, "name"), str, "a string"),
                       self.typed(raw.get("description", ""), (*path, "description"), str, "a string"),
                       tuple(arguments), tuple(messages))  # fmt: skip

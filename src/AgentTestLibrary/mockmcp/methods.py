@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..mock.schema import problems
-from ..mock.templates import fill
+from ..mock.templates import fill_data
 from ..version import __version__
 from .jsonrpc import INVALID_PARAMS, METHOD_NOT_FOUND, RESOURCE_NOT_FOUND, RpcError
 from .model import LATEST_VERSION, LOG_LEVELS, SUPPORTED_VERSIONS, McpReply, McpRequest
@@ -43,11 +43,12 @@ def initialize(server: MockMCP, request: McpRequest) -> Handled:
     if not isinstance(params.get("capabilities", {}), dict) or not isinstance(params.get("clientInfo", {}), dict):
         raise RpcError(INVALID_PARAMS, "initialize params.capabilities and params.clientInfo are objects.")
     version = asked if asked in SUPPORTED_VERSIONS else LATEST_VERSION
-    capabilities: dict[str, Any] = {"tools": {"listChanged": False}, "completions": {}, "logging": {}}
+    changes = not request.stdio  # list changes and resource updates reach a client on its standalone stream
+    capabilities: dict[str, Any] = {"tools": {"listChanged": changes}, "completions": {}, "logging": {}}
     if server.resources() or server.resource_templates():
-        capabilities["resources"] = {"listChanged": False, "subscribe": False}
+        capabilities["resources"] = {"listChanged": changes, "subscribe": changes}
     if server.prompts():
-        capabilities["prompts"] = {"listChanged": False}
+        capabilities["prompts"] = {"listChanged": changes}
     result: dict[str, Any] = {
         "protocolVersion": version,
         "capabilities": capabilities,
@@ -100,8 +101,26 @@ def read_resource(server: MockMCP, request: McpRequest) -> Handled:
         if values is not None:
             contents = template.resource(uri, values).contents()
             return Handled(McpReply({"contents": [contents]}, rule=f"resource template {template.uri_template}"))
+    raise _not_found(server, uri)
+
+
+def _not_found(server: MockMCP, uri: str) -> RpcError:
     known = ", ".join([*server.resources(), *server.resource_templates()]) or "none"
-    raise RpcError(RESOURCE_NOT_FOUND, f"Resource not found: {uri[:200]} (this server has: {known}).", {"uri": uri})
+    return RpcError(RESOURCE_NOT_FOUND, f"Resource not found: {uri[:200]} (this server has: {known}).", {"uri": uri})
+
+
+def subscribe(server: MockMCP, request: McpRequest) -> Handled:
+    """``resources/subscribe`` and ``resources/unsubscribe``: the session hears (or stops hearing)
+    ``notifications/resources/updated`` for a resource this server has."""
+    uri = request.params.get("uri")
+    if not isinstance(uri, str):
+        raise RpcError(INVALID_PARAMS, f"{request.method} needs params.uri (a string).")
+    if uri not in server.resources() and not any(item.match(uri) for item in server.resource_templates().values()):
+        raise _not_found(server, uri)
+    session = server.session(request.session)
+    if session is not None:
+        (session.subscriptions.add if request.method == "resources/subscribe" else session.subscriptions.discard)(uri)
+    return Handled(McpReply({}, rule=f"{request.method.split('/')[1]} {uri}"))
 
 
 def list_prompts(server: MockMCP, request: McpRequest) -> Handled:
@@ -121,8 +140,7 @@ def get_prompt(server: MockMCP, request: McpRequest) -> Handled:
     missing = [argument.name for argument in prompt.arguments if argument.required and argument.name not in arguments]
     if missing:
         raise RpcError(INVALID_PARAMS, f"Prompt '{prompt.name}' needs argument(s) {', '.join(missing)}.")
-    messages = [{"role": role, "content": {"type": "text", "text": str(fill(text, arguments))}}
-                for role, text in prompt.messages]  # fmt: skip
+    messages = [{"role": role, "content": fill_data(content, arguments)} for role, content in prompt.messages]
     return Handled(McpReply({"description": prompt.description, "messages": messages}, rule=f"prompt {prompt.name}"))
 
 
@@ -233,6 +251,8 @@ METHODS: dict[str, Handler] = {
     "resources/list": list_resources,
     "resources/templates/list": list_resource_templates,
     "resources/read": read_resource,
+    "resources/subscribe": subscribe,
+    "resources/unsubscribe": subscribe,
     "prompts/list": list_prompts,
     "prompts/get": get_prompt,
     "completion/complete": complete,

@@ -46,6 +46,7 @@ class McpRequest:
     session: str = ""
     protocol_version: str = ""
     refusal: Refusal | None = None  # set when the transport refuses it (no or unknown session, wrong revision)
+    stdio: bool = False  # came through the stdio relay (no streams: no notifications outside a response)
 
     @property
     def tool(self) -> str | None:
@@ -225,12 +226,14 @@ class ClientAnswer:
 
     @property
     def values(self) -> dict[str, Any]:
-        """What ``{{elicitation.x}}`` / ``{{sampling.x}}`` read: the form's fields and ``action``, or the sampled
+        """What ``{{elicitation.x}}`` / ``{{sampling.x}}`` read: the form's fields, ``action`` and ``content`` (the
+        whole form), or the sampled
         message's ``text``, ``model``, ``role`` and ``stopReason``."""
         result = self.result or {}
         if self.method == "elicitation/create":
             content = result.get("content")
-            return {"action": self.action, **(content if isinstance(content, dict) else {})}
+            form = content if isinstance(content, dict) else {}
+            return {**form, "action": self.action, "content": form}
         message = result.get("content")
         text = message.get("text", "") if isinstance(message, dict) else ""
         return {"text": text, "model": result.get("model", ""), "role": result.get("role", ""),
@@ -341,7 +344,7 @@ class Prompt:
     name: str
     description: str = ""
     arguments: tuple[PromptArgument, ...] = ()
-    messages: tuple[tuple[str, str], ...] = ()  # (role, text with {{argument}} placeholders)
+    messages: tuple[tuple[str, dict[str, Any]], ...] = ()  # (role, a content item with {{argument}} placeholders)
 
     def listing(self) -> dict[str, Any]:
         data: dict[str, Any] = {"name": self.name, "description": self.description}

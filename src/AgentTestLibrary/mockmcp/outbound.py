@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from ..mock.journal import Journal
     from .app import Session
 
+KEEP_ALIVE_S = 15.0  # a comment line on an idle standalone stream, so proxies and clients keep it open
+MAX_NOTICES = 1000  # queued per session for its standalone stream; the oldest are dropped beyond this
 ANSWER_TIMEOUT_S = 120.0  # how long a question waits for the client (a person may be filling a form)
 MAX_OPEN_QUESTIONS = 1000
 CAPABILITIES = {"elicitation/create": "elicitation", "sampling/createMessage": "sampling"}
@@ -144,3 +146,53 @@ class ToolCallStream(Feed):
 def _failed(text: str, rule: str | None) -> McpReply:
     return McpReply({"content": [{"type": "text", "text": f"AgentTestLibrary mock MCP server: {text}."}],
                      "isError": True}, rule=rule)  # fmt: skip
+
+
+class Notices:
+    """What a session's standalone stream (``GET /mcp``) sends next: notifications queued from any thread."""
+
+    def __init__(self) -> None:
+        self._queue: deque[dict[str, Any]] = deque(maxlen=MAX_NOTICES)
+        self._lock = threading.Lock()
+        self._signal = Signal(KEEP_ALIVE_S)
+        self.closed = False
+
+    def put(self, message: dict[str, Any]) -> None:
+        with self._lock:
+            self._queue.append(message)
+            signal = self._signal
+        signal.set()
+
+    def close(self) -> None:
+        """The session ended: its streams end."""
+        self.closed = True
+        with self._lock:
+            signal = self._signal
+        signal.set()
+
+    def take(self) -> tuple[list[dict[str, Any]], Signal]:
+        """Everything queued, and a signal set when more arrives (or the session ends)."""
+        with self._lock:
+            taken = list(self._queue)
+            self._queue.clear()
+            if self._signal.done:
+                self._signal = Signal(KEEP_ALIVE_S)
+            return taken, self._signal
+
+
+class StandaloneStream(Feed):
+    """``GET /mcp``: the session's notifications (list changes, resource updates) as they are queued."""
+
+    def __init__(self, notices: Notices) -> None:
+        self.notices = notices
+
+    def steps(self) -> Iterator[Step]:
+        yield Event(None, raw=b": agenttest standalone stream\n\n")
+        while not self.notices.closed:
+            messages, signal = self.notices.take()
+            for message in messages:
+                yield Event(message, "message")
+            if not messages:
+                yield signal
+                if not signal.done:
+                    yield Event(None, raw=b": keep-alive\n\n")
