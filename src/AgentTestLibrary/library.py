@@ -40,7 +40,8 @@ class AgentTestLibrary(DynamicCore):  # type: ignore[misc]
     `Start Mock LLM` starts an HTTP/1.1 server on loopback that speaks OpenAI Chat
     Completions, OpenAI Responses (SSE and WebSocket, ``previous_response_id`` chaining),
     Anthropic Messages (with ``count_tokens``), Google Gemini (``generateContent``,
-    ``streamGenerateContent``, ``countTokens``), embeddings and ``/v1/models``; structured
+    ``streamGenerateContent``, ``countTokens``), embeddings and ``/v1/models``, and on the same
+    URL Amazon Bedrock, Vertex AI, Azure OpenAI and Ollama; structured
     output is answered from the request's JSON Schema. Agents started afterwards (``Run
     Process``, `Run Agent`) find it through the environment it exports:
 
@@ -48,8 +49,17 @@ class AgentTestLibrary(DynamicCore):  # type: ignore[misc]
     | ``MOCK_LLM_URL`` | ``http://127.0.0.1:PORT`` |
     | ``OPENAI_BASE_URL`` | ``http://127.0.0.1:PORT/v1`` |
     | ``ANTHROPIC_BASE_URL``, ``GOOGLE_GEMINI_BASE_URL`` | ``http://127.0.0.1:PORT`` |
+    | ``AWS_ENDPOINT_URL_BEDROCK_RUNTIME``, ``ANTHROPIC_BEDROCK_BASE_URL`` | ``http://127.0.0.1:PORT`` |
+    | ``AZURE_OPENAI_ENDPOINT``, ``OLLAMA_HOST``, ``GOOGLE_VERTEX_BASE_URL`` | ``http://127.0.0.1:PORT`` |
+    | ``ANTHROPIC_VERTEX_BASE_URL`` | ``http://127.0.0.1:PORT/v1`` |
     | ``OPENAI_API_KEY``, ``ANTHROPIC_API_KEY``, ``GEMINI_API_KEY``, ``GOOGLE_API_KEY`` | fixture keys |
+    | ``AZURE_OPENAI_API_KEY``, ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY`` | fixture keys |
+    | ``AWS_REGION``, ``OPENAI_API_VERSION``, ``GOOGLE_CLOUD_PROJECT``, ``CLOUD_ML_REGION`` ... | fixture values |
     | ``ANTHROPIC_AUTH_TOKEN``, ``OPENAI_ORG_ID``, ``OPENAI_PROJECT_ID`` | unset |
+    | ``AWS_SESSION_TOKEN``, ``AWS_PROFILE``, ``AWS_BEARER_TOKEN_BEDROCK``, ``AZURE_OPENAI_AD_TOKEN`` | unset |
+
+    The README's "Environment exported to child processes" lists every value and what each cloud client needs
+    besides.
 
     `Stop Mock LLM` (or the end of the suite that started the mock) puts back exactly what was there.
 

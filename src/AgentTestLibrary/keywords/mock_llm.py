@@ -126,9 +126,13 @@ class MockLLMKeywords(ServedComponent):
         Exports for processes started afterwards (e.g. with ``Run Process``):
         ``OPENAI_BASE_URL=<url>/v1``, ``ANTHROPIC_BASE_URL=<url>``,
         ``GOOGLE_GEMINI_BASE_URL=<url>``, ``MOCK_LLM_URL`` and fixture API keys
-        (``OPENAI_API_KEY``, ``ANTHROPIC_API_KEY``, ``GEMINI_API_KEY``, ``GOOGLE_API_KEY``);
-        ``ANTHROPIC_AUTH_TOKEN``, ``OPENAI_ORG_ID`` and ``OPENAI_PROJECT_ID`` are unset, so real
-        keys never reach the agent. See `Mock LLM` in the introduction.
+        (``OPENAI_API_KEY``, ``ANTHROPIC_API_KEY``, ``GEMINI_API_KEY``, ``GOOGLE_API_KEY``), and for
+        the clouds ``AWS_ENDPOINT_URL_BEDROCK_RUNTIME``, ``ANTHROPIC_BEDROCK_BASE_URL``,
+        ``ANTHROPIC_VERTEX_BASE_URL``, ``GOOGLE_VERTEX_BASE_URL``, ``AZURE_OPENAI_ENDPOINT``,
+        ``OLLAMA_HOST`` with fixture credentials, region and project; ``ANTHROPIC_AUTH_TOKEN``,
+        ``OPENAI_ORG_ID``, ``OPENAI_PROJECT_ID``, ``AWS_SESSION_TOKEN``, ``AWS_PROFILE``,
+        ``AWS_BEARER_TOKEN_BEDROCK`` and ``AZURE_OPENAI_AD_TOKEN`` are unset, so real keys never
+        reach the agent. See `Mock LLM` in the introduction.
         `Stop Mock LLM` restores the environment; a mock still running at the end of the
         suite that started it is stopped automatically.
 
