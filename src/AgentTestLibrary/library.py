@@ -5,6 +5,7 @@ from __future__ import annotations
 from robotlibcore import DynamicCore
 
 from .keywords import (
+    A2AKeywords,
     AgentKeywords,
     AwsKeywords,
     CassetteKeywords,
@@ -116,6 +117,22 @@ class AgentTestLibrary(DynamicCore):  # type: ignore[misc]
     | Install MCP Server Config    claude-code    server=tools
     | Run Agent    please search the docs
     | MCP Tool Should Have Been Called    search    query=mcp
+
+    = A2A agents =
+
+    `Start Mock A2A Agent` starts a mock remote agent (Agent2Agent protocol) from a scenario's
+    ``a2a_agents`` section: an agent card at ``/.well-known/agent-card.json``, A2A 1.0
+    (``SendMessage`` ...) and 0.3 (``message/send`` ...) JSON-RPC on one endpoint, rules on the
+    message's ``text``, ``data``, ``file``, ``metadata`` and the ``task_state`` it continues,
+    replies that are a message or a task passing through ``states`` (``input-required`` waits
+    for the next message) with ``artifacts``, SSE streams, push notifications to loopback URLs.
+    Strict by default. `Inject A2A Fault` breaks calls (HTTP status, latency, cut or malformed
+    stream, ``rpc_error``, ``fail_task``, ``expire_task``); `A2A Agent Should Have Received`
+    and `Get A2A Requests` read the journal.
+
+    | ${url}=    Start Mock A2A Agent    researcher    scenario=${CURDIR}/scenarios/a2a_flow.yaml
+    | Run Process    python    agent.py    --a2a    researcher=${url}    research MCP
+    | A2A Agent Should Have Received    researcher    text_contains=sources
 
     = Services, webhooks and AWS =
 
@@ -236,6 +253,7 @@ class AgentTestLibrary(DynamicCore):  # type: ignore[misc]
             McpAssertionKeywords(self.ctx, mcp),
             ServiceKeywords(self.ctx),
             AwsKeywords(self.ctx),
+            A2AKeywords(self.ctx),
             CassetteKeywords(self.ctx, llm),
             RuleKeywords(self.ctx, llm),
             JournalKeywords(self.ctx, llm),

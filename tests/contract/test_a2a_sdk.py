@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import replace
@@ -15,7 +17,10 @@ import pytest
 from a2a.client import A2ACardResolver, A2AClientError, ClientConfig, ClientFactory
 from a2a.types import (
     CancelTaskRequest,
+    DeleteTaskPushNotificationConfigRequest,
+    GetTaskPushNotificationConfigRequest,
     GetTaskRequest,
+    ListTaskPushNotificationConfigsRequest,
     Message,
     Part,
     Role,
@@ -352,3 +357,59 @@ def test_push_notifications_reach_a_loopback_receiver_and_others_are_refused(age
     far = TaskPushNotificationConfig(url="http://example.invalid/hook")
     with pytest.raises(Exception, match="not on this machine"):
         run(lambda client: collect(client, text_message("find sources")), base, push_notification_config=far)
+
+
+def test_push_configs_are_set_read_listed_deleted_and_bounded(agent: tuple[MockA2A, str]) -> None:
+    _, base = agent
+
+    async def configs(client: Any) -> tuple[Any, Any, int]:
+        task = (await collect(client, text_message("a long job")))[0].task
+        made = await client.create_task_push_notification_config(
+            TaskPushNotificationConfig(task_id=task.id, id="c0", url="http://127.0.0.1:9/hook", token="t0")
+        )
+        ref = GetTaskPushNotificationConfigRequest(task_id=task.id, id="c0")
+        read = await client.get_task_push_notification_config(ref)
+        for number in range(1, 10):
+            await client.create_task_push_notification_config(
+                TaskPushNotificationConfig(task_id=task.id, id=f"c{number}", url="http://127.0.0.1:9/hook")
+            )
+        with pytest.raises(Exception, match="already has 10 push notification configs"):
+            await client.create_task_push_notification_config(
+                TaskPushNotificationConfig(task_id=task.id, id="c10", url="http://127.0.0.1:9/hook")
+            )
+        gone = DeleteTaskPushNotificationConfigRequest(task_id=task.id, id="c0")
+        await client.delete_task_push_notification_config(gone)
+        listed = await client.list_task_push_notification_configs(
+            ListTaskPushNotificationConfigsRequest(task_id=task.id)
+        )
+        assert made.id == "c0"
+        return made, read, len(listed.configs)
+
+    made, read, count = run(configs, base, streaming=False, polling=True)
+    assert read.url == made.url == "http://127.0.0.1:9/hook" and read.token == "t0"
+    assert count == 9
+
+
+def test_agenttest_a2a_serve_prints_one_line_and_echoes(tmp_path: Any) -> None:
+    process = subprocess.Popen([sys.executable, "-m", "AgentTestLibrary", "a2a", "serve"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)  # fmt: skip
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline().strip()
+        assert line.startswith("A2A_URL=http://127.0.0.1:"), line
+        events = run(lambda client: collect(client, text_message("as is")), line.split("=", 1)[1])
+        assert events[0].message.parts[0].text == "as is"
+    finally:
+        process.terminate()
+        stdout, _ = process.communicate(timeout=15)
+    assert process.returncode == 0 and stdout == ""
+    flow = tmp_path / "flow.yaml"
+    flow.write_text("a2a_agents:\n  a:\n    rules: [{when: {text_contain: x}, reply: {message: y}}]\n", "utf-8")
+    bad = subprocess.run([sys.executable, "-m", "AgentTestLibrary", "a2a", "serve", "--scenario", str(flow)],
+                         capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)  # fmt: skip
+    assert bad.returncode == 2
+    assert f"{flow}:3: a2a_agents.a.rules[0].when.text_contain: unknown key 'text_contain'" in bad.stderr
+    assert "Did you mean 'text_contains'?" in bad.stderr
+    check = subprocess.run([sys.executable, "-m", "AgentTestLibrary", "scenario", "check", str(flow)],
+                           capture_output=True, text=True, timeout=30)  # fmt: skip
+    assert check.returncode == 1 and "text_contain" in check.stderr

@@ -195,8 +195,9 @@ def test_agents_install_dry_run_unknown_and_missing_npm(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "command",
-    [["mock", "serve"], ["mcp", "serve"], ["mcp", "relay"], ["scenario", "check"], ["service", "check"],
-     ["lanes", "check"], ["lanes", "summary"], ["shards", "merge"], ["cassette", "check"], ["cassette", "to-scenario"],
+    [["mock", "serve"], ["mcp", "serve"], ["mcp", "relay"], ["a2a", "serve"], ["scenario", "check"],
+     ["service", "check"], ["lanes", "check"], ["lanes", "summary"], ["shards", "merge"], ["cassette", "check"],
+     ["cassette", "to-scenario"],
      ["cassette", "verify"], ["scores", "compare"],
      ["agents", "install"], ["hook"]],
 )  # fmt: skip

@@ -187,7 +187,8 @@ def test_one_lifecycle_every_mock_the_keywords_start_is_served_by_served_py() ->
     library = AgentTestLibrary()
     serving = [component for component in library.ctx.served if isinstance(component, ServedComponent)]
     assert [type(component).__name__ for component in serving] == ["MockLLMKeywords", "McpKeywords",
-                                                                    "ServiceKeywords", "AwsKeywords"]  # fmt: skip
+                                                                    "ServiceKeywords", "AwsKeywords",
+                                                                    "A2AKeywords"]  # fmt: skip
     assert not {"mocks", "real_llm", "stopped_during_test"} & set(LibraryContext.__dataclass_fields__)
 
 

@@ -16,6 +16,7 @@ from AgentTestLibrary.harness.fake_cli import CliCall
 from AgentTestLibrary.harness.hooks import normalize_notify, run
 from AgentTestLibrary.keywords.evidence import evidence_payload
 from AgentTestLibrary.mock.journal import JournalEntry
+from AgentTestLibrary.mocka2a.model import A2AReply, A2ARequest
 from AgentTestLibrary.mockaws.app import AwsResult
 from AgentTestLibrary.mockaws.operations import AwsRequest
 from AgentTestLibrary.mockllm.conversation import Conversation, Message, ProviderError, Reply, ToolCall, ToolResult
@@ -36,7 +37,7 @@ def documented() -> dict[str, list[str]]:
     section = section.split("\n## ", 1)[0]
     return {
         name: re.findall(r"`([a-z_]+)`", keys)
-        for name, keys in re.findall(r"^- \*\*([a-zA-Z ]+)\*\* — keys: (.*)$", section, flags=re.MULTILINE)
+        for name, keys in re.findall(r"^- \*\*([a-zA-Z0-9 ]+)\*\* — keys: (.*)$", section, flags=re.MULTILINE)
     }
 
 
@@ -79,6 +80,8 @@ def produced(name: str, tmp_path: Path) -> set[str]:
         "LLM reply": lambda: Reply(error=ProviderError(429, "slow down")).to_dict(),
         "MCP request": lambda: McpRequest("tools/call", 1, {"name": "search", "arguments": {}}).to_dict(),
         "MCP reply": lambda: McpReply(result={"content": []}).to_dict(),
+        "A2A request": lambda: A2ARequest("send", "1.0", "SendMessage", 1).to_dict(),
+        "A2A reply": lambda: A2AReply("task", task_id="t1", state="completed").to_dict(),
         "service request": lambda: ServiceRequest("GET", "/repos/o/r/issues").to_dict(),
         "service reply": lambda: ServiceResult(200, []).to_dict(),
         "AWS request": lambda: AwsRequest("lambda", "ListFunctions", "us-east-1").to_dict(),
@@ -98,8 +101,9 @@ def produced(name: str, tmp_path: Path) -> set[str]:
 def test_every_structure_is_documented_with_its_keys() -> None:
     assert set(documented()) == {
         "journal entry", "LLM request", "LLM message", "tool call", "tool result", "LLM reply", "MCP request",
-        "MCP reply", "service request", "service reply", "AWS request", "AWS reply", "evidence file", "hook event",
-        "fake CLI call", "cassette", "cassette episode", "cassette request", "cassette response",
+        "MCP reply", "A2A request", "A2A reply", "service request", "service reply", "AWS request", "AWS reply",
+        "evidence file", "hook event", "fake CLI call", "cassette", "cassette episode", "cassette request",
+        "cassette response",
     }  # fmt: skip
 
 

@@ -5,6 +5,7 @@ agenttest mock serve [--scenario FILE] [--host H] [--port N] [--strict | --no-st
 agenttest mcp serve [--scenario FILE] [--name NAME] [--host H] [--port N] [--strict | --no-strict] [--admin-token T]
 agenttest mcp serve --stdio [--scenario FILE] [--name NAME] [--journal FILE]
 agenttest mcp relay URL   (what agent MCP configs launch for a stdio server of a test; see mockmcp/stdio.py)
+agenttest a2a serve [--scenario FILE] [--name NAME] [--host H] [--port N] [--strict | --no-strict] [--admin-token T]
 agenttest scenario check FILE
 agenttest service check FILE|PRESET
 agenttest lanes check PATH... [--scope-labels]   (scope labels also by [tool.agenttest.lanes] scope_labels = true)
@@ -42,6 +43,7 @@ from ..errors import AgentInstallError, GoldenSetError
 from ..lanes import lane_settings, offences, quarantine_summary, unignored_credential_files
 from ..mock.admin import ADMIN_PREFIX
 from ..mock.server import Limits
+from ..mocka2a import MockA2A, agent_names, load_a2a_agent
 from ..mockllm import MockLLM, MockServer, MockServerError
 from ..mockllm.scenario import Scenario, ScenarioError, load_scenario
 from ..mockmcp import MCP_PATH, MockMCP, load_mcp_server, server_names
@@ -84,6 +86,16 @@ def _parser() -> argparse.ArgumentParser:
     mcp_serve.add_argument("--stdio", action="store_true", help="speak MCP on stdin/stdout instead of HTTP")
     mcp_serve.add_argument("--journal", help="with --stdio: append every exchange (masked) to this JSON-lines file")
     mcp.add_parser("relay", help="stdio to a mock MCP server of a test (agent configs launch it)").add_argument("url")
+    a2a = groups.add_parser("a2a", help="run a mock A2A agent").add_subparsers(dest="command", required=True)
+    a2a_serve = a2a.add_parser("serve", help="serve until SIGINT/SIGTERM; prints A2A_URL=... when ready")
+    a2a_serve.add_argument("--scenario", help="scenario file with an a2a_agents section (default: an echo agent)")
+    a2a_serve.add_argument("--name", help="which agent of the file's a2a_agents (default: its only one)")
+    a2a_serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    a2a_serve.add_argument("--port", type=int, default=0, help="port to bind (default 0: the OS picks a free one)")
+    a2a_serve.add_argument(
+        "--strict", action=argparse.BooleanOptionalAction, default=None, help="override the agent's strict mode"
+    )
+    a2a_serve.add_argument("--admin-token", default=os.environ.get(ADMIN_TOKEN_VARIABLE), help="as for mock serve")
     scenario = groups.add_parser("scenario", help="work with scenario files").add_subparsers(
         dest="command", required=True
     )
@@ -166,6 +178,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                      allow_remote=args.allow_remote, limits=limits)  # fmt: skip
     if args.group == "mcp":
         return serve_mcp(args) if args.command == "serve" else relay_main([args.url])
+    if args.group == "a2a":
+        return serve_a2a(args)
     if args.group == "lanes":
         return check_lanes(args.paths, args.scope_labels) if args.command == "check" else summarize_lanes(args.output)
     if args.group == "scores":
@@ -225,6 +239,20 @@ def serve_mcp(args: argparse.Namespace) -> int:
     return serve_until_signal(server, "MCP_URL={url}" + MCP_PATH)
 
 
+def serve_a2a(args: argparse.Namespace) -> int:
+    try:
+        spec = load_a2a_agent(args.scenario, args.name)
+        if args.strict is not None:
+            spec = replace(spec, strict=args.strict)
+        secrets = SecretRegistry()
+        secrets.add_from_environment()
+        server = MockServer(MockA2A(spec, secrets, admin_token=args.admin_token or None), args.host, args.port)
+    except (ScenarioError, MockServerError) as error:
+        print(f"agenttest: {error}", file=sys.stderr)
+        return 2
+    return serve_until_signal(server, "A2A_URL={url}")
+
+
 def serve_until_signal(server: MockServer, announce: str) -> int:
     """Start, print one line (``announce`` with the URL) once connections are accepted, serve until a signal."""
     if server.warning:
@@ -251,10 +279,11 @@ def serve_until_signal(server: MockServer, announce: str) -> int:
 
 
 def check(file: str) -> int:
-    """The model part and every MCP server of a scenario file."""
+    """The model part, every MCP server and every A2A agent of a scenario file."""
     try:
         scenario = load_scenario(file)
         servers = [load_mcp_server(file, name) for name in server_names(file)]
+        agents = {name: load_a2a_agent(file, name) for name in agent_names(file)}
     except ScenarioError as error:
         print(f"agenttest: {error}", file=sys.stderr)
         return 1
@@ -262,7 +291,8 @@ def check(file: str) -> int:
     mcp = "".join(
         f"; MCP server '{spec.name}': {len(spec.tools)} tool(s), {len(spec.rules)} rule(s)" for spec in servers
     )
-    print(f"{file}: OK, {len(scenario.rules)} rule(s), {mode}{mcp}.")
+    a2a = "".join(f"; A2A agent '{name}': {len(spec.rules)} rule(s)" for name, spec in agents.items())
+    print(f"{file}: OK, {len(scenario.rules)} rule(s), {mode}{mcp}{a2a}.")
     return 0
 
 

@@ -13,7 +13,11 @@ with Claude-style JSON on the hook's stdin, and a PreToolUse hook exiting 2 bloc
 It offers ``list_files``, ``read_file`` and ``run_command`` (all in ``--workdir``), plus the tools
 of every MCP server given as ``--mcp NAME=URL`` (streamable HTTP) or ``--mcp NAME=COMMAND``
 (stdio), offered to the model as ``mcp__NAME__TOOL`` and called through the official ``mcp``
-SDK (a failed call is retried once; an expired session is initialized again). It runs the
+SDK (a failed call is retried once; an expired session is initialized again), and a tool
+``a2a__NAME`` for every remote agent given as ``--a2a NAME=URL``: it delegates a sub-task to
+that agent over A2A with the official ``a2a-sdk`` client (card resolved from the URL, streaming
+when the card offers it, a failed call retried once, an ``input-required`` task continued by
+the next call) and returns what the agent answered. It runs the
 model's tool calls, sends the results back and prints the final answer on stdout. The SDKs
 (openai, anthropic, google-genai) find the server through ``OPENAI_BASE_URL``,
 ``ANTHROPIC_BASE_URL`` or ``GOOGLE_GEMINI_BASE_URL`` and their API key variables, exactly as
@@ -190,11 +194,83 @@ class McpServers:
         raise AssertionError("unreachable")
 
 
+class RemoteAgents:
+    """A2A agents through the official ``a2a-sdk`` client: one tool per agent, ``a2a__NAME(message)``."""
+
+    def __init__(self, specs: list[str]) -> None:
+        self.urls = dict(spec.partition("=")[::2] for spec in specs)
+        self.waiting: dict[str, tuple[str, str]] = {}  # agent -> (task id, context id) of a task asking for input
+        self.tools = [{"name": f"a2a__{name}", "description": f"Delegate a sub-task to the remote agent {name}.",
+                       "parameters": {"type": "object", "required": ["message"],
+                                      "properties": {"message": {"type": "string", "description": "The sub-task."}}}}
+                      for name in self.urls]  # fmt: skip
+
+    def owns(self, tool: str) -> bool:
+        return tool.startswith("a2a__") and tool[5:] in self.urls
+
+    def call(self, tool: str, arguments: dict[str, Any]) -> str:
+        name = tool[5:]
+        for attempt in (1, 2):
+            try:
+                return asyncio.run(self._delegate(name, str(arguments.get("message", ""))))
+            except Exception as error:  # noqa: BLE001 - a remote failure is reported to the model
+                if attempt == 2:
+                    return f"error: remote agent {name} failed: {type(error).__name__}: {error}"
+        raise AssertionError("unreachable")
+
+    async def _delegate(self, name: str, text: str) -> str:
+        from a2a.client import ClientConfig, ClientFactory
+        from a2a.types import Message, Part, Role, SendMessageRequest
+
+        task_id, context_id = self.waiting.pop(name, ("", ""))
+        message = Message(role=Role.ROLE_USER, message_id=f"{SESSION_ID}-{name}-{os.urandom(4).hex()}",
+                          parts=[Part(text=text)], task_id=task_id, context_id=context_id)  # fmt: skip
+        client = await ClientFactory(ClientConfig()).create_from_url(self.urls[name])
+        try:
+            last: Any = None
+            artifacts: list[str] = []
+            async for event in client.send_message(SendMessageRequest(message=message)):
+                last = event
+                if event.HasField("artifact_update"):
+                    artifacts += _texts(event.artifact_update.artifact.parts)
+                elif event.HasField("task"):
+                    artifacts += [text for item in event.task.artifacts for text in _texts(item.parts)]
+        finally:
+            await client.close()
+        return self._answer(name, last, artifacts)
+
+    def _answer(self, name: str, last: Any, artifacts: list[str]) -> str:
+        from a2a.types import TaskState
+
+        if last is None:
+            return f"error: remote agent {name} answered nothing"
+        if last.HasField("message"):
+            return "\n".join(_texts(last.message.parts))
+        task = last.task if last.HasField("task") else last.status_update
+        task_id = task.id if last.HasField("task") else task.task_id
+        status = "\n".join(_texts(task.status.message.parts))
+        state = task.status.state
+        if state in (TaskState.TASK_STATE_INPUT_REQUIRED, TaskState.TASK_STATE_AUTH_REQUIRED):
+            self.waiting[name] = (task_id, task.context_id)
+            return f"remote agent {name} needs more input: {status}"
+        if state != TaskState.TASK_STATE_COMPLETED:
+            return f"error: remote agent {name} ended the task {TaskState.Name(state)}: {status}"
+        return "\n".join(item for item in [*artifacts, status] if item)
+
+
+def _texts(parts: Any) -> list[str]:
+    """The text parts, then the data parts as JSON (what the model reads of a remote agent's answer)."""
+    from a2a.helpers.proto_helpers import get_data_parts, get_text_parts
+
+    return [*get_text_parts(parts), *(json.dumps(data, sort_keys=True) for data in get_data_parts(parts))]
+
+
 async def _wait(future: asyncio.Future[Any]) -> Any:
     return await future
 
 
 MCP: McpServers | None = None
+A2A: RemoteAgents | None = None
 
 
 def use_tool(hooks: Hooks, workdir: Path, name: str, arguments: dict[str, Any], call_id: str) -> str:
@@ -203,7 +279,12 @@ def use_tool(hooks: Hooks, workdir: Path, name: str, arguments: dict[str, Any], 
     reason = hooks.fire("PreToolUse", tool_name=tool_name, tool_input=arguments, tool_use_id=call_id)
     if reason is not None:
         return f"PreToolUse:{tool_name} hook blocked the call: {reason}"
-    output = MCP.call(name, arguments) if MCP is not None and MCP.owns(name) else run_tool(workdir, name, arguments)
+    if MCP is not None and MCP.owns(name):
+        output = MCP.call(name, arguments)
+    elif A2A is not None and A2A.owns(name):
+        output = A2A.call(name, arguments)
+    else:
+        output = run_tool(workdir, name, arguments)
     hooks.fire("PostToolUse", tool_name=tool_name, tool_input=arguments, tool_response=output, tool_use_id=call_id)
     return output
 
@@ -370,7 +451,7 @@ def anthropic_loop(prompt: str, workdir: Path, stream: bool, hooks: Hooks) -> st
 
 
 def all_tools() -> list[dict[str, Any]]:
-    return TOOLS + (MCP.tools if MCP is not None else [])
+    return TOOLS + (MCP.tools if MCP is not None else []) + (A2A.tools if A2A is not None else [])
 
 
 LOOPS = {"openai": openai_loop, "openai-responses": responses_loop, "anthropic": anthropic_loop, "gemini": gemini_loop}
@@ -384,9 +465,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stream", action="store_true")
     parser.add_argument("--workdir", type=Path, default=Path.cwd())
     parser.add_argument("--mcp", action="append", default=[], metavar="NAME=URL|COMMAND", help="an MCP server")
+    parser.add_argument("--a2a", action="append", default=[], metavar="NAME=URL", help="a remote A2A agent")
     parser.add_argument("prompt")
     args = parser.parse_args(argv)
-    global MCP  # noqa: PLW0603 - one agent run, one set of MCP sessions
+    global MCP, A2A  # noqa: PLW0603 - one agent run, one set of MCP sessions and remote agents
     runtime = (
         json.loads(args.runtime_file.read_text(encoding="utf-8"))
         if args.runtime_file and args.runtime_file.is_file()
@@ -398,6 +480,7 @@ def main(argv: list[str] | None = None) -> int:
     hooks.fire("UserPromptSubmit", prompt=args.prompt)
     try:
         MCP = McpServers(args.mcp) if args.mcp else None
+        A2A = RemoteAgents(args.a2a) if args.a2a else None
         answer = LOOPS[provider](args.prompt, args.workdir, args.stream, hooks)
         hooks.fire("Stop", stop_hook_active=False, last_assistant_message=answer)
         print(answer)

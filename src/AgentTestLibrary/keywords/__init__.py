@@ -1,5 +1,6 @@
 """Keyword components, one per concern; each is a thin layer over the core."""
 
+from .a2a import A2AKeywords
 from .agents import AgentKeywords
 from .aws import AwsKeywords
 from .cassettes import CassetteKeywords
@@ -22,6 +23,7 @@ from .services import ServiceKeywords
 from .transcript import TranscriptKeywords
 
 __all__ = [
+    "A2AKeywords",
     "AgentKeywords",
     "AwsKeywords",
     "CassetteKeywords",

@@ -109,6 +109,11 @@ def parse_a2a_fault(data: Any, source: str) -> A2AFault:
     return _Validator(source).fault(data, ("faults", 0))
 
 
+def parse_a2a_matcher(data: Any, source: str) -> A2AMatcher:
+    """Conditions written as a rule's ``when`` (an assertion's arguments)."""
+    return _Validator(source).matcher(data, ("when",))
+
+
 def parse_a2a_rule(data: Any, source: str) -> A2ARule:
     """One rule from a mapping (a keyword's arguments, the admin API)."""
     return _Validator(source).rule(data, ("rules", 0))

@@ -37,6 +37,7 @@ from .tasks import HistoryMessage, Task, new_id
 if TYPE_CHECKING:
     from .app import MockA2A
 
+MAX_PUSH_CONFIGS = 10  # per task: a client cannot fan one state change out without bound
 UNMATCHED_TEXT = "AgentTestLibrary mock A2A agent: no rule answers this message (strict mode)"
 ECHO = A2AReplySpec(message=(Part("text", text="{{text}}"),))
 
@@ -96,11 +97,9 @@ def message(agent: MockA2A, request: A2ARequest) -> Handled:
         )
     with agent.tasks.locked():
         task = existing or agent.tasks.create(request.context_id, request.version)
-        task.history.append(
-            HistoryMessage("user", request.parts, request.message_id or new_id(), dict(request.metadata))
-        )
+        task.remember(HistoryMessage("user", request.parts, request.message_id or new_id(), dict(request.metadata)))
         if request.push is not None:
-            task.push[request.push.get("id") or new_id()] = dict(request.push)
+            _add_push(task, request.push)
         events: list[TaskEvent] = [TaskEvent("task", codec.task_event(task))]
         status = (Part("text", text=built.status),) if built.status else ()
         task.pending = list(built.states)
@@ -135,7 +134,7 @@ def run(codec: Codec, task: Task, steps: int | None = None) -> list[TaskEvent]:
             task.pending_artifacts = []
             task.status = task.pending_status
             if task.status:
-                task.history.append(HistoryMessage("agent", task.status, new_id()))
+                task.remember(HistoryMessage("agent", task.status, new_id()))
         task.enter(task.pending.pop(0))
         events.append(_status(codec, task, final=last))
         passed += 1
@@ -246,9 +245,7 @@ def push_set(agent: MockA2A, request: A2ARequest) -> Handled:
     task_id, config = codec.push_in(request.params)
     check_push(agent, config)
     with agent.tasks.locked():
-        task = _task(agent, task_id)
-        config_id = config.get("id") or new_id()
-        task.push[config_id] = config
+        config_id = _add_push(_task(agent, task_id), config)
     return Handled(
         A2AReply(
             "result",
@@ -257,6 +254,15 @@ def push_set(agent: MockA2A, request: A2ARequest) -> Handled:
             rule="set push notification config",
         )
     )
+
+
+def _add_push(task: Task, config: Mapping[str, Any]) -> str:
+    config_id = str(config.get("id") or new_id())
+    if config_id not in task.push and len(task.push) >= MAX_PUSH_CONFIGS:
+        raise RpcError(INVALID_PARAMS, f"Invalid params: task {task.id} already has {MAX_PUSH_CONFIGS} push "
+                                       "notification configs; delete one first.")  # fmt: skip
+    task.push[config_id] = dict(config)
+    return config_id
 
 
 def push_get(agent: MockA2A, request: A2ARequest) -> Handled:

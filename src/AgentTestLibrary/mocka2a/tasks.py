@@ -21,6 +21,7 @@ from typing import Any
 from .model import TERMINAL, Artifact, Part
 
 MAX_TASKS = 1000
+MAX_HISTORY = 100  # messages kept per task (the newest): a client cannot grow one task without bound
 
 
 @dataclass
@@ -51,6 +52,10 @@ class Task:
     @property
     def terminal(self) -> bool:
         return self.state in TERMINAL
+
+    def remember(self, message: HistoryMessage) -> None:
+        self.history.append(message)
+        del self.history[:-MAX_HISTORY]
 
     def enter(self, state: str) -> None:
         self.state = state

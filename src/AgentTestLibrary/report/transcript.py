@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-Source = Literal["llm", "mcp", "service", "aws"]
+Source = Literal["llm", "mcp", "service", "aws", "a2a"]
 MAX_TEXT = 2000
 COLORS = {"ok": "#2e7d32", "fault": "#c62828", "error": "#ef6c00", "unmatched": "#f9a825", "other": "#757575"}
 STYLE = (
@@ -74,6 +74,8 @@ def _identity(exchange: Exchange) -> str:
         key = [request.get("method"), request.get("path"), request.get("query"), request.get("json")]
     elif exchange.source == "aws":
         key = [request.get("service"), request.get("operation"), request.get("params")]
+    elif exchange.source == "a2a":
+        key = [request.get("wire_method"), request.get("text"), request.get("data"), request.get("task_id")]
     else:
         key = {name: value for name, value in request.items() if name != "stream"}
     return json.dumps(key, sort_keys=True, default=str)
@@ -127,6 +129,9 @@ def _headline(exchange: Exchange) -> str:
         return f"#{exchange.number} {what}"
     if exchange.source == "aws":
         return f"#{exchange.number} {request.get('service')}.{request.get('operation')} page {request.get('page')}"
+    if exchange.source == "a2a":
+        text = json.dumps(request.get("text") or "", ensure_ascii=False)[:160]
+        return f"#{exchange.number} {request.get('wire_method') or request.get('method')} {text}"
     return f"#{exchange.number} {entry.get('method')} {entry.get('path')}"
 
 
