@@ -68,6 +68,17 @@ The Keyword Rule Is Gone In The Next Test
     Run Example Agent With A2A    please research MCP
     Tool Result Should Have Been Sent    3 sources on find sources on MCP
 
+Push Notifications Reach The Client's Receiver
+    ${receiver}=    Start Mock Service    receiver
+    Add Service Route    receiver    {"method": "POST", "path": "/a2a-events", "reply": {"status": 200}}
+    ${task}=    Send A Message That Asks For Pushes    find sources on MCP    ${receiver}/a2a-events
+    Should Be Equal    ${task}[status][state]    TASK_STATE_SUBMITTED
+    A2A Agent Should Have Pushed    researcher    state=completed
+    Service Should Have Received    receiver    POST    /a2a-events    times=3
+    Service Should Have Received    receiver    POST    /a2a-events
+    ...    json.statusUpdate.status.state=TASK_STATE_COMPLETED    headers.x-a2a-notification-token=push-token
+    Stop Mock Service    receiver
+
 
 *** Keywords ***
 Start The Mocks
@@ -87,3 +98,17 @@ Run Example Agent With A2A
     Should Be Equal As Integers    ${result.rc}    0
     ...    msg=Example agent failed (rc ${result.rc}): ${result.stderr}    values=False
     RETURN    ${result.stdout}
+
+Send A Message That Asks For Pushes
+    [Documentation]    Sends an A2A 1.0 SendMessage that asks to be answered at once and told the rest at
+    ...    ``url`` (token ``push-token``); returns the task it got.
+    [Arguments]    ${text}    ${url}
+    VAR    &{push}=    url=${url}    token=push-token
+    VAR    &{configuration}=    returnImmediately=${TRUE}    taskPushNotificationConfig=${push}
+    VAR    &{message}=    messageId=m1    role=ROLE_USER    parts=${{[{"text": $text}]}}
+    VAR    &{params}=    message=${message}    configuration=${configuration}
+    VAR    &{body}=    jsonrpc=2.0    id=1    method=SendMessage    params=${params}
+    ${answer}=    Evaluate
+    ...    httpx.post($A2A_RESEARCHER_URL + "/", json=$body, headers={"A2A-Version": "1.0"}).json()
+    ...    modules=httpx
+    RETURN    ${answer}[result][task]
