@@ -8,7 +8,7 @@ export PATH := $(BIN):$(PATH)
 export AGENTTEST_AGENTS_PREFIX ?= $(abspath .agents)
 RESULTS := results
 
-.PHONY: install e2e test unit node conformance robot-e2e robot-e2e-serial robot-live lanes lint libdoc bench wheel browser shard merge-shards drift-latest clean
+.PHONY: install e2e test unit node conformance robot-e2e robot-e2e-serial robot-live lanes lint libdoc bench wheel browser a2a-legacy shard merge-shards drift-latest clean
 
 $(VENV)/.installed: pyproject.toml sdk-pins.txt
 	$(PYTHON) -m venv $(VENV)
@@ -41,7 +41,7 @@ STAGES := lint lanes unit robot-e2e robot-e2e-serial robot-live libdoc
 test: install
 	MAKE="$(MAKE)" .ci/stages $(STAGES)
 
-unit: install browser node
+unit: install browser node a2a-legacy
 	python -m pytest
 
 ## Node 22+ (the MCP conformance suite needs it; Debian's is older) from PyPI into the venv. Never fails the build:
@@ -57,6 +57,17 @@ node: install
 ## scenario of the release, then the prerelease's scenarios of the stateless revision.
 conformance: node
 	python scripts/conformance.py --suite release --results $(RESULTS)/conformance/release
+
+## The a2a-sdk 0.3 client in a venv of its own (it cannot share one with the 1.x SDK), for the 0.3 contract test.
+## Never fails the build: where pip cannot install it, that test skips and says why (the reason is kept below).
+A2A_LEGACY := .venv-a2a03
+A2A_LEGACY_NOTE := $(RESULTS)/a2a-legacy-install.txt
+a2a-legacy:
+	@mkdir -p $(RESULTS)
+	@if [ -f $(A2A_LEGACY)/.installed ]; then rm -f $(A2A_LEGACY_NOTE); \
+	elif { $(PYTHON) -m venv $(A2A_LEGACY) && $(A2A_LEGACY)/bin/python -m pip install --quiet "a2a-sdk==0.3.26"; \
+	     } >$(A2A_LEGACY_NOTE) 2>&1; then touch $(A2A_LEGACY)/.installed; rm -f $(A2A_LEGACY_NOTE); \
+	else echo "a2a-sdk 0.3 could not be installed (see $(A2A_LEGACY_NOTE)); its contract test will skip"; fi
 
 ## Debian's Chromium and its driver for the browser tests (a log.html read in a real browser, the web UI lane).
 ## Never fails the build: where apt-get cannot install them, those tests skip and say why (the file below).
@@ -115,4 +126,4 @@ bench: install
 	python benchmarks/e2e_time.py
 
 clean:
-	rm -rf $(VENV) $(RESULTS) .pabotsuitenames .bench-cache
+	rm -rf $(VENV) $(A2A_LEGACY) $(RESULTS) .pabotsuitenames .bench-cache

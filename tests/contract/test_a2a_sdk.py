@@ -10,6 +10,7 @@ import threading
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 import httpx
@@ -40,6 +41,8 @@ from AgentTestLibrary.mocka2a.loader import parse_a2a_fault
 from AgentTestLibrary.secrets import SecretRegistry
 
 T = TypeVar("T")
+LEGACY_PYTHON = Path(__file__).parents[2] / ".venv-a2a03" / "bin" / "python"
+LEGACY_NOTE = Path(__file__).parents[2] / "results" / "a2a-legacy-install.txt"
 SCENARIO = """
 a2a_agents:
   researcher:
@@ -413,3 +416,43 @@ def test_agenttest_a2a_serve_prints_one_line_and_echoes(tmp_path: Any) -> None:
     check = subprocess.run([sys.executable, "-m", "AgentTestLibrary", "scenario", "check", str(flow)],
                            capture_output=True, text=True, timeout=30)  # fmt: skip
     assert check.returncode == 1 and "text_contain" in check.stderr
+
+
+def test_the_a2a_sdk_0_3_client_in_its_own_venv(agent: tuple[MockA2A, str]) -> None:
+    if not LEGACY_PYTHON.exists():
+        why = LEGACY_NOTE.read_text(encoding="utf-8")[-300:] if LEGACY_NOTE.exists() else "run `make a2a-legacy`"
+        pytest.skip(f"the a2a-sdk 0.3 client is not installed in .venv-a2a03: {why}")
+    app, base = agent
+    client = Path(__file__).with_name("a2a03_client.py")
+    done = subprocess.run([str(LEGACY_PYTHON), str(client), base], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    seen = json.loads(done.stdout)
+    assert seen["stream"]["events"] == [["submitted", None], ["working", "status-update"],
+                                        ["working", "artifact-update"], ["completed", "status-update"]]  # fmt: skip
+    assert seen["stream"]["fetched"] == seen["send"]["fetched"] == "completed"
+    assert seen["send"]["events"] == [["completed", None]] and seen["send"]["artifacts"][0] == "1. A2A spec"
+    assert seen["message"]["message"] == "Hello from the researcher: hello"
+    calls = [entry for entry in requests(app) if entry["request"]["method"] != "card"]
+    assert {(entry["request"]["wire_method"], entry["request"]["version"]) for entry in calls} == {
+        ("message/stream", "0.3"), ("message/send", "0.3"), ("tasks/get", "0.3")}  # fmt: skip
+    assert all("a2a-version" not in entry["headers"] for entry in calls)
+
+
+def test_secrets_in_messages_and_headers_never_leave_the_journal() -> None:
+    sentinel = "sk-a2a-sentinel-4711"
+    secrets = SecretRegistry()
+    secrets.add(sentinel)
+    app = MockA2A(a2a_agent_from_text(SCENARIO), secrets)
+    server = MockServer(app)
+    base = server.start()
+    try:
+        headers = {"authorization": f"Bearer {sentinel}"}
+        message = {"messageId": "m1", "role": "ROLE_USER", "parts": [{"text": f"hello, my key is {sentinel}"}]}
+        body = {"jsonrpc": "2.0", "id": 1, "method": "SendMessage", "params": {"message": message}}
+        answer = httpx.post(base + "/", json=body, headers={"a2a-version": "1.0", **headers}).json()
+        assert sentinel in answer["result"]["message"]["parts"][0]["text"]  # the agent echoes it: the client's own
+    finally:
+        server.stop()
+        app.close()
+    dumped = json.dumps([entry.to_dict() for entry in app.journal.entries()])
+    assert sentinel not in dumped and "hello, my key is" in dumped

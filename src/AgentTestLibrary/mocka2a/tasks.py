@@ -3,7 +3,8 @@
 A task is created by a message a rule answers with a task, and passes through the reply's
 states: all at once when the client waits (a blocking send, a stream), or one state per
 ``GetTask`` / ``tasks/get`` when it asked to be answered at once (``returnImmediately``,
-``blocking: false``), so polling is deterministic. A task that stops in ``input-required`` or
+``blocking: false``), so polling is deterministic; a task with push configs passes them right
+after that answer, each state change pushed. A task that stops in ``input-required`` or
 ``auth-required`` continues with the client's next message; a terminal one accepts none.
 """
 
