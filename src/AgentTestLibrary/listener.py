@@ -99,6 +99,7 @@ class LibraryListener:
             self._end(self.ctx.scopes[-1].name, None)
         for component in self.components:
             _guarded(component.close, f"{type(component).__name__} could not close")
+        self.ctx.ledger.close()
         self.ctx.private.close()
 
     def _start(self, scope: Scope) -> Verdict | None:

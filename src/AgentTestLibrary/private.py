@@ -18,11 +18,12 @@ from pathlib import Path
 PREFIX = "agenttest-private-"
 
 
-def _base() -> Path:
+def private_base() -> Path:
+    """This user's private base folder (mode 0700 once used): run folders, and ledgers of settings entries."""
     return Path(tempfile.gettempdir()) / f"{PREFIX}{os.getuid()}"
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -34,11 +35,11 @@ def _alive(pid: int) -> bool:
 
 def sweep_stale(base: Path | None = None) -> list[Path]:
     """Remove the private folders of processes that no longer run; returns what was removed."""
-    root = base or _base()
+    root = base or private_base()
     removed = []
     for folder in root.glob("*-*") if root.is_dir() else []:
         pid = folder.name.split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)) and not folder.is_symlink():
+        if pid.isdigit() and not alive(int(pid)) and not folder.is_symlink():
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
     return removed
@@ -54,7 +55,7 @@ class PrivateArea:
     @property
     def root(self) -> Path:
         if self._root is None:
-            base = self._base or _base()
+            base = self._base or private_base()
             base.mkdir(mode=0o700, exist_ok=True)
             if base.is_symlink() or base.stat().st_uid != os.getuid():
                 raise PermissionError(f"{base} is not a private folder of this user; remove it and run again.")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -125,3 +127,27 @@ def test_mcp_configs_go_in_and_come_out_leaving_everything_else(tmp_path: Path) 
     assert {path: json.loads(text) if path.suffix == ".json" else text for path, text in after.items()} == {
         path: json.loads(text) if path.suffix == ".json" else text for path, text in before.items()
     }
+
+
+def test_a_dead_runs_ledger_takes_out_only_what_is_still_as_written(tmp_path: Path) -> None:
+    from AgentTestLibrary.harness.entries import Ledger, sweep_dead_runs
+    from AgentTestLibrary.harness.mcp_config import McpTarget, install_mcp_config
+
+    home, base = tmp_path / "home", tmp_path / "private"
+    kept = install_mcp_config("gemini-cli", home, McpTarget("kept", "http://127.0.0.1:1/mcp"))
+    changed = install_mcp_config("gemini-cli", home, McpTarget("changed", "http://127.0.0.1:2/mcp"))
+    settings = home / ".gemini" / "settings.json"
+    data = json.loads(settings.read_text(encoding="utf-8"))
+    data["mcpServers"]["changed"]["httpUrl"] = "http://127.0.0.1:3/mcp"  # the user edited it since
+    settings.write_text(json.dumps(data), encoding="utf-8")
+    ledger = Ledger(base)
+    ledger.record([*kept.entries, *changed.entries])
+    assert sweep_dead_runs(base) == ([], []), "a running process's ledger is left alone"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True).stdout.strip()  # fmt: skip
+    ledger.path.rename(ledger.path.with_name(f"{dead}.json"))
+    removed, problems = sweep_dead_runs(base)
+    assert problems == [] and [entry.keys for entry in removed] == [("mcpServers", "kept")]
+    assert json.loads(settings.read_text(encoding="utf-8")) == {
+        "mcpServers": {"changed": {"httpUrl": "http://127.0.0.1:3/mcp", "trust": True}}}  # fmt: skip
+    assert not list((base / "ledgers").iterdir())

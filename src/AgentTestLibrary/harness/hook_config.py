@@ -2,7 +2,9 @@
 
 User files are edited, not rewritten from scratch: JSON settings may carry comments (JSONC, as
 Gemini CLI allows), Codex's ``config.toml`` is round-tripped with tomlkit (comments, tables and
-multi-line arrays kept), and only the bridge's own entries are ever replaced or removed.
+multi-line arrays kept), and only the bridge's own entries are ever replaced or removed. Every
+entry written is also given to the caller's ``written`` list (:mod:`.entries`), for the run's
+ledger, so the next run can take out what a killed one left.
 pi and opencode have no hook settings: their hooks are code, so the bridge is written as the agent's own
 extension (pi, TypeScript) or plugin (opencode, JavaScript), a whole file of its own that calls
 ``agenttest hook`` with a payload in the bridge's shape.
@@ -17,6 +19,7 @@ from typing import Any, Literal
 
 from ..errors import HookConfigError
 from ..shipped import BRIDGES
+from .entries import Entry, created
 from .settings import read_json_settings, read_toml_settings, write_json_settings, write_toml_settings
 
 EVENTS = {
@@ -90,8 +93,11 @@ def install_hooks(
     evidence: Path,
     decisions: Path,
     events: list[str] | None = None,
+    written: list[Entry] | None = None,
 ) -> Path:
-    """Merge bridge hooks for ``events`` (default: all the runtime fires) into its config file; return it."""
+    """Merge bridge hooks for ``events`` (default: all the runtime fires) into its config file; return it.
+    What is written is appended to ``written`` (for the ledger of the run)."""
+    written = [] if written is None else written
     if runtime not in EVENTS:
         raise HookConfigError(f"Unknown runtime '{runtime}' for hooks; use one of {', '.join(EVENTS)}.")
     wanted = events or list(EVENTS[runtime])
@@ -101,8 +107,9 @@ def install_hooks(
     argv = bridge_command(bridge, runtime if runtime != "example-agent" else "claude-code", evidence, decisions)
     path = directory / CONFIG_FILES[runtime]
     if runtime in CODE_BRIDGES:
-        return _write_code_bridge(path, CODE_BRIDGES[runtime], argv, wanted)
+        return _write_code_bridge(path, CODE_BRIDGES[runtime], argv, wanted, written)
     command = shlex.join(argv)
+    written.extend(created(path))
     settings = read_json_settings(path)
     hooks = settings.setdefault("hooks", {})
     if not isinstance(hooks, dict):
@@ -111,12 +118,14 @@ def install_hooks(
         entry: dict[str, Any] = {"type": "command", "command": command, "timeout": 30}
         if runtime == "gemini-cli":  # Gemini CLI counts hook timeouts in milliseconds
             entry.update(name="agenttest-bridge", timeout=30_000)
-        hooks[event] = [*_without_bridge(hooks.get(event, [])), {"matcher": "*", "hooks": [entry]}]
+        group = {"matcher": "*", "hooks": [entry]}
+        hooks[event] = [*_without_bridge(hooks.get(event, [])), group]
+        written.append(Entry(str(path), ("hooks", event), item=group))
     write_json_settings(path, settings)
     return path
 
 
-def _write_code_bridge(path: Path, template: str, argv: list[str], events: list[str]) -> Path:
+def _write_code_bridge(path: Path, template: str, argv: list[str], events: list[str], written: list[Entry]) -> Path:
     """The bridge as the agent's own extension or plugin: the template with the argv and events as JS literals."""
     literal = {"__AGENTTEST_BRIDGE__": argv, "__AGENTTEST_EVENTS__": events}
     text = (BRIDGES / template).read_text(encoding="utf-8")
@@ -124,12 +133,16 @@ def _write_code_bridge(path: Path, template: str, argv: list[str], events: list[
         text = text.replace(placeholder, json.dumps(value, ensure_ascii=True))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
+    written.append(Entry.whole_file(path, text))
     return path
 
 
-def install_codex_notify(codex_home: Path, bridge: list[str], evidence: Path, decisions: Path) -> Path:
+def install_codex_notify(
+    codex_home: Path, bridge: list[str], evidence: Path, decisions: Path, written: list[Entry] | None = None
+) -> Path:
     """Codex's legacy ``notify``: an argv (absolute paths: Codex clears the environment) in config.toml."""
     config = codex_home / "config.toml"
+    fresh = created(config)
     document = read_toml_settings(config)
     # Codex runs one notify program: the bridge takes the slot for the test (the file is restored after it).
     import tomlkit
@@ -138,4 +151,6 @@ def install_codex_notify(codex_home: Path, bridge: list[str], evidence: Path, de
     argv.extend(bridge_command(bridge, "codex-notify", evidence, decisions))
     document["notify"] = argv  # tomlkit keeps a new top-level key before the first table
     write_toml_settings(config, document)
+    if written is not None:
+        written.extend([*fresh, Entry(str(config), ("notify",), value=argv.unwrap())])
     return config

@@ -29,7 +29,8 @@ The model sees the tools as ``mcp__NAME__TOOL`` (Claude Code; Codex, whose Respo
 namespace ``mcp__NAME`` the mock flattens the same way), ``mcp_NAME_TOOL`` (Gemini CLI) or
 ``NAME_TOOL`` (opencode).
 Removal takes out only the entries written here, whatever the agent or another installer
-wrote to the same files meanwhile.
+wrote to the same files meanwhile. Every entry is also listed in :attr:`InstalledMcpConfig.entries`
+for the run's ledger (:mod:`.entries`), so the next run can take out what a killed one left.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from typing import Any, Literal, get_args
 
 from ..errors import InputError, McpConfigError
 from ..naming import check_identifier
+from .entries import Entry, created
 from .settings import read_json_settings, read_toml_settings, write_json_settings, write_toml_settings
 
 McpRuntime = Literal["claude-code", "codex", "gemini-cli", "opencode", "pi"]
@@ -71,6 +73,7 @@ class InstalledMcpConfig:
     added_keys: list[str] = field(default_factory=list)  # top-level settings this install switched on
     created: list[Path] = field(default_factory=list)  # files that did not exist before
     key: str = "mcpServers"  # the settings key the servers are under (opencode: "mcp")
+    entries: list[Entry] = field(default_factory=list)  # for the run's ledger
 
     def remove(self) -> None:
         for path in self.files:
@@ -130,6 +133,7 @@ def install_mcp_config(runtime: str, home: Path, target: McpTarget, project: Pat
         path = home / "config.toml"
         import tomlkit
 
+        installed.entries.extend(created(path))
         document = read_toml_settings(path)
         servers = document.setdefault("mcp_servers", tomlkit.table(is_super_table=True))
         entry = tomlkit.table()
@@ -142,6 +146,7 @@ def install_mcp_config(runtime: str, home: Path, target: McpTarget, project: Pat
         servers[target.name] = entry
         write_toml_settings(path, document)
         installed.files.append(path)
+        installed.entries.append(Entry(str(path), ("mcp_servers", target.name), value=entry.unwrap()))
         return installed
     if runtime == "claude-code":
         server: dict[str, Any] = (
@@ -152,12 +157,14 @@ def install_mcp_config(runtime: str, home: Path, target: McpTarget, project: Pat
         servers_file = project / ".mcp.json" if project is not None else home / ".claude.json"
         if not servers_file.exists():
             installed.created.append(servers_file)
-        installed.files.append(_merge(servers_file, target.name, server))
+        installed.files.append(_merge(servers_file, target.name, server, installed))
         settings_path = home / ".claude" / "settings.json"
+        installed.entries.extend(created(settings_path))
         settings = read_json_settings(settings_path)
         if project is not None and settings.get("enableAllProjectMcpServers") is not True:
             settings["enableAllProjectMcpServers"] = True
             installed.added_keys.append("enableAllProjectMcpServers")
+            installed.entries.append(Entry(str(settings_path), ("enableAllProjectMcpServers",), value=True))
         permissions = settings.setdefault("permissions", {})
         allowed = permissions.setdefault("allow", []) if isinstance(permissions, dict) else None
         if not isinstance(allowed, list):
@@ -166,6 +173,7 @@ def install_mcp_config(runtime: str, home: Path, target: McpTarget, project: Pat
         if permission not in allowed:
             allowed.append(permission)
             installed.added_permission = permission
+            installed.entries.append(Entry(str(settings_path), ("permissions", "allow"), item=permission))
         write_json_settings(settings_path, settings)
         installed.files.append(settings_path)
         return installed
@@ -175,21 +183,27 @@ def install_mcp_config(runtime: str, home: Path, target: McpTarget, project: Pat
         installed.key = "mcp"
         path = home / ".config" / "opencode" / "opencode.json"
         installed.files.append(
-            _merge(path, target.name, {**(remote if target.url else local), "enabled": True}, key="mcp")
+            _merge(path, target.name, {**(remote if target.url else local), "enabled": True}, installed, key="mcp")
         )
         return installed
     server = {"httpUrl": target.url} if target.url else {"command": target.command[0], "args": list(target.command[1:])}
-    installed.files.append(_merge(home / ".gemini" / "settings.json", target.name, {**server, "trust": True}))
+    installed.files.append(
+        _merge(home / ".gemini" / "settings.json", target.name, {**server, "trust": True}, installed)
+    )
     return installed
 
 
-def _merge(path: Path, name: str, server: dict[str, Any], key: str = "mcpServers") -> Path:
+def _merge(
+    path: Path, name: str, server: dict[str, Any], installed: InstalledMcpConfig, key: str = "mcpServers"
+) -> Path:
+    installed.entries.extend(created(path))
     settings = read_json_settings(path)
     servers = settings.setdefault(key, {})
     if not isinstance(servers, dict):
         raise McpConfigError(f"{path}: '{key}' must be an object mapping server names to servers.")
     servers[name] = server
     write_json_settings(path, settings)
+    installed.entries.append(Entry(str(path), (key, name), value=server))
     return path
 
 

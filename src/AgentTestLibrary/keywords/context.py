@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from robot.libraries.BuiltIn import BuiltIn
 
 from ..errors import MissingCredentialError
+from ..harness.entries import Ledger
 from ..naming import NameRegistry, remove_tree, slug
 from ..private import PrivateArea
 from ..secrets import SecretRegistry
@@ -24,7 +25,8 @@ class LibraryContext:
     """What the keyword components share (GLOBAL scope: one per robot process / pabot worker).
 
     Only cross-cutting state lives here: the secret registry, the scope stack, the components
-    that serve mocks, names handed out, the private area. A component's own scoped state (its
+    that serve mocks, names handed out, the private area, the ledger of entries written into agents'
+    settings. A component's own scoped state (its
     running servers included) stays with it.
     """
 
@@ -33,6 +35,7 @@ class LibraryContext:
     env_file: str | None = None
     names: NameRegistry = field(default_factory=NameRegistry)
     private: PrivateArea = field(default_factory=PrivateArea)
+    ledger: Ledger = field(default_factory=Ledger)
     required_credentials: dict[str, set[str]] = field(default_factory=dict)  # suite or test → names
     served: list[ServedComponent] = field(default_factory=list)  # every component serving mocks (LLM, MCP ...)
     _live_environment_loaded: bool = False

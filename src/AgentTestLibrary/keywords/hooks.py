@@ -1,4 +1,8 @@
-"""Hooks: install the bridge into a runtime's real config, script its answers, assert the phases."""
+"""Hooks: install the bridge into a runtime's real config, script its answers, assert the phases.
+
+What the bridge writes into agents' settings is recorded in the run's ledger (``harness/entries.py``);
+when the first suite starts, entries a killed run left (MCP entries included) are taken out.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from robot.api.deco import keyword
 
 from ..environment import agenttest_command
 from ..errors import HookConfigError
+from ..harness.entries import Entry, sweep_dead_runs
 from ..harness.hook_config import CONFIG_FILES, HookRuntime, install_codex_notify, install_hooks
 from ..harness.hooks import read_evidence
 from .context import LibraryContext
@@ -33,6 +38,7 @@ class HookScope:
     mark: int = 0
     rules: list[dict[str, Any]] = field(default_factory=list)
     installed: list[tuple[Path, str | None]] = field(default_factory=list)  # config files and their text before
+    entries: list[Entry] = field(default_factory=list)  # what was written, as the run's ledger holds it
 
     def remember(self, path: Path) -> None:
         if all(known != path for known, _ in self.installed):
@@ -54,8 +60,12 @@ class HookKeywords(LibraryComponent):
     def __init__(self, ctx: LibraryContext) -> None:
         super().__init__(ctx)
         self.hooks: dict[str, HookScope] = {}  # by scope key
+        self.swept = False
 
     def start_scope(self, scope: Scope) -> Verdict | None:
+        if not self.swept:
+            self.swept = True
+            self._sweep_dead_runs()
         if scope.kind == "test":  # events so far belong to earlier tests
             for hooks in self.hooks.values():
                 hooks.mark = len(read_evidence(hooks.evidence))
@@ -67,10 +77,22 @@ class HookKeywords(LibraryComponent):
         if hooks is None:
             return
         hooks.uninstall()
+        self.ctx.ledger.forget(hooks.entries)
         events = [self.ctx.secrets.mask(event) for event in read_evidence(hooks.evidence)]
         text = "".join(json.dumps(event, ensure_ascii=True) + "\n" for event in events)
         (hooks.root / "events.jsonl").write_text(text, encoding="utf-8")
         shutil.rmtree(hooks.evidence.parent, ignore_errors=True)
+
+    def _sweep_dead_runs(self) -> None:
+        """Take out the hook and MCP entries of runs that were killed before they could (their ledgers)."""
+        removed, problems = sweep_dead_runs()
+        if removed:
+            files = ", ".join(dict.fromkeys(entry.file for entry in removed))
+            logger.warn(
+                f"Removed {len(removed)} entries a killed earlier run had written into agent settings: {files}."
+            )
+        for problem in problems:
+            logger.warn(f"Could not take out an entry a killed earlier run left: {problem}.")
 
     def _scope(self) -> HookScope:
         key = self.ctx.scope_key
@@ -110,12 +132,17 @@ class HookKeywords(LibraryComponent):
         scope.remember(target / CONFIG_FILES.get(runtime, "hooks.json"))
         if notify:
             scope.remember(target / "config.toml")
-        path = install_hooks(runtime, Path(directory), bridge=agenttest_command(), evidence=scope.evidence,
-                             decisions=scope.decisions, events=list(events) or None)  # fmt: skip
-        if notify:
-            if runtime != "codex":
-                raise HookConfigError("notify=True is Codex's legacy notify; use it with runtime codex.")
-            install_codex_notify(Path(directory), agenttest_command(), scope.evidence, scope.decisions)
+        written: list[Entry] = []
+        try:
+            path = install_hooks(runtime, Path(directory), bridge=agenttest_command(), evidence=scope.evidence,
+                                 decisions=scope.decisions, events=list(events) or None, written=written)  # fmt: skip
+            if notify:
+                if runtime != "codex":
+                    raise HookConfigError("notify=True is Codex's legacy notify; use it with runtime codex.")
+                install_codex_notify(Path(directory), agenttest_command(), scope.evidence, scope.decisions, written)
+        finally:
+            scope.entries.extend(written)
+            self.ctx.ledger.record(written)
         logger.info(f"Hooks bridge installed for {runtime} in {path}; evidence in {scope.evidence}.")
         return str(path)
 

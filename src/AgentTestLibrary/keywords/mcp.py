@@ -108,6 +108,7 @@ class McpKeywords(ServedComponent):
     def _remove_configs(self, scope: str | None) -> None:
         for installed in [item for item in self.configs if scope is None or item.scope == scope]:
             installed.config.remove()
+            self.ctx.ledger.forget(installed.config.entries)
             self.configs.remove(installed)
 
     def server(self, name: str) -> RunningMcp:
@@ -437,6 +438,7 @@ class McpKeywords(ServedComponent):
                            tuple(running.command) if use == "stdio" else ())  # fmt: skip
         home = Path(self.runtimes.get_runtime_home())
         config = install_mcp_config(runtime, home, target, Path(project) if project else None)
+        self.ctx.ledger.record(config.entries)
         self.configs.append(_Installed(self.ctx.scope_key, config))
         logger.info(
             f"{runtime} now reaches mock MCP server '{server}' over {use}: {', '.join(map(str, config.files))}."
