@@ -14,6 +14,7 @@ import boto3
 import pytest
 
 from AgentTestLibrary.errors import InputError, SecretSourceError, SecretUnavailable
+from AgentTestLibrary.live import managers
 from AgentTestLibrary.live.egress import Diagnosis
 from AgentTestLibrary.live.managers import (
     GCP_ENDPOINT_VARIABLE,
@@ -26,6 +27,7 @@ from AgentTestLibrary.mockaws.app import parse_aws_fault
 from AgentTestLibrary.secrets import MASK, SecretRegistry
 from tests.stand_in import Answer, Received, stand_in
 
+register_aws_keys = managers._register_aws_keys
 VAULT_TOKEN = "hvs.fixture-ci-token-51f0"
 VAULT_SECRET = "vault-sentinel-Qm7xK2pL9w"
 GCP_SECRET = "gcp-sentinel-Zt4rW8nB1c"
@@ -225,6 +227,7 @@ def test_gcp_secret_manager_over_rest_with_workload_identity(workload_identity: 
     assert token.path == "/v1/token" and CI_OIDC_TOKEN in token.body.decode()
     assert access.method == "GET" and access.path.startswith("/v1/projects/p/secrets/openai/versions/latest:access?")
     assert registry.mask_text(f"{GCP_SECRET} {base64.b64encode(whole.encode()).decode()}").startswith(f"{MASK} {MASK}")
+    assert registry.mask_text(f"{CI_OIDC_TOKEN} {GCP_ACCESS_TOKEN}") == f"{MASK} {MASK}"  # the tokens met on the way
     with pytest.raises(SecretUnavailable, match="missing: GCP Secret Manager has no secret version"):
         fetched.fetch("gcp-sm:projects/p/secrets/nothing/versions/1")
     with pytest.raises(SecretUnavailable, match=r"denied: GCP Secret Manager refused .*Permission"):
@@ -288,3 +291,38 @@ def test_aws_and_gcp_out_of_reach_are_unreachable_with_the_diagnosis(
             fetched.fetch(source)
         assert str(unreachable.value).startswith(f"unreachable: {manager} at {closed}")
         assert f"Egress blocked: {closed}: connect_refused" in str(unreachable.value)
+
+
+@pytest.mark.usefixtures("no_ambient_credentials")
+def test_aws_web_identity_through_the_mock_aws_sts(
+    mock_aws: tuple[MockAWS, str, Moto], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    app, url, moto = mock_aws
+    moto.reset()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", url)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    planting = boto3.client("secretsmanager", aws_access_key_id="AKIAFIXTURE", aws_secret_access_key="fixture-k")
+    planting.create_secret(Name="ci/openai", SecretString=json.dumps({"api_key": AWS_SECRET}))
+    token_file = tmp_path / "web-identity-token"
+    token_file.write_text(CI_OIDC_TOKEN)
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in {"AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/ci", "AWS_WEB_IDENTITY_TOKEN_FILE":
+                        str(token_file), "AWS_CONFIG_FILE": str(tmp_path / "none"),
+                        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    resolved: list[Any] = []
+
+    def spy(session: Any, secrets: SecretRegistry) -> None:
+        register_aws_keys(session, secrets)
+        resolved.append(session.get_credentials().get_frozen_credentials())  # cached: no second STS call
+
+    monkeypatch.setattr(managers, "_register_aws_keys", spy)
+    fetched, registry = sources()
+    assert fetched.fetch("aws-sm:ci/openai#api_key") == AWS_SECRET
+    calls = [entry.subject.params for entry in app.journal.entries(0)][-2:]  # the journal outlives moto.reset
+    assert calls[0]["Action"] == "AssumeRoleWithWebIdentity" and calls[0]["WebIdentityToken"] == CI_OIDC_TOKEN
+    assert calls[1] == {"SecretId": "ci/openai"}
+    keys = resolved[0]
+    assert keys.access_key != "AKIAFIXTURE" and keys.token  # moto's temporary keys for the role
+    assert registry.mask_text(f"{CI_OIDC_TOKEN} {keys.secret_key} {keys.token}") == f"{MASK} {MASK} {MASK}"

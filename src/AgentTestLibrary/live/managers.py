@@ -45,6 +45,7 @@ QUIET_LOGGERS = ("botocore", "boto3", "urllib3", "requests", "hvac", "google")
 GCP_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 INSTALL_HINT = "pip install 'robotframework-agenttestlibrary[secrets]'"
 TIMEOUT_S = 15.0
+MAX_TOKEN_FILE = 1_000_000
 DIAGNOSIS_TIMEOUT_S = 3.0
 GCP_NAME = re.compile(r"projects/[^/]+/(?:locations/[^/]+/)?secrets/[^/]+/versions/[^/]+")
 SYNTAX = (
@@ -115,6 +116,18 @@ def _pick(source: Source, payload: str) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
+def _read(path: str | None) -> str:
+    """A small file's text ('' when there is none): token files and credential configs."""
+    if not path or not Path(path).is_file():
+        return ""
+    return Path(path).read_text(encoding="utf-8", errors="replace")[:MAX_TOKEN_FILE]
+
+
+def _register_file(secrets: SecretRegistry, path: str | None) -> None:
+    """Mask the token a file holds (the CI's OIDC token the clients send on): it is a credential too."""
+    secrets.add(_read(path).strip())
+
+
 def _client_missing(manager: str, module: str) -> SecretUnavailable:
     return SecretUnavailable("unavailable", f"{manager} needs the '{module}' package: {INSTALL_HINT}")
 
@@ -168,8 +181,7 @@ def _vault_login(client: Any, secrets: SecretRegistry) -> None:
     """JWT/OIDC login with VAULT_ROLE and the CI's token (VAULT_JWT_FILE or VAULT_JWT); the client keeps the token."""
     role = os.environ.get("VAULT_ROLE", "").strip()
     token_file = os.environ.get("VAULT_JWT_FILE", "").strip()
-    jwt = Path(token_file).read_text(encoding="utf-8").strip() if token_file and Path(token_file).is_file() else ""
-    jwt = jwt or os.environ.get("VAULT_JWT", "").strip()
+    jwt = _read(token_file).strip() or os.environ.get("VAULT_JWT", "").strip()
     if not role or not jwt:
         why = "no VAULT_ROLE" if not role else f"no token in VAULT_JWT_FILE ({token_file or 'not set'}) or VAULT_JWT"
         raise SecretUnavailable(
@@ -212,11 +224,14 @@ def fetch_aws(source: Source, secrets: SecretRegistry) -> str:
         connect_timeout=TIMEOUT_S, read_timeout=TIMEOUT_S, retries={"total_max_attempts": 2, "mode": "standard"}
     )
     url = None
+    _register_file(secrets, os.environ.get("AWS_WEB_IDENTITY_TOKEN_FILE"))
+    session = boto3.session.Session()
     try:
-        client = boto3.session.Session().client("secretsmanager", config=config)
+        client = session.client("secretsmanager", config=config)
         url = str(client.meta.endpoint_url)
         response = client.get_secret_value(SecretId=source.path)
     except botocore.exceptions.ClientError as error:
+        _register_aws_keys(session, secrets)
         code = str(error.response.get("Error", {}).get("Code", ""))
         message = str(error.response.get("Error", {}).get("Message", ""))[:240]
         if code == "ResourceNotFoundException":
@@ -232,12 +247,22 @@ def fetch_aws(source: Source, secrets: SecretRegistry) -> str:
         raise SecretUnavailable("unreachable", f"AWS Secrets Manager at {url}: {_short(error)}", url) from None
     except botocore.exceptions.BotoCoreError as error:  # credential providers' own failures (SSO, process ...)
         raise SecretUnavailable("unavailable", f"AWS Secrets Manager: {_short(error)}") from None
+    _register_aws_keys(session, secrets)
     if "SecretString" in response:
         payload = str(response["SecretString"])
     else:
         payload = bytes(response.get("SecretBinary") or b"").decode("utf-8", errors="replace")
     _register(secrets, payload)
     return payload
+
+
+def _register_aws_keys(session: Any, secrets: SecretRegistry) -> None:
+    """The keys boto3's chain resolved (web identity's temporary ones too), once they are resolved."""
+    credentials = session.get_credentials()
+    if credentials is not None:
+        frozen = credentials.get_frozen_credentials()
+        secrets.add(frozen.secret_key)
+        secrets.add(frozen.token)
 
 
 # -- GCP Secret Manager -------------------------------------------------------------------------------------
@@ -256,6 +281,7 @@ def fetch_gcp(source: Source, secrets: SecretRegistry) -> str:
     endpoint = os.environ.get(GCP_ENDPOINT_VARIABLE, "").strip()
     url = endpoint or GCP_DEFAULT_ENDPOINT
     credentials = None
+    _register_file(secrets, _subject_token_file(os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")))
     try:
         credentials, _ = google.auth.default(scopes=[GCP_SCOPE])
         client = secretmanager.SecretManagerServiceClient(
@@ -286,6 +312,13 @@ def fetch_gcp(source: Source, secrets: SecretRegistry) -> str:
     payload = bytes(response.payload.data).decode("utf-8", errors="replace")
     _register(secrets, payload)
     return payload
+
+
+def _subject_token_file(config_path: str | None) -> str | None:
+    """The file of the CI's OIDC token that a workload identity federation config (``external_account``) names."""
+    config = _json(_read(config_path) or "")
+    source = config.get("credential_source") if isinstance(config, dict) else None
+    return str(source.get("file")) if isinstance(source, dict) and source.get("file") else None
 
 
 def _gcp_error(error: Any) -> str:
