@@ -70,6 +70,9 @@ a2a_agents:
       - name: hello
         when: {text_contains: hello}
         reply: {message: "Hello from the researcher: {{text}}"}
+      - name: pdf
+        when: {file: {mimeType: application/pdf}}
+        reply: {message: "read {{text}}"}
       - name: slow
         when: {text_contains: long job}
         reply: {states: [working, working, completed], status: finished, artifacts: [{name: out, text: done}]}
@@ -207,6 +210,39 @@ def test_polling_passes_one_state_per_get_task_and_cancel_follows_the_rules(agen
     working, completed = TaskState.TASK_STATE_WORKING, TaskState.TASK_STATE_COMPLETED
     assert states == [TaskState.TASK_STATE_SUBMITTED, working, working, completed, completed]
     assert canceled.status.state == TaskState.TASK_STATE_CANCELED
+
+
+def test_a_file_part_rule_a_subscription_to_a_polled_task_and_a_delay(agent: tuple[MockA2A, str]) -> None:
+    app, base = agent
+    app.add_fault(parse_a2a_fault({"when": {"method": "subscribe"}, "delay_ms": 50}, "test"), "test")
+    pdf = Message(
+        role=Role.ROLE_USER,
+        message_id="m-pdf",
+        parts=[
+            Part(text="the report"),
+            Part(url="http://127.0.0.1:9/r.pdf", filename="r.pdf", media_type="application/pdf"),
+        ],
+    )
+
+    async def work(client: Any) -> tuple[list[StreamResponse], Any]:
+        return await collect(client, pdf), (await collect(client, text_message("a long job")))[0].task
+
+    read, task = run(work, base, streaming=False, polling=True)
+
+    async def follow(client: Any) -> list[StreamResponse]:
+        return [event async for event in client.subscribe(SubscribeToTaskRequest(id=task.id))]
+
+    followed = run(follow, base)
+    assert read[0].message.parts[0].text == "read the report"
+    sent = next(entry for entry in requests(app) if entry["request"]["method"] == "send")["request"]
+    assert sent["files"] == [{"name": "r.pdf", "mimeType": "application/pdf", "uri": "http://127.0.0.1:9/r.pdf"}]
+    assert [event.WhichOneof("payload") for event in followed] == ["task", "status_update", "status_update",
+                                                                   "artifact_update", "status_update"]  # fmt: skip
+    assert followed[0].task.status.state == TaskState.TASK_STATE_SUBMITTED
+    assert followed[-1].status_update.status.state == TaskState.TASK_STATE_COMPLETED
+    subscribed = requests(app)[-1]
+    assert subscribed["request"]["method"] == "subscribe" and subscribed["delay_s"] == 0.05
+    assert subscribed["reply"]["states"] == ["working", "working", "completed"]
 
 
 def test_a_message_to_a_terminal_task_and_subscribing_to_one_are_unsupported(agent: tuple[MockA2A, str]) -> None:

@@ -95,3 +95,15 @@ def test_the_svg_has_a_lane_per_mock_and_a_mark_per_exchange() -> None:
 
 def test_nothing_exchanged_renders_nothing() -> None:
     assert render([]) == ""
+
+
+def test_a2a_calls_read_as_the_method_and_text_and_a_resend_after_a_failure_is_a_retry() -> None:
+    def a2a(at: float, status: int, task_id: str = "") -> Exchange:
+        request = {"method": "stream", "wire_method": "SendStreamingMessage", "text": "find <sources>",
+                   "task_id": task_id, "id": at}  # fmt: skip
+        return Exchange("a2a", "A2A researcher", {"time": iso(T0 + at), "status": status, "request": request})
+
+    ordered = timeline([a2a(0.0, 503), a2a(0.5, 200), a2a(0.9, 200, task_id="t1")])
+    assert [(x.number, x.retry_of) for x in ordered] == [(1, None), (2, 1), (3, None)]
+    page = render(ordered)
+    assert "#1 SendStreamingMessage &quot;find &lt;sources&gt;&quot;" in page and "<sources>" not in page
