@@ -22,6 +22,7 @@ from ..mock.pipeline import LOOPBACK_HOSTS
 from ..mockmcp.jsonrpc import INVALID_PARAMS, RpcError
 from .codec import CODECS, Codec, card
 from .model import (
+    ECHO_REPLY,
     PUSH_NOT_SUPPORTED,
     TASK_NOT_CANCELABLE,
     TASK_NOT_FOUND,
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
 
 MAX_PUSH_CONFIGS = 10  # per task: a client cannot fan one state change out without bound
 UNMATCHED_TEXT = "AgentTestLibrary mock A2A agent: no rule answers this message (strict mode)"
-ECHO = A2AReplySpec(message=(Part("text", text="{{text}}"),))
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def message(agent: MockA2A, request: A2ARequest) -> Handled:
         spec = A2AReplySpec(states=("failed",), status=f"{UNMATCHED_TEXT}: {near_miss}")
         rule = None
     else:
-        spec, rule = ECHO, "<default: echo>"
+        spec, rule = ECHO_REPLY, "<default: echo>"
     built: A2AReply = spec.build(request, rule)
     if built.kind == "error":
         return Handled(built, unmatched, near_miss)

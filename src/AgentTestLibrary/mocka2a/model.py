@@ -390,8 +390,9 @@ class AgentSpec:
     source: str = "<no scenario>"
 
 
+ECHO_REPLY = A2AReplySpec(message=(Part("text", text="{{text}}"),))  # a message with the text sent
 ECHO_AGENT = AgentSpec(
-    rules=(A2ARule("echo", A2AMatcher(), (A2AReplySpec(message=(Part("text", text="{{text}}"),)),), "built-in echo"),),
+    rules=(A2ARule("echo", A2AMatcher(), (ECHO_REPLY,), "built-in echo"),),
     strict=False,
     source="<built-in echo agent>",
 )
