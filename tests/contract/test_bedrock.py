@@ -161,6 +161,14 @@ def test_inference_profile_and_arn_model_ids(server: MockServer) -> None:
         assert server.app.journal.entries()[-1].subject.model == model
 
 
+def test_inference_profiles_list_the_scenario_models(server: MockServer) -> None:
+    keys = {"aws_access_key_id": FIXTURE_AWS_ACCESS_KEY, "aws_secret_access_key": FIXTURE_AWS_SECRET_KEY}
+    control = boto3.client("bedrock", endpoint_url=server.url, region_name="us-east-1", **keys)
+    profiles = control.list_inference_profiles(typeEquals="SYSTEM_DEFINED")["inferenceProfileSummaries"]
+    assert [profile["inferenceProfileId"] for profile in profiles] == list(server.app.scenario.models)
+    assert profiles[0]["status"] == "ACTIVE"
+
+
 def test_unsigned_request_is_refused_like_bedrock(server: MockServer) -> None:
     response = httpx.post(f"{server.url}/model/{MODEL}/converse", json={"messages": user("hi")})
     assert response.status_code == 403

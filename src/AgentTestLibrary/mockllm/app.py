@@ -39,6 +39,7 @@ from .protocols import (
     VertexAnthropicCodec,
     VertexGeminiCodec,
 )
+from .protocols.bedrock import inference_profiles
 from .protocols.ollama import embed_response, show, tags, version
 from .scenario import Rule, Scenario, parse_fault, parse_rule, scenario_from_text
 from .structured import example_for
@@ -56,7 +57,8 @@ ROUTES = (
     "POST /v1/chat/completions, POST /v1/responses (and WebSocket GET), POST /v1/messages, "
     "POST /v1/messages/count_tokens, POST /v1/embeddings, GET /v1/models, "
     "POST /v1beta/models/{model}:generateContent|streamGenerateContent|countTokens, "
-    "POST /model/{modelId}/converse|converse-stream|invoke|invoke-with-response-stream|count-tokens (Bedrock), "
+    "POST /model/{modelId}/converse|converse-stream|invoke|invoke-with-response-stream|count-tokens, "
+    "GET /inference-profiles (Bedrock), "
     "POST /openai/deployments/{deployment}/chat/completions|responses|embeddings?api-version=..., "
     "/openai/responses?api-version=... and /openai/v1/chat/completions|responses|embeddings (Azure OpenAI), "
     "POST /api/chat|generate|embed|show, GET /api/tags|version (Ollama), "
@@ -104,6 +106,7 @@ class MockLLM(MockApplication):
         generate = {codec.protocol: Generate(self, codec) for codec in self._codecs()}
         converse, invoke = Generate(self, self.converse, check_bedrock), Generate(self, self.invoke, check_bedrock)
         bedrock_tokens = CountTokens(self.converse, "bedrock.count_tokens", check_bedrock)
+        profiles = Answered(self.converse, None, lambda body: inference_profiles(self.scenario.models), check_bedrock)
         return [
             Route(("GET", "HEAD"), "/", Root(self)),
             Route(("GET",), "/v1/models", Models(self)),
@@ -117,6 +120,7 @@ class MockLLM(MockApplication):
             Route(("POST",), BEDROCK_MODEL + "/(?P<action>converse|converse-stream)", converse, True),
             Route(("POST",), BEDROCK_MODEL + "/(?P<action>invoke|invoke-with-response-stream)", invoke, True),
             Route(("POST",), BEDROCK_MODEL + "/count-tokens", bedrock_tokens, True),
+            Route(("GET",), "/inference-profiles", profiles),
             *self._azure_routes(),
             *self._ollama_routes(),
             *self._vertex_routes(),

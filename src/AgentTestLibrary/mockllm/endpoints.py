@@ -188,14 +188,23 @@ class Embeddings(_Direct):
 
 
 class Answered(_Direct):
-    """Answers worked out from the body alone (Ollama's ``/api/embed``, ``/api/tags``, ``/api/show``)."""
+    """Answers worked out from the body alone (Ollama's ``/api/embed``, ``/api/tags``, ``/api/show``, Bedrock's
+    inference profiles)."""
 
-    def __init__(self, codec: Codec, protocol: str | None, compute: Callable[[Any], dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        codec: Codec,
+        protocol: str | None,
+        compute: Callable[[Any], dict[str, Any]],
+        authenticate: Authenticate | None = None,
+    ) -> None:
         self.codec = codec
         self.protocol = protocol
         self.compute = compute
+        self.authenticate = authenticate
 
     def answer(self, call: Call, subject: None) -> Answer:
+        self.check_auth(call)
         return Answer(outcome=Outcome(200, self.compute(call.body)), faultable=False)
 
 

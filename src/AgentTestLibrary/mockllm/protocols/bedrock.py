@@ -212,6 +212,18 @@ class BedrockInvokeCodec(BedrockErrors, HostedAnthropicCodec):
         return events
 
 
+def inference_profiles(models: tuple[str, ...]) -> dict[str, Any]:
+    """``GET /inference-profiles`` (the Bedrock control plane's ListInferenceProfiles, which Claude Code asks on the
+    runtime's URL): the scenario's models as system-defined profiles whose ids are the model names."""
+    return {"inferenceProfileSummaries": [{
+        "inferenceProfileName": model, "inferenceProfileId": model, "description": model,
+        "inferenceProfileArn": f"arn:aws:bedrock:us-east-1:000000000000:inference-profile/{model}",
+        "models": [{"modelArn": f"arn:aws:bedrock:us-east-1::foundation-model/{model}"}],
+        "status": "ACTIVE", "type": "SYSTEM_DEFINED", "createdAt": "2025-01-01T00:00:00Z",
+        "updatedAt": "2025-01-01T00:00:00Z",
+    } for model in models]}  # fmt: skip
+
+
 def _texts(blocks: Any) -> str:
     """The text of Converse's ``system`` blocks (guard content and cache points carry none)."""
     texts = [block["text"] for block in blocks or [] if isinstance(block, dict) and isinstance(block.get("text"), str)]
