@@ -492,3 +492,24 @@ def test_secrets_in_messages_and_headers_never_leave_the_journal() -> None:
         app.close()
     dumped = json.dumps([entry.to_dict() for entry in app.journal.entries()])
     assert sentinel not in dumped and "hello, my key is" in dumped
+
+
+def test_garbage_gets_json_rpc_errors_and_the_next_client_is_served(agent: tuple[MockA2A, str]) -> None:
+    app, base = agent
+    bodies = [b"\xff\xfe", b"[" * 5000, b"null", b"[]", b'{"jsonrpc": "2.0", "id": 1, "method": 7}',
+              b'{"jsonrpc": "1.0", "id": 1, "method": "SendMessage"}',
+              b'{"jsonrpc": "2.0", "id": {"x": 1}, "method": "GetTask", "params": []}',
+              b'{"jsonrpc": "2.0", "id": 2, "method": "SendMessage", "params": {"message": {"parts": [7]}}}',
+              b'{"jsonrpc": "2.0", "id": 3, "method": "GetTask", "params": {"id": 5}}']  # fmt: skip
+    codes = []
+    with httpx.Client() as raw:
+        for body in bodies:
+            reply = raw.post(
+                base + "/", content=body, headers={"content-type": "application/json", "a2a-version": "1.0"}
+            )
+            assert reply.status_code == 200, (body, reply.text)
+            codes.append(reply.json()["error"]["code"])
+    assert codes == [-32700, -32700, -32600, -32600, -32600, -32600, -32602, -32602, -32602]
+    events = run(lambda client: collect(client, text_message("hello again")), base, streaming=False)
+    assert events[0].message.parts[0].text == "Hello from the researcher: hello again"
+    assert all(entry.status == 200 for entry in app.journal.entries())
