@@ -1,11 +1,16 @@
-"""Seeded fuzzing: mutated bodies on every route and mutated bytes on the wire never get a 5xx or crash the server."""
+"""Seeded fuzzing: mutated bodies on every route and mutated bytes on the wire never get a 5xx or crash the server;
+the model mock, an MCP server, a REST service and the AWS front each answer every mutated request on their socket
+(no 5xx the test did not inject, no dropped answer, no hang), bounded in count and by a per-answer timeout."""
 
 from __future__ import annotations
 
 import json
 import random
 import socket
+from collections.abc import Iterator
 from typing import Any
+
+import httpx
 
 from AgentTestLibrary.mock.http import Request
 from AgentTestLibrary.mockllm import MockLLM, MockServer
@@ -131,3 +136,174 @@ def test_mutated_bytes_on_the_wire_get_4xx_and_the_server_keeps_serving() -> Non
             assert sock.recv(65536).startswith(b"HTTP/1.1 200")
     finally:
         server.stop()
+
+
+# -- every mock over its socket: no 5xx the test did not inject, no dropped answer, no hang ------------
+
+ANSWER_TIMEOUT_S = 10.0  # a request without its whole answer by then is a hang; no test asserts on speed
+
+
+def fire(url: str, requests: list[tuple[str, str, dict[str, str], bytes]]) -> list[httpx.Response]:
+    """Send every request on one keep-alive client, in order; a dropped answer or a hang raises (the test fails)."""
+    answers = []
+    with httpx.Client(base_url=url, timeout=ANSWER_TIMEOUT_S) as client:
+        for method, path, headers, body in requests:
+            answers.append(client.request(method, path, headers=headers, content=body))
+    return answers
+
+
+def served(app: Any) -> Iterator[str]:
+    server = MockServer(app)
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+def no_server_error(answers: list[httpx.Response], requests: list[Any]) -> None:
+    failed = [(request[:2], answer.status_code, answer.text[:200]) for request, answer in zip(requests, answers,
+              strict=True) if answer.status_code >= 500]  # fmt: skip
+    assert not failed, failed[:5]
+    kinds = {answer.status_code // 100 for answer in answers}
+    assert {2, 4} <= kinds, f"the fuzz must reach both answers and refusals; saw {sorted(kinds)}xx"
+
+
+def test_the_model_mock_answers_every_mutated_request_over_its_socket() -> None:
+    rng = random.Random(SEED + 1)
+    json_headers = {"content-type": "application/json"}
+    requests = [("POST", path, json_headers, encode(mutate(VALID[path], rng), rng))
+                for path in (rng.choice(list(VALID)) for _ in range(2_000))]  # fmt: skip
+    app = MockLLM()
+    for url in served(app):
+        answers = fire(url, requests)
+    no_server_error(answers, requests)
+    for answer in answers:
+        if answer.status_code >= 400:
+            assert "error" in answer.json(), answer.text[:300]
+    assert app.journal.next_index == len(requests)
+
+
+MCP_SCENARIO = """
+mcp_servers:
+  tools:
+    page_size: 1
+    tools:
+      - name: search
+        inputSchema: {type: object, properties: {query: {type: string}}, required: [query]}
+        reply: {text: "results for {{query}}"}
+      - name: weather
+        inputSchema: {type: object, properties: {city: {type: string}}, required: [city]}
+        outputSchema: {type: object, properties: {celsius: {type: number}}, required: [celsius]}
+        reply: {structured: {celsius: 21.5}}
+    resources:
+      - {uri: "file:///readme.md", name: readme, mimeType: text/markdown, text: "# Read me"}
+    prompts:
+      - {name: review, arguments: [{name: code, required: true}], messages: [{role: user, text: "Review {{code}}"}]}
+"""
+MCP_CALLS: list[dict[str, Any]] = [
+    {"method": "tools/list", "params": {}},
+    {"method": "tools/list", "params": {"cursor": "MQ"}},
+    {"method": "tools/call", "params": {"name": "search", "arguments": {"query": "mcp"}}},
+    {"method": "tools/call", "params": {"name": "weather", "arguments": {"city": "Oslo"}}},
+    {"method": "resources/list", "params": {}},
+    {"method": "resources/read", "params": {"uri": "file:///readme.md"}},
+    {"method": "prompts/get", "params": {"name": "review", "arguments": {"code": "x"}}},
+    {"method": "ping"},
+    {"method": "notifications/initialized"},
+    {"method": "completion/complete", "params": {"ref": {"type": "ref/prompt", "name": "review"},
+                                                "argument": {"name": "code", "value": "x"}}},
+]  # fmt: skip
+
+
+def test_the_mcp_server_answers_every_mutated_message_over_its_socket() -> None:
+    from AgentTestLibrary.mockmcp import MockMCP, mcp_server_from_text
+    from AgentTestLibrary.secrets import SecretRegistry
+
+    rng = random.Random(SEED + 2)
+    app = MockMCP(mcp_server_from_text(MCP_SCENARIO), SecretRegistry())
+    for url in served(app):
+        accept = {"content-type": "application/json", "accept": "application/json, text/event-stream"}
+        opened = httpx.post(f"{url}/mcp", headers=accept, json={"jsonrpc": "2.0", "id": 0, "method": "initialize",
+                            "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+                                       "clientInfo": {"name": "fuzz", "version": "1"}}})  # fmt: skip
+        session = {**accept, "mcp-session-id": opened.headers["mcp-session-id"], "mcp-protocol-version": "2025-06-18"}
+        requests = []
+        for number in range(2_000):
+            message = {"jsonrpc": "2.0", "id": number + 1, **rng.choice(MCP_CALLS)}
+            headers = dict(session)
+            if rng.random() < 0.05:
+                headers.pop(rng.choice(list(headers)))
+            body = encode(mutate(message, rng) if rng.random() < 0.8 else message, rng)
+            requests.append(("POST", "/mcp", headers, body))
+        requests.append(("DELETE", "/mcp", session, b""))  # (a GET opens the server-to-client stream: it stays open)
+        answers = fire(url, requests)
+    no_server_error(answers, requests)
+    for answer in answers:
+        if answer.headers.get("content-type", "").startswith("application/json") and answer.content:
+            assert isinstance(answer.json(), dict | list), answer.text[:300]
+
+
+SERVICE_PATHS = ["/repos/acme/app/issues", "/repos/acme/app/issues/1", "/repos/acme/app/issues/1/comments",
+                 "/repos/acme/app/issues/1/labels", "/repos/acme/app/pulls", "/user", "/repos/acme/app",
+                 "/repos/acme/app/issues?page=2&per_page=1", "/repos/acme/app/issues?page=-1", "/nowhere",
+                 "/repos/%ff/app/issues", "/repos/acme/app/issues/99999999999999999999"]  # fmt: skip
+SERVICE_BODIES: list[Any] = [{"title": "t", "body": "b"}, {"labels": ["bug"]}, {"body": "comment"}, {"state": "closed"}]
+
+
+def test_the_rest_service_answers_every_mutated_request_over_its_socket() -> None:
+    from AgentTestLibrary.mockservice import MockService, load_service
+
+    rng = random.Random(SEED + 3)
+    requests = []
+    for _ in range(2_000):
+        method = rng.choice(["GET", "POST", "PATCH", "PUT", "DELETE"])
+        body = encode(mutate(rng.choice(SERVICE_BODIES), rng), rng) if method != "GET" else b""
+        requests.append((method, rng.choice(SERVICE_PATHS), {"content-type": "application/json"}, body))
+    app = MockService(load_service("github", "github"))
+    for url in served(app):
+        answers = fire(url, requests)
+    no_server_error(answers, requests)
+    for answer in answers:
+        if answer.status_code >= 400:
+            assert "message" in answer.json(), answer.text[:300]  # GitHub's error shape
+
+
+def sigv4(service: str) -> dict[str, str]:
+    """The headers moto tells a service by (a SigV4 credential scope); the signature itself is not checked."""
+    scope = f"AKIAFIXTURE/20260101/us-east-1/{service}/aws4_request"
+    return {"authorization": f"AWS4-HMAC-SHA256 Credential={scope}, SignedHeaders=host, Signature=0",
+            "x-amz-date": "20260101T000000Z"}  # fmt: skip
+
+
+def aws_request(rng: random.Random) -> tuple[str, str, dict[str, str], bytes]:
+    roll = rng.random()
+    if roll < 0.3:
+        body = encode(mutate({"TableName": "t", "Key": {"id": {"S": "1"}}}, rng), rng)
+        target = rng.choice(["GetItem", "Scan", "ListTables", "PutItem", "Nope"])
+        return "POST", "/", {**sigv4("dynamodb"), "x-amz-target": f"DynamoDB_20120810.{target}",
+                             "content-type": "application/x-amz-json-1.0"}, body  # fmt: skip
+    if roll < 0.55:
+        action = rng.choice(["ListQueues", "CreateQueue&QueueName=q", "GetQueueUrl&QueueName=%00", "SendMessage", ""])
+        return "POST", "/", {**sigv4("sqs"), "content-type": "application/x-www-form-urlencoded"}, (
+            f"Action={action}&Version=2012-11-05".encode())  # fmt: skip
+    if roll < 0.8:
+        path = rng.choice(["/", "/bucket-a", "/bucket-a/key.txt", "/bucket-a?list-type=2&max-keys=-1", "/%2e%2e/x"])
+        method = rng.choice(["GET", "PUT", "HEAD", "DELETE"])
+        return method, path, sigv4("s3"), bytes(rng.randrange(256) for _ in range(rng.randrange(40)))
+    path = rng.choice(
+        ["/2015-03-31/functions/", "/2015-03-31/functions/?Marker=zz&MaxItems=2", "/2015-03-31/functions/f"]
+    )
+    return "GET", path, sigv4("lambda"), b""
+
+
+def test_the_aws_front_answers_every_mutated_call_over_its_socket() -> None:
+    from AgentTestLibrary.mockaws import MockAWS, Moto
+
+    rng = random.Random(SEED + 4)
+    requests = [aws_request(rng) for _ in range(600)]
+    moto = Moto()
+    app = MockAWS(moto.start())
+    for url in served(app):
+        answers = fire(url, requests)
+    app.close()
+    no_server_error(answers, requests)

@@ -276,7 +276,9 @@ def test_httpx_against_a_route_file_offsets_tokens_collections_signatures_and_st
     assert web.patch("/things/5", json={"kind": "a"}).json()["kind"] == "a"
     assert web.delete("/things/5").status_code == 204 and web.delete("/things/5").status_code == 404
     wrong_kind = web.post("/things", json={"kind": "z"})
-    assert wrong_kind.status_code == 501 and "closest was route 'make a thing'" in wrong_kind.json()["detail"]
+    assert wrong_kind.status_code == 422 and "closest was route 'make a thing'" in wrong_kind.json()["detail"]
+    wrong_method = web.put("/things", json={"kind": "a"})
+    assert wrong_method.status_code == 405 and "GET" in wrong_method.headers["allow"]
     nowhere = web.get("/nowhere")
     assert nowhere.status_code == 404 and nowhere.json()["error"] == "not_found"
     body = b'{"type": "charge.succeeded"}'
@@ -285,7 +287,7 @@ def test_httpx_against_a_route_file_offsets_tokens_collections_signatures_and_st
     forged_hook = web.post("/hooks/stripe", content=body, headers=sign("stripe", "whsec_other", body))
     assert forged_hook.status_code == 401 and "signature does not match" in forged_hook.json()["detail"]
     unmatched = [entry for entry in app.journal.entries() if entry.unmatched]
-    assert [entry.status for entry in unmatched] == [501, 404]
+    assert [entry.status for entry in unmatched] == [422, 405, 404]
     journal = json.dumps([entry.to_dict() for entry in app.journal.entries()])
     assert "whsec_route_secret" not in journal
 

@@ -242,10 +242,22 @@ class AwsEndpoint:
         shim = SHIMS.get((subject.service, subject.operation or ""))
         try:
             outcome = self._shimmed(call, subject, shim) if shim else self._forwarded(call, subject)
-        except httpx.HTTPError as error:
-            raise RequestError(f"moto did not answer: {error}", status=502) from None
+        except Exception as error:  # noqa: BLE001 - moto failing on a call is an answer to that call, not a crash
+            outcome = self._refused(subject, error)
+            answer.error = outcome.body.decode("utf-8", "replace") if isinstance(outcome.body, bytes) else ""
         answer.reply = AwsResult(outcome.status)
         return outcome
+
+    def _refused(self, subject: AwsRequest, error: Exception) -> Outcome:
+        """A call moto fails on (it raised): a 400 in the operation's protocol naming what moto said.
+
+        Real AWS rejects malformed calls (a missing member, XML that does not parse) with a 400; moto
+        raises instead, and a raise must not become a 5xx the test never injected."""
+        operation = Operation(subject.service, subject.operation, protocol_of(subject.service))
+        message = (f"The mock (moto) could not take this call: {type(error).__name__}: {error}. AWS rejects a "
+                   "malformed call with a 400; if the call is valid, moto does not support it.")  # fmt: skip
+        body, headers, kind = error_response(operation, 400, "ValidationException", message)
+        return Outcome(400, body, content_type=kind, headers=headers)
 
     def _forwarded(self, call: Call, subject: AwsRequest) -> Outcome:
         response = self.aws.forward(call.request, call.request.target, call.request.body)

@@ -250,12 +250,15 @@ class ServiceEndpoint:
     def answer(self, call: Call, subject: ServiceRequest) -> Answer:
         match: Match[ServiceRoute] = subject.match
         if match.rule is None:
-            fits = any(route.matcher.path is not None and route.matcher.path.match(subject.path) is not None
-                       for route in self.service.rulebook.rules())  # fmt: skip
-            status = 501 if fits else 404
+            paths = [(route.matcher.path, route.matcher.methods) for route in self.service.rulebook.rules()]
+            fitting = [methods for path, methods in paths if path is not None and path.match(subject.path) is not None]
+            allowed = sorted({method for methods in fitting for method in methods})
+            status = 404 if not fitting else 422 if not allowed or subject.method in allowed else 405
             message = (f"No route of mock service '{self.service.spec.name}' answers {subject.method} {subject.path}"
                        f"; {match.near_miss}.")  # fmt: skip
             outcome = self.service.error_outcome(status, message)
+            if status == 405:
+                outcome.headers.append(("allow", ", ".join(allowed)))
             return Answer(ServiceResult(status, outcome.body), outcome, unmatched=self.service.spec.strict,
                           near_miss=match.near_miss, error=message, faultable=False)  # fmt: skip
         route = match.rule
