@@ -1,5 +1,6 @@
 *** Settings ***
-Documentation     One scenario file drives the example agent over every wire format:
+Documentation     One scenario file drives the example agent over every wire format, the public APIs and the
+...               clouds' endpoints (Bedrock, Azure OpenAI, Vertex AI, Ollama) alike:
 ...               matching sees only the neutral conversation, never the provider's shape.
 
 Library           AgentTestLibrary
@@ -21,6 +22,14 @@ Anthropic Messages    anthropic    ${FALSE}    anthropic.messages
 Anthropic Messages Streamed    anthropic    ${TRUE}    anthropic.messages
 Gemini    gemini    ${FALSE}    gemini.generate
 Gemini Streamed    gemini    ${TRUE}    gemini.generate
+Bedrock Converse    bedrock    ${FALSE}    bedrock.converse
+Bedrock Converse Streamed    bedrock    ${TRUE}    bedrock.converse
+Azure OpenAI    azure    ${FALSE}    azure.chat
+Azure OpenAI Streamed    azure    ${TRUE}    azure.chat
+Vertex AI Gemini    vertex    ${FALSE}    vertex.gemini
+Vertex AI Gemini Streamed    vertex    ${TRUE}    vertex.gemini
+Ollama    ollama    ${FALSE}    ollama.chat
+Ollama Streamed    ollama    ${TRUE}    ollama.chat
 
 
 *** Keywords ***

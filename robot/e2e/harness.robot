@@ -83,6 +83,13 @@ Round Trip Leaves No Residue
     ${after}=    Capture Runtime Snapshot
     Runtime Snapshots Should Be Equal    ${before}    ${after}
 
+The Cloud Example Runtimes Talk Their Own Wire Formats
+    [Documentation]    Each built-in example runtime over a cloud endpoint answers a probe in its own protocol.
+    FOR    ${runtime: str}    IN    example-bedrock    example-azure    example-vertex    example-ollama
+        Switch Runtime    ${runtime}
+        Runtime Should Be Operational
+    END
+
 
 *** Keywords ***
 Prepare Harness

@@ -2,7 +2,8 @@
 
     python -m AgentTestLibrary.examples.example_agent --provider PROVIDER [--stream] [--workdir DIR] PROMPT
 
-PROVIDER is openai (Chat Completions), openai-responses, anthropic or gemini; without
+PROVIDER is openai (Chat Completions), openai-responses, anthropic, gemini, bedrock (Converse with
+boto3), azure (``openai.AzureOpenAI``), vertex (google-genai on Vertex AI) or ollama; without
 --provider it is read from the runtime file (``--runtime-file`` or ``AGENT_RUNTIME_FILE``,
 JSON ``{"provider": ...}``), the setting `Switch Runtime` edits.
 
@@ -19,9 +20,10 @@ that agent over A2A with the official ``a2a-sdk`` client (card resolved from the
 when the card offers it, a failed call retried once, an ``input-required`` task continued by
 the next call) and returns what the agent answered. It runs the
 model's tool calls, sends the results back and prints the final answer on stdout. The SDKs
-(openai, anthropic, google-genai) find the server through ``OPENAI_BASE_URL``,
-``ANTHROPIC_BASE_URL`` or ``GOOGLE_GEMINI_BASE_URL`` and their API key variables, exactly as
-they would for the real providers. ``openai-responses`` chains turns with
+(openai, anthropic, google-genai, boto3, ollama) find the server through ``OPENAI_BASE_URL``,
+``ANTHROPIC_BASE_URL``, ``GOOGLE_GEMINI_BASE_URL``, ``AWS_ENDPOINT_URL_BEDROCK_RUNTIME``,
+``AZURE_OPENAI_ENDPOINT``, ``GOOGLE_VERTEX_BASE_URL`` or ``OLLAMA_HOST`` and their credential
+variables, exactly as they would for the real providers. ``openai-responses`` chains turns with
 ``previous_response_id``. Exit status 1 on an API error.
 """
 
@@ -315,10 +317,10 @@ def run_tool(workdir: Path, name: str, arguments: dict[str, Any]) -> str:
     return f"error: unknown tool {name}"
 
 
-def openai_loop(prompt: str, workdir: Path, stream: bool, hooks: Hooks) -> str:
+def openai_loop(prompt: str, workdir: Path, stream: bool, hooks: Hooks, azure: bool = False) -> str:
     import openai
 
-    client = openai.OpenAI()
+    client = openai.AzureOpenAI() if azure else openai.OpenAI()  # Azure: the deployment is the model
     model = os.environ.get("AGENT_MODEL", "gpt-4o-mini")
     tools = [{"type": "function", "function": tool} for tool in all_tools()]
     messages: list[dict[str, Any]] = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": prompt}]
@@ -370,11 +372,11 @@ def responses_loop(prompt: str, workdir: Path, stream: bool, hooks: Hooks) -> st
     raise RuntimeError(f"no final answer after {MAX_TURNS} turns")
 
 
-def gemini_loop(prompt: str, workdir: Path, stream: bool, hooks: Hooks) -> str:
+def gemini_loop(prompt: str, workdir: Path, stream: bool, hooks: Hooks, vertex: bool = False) -> str:
     from google import genai
     from google.genai import types
 
-    client = genai.Client(api_key=os.environ["GEMINI_API_KEY"])
+    client: genai.Client = _vertex_client() if vertex else genai.Client(api_key=os.environ["GEMINI_API_KEY"])
     model = os.environ.get("AGENT_MODEL", "gemini-2.5-flash")
     declarations = [
         types.FunctionDeclaration(name=t["name"], description=t["description"], parameters_json_schema=t["parameters"])
@@ -450,11 +452,103 @@ def anthropic_loop(prompt: str, workdir: Path, stream: bool, hooks: Hooks) -> st
     raise RuntimeError(f"no final answer after {MAX_TURNS} turns")
 
 
+def _vertex_client() -> Any:
+    """google-genai on Vertex AI: project and location from the environment, an access token from
+    ``VERTEX_ACCESS_TOKEN`` (offline; a deployed agent would use its service account)."""
+    from google import genai
+    from google.oauth2.credentials import Credentials
+
+    token = Credentials(token=os.environ.get("VERTEX_ACCESS_TOKEN", "agenttest-fixture-vertex-token"))  # type: ignore[no-untyped-call]
+    return genai.Client(vertexai=True, project=os.environ["GOOGLE_CLOUD_PROJECT"],
+                        location=os.environ["GOOGLE_CLOUD_LOCATION"], credentials=token)  # fmt: skip
+
+
+def bedrock_loop(prompt: str, workdir: Path, stream: bool, hooks: Hooks) -> str:
+    """Bedrock Converse (ConverseStream when streaming) with boto3, which signs with the AWS variables."""
+    import boto3
+
+    client = boto3.client("bedrock-runtime")
+    model = os.environ.get("AGENT_MODEL", "anthropic.claude-sonnet-4-5-20250929-v1:0")
+    tools = {"tools": [{"toolSpec": {"name": t["name"], "description": t["description"],
+                                     "inputSchema": {"json": t["parameters"]}}} for t in all_tools()]}  # fmt: skip
+    messages: list[dict[str, Any]] = [{"role": "user", "content": [{"text": prompt}]}]
+    for _ in range(MAX_TURNS):
+        request = {"modelId": model, "system": [{"text": SYSTEM_PROMPT}], "messages": messages, "toolConfig": tools}
+        if stream:
+            content = _converse_stream_content(client.converse_stream(**request)["stream"])
+        else:
+            content = client.converse(**request)["output"]["message"]["content"]
+        calls = [block["toolUse"] for block in content if "toolUse" in block]
+        if not calls:
+            return "".join(block.get("text", "") for block in content)
+        messages.append({"role": "assistant", "content": content})
+        results = [{"toolResult": {"toolUseId": call["toolUseId"], "content": [
+            {"text": use_tool(hooks, workdir, call["name"], dict(call["input"]), call["toolUseId"])}]}}
+            for call in calls]  # fmt: skip
+        messages.append({"role": "user", "content": results})
+    raise RuntimeError(f"no final answer after {MAX_TURNS} turns")
+
+
+def _converse_stream_content(events: Any) -> list[dict[str, Any]]:
+    """The message content a ConverseStream spells out in its events."""
+    blocks: dict[int, dict[str, Any]] = {}
+    for event in events:
+        if "contentBlockStart" in event and "toolUse" in event["contentBlockStart"]["start"]:
+            start = event["contentBlockStart"]
+            blocks[start["contentBlockIndex"]] = {"toolUse": {**start["start"]["toolUse"], "input": ""}}
+        elif "contentBlockDelta" in event:
+            delta, index = event["contentBlockDelta"]["delta"], event["contentBlockDelta"]["contentBlockIndex"]
+            block = blocks.setdefault(index, {"text": ""} if "text" in delta else {"toolUse": {"input": ""}})
+            if "text" in delta:
+                block["text"] += delta["text"]
+            else:
+                block["toolUse"]["input"] += delta["toolUse"]["input"]
+    for block in blocks.values():
+        if "toolUse" in block:
+            block["toolUse"]["input"] = json.loads(block["toolUse"]["input"] or "{}")
+    return [blocks[index] for index in sorted(blocks)]
+
+
+def ollama_loop(prompt: str, workdir: Path, stream: bool, hooks: Hooks) -> str:
+    """Ollama's /api/chat with the ollama client (``OLLAMA_HOST``); tool answers name their tool."""
+    import ollama
+
+    client = ollama.Client()
+    model = os.environ.get("AGENT_MODEL", "llama3.2")
+    tools = [{"type": "function", "function": tool} for tool in all_tools()]
+    messages: list[Any] = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": prompt}]
+    for _ in range(MAX_TURNS):
+        if stream:
+            parts = list(client.chat(model=model, messages=messages, tools=tools, stream=True))
+            text = "".join(part.message.content or "" for part in parts)
+            calls = [call for part in parts for call in part.message.tool_calls or []]
+        else:
+            message = client.chat(model=model, messages=messages, tools=tools).message
+            text, calls = message.content or "", list(message.tool_calls or [])
+        if not calls:
+            return text
+        messages.append({"role": "assistant", "content": text, "tool_calls": [call.model_dump() for call in calls]})
+        for call in calls:
+            name = call.function.name
+            output = use_tool(hooks, workdir, name, dict(call.function.arguments), name)
+            messages.append({"role": "tool", "content": output, "tool_name": name})
+    raise RuntimeError(f"no final answer after {MAX_TURNS} turns")
+
+
 def all_tools() -> list[dict[str, Any]]:
     return TOOLS + (MCP.tools if MCP is not None else []) + (A2A.tools if A2A is not None else [])
 
 
-LOOPS = {"openai": openai_loop, "openai-responses": responses_loop, "anthropic": anthropic_loop, "gemini": gemini_loop}
+LOOPS: dict[str, Callable[[str, Path, bool, Hooks], str]] = {
+    "openai": openai_loop,
+    "openai-responses": responses_loop,
+    "anthropic": anthropic_loop,
+    "gemini": gemini_loop,
+    "bedrock": bedrock_loop,
+    "azure": lambda prompt, workdir, stream, hooks: openai_loop(prompt, workdir, stream, hooks, azure=True),
+    "vertex": lambda prompt, workdir, stream, hooks: gemini_loop(prompt, workdir, stream, hooks, vertex=True),
+    "ollama": ollama_loop,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
