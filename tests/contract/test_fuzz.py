@@ -307,3 +307,70 @@ def test_the_aws_front_answers_every_mutated_call_over_its_socket() -> None:
         answers = fire(url, requests)
     app.close()
     no_server_error(answers, requests)
+
+
+A2A_SCENARIO = """
+a2a_agents:
+  researcher:
+    rules:
+      - name: research
+        when: {text_contains: sources}
+        reply: {states: [working, completed], status: "done {{text}}", artifacts: [{name: a, text: "{{data.x}}"}]}
+      - name: clarify
+        when: {text_contains: vague}
+        reply: {states: [input-required], status: Which one?}
+"""
+A2A_MESSAGE = {"messageId": "m1", "role": "ROLE_USER", "parts": [{"text": "find sources"}, {"data": {"x": 1}}]}
+A2A_LEGACY_MESSAGE = {
+    "kind": "message",
+    "messageId": "m2",
+    "role": "user",
+    "parts": [{"kind": "text", "text": "something vague"}, {"kind": "data", "data": {"x": 2}}],
+}
+A2A_CALLS: list[tuple[str, dict[str, Any]]] = [
+    ("1.0", {"method": "SendMessage", "params": {"message": A2A_MESSAGE}}),
+    ("1.0", {"method": "SendStreamingMessage", "params": {"message": A2A_MESSAGE}}),
+    ("1.0", {"method": "SendMessage",
+             "params": {"message": A2A_MESSAGE, "configuration": {"returnImmediately": True}}}),
+    ("1.0", {"method": "GetTask", "params": {"id": "unknown", "historyLength": 1}}),
+    ("1.0", {"method": "CancelTask", "params": {"id": "unknown"}}),
+    ("1.0", {"method": "ListTasks", "params": {}}),
+    ("1.0", {"method": "CreateTaskPushNotificationConfig", "params": {"taskId": "t", "url": "http://127.0.0.1:9/h"}}),
+    ("", {"method": "message/send", "params": {"message": A2A_LEGACY_MESSAGE}}),
+    ("", {"method": "message/stream", "params": {"message": A2A_LEGACY_MESSAGE, "configuration": {"blocking": False}}}),
+    ("", {"method": "tasks/get", "params": {"id": "unknown"}}),
+]  # fmt: skip
+
+
+def test_the_a2a_agent_answers_every_mutated_call_over_its_socket() -> None:
+    from AgentTestLibrary.mocka2a import MockA2A, a2a_agent_from_text
+    from AgentTestLibrary.secrets import SecretRegistry
+
+    rng = random.Random(SEED + 5)
+    app = MockA2A(a2a_agent_from_text(A2A_SCENARIO), SecretRegistry())
+    requests = []
+    for number in range(2_000):
+        version, call = rng.choice(A2A_CALLS)
+        headers = {"content-type": "application/json", **({"a2a-version": version} if version else {})}
+        if rng.random() < 0.05:
+            headers["a2a-version"] = rng.choice(["1.0", "0.3", "9", "", "x" * 300])
+        message = {"jsonrpc": "2.0", "id": number + 1, **call}
+        body = encode(mutate(message, rng) if rng.random() < 0.8 else message, rng)
+        method, path = rng.choice([("POST", "/")] * 18 + [("GET", "/.well-known/agent-card.json"), ("PUT", "/")])
+        requests.append((method, path, headers, body))
+    try:
+        for url in served(app):
+            answers = fire(url, requests)
+    finally:
+        app.close()
+    no_server_error(answers, requests)
+    outcomes = {"result": 0, "error": 0, "stream": 0}
+    for (method, _, _, _), answer in zip(requests, answers, strict=True):
+        if method == "POST" and answer.status_code == 200 and answer.headers["content-type"] == "application/json":
+            reply = answer.json()
+            assert reply["jsonrpc"] == "2.0" and ("result" in reply) != ("error" in reply), answer.text[:300]
+            outcomes["result" if "result" in reply else "error"] += 1
+        elif answer.headers["content-type"] == "text/event-stream":
+            outcomes["stream"] += 1
+    assert all(outcomes.values()), f"the fuzz must reach results, errors and streams; saw {outcomes}"
+    assert app.journal.next_index == len(requests)
