@@ -17,7 +17,6 @@ from typing import Any
 from robot import result as robot_result
 from robot import running
 from robot.api import logger
-from robot.api.types import Secret
 from robot.errors import DataError
 from robot.libraries.BuiltIn import BuiltIn
 
@@ -57,12 +56,13 @@ class LibraryListener:
         method = self.secret_takers.get(_normalized(result.name or ""))
         if method is None:
             return
-        for written in secret_arguments(method, result.args):
+        for written, secrets_in in secret_arguments(method, result.args):
             try:
                 value = BuiltIn().replace_variables(written)
             except DataError:
                 continue  # Robot fails the call itself, before it logs any argument
-            self.ctx.secrets.add(value.value if isinstance(value, Secret) else str(value))
+            for secret in secrets_in(value):
+                self.ctx.secrets.add(secret)
 
     def end_keyword(self, data: running.Keyword, result: robot_result.Keyword) -> None:
         mask = self.ctx.secrets.mask_text

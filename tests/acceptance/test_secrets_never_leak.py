@@ -187,6 +187,9 @@ def test_keys_in_every_form_never_reach_anything_written(tmp_path: Path) -> None
 
 WEBHOOK_SECRET = "whsec_c250bC1wbGFpbi13ZWJob29rLXNlY3JldA=="
 PLAIN_SECRET = "sntl-plain-github-hook-secret-7731"
+ROUTE_SECRET = "sntl-inline-route-secret-4410"
+INLINE_ROUTE = ('{"method": "POST", "path": "/in", "verify": {"provider": "slack", "secret": "' + ROUTE_SECRET
+                + '"}, "reply": {"json": {}}}')  # fmt: skip
 PLAIN_ARGUMENTS = f"""
 *** Settings ***
 Library    AgentTestLibrary
@@ -199,16 +202,21 @@ ${{GITHUB_SECRET}}    {PLAIN_SECRET}
 Webhook Secrets Given As Plain Strings
     Deliver Webhook    http://127.0.0.1:9/hook    standard    ping    secret={WEBHOOK_SECRET}    retries=0    timeout=1
     Deliver Webhook    http://127.0.0.1:9/hook    github    ping    {{}}    ${{GITHUB_SECRET}}    timeout=1
+
+A Route Secret Given Inline
+    Start Mock Service    hooks    routes=slack
+    Add Service Route    hooks    {INLINE_ROUTE}
 """
 
 
 def test_secrets_given_to_keywords_as_plain_strings_never_appear_at_trace(tmp_path: Path) -> None:
     run = run_robot(tmp_path, {"plain.robot": PLAIN_ARGUMENTS}, None, "--loglevel", "TRACE")
     assert run.statuses["Webhook Secrets Given As Plain Strings"][0] == "PASS", run.stdout
+    assert run.statuses["A Route Secret Given Inline"][0] == "PASS", run.stdout
     output_xml = (run.output_dir / "output.xml").read_text(encoding="utf-8")
     log = "\n".join(log_html_strings(run.output_dir / "log.html"))
     assert "Arguments: [" in log, "the TRACE argument lines are there, masked"
-    for sentinel in (WEBHOOK_SECRET, PLAIN_SECRET):
+    for sentinel in (WEBHOOK_SECRET, PLAIN_SECRET, ROUTE_SECRET):
         assert sentinel not in output_xml
         assert sentinel not in log
         assert sentinel not in run.stdout

@@ -12,9 +12,11 @@ import difflib
 import functools
 import inspect
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
+
+from robot.api.types import Secret
 
 from ..errors import ScenarioError
 
@@ -23,23 +25,33 @@ SECRET_PARAMETERS = "agenttest_secret_parameters"
 Method = Callable[..., Any]
 
 
-def takes_secrets(*names: str) -> Callable[[Method], Method]:
-    """Marks the parameters of a keyword whose values are secrets (registered before Robot logs them)."""
+Extract = Callable[[Any], Iterable[str]]
+
+
+def _whole(value: Any) -> list[str]:
+    return [value.value if isinstance(value, Secret) else str(value)]
+
+
+def takes_secrets(*names: str, **inside: Extract) -> Callable[[Method], Method]:
+    """Marks the parameters of a keyword that are secrets (``names``) or hold some (``inside``: the parameter's
+    name and a function giving the secrets in its value), so the listener registers them before Robot logs them."""
+    extractors = {**dict.fromkeys(names, _whole), **inside}
 
     def mark(method: Method) -> Method:
-        setattr(method, SECRET_PARAMETERS, names)
+        setattr(method, SECRET_PARAMETERS, extractors)
         return method
 
     return mark
 
 
-def secret_arguments(method: Method, arguments: Sequence[Any]) -> list[Any]:
-    """The values of ``method``'s secret parameters in a call as written (``name=value`` or by position).
+def secret_arguments(method: Method, arguments: Sequence[Any]) -> list[tuple[Any, Extract]]:
+    """The values of ``method``'s secret parameters in a call as written (``name=value`` or by position), each
+    with the function that gives the secrets in it once resolved.
 
     Values are as written, variables unresolved; the caller resolves them. ``@{list}`` and
     ``&{dict}`` expansions end the positional reading (their items are not known here).
     """
-    names = getattr(method, SECRET_PARAMETERS, ())
+    extractors: dict[str, Extract] = getattr(method, SECRET_PARAMETERS, {})
     parameters = _parameters(getattr(method, "__func__", method))
     found = []
     for index, argument in enumerate(arguments):
@@ -48,10 +60,10 @@ def secret_arguments(method: Method, arguments: Sequence[Any]) -> list[Any]:
             break
         name, equals, value = text.partition("=")
         if equals and name in parameters:
-            if name in names:
-                found.append(value)
-        elif index < len(parameters) and parameters[index] in names:
-            found.append(argument)
+            if name in extractors:
+                found.append((value, extractors[name]))
+        elif index < len(parameters) and parameters[index] in extractors:
+            found.append((argument, extractors[parameters[index]]))
     return found
 
 

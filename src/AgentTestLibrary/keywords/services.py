@@ -28,6 +28,17 @@ WebhookProvider = Literal["github", "slack", "stripe", "standard"]
 WebhookSignature = Literal["valid", "invalid", "stale", "missing"]
 
 
+def route_secrets(route: Any) -> list[str]:
+    """The signature secret of a route given inline (registered before Robot logs the argument)."""
+    try:
+        data = data_from(route, "Add Service Route")
+    except ScenarioError:
+        return []  # the keyword says what is wrong with it
+    verify = data.get("verify") if isinstance(data, dict) else None
+    secret = verify.get("secret") if isinstance(verify, dict) else None
+    return [str(secret)] if secret else []
+
+
 class ServiceKeywords(ServedComponent):
     """Mock services follow scopes (see :mod:`.served`); collections restart from their seeds with every test."""
 
@@ -91,6 +102,7 @@ class ServiceKeywords(ServedComponent):
         self.stop_served(served)
 
     @keyword("Add Service Route")
+    @takes_secrets(route=route_secrets)
     def add_service_route(self, name: str, route: dict[str, Any] | str) -> None:
         """Adds one route written as in a route file (a dictionary or YAML/JSON text), checked before the file's
         routes, for the current test (or suite, in a suite setup).
