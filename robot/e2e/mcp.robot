@@ -67,11 +67,13 @@ The MCP Server Asks The User Mid-Call And Answers From The Form
     [Teardown]    Remove Environment Variable    EXAMPLE_AGENT_ELICIT
 
 The Session Expires And The Agent Initializes Again
+    Set Environment Variable    EXAMPLE_AGENT_MCP_MODE    legacy    # sessions belong to the handshake revisions
     Inject MCP Fault    tool=search    expire_session=${TRUE}    times=1
     ${answer}=    Run Example Agent With MCP    please search the docs    openai    tools=${MCP_TOOLS_URL}
     Should Be Equal    ${answer}    The docs have 3 pages about MCP.
     MCP Session Should Have Been Reinitialized
     MCP Tool Should Have Been Called    search    times=2
+    [Teardown]    Remove Environment Variable    EXAMPLE_AGENT_MCP_MODE
 
 A Server Error Is Retried Once
     Inject MCP Fault    tool=search    status=503    retry_after=1    times=1

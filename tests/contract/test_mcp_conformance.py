@@ -1,4 +1,5 @@
-"""The protocol's own test suite (@modelcontextprotocol/conformance) against the mock MCP server.
+"""The protocol's own test suite (@modelcontextprotocol/conformance) against the mock MCP server: every active
+scenario of the pinned release, and every scenario the prerelease requires of the stateless revision (2026-07-28).
 
 The suite is installed from the pins in ``tests/conformance`` by ``scripts/conformance.py`` (``make
 conformance`` runs the same); where Node or the npm registry is not available the test skips with
@@ -26,7 +27,7 @@ def load_runner() -> ModuleType:
     return module
 
 
-@pytest.mark.parametrize(("suite", "at_least"), [("release", 30)])
+@pytest.mark.parametrize(("suite", "at_least"), [("release", 30), ("prerelease", 37)])
 def test_every_scenario_of_the_suite_passes(suite: str, at_least: int, tmp_path: Path) -> None:
     runner = load_runner()
     try:

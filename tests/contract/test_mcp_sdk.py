@@ -20,6 +20,7 @@ from mcp.shared.exceptions import MCPError
 from AgentTestLibrary.mock.server import MockServer
 from AgentTestLibrary.mockmcp import MockMCP, mcp_server_from_text
 from AgentTestLibrary.mockmcp.loader import parse_mcp_fault
+from AgentTestLibrary.mockmcp.model import REVISIONS, SUPPORTED_VERSIONS
 from AgentTestLibrary.secrets import SecretRegistry
 
 T = TypeVar("T")
@@ -50,9 +51,9 @@ mcp_servers:
 """
 
 
-def run(session: Callable[[Client], Awaitable[T]], target: Any) -> T:
+def run(session: Callable[[Client], Awaitable[T]], target: Any, mode: str = "auto") -> T:
     async def main() -> T:
-        async with Client(target) as client:
+        async with Client(target, mode=mode) as client:  # type: ignore[arg-type]
             return await session(client)
 
     return asyncio.run(main())
@@ -71,13 +72,18 @@ def methods(app: MockMCP) -> list[str]:
     return [entry.subject.method for entry in app.journal.entries() if entry.kind == "request" and entry.subject]
 
 
-@pytest.mark.parametrize("response", ["sse", "json"])
-def test_initialize_list_every_page_and_call_over_streamable_http(
-    mcp_server: tuple[MockMCP, str], response: str
+@pytest.mark.parametrize(
+    ("response", "revisions", "agreed"),
+    [("sse", REVISIONS, "2026-07-28"), ("json", REVISIONS, "2026-07-28"), ("json", SUPPORTED_VERSIONS, "2025-11-25"),
+     ("sse", SUPPORTED_VERSIONS, "2025-11-25")],
+)  # fmt: skip
+def test_discover_or_initialize_list_every_page_and_call_over_streamable_http(
+    mcp_server: tuple[MockMCP, str], response: str, revisions: tuple[str, ...], agreed: str
 ) -> None:
-
+    """The SDK probes server/discover: it gets the stateless revision, or falls back to initialize on a server
+    that serves only the handshake revisions."""
     app, base = mcp_server
-    app.spec = replace(app.spec, response=response)
+    app.spec = replace(app.spec, response=response, revisions=revisions)
 
     async def session(client: Client) -> tuple[Any, ...]:
         names, cursor = [], None
@@ -95,7 +101,7 @@ def test_initialize_list_every_page_and_call_over_streamable_http(
     assert names == ["search", "weather", "broken"]
     assert found.content[0].text == "results for mcp" and found.is_error is False
     assert weather.structured_content == {"city": "Oslo", "celsius": 21.5}  # the SDK checked it against outputSchema
-    assert version == "2025-11-25"
+    assert version == agreed
     assert methods(app)[-5:] == ["tools/list", "tools/list", "tools/list", "tools/call", "tools/call"]
 
 
@@ -188,9 +194,9 @@ def test_an_expired_session_gets_404_and_a_new_session_works(mcp_server: tuple[M
             await client.call_tool("search", {"query": "a"})
         return error.value
 
-    error = run(expired, base + "/mcp")
+    error = run(expired, base + "/mcp", "legacy")  # sessions belong to the handshake revisions
     assert error.code == -32001 and "initialize again" in error.message
-    again = run(lambda client: client.call_tool("search", {"query": "b"}), base + "/mcp")
+    again = run(lambda client: client.call_tool("search", {"query": "b"}), base + "/mcp", "legacy")
     assert again.content[0].text == "results for b"
     assert [entry.method for entry in app.journal.entries() if entry.status == 404] == ["POST", "POST", "DELETE"]
 

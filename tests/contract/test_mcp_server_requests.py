@@ -32,7 +32,8 @@ mcp_servers:
       - name: register
         reply:
           steps:
-            - elicit:
+            - required: true
+              elicit:
                 message: Who are you?
                 schema:
                   type: object
@@ -86,7 +87,7 @@ def test_logs_and_progress_arrive_before_the_result_and_follow_the_level(served:
         progress.append((value, total, message))
 
     async def main() -> tuple[str, str]:
-        async with Client(url, logging_callback=on_log) as client:
+        async with Client(url, logging_callback=on_log, mode="legacy") as client:
             first = await client.call_tool("deploy", {"service": "api"}, progress_callback=on_progress)
             await client.set_logging_level("info")
             second = await client.call_tool("deploy", {"service": "web"})
@@ -120,7 +121,7 @@ def test_an_elicitation_is_answered_from_the_form_or_declined_or_cancelled(
         return types.ElicitResult(action=action, content=content)  # type: ignore[arg-type]
 
     async def main() -> types.CallToolResult:
-        async with Client(url, elicitation_callback=elicit) as client:
+        async with Client(url, elicitation_callback=elicit, mode="legacy") as client:
             return await client.call_tool("register", {})
 
     result = asyncio.run(main())
@@ -146,7 +147,7 @@ def test_url_mode_elicitation_and_sampling_answered_by_the_client(served: tuple[
                                          model="tiny-1", stop_reason="endTurn")  # fmt: skip
 
     async def main() -> tuple[str, str]:
-        async with Client(url, elicitation_callback=elicit, sampling_callback=sample) as client:
+        async with Client(url, elicitation_callback=elicit, sampling_callback=sample, mode="legacy") as client:
             login = await client.call_tool("login", {})
             summary = await client.call_tool("summarise", {"topic": "MCP"})
             return text_of(login), text_of(summary)
@@ -159,7 +160,7 @@ def test_url_mode_elicitation_and_sampling_answered_by_the_client(served: tuple[
 
 def test_a_client_without_the_capability_gets_an_is_error_result_naming_it(served: tuple[MockMCP, str]) -> None:
     async def main() -> types.CallToolResult:
-        async with Client(served[1]) as client:
+        async with Client(served[1], mode="legacy") as client:
             return await client.call_tool("register", {})
 
     result = asyncio.run(main())
@@ -191,7 +192,7 @@ mcp_servers:
                 arrived.set()
 
     async def main() -> tuple[list[str], str]:
-        async with Client(url, message_handler=on_message) as client:
+        async with Client(url, message_handler=on_message, mode="legacy") as client:
             kinds = [message.content.type for message in (await client.get_prompt("look")).messages]
             await client.subscribe_resource("test://watched")
             # queued for the session: the standalone stream delivers them whenever the client has opened it
@@ -210,3 +211,27 @@ mcp_servers:
     assert heard == ["notifications/resources/updated", "notifications/resources/list_changed",
                      "notifications/tools/list_changed"]  # fmt: skip
     assert text == "v2"
+
+
+def test_on_the_stateless_revision_questions_come_as_input_required_rounds(served: tuple[MockMCP, str]) -> None:
+    """The SDK discovers 2026-07-28: the same scripted questions arrive as InputRequiredResult rounds, which the SDK
+    answers through the same callbacks and retries; a changed requestState is refused."""
+    app, url = served
+
+    async def elicit(context: Any, params: types.ElicitRequestParams) -> types.ElicitResult:
+        return types.ElicitResult(action="accept", content={"name": "Grace", "plan": "free"})
+
+    async def sample(context: Any, params: types.CreateMessageRequestParams) -> types.CreateMessageResult:
+        return types.CreateMessageResult(role="assistant", content=types.TextContent(type="text", text="brief"),
+                                         model="tiny-2", stop_reason="endTurn")  # fmt: skip
+
+    async def main() -> tuple[str, str, str]:
+        async with Client(url, elicitation_callback=elicit, sampling_callback=sample) as client:
+            registered = await client.call_tool("register", {})
+            summary = await client.call_tool("summarise", {"topic": "MCP"})
+            return text_of(registered), text_of(summary), client.protocol_version
+
+    assert asyncio.run(main()) == ("registered Grace on free", "summary by tiny-2: brief", "2026-07-28")
+    asked = questions(app)
+    assert [(question.method, question.session, answer.action) for question, answer in asked] == [
+        ("elicitation/create", "", "accept"), ("sampling/createMessage", "", "")]  # fmt: skip

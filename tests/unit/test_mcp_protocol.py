@@ -338,3 +338,99 @@ mcp_servers:
     assert client.call("slow")["result"] == {"content": [{"type": "text", "text": "done"}], "isError": False}
     refused = client.call("ask")["result"]
     assert refused["isError"] and "sends the client elicitation/create mid-call" in refused["content"][0]["text"]
+
+
+STATELESS = "2026-07-28"
+
+
+def stateless_call(app: MockMCP, method: str, params: dict[str, Any] | None = None, header: str | None = STATELESS,
+                   meta: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:  # fmt: skip
+    headers = {"host": "127.0.0.1:1", "accept": JSON_AND_SSE, "content-type": "application/json"}
+    if header is not None:
+        headers["mcp-protocol-version"] = header
+    if meta is None:
+        meta = {"io.modelcontextprotocol/protocolVersion": STATELESS, "io.modelcontextprotocol/clientCapabilities": {}}
+    body = {"jsonrpc": "2.0", "id": 7, "method": method, "params": {**(params or {}), "_meta": meta}}
+    outcome = app.pipeline.handle(Request("POST", "/mcp", headers, json.dumps(body).encode()))
+    return outcome.status, message_of(outcome)
+
+
+def test_the_stateless_revision_is_served_beside_the_handshake_ones() -> None:
+    app = MockMCP(mcp_server_from_text(SCENARIO))
+    status, discovered = stateless_call(app, "server/discover")
+    result = discovered["result"]
+    assert status == 200 and result["supportedVersions"] == [STATELESS] and result["resultType"] == "complete"
+    assert result["_meta"]["io.modelcontextprotocol/serverInfo"]["name"] == "agenttest-tools"
+    assert {"ttlMs": 0, "cacheScope": "private"}.items() <= result.items()
+    status, listed = stateless_call(app, "tools/list")
+    assert status == 200 and listed["result"]["tools"][0]["name"] == "search" and "ttlMs" in listed["result"]
+    status, called = stateless_call(app, "tools/call", {"name": "search", "arguments": {"query": "mcp"}})
+    assert called["result"]["content"][0]["text"] == "3 pages about mcp" and "ttlMs" not in called["result"]
+    assert not app.journal.entries()[-1].subject.session  # no session was opened
+    legacy = Client(app)  # an older client on the same endpoint keeps its handshake
+    assert legacy.initialize("2025-06-18")["result"]["protocolVersion"] == "2025-06-18"
+
+
+@pytest.mark.parametrize(
+    ("header", "meta", "status", "code"),
+    [(None, None, 400, -32020),
+     (STATELESS, {"io.modelcontextprotocol/protocolVersion": STATELESS}, 400, INVALID_PARAMS),
+     ("2099-01-01", {"io.modelcontextprotocol/protocolVersion": STATELESS,
+                     "io.modelcontextprotocol/clientCapabilities": {}}, 400, -32020),
+     ("2099-01-01", {"io.modelcontextprotocol/protocolVersion": "2099-01-01",
+                     "io.modelcontextprotocol/clientCapabilities": {}}, 400, -32022)],
+)  # fmt: skip
+def test_stateless_requests_are_checked_on_every_request(
+    header: str | None, meta: dict[str, Any] | None, status: int, code: int
+) -> None:
+    app = MockMCP()
+    got, message = stateless_call(app, "tools/list", header=header, meta=meta or {"x": 1})
+    assert (got, message["error"]["code"], message["id"]) == (status, code, 7)
+    if code == -32022:
+        assert message["error"]["data"] == {"supported": [STATELESS], "requested": "2099-01-01"}
+
+
+def test_methods_the_stateless_revision_removed_are_404_and_a_server_may_serve_only_the_old_ones() -> None:
+    for removed in ("initialize", "ping", "logging/setLevel", "resources/subscribe", "nope/nope"):
+        status, message = stateless_call(MockMCP(), removed)
+        assert (status, message["error"]["code"]) == (404, METHOD_NOT_FOUND), removed
+    legacy_only = MockMCP(replace(ECHO_SERVER, revisions=SUPPORTED_VERSIONS))
+    status, message = stateless_call(legacy_only, "server/discover")
+    assert status == 400 and "Unsupported MCP-Protocol-Version" in message["error"]["message"]
+
+
+def test_a_stateless_question_round_trip_and_a_tampered_request_state() -> None:
+    scenario = """
+mcp_servers:
+  tools:
+    tools:
+      - name: ask
+        reply:
+          steps:
+            - elicit: {message: Name?, schema: {type: object, properties: {name: {type: string}}}}
+            - {sample: {prompt: "Greet {{elicitation.name}}"}, required: true}
+          text: "{{elicitation.name}}: {{sampling.text}}"
+"""
+    app = MockMCP(mcp_server_from_text(scenario))
+    capable = {"io.modelcontextprotocol/protocolVersion": STATELESS,
+               "io.modelcontextprotocol/clientCapabilities": {"elicitation": {}, "sampling": {}}}  # fmt: skip
+
+    def ask(responses: dict[str, Any] | None = None, state: str | None = None, meta: Any = capable) -> Any:
+        params: dict[str, Any] = {"name": "ask", "inputResponses": responses or {}}
+        if state is not None:
+            params["requestState"] = state
+        return stateless_call(app, "tools/call", params, meta=meta)
+
+    result = ask()[1]["result"]
+    assert result["resultType"] == "input_required" and list(result["inputRequests"]) == ["elicitation"]
+    answer = {"elicitation": {"action": "accept", "content": {"name": "Ada"}}}
+    second = ask(answer, result["requestState"])[1]["result"]
+    assert second["inputRequests"]["sampling"]["params"]["messages"][0]["content"]["text"] == "Greet Ada"
+    reply = {"sampling": {"role": "assistant", "content": {"type": "text", "text": "hi"}, "model": "m"}}
+    done = ask(reply, second["requestState"])[1]["result"]
+    assert done["content"][0]["text"] == "Ada: hi" and done["resultType"] == "complete"
+    tampered = ask(answer, result["requestState"] + "x")[1]["error"]
+    assert tampered["code"] == INVALID_PARAMS and "integrity" in tampered["message"]
+    status, missing = ask(answer, result["requestState"], meta=None)
+    assert (status, missing["error"]["code"]) == (400, -32021)
+    assert missing["error"]["data"] == {"requiredCapabilities": {"sampling": {}}}

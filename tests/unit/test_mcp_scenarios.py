@@ -74,7 +74,7 @@ def server(body: str, name: str | None = "tools") -> str:
         ),
         (
             server("    rules:\n      - reply: {text: x, steps: [{log: hi, progress: {progress: 1}}]}\n"),
-            r"reply\.steps\[0\]: a step is exactly one of log, progress, notify, elicit, sample .*got log, progress",
+            r"reply\.steps\[0\]: a step is exactly one of log, .*, roots .*got log, progress",
         ),
         (
             server("    rules:\n      - reply: {text: x, steps: [{log: {level: loud}}]}\n"),
@@ -95,6 +95,10 @@ def server(body: str, name: str | None = "tools") -> str:
         (
             server("    rules:\n      - reply: {text: x, steps: [{progress: {progress: 1}, after_ms: -5}]}\n"),
             r"steps\[0\]\.after_ms: expected 0 to 300000 ms",
+        ),
+        (
+            server("    revisions: [2026-07-28, 2019-01-01]\n"),
+            r"revisions: expected some of 2026-07-28, .* got 2019-01-01",
         ),
         ("rules: []\n", r"no 'mcp_servers:' section"),
         ("mcp_servres: {}\n", r"unknown key 'mcp_servres'\. Did you mean 'mcp_servers'\?"),

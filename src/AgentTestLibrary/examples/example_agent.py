@@ -149,7 +149,8 @@ class McpServers:
         argv = shlex.split(target)
         where: Any = target if target.startswith("http") else StdioServerParameters(command=argv[0], args=argv[1:])
         try:
-            async with Client(where, elicitation_callback=_elicitation_answer()) as client:
+            mode: Any = os.environ.get("EXAMPLE_AGENT_MCP_MODE", "auto")  # legacy: the initialize handshake only
+            async with Client(where, elicitation_callback=_elicitation_answer(), mode=mode) as client:
                 tools, cursor = [], None
                 while True:
                     page = await client.list_tools(cursor=cursor)

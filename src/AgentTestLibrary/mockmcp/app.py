@@ -23,7 +23,7 @@ from ..secrets import SecretRegistry
 from .endpoint import MCP_PATH, STDIO_PATH, McpEndpoint, SessionEnd, StandaloneStreamEndpoint
 from .loader import parse_mcp_fault
 from .model import ECHO_SERVER, McpFault, McpServerSpec, Prompt, Resource, ResourceTemplate, Tool, ToolRule
-from .outbound import Notices, Outbox
+from .outbound import Notices, Outbox, RequestState
 
 MAX_SESSIONS = 1000
 
@@ -67,6 +67,7 @@ class MockMCP(MockApplication):
         self.endpoint = McpEndpoint(self, stdio=False)
         self.start_pipeline(secrets, admin_token=admin_token, journal_limit=journal_limit, faults=spec.faults)
         self.outbox = Outbox(self.journal)
+        self.request_states = RequestState()  # seals the stateless revision's requestState
 
     # -- what the pipeline asks ----------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from ..errors import RequestError
 from ..mock.faults import AppliedFault, Fault
 from ..mock.http import Event, Outcome
 from ..mock.pipeline import Answer, Call
-from . import jsonrpc
+from . import jsonrpc, stateless
 from .jsonrpc import RpcError
 from .methods import Handled, dispatch
 from .model import ASKS, SUPPORTED_VERSIONS, McpFault, McpReply, McpRequest, Refusal
@@ -80,6 +80,12 @@ class McpEndpoint:
         if message.method is None:  # the client answering a server request: params hold its result or error
             return McpRequest("<response>", message.id, message.params, session_id,
                               refusal=self._transport_refusal(call))  # fmt: skip
+        header, served = request.headers.get(VERSION_HEADER), self.server.spec.revisions
+        if stateless.is_stateless(message, header, session_id, stdio=self.stdio, served=served):
+            refusal = self._transport_refusal(call, accept_only=True) or stateless.refusal(
+                message.params, header, self.stdio, served)  # fmt: skip
+            version = str((stateless.meta_of(message.params) or {}).get(f"{stateless.META}protocolVersion", ""))
+            return McpRequest(message.method, message.id, message.params, "", version, refusal, self.stdio)
         refusal = self._transport_refusal(call)
         if message.method == "initialize" or self.stdio:
             session = self.server.session(session_id) if session_id else None
@@ -95,7 +101,7 @@ class McpEndpoint:
         version = session.protocol_version if session else ""
         return McpRequest(message.method, message.id, message.params, session_id, version, refusal)
 
-    def _transport_refusal(self, call: Call) -> Refusal | None:
+    def _transport_refusal(self, call: Call, accept_only: bool = False) -> Refusal | None:
         """What streamable HTTP refuses before any method: an Accept without JSON or SSE, an unknown revision."""
         if self.stdio:
             return None
@@ -104,9 +110,10 @@ class McpEndpoint:
             return Refusal(406, f"Accept {accept[:80]!r} allows neither application/json nor text/event-stream; "
                                 "MCP clients accept both.")  # fmt: skip
         version = call.request.headers.get(VERSION_HEADER)
-        if version is not None and version not in SUPPORTED_VERSIONS:
+        served = [item for item in SUPPORTED_VERSIONS if item in self.server.spec.revisions]
+        if not accept_only and version is not None and version not in served:
             return Refusal(400, f"Unsupported MCP-Protocol-Version {version[:40]!r}; this server speaks "
-                                f"{', '.join(SUPPORTED_VERSIONS)}.")  # fmt: skip
+                                f"{', '.join(served) or 'no handshake revision'} after initialize.")  # fmt: skip
         return None
 
     # -- answer: the method's handler ----------------------------------------------------------
@@ -115,6 +122,8 @@ class McpEndpoint:
         refusal = subject.refusal
         if refusal is not None:  # an HTTP-level error; its JSON-RPC error echoes the request's id
             failure = _rpc_error(refusal.status, refusal.message)
+            if refusal.code is not None:
+                failure = RpcError(refusal.code, refusal.message, refusal.data)
             return Answer(outcome=Outcome(refusal.status, jsonrpc.error(subject.id, failure)), faultable=False,
                           error=refusal.message)  # fmt: skip
         if subject.method == "<response>":
@@ -154,8 +163,12 @@ class McpEndpoint:
                 headers.append((SESSION_HEADER, session.id))
         if reply.script is not None:
             return self._scripted(call, subject, answer)
+        status = 200
+        if subject.stateless:
+            status, answer.reply = stateless.finished(subject.method, reply)
+            reply = answer.reply
         streamed = fault is not None and (fault.fault.cut_after_events is not None or fault.fault.malformed == "sse")
-        return self._framed(call, reply.message(subject.id), headers, streamed)
+        return self._framed(call, reply.message(subject.id), headers, streamed, status)
 
     def _scripted(self, call: Call, subject: McpRequest, answer: Answer) -> Outcome:
         """A tool reply with steps: a stream of them and then the result (:mod:`.outbound`). A client that takes no
@@ -194,13 +207,14 @@ class McpEndpoint:
         failure = _rpc_error(status, message)
         return Outcome(status, jsonrpc.error(subject.id, failure)), McpReply(error=failure)
 
-    def _framed(self, call: Call, message: dict[str, Any], headers: list[tuple[str, str]], streamed: bool) -> Outcome:
+    def _framed(self, call: Call, message: dict[str, Any], headers: list[tuple[str, str]], streamed: bool,
+                status: int = 200) -> Outcome:  # fmt: skip
         """JSON or a one-event SSE stream; a fault that breaks a stream (a cut, a malformed event) gets a stream."""
         accepts_sse = "text/event-stream" in call.request.headers.get("accept", "")
-        if not self.stdio and (self._wants_sse(call) or (streamed and accepts_sse)):
+        if status == 200 and not self.stdio and (self._wants_sse(call) or (streamed and accepts_sse)):
             headers.append(("cache-control", "no-cache"))
             return Outcome(200, events=[Event(message, "message")], content_type="text/event-stream", headers=headers)
-        return Outcome(200, message, headers=headers)
+        return Outcome(status, message, headers=headers)
 
     def _wants_sse(self, call: Call) -> bool:
         """``auto`` (the default) and ``json``: JSON whenever the client accepts it, which costs the official client

@@ -5,6 +5,7 @@ mcp_servers:
     strict: true                   # closed world: undeclared tools and invalid arguments fail the test
     page_size: 0                   # tools/list, resources/list, prompts/list page size (0: one page)
     response: auto                 # auto = json (JSON when accepted) | sse
+    revisions: [2026-07-28, 2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05]   # served side by side (default: all)
     instructions: text
     tools:
       - name: search
@@ -29,6 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import date
 from pathlib import Path as FilePath
 from typing import Any, TypeVar
 
@@ -42,9 +44,11 @@ from ..wire import SCENARIO_SECTIONS
 from ..yamlio import Path
 from .jsonrpc import RpcError
 from .model import (
+    ASKS,
     ECHO_SERVER,
     LOG_LEVELS,
     RESPONSE_MODES,
+    REVISIONS,
     STEP_KINDS,
     McpFault,
     McpMatcher,
@@ -59,20 +63,20 @@ from .model import (
     ToolRule,
 )
 
-SERVER_KEYS = ("strict", "page_size", "response", "instructions", "tools", "rules", "resources", "resource_templates",
-               "prompts", "faults")  # fmt: skip
+SERVER_KEYS = ("strict", "page_size", "response", "revisions", "instructions", "tools", "rules", "resources",
+               "resource_templates", "prompts", "faults")  # fmt: skip
 TOOL_KEYS = ("name", "description", "title", "inputSchema", "outputSchema", "annotations", "reply", "sequence")
 RULE_KEYS = ("name", "when", "reply", "sequence")
 WHEN_KEYS = ("method", "tool", "arguments")
 REPLY_KEYS = ("text", "content", "structured", "is_error", "error", "steps", "declined", "cancelled")
-STEP_KEYS = (*STEP_KINDS, "after_ms", "as")
+STEP_KEYS = (*STEP_KINDS, "after_ms", "as", "required", "together")
 SAMPLE_KEYS = ("prompt", "messages", "maxTokens", "systemPrompt", "modelPreferences", "temperature", "stopSequences",
                "includeContext", "metadata")  # fmt: skip
 ELICIT_KEYS = ("message", "schema", "url", "elicitationId")
 MAX_STEP_DELAY_MS = 300_000
 ERROR_KEYS = ("code", "message", "data")
 RESOURCE_KEYS = ("uri", "name", "description", "mimeType", "text", "blob")
-PROMPT_KEYS = ("name", "description", "arguments", "messages")
+PROMPT_KEYS = ("name", "description", "arguments", "messages", "steps")
 TEMPLATE_KEYS = ("uriTemplate", "name", "description", "mimeType", "text", "blob", "completions")
 ARGUMENT_KEYS = ("name", "description", "required", "completions")
 MESSAGE_KEYS = ("role", "text", "content")
@@ -167,8 +171,17 @@ class _Validator(Validator):
         response = raw.get("response", "auto")
         if response not in RESPONSE_MODES:
             raise self.fail((*path, "response"), f"expected one of {', '.join(RESPONSE_MODES)}; got {response!r}.")
+        listed = self.items(raw.get("revisions", list(REVISIONS)), (*path, "revisions"), "protocol revisions")
+        revisions = self.strings(
+            [item.isoformat() if isinstance(item, date) else item for item in listed], (*path, "revisions")
+        )  # fmt: skip (YAML reads 2026-07-28 as a date)
+        unknown = [item for item in revisions if item not in REVISIONS]
+        if unknown or not revisions:
+            raise self.fail((*path, "revisions"), f"expected some of {', '.join(REVISIONS)}; got "
+                                                  f"{', '.join(unknown) or 'none'}.")  # fmt: skip
         return McpServerSpec(
             name=name,
+            revisions=revisions,
             tools=tuple(tools),
             rules=tuple(rules + own_rules),
             resources=tuple(resources),
@@ -303,12 +316,18 @@ class _Validator(Validator):
         after = self.typed(raw.get("after_ms", 0), (*path, "after_ms"), int, "milliseconds (an integer)")
         if not 0 <= after <= MAX_STEP_DELAY_MS:
             raise self.fail((*path, "after_ms"), f"expected 0 to {MAX_STEP_DELAY_MS} ms; got {after}.")
-        name = self.typed(raw.get("as", "elicitation" if kind == "elicit" else "sampling"), (*path, "as"), str,
-                          "a name for the client's answer")  # fmt: skip
-        if "as" in raw and kind not in ("elicit", "sample"):
-            raise self.fail((*path, "as"), "only elicit and sample steps get an answer to name.")
+        default = {"elicit": "elicitation", "sample": "sampling", "roots": "roots"}.get(kind, "")
+        name = self.typed(raw.get("as", default), (*path, "as"), str, "a name for the client's answer")
+        required = self.typed(raw.get("required", False), (*path, "required"), bool, "true or false")
+        together = self.typed(raw.get("together", False), (*path, "together"), bool, "true or false")
+        for key in ("as", "required", "together"):
+            if key in raw and kind not in ASKS:
+                raise self.fail((*path, key), f"only {', '.join(ASKS)} steps ask the client something.")
         params = getattr(self, f"{kind}_params")(raw[kind], (*path, kind))
-        return Step(kind, params, after, name)
+        return Step(kind, params, after, name, required, together)
+
+    def roots_params(self, data: Any, path: Path) -> dict[str, Any]:
+        return dict(self.mapping(data if data is not None else {}, path, ()))
 
     def log_params(self, data: Any, path: Path) -> dict[str, Any]:
         raw = self.mapping(data if isinstance(data, dict) else {"data": data}, path, ("level", "data", "logger"))
@@ -447,9 +466,15 @@ class _Validator(Validator):
             else:
                 content = {"type": "text", "text": self.typed(message["text"], (*spot, "text"), str, "a string")}
             messages.append((role, content))
+        listed = self.items(raw.get("steps", []), (*path, "steps"), "steps")
+        steps = tuple(self.step(item, (*path, "steps", index)) for index, item in enumerate(listed))
+        for index, step in enumerate(steps):
+            if step.kind not in ASKS:
+                raise self.fail((*path, "steps", index), f"a prompt's steps ask the client ({', '.join(ASKS)}); "
+                                                         f"{step.kind} belongs to a tool call.")  # fmt: skip
         return Prompt(self.typed(raw["name"], (*path, "name"), str, "a string"),
                       self.typed(raw.get("description", ""), (*path, "description"), str, "a string"),
-                      tuple(arguments), tuple(messages))  # fmt: skip
+                      tuple(arguments), tuple(messages), steps)  # fmt: skip
 
     def fault(self, data: Any, path: Path) -> McpFault:
         return parse_fault_data(self, data, path, McpFault, self.matcher)

@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ..mock.schema import problems
 from ..mock.templates import fill_data
 from ..version import __version__
-from .jsonrpc import INVALID_PARAMS, METHOD_NOT_FOUND, RESOURCE_NOT_FOUND, RpcError
-from .model import LATEST_VERSION, LOG_LEVELS, SUPPORTED_VERSIONS, McpReply, McpRequest
+from .jsonrpc import INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, RESOURCE_NOT_FOUND, RpcError
+from .model import ASKS, LOG_LEVELS, MODERN_VERSIONS, SUPPORTED_VERSIONS, McpReply, McpRequest
+from .outbound import answer_in_rounds, tool_finish
+from .stateless import META, REMOVED
 
 if TYPE_CHECKING:
     from .app import MockMCP
@@ -42,21 +44,47 @@ def initialize(server: MockMCP, request: McpRequest) -> Handled:
         raise RpcError(INVALID_PARAMS, "initialize needs params.protocolVersion (a string such as 2025-06-18).")
     if not isinstance(params.get("capabilities", {}), dict) or not isinstance(params.get("clientInfo", {}), dict):
         raise RpcError(INVALID_PARAMS, "initialize params.capabilities and params.clientInfo are objects.")
-    version = asked if asked in SUPPORTED_VERSIONS else LATEST_VERSION
-    changes = not request.stdio  # list changes and resource updates reach a client on its standalone stream
-    capabilities: dict[str, Any] = {"tools": {"listChanged": changes}, "completions": {}, "logging": {}}
-    if server.resources() or server.resource_templates():
-        capabilities["resources"] = {"listChanged": changes, "subscribe": changes}
-    if server.prompts():
-        capabilities["prompts"] = {"listChanged": changes}
+    served = [item for item in SUPPORTED_VERSIONS if item in server.spec.revisions]
+    if not served:
+        raise RpcError(INVALID_REQUEST, f"This server serves only {', '.join(server.spec.revisions)} (stateless: no "
+                                        "initialize); send requests with params._meta instead.")  # fmt: skip
+    version = asked if asked in served else served[0]
     result: dict[str, Any] = {
         "protocolVersion": version,
-        "capabilities": capabilities,
-        "serverInfo": {"name": f"agenttest-{server.spec.name}", "version": __version__},
+        "capabilities": capabilities(server, request),
+        "serverInfo": server_info(server),
     }
     if server.spec.instructions:
         result["instructions"] = server.spec.instructions
     return Handled(McpReply(result, rule=f"initialize ({version})"))
+
+
+def capabilities(server: MockMCP, request: McpRequest) -> dict[str, Any]:
+    """What this server offers; list changes and resource updates reach handshake clients over HTTP only (on their
+    standalone stream)."""
+    changes = not request.stdio and not request.stateless
+    offered: dict[str, Any] = {"tools": {"listChanged": changes}, "completions": {}, "logging": {}}
+    if server.resources() or server.resource_templates():
+        offered["resources"] = {"listChanged": changes, "subscribe": changes} if not request.stateless else {}
+    if server.prompts():
+        offered["prompts"] = {"listChanged": changes}
+    return offered
+
+
+def server_info(server: MockMCP) -> dict[str, str]:
+    return {"name": f"agenttest-{server.spec.name}", "version": __version__}
+
+
+def discover(server: MockMCP, request: McpRequest) -> Handled:
+    """``server/discover`` (stateless revision): the revisions served that way, capabilities, identity."""
+    result: dict[str, Any] = {
+        "supportedVersions": [version for version in MODERN_VERSIONS if version in server.spec.revisions],
+        "capabilities": capabilities(server, request),
+        "_meta": {f"{META}serverInfo": server_info(server)},
+    }
+    if server.spec.instructions:
+        result["instructions"] = server.spec.instructions
+    return Handled(McpReply(result, rule="server/discover"))
 
 
 def empty(server: MockMCP, request: McpRequest) -> Handled:
@@ -140,8 +168,16 @@ def get_prompt(server: MockMCP, request: McpRequest) -> Handled:
     missing = [argument.name for argument in prompt.arguments if argument.required and argument.name not in arguments]
     if missing:
         raise RpcError(INVALID_PARAMS, f"Prompt '{prompt.name}' needs argument(s) {', '.join(missing)}.")
-    messages = [{"role": role, "content": fill_data(content, arguments)} for role, content in prompt.messages]
-    return Handled(McpReply({"description": prompt.description, "messages": messages}, rule=f"prompt {prompt.name}"))
+    rule = f"prompt {prompt.name}"
+
+    def finish(values: dict[str, Any], action: str) -> McpReply | None:
+        messages = [{"role": role, "content": fill_data(content, values)} for role, content in prompt.messages]
+        return None if action else McpReply({"description": prompt.description, "messages": messages}, rule=rule)
+
+    if prompt.steps and request.stateless:  # questions to the client first, as input_required rounds
+        return Handled(answer_in_rounds(request, prompt.steps, outbox=server.outbox, states=server.request_states,
+                                        rule=rule, finish=finish))  # fmt: skip
+    return Handled(finish(dict(arguments), "") or McpReply())
 
 
 def complete(server: MockMCP, request: McpRequest) -> Handled:
@@ -198,6 +234,10 @@ def call_tool(server: MockMCP, request: McpRequest) -> Handled:
             text = f"Input validation error: {'; '.join(wrong)}"
             return Handled(McpReply(_error_result(text), rule="<input schema>"), strict, why)
     match = server.rulebook.choose(request)
+    if match.rule is not None and request.stateless and any(step.kind in ASKS for step in match.reply.steps):
+        finish = tool_finish(request, match.reply, match.rule.name)
+        return Handled(answer_in_rounds(request, match.reply.steps, outbox=server.outbox,
+                                        states=server.request_states, rule=match.rule.name, finish=finish))  # fmt: skip
     if match.rule is not None and match.reply.steps:  # the endpoint streams the steps, then builds the result
         return Handled(McpReply(rule=match.rule.name, script=match.reply))
     if match.rule is not None:
@@ -259,10 +299,17 @@ METHODS: dict[str, Handler] = {
 }
 
 
+STATELESS_METHODS: dict[str, Handler] = {
+    "server/discover": discover,
+    **{method: handler for method, handler in METHODS.items() if method not in REMOVED},
+}
+
+
 def dispatch(server: MockMCP, request: McpRequest) -> Handled:
-    handler = METHODS.get(request.method)
+    methods = STATELESS_METHODS if request.stateless else METHODS
+    handler = methods.get(request.method)
     if handler is None:
-        known = ", ".join(METHODS)
+        known = ", ".join(methods)
         failure = RpcError(METHOD_NOT_FOUND, f"Method not found: {request.method} (this mock answers {known}).")
         return Handled(McpReply(error=failure))
     try:

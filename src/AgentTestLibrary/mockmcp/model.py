@@ -23,7 +23,9 @@ from .jsonrpc import Id, RpcError
 # The revisions reachable through the initialize handshake, newest first: what the official
 # SDK (mcp_types.version.HANDSHAKE_PROTOCOL_VERSIONS) and the pinned agent CLIs send.
 SUPPORTED_VERSIONS = ("2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05")
-LATEST_VERSION = SUPPORTED_VERSIONS[0]
+# The stateless revisions (per-request _meta, server/discover, no sessions), served beside them on the same endpoint.
+MODERN_VERSIONS = ("2026-07-28",)
+REVISIONS = MODERN_VERSIONS + SUPPORTED_VERSIONS
 RESPONSE_MODES = ("auto", "json", "sse")
 LOG_LEVELS = ("debug", "info", "notice", "warning", "error", "critical", "alert", "emergency")
 
@@ -34,6 +36,8 @@ class Refusal:
 
     status: int
     message: str
+    code: int | None = None  # the JSON-RPC error code (by default, the one the status implies)
+    data: Any = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +51,11 @@ class McpRequest:
     protocol_version: str = ""
     refusal: Refusal | None = None  # set when the transport refuses it (no or unknown session, wrong revision)
     stdio: bool = False  # came through the stdio relay (no streams: no notifications outside a response)
+
+    @property
+    def stateless(self) -> bool:
+        """Of the stateless revision (2026-07-28): no session, everything about the client in ``params._meta``."""
+        return self.protocol_version in MODERN_VERSIONS and not self.session
 
     @property
     def tool(self) -> str | None:
@@ -118,7 +127,9 @@ class Tool:
         return data
 
 
-ASKS = {"elicit": "elicitation/create", "sample": "sampling/createMessage"}  # steps that wait for the client
+# steps that wait for the client: the request each sends and the client capability it needs
+ASKS = {"elicit": "elicitation/create", "sample": "sampling/createMessage", "roots": "roots/list"}
+CAPABILITIES = {"elicitation/create": "elicitation", "sampling/createMessage": "sampling", "roots/list": "roots"}
 STEP_KINDS = ("log", "progress", "notify", *ASKS)
 
 
@@ -127,15 +138,18 @@ class Step:
     """One piece of server-to-client traffic while a tool call runs, before its result.
 
     ``log`` (``notifications/message``), ``progress`` (``notifications/progress`` for the call's
-    ``progressToken``), ``notify`` (any notification), ``elicit`` (``elicitation/create``) and
-    ``sample`` (``sampling/createMessage``); the last two wait for the client's answer, which
-    later steps and the result read as ``{{NAME.field}}`` (``name``: ``elicitation`` or ``sampling``).
+    ``progressToken``), ``notify`` (any notification), ``elicit`` (``elicitation/create``),
+    ``sample`` (``sampling/createMessage``) and ``roots`` (``roots/list``); the last three ask the
+    client, whose answer later steps and the result read as ``{{NAME.field}}`` (``name``:
+    ``elicitation``, ``sampling``, ``roots`` or the step's ``as``).
     """
 
     kind: str
     params: dict[str, Any]  # the message's params as written ({{placeholders}} filled when sent)
     after_ms: int = 0
     name: str = ""
+    required: bool = False  # an ask the call cannot do without: a client without the capability gets an error
+    together: bool = False  # stateless revision: asked in the same round as the question before it
 
     def message(self, values: dict[str, Any], progress_token: Any) -> dict[str, Any] | None:
         """The notification this step sends (None: a progress step without a token to report on)."""
@@ -234,6 +248,10 @@ class ClientAnswer:
             content = result.get("content")
             form = content if isinstance(content, dict) else {}
             return {**form, "action": self.action, "content": form}
+        if self.method == "roots/list":
+            roots = result.get("roots")
+            listed = roots if isinstance(roots, list) else []
+            return {"roots": listed, "count": len(listed)}
         message = result.get("content")
         text = message.get("text", "") if isinstance(message, dict) else ""
         return {"text": text, "model": result.get("model", ""), "role": result.get("role", ""),
@@ -345,6 +363,7 @@ class Prompt:
     description: str = ""
     arguments: tuple[PromptArgument, ...] = ()
     messages: tuple[tuple[str, dict[str, Any]], ...] = ()  # (role, a content item with {{argument}} placeholders)
+    steps: tuple[Step, ...] = ()  # questions to the client first (stateless revision: input_required rounds)
 
     def listing(self) -> dict[str, Any]:
         data: dict[str, Any] = {"name": self.name, "description": self.description}
@@ -402,6 +421,7 @@ class McpServerSpec:
     page_size: int = 0  # 0: every list in one page
     instructions: str = ""
     response: str = "auto"  # auto and json: JSON whenever the client accepts it; sse: always a one-event stream
+    revisions: tuple[str, ...] = REVISIONS  # the protocol revisions served, side by side
     source: str = "<no scenario>"
 
 

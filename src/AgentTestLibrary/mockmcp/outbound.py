@@ -13,16 +13,24 @@ there was none) is journaled as a ``server-request`` entry.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import itertools
+import json
+import os
 import threading
 from collections import OrderedDict, deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from ..mock.feed import Feed, Signal, Step
+from ..mock.feed import Feed, Signal
+from ..mock.feed import Step as FeedStep
 from ..mock.http import Event
 from ..mock.templates import fill_data
-from .model import ASKS, LOG_LEVELS, ClientAnswer, McpReply, McpRequest, ServerRequest, ToolReply
+from . import stateless
+from .jsonrpc import INVALID_PARAMS, RpcError
+from .model import ASKS, CAPABILITIES, LOG_LEVELS, ClientAnswer, McpReply, McpRequest, ServerRequest, Step, ToolReply
 
 if TYPE_CHECKING:
     from ..mock.journal import Journal
@@ -32,7 +40,6 @@ KEEP_ALIVE_S = 15.0  # a comment line on an idle standalone stream, so proxies a
 MAX_NOTICES = 1000  # queued per session for its standalone stream; the oldest are dropped beyond this
 ANSWER_TIMEOUT_S = 120.0  # how long a question waits for the client (a person may be filling a form)
 MAX_OPEN_QUESTIONS = 1000
-CAPABILITIES = {"elicitation/create": "elicitation", "sampling/createMessage": "sampling"}
 
 
 class Outbox:
@@ -69,10 +76,14 @@ class Outbox:
         result, error = payload.get("result"), payload.get("error")
         answer = ClientAnswer(question.method, result if isinstance(result, dict) else None,
                               error if isinstance(error, dict) else None, "" if payload else why_not)  # fmt: skip
-        self.journal.record(method="POST", path="/mcp", status=200 if payload else 0, protocol="mcp",
+        self.record(question, answer)
+        return answer
+
+    def record(self, question: ServerRequest, answer: ClientAnswer) -> None:
+        """Journal a question to the client with its answer (or why there was none)."""
+        self.journal.record(method="POST", path="/mcp", status=0 if answer.unanswered else 200, protocol="mcp",
                             kind="server-request", subject=question, reply=answer,
                             error=answer.unanswered)  # fmt: skip
-        return answer
 
 
 class ToolCallStream(Feed):
@@ -84,11 +95,15 @@ class ToolCallStream(Feed):
         self.call = call
         self.script = script
         self.rule = rule
-        self.capabilities = session.capabilities if session else {}
-        self.log_level = session.log_level if session else ""
+        self.capabilities = stateless.client_capabilities(call.params) if call.stateless else (
+            session.capabilities if session else {})  # fmt: skip
+        # the level log notifications start at: a handshake session's setLevel (all without one); a stateless
+        # request's _meta logLevel (none without one)
+        self.log_level = stateless.log_level(call.params) if call.stateless else (
+            session.log_level if session else "") or "debug"  # fmt: skip
         self._open: tuple[ServerRequest, Signal] | None = None
 
-    def steps(self) -> Iterator[Step]:
+    def steps(self) -> Iterator[FeedStep]:
         values: dict[str, Any] = dict(self.call.arguments)
         meta = self.call.params.get("_meta")
         token = meta.get("progressToken") if isinstance(meta, dict) else None
@@ -103,6 +118,9 @@ class ToolCallStream(Feed):
                 continue
             method = ASKS[step.kind]
             if CAPABILITIES[method] not in self.capabilities:
+                if not step.required:  # a server only asks what the client declared it can answer
+                    values[step.name] = {"action": "unsupported"}
+                    continue
                 reply = _failed(f"the client did not declare the '{CAPABILITIES[method]}' capability, so this server "
                                 f"cannot send it {method} (tool '{self.call.tool}')", self.rule)  # fmt: skip
                 break
@@ -122,14 +140,18 @@ class ToolCallStream(Feed):
                 reply = alternative
                 break
         built = reply if isinstance(reply, McpReply) else reply.build(self.call, self.rule, values)
+        if self.call.stateless:
+            built = stateless.finished(self.call.method, built)[1]
         if self.entry is not None:
             self.entry.reply = built
         yield Event(built.message(self.call.id), "message")
 
     def _shown(self, message: dict[str, Any]) -> bool:
-        """Log messages below the level the client set (``logging/setLevel``) are not sent."""
-        if message["method"] != "notifications/message" or not self.log_level:
+        """Log messages below the level the client asked for are not sent (none when it asked for none)."""
+        if message["method"] != "notifications/message":
             return True
+        if self.log_level not in LOG_LEVELS:
+            return False
         level = message["params"].get("level")
         return level not in LOG_LEVELS or LOG_LEVELS.index(level) >= LOG_LEVELS.index(self.log_level)
 
@@ -186,7 +208,7 @@ class StandaloneStream(Feed):
     def __init__(self, notices: Notices) -> None:
         self.notices = notices
 
-    def steps(self) -> Iterator[Step]:
+    def steps(self) -> Iterator[FeedStep]:
         yield Event(None, raw=b": agenttest standalone stream\n\n")
         while not self.notices.closed:
             messages, signal = self.notices.take()
@@ -196,3 +218,95 @@ class StandaloneStream(Feed):
                 yield signal
                 if not signal.done:
                     yield Event(None, raw=b": keep-alive\n\n")
+
+
+class RequestState:
+    """The stateless revision's ``requestState``: what a tool call has gathered so far, signed so that a client
+    cannot change it (the specification asks servers to treat it as attacker-controlled)."""
+
+    def __init__(self) -> None:
+        self._key = os.urandom(32)
+
+    def seal(self, data: dict[str, Any]) -> str:
+        payload = base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode()
+        return f"{payload}.{self._sign(payload)}"
+
+    def open(self, state: Any) -> dict[str, Any]:
+        payload, _, signature = str(state).rpartition(".")
+        if not payload or not hmac.compare_digest(signature, self._sign(payload)):
+            raise RpcError(INVALID_PARAMS, "Invalid params: requestState failed its integrity check (it must be "
+                                           "echoed exactly as this server sent it).")  # fmt: skip
+        data = json.loads(base64.urlsafe_b64decode(payload.encode()))
+        return data if isinstance(data, dict) else {}
+
+    def _sign(self, payload: str) -> str:
+        return hmac.new(self._key, payload.encode(), hashlib.sha256).hexdigest()
+
+
+def input_rounds(steps: tuple[Step, ...]) -> list[list[Step]]:
+    """The questions of a reply grouped as the stateless revision asks them: one round each, or with the question
+    before it (``together: true``)."""
+    rounds: list[list[Step]] = []
+    for step in steps:
+        if step.kind in ASKS:
+            if not (step.together and rounds):
+                rounds.append([])
+            rounds[-1].append(step)
+    return rounds
+
+
+Finish = Callable[[dict[str, Any], str], "McpReply | None"]  # (values, the declining action or "") -> the reply
+
+
+def tool_finish(call: McpRequest, script: ToolReply, rule: str | None) -> Finish:
+    """A tool reply built from the values gathered; ``declined`` / ``cancelled`` when the client declined."""
+
+    def finish(values: dict[str, Any], action: str) -> McpReply | None:
+        reply = {"decline": script.declined, "cancel": script.cancelled}.get(action) if action else script
+        return None if reply is None else reply.build(call, rule, values)
+
+    return finish
+
+
+def answer_in_rounds(call: McpRequest, steps: tuple[Step, ...], *, outbox: Outbox, states: RequestState,
+                     rule: str | None, finish: Finish) -> McpReply:  # fmt: skip
+    """A stateless request whose answer asks the client (``steps``): an ``input_required`` result with the next
+    round's questions and a sealed ``requestState``, until the client's retries have answered every round; then
+    what ``finish`` builds from the answers (early, when the client declined and ``finish`` has a reply for that)."""
+    state = states.open(call.params["requestState"]) if "requestState" in call.params else {}
+    done, values = int(state.get("round", 0)), {**call.arguments, **state.get("values", {})}
+    responses = call.params.get("inputResponses")
+    responses = responses if isinstance(responses, dict) else {}
+    capabilities = stateless.client_capabilities(call.params)
+    rounds = input_rounds(steps)
+    what = str(call.params.get("name", call.method))
+    while done < len(rounds):
+        asked = [step for step in rounds[done] if CAPABILITIES[ASKS[step.kind]] in capabilities]
+        missing = [step for step in rounds[done] if step.required and step not in asked]
+        if missing:
+            needed: dict[str, Any] = {CAPABILITIES[ASKS[step.kind]]: {} for step in missing}
+            raise RpcError(stateless.MISSING_REQUIRED_CLIENT_CAPABILITY, f"'{what}' needs the client capabilities "
+                           f"{', '.join(needed)}, which the request does not declare.",
+                           {"requiredCapabilities": needed})  # fmt: skip
+        if asked and not all(step.name in responses for step in asked):
+            questions = {step.name: {"method": ASKS[step.kind], "params": fill_data(step.params, values)}
+                         for step in asked}  # fmt: skip
+            sealed = states.seal({"round": done, "values": values, "for": what})
+            return McpReply({"resultType": "input_required", "inputRequests": questions, "requestState": sealed},
+                            rule=rule)  # fmt: skip
+        for step in rounds[done]:
+            answered = responses.get(step.name)
+            if step not in asked:
+                values[step.name] = {"action": "unsupported"}
+                continue
+            method = ASKS[step.kind]
+            answer = ClientAnswer(method, answered if isinstance(answered, dict) else None)
+            outbox.record(ServerRequest(method, step.name, fill_data(step.params, values), "", call.tool), answer)
+            values[step.name] = answer.values
+            declined = finish(values, answer.action) if answer.action in ("decline", "cancel") else None
+            if declined is not None:
+                return declined
+        responses, done = {}, done + 1  # the next round needs answers of its own
+    built = finish(values, "")
+    assert built is not None
+    return built
