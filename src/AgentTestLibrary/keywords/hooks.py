@@ -118,7 +118,8 @@ class HookKeywords(LibraryComponent):
         ``chat.message``, ``tool.execute.before``, ``tool.execute.after``, ``session.idle``,
         ``session.error``; opencode's ``run`` has no session-end event) or ``example-agent``.
         ``events`` are the runtime's native event names (default: all it fires). Existing settings
-        are kept; the file is put back as it was (or removed) when the test ends. Returns the file written.
+        are kept; the file is put back as it was (or removed) when the test ends; if the run is killed
+        before that, the next run takes the bridge's entries out. Returns the file written.
 
         Each event is normalized to a phase (``session_start``, ``user_prompt``,
         ``pre_tool``, ``post_tool``, ``stop``, ``session_end``, ``pre_model``, ...) and

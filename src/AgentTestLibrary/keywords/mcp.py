@@ -410,7 +410,8 @@ class McpKeywords(ServedComponent):
         project: str | None = None,
     ) -> str:  # fmt: skip
         """Writes ``runtime``'s real MCP configuration for mock server ``server`` into the isolated runtime home
-        (`Get Runtime Home`); it is taken out again at the end of the test (or suite, in a suite setup).
+        (`Get Runtime Home`); it is taken out again at the end of the test (or suite, in a suite setup),
+        or by the next run if this one is killed first.
 
         - ``claude-code``: ``mcpServers.<server>`` in ``.claude.json`` (user scope), or with
           ``project=DIR`` in ``DIR/.mcp.json`` (project scope, with
