@@ -11,7 +11,7 @@ from mcp import Client, types
 
 from AgentTestLibrary.mock.server import MockServer
 from AgentTestLibrary.mockmcp import MockMCP, mcp_server_from_text
-from AgentTestLibrary.mockmcp.model import ClientAnswer, McpRequest, Resource, ServerRequest, Tool
+from AgentTestLibrary.mockmcp.model import ClientAnswer, McpRequest, Prompt, Resource, ServerRequest, Tool
 from AgentTestLibrary.secrets import SecretRegistry
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*2026-07-28")  # the SDK's notes on the next (stateless) revision
@@ -235,3 +235,34 @@ def test_on_the_stateless_revision_questions_come_as_input_required_rounds(serve
     asked = questions(app)
     assert [(question.method, question.session, answer.action) for question, answer in asked] == [
         ("elicitation/create", "", "accept"), ("sampling/createMessage", "", "")]  # fmt: skip
+
+
+def test_on_the_stateless_revision_changes_arrive_on_a_listen_stream() -> None:
+    scenario = 'mcp_servers:\n  tools:\n    resources: [{uri: "test://w", name: w, text: v1}]\n'
+    app = MockMCP(mcp_server_from_text(scenario), SecretRegistry())
+    server = MockServer(app)
+    url = server.start() + "/mcp"
+
+    async def main() -> tuple[list[str], str, str]:
+        async with Client(url) as client:
+            events: list[str] = []
+            async with client.listen(tools_list_changed=True, resource_subscriptions=["test://w"]) as subscription:
+                app.add_tool(Tool("late"), None, "test")
+                app.add_prompt(Prompt("unasked"), "test")  # not in the filter: not sent
+                app.add_resource(Resource("test://w", "w", text="v2"), "test")
+                async for event in subscription:
+                    events.append(type(event).__name__)
+                    if len(events) == 2:
+                        break
+            text = (await client.read_resource("test://w")).contents[0].text  # type: ignore[union-attr]
+            return events, text, client.protocol_version
+
+    try:
+        events, text, version = asyncio.run(main())
+    finally:
+        server.stop()
+    assert (events, text, version) == (["ToolsListChanged", "ResourceUpdated"], "v2", "2026-07-28")
+    listened = next(
+        entry for entry in app.journal.entries() if entry.subject and entry.subject.method == "subscriptions/listen"
+    )
+    assert listened.status == 200

@@ -23,7 +23,7 @@ from ..secrets import SecretRegistry
 from .endpoint import MCP_PATH, STDIO_PATH, McpEndpoint, SessionEnd, StandaloneStreamEndpoint
 from .loader import parse_mcp_fault
 from .model import ECHO_SERVER, McpFault, McpServerSpec, Prompt, Resource, ResourceTemplate, Tool, ToolRule
-from .outbound import Notices, Outbox, RequestState
+from .outbound import Listener, Notices, Outbox, RequestState
 
 MAX_SESSIONS = 1000
 
@@ -63,6 +63,7 @@ class MockMCP(MockApplication):
         )
         self._prompts: ScopedCatalogue[Prompt] = ScopedCatalogue((prompt.name, prompt) for prompt in spec.prompts)
         self._sessions: OrderedDict[str, Session] = OrderedDict()
+        self._listeners: list[Listener] = []  # subscriptions/listen streams (stateless revision)
         self._lock = threading.Lock()
         self.endpoint = McpEndpoint(self, stdio=False)
         self.start_pipeline(secrets, admin_token=admin_token, journal_limit=journal_limit, faults=spec.faults)
@@ -87,8 +88,11 @@ class MockMCP(MockApplication):
         """Forget sessions and restart every counter (the pipeline also empties the journal)."""
         with self._lock:
             ended, self._sessions = list(self._sessions.values()), OrderedDict()
+            listeners, self._listeners = self._listeners, []
         for session in ended:
             session.notices.close()
+        for listener in listeners:
+            listener.notices.close()
         super().reset()
 
     def parse_fault(self, data: Any, source: str) -> McpFault:
@@ -148,9 +152,26 @@ class MockMCP(MockApplication):
         with self._lock:
             sessions = [session for session in self._sessions.values()
                         if subscribed_to is None or subscribed_to in session.subscriptions]  # fmt: skip
+            listeners = list(self._listeners)
         for session in sessions:
             session.notices.put(message)
+        for listener in listeners:
+            listener.offer(method, params or {}, subscribed_to)
         return len(sessions)
+
+    def listen(self, request_id: Any, wanted: dict[str, Any]) -> Listener:
+        """A ``subscriptions/listen`` stream (stateless revision), registered until it closes."""
+        listener = Listener(request_id, wanted, self._unlisten)
+        with self._lock:
+            self._listeners.append(listener)
+            while len(self._listeners) > MAX_SESSIONS:
+                self._listeners.pop(0).notices.close()
+        return listener
+
+    def _unlisten(self, listener: Listener) -> None:
+        with self._lock:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
 
     # -- sessions ------------------------------------------------------------------------------
 

@@ -137,6 +137,12 @@ class McpEndpoint:
                 if session is not None:
                     session.initialized = True
             return Answer(None, faultable=False, kind="notification")
+        if subject.stateless and subject.method == "subscriptions/listen" and not self.stdio:
+            wanted = subject.params.get("notifications")
+            listener = self.server.listen(subject.id, wanted if isinstance(wanted, dict) else {})
+            outcome = Outcome(200, content_type="text/event-stream", headers=[("cache-control", "no-cache")],
+                              feed=listener)  # fmt: skip
+            return Answer(outcome=outcome, rule="subscriptions/listen", faultable=False, kind="stream")
         handled: Handled = dispatch(self.server, subject)
         reply = handled.reply
         return Answer(reply, rule=reply.rule, unmatched=handled.unmatched, near_miss=handled.near_miss,

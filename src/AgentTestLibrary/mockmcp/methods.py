@@ -60,12 +60,11 @@ def initialize(server: MockMCP, request: McpRequest) -> Handled:
 
 
 def capabilities(server: MockMCP, request: McpRequest) -> dict[str, Any]:
-    """What this server offers; list changes and resource updates reach handshake clients over HTTP only (on their
-    standalone stream)."""
-    changes = not request.stdio and not request.stateless
+    """What this server offers; list changes and resource updates reach clients over HTTP only."""
+    changes = not request.stdio  # over HTTP: the standalone stream, or subscriptions/listen (stateless revision)
     offered: dict[str, Any] = {"tools": {"listChanged": changes}, "completions": {}, "logging": {}}
     if server.resources() or server.resource_templates():
-        offered["resources"] = {"listChanged": changes, "subscribe": changes} if not request.stateless else {}
+        offered["resources"] = {"listChanged": changes, "subscribe": changes}
     if server.prompts():
         offered["prompts"] = {"listChanged": changes}
     return offered

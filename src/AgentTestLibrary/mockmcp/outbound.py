@@ -208,8 +208,11 @@ class StandaloneStream(Feed):
     def __init__(self, notices: Notices) -> None:
         self.notices = notices
 
+    def opening(self) -> Event:
+        return Event(None, raw=b": agenttest standalone stream\n\n")
+
     def steps(self) -> Iterator[FeedStep]:
-        yield Event(None, raw=b": agenttest standalone stream\n\n")
+        yield self.opening()
         while not self.notices.closed:
             messages, signal = self.notices.take()
             for message in messages:
@@ -218,6 +221,48 @@ class StandaloneStream(Feed):
                 yield signal
                 if not signal.done:
                     yield Event(None, raw=b": keep-alive\n\n")
+
+
+FILTERS = {"notifications/tools/list_changed": "toolsListChanged", "notifications/prompts/list_changed":
+           "promptsListChanged", "notifications/resources/list_changed": "resourcesListChanged"}  # fmt: skip
+
+
+class Listener(StandaloneStream):
+    """``subscriptions/listen`` (stateless revision): an acknowledgment first, then the notifications the client's
+    filter asked for, each tagged with the subscription's id (the listen request's id); a graceful result when the
+    server ends it."""
+
+    def __init__(self, request_id: Any, wanted: dict[str, Any], on_close: Callable[[Listener], None]) -> None:
+        super().__init__(Notices())
+        self.id = request_id
+        self.kinds = {key for key in FILTERS.values() if wanted.get(key) is True}
+        uris = wanted.get("resourceSubscriptions")
+        self.uris = {uri for uri in uris if isinstance(uri, str)} if isinstance(uris, list) else set()
+        self.on_close = on_close
+
+    def _tagged(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        meta = {**params.get("_meta", {}), f"{stateless.META}subscriptionId": self.id}
+        return {"jsonrpc": "2.0", "method": method, "params": {**params, "_meta": meta}}
+
+    def offer(self, method: str, params: dict[str, Any], uri: str | None) -> None:
+        """Queue a notification when the filter asked for it."""
+        if (uri is not None and uri in self.uris) or (uri is None and FILTERS.get(method) in self.kinds):
+            self.notices.put(self._tagged(method, params))
+
+    def opening(self) -> Event:
+        agreed: dict[str, Any] = {kind: True for kind in sorted(self.kinds)}
+        if self.uris:
+            agreed["resourceSubscriptions"] = sorted(self.uris)
+        return Event(self._tagged("notifications/subscriptions/acknowledged", {"notifications": agreed}), "message")
+
+    def steps(self) -> Iterator[FeedStep]:
+        yield from super().steps()
+        result = {"resultType": "complete", "_meta": {f"{stateless.META}subscriptionId": self.id}}
+        yield Event({"jsonrpc": "2.0", "id": self.id, "result": result}, "message")
+        self.on_close(self)
+
+    def close(self) -> None:
+        self.on_close(self)
 
 
 class RequestState:
