@@ -33,6 +33,15 @@ def alive(pid: int) -> bool:
     return True
 
 
+def ensure_private(base: Path) -> Path:
+    """``base`` as this user's folder of mode 0700, created if need be; never a link or another user's folder."""
+    base.mkdir(mode=0o700, exist_ok=True)
+    if base.is_symlink() or base.stat().st_uid != os.getuid():
+        raise PermissionError(f"{base} is not a private folder of this user; remove it and run again.")
+    os.chmod(base, 0o700)
+    return base
+
+
 def sweep_stale(base: Path | None = None) -> list[Path]:
     """Remove the private folders of processes that no longer run; returns what was removed."""
     root = base or private_base()
@@ -55,11 +64,7 @@ class PrivateArea:
     @property
     def root(self) -> Path:
         if self._root is None:
-            base = self._base or private_base()
-            base.mkdir(mode=0o700, exist_ok=True)
-            if base.is_symlink() or base.stat().st_uid != os.getuid():
-                raise PermissionError(f"{base} is not a private folder of this user; remove it and run again.")
-            os.chmod(base, 0o700)
+            base = ensure_private(self._base or private_base())
             sweep_stale(base)
             self._root = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=base))
         return self._root

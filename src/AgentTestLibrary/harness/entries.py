@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AgentConfigError
-from ..private import alive, private_base
+from ..private import alive, ensure_private, private_base
 from .settings import read_json_settings, read_toml_settings, write_json_settings, write_toml_settings
 
 LEDGERS = "ledgers"
@@ -82,7 +82,8 @@ class Ledger:
             self.path.unlink(missing_ok=True)
             return
         folder = self.path.parent
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        ensure_private(folder.parent)
+        folder.mkdir(mode=0o700, exist_ok=True)
         temporary = folder / f".{self.path.name}.tmp"
         temporary.write_text(json.dumps([asdict(entry) for entry in self.entries]), encoding="utf-8")
         os.replace(temporary, self.path)  # a kill at any moment leaves the old or the new ledger, whole
