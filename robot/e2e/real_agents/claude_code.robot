@@ -33,6 +33,25 @@ Claude Code Calls A Mock MCP Tool Over HTTP
     Agent Should Call The MCP Tool    claude-code    mcp__tools__search    transport=http
     Assert Hooks Phase    pre_tool    tool=mcp__tools__search
 
+Claude Code Answers An MCP Elicitation Through Its Elicitation Hook
+    [Documentation]    In print mode nobody sees a form: Claude Code hands the server's question to its
+    ...    Elicitation hook, whose answer goes back to the mock MCP server and into the tool result.
+    Install MCP Server Config    claude-code    server=tools
+    ${rule}=    Catenate    SEPARATOR=\n
+    ...    name: search asks which branch
+    ...    when: {tool: search}
+    ...    reply:
+    ...    ${SPACE*2}steps:
+    ...    ${SPACE*4}- elicit: {message: Which branch?, schema: {type: object, properties: {branch: {type: string}}}}
+    ...    ${SPACE*2}text: "wiki says: build status is green on {{elicitation.branch}}"
+    Add MCP Rule    ${rule}
+    Answer Elicitations From The Claude Code Hook    {"branch": "main"}
+    ${result}=    Run Agent    please search the wiki    workdir=${REAL_WORKDIR}
+    Should Contain    ${result}[stdout]    The wiki says the build is green.
+    MCP Client Should Have Been Asked For Elicitation    Which branch?    action=accept    times=1
+    Tool Result Should Have Been Sent    green on main
+    [Teardown]    Remove The Claude Code Elicitation Hook
+
 An MCP Tool Failure Reaches The Model And Is Reported
     Install MCP Server Config    claude-code    server=tools    project=${REAL_WORKDIR}
     Inject MCP Fault    tool=search    is_error=${TRUE}    message=wiki offline
