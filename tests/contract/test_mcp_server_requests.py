@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from mcp import Client, types
+from mcp import Client, StdioServerParameters, types
 
 from AgentTestLibrary.mock.server import MockServer
 from AgentTestLibrary.mockmcp import MockMCP, mcp_server_from_text
@@ -266,3 +267,29 @@ def test_on_the_stateless_revision_changes_arrive_on_a_listen_stream() -> None:
         entry for entry in app.journal.entries() if entry.subject and entry.subject.method == "subscriptions/listen"
     )
     assert listened.status == 200
+
+
+def test_over_stdio_the_relay_streams_notifications_and_questions(served: tuple[MockMCP, str]) -> None:
+    """A handshake client over stdio (as Claude Code, Codex and Gemini CLI start servers): the relay writes each
+    event of the streamed answer as a line and carries the client's answer back."""
+    app, url = served
+    relay = StdioServerParameters(command=sys.executable, args=["-m", "AgentTestLibrary", "mcp", "relay",
+                                                                url.removesuffix("/mcp") + "/mcp/stdio"])  # fmt: skip
+    logs: list[Any] = []
+
+    async def on_log(params: types.LoggingMessageNotificationParams) -> None:
+        logs.append(params.data)
+
+    async def elicit(context: Any, params: types.ElicitRequestParams) -> types.ElicitResult:
+        return types.ElicitResult(action="accept", content={"name": "Linus", "plan": "pro"})
+
+    async def main() -> tuple[str, str]:
+        async with Client(relay, elicitation_callback=elicit, logging_callback=on_log, mode="legacy") as client:
+            deployed = await client.call_tool("deploy", {"service": "db"})
+            registered = await client.call_tool("register", {})
+            return text_of(deployed), text_of(registered)
+
+    assert asyncio.run(main()) == ("db deployed", "registered Linus on pro")
+    assert logs == ["deploying db", "noisy detail"]
+    [(question, answer)] = questions(app)
+    assert question.method == "elicitation/create" and answer.action == "accept"

@@ -429,6 +429,7 @@ mcp_servers:
     reply = {"sampling": {"role": "assistant", "content": {"type": "text", "text": "hi"}, "model": "m"}}
     done = ask(reply, second["requestState"])[1]["result"]
     assert done["content"][0]["text"] == "Ada: hi" and done["resultType"] == "complete"
+    assert ask({"elicitation": 3}, result["requestState"])[1]["error"]["code"] == INVALID_PARAMS
     tampered = ask(answer, result["requestState"] + "x")[1]["error"]
     assert tampered["code"] == INVALID_PARAMS and "integrity" in tampered["message"]
     status, missing = ask(answer, result["requestState"], meta=None)

@@ -37,6 +37,7 @@ SESSION_HEADER = "mcp-session-id"
 VERSION_HEADER = "mcp-protocol-version"
 CLIENT_HEADER = "x-agenttest-mcp-client"
 EXIT_HEADER = "x-agenttest-mcp-exit"
+STREAMS_HEADER = "x-agenttest-mcp-streams"  # the stdio relay takes streamed answers (and writes each event as a line)
 ACCEPTED = ("application/json", "text/event-stream", "application/*", "text/*", "*/*")
 CODES = {404: jsonrpc.SESSION_NOT_FOUND, 500: jsonrpc.INTERNAL_ERROR}
 
@@ -177,15 +178,17 @@ class McpEndpoint:
         return self._framed(call, reply.message(subject.id), headers, streamed, status)
 
     def _scripted(self, call: Call, subject: McpRequest, answer: Answer) -> Outcome:
-        """A tool reply with steps: a stream of them and then the result (:mod:`.outbound`). A client that takes no
-        stream (JSON only, stdio) gets the result without the notifications, or an isError result naming what the
-        steps needed when they ask the client something."""
+        """A tool reply with steps: a stream of them and then the result (:mod:`.outbound`); the stdio relay writes
+        each event as a line. A client that takes no stream (JSON only, ``agenttest mcp serve --stdio``) gets the
+        result without the notifications, or an isError result naming what the steps needed when they ask the
+        client something."""
         reply: McpReply = answer.reply
         script = reply.script
         assert script is not None
         session = self.server.session(subject.session)
-        accepts_sse = "text/event-stream" in call.request.headers.get("accept", "")
-        if self.stdio or not accepts_sse:
+        headers = call.request.headers
+        streams = headers.get(STREAMS_HEADER) == "1" if self.stdio else "text/event-stream" in headers.get("accept", "")
+        if not streams:
             asks = sorted({ASKS[step.kind] for step in script.steps if step.kind in ASKS})
             text = (
                 f"AgentTestLibrary mock MCP server: tool '{subject.tool}' sends the client {', '.join(asks)} "

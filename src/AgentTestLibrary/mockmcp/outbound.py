@@ -320,8 +320,10 @@ def answer_in_rounds(call: McpRequest, steps: tuple[Step, ...], *, outbox: Outbo
     what ``finish`` builds from the answers (early, when the client declined and ``finish`` has a reply for that)."""
     state = states.open(call.params["requestState"]) if "requestState" in call.params else {}
     done, values = int(state.get("round", 0)), {**call.arguments, **state.get("values", {})}
-    responses = call.params.get("inputResponses")
-    responses = responses if isinstance(responses, dict) else {}
+    responses = call.params.get("inputResponses", {})
+    if not isinstance(responses, dict) or not all(isinstance(item, dict) for item in responses.values()):
+        raise RpcError(INVALID_PARAMS, "Invalid params: inputResponses maps each question's key to the client's "
+                                       "result (an object).")  # fmt: skip
     capabilities = stateless.client_capabilities(call.params)
     rounds = input_rounds(steps)
     what = str(call.params.get("name", call.method))

@@ -19,6 +19,7 @@ from __future__ import annotations
 import http.client
 import json
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -30,9 +31,10 @@ from urllib.parse import urlsplit
 from ..mock.http import Outcome, Request
 from . import jsonrpc
 from .app import MockMCP
-from .endpoint import CLIENT_HEADER, EXIT_HEADER, STDIO_PATH
+from .endpoint import CLIENT_HEADER, EXIT_HEADER, STDIO_PATH, STREAMS_HEADER
 
 MAX_LINE = 32 * 1024 * 1024
+_WRITING = threading.Lock()
 RELAY_TIMEOUT_S = 330.0  # longer than the longest injected hang (300 s)
 IDLE_RECONNECT_S = 30.0  # well within the server's idle timeout (mock.server.Limits.idle_timeout_s)
 
@@ -68,8 +70,9 @@ def serve_lines(exchange: Exchange, stdin: BinaryIO, stdout: BinaryIO) -> int:
 
 
 def _write(stdout: BinaryIO, line: bytes) -> None:
-    stdout.write(line.replace(b"\n", b" ") + b"\n")
-    stdout.flush()
+    with _WRITING:  # a streamed answer's events are written from a thread of their own
+        stdout.write(line.replace(b"\n", b" ") + b"\n")
+        stdout.flush()
 
 
 def local_exchange(server: MockMCP, journal: Path | None) -> Exchange:
@@ -107,21 +110,33 @@ def _enacted(outcome: Outcome) -> Answered:
     return Answered(body or None)
 
 
-def relay_exchange(url: str) -> Exchange:
-    """POST each line to ``url`` (a mock MCP server's ``/mcp/stdio``) over one keep-alive connection."""
+def relay_exchange(url: str, stdout: BinaryIO | None = None) -> Exchange:
+    """POST each line to ``url`` (a mock MCP server's ``/mcp/stdio``) over one keep-alive connection.
+
+    A tool call the server answers as a stream (notifications and questions to the client before its
+    result) is read on a thread of its own, each event written as a line as it comes, while the
+    following lines (the client's answers among them) go over a new connection."""
     parts = urlsplit(url)
     client = uuid.uuid4().hex
-    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80, timeout=RELAY_TIMEOUT_S)
-    headers = {CLIENT_HEADER: client, "content-type": "application/json"}
+    headers = {CLIENT_HEADER: client, "content-type": "application/json", STREAMS_HEADER: "1"}
+    out = stdout if stdout is not None else sys.stdout.buffer
 
+    def connect() -> http.client.HTTPConnection:
+        return http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80, timeout=RELAY_TIMEOUT_S)
+
+    connection = [connect()]
     last = [time.monotonic()]
 
     def exchange(line: bytes) -> Answered:
         if time.monotonic() - last[0] > IDLE_RECONNECT_S:  # the server closes idle connections: never reuse one
-            connection.close()
+            connection[0].close()
         try:
-            connection.request("POST", parts.path or STDIO_PATH, body=line, headers=headers)
-            response = connection.getresponse()
+            connection[0].request("POST", parts.path or STDIO_PATH, body=line, headers=headers)
+            response = connection[0].getresponse()
+            if (response.getheader("content-type") or "").startswith("text/event-stream"):
+                threading.Thread(target=_relay_events, args=(response, out), daemon=True).start()
+                connection[0] = connect()  # that one is busy until the stream ends
+                return Answered(None)
             body = response.read()
         except (OSError, http.client.HTTPException) as error:
             print(f"agenttest mcp relay: the mock MCP server at {url} is gone ({error}); exiting.", file=sys.stderr)
@@ -133,6 +148,21 @@ def relay_exchange(url: str) -> Exchange:
         return Answered(body or None)
 
     return exchange
+
+
+def _relay_events(response: http.client.HTTPResponse, stdout: BinaryIO) -> None:
+    """Each SSE event's data as one stdout line, until the stream ends (or breaks)."""
+    data: list[bytes] = []
+    try:
+        for raw in iter(lambda: response.readline(MAX_LINE), b""):
+            line = raw.rstrip(b"\r\n")
+            if line.startswith(b"data:"):
+                data.append(line[5:].lstrip())
+            elif not line and data:
+                _write(stdout, b"\n".join(data))
+                data = []
+    except (OSError, http.client.HTTPException) as error:
+        print(f"agenttest mcp relay: a streamed answer broke off ({error}).", file=sys.stderr)
 
 
 def relay_main(argv: list[str]) -> int:
