@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 from typing import Any
@@ -12,17 +13,21 @@ def summarize(protocol: str, status: int, body: Any, events: list[dict[str, Any]
         return {"error": body}
     chunks = [_data(event["data"]) for event in events] if events else []
     chunks = [chunk for chunk in chunks if isinstance(chunk, dict)]
-    if protocol == "openai.chat":
-        return _chat(body, chunks)
-    if protocol == "openai.responses":
-        return _responses(body, chunks)
-    if protocol == "anthropic.messages":
-        return _anthropic(body, chunks)
-    return _gemini(chunks or body)
+    if protocol == "bedrock.invoke":  # Anthropic events inside the chunks' base64 bytes
+        chunks = [_data(base64.b64decode(chunk.get("bytes") or "").decode("utf-8", "replace")) for chunk in chunks]
+        return _anthropic(body, [chunk for chunk in chunks if isinstance(chunk, dict)])
+    if protocol == "bedrock.converse":
+        return _converse(body, events)
+    if protocol.startswith("ollama."):
+        return _ollama(body, chunks)
+    summary = SUMMARIES.get(protocol)
+    return summary(body, chunks) if summary else _gemini(chunks or body)
 
 
 def _data(block: str) -> Any:
-    payload = "\n".join(line[5:].lstrip() for line in block.splitlines() if line.startswith("data:"))
+    """The JSON of an SSE block's ``data:`` lines, or of a JSON line / event-stream payload."""
+    lines = [line[5:].lstrip() for line in block.splitlines() if line.startswith("data:")]
+    payload = "\n".join(lines) if lines else block
     try:
         return json.loads(payload)
     except ValueError:
@@ -106,3 +111,42 @@ def _gemini(body: Any) -> dict[str, Any]:
                         }
                     )
     return {"text": text, "tool_calls": _calls(calls)}
+
+
+def _converse(body: Any, events: list[dict[str, Any]]) -> dict[str, Any]:
+    if not events:
+        output = body.get("output", {}) if isinstance(body, dict) else {}
+        blocks = (output.get("message") or {}).get("content") or []
+        uses = [block["toolUse"] for block in blocks if isinstance(block.get("toolUse"), dict)]
+        calls = [{"name": use.get("name"), "arguments": use.get("input", {})} for use in uses]
+        return {"text": "".join(block.get("text", "") for block in blocks), "tool_calls": _calls(calls)}
+    text, pieces = "", dict[int, dict[str, str]]()
+    for event in events:
+        kind, data = (event.get("headers") or {}).get(":event-type"), _data(str(event.get("data", "")))
+        if not isinstance(data, dict):
+            continue
+        if kind == "contentBlockStart" and "toolUse" in (data.get("start") or {}):
+            calls[data.get("contentBlockIndex", 0)] = {
+                "name": data["start"]["toolUse"].get("name", ""),
+                "arguments": "",
+            }
+        elif kind == "contentBlockDelta":
+            delta = data.get("delta") or {}
+            text += delta.get("text") or ""
+            if "toolUse" in delta and data.get("contentBlockIndex") in pieces:
+                pieces[data["contentBlockIndex"]]["arguments"] += delta["toolUse"].get("input", "")
+    return {"text": text, "tool_calls": _calls([pieces[index] for index in sorted(pieces)])}
+
+
+def _ollama(body: Any, chunks: list[dict[str, Any]]) -> dict[str, Any]:
+    lines = chunks or ([body] if isinstance(body, dict) else [])
+    text, calls = "", []
+    for line in lines:
+        message = line.get("message") or {}
+        text += message.get("content") or line.get("response") or ""
+        calls += [call.get("function", {}) for call in message.get("tool_calls") or []]
+    return {"text": text, "tool_calls": _calls(calls)}
+
+
+SUMMARIES = {"openai.chat": _chat, "azure.chat": _chat, "openai.responses": _responses, "azure.responses": _responses,
+             "anthropic.messages": _anthropic, "vertex.anthropic": _anthropic}  # fmt: skip

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import CassetteError, UpstreamError
+from ..mock import eventstream
 from ..mock.http import Event, Outcome, Request, Timing
 from ..mockllm.conversation import Conversation, ProviderError
 from ..mockllm.tape import TapeAnswer
@@ -26,7 +27,7 @@ from .model import Cassette, Episode, load_cassette, save_cassette
 from .options import DEFAULT_MATCH, MATCH_FIELDS, RECORD_MODES
 from .reply import summarize
 from .scrub import scrub, scrub_events
-from .upstream import auth_headers, forward, upstream_target
+from .upstream import EVENTSTREAM, NDJSON, default_upstream, forward, join, signed, upstream_target
 
 DEFAULT_UPSTREAMS = {
     "openai": "https://api.openai.com",
@@ -78,6 +79,16 @@ def _difference(name: str, recorded: Any, sent: Any) -> str:
 def _short(value: Any, limit: int = 120) -> str:
     text = json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _framed(content_type: str, event: Mapping[str, Any]) -> bytes:
+    """A recorded stream event in its framing: an AWS event-stream message, a JSON line, or an SSE block."""
+    data = str(event.get("data", ""))
+    if EVENTSTREAM in content_type:
+        return eventstream.message({str(k): str(v) for k, v in (event.get("headers") or {}).items()}, data.encode())
+    if NDJSON in content_type:
+        return data.encode() + b"\n"
+    return f"{data}\n\n".encode()
 
 
 def is_loopback(url: str) -> bool:
@@ -164,7 +175,7 @@ class CassetteSession:
         ]
         content_type = (response.get("headers") or {}).get("content-type", "application/json")
         if "events" in response:
-            events = [Event(None, raw=f"{event['data']}\n\n".encode()) for event in response["events"]]
+            events = [Event(None, raw=_framed(content_type, event)) for event in response["events"]]
             delays = tuple(event.get("delay_ms", 0) / 1000 for event in response["events"])
             timing = Timing(event_delays_s=delays) if self.replay_timing else Timing()
             return Outcome(response["status"], content_type=content_type, headers=headers, events=events, timing=timing)
@@ -174,26 +185,31 @@ class CassetteSession:
 
     def _record(self, request: Request, conversation: Conversation, view: dict[str, Any]) -> TapeAnswer:
         provider = conversation.provider
-        base = self.upstreams[provider]
-        auth = auth_headers(provider, self.credentials)
+        base = self.upstreams.get(provider) or default_upstream(provider, request.path, self.credentials)
+        if base is None:
+            message = f"Recording {provider} needs its upstream: give upstream_{provider}= (your resource's endpoint)."
+            return TapeAnswer(None, "", error=ProviderError(400, message))
+        try:
+            target = upstream_target(conversation.protocol, conversation.model, conversation.stream, request.query,
+                                     request.path)  # fmt: skip
+        except UpstreamError as error:
+            return TapeAnswer(None, "", error=ProviderError(400, f"AgentTestLibrary cassette: {error}"))
+        auth = signed(provider, self.credentials, join(base, target), request.body)
         if not self.allow_real_upstreams and not is_loopback(base):
             message = (
                 f"Recording from {base} needs RUN_LIVE_TESTS=true and credentials; "
                 f"give upstream_{provider}= for a local upstream instead."
             )
             return TapeAnswer(None, "", error=ProviderError(403, message, param=None))
-        if not auth and not is_loopback(base):
+        if not auth and not is_loopback(base) and provider != "ollama":
             message = f"No {provider} credential to record with: set the provider's API key in the environment."
             return TapeAnswer(None, "", error=ProviderError(401, message))
-        for value in auth.values():
-            self.secrets.add(value.split()[-1])
+        for value in (*auth.values(), self.credentials.get("AWS_SECRET_ACCESS_KEY")):
+            self.secrets.add(value.split()[-1] if value else None)
         import httpx  # only recording needs it
 
         try:
-            target = upstream_target(conversation.protocol, conversation.model, conversation.stream, request.query)
             captured = forward(base, target, request.headers, request.body, auth)
-        except UpstreamError as error:
-            return TapeAnswer(None, "", error=ProviderError(400, f"AgentTestLibrary cassette: {error}"))
         except httpx.TransportError as error:
             detail = self.secrets.mask_text(f"{type(error).__name__}: {error}")
             self.upstream_failures.append(UpstreamFailure(base, detail))

@@ -28,7 +28,7 @@ from typing import Any, Literal
 
 from ..errors import CassetteError, UpstreamError
 from ..live.egress import Diagnosis, diagnose
-from ..live.gate import MASTER_GATE, live_enabled
+from ..live.gate import MASTER_GATE, PROVIDER_CREDENTIALS, live_enabled
 from ..live.network import ENDPOINTS
 from ..live.retry import bounded_retry
 from ..secrets import SecretRegistry
@@ -36,12 +36,16 @@ from .model import load_cassette
 from .options import DEFAULT_MAX_REQUESTS
 from .session import DEFAULT_UPSTREAMS
 from .tools import cassette_files
-from .upstream import Captured, auth_headers, forward, upstream_target
+from .upstream import UPSTREAM_SETTINGS, Captured, default_upstream, forward, join, signed, upstream_target
 
 OUTPUT_TOKENS = 256
 # what rebuilding a hostile or malformed request view raises: the view is invalid, the run goes on
 INVALID_VIEW = (UpstreamError, ValueError, TypeError, AttributeError, KeyError, IndexError)
-PROVIDER_KEYS = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY", "gemini": "GEMINI_API_KEY"}
+PROVIDER_KEYS = {
+    "openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY", "gemini": "GEMINI_API_KEY",
+    "azure": "AZURE_OPENAI_API_KEY", "bedrock": "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+    "vertex": "GOOGLE_OAUTH_ACCESS_TOKEN",
+}  # fmt: skip
 Status = Literal["clean", "drift", "skipped", "error", "invalid"]
 STATUSES: tuple[Status, ...] = ("clean", "drift", "skipped", "error", "invalid")
 
@@ -208,9 +212,76 @@ def _gemini(view: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+def _hosted_anthropic(version: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """An Anthropic body for a cloud whose path names the model (Bedrock InvokeModel streams by its path)."""
+
+    def build(view: dict[str, Any]) -> dict[str, Any]:
+        body = {key: value for key, value in _anthropic(view).items() if key != "model"}
+        if version.startswith("bedrock"):
+            body.pop("stream", None)
+        return {**body, "anthropic_version": version}
+
+    return build
+
+
+def _converse(view: dict[str, Any]) -> dict[str, Any]:
+    messages: list[dict[str, Any]] = []
+    ids: list[str] = []
+    for message in view.get("messages") or []:
+        if message.get("tool_results"):
+            results = [{"toolUseId": ids[i] if i < len(ids) else f"tooluse_{i}", "content": [{"text": str(text)}]}
+                       for i, text in enumerate(message["tool_results"])]  # fmt: skip
+            messages.append({"role": "user", "content": [{"toolResult": result} for result in results]})
+            continue
+        blocks: list[dict[str, Any]] = [{"text": message["text"]}] if message.get("text") else []
+        ids = [f"tooluse_{len(messages)}_{i}" for i in range(len(_calls(message)))]
+        blocks += [{"toolUse": {"toolUseId": ids[i], "name": call["name"], "input": call.get("arguments") or {}}}
+                   for i, call in enumerate(_calls(message))]  # fmt: skip
+        messages.append({"role": message.get("role", "user"), "content": blocks})
+    body: dict[str, Any] = {"messages": messages, "inferenceConfig": {"maxTokens": OUTPUT_TOKENS}}
+    if view.get("system"):
+        body["system"] = [{"text": view["system"]}]
+    if view.get("tools"):
+        body["toolConfig"] = {"tools": [{"toolSpec": {"name": name, "inputSchema": {"json": {"type": "object"}}}}
+                                        for name in view["tools"]]}  # fmt: skip
+    return body
+
+
+def _ollama_chat(view: dict[str, Any]) -> dict[str, Any]:
+    messages: list[dict[str, Any]] = [{"role": "system", "content": view["system"]}] if view.get("system") else []
+    names: list[str] = []
+    for message in view.get("messages") or []:
+        if message.get("tool_results"):
+            messages += [{"role": "tool", "content": str(text), "tool_name": names[i] if i < len(names) else "tool"}
+                         for i, text in enumerate(message["tool_results"])]  # fmt: skip
+            continue
+        names = [call["name"] for call in _calls(message)]
+        item: dict[str, Any] = {"role": message.get("role", "user"), "content": message.get("text") or ""}
+        if names:
+            item["tool_calls"] = [{"function": {"name": call["name"], "arguments": call.get("arguments") or {}}}
+                                  for call in _calls(message)]  # fmt: skip
+        messages.append(item)
+    body: dict[str, Any] = {"model": view["model"], "messages": messages, "stream": bool(view.get("stream")),
+                            "options": {"num_predict": OUTPUT_TOKENS}}  # fmt: skip
+    if view.get("tools"):
+        body["tools"] = [{"type": "function", "function": {"name": name, "parameters": {"type": "object"}}}
+                         for name in view["tools"]]  # fmt: skip
+    return body
+
+
+def _ollama_generate(view: dict[str, Any]) -> dict[str, Any]:
+    prompt = next((m.get("text") for m in reversed(view.get("messages") or []) if m.get("role") == "user"), "")
+    return {"model": view["model"], "prompt": prompt or "", "system": view.get("system") or "",
+            "stream": bool(view.get("stream")), "options": {"num_predict": OUTPUT_TOKENS}}  # fmt: skip
+
+
 BUILDERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "openai.chat": _openai_chat, "openai.responses": _openai_responses,
     "anthropic.messages": _anthropic, "gemini.generate": _gemini,
+    "azure.chat": _openai_chat, "azure.responses": _openai_responses, "vertex.gemini": _gemini,
+    "vertex.anthropic": _hosted_anthropic("vertex-2023-10-16"),
+    "bedrock.invoke": _hosted_anthropic("bedrock-2023-05-31"),
+    "bedrock.converse": _converse, "ollama.chat": _ollama_chat, "ollama.generate": _ollama_generate,
 }  # fmt: skip
 
 
@@ -219,8 +290,9 @@ def rebuilt_request(view: dict[str, Any]) -> tuple[str, dict[str, str], bytes]:
     protocol = str(view.get("protocol"))
     if protocol not in BUILDERS:
         raise ValueError(f"protocol {protocol!r} cannot be re-sent; one of {', '.join(BUILDERS)}")
-    sse = {"alt": ["sse"]} if protocol == "gemini.generate" and view.get("stream") else {}
-    target = upstream_target(protocol, str(view.get("model") or ""), bool(view.get("stream")), sse)
+    sse = {"alt": ["sse"]} if protocol in ("gemini.generate", "vertex.gemini") and view.get("stream") else {}
+    target = upstream_target(protocol, str(view.get("model") or ""), bool(view.get("stream")), sse,
+                             str(view.get("path") or ""))  # fmt: skip
     headers = {"content-type": "application/json", "anthropic-version": "2023-06-01"}
     return target, headers, json.dumps(BUILDERS[protocol](view)).encode()
 
@@ -268,9 +340,16 @@ def shape_drifts(recorded: Any, live: Any, where: str = "body") -> list[Drift]:
     return drifts
 
 
-def _event(data: str) -> tuple[str, Any]:
-    """An SSE event's type (its ``event:`` name, else its JSON ``type`` or ``object``) and its JSON payload."""
-    name, payload = "", None
+def _event(event: Mapping[str, Any]) -> tuple[str, Any]:
+    """A stream event's type (an SSE ``event:`` name or AWS ``:event-type``, else its JSON ``type`` or ``object``)
+    and its JSON payload (an SSE ``data:`` line, or the whole data of a JSON line or event-stream message)."""
+    data = str(event.get("data", ""))
+    name, payload = str((event.get("headers") or {}).get(":event-type") or ""), None
+    if "data:" not in data:
+        try:
+            payload = json.loads(data)
+        except ValueError:
+            payload = data
     for line in data.splitlines():
         if line.startswith("event:"):
             name = line[6:].strip()
@@ -290,7 +369,7 @@ def stream_drifts(recorded: Iterable[dict[str, Any]], live: Iterable[dict[str, A
         names: list[str] = []
         payloads: dict[str, list[Any]] = {}
         for event in events:
-            name, payload = _event(str(event.get("data", "")))
+            name, payload = _event(event)
             if not names or names[-1] != name:
                 names.append(name)
             payloads.setdefault(name, []).append(payload)
@@ -347,7 +426,7 @@ def verify(
         return VerifyReport(skipped=f"{MASTER_GATE} not set: cassette verify sends real requests only in the live lane "
                                     f"({len(files)} cassette(s) not verified).")  # fmt: skip
     bases = {**DEFAULT_UPSTREAMS, **(upstreams or {})}
-    names = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "GEMINI_API_KEY", "GOOGLE_API_KEY")
+    names = (*PROVIDER_CREDENTIALS, *UPSTREAM_SETTINGS)
     credentials = {name: environ.get(name) for name in names}
     for value in credentials.values():
         secrets.add(value)
@@ -369,12 +448,18 @@ def verify(
             except INVALID_VIEW as error:
                 entry.status, entry.note = "invalid", secrets.mask_text(str(error) or type(error).__name__)
                 continue
-            auth = auth_headers(provider, credentials)
-            if not auth:
+            base = bases.get(provider) or default_upstream(
+                provider, str(episode.request.get("path") or ""), credentials
+            )
+            if base is None:
+                entry.note = f"no upstream_{provider}: not verified"
+                continue
+            auth = signed(provider, credentials, join(base, target), body)
+            if not auth and provider != "ollama":
                 entry.note = f"no {PROVIDER_KEYS.get(provider, provider + ' key')}: not verified"
                 continue
             if provider not in egress:
-                probe = (upstreams or {}).get(provider) or ENDPOINTS.get(provider) or bases[provider]
+                probe = (upstreams or {}).get(provider) or ENDPOINTS.get(provider) or base
                 egress[provider] = check_egress(probe, environ)
             if egress[provider].blocked:
                 entry.note = secrets.mask_text(f"egress blocked: {egress[provider].summary()}")
@@ -384,10 +469,10 @@ def verify(
                 continue
             sent += 1
             try:
-                send = functools.partial(forward, bases[provider], target, headers, body, auth)
+                send = functools.partial(forward, base, target, headers, body, auth)
                 live = bounded_retry(send, attempts, backoff_s, final=_unreachable)
             except Exception as error:  # noqa: BLE001 - any failure to get an answer is reported, masked
-                again = check_egress(bases[provider], environ)
+                again = check_egress(base, environ)
                 entry.status = "skipped" if again.blocked else "error"
                 entry.note = secrets.mask_text(f"egress blocked: {again.summary()}" if again.blocked else str(error))
                 continue

@@ -51,6 +51,7 @@ from ..mockmcp.stdio import local_exchange, relay_main, serve_lines
 from ..mockservice import load_service
 from ..scores import DEFAULT_THRESHOLD_PP, Scores, compare, read_scores
 from ..secrets import SecretRegistry
+from ..wire import PROVIDERS
 
 ADMIN_TOKEN_VARIABLE = "AGENTTEST_ADMIN_TOKEN"
 
@@ -153,7 +154,7 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_MAX_REQUESTS,
         help="at most this many requests per run (default %(default)s)",
     )
-    for provider in ("openai", "anthropic", "gemini"):
+    for provider in PROVIDERS:
         tape_verify.add_argument(f"--upstream-{provider}", metavar="URL", help=f"send {provider} requests here instead")
     convert = tapes.add_parser("to-scenario", help="turn a cassette into editable scenario rules")
     convert.add_argument("cassette")
@@ -408,7 +409,7 @@ def verify_cassettes(args: argparse.Namespace) -> int:
     secrets = SecretRegistry()
     secrets.add_from_environment()
     load_env_file(None, secrets)
-    upstreams = {name: url for name in ("openai", "anthropic", "gemini") if (url := getattr(args, f"upstream_{name}"))}
+    upstreams = {name: url for name in PROVIDERS if (url := getattr(args, f"upstream_{name}"))}
     try:
         only = cassette_tools.test_names(robot_tests(args.tests)) if args.tests else None
         result = verify(args.paths, os.environ, secrets, upstreams=upstreams, max_requests=args.max_requests,

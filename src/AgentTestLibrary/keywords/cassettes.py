@@ -81,6 +81,10 @@ class CassetteKeywords(UsesMockLLM):
         upstream_openai: str | None = None,
         upstream_anthropic: str | None = None,
         upstream_gemini: str | None = None,
+        upstream_bedrock: str | None = None,
+        upstream_azure: str | None = None,
+        upstream_vertex: str | None = None,
+        upstream_ollama: str | None = None,
     ) -> None:
         """Answers provider requests from one cassette per test: ``directory/<suite>/<test>.yaml``.
 
@@ -96,6 +100,13 @@ class CassetteKeywords(UsesMockLLM):
         re-record. ``match_on`` picks the request fields compared on replay (``protocol``,
         ``model``, ``system``, ``messages``, ``tools``); ids and metadata never count.
         ``replay_timing`` replays streams with their recorded pacing.
+
+        The cloud endpoints record too: Bedrock (signed with the real ``AWS_ACCESS_KEY_ID`` /
+        ``AWS_SECRET_ACCESS_KEY`` / ``AWS_SESSION_TOKEN``, region ``AWS_REGION``), Azure OpenAI
+        (``AZURE_OPENAI_API_KEY``; ``upstream_azure`` is your resource's endpoint and must be given),
+        Vertex AI (a bearer token from ``GOOGLE_OAUTH_ACCESS_TOKEN``; the location's regional host)
+        and Ollama (``http://127.0.0.1:11434`` unless ``upstream_ollama``); their streams are kept in
+        their own framing (AWS event-stream messages, JSON lines).
 
         Example:
         | Suite Setup    Run Keywords    Start Mock LLM    AND    Use LLM Cassettes    ${CURDIR}/cassettes
@@ -115,6 +126,10 @@ class CassetteKeywords(UsesMockLLM):
                 ("openai", upstream_openai),
                 ("anthropic", upstream_anthropic),
                 ("gemini", upstream_gemini),
+                ("bedrock", upstream_bedrock),
+                ("azure", upstream_azure),
+                ("vertex", upstream_vertex),
+                ("ollama", upstream_ollama),
             )
             if url
         }
@@ -136,6 +151,10 @@ class CassetteKeywords(UsesMockLLM):
         upstream_openai: str | None = None,
         upstream_anthropic: str | None = None,
         upstream_gemini: str | None = None,
+        upstream_bedrock: str | None = None,
+        upstream_azure: str | None = None,
+        upstream_vertex: str | None = None,
+        upstream_ollama: str | None = None,
     ) -> None:
         """Re-sends each recorded request of the cassettes at ``paths`` to its real provider; fails on shape drift.
 
@@ -154,8 +173,10 @@ class CassetteKeywords(UsesMockLLM):
             raise CassetteError("Cassettes Should Match The Providers: name the cassette folder(s) or file(s) to "
                                 "verify.")  # fmt: skip
         self.ctx.ensure_live_environment()
-        upstreams = {name: url for name, url in (("openai", upstream_openai), ("anthropic", upstream_anthropic),
-                                                 ("gemini", upstream_gemini)) if url}  # fmt: skip
+        given = (("openai", upstream_openai), ("anthropic", upstream_anthropic), ("gemini", upstream_gemini),
+                 ("bedrock", upstream_bedrock), ("azure", upstream_azure), ("vertex", upstream_vertex),
+                 ("ollama", upstream_ollama))  # fmt: skip
+        upstreams = {name: url for name, url in given if url}
         from ..cassettes.verify import verify
 
         result = verify(paths, os.environ, self.ctx.secrets, upstreams=upstreams, max_requests=max_requests)

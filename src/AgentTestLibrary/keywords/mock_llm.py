@@ -16,6 +16,7 @@ from robot.api.deco import keyword
 from robot.api.types import Secret
 from robot.libraries.BuiltIn import BuiltIn
 
+from ..cassettes.upstream import UPSTREAM_SETTINGS
 from ..environment import REAL_ROUTING_VARIABLES, EnvironmentPatch, agent_environment
 from ..errors import ScenarioError, SkipTest
 from ..live import gate
@@ -178,7 +179,7 @@ class MockLLMKeywords(ServedComponent):
         if base_port is not None:
             port = base_port + int(self.ctx.pabot_queue_index or 0)
         self.ctx.secrets.add_from_environment()
-        real_credentials = {name: os.environ.get(name) for name in gate.PROVIDER_CREDENTIALS}
+        real_credentials = {name: os.environ.get(name) for name in (*gate.PROVIDER_CREDENTIALS, *UPSTREAM_SETTINGS)}
         app = MockLLM(loaded, self.ctx.secrets, admin_token=secrets.token_urlsafe(32))
         limits = Limits() if max_body_bytes is None else Limits(max_body_bytes=max_body_bytes)
         server = self.start_server(app, host, port, limits=limits,

@@ -40,9 +40,3 @@ def event(event_type: str, data: Any) -> bytes:
     """An ``event`` message carrying JSON, as Bedrock frames ``messageStart``, ``chunk`` ..."""
     headers = {":event-type": event_type, ":content-type": "application/json", ":message-type": "event"}
     return message(headers, jsonio.dumps(data))
-
-
-def exception(exception_type: str, error_message: str) -> bytes:
-    """An ``exception`` message (e.g. ``throttlingException``) ending a stream that had begun."""
-    headers = {":exception-type": exception_type, ":content-type": "application/json", ":message-type": "exception"}
-    return message(headers, jsonio.dumps({"message": error_message}))
