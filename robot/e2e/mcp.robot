@@ -75,6 +75,17 @@ The Session Expires And The Agent Initializes Again
     MCP Tool Should Have Been Called    search    times=2
     [Teardown]    Remove Environment Variable    EXAMPLE_AGENT_MCP_MODE
 
+An Older Server Without The Stateless Revision Gets The Handshake
+    Configure Mock MCP Server    tools    revisions=2025-06-18
+    ${answer}=    Run Example Agent With MCP    please search the docs    openai    tools=${MCP_TOOLS_URL}
+    Should Be Equal    ${answer}    The docs have 3 pages about MCP.
+    ${calls}=    Get MCP Requests    method=tools/call
+    Should Be Equal    ${calls}[0][request][protocol_version]    2025-06-18
+    Run Keyword And Expect Error    *revisions: expected some of 2026-07-28*got 2019-01-01*
+    ...    Configure Mock MCP Server    tools    revisions=2019-01-01
+    [Teardown]    Configure Mock MCP Server    tools
+    ...    revisions=2026-07-28, 2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05
+
 A Server Error Is Retried Once
     Inject MCP Fault    tool=search    status=503    retry_after=1    times=1
     ${answer}=    Run Example Agent With MCP    please search the docs    openai    tools=${MCP_TOOLS_URL}

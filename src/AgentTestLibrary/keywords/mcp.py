@@ -216,18 +216,28 @@ class McpKeywords(ServedComponent):
         page_size: int | None = None,
         response: ResponseMode | None = None,
         instructions: str | None = None,
+        revisions: list[str] | str | None = None,
     ) -> None:
         """Changes server-wide settings: ``strict`` (closed world), ``page_size`` (list pages; 0: one page),
         ``response`` (``auto``, the default, and ``json``: JSON whenever the client accepts it; ``sse``: always
-        a one-event SSE stream) and ``instructions``.
+        a one-event SSE stream), ``instructions`` and ``revisions``: the protocol revisions served side by side
+        (a list or comma-separated; default all: 2026-07-28, the stateless one, and 2025-11-25, 2025-06-18,
+        2025-03-26, 2024-11-05 through ``initialize``).
 
         Example:
         | Configure Mock MCP Server    tools    page_size=2    response=json
+        | Configure Mock MCP Server    tools    revisions=2025-06-18    # an older server: no server/discover
         """
+        from ..mockmcp.loader import parse_mcp_revisions
         from ..mockmcp.model import RESPONSE_MODES
 
         app = self.server(name).app
-        given = {"strict": strict, "page_size": page_size, "response": response, "instructions": instructions}
+        served = None
+        if revisions is not None:
+            listed = [item.strip() for item in revisions.split(",")] if isinstance(revisions, str) else revisions
+            served = parse_mcp_revisions(listed, "Configure Mock MCP Server")
+        given = {"strict": strict, "page_size": page_size, "response": response, "instructions": instructions,
+                 "revisions": served}  # fmt: skip
         changes: dict[str, Any] = {key: value for key, value in given.items() if value is not None}
         if page_size is not None and page_size < 0:
             raise ScenarioError(f"page_size must be 0 (one page) or positive; got {page_size}.")

@@ -110,6 +110,11 @@ def parse_mcp_fault(data: Any, source: str) -> McpFault:
     return _Validator(source).fault(data, ("faults", 0))
 
 
+def parse_mcp_revisions(data: Any, source: str) -> tuple[str, ...]:
+    """The protocol revisions a server serves, from a list (a keyword's argument, the admin API)."""
+    return _Validator(source).revisions(data, ("revisions",))
+
+
 def parse_mcp_rule(data: Any, source: str, tools: tuple[Tool, ...] = ()) -> ToolRule:
     """One rule from a mapping (a keyword's arguments, the admin API), checked against the declared tools."""
     return _Validator(source).rule(data, ("rules", 0), {tool.name: tool for tool in tools}, strict_tools=False)
@@ -171,14 +176,7 @@ class _Validator(Validator):
         response = raw.get("response", "auto")
         if response not in RESPONSE_MODES:
             raise self.fail((*path, "response"), f"expected one of {', '.join(RESPONSE_MODES)}; got {response!r}.")
-        listed = self.items(raw.get("revisions", list(REVISIONS)), (*path, "revisions"), "protocol revisions")
-        revisions = self.strings(
-            [item.isoformat() if isinstance(item, date) else item for item in listed], (*path, "revisions")
-        )  # fmt: skip (YAML reads 2026-07-28 as a date)
-        unknown = [item for item in revisions if item not in REVISIONS]
-        if unknown or not revisions:
-            raise self.fail((*path, "revisions"), f"expected some of {', '.join(REVISIONS)}; got "
-                                                  f"{', '.join(unknown) or 'none'}.")  # fmt: skip
+        revisions = self.revisions(raw.get("revisions", list(REVISIONS)), (*path, "revisions"))
         return McpServerSpec(
             name=name,
             revisions=revisions,
@@ -194,6 +192,14 @@ class _Validator(Validator):
             response=response,
             source=self.source,
         )
+
+    def revisions(self, data: Any, path: Path) -> tuple[str, ...]:
+        listed = self.items(data, path, "protocol revisions")  # YAML reads 2026-07-28 as a date
+        revisions = self.strings([item.isoformat() if isinstance(item, date) else item for item in listed], path)
+        unknown = [item for item in revisions if item not in REVISIONS]
+        if unknown or not revisions:
+            raise self.fail(path, f"expected some of {', '.join(REVISIONS)}; got {', '.join(unknown) or 'none'}.")
+        return revisions
 
     def listed(self, raw: dict[str, Any], key: str, path: Path, parse: Callable[[Any, Path], T]) -> list[T]:
         items = self.items(raw.get(key, []), (*path, key), key)
