@@ -36,7 +36,30 @@ Claude Code Calls A Mock MCP Tool Over HTTP
 Claude Code Answers An MCP Elicitation Through Its Elicitation Hook
     [Documentation]    In print mode nobody sees a form: Claude Code hands the server's question to its
     ...    Elicitation hook, whose answer goes back to the mock MCP server and into the tool result.
-    Install MCP Server Config    claude-code    server=tools
+    [Tags]    transport:http
+    Claude Code Should Answer Which Branch    http
+
+Claude Code Answers An MCP Elicitation Over Stdio
+    [Documentation]    The same over stdio: the relay writes the streamed question as a line and carries the
+    ...    hook's answer back.
+    [Tags]    transport:stdio
+    Claude Code Should Answer Which Branch    stdio
+
+An MCP Tool Failure Reaches The Model And Is Reported
+    Install MCP Server Config    claude-code    server=tools    project=${REAL_WORKDIR}
+    Inject MCP Fault    tool=search    is_error=${TRUE}    message=wiki offline
+    ${result}=    Run Agent    please search the wiki    workdir=${REAL_WORKDIR}
+    Should Contain    ${result}[stdout]    The wiki search failed.
+    Tool Result Should Have Been Sent    wiki offline
+    ${calls}=    Get MCP Requests    method=tools/call
+    Should Contain    ${calls}[0][fault]    isError result
+
+
+*** Keywords ***
+Claude Code Should Answer Which Branch
+    [Documentation]    The mock MCP search asks which branch; the Elicitation hook answers main.
+    [Arguments]    ${transport}
+    Install MCP Server Config    claude-code    server=tools    transport=${transport}
     ${rule}=    Catenate    SEPARATOR=\n
     ...    name: search asks which branch
     ...    when: {tool: search}
@@ -51,12 +74,3 @@ Claude Code Answers An MCP Elicitation Through Its Elicitation Hook
     MCP Client Should Have Been Asked For Elicitation    Which branch?    action=accept    times=1
     Tool Result Should Have Been Sent    green on main
     [Teardown]    Remove The Claude Code Elicitation Hook
-
-An MCP Tool Failure Reaches The Model And Is Reported
-    Install MCP Server Config    claude-code    server=tools    project=${REAL_WORKDIR}
-    Inject MCP Fault    tool=search    is_error=${TRUE}    message=wiki offline
-    ${result}=    Run Agent    please search the wiki    workdir=${REAL_WORKDIR}
-    Should Contain    ${result}[stdout]    The wiki search failed.
-    Tool Result Should Have Been Sent    wiki offline
-    ${calls}=    Get MCP Requests    method=tools/call
-    Should Contain    ${calls}[0][fault]    isError result
