@@ -28,6 +28,23 @@ Built In Provider Talks Responses Over WebSocket
     ${requests}=    Get LLM Requests
     Should Be Equal    ${requests}[0][method]    WS
 
+Codex Declines An MCP Elicitation In Exec Mode
+    [Documentation]    Codex 0.169.0 declares elicitation, but ``codex exec`` has nobody to ask (approval:
+    ...    never): it declines, and the server's declined reply reaches the model.
+    Install MCP Server Config    codex    server=tools    transport=http
+    ${rule}=    Catenate    SEPARATOR=\n
+    ...    name: search asks which branch
+    ...    when: {tool: search}
+    ...    reply:
+    ...    ${SPACE*2}steps: [{elicit: {message: Branch?, schema: {type: object, properties: {b: {type: string}}}}}]
+    ...    ${SPACE*2}text: "wiki says: build status is green on {{elicitation.b}}"
+    ...    ${SPACE*2}declined: {text: "wiki says: nothing, the user declined to name a branch"}
+    Add MCP Rule    ${rule}
+    ${result}=    Run Agent    please search the wiki    workdir=${REAL_WORKDIR}
+    Should Contain    ${result}[stdout]    The wiki says the build is green.
+    MCP Client Should Have Been Asked For Elicitation    Branch?    action=decline    times=1
+    Tool Result Should Have Been Sent    the user declined to name a branch
+
 Codex Calls A Mock MCP Tool Over Stdio
     Agent Should Call The MCP Tool    codex    mcp__tools__search    transport=stdio
     Assert Hooks Phase    pre_tool    tool=mcp__tools__search
