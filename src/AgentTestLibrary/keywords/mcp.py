@@ -52,7 +52,10 @@ class RunningMcp(Served):
         return [*agenttest_command(), "mcp", "relay", self.relay]
 
     def counts(self, entry: JournalEntry) -> bool:
-        """The client's requests, not those the transport refused (no or unknown session, wrong revision)."""
+        """The client's requests (not those the transport refused: no or unknown session, wrong revision) and what
+        the server asked the client mid-call with its answers (so both reach the test's evidence)."""
+        if entry.kind == "server-request":
+            return True
         return super().counts(entry) and getattr(entry.subject, "refusal", None) is None
 
     def calls(self, in_test: bool) -> list[tuple[JournalEntry, McpRequest]]:
@@ -61,9 +64,8 @@ class RunningMcp(Served):
         return [(entry, entry.subject) for entry in self.entries(in_test) if isinstance(entry.subject, McpRequest)]
 
     def server_requests(self, in_test: bool) -> list[JournalEntry]:
-        """What this server asked its clients mid-call (elicitation, sampling), each with the client's answer."""
-        journal = self.app.journal
-        return [entry for entry in journal.entries(self.test_mark if in_test else 0) if entry.kind == "server-request"]
+        """What this server asked its clients mid-call (elicitation, sampling, roots), each with the client's answer."""
+        return [entry for entry in self.entries(in_test) if entry.kind == "server-request"]
 
 
 def variable_name(server: str, what: str) -> str:
