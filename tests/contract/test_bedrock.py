@@ -264,3 +264,20 @@ def test_anthropic_bedrock_sees_throttling_as_rate_limit(anthropic_bedrock: anth
     with pytest.raises(anthropic.RateLimitError) as caught:
         anthropic_bedrock.messages.create(model=MODEL, max_tokens=20, messages=[{"role": "user", "content": "busy"}])
     assert "Too many requests" in str(caught.value)
+
+
+def test_botocore_retries_model_not_ready(server: MockServer) -> None:
+    server.app.add_fault(parse_fault({"status": 429, "type": "ModelNotReadyException", "times": 1}, "test"), "test")
+    client = bedrock(server, Config(retries={"max_attempts": 3, "mode": "standard"}))
+    assert client.converse(modelId=MODEL, messages=user("hi"))["stopReason"] == "end_turn"
+    assert [entry.status for entry in server.app.journal.entries()] == [429, 200]
+
+
+def test_anthropic_bedrock_retries_throttling(server: MockServer) -> None:
+    server.app.add_fault(parse_fault({"status": 429, "type": "ThrottlingException", "retry_after_ms": 10,
+                                      "times": 2}, "test"), "test")  # fmt: skip
+    client = anthropic.AnthropicBedrock(aws_access_key=FIXTURE_AWS_ACCESS_KEY, aws_secret_key=FIXTURE_AWS_SECRET_KEY,
+                                        aws_region="us-east-1", base_url=server.url, max_retries=2)  # fmt: skip
+    message: Any = client.messages.create(model=MODEL, max_tokens=20, messages=[{"role": "user", "content": "hi"}])
+    assert message.content[0].text == HELLO
+    assert [entry.status for entry in server.app.journal.entries()] == [429, 429, 200]

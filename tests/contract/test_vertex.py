@@ -143,3 +143,12 @@ def test_claude_body_needs_anthropic_version(server: MockServer) -> None:
         headers={"authorization": "Bearer t"},
     )
     assert response.status_code == 400 and "anthropic_version" in response.json()["error"]["message"]
+
+
+def test_anthropic_vertex_retries_rate_limits(server: MockServer) -> None:
+    server.app.add_fault(parse_fault({"status": 429, "retry_after_ms": 10, "times": 1}, "test"), "test")
+    client = anthropic.AnthropicVertex(region=LOCATION, project_id=PROJECT, access_token="fixture-token",
+                                       base_url=f"{server.url}/v1", max_retries=2)  # fmt: skip
+    message: Any = client.messages.create(model=CLAUDE, max_tokens=20, messages=[{"role": "user", "content": "hi"}])
+    assert message.content[0].text == HELLO
+    assert [entry.status for entry in server.app.journal.entries()] == [429, 200]
