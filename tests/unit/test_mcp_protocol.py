@@ -344,8 +344,13 @@ STATELESS = "2026-07-28"
 
 
 def stateless_call(app: MockMCP, method: str, params: dict[str, Any] | None = None, header: str | None = STATELESS,
-                   meta: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:  # fmt: skip
-    headers = {"host": "127.0.0.1:1", "accept": JSON_AND_SSE, "content-type": "application/json"}
+                   meta: dict[str, Any] | None = None, **extra: str) -> tuple[int, dict[str, Any]]:  # fmt: skip
+    """A request of the stateless revision, with the headers streamable HTTP repeats from the body."""
+    headers = {"host": "127.0.0.1:1", "accept": JSON_AND_SSE, "content-type": "application/json", "mcp-method": method}
+    named = (params or {}).get("name", (params or {}).get("uri"))
+    if isinstance(named, str):
+        headers["mcp-name"] = named
+    headers.update({key.replace("_", "-"): value for key, value in extra.items()})
     if header is not None:
         headers["mcp-protocol-version"] = header
     if meta is None:
@@ -435,3 +440,14 @@ mcp_servers:
     status, missing = ask(answer, result["requestState"], meta=None)
     assert (status, missing["error"]["code"]) == (400, -32021)
     assert missing["error"]["data"] == {"requiredCapabilities": {"sampling": {}}}
+
+
+def test_stateless_headers_must_agree_with_the_body() -> None:
+    app = MockMCP()
+    call = {"name": "echo", "arguments": {"text": "hi"}}
+    assert stateless_call(app, "tools/call", call)[0] == 200
+    encoded = "=?base64?" + base64.b64encode(b"echo").decode() + "?="
+    assert stateless_call(app, "tools/call", call, mcp_name=encoded)[0] == 200
+    for headers in ({"mcp_method": "tools/list"}, {"mcp_name": "other"}, {"mcp_name": "=?base64?%%?="}):
+        status, message = stateless_call(app, "tools/call", call, **headers)
+        assert (status, message["error"]["code"]) == (400, -32020), headers

@@ -83,8 +83,9 @@ class McpEndpoint:
                               refusal=self._transport_refusal(call))  # fmt: skip
         header, served = request.headers.get(VERSION_HEADER), self.server.spec.revisions
         if stateless.is_stateless(message, header, session_id, stdio=self.stdio, served=served):
-            refusal = self._transport_refusal(call, accept_only=True) or stateless.refusal(
-                message.params, header, self.stdio, served)  # fmt: skip
+            refusal = (self._transport_refusal(call, accept_only=True)
+                       or stateless.refusal(message.params, header, self.stdio, served)
+                       or (None if self.stdio else stateless.header_refusal(message, request.headers)))  # fmt: skip
             version = str((stateless.meta_of(message.params) or {}).get(f"{stateless.META}protocolVersion", ""))
             return McpRequest(message.method, message.id, message.params, "", version, refusal, self.stdio)
         refusal = self._transport_refusal(call)

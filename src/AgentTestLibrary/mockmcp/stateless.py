@@ -13,6 +13,9 @@ older one its ``initialize``.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
 from typing import Any
 
 from .jsonrpc import INVALID_PARAMS, METHOD_NOT_FOUND, RESOURCE_NOT_FOUND, Message, RpcError
@@ -43,6 +46,34 @@ def is_stateless(
     if stdio:
         return meta is not None and f"{META}protocolVersion" in meta
     return (header is not None or meta is not None) and not (meta is None and header in SUPPORTED_VERSIONS)
+
+
+NAMED = {"tools/call": "name", "prompts/get": "name", "resources/read": "uri"}  # what Mcp-Name repeats
+_ENCODED = re.compile(r"=\?base64\?([A-Za-z0-9+/=]*)\?=")
+
+
+def header_refusal(message: Message, headers: dict[str, str]) -> Refusal | None:
+    """Streamable HTTP repeats the method (``Mcp-Method``) and the tool, prompt or resource (``Mcp-Name``) in
+    headers, for the network in between: they must be there and agree with the body (``-32020``)."""
+    method = headers.get("mcp-method")
+    if method != message.method:
+        seen = "no Mcp-Method header" if method is None else f"Mcp-Method {method[:60]!r}"
+        return Refusal(400, f"Header mismatch: {seen}, but the body's method is {str(message.method)[:60]!r}.",
+                       HEADER_MISMATCH)  # fmt: skip
+    field = NAMED.get(str(message.method))
+    if field is None:
+        return None
+    name, wanted = headers.get("mcp-name"), message.params.get(field)
+    encoded = _ENCODED.fullmatch(name or "")
+    if encoded is not None:
+        try:
+            name = base64.b64decode(encoded.group(1), validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            name = None
+    if name is None or name != wanted:
+        return Refusal(400, f"Header mismatch: Mcp-Name {str(headers.get('mcp-name'))[:80]!r} does not name the "
+                            f"body's params.{field} {str(wanted)[:80]!r}.", HEADER_MISMATCH)  # fmt: skip
+    return None
 
 
 def refusal(params: dict[str, Any], header: str | None, stdio: bool, served: tuple[str, ...]) -> Refusal | None:
