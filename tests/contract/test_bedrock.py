@@ -181,6 +181,7 @@ def test_unknown_access_key_is_refused(server: MockServer) -> None:
     with pytest.raises(ClientError) as caught:
         client.converse(modelId=MODEL, messages=user("hi"))
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert caught.value.response["Error"]["Code"] == "UnrecognizedClientException"
     assert "security token included in the request is invalid" in caught.value.response["Error"]["Message"]
 
 

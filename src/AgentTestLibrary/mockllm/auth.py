@@ -17,6 +17,7 @@ import re
 from ..environment import FIXTURE_AWS_ACCESS_KEY
 from ..errors import RequestError
 from ..mock.http import Request
+from .protocols.bedrock import INVALID_TOKEN
 
 _SIGV4 = re.compile(
     r"AWS4-HMAC-SHA256 Credential=(?P<key>[A-Z0-9]{16,128})/(?P<date>\d{8})/(?P<region>[a-z0-9-]+)"
@@ -56,7 +57,7 @@ def check_bedrock(request: Request) -> None:
         raise RequestError(f"SignedHeaders must name host and x-amz-date and only headers the request carries; "
                            f"wrong: {', '.join(missing)}.", status=403)  # fmt: skip
     if signed["key"] != FIXTURE_AWS_ACCESS_KEY:
-        raise RequestError("The security token included in the request is invalid: its access key is not the "
+        raise RequestError(f"{INVALID_TOKEN}: its access key is not the "
                            f"fixture key; {BEDROCK_HINT}.", status=403)  # fmt: skip
 
 

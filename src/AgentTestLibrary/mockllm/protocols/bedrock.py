@@ -35,6 +35,7 @@ EXCEPTIONS = {
     500: "InternalServerException",
     503: "ServiceUnavailableException",
 }
+INVALID_TOKEN = "The security token included in the request is invalid"
 STOP_REASONS = {"refusal": "content_filtered", "content_filter": "content_filtered"}
 CONVERSE_FIELDS = {
     "messages": "an array", "system": "an array", "inferenceConfig": "an object", "toolConfig": "an object",
@@ -51,6 +52,8 @@ def error_headers(error: ProviderError) -> list[tuple[str, str]]:
 def exception_name(error: ProviderError) -> str:
     if error.type and error.type.endswith("Exception"):
         return error.type
+    if error.status == 403 and error.message.startswith(INVALID_TOKEN):  # an access key AWS does not know
+        return "UnrecognizedClientException"
     return EXCEPTIONS.get(error.status, "InternalServerException" if error.status >= 500 else "ValidationException")
 
 
