@@ -451,3 +451,24 @@ def test_stateless_headers_must_agree_with_the_body() -> None:
     for headers in ({"mcp_method": "tools/list"}, {"mcp_name": "other"}, {"mcp_name": "=?base64?%%?="}):
         status, message = stateless_call(app, "tools/call", call, **headers)
         assert (status, message["error"]["code"]) == (400, -32020), headers
+
+
+def test_x_mcp_header_arguments_must_travel_in_their_headers_too() -> None:
+    scenario = """
+mcp_servers:
+  tools:
+    tools:
+      - name: route
+        inputSchema:
+          type: object
+          properties: {region: {type: string, x-mcp-header: Region}, n: {type: integer, x-mcp-header: N}}
+        reply: {text: "{{region}}"}
+"""
+    app = MockMCP(mcp_server_from_text(scenario))
+    call = {"name": "route", "arguments": {"region": "eu", "n": 42}}
+    assert stateless_call(app, "tools/call", call, mcp_param_region="eu", mcp_param_n="42.0")[0] == 200
+    assert stateless_call(app, "tools/call", call, mcp_param_region="=?base64?ZXU=?=", mcp_param_n="42")[0] == 200
+    for headers in ({"mcp_param_n": "42"}, {"mcp_param_region": "us", "mcp_param_n": "42"},
+                    {"mcp_param_region": "=?base64?ZXU?=", "mcp_param_n": "42"}):  # fmt: skip
+        status, message = stateless_call(app, "tools/call", call, **headers)
+        assert (status, message["error"]["code"]) == (400, -32020), headers

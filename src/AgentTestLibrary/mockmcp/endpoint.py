@@ -85,7 +85,7 @@ class McpEndpoint:
         if stateless.is_stateless(message, header, session_id, stdio=self.stdio, served=served):
             refusal = (self._transport_refusal(call, accept_only=True)
                        or stateless.refusal(message.params, header, self.stdio, served)
-                       or (None if self.stdio else stateless.header_refusal(message, request.headers)))  # fmt: skip
+                       or (None if self.stdio else self._header_refusal(message, request.headers)))  # fmt: skip
             version = str((stateless.meta_of(message.params) or {}).get(f"{stateless.META}protocolVersion", ""))
             return McpRequest(message.method, message.id, message.params, "", version, refusal, self.stdio)
         refusal = self._transport_refusal(call)
@@ -102,6 +102,12 @@ class McpEndpoint:
                                    "initialize a new session.")  # fmt: skip
         version = session.protocol_version if session else ""
         return McpRequest(message.method, message.id, message.params, session_id, version, refusal)
+
+    def _header_refusal(self, message: jsonrpc.Message, headers: dict[str, str]) -> Refusal | None:
+        """The stateless revision's headers that repeat the body: the method, the name, ``x-mcp-header`` arguments."""
+        tool = self.server.tools().get(str(message.params.get("name"))) if message.method == "tools/call" else None
+        return stateless.header_refusal(message, headers) or stateless.param_header_refusal(
+            message, headers, tool.input_schema if tool else None)  # fmt: skip
 
     def _transport_refusal(self, call: Call, accept_only: bool = False) -> Refusal | None:
         """What streamable HTTP refuses before any method: an Accept without JSON or SSE, an unknown revision."""

@@ -63,16 +63,54 @@ def header_refusal(message: Message, headers: dict[str, str]) -> Refusal | None:
     field = NAMED.get(str(message.method))
     if field is None:
         return None
-    name, wanted = headers.get("mcp-name"), message.params.get(field)
-    encoded = _ENCODED.fullmatch(name or "")
-    if encoded is not None:
-        try:
-            name = base64.b64decode(encoded.group(1), validate=True).decode()
-        except (binascii.Error, UnicodeDecodeError):
-            name = None
+    sent, wanted = headers.get("mcp-name"), message.params.get(field)
+    name = None if sent is None else _decoded(sent)
     if name is None or name != wanted:
         return Refusal(400, f"Header mismatch: Mcp-Name {str(headers.get('mcp-name'))[:80]!r} does not name the "
                             f"body's params.{field} {str(wanted)[:80]!r}.", HEADER_MISMATCH)  # fmt: skip
+    return None
+
+
+def _decoded(value: str) -> str | None:
+    """A header value as sent: the base64 sentinel (``=?base64?...?=``) decoded strictly, else the literal text."""
+    encoded = _ENCODED.fullmatch(value)
+    if encoded is None:
+        return value
+    text = encoded.group(1)
+    try:
+        return base64.b64decode(text, validate=True).decode() if len(text) % 4 == 0 else None
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+
+
+def _same(header: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return header.strip().lower() == str(value).lower()
+    if isinstance(value, (int, float)):
+        try:
+            return float(header.strip()) == float(value)
+        except ValueError:
+            return False
+    return header.strip() == str(value)
+
+
+def param_header_refusal(message: Message, headers: dict[str, str], schema: dict[str, Any] | None) -> Refusal | None:
+    """A tool's parameters marked ``x-mcp-header`` travel again as ``Mcp-Param-{name}`` headers: each must be there
+    when the argument is, and carry the same value (``-32020``)."""
+    properties = (schema or {}).get("properties")
+    arguments = message.params.get("arguments")
+    if not isinstance(properties, dict) or not isinstance(arguments, dict):
+        return None
+    for key, declared in properties.items():
+        marked = declared.get("x-mcp-header") if isinstance(declared, dict) else None
+        if not isinstance(marked, str) or key not in arguments:
+            continue
+        sent = headers.get(f"mcp-param-{marked.lower()}")
+        value = None if sent is None else _decoded(sent)
+        if value is None or not _same(value, arguments[key]):
+            shown = "missing" if sent is None else repr(sent[:80])
+            return Refusal(400, f"Header mismatch: Mcp-Param-{marked} is {shown}, but the argument {key!r} is "
+                                f"{str(arguments[key])[:80]!r}.", HEADER_MISMATCH)  # fmt: skip
     return None
 
 
