@@ -13,7 +13,7 @@ JournalProtocol = Literal[
     "openai.chat", "openai.responses", "anthropic.messages", "gemini.generate", "bedrock.converse", "bedrock.invoke",
     "azure.chat", "azure.responses", "ollama.chat", "ollama.generate", "vertex.gemini", "vertex.anthropic",
     "anthropic.count_tokens", "gemini.count_tokens", "bedrock.count_tokens", "vertex.count_tokens",
-    "openai.embeddings", "azure.embeddings", "ollama.embed",
+    "openai.embeddings", "azure.embeddings", "ollama.embed", "vertex.embeddings",
 ]  # fmt: skip
 Provider = Literal["openai", "anthropic", "gemini", "bedrock", "azure", "ollama", "vertex"]
 PROTOCOLS: tuple[str, ...] = get_args(WireProtocol)

@@ -152,3 +152,13 @@ def test_anthropic_vertex_retries_rate_limits(server: MockServer) -> None:
     message: Any = client.messages.create(model=CLAUDE, max_tokens=20, messages=[{"role": "user", "content": "hi"}])
     assert message.content[0].text == HELLO
     assert [entry.status for entry in server.app.journal.entries()] == [429, 200]
+
+
+@pytest.mark.parametrize("model", ["text-embedding-005", "gemini-embedding-2"])
+def test_embeddings_predict_and_embed_content(gemini: genai.Client, server: MockServer, model: str) -> None:
+    config = types.EmbedContentConfig(output_dimensionality=16)
+    first = gemini.models.embed_content(model=model, contents="hello", config=config).embeddings
+    again = gemini.models.embed_content(model=model, contents="hello", config=config).embeddings
+    assert first and again and len(first[0].values or []) == 16 and first[0].values == again[0].values
+    entry = server.app.journal.entries()[-1]
+    assert entry.protocol == "vertex.embeddings" and entry.path.split(":")[-1] in ("predict", "embedContent")

@@ -41,6 +41,7 @@ from .protocols import (
 )
 from .protocols.bedrock import inference_profiles
 from .protocols.ollama import embed_response, show, tags, version
+from .protocols.vertex import embed_content, predict_embeddings
 from .scenario import Rule, Scenario, parse_fault, parse_rule, scenario_from_text
 from .structured import example_for
 from .tape import Tape
@@ -63,7 +64,7 @@ ROUTES = (
     "/openai/responses?api-version=... and /openai/v1/chat/completions|responses|embeddings (Azure OpenAI), "
     "POST /api/chat|generate|embed|show, GET /api/tags|version (Ollama), "
     "POST /v1/projects/{p}/locations/{l}/publishers/google/models/{m}:generateContent|streamGenerateContent|"
-    "countTokens and .../publishers/anthropic/models/{m}:rawPredict|streamRawPredict (Vertex AI)"
+    "countTokens|predict|embedContent and .../publishers/anthropic/models/{m}:rawPredict|streamRawPredict (Vertex AI)"
 )
 
 
@@ -146,7 +147,7 @@ class MockLLM(MockApplication):
 
     def _ollama_routes(self) -> list[Route]:
         codec = self.ollama_chat
-        embed = Answered(codec, "ollama.embed", lambda body: embed_response(body, self.scenario.embedding_dimensions))
+        embed = Answered(codec, "ollama.embed", lambda body: embed_response(body, self.dimensions))
         return [
             Route(("POST",), "/api/chat", Generate(self, codec)),
             Route(("POST",), "/api/generate", Generate(self, self.ollama_generate)),
@@ -160,8 +161,13 @@ class MockLLM(MockApplication):
         gemini, claude = VERTEX + "google/" + VERTEX_MODEL, VERTEX + "anthropic/"
         gemini_tokens = CountTokens(self.vertex_gemini, "vertex.count_tokens", check_vertex)
         claude_tokens = CountTokens(self.vertex_anthropic, "vertex.count_tokens", check_vertex)
+        codec, protocol = self.vertex_gemini, "vertex.embeddings"
+        predict = Answered(codec, protocol, lambda body: predict_embeddings(body, self.dimensions), check_vertex)
+        embed = Answered(codec, protocol, lambda body: embed_content(body, self.dimensions), check_vertex)
         return [
             Route(("POST",), gemini + ":countTokens", gemini_tokens, True),
+            Route(("POST",), gemini + ":predict", predict, True),
+            Route(("POST",), gemini + ":embedContent", embed, True),
             Route(
                 ("POST",), gemini + r":(?P<method>[A-Za-z]+)", Generate(self, self.vertex_gemini, check_vertex), True
             ),
@@ -173,6 +179,11 @@ class MockLLM(MockApplication):
                 True,
             ),
         ]
+
+    @property
+    def dimensions(self) -> int:
+        """The size of an embedding when the request does not ask for one."""
+        return self.scenario.embedding_dimensions
 
     def _codecs(self) -> tuple[Codec, ...]:
         return (self.chat, self.responses, self.anthropic, self.gemini)
@@ -214,7 +225,9 @@ class MockLLM(MockApplication):
 
     def blocking(self, request: Request) -> bool:
         """Recording waits on the real upstream; embeddings may be large: both run off the event loop."""
-        return (self.tape is not None and self.tape.may_record) or request.path.endswith(("/embeddings", "/api/embed"))
+        return (self.tape is not None and self.tape.may_record) or request.path.endswith(
+            ("/embeddings", "/api/embed", ":predict", ":embedContent")
+        )
 
     def parse_fault(self, data: Any, source: str) -> Fault:
         return parse_fault(data, source)

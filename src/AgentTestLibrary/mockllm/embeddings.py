@@ -69,3 +69,12 @@ def embeddings_response(body: Any, default_dimensions: int = DEFAULT_DIMENSIONS)
         "model": body["model"],
         "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
     }
+
+
+def bounded_vectors(texts: list[str], dimensions: Any, param: str = "dimensions") -> list[list[float]]:
+    """Vectors for ``texts`` after the size checks every embeddings route shares (``param`` names the size field)."""
+    if not isinstance(dimensions, int) or isinstance(dimensions, bool) or not 1 <= dimensions <= MAX_DIMENSIONS:
+        raise RequestError(f"'{param}' must be an integer from 1 to {MAX_DIMENSIONS}.", param=param)
+    if len(texts) > MAX_INPUTS or len(texts) * dimensions > MAX_VALUES:
+        raise RequestError(f"At most {MAX_INPUTS} inputs and {MAX_VALUES} values in one answer.", param="input")
+    return [embed(text, dimensions) for text in texts]

@@ -15,7 +15,7 @@ from ...errors import RequestError
 from ...mock import jsonio
 from ...mock.http import Event
 from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
-from ..embeddings import MAX_DIMENSIONS, MAX_INPUTS, MAX_VALUES, embed
+from ..embeddings import bounded_vectors
 from ..tokens import conversation_tokens, count_tokens, reply_tokens, text_chunks
 from .base import Unchained, check_fields, parse_arguments, require
 
@@ -171,12 +171,8 @@ def embed_response(body: Any, default_dimensions: int) -> dict[str, Any]:
     texts = [raw] if isinstance(raw, str) else raw
     if not isinstance(texts, list) or not texts or not all(isinstance(text, str) for text in texts):
         raise RequestError("'input' must be a string or a non-empty array of strings.", param="input")
-    dimensions = body.get("dimensions") or default_dimensions
-    if not isinstance(dimensions, int) or not 1 <= dimensions <= MAX_DIMENSIONS:
-        raise RequestError(f"'dimensions' must be an integer from 1 to {MAX_DIMENSIONS}.", param="dimensions")
-    if len(texts) > MAX_INPUTS or len(texts) * dimensions > MAX_VALUES:
-        raise RequestError(f"At most {MAX_INPUTS} inputs and {MAX_VALUES} values in one answer.", param="input")
-    return {"model": model, "embeddings": [embed(text, dimensions) for text in texts], "total_duration": 1000,
+    vectors = bounded_vectors(texts, body.get("dimensions") or default_dimensions)
+    return {"model": model, "embeddings": vectors, "total_duration": 1000,
             "load_duration": 100, "prompt_eval_count": sum(count_tokens(text) for text in texts)}  # fmt: skip
 
 
