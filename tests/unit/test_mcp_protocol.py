@@ -472,3 +472,26 @@ mcp_servers:
                     {"mcp_param_region": "=?base64?ZXU?=", "mcp_param_n": "42"}):  # fmt: skip
         status, message = stateless_call(app, "tools/call", call, **headers)
         assert (status, message["error"]["code"]) == (400, -32020), headers
+
+
+def test_a_scripted_notification_to_all_reaches_every_session_and_listener() -> None:
+    scenario = """
+mcp_servers:
+  tools:
+    tools:
+      - name: change
+        reply: {steps: [{notify: {method: notifications/tools/list_changed, to: all}}], text: changed}
+"""
+    app = MockMCP(mcp_server_from_text(scenario))
+    client = Client(app)
+    client.initialize()
+    listener = app.listen(5, {"toolsListChanged": True})
+    outcome = client.post({"jsonrpc": "2.0", "id": 9, "method": "tools/call", "params": {"name": "change"}})
+    assert outcome.feed is not None
+    events = [step for step in outcome.feed.steps() if not isinstance(step, (float, int))]
+    assert [event.data["result"]["content"][0]["text"] for event in events] == ["changed"]  # nothing on the call
+    session = app.session(client.session)
+    assert session is not None and [item["method"] for item in session.notices.take()[0]] == [
+        "notifications/tools/list_changed"]  # fmt: skip
+    [tagged] = listener.notices.take()[0]
+    assert tagged["params"]["_meta"] == {"io.modelcontextprotocol/subscriptionId": 5}

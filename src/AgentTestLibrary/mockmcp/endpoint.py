@@ -204,7 +204,7 @@ class McpEndpoint:
             failed = McpReply({"content": [{"type": "text", "text": text}], "isError": True}, rule=reply.rule)
             answer.reply = failed if asks else script.build(subject, reply.rule)
             return self._framed(call, answer.reply.message(subject.id), [], False)
-        feed = ToolCallStream(self.server.outbox, subject, script, reply.rule, session)
+        feed = ToolCallStream(self.server, subject, script, reply.rule, session)
         return Outcome(200, content_type="text/event-stream", headers=[("cache-control", "no-cache")], feed=feed)
 
     def fault_error(self, call: Call, subject: McpRequest, fault: Fault) -> tuple[Outcome, McpReply | None]:

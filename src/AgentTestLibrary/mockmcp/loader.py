@@ -352,11 +352,16 @@ class _Validator(Validator):
         return dict(raw)
 
     def notify_params(self, data: Any, path: Path) -> dict[str, Any]:
-        raw = self.mapping(data, path, ("method", "params"))
+        raw = self.mapping(data, path, ("method", "params", "to"))
         method = self.typed(raw.get("method"), (*path, "method"), str, "a notification method")
         if not method.startswith("notifications/"):
             raise self.fail((*path, "method"), f"a notification's method starts with notifications/; got {method!r}.")
-        return {"method": method, "params": self.typed(raw.get("params", {}), (*path, "params"), dict, "a mapping")}
+        to = raw.get("to", "call")
+        if to not in ("call", "all"):
+            raise self.fail((*path, "to"), f"expected call (this call's stream) or all (every client's standalone "
+                                           f"or listen stream); got {to!r}.")  # fmt: skip
+        params = self.typed(raw.get("params", {}), (*path, "params"), dict, "a mapping")
+        return {"method": method, "params": params, "to": to}
 
     def elicit_params(self, data: Any, path: Path) -> dict[str, Any]:
         raw = self.mapping(data, path, ELICIT_KEYS)

@@ -159,7 +159,7 @@ class Step:
         if self.kind == "progress":
             return None if progress_token is None else notification(
                 "notifications/progress", {"progressToken": progress_token, **params})  # fmt: skip
-        return notification(params["method"], params.get("params") or {})
+        return notification(params["method"], params.get("params") or {})  # "to" says where (see outbound)
 
 
 def notification(method: str, params: dict[str, Any]) -> dict[str, Any]:

@@ -34,7 +34,7 @@ from .model import ASKS, CAPABILITIES, LOG_LEVELS, ClientAnswer, McpReply, McpRe
 
 if TYPE_CHECKING:
     from ..mock.journal import Journal
-    from .app import Session
+    from .app import MockMCP, Session
 
 KEEP_ALIVE_S = 15.0  # a comment line on an idle standalone stream, so proxies and clients keep it open
 MAX_NOTICES = 1000  # queued per session for its standalone stream; the oldest are dropped beyond this
@@ -89,9 +89,10 @@ class Outbox:
 class ToolCallStream(Feed):
     """A tool call answered as a stream: its reply's steps, then the result built from the client's answers."""
 
-    def __init__(self, outbox: Outbox, call: McpRequest, script: ToolReply, rule: str | None,
+    def __init__(self, server: MockMCP, call: McpRequest, script: ToolReply, rule: str | None,
                  session: Session | None) -> None:  # fmt: skip
-        self.outbox = outbox
+        self.server = server
+        self.outbox = server.outbox
         self.call = call
         self.script = script
         self.rule = rule
@@ -113,7 +114,11 @@ class ToolCallStream(Feed):
                 yield step.after_ms / 1000
             if step.kind not in ASKS:
                 message = step.message(values, token)
-                if message is not None and self._shown(message):
+                if message is not None and step.params.get("to") == "all":  # e.g. a list change, to every client
+                    updated = message["method"] == "notifications/resources/updated"
+                    self.server.notify_all(message["method"], message["params"],
+                                           message["params"].get("uri") if updated else None)  # fmt: skip
+                elif message is not None and self._shown(message):
                     yield Event(message, "message")
                 continue
             method = ASKS[step.kind]
