@@ -293,3 +293,34 @@ def test_over_stdio_the_relay_streams_notifications_and_questions(served: tuple[
     assert logs == ["deploying db", "noisy detail"]
     [(question, answer)] = questions(app)
     assert question.method == "elicitation/create" and answer.action == "accept"
+
+
+def test_a_client_that_never_answers_gets_an_is_error_result_after_the_answer_timeout() -> None:
+    scenario = """
+mcp_servers:
+  tools:
+    answer_timeout_s: 0.2
+    tools:
+      - name: ask
+        reply: {steps: [{elicit: {message: Still there?}}], text: "answered {{elicitation.action}}"}
+"""
+    app = MockMCP(mcp_server_from_text(scenario), SecretRegistry())
+    server = MockServer(app)
+    url = server.start() + "/mcp"
+    answered = asyncio.Event()
+
+    async def silent(context: Any, params: types.ElicitRequestParams) -> types.ElicitResult:
+        await answered.wait()  # never set: the user walked away
+        return types.ElicitResult(action="cancel")
+
+    async def main() -> types.CallToolResult:
+        async with Client(url, elicitation_callback=silent, mode="legacy") as client:
+            return await client.call_tool("ask", {})
+
+    try:
+        result = asyncio.run(main())
+    finally:
+        server.stop()
+    assert result.is_error and "did not answer elicitation/create: no answer within 0.2 s" in text_of(result)
+    [(question, answer)] = questions(app)
+    assert (question.method, answer.unanswered) == ("elicitation/create", "no answer within 0.2 s")

@@ -100,6 +100,7 @@ def server(body: str, name: str | None = "tools") -> str:
             server("    revisions: [2026-07-28, 2019-01-01]\n"),
             r"revisions: expected some of 2026-07-28, .* got 2019-01-01",
         ),
+        (server("    answer_timeout_s: 0\n"), r"answer_timeout_s: expected seconds above 0 and at most 3600; got 0"),
         ("rules: []\n", r"no 'mcp_servers:' section"),
         ("mcp_servres: {}\n", r"unknown key 'mcp_servres'\. Did you mean 'mcp_servers'\?"),
         (server("    strict: false\n", "other"), r"no server named 'tools' \(declared: other\)"),

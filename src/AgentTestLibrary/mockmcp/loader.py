@@ -6,6 +6,7 @@ mcp_servers:
     page_size: 0                   # tools/list, resources/list, prompts/list page size (0: one page)
     response: auto                 # auto = json (JSON when accepted) | sse
     revisions: [2026-07-28, 2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05]   # served side by side (default: all)
+    answer_timeout_s: 120          # how long a question mid-call (elicit, sample, roots) waits for the client
     instructions: text
     tools:
       - name: search
@@ -63,8 +64,9 @@ from .model import (
     ToolRule,
 )
 
-SERVER_KEYS = ("strict", "page_size", "response", "revisions", "instructions", "tools", "rules", "resources",
-               "resource_templates", "prompts", "faults")  # fmt: skip
+SERVER_KEYS = ("strict", "page_size", "response", "revisions", "answer_timeout_s", "instructions", "tools", "rules",
+               "resources", "resource_templates", "prompts", "faults")  # fmt: skip
+MAX_ANSWER_TIMEOUT_S = 3600
 TOOL_KEYS = ("name", "description", "title", "inputSchema", "outputSchema", "annotations", "reply", "sequence")
 RULE_KEYS = ("name", "when", "reply", "sequence")
 WHEN_KEYS = ("method", "tool", "arguments")
@@ -177,9 +179,14 @@ class _Validator(Validator):
         if response not in RESPONSE_MODES:
             raise self.fail((*path, "response"), f"expected one of {', '.join(RESPONSE_MODES)}; got {response!r}.")
         revisions = self.revisions(raw.get("revisions", list(REVISIONS)), (*path, "revisions"))
+        waited = raw.get("answer_timeout_s", 120)
+        if isinstance(waited, bool) or not isinstance(waited, (int, float)) or not 0 < waited <= MAX_ANSWER_TIMEOUT_S:
+            where = (*path, "answer_timeout_s")
+            raise self.fail(where, f"expected seconds above 0 and at most {MAX_ANSWER_TIMEOUT_S}; got {waited!r}.")
         return McpServerSpec(
             name=name,
             revisions=revisions,
+            answer_timeout_s=float(waited),
             tools=tuple(tools),
             rules=tuple(rules + own_rules),
             resources=tuple(resources),

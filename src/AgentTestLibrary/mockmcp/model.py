@@ -422,6 +422,7 @@ class McpServerSpec:
     instructions: str = ""
     response: str = "auto"  # auto and json: JSON whenever the client accepts it; sse: always a one-event stream
     revisions: tuple[str, ...] = REVISIONS  # the protocol revisions served, side by side
+    answer_timeout_s: float = 120.0  # how long a question mid-call waits for the client (a person may be typing)
     source: str = "<no scenario>"
 
 

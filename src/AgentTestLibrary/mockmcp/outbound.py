@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 
 KEEP_ALIVE_S = 15.0  # a comment line on an idle standalone stream, so proxies and clients keep it open
 MAX_NOTICES = 1000  # queued per session for its standalone stream; the oldest are dropped beyond this
-ANSWER_TIMEOUT_S = 120.0  # how long a question waits for the client (a person may be filling a form)
 MAX_OPEN_QUESTIONS = 1000
 
 
@@ -51,9 +50,11 @@ class Outbox:
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
-    def ask(self, method: str, params: dict[str, Any], call: McpRequest) -> tuple[ServerRequest, Signal]:
+    def ask(self, method: str, params: dict[str, Any], call: McpRequest, timeout_s: float) -> tuple[ServerRequest,
+                                                                                                   Signal]:  # fmt: skip
+        """Open a question; its signal is set by the client's answer (or ends waiting after ``timeout_s``)."""
         question = ServerRequest(method, f"agenttest-{next(self._ids)}", params, call.session, call.tool)
-        signal = Signal(ANSWER_TIMEOUT_S)
+        signal = Signal(timeout_s)
         with self._lock:
             self._open[question.id] = (question, signal)
             while len(self._open) > MAX_OPEN_QUESTIONS:
@@ -129,7 +130,8 @@ class ToolCallStream(Feed):
                 reply = _failed(f"the client did not declare the '{CAPABILITIES[method]}' capability, so this server "
                                 f"cannot send it {method} (tool '{self.call.tool}')", self.rule)  # fmt: skip
                 break
-            self._open = self.outbox.ask(method, fill_data(step.params, values), self.call)
+            self._open = self.outbox.ask(method, fill_data(step.params, values), self.call,
+                                         self.server.spec.answer_timeout_s)  # fmt: skip
             question, signal = self._open
             yield Event(question.message(), "message")
             yield signal
