@@ -21,7 +21,7 @@ from AgentTestLibrary.mockaws.app import AwsResult
 from AgentTestLibrary.mockaws.operations import AwsRequest
 from AgentTestLibrary.mockllm.conversation import Conversation, Message, ProviderError, Reply, ToolCall, ToolResult
 from AgentTestLibrary.mockmcp.jsonrpc import RpcError
-from AgentTestLibrary.mockmcp.model import McpReply, McpRequest
+from AgentTestLibrary.mockmcp.model import ClientAnswer, McpReply, McpRequest, ServerRequest
 from AgentTestLibrary.mockservice.model import ServiceRequest, ServiceResult
 
 REPO = Path(__file__).parents[2]
@@ -80,6 +80,8 @@ def produced(name: str, tmp_path: Path) -> set[str]:
         "LLM reply": lambda: Reply(error=ProviderError(429, "slow down")).to_dict(),
         "MCP request": lambda: McpRequest("tools/call", 1, {"name": "search", "arguments": {}}).to_dict(),
         "MCP reply": lambda: McpReply(result={"content": []}).to_dict(),
+        "MCP server request": lambda: ServerRequest("elicitation/create", "agenttest-1", {}).to_dict(),
+        "MCP client answer": lambda: ClientAnswer("elicitation/create", {"action": "accept"}).to_dict(),
         "A2A request": lambda: A2ARequest("send", "1.0", "SendMessage", 1).to_dict(),
         "A2A reply": lambda: A2AReply("task", task_id="t1", state="completed").to_dict(),
         "service request": lambda: ServiceRequest("GET", "/repos/o/r/issues").to_dict(),
@@ -101,7 +103,8 @@ def produced(name: str, tmp_path: Path) -> set[str]:
 def test_every_structure_is_documented_with_its_keys() -> None:
     assert set(documented()) == {
         "journal entry", "LLM request", "LLM message", "tool call", "tool result", "LLM reply", "MCP request",
-        "MCP reply", "A2A request", "A2A reply", "service request", "service reply", "AWS request", "AWS reply",
+        "MCP reply", "MCP server request", "MCP client answer", "A2A request", "A2A reply", "service request",
+        "service reply", "AWS request", "AWS reply",
         "evidence file", "hook event", "fake CLI call", "cassette", "cassette episode", "cassette request",
         "cassette response",
     }  # fmt: skip

@@ -37,7 +37,7 @@ def evidence_payload(suite: str, test: str, entries: list[JournalEntry], dropped
     return {
         "suite": suite,
         "test": test,
-        "request_count": len(entries),
+        "request_count": sum(entry.kind == "request" for entry in entries),  # not the server's own questions
         "dropped_by_journal_cap": dropped,
         "requests": [entry.to_dict() for entry in entries],
     }
