@@ -331,12 +331,23 @@ class McpKeywords(ServedComponent):
     def add_mcp_rule(self, rule: dict[str, Any] | str, server: str = "tools") -> None:
         """Adds one rule written as in a scenario's ``mcp_servers.NAME.rules`` (a dictionary or YAML/JSON text).
 
+        A reply's ``steps`` script server-to-client traffic before the result: ``log``, ``progress``,
+        ``notify``, and questions the client answers (``elicit``, ``sample``, ``roots``) whose answers
+        fill ``{{elicitation.field}}`` / ``{{sampling.text}}``; ``declined`` / ``cancelled`` replies answer
+        a declined or cancelled form (see `MCP Client Should Have Been Asked For Elicitation`).
+
         Example:
         | ${rule}=    Catenate    SEPARATOR=\\n
         | ...    name: flaky search
         | ...    when: {tool: search}
         | ...    sequence: [{is_error: true, text: try again}, {text: found it}]
         | Add MCP Rule    ${rule}
+        | ${ask}=    Catenate    SEPARATOR=\\n
+        | ...    when: {tool: deploy}
+        | ...    reply:
+        | ...    ${SPACE*2}steps: [{elicit: {message: Which branch?, schema: {type: object}}}]
+        | ...    ${SPACE*2}text: deployed {{elicitation.branch}}
+        | Add MCP Rule    ${ask}
         """
         from ..mockmcp.loader import parse_mcp_rule
 
