@@ -45,6 +45,23 @@ Claude Code Answers An MCP Elicitation Over Stdio
     [Tags]    transport:stdio
     Claude Code Should Answer Which Branch    stdio
 
+Claude Code Names Its Workdir As Its MCP Root And Skips Sampling
+    [Documentation]    Claude Code 2.1.197 declares roots (answered with its working directory) but not
+    ...    sampling: the server skips the sampling question it cannot ask.
+    Install MCP Server Config    claude-code    server=tools
+    ${rule}=    Catenate    SEPARATOR=\n
+    ...    name: search asks the roots
+    ...    when: {tool: search}
+    ...    reply:
+    ...    ${SPACE*2}steps: [{roots: {}}, {sample: {prompt: summarise}}]
+    ...    ${SPACE*2}text: "wiki says: {{roots.count}} root(s), sampling {{sampling.action}}"
+    Add MCP Rule    ${rule}
+    ${result}=    Run Agent    please search the wiki    workdir=${REAL_WORKDIR}
+    Should Contain    ${result}[stdout]    The wiki says the build is green.
+    Tool Result Should Have Been Sent    1 root(s), sampling unsupported
+    ${asked}=    Get MCP Server Requests    method=roots/list
+    Should End With    ${asked}[0][reply][result][roots][0][uri]    /real-agents
+
 An MCP Tool Failure Reaches The Model And Is Reported
     Install MCP Server Config    claude-code    server=tools    project=${REAL_WORKDIR}
     Inject MCP Fault    tool=search    is_error=${TRUE}    message=wiki offline
