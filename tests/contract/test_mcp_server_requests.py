@@ -324,3 +324,33 @@ mcp_servers:
     assert result.is_error and "did not answer elicitation/create: no answer within 0.2 s" in text_of(result)
     [(question, answer)] = questions(app)
     assert (question.method, answer.unanswered) == ("elicitation/create", "no answer within 0.2 s")
+
+
+@pytest.mark.parametrize("mode", ["legacy", "auto"])
+def test_a_prompt_asks_the_user_before_it_answers_on_every_revision(mode: str) -> None:
+    scenario = """
+mcp_servers:
+  tools:
+    prompts:
+      - name: brief
+        steps: [{elicit: {message: Which audience?, schema: {type: object, properties: {who: {type: string}}}}}]
+        messages: [{role: user, text: "Write for {{elicitation.who}}"}]
+"""
+    app = MockMCP(mcp_server_from_text(scenario), SecretRegistry())
+    server = MockServer(app)
+    url = server.start() + "/mcp"
+
+    async def elicit(context: Any, params: types.ElicitRequestParams) -> types.ElicitResult:
+        return types.ElicitResult(action="accept", content={"who": "operators"})
+
+    async def main() -> str:
+        async with Client(url, elicitation_callback=elicit, mode=mode) as client:  # type: ignore[arg-type]
+            prompt = await client.get_prompt("brief")
+            return prompt.messages[0].content.text  # type: ignore[union-attr]
+
+    try:
+        text = asyncio.run(main())
+    finally:
+        server.stop()
+    assert text == "Write for operators"
+    assert [question.method for question, _ in questions(app)] == ["elicitation/create"]

@@ -337,7 +337,9 @@ mcp_servers:
     client.initialize()
     assert client.call("slow")["result"] == {"content": [{"type": "text", "text": "done"}], "isError": False}
     refused = client.call("ask")["result"]
-    assert refused["isError"] and "sends the client elicitation/create mid-call" in refused["content"][0]["text"]
+    assert (
+        refused["isError"] and "sends the client elicitation/create before its answer" in refused["content"][0]["text"]
+    )
 
 
 STATELESS = "2026-07-28"

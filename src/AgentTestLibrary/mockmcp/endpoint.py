@@ -26,7 +26,7 @@ from . import jsonrpc, stateless
 from .jsonrpc import RpcError
 from .methods import Handled, dispatch
 from .model import ASKS, SUPPORTED_VERSIONS, McpFault, McpReply, McpRequest, Refusal
-from .outbound import StandaloneStream, ToolCallStream
+from .outbound import ScriptStream, StandaloneStream
 
 if TYPE_CHECKING:
     from .app import MockMCP
@@ -198,13 +198,13 @@ class McpEndpoint:
         if not streams:
             asks = sorted({ASKS[step.kind] for step in script.steps if step.kind in ASKS})
             text = (
-                f"AgentTestLibrary mock MCP server: tool '{subject.tool}' sends the client {', '.join(asks)} "
-                "mid-call, which needs a streamed (SSE) response over streamable HTTP; this client takes none."
+                f"AgentTestLibrary mock MCP server: {subject.method} {subject.params.get('name')!r} sends the client "
+                f"{', '.join(asks)} before its answer, which needs a streamed (SSE) response; this client takes none."
             )
             failed = McpReply({"content": [{"type": "text", "text": text}], "isError": True}, rule=reply.rule)
-            answer.reply = failed if asks else script.build(subject, reply.rule)
+            answer.reply = failed if asks else script.finish(dict(script.values), "") or McpReply(rule=reply.rule)
             return self._framed(call, answer.reply.message(subject.id), [], False)
-        feed = ToolCallStream(self.server, subject, script, reply.rule, session)
+        feed = ScriptStream(self.server, subject, script, reply.rule, session)
         return Outcome(200, content_type="text/event-stream", headers=[("cache-control", "no-cache")], feed=feed)
 
     def fault_error(self, call: Call, subject: McpRequest, fault: Fault) -> tuple[Outcome, McpReply | None]:

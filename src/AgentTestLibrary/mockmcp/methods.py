@@ -19,8 +19,8 @@ from ..mock.schema import problems
 from ..mock.templates import fill_data
 from ..version import __version__
 from .jsonrpc import INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, RESOURCE_NOT_FOUND, RpcError
-from .model import ASKS, LOG_LEVELS, MODERN_VERSIONS, SUPPORTED_VERSIONS, McpReply, McpRequest
-from .outbound import answer_in_rounds, tool_finish
+from .model import ASKS, LOG_LEVELS, MODERN_VERSIONS, SUPPORTED_VERSIONS, McpReply, McpRequest, Script
+from .outbound import answer_in_rounds
 from .stateless import META, REMOVED
 
 if TYPE_CHECKING:
@@ -173,10 +173,17 @@ def get_prompt(server: MockMCP, request: McpRequest) -> Handled:
         messages = [{"role": role, "content": fill_data(content, values)} for role, content in prompt.messages]
         return None if action else McpReply({"description": prompt.description, "messages": messages}, rule=rule)
 
-    if prompt.steps and request.stateless:  # questions to the client first, as input_required rounds
-        return Handled(answer_in_rounds(request, prompt.steps, outbox=server.outbox, states=server.request_states,
-                                        rule=rule, finish=finish))  # fmt: skip
+    if prompt.steps:
+        return Handled(scripted(server, request, Script(prompt.steps, dict(arguments), finish), rule))
     return Handled(finish(dict(arguments), "") or McpReply())
+
+
+def scripted(server: MockMCP, request: McpRequest, script: Script, rule: str) -> McpReply:
+    """A reply that runs steps first: on the stateless revision, questions to the client as input_required rounds;
+    otherwise a reply the endpoint streams (its steps, then the result built from the client's answers)."""
+    if request.stateless and any(step.kind in ASKS for step in script.steps):
+        return answer_in_rounds(request, script, outbox=server.outbox, states=server.request_states, rule=rule)
+    return McpReply(rule=rule, script=script)
 
 
 def complete(server: MockMCP, request: McpRequest) -> Handled:
@@ -233,12 +240,8 @@ def call_tool(server: MockMCP, request: McpRequest) -> Handled:
             text = f"Input validation error: {'; '.join(wrong)}"
             return Handled(McpReply(_error_result(text), rule="<input schema>"), strict, why)
     match = server.rulebook.choose(request)
-    if match.rule is not None and request.stateless and any(step.kind in ASKS for step in match.reply.steps):
-        finish = tool_finish(request, match.reply, match.rule.name)
-        return Handled(answer_in_rounds(request, match.reply.steps, outbox=server.outbox,
-                                        states=server.request_states, rule=match.rule.name, finish=finish))  # fmt: skip
-    if match.rule is not None and match.reply.steps:  # the endpoint streams the steps, then builds the result
-        return Handled(McpReply(rule=match.rule.name, script=match.reply))
+    if match.rule is not None and match.reply.steps:
+        return Handled(scripted(server, request, match.reply.scripted(request, match.rule.name), match.rule.name))
     if match.rule is not None:
         return Handled(match.reply.build(request, match.rule.name))
     if strict:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
@@ -82,7 +83,7 @@ class McpReply:
     result: dict[str, Any] | None = None
     error: RpcError | None = None
     rule: str | None = None
-    script: ToolReply | None = None  # steps to run (server-to-client traffic) before the result is known
+    script: Script | None = None  # steps to run (server-to-client traffic) before the result is known
 
     def message(self, message_id: Id) -> dict[str, Any]:
         if self.error is not None:
@@ -184,6 +185,15 @@ class ToolReply:
     declined: ToolReply | None = None
     cancelled: ToolReply | None = None
 
+    def scripted(self, request: McpRequest, rule: str | None) -> Script:
+        """Its steps, run for ``request`` before the result (or the ``declined`` / ``cancelled`` one) is built."""
+
+        def finish(values: dict[str, Any], action: str) -> McpReply | None:
+            reply = {"decline": self.declined, "cancel": self.cancelled}.get(action) if action else self
+            return None if reply is None else reply.build(request, rule, values)
+
+        return Script(self.steps, dict(request.arguments), finish)
+
     def build(self, request: McpRequest, rule: str | None, values: dict[str, Any] | None = None) -> McpReply:
         """The reply to ``request``; ``values`` (the arguments and the client's answers) fill the placeholders."""
         arguments = request.arguments if values is None else values
@@ -202,6 +212,21 @@ class ToolReply:
             if not content:  # the spec asks for the same JSON as text, for clients without structured support
                 content.append({"type": "text", "text": json.dumps(structured, ensure_ascii=False)})
         return McpReply(result, rule=rule)
+
+
+Finish = Callable[[dict[str, Any], str], "McpReply | None"]  # (values, a declining action or "") -> the reply
+
+
+@dataclass(frozen=True)
+class Script:
+    """Questions and notifications to run before a reply is known (:class:`Step`), the values its placeholders
+    start from (a tool call's or a prompt's arguments), and how the reply is built from what the steps gathered
+    (``finish(values, "")``; for a declined or cancelled form ``finish(values, "decline")``, None when that has no
+    reply of its own)."""
+
+    steps: tuple[Step, ...]
+    values: dict[str, Any]
+    finish: Finish
 
 
 @dataclass(frozen=True, slots=True)

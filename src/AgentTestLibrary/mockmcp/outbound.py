@@ -30,7 +30,7 @@ from ..mock.http import Event
 from ..mock.templates import fill_data
 from . import stateless
 from .jsonrpc import INVALID_PARAMS, RpcError
-from .model import ASKS, CAPABILITIES, LOG_LEVELS, ClientAnswer, McpReply, McpRequest, ServerRequest, Step, ToolReply
+from .model import ASKS, CAPABILITIES, LOG_LEVELS, ClientAnswer, McpReply, McpRequest, Script, ServerRequest, Step
 
 if TYPE_CHECKING:
     from ..mock.journal import Journal
@@ -87,10 +87,11 @@ class Outbox:
                             error=answer.unanswered)  # fmt: skip
 
 
-class ToolCallStream(Feed):
-    """A tool call answered as a stream: its reply's steps, then the result built from the client's answers."""
+class ScriptStream(Feed):
+    """A request (a tool call, a prompt) answered as a stream: its script's steps, then the result built from the
+    client's answers."""
 
-    def __init__(self, server: MockMCP, call: McpRequest, script: ToolReply, rule: str | None,
+    def __init__(self, server: MockMCP, call: McpRequest, script: Script, rule: str | None,
                  session: Session | None) -> None:  # fmt: skip
         self.server = server
         self.outbox = server.outbox
@@ -106,10 +107,10 @@ class ToolCallStream(Feed):
         self._open: tuple[ServerRequest, Signal] | None = None
 
     def steps(self) -> Iterator[FeedStep]:
-        values: dict[str, Any] = dict(self.call.arguments)
+        values: dict[str, Any] = dict(self.script.values)
         meta = self.call.params.get("_meta")
         token = meta.get("progressToken") if isinstance(meta, dict) else None
-        reply: ToolReply | McpReply = self.script
+        reply: McpReply | None = None
         for step in self.script.steps:
             if step.after_ms:
                 yield step.after_ms / 1000
@@ -128,7 +129,7 @@ class ToolCallStream(Feed):
                     values[step.name] = {"action": "unsupported"}
                     continue
                 reply = _failed(f"the client did not declare the '{CAPABILITIES[method]}' capability, so this server "
-                                f"cannot send it {method} (tool '{self.call.tool}')", self.rule)  # fmt: skip
+                                f"cannot send it {method} ({self.call.method} {self._what})", self.rule)  # fmt: skip
                 break
             self._open = self.outbox.ask(method, fill_data(step.params, values), self.call,
                                          self.server.spec.answer_timeout_s)  # fmt: skip
@@ -142,16 +143,19 @@ class ToolCallStream(Feed):
                 why = answer.unanswered or f"error {answer.error}"
                 reply = _failed(f"the client did not answer {method}: {why}", self.rule)
                 break
-            alternative = {"decline": self.script.declined, "cancel": self.script.cancelled}.get(answer.action)
-            if alternative is not None:
-                reply = alternative
+            reply = self.script.finish(values, answer.action) if answer.action in ("decline", "cancel") else None
+            if reply is not None:
                 break
-        built = reply if isinstance(reply, McpReply) else reply.build(self.call, self.rule, values)
+        built = reply or self.script.finish(values, "") or McpReply(rule=self.rule)
         if self.call.stateless:
             built = stateless.finished(self.call.method, built)[1]
         if self.entry is not None:
             self.entry.reply = built
         yield Event(built.message(self.call.id), "message")
+
+    @property
+    def _what(self) -> str:
+        return repr(self.call.params.get("name", ""))
 
     def _shown(self, message: dict[str, Any]) -> bool:
         """Log messages below the level the client asked for are not sent (none when it asked for none)."""
@@ -169,7 +173,7 @@ class ToolCallStream(Feed):
             self._open = None
         if self.entry is not None and self.entry.reply is not None and self.entry.reply.script is not None:
             self.entry.reply = McpReply(rule=self.rule, error=None, result=None)
-            self.entry.error = "the client closed the tool call's stream before its result"
+            self.entry.error = f"the client closed the {self.call.method} stream before its result"
 
 
 def _failed(text: str, rule: str | None) -> McpReply:
@@ -307,32 +311,19 @@ def input_rounds(steps: tuple[Step, ...]) -> list[list[Step]]:
     return rounds
 
 
-Finish = Callable[[dict[str, Any], str], "McpReply | None"]  # (values, the declining action or "") -> the reply
-
-
-def tool_finish(call: McpRequest, script: ToolReply, rule: str | None) -> Finish:
-    """A tool reply built from the values gathered; ``declined`` / ``cancelled`` when the client declined."""
-
-    def finish(values: dict[str, Any], action: str) -> McpReply | None:
-        reply = {"decline": script.declined, "cancel": script.cancelled}.get(action) if action else script
-        return None if reply is None else reply.build(call, rule, values)
-
-    return finish
-
-
-def answer_in_rounds(call: McpRequest, steps: tuple[Step, ...], *, outbox: Outbox, states: RequestState,
-                     rule: str | None, finish: Finish) -> McpReply:  # fmt: skip
-    """A stateless request whose answer asks the client (``steps``): an ``input_required`` result with the next
-    round's questions and a sealed ``requestState``, until the client's retries have answered every round; then
-    what ``finish`` builds from the answers (early, when the client declined and ``finish`` has a reply for that)."""
+def answer_in_rounds(call: McpRequest, script: Script, *, outbox: Outbox, states: RequestState,
+                     rule: str | None) -> McpReply:  # fmt: skip
+    """A stateless request whose answer asks the client: an ``input_required`` result with the next round's
+    questions and a sealed ``requestState``, until the client's retries have answered every round; then what the
+    script builds from the answers (early, when the client declined and the script has a reply for that)."""
     state = states.open(call.params["requestState"]) if "requestState" in call.params else {}
-    done, values = int(state.get("round", 0)), {**call.arguments, **state.get("values", {})}
+    done, values = int(state.get("round", 0)), {**script.values, **state.get("values", {})}
     responses = call.params.get("inputResponses", {})
     if not isinstance(responses, dict) or not all(isinstance(item, dict) for item in responses.values()):
         raise RpcError(INVALID_PARAMS, "Invalid params: inputResponses maps each question's key to the client's "
                                        "result (an object).")  # fmt: skip
     capabilities = stateless.client_capabilities(call.params)
-    rounds = input_rounds(steps)
+    rounds = input_rounds(script.steps)
     what = str(call.params.get("name", call.method))
     while done < len(rounds):
         asked = [step for step in rounds[done] if CAPABILITIES[ASKS[step.kind]] in capabilities]
@@ -357,10 +348,10 @@ def answer_in_rounds(call: McpRequest, steps: tuple[Step, ...], *, outbox: Outbo
             answer = ClientAnswer(method, answered if isinstance(answered, dict) else None)
             outbox.record(ServerRequest(method, step.name, fill_data(step.params, values), "", call.tool), answer)
             values[step.name] = answer.values
-            declined = finish(values, answer.action) if answer.action in ("decline", "cancel") else None
+            declined = script.finish(values, answer.action) if answer.action in ("decline", "cancel") else None
             if declined is not None:
                 return declined
         responses, done = {}, done + 1  # the next round needs answers of its own
-    built = finish(values, "")
+    built = script.finish(values, "")
     assert built is not None
     return built
