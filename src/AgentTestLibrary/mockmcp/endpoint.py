@@ -7,11 +7,14 @@ notifications and responses get ``202``. ``initialize`` opens a session (``Mcp-S
 request must carry it: without one it is a ``400``, with an unknown or expired one a ``404``
 (the client must initialize again); ``DELETE`` ends it; ``GET`` opens the session's standalone
 SSE stream (list changes, resource updates). A ``MCP-Protocol-Version`` header naming a
-revision this server does not speak is a ``400``.
+revision this server does not speak is a ``400``. Requests of the stateless revision open no
+session and are checked per request (:mod:`.stateless`); replies with steps are streamed or
+asked in rounds (:mod:`.outbound`).
 
 Stdio clients reach the same server through ``agenttest mcp relay`` (``/mcp/stdio``): one
 client per relay process, named by its ``x-agenttest-mcp-client`` header, no HTTP sessions,
-always JSON. A fault's ``exit`` tells the relay to die as a stdio server would.
+JSON, except the streamed answers the relay writes line by line. A fault's ``exit`` tells the
+relay to die as a stdio server would.
 """
 
 from __future__ import annotations

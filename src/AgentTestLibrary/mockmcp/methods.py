@@ -3,7 +3,9 @@
 Each handler takes the server and the neutral :class:`~.model.McpRequest` and returns what
 was :class:`Handled`: the reply, and for tool calls whether the closed world was broken
 (an undeclared tool, arguments that do not fit the input schema, no rule for a call) with
-the near-miss that explains it. Methods not in :data:`METHODS` get ``-32601``.
+the near-miss that explains it. Methods not in :data:`METHODS` get ``-32601``; the stateless
+revision answers from :data:`STATELESS_METHODS` (``server/discover``, without the methods it
+removed). A reply whose rule has ``steps`` becomes a script (:func:`scripted`).
 """
 
 from __future__ import annotations

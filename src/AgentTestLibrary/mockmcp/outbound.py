@@ -1,14 +1,19 @@
-"""Server-to-client traffic during a tool call: notifications, and questions the client must answer first.
+"""Server-to-client traffic: notifications and questions to the client before an answer, and notification streams.
 
-A tool reply with ``steps`` is answered as a stream (:class:`ToolCallStream`, a
-:class:`~..mock.feed.Feed`): each step's notification (``notifications/message``,
-``notifications/progress`` for the call's ``progressToken``, any other) goes out as an SSE
-``message`` event at its scripted time; an ``elicit`` or ``sample`` step sends the client a
-request (:class:`~.model.ServerRequest`) and waits for its answer, which the client POSTs
-separately (:meth:`Outbox.answer`). The answer fills ``{{elicitation.x}}`` / ``{{sampling.x}}``
-in later steps and in the result; a declined or cancelled elicitation takes the reply's
-``declined`` / ``cancelled`` answer when it has one. Every question and its answer (or why
-there was none) is journaled as a ``server-request`` entry.
+A tool reply (or a prompt) with ``steps`` is a :class:`~.model.Script`. On the handshake
+revisions it is answered as a stream (:class:`ScriptStream`, a :class:`~..mock.feed.Feed`):
+each step's notification (``notifications/message``, ``notifications/progress`` for the call's
+``progressToken``, any other) goes out as an SSE ``message`` event at its scripted time; an
+``elicit``, ``sample`` or ``roots`` step sends the client a request
+(:class:`~.model.ServerRequest`) and waits for its answer, which the client POSTs separately
+(:meth:`Outbox.answer`). On the stateless revision the questions come as ``input_required``
+rounds instead (:func:`answer_in_rounds`, state sealed by :class:`RequestState`). Answers
+fill ``{{elicitation.x}}`` / ``{{sampling.x}}`` / ``{{roots.x}}`` in later steps and in the
+result; a declined or cancelled form takes the reply's ``declined`` / ``cancelled`` answer
+when it has one. Every question and its answer (or why there was none) is journaled as a
+``server-request`` entry. List changes and resource updates reach clients on their session's
+standalone stream (:class:`StandaloneStream`, ``GET /mcp``) or a ``subscriptions/listen``
+stream (:class:`Listener`), queued in :class:`Notices`.
 """
 
 from __future__ import annotations
