@@ -24,6 +24,12 @@ class FaultKeywords(UsesMockLLM):
         ``hang_s`` (hold the request, then close; at most 300 s), ``reset`` (close at once,
         unanswered), ``ws_close_after_events``.
 
+        ``misbehave`` makes the *model* answer badly, in each wire format's exact shape:
+        ``refusal``, ``content_filter``, ``max_tokens`` (stopped mid-text),
+        ``truncated_tool_arguments`` (stopped mid tool call), ``invalid_tool_arguments``,
+        ``undeclared_tool``, ``duplicate_tool_call_ids``, ``empty``, ``reasoning_only``
+        (see the README's Misbehaviour table); ``message`` sets the refusal's or the reasoning's text.
+
         Targeting: ``nth`` (only the Nth matching call), ``times`` (the first N matching
         calls, then recover), ``probability`` with ``seed`` (deterministic), ``name``, and any
         scenario ``when`` condition as a named argument (``user_text_contains=...``).
@@ -34,6 +40,8 @@ class FaultKeywords(UsesMockLLM):
         | Inject LLM Fault    status=429    retry_after=1    times=2
         | Inject LLM Fault    status=500    nth=3
         | Inject LLM Fault    cut_after_events=3    provider=anthropic
+        | Inject LLM Fault    misbehave=refusal    times=1
+        | Inject LLM Fault    misbehave=invalid_tool_arguments    nth=1    protocol=openai.chat
         """
         from ..mockllm.scenario.loader import FAULT_FIELDS, MATCHER_FIELDS
 

@@ -251,6 +251,9 @@ class Reply:
     stop_reason: str | None = None
     error: ProviderError | None = None
     rule: str | None = field(default=None, compare=False)
+    refusal: str = ""  # the model declined (OpenAI's ``refusal``); see :mod:`.misbehaviour`
+    reasoning: str = ""  # thinking / reasoning output shown to the client
+    misbehaviour: str = ""  # the catalogue name when a fault made the model misbehave
 
     @property
     def neutral_stop_reason(self) -> str:
@@ -265,6 +268,15 @@ class Reply:
             "tool_calls": [call.to_dict() for call in self.tool_calls],
             "stop_reason": self.neutral_stop_reason,
             "error": self.error.message if self.error else None,
+            **{
+                key: value
+                for key, value in (
+                    ("refusal", self.refusal),
+                    ("reasoning", self.reasoning),
+                    ("misbehaviour", self.misbehaviour),
+                )
+                if value
+            },
         }
 
 

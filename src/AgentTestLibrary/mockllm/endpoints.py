@@ -23,6 +23,7 @@ from ..mock.http import Outcome, Request
 from ..mock.pipeline import Answer, Call
 from .conversation import Conversation, ProviderError, Reply
 from .embeddings import embeddings_response
+from .misbehaviour import LLMFault, misbehave
 from .protocols import Codec
 from .protocols.azure import with_deployment
 from .tokens import stable_id
@@ -124,6 +125,9 @@ class Generate(_Shaped):
         broken = fault is not None and fault.fault.breaks_response
         if reply.error:
             return self.error_outcome(reply.error)
+        injected = fault.fault if fault is not None else None
+        if isinstance(injected, LLMFault) and injected.misbehave:
+            reply = answer.reply = misbehave(injected.misbehave, reply, conversation, injected.message)
         request = call.request
         frame = _frame_body(call.body) if request.transport == "ws" else call.body
         response_id = self.codec.response_id(reply, conversation)

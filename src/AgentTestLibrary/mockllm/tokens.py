@@ -32,7 +32,7 @@ def conversation_tokens(conversation: Conversation) -> int:
 
 
 def reply_tokens(reply: Reply) -> int:
-    total = count_tokens(reply.text)
+    total = count_tokens(reply.text) + count_tokens(reply.refusal) + count_tokens(reply.reasoning)
     total += sum(count_tokens(call.name + " " + call.arguments_json()) for call in reply.tool_calls)
     return max(1, total)
 

@@ -168,8 +168,12 @@ def _chat(request: dict[str, Any], reply: dict[str, Any] | None) -> str:
     if reply:
         if reply.get("error"):
             parts.append(_said("mock answered an error:", str(reply["error"]), note=True))
-        if reply.get("text"):
-            parts.append(_said("mock replies:", reply["text"]))
+        if reply.get("misbehaviour"):
+            parts.append(_said("the model misbehaves:", f"{reply['misbehaviour']} (stop: {reply.get('stop_reason')})",
+                               note=True))  # fmt: skip
+        for key, who in (("reasoning", "mock reasons:"), ("refusal", "mock refuses:"), ("text", "mock replies:")):
+            if reply.get(key):
+                parts.append(_said(who, reply[key]))
         for call in reply.get("tool_calls") or []:
             parts.append(_block("mock asks for", str(call.get("name")), _json(call.get("arguments"))))
     return "".join(parts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ...errors import RequestError
@@ -21,6 +22,8 @@ ERROR_TYPES = {
     529: "overloaded_error",
 }
 
+
+NO_TEXT_BLOCK = frozenset({"empty", "reasoning_only", "content_filter"})  # misbehaviours whose content has no text
 
 FIELDS = {
     "stream": "a boolean", "max_tokens": "an integer", "system": "a string or an array", "temperature": "a number",
@@ -104,12 +107,16 @@ class AnthropicMessagesCodec(Unchained):
 
     @staticmethod
     def _blocks(reply: Reply) -> list[dict[str, Any]]:
+        """The content blocks; a tool_use block keeps its call's JSON text (``_json``) for the stream's deltas."""
         blocks: list[dict[str, Any]] = []
-        if reply.text or not reply.tool_calls:
-            blocks.append({"type": "text", "text": reply.text})
-        blocks.extend(
-            {"type": "tool_use", "id": call.id, "name": call.name, "input": call.arguments} for call in reply.tool_calls
-        )
+        if reply.reasoning:
+            signature = stable_id("sig_", reply.reasoning, length=32)
+            blocks.append({"type": "thinking", "thinking": reply.reasoning, "signature": signature})
+        said = reply.text or reply.refusal
+        if said or not (reply.tool_calls or reply.misbehaviour in NO_TEXT_BLOCK):
+            blocks.append({"type": "text", "text": said})
+        blocks.extend({"type": "tool_use", "id": call.id, "name": call.name, "input": _input(call),
+                       "_json": call.arguments_json()} for call in reply.tool_calls)  # fmt: skip
         return blocks
 
     def render(self, reply: Reply, conversation: Conversation, body: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -118,8 +125,8 @@ class AnthropicMessagesCodec(Unchained):
             "type": "message",
             "role": "assistant",
             "model": conversation.model,
-            "content": self._blocks(reply),
-            "stop_reason": reply.neutral_stop_reason,
+            "content": [{k: v for k, v in block.items() if k != "_json"} for block in self._blocks(reply)],
+            "stop_reason": _stop_reason(reply),
             "stop_sequence": None,
             "usage": self._usage(reply, conversation),
         }
@@ -141,15 +148,7 @@ class AnthropicMessagesCodec(Unchained):
             Event({"type": "ping"}, "ping"),
         ]
         for index, block in enumerate(self._blocks(reply)):
-            if block["type"] == "text":
-                opening: dict[str, Any] = {"type": "text", "text": ""}
-                deltas = [{"type": "text_delta", "text": piece} for piece in text_chunks(block["text"])]
-            else:
-                opening = {"type": "tool_use", "id": block["id"], "name": block["name"], "input": {}}
-                call = reply.tool_calls[index - (1 if reply.text else 0)]
-                deltas = [
-                    {"type": "input_json_delta", "partial_json": piece} for piece in json_chunks(call.arguments_json())
-                ]
+            opening, deltas = BLOCK_DELTAS[block["type"]](block)
             events.append(
                 Event({"type": "content_block_start", "index": index, "content_block": opening}, "content_block_start")
             )
@@ -158,7 +157,7 @@ class AnthropicMessagesCodec(Unchained):
                 for delta in deltas
             )
             events.append(Event({"type": "content_block_stop", "index": index}, "content_block_stop"))
-        delta = {"stop_reason": reply.neutral_stop_reason, "stop_sequence": None}
+        delta = {"stop_reason": _stop_reason(reply), "stop_sequence": None}
         events.append(
             Event(
                 {"type": "message_delta", "delta": delta, "usage": {"output_tokens": usage["output_tokens"]}},
@@ -176,6 +175,48 @@ class AnthropicMessagesCodec(Unchained):
 
     def count_tokens(self, body: Any, params: dict[str, str] | None = None) -> dict[str, Any]:
         return {"input_tokens": conversation_tokens(self.parse(body, params, require_max_tokens=False))}
+
+
+def _stop_reason(reply: Reply) -> str:
+    """Anthropic has no content-filter stop: its safety classifiers stop a turn with ``refusal``."""
+    reason = reply.neutral_stop_reason
+    return "refusal" if reason == "content_filter" else reason
+
+
+def _input(call: ToolCall) -> Any:
+    """A tool_use block's ``input``: the arguments object; for arguments cut by the token limit, what the SDK's
+    partial parse of the streamed JSON gives (``{}``: the value was cut); text that does not parse stays text."""
+    if not isinstance(call.arguments, str):
+        return call.arguments
+    try:
+        return json.loads(call.arguments)
+    except ValueError:
+        return {} if _cut(call.arguments) else call.arguments
+
+
+def _cut(text: str) -> bool:
+    """Whether JSON text ends before its object closes (a truncation) rather than being wrong (invalid)."""
+    return not text.rstrip().endswith("}")
+
+
+def _text_deltas(block: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    return {"type": "text", "text": ""}, [{"type": "text_delta", "text": piece} for piece in text_chunks(block["text"])]
+
+
+def _thinking_deltas(block: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    deltas = [{"type": "thinking_delta", "thinking": piece} for piece in text_chunks(block["thinking"])]
+    return {"type": "thinking", "thinking": "", "signature": ""}, [
+        *deltas,
+        {"type": "signature_delta", "signature": block["signature"]},
+    ]
+
+
+def _tool_deltas(block: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    opening = {"type": "tool_use", "id": block["id"], "name": block["name"], "input": {}}
+    return opening, [{"type": "input_json_delta", "partial_json": piece} for piece in json_chunks(block["_json"])]
+
+
+BLOCK_DELTAS = {"text": _text_deltas, "thinking": _thinking_deltas, "tool_use": _tool_deltas}
 
 
 def _message_id(reply: Reply, conversation: Conversation) -> str:

@@ -9,10 +9,27 @@ from typing import Any
 from ...errors import RequestError
 from ...mock.http import Event
 from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
-from ..tokens import conversation_tokens, reply_tokens, stable_id, text_chunks
+from ..tokens import conversation_tokens, count_tokens, reply_tokens, stable_id, text_chunks
 from .base import check_fields
 
-FINISH_REASONS = {"end_turn": "STOP", "tool_use": "STOP", "max_tokens": "MAX_TOKENS", "stop_sequence": "STOP"}
+FINISH_REASONS = {"end_turn": "STOP", "tool_use": "STOP", "max_tokens": "MAX_TOKENS", "stop_sequence": "STOP",
+                  "refusal": "STOP", "content_filter": "SAFETY"}  # fmt: skip
+# Gemini's args are always an object: arguments that do not parse never reach the client, the API says so instead.
+MALFORMED_CALL = {
+    "finishReason": "MALFORMED_FUNCTION_CALL",
+    "finishMessage": "Malformed function call: the arguments the model wrote are not valid JSON.",
+}
+BLOCKED_RATINGS = [
+    {"category": "HARM_CATEGORY_DANGEROUS_CONTENT", "probability": "HIGH", "blocked": True},
+    {"category": "HARM_CATEGORY_HARASSMENT", "probability": "NEGLIGIBLE"},
+    {"category": "HARM_CATEGORY_HATE_SPEECH", "probability": "NEGLIGIBLE"},
+    {"category": "HARM_CATEGORY_SEXUALLY_EXPLICIT", "probability": "NEGLIGIBLE"},
+]
+FINISH_BY_MISBEHAVIOUR: dict[str, dict[str, Any]] = {
+    "content_filter": {"safetyRatings": BLOCKED_RATINGS},
+    "invalid_tool_arguments": MALFORMED_CALL,
+}
+NO_CALL_PARTS = frozenset({"invalid_tool_arguments", "truncated_tool_arguments"})  # a cut or bad call is not sent
 STATUSES = {
     400: "INVALID_ARGUMENT",
     401: "UNAUTHENTICATED",
@@ -100,15 +117,23 @@ class GeminiCodec:
     def _usage(self, reply: Reply, conversation: Conversation) -> dict[str, int]:
         prompt = reply.usage.input_tokens if reply.usage else conversation_tokens(conversation)
         output = reply.usage.output_tokens if reply.usage else reply_tokens(reply)
-        return {"promptTokenCount": prompt, "candidatesTokenCount": output, "totalTokenCount": prompt + output}
+        usage = {"promptTokenCount": prompt, "candidatesTokenCount": output, "totalTokenCount": prompt + output}
+        if reply.reasoning:
+            usage["thoughtsTokenCount"] = count_tokens(reply.reasoning)
+        return usage
 
     def _chunk(
         self, parts: list[dict[str, Any]], reply: Reply, conversation: Conversation, last: bool
     ) -> dict[str, Any]:
         candidate: dict[str, Any] = {"content": {"parts": parts, "role": "model"}, "index": 0}
+        if not parts and reply.misbehaviour == "content_filter":
+            del candidate["content"]  # a blocked candidate carries no content at all
+        elif not parts:
+            del candidate["content"]["parts"]
         data: dict[str, Any] = {"candidates": [candidate]}
         if last:
             candidate["finishReason"] = FINISH_REASONS.get(reply.neutral_stop_reason, "STOP")
+            candidate.update(FINISH_BY_MISBEHAVIOUR.get(reply.misbehaviour, {}))
             data["usageMetadata"] = self._usage(reply, conversation)
         data["modelVersion"] = conversation.model
         data["responseId"] = stable_id("", conversation.fingerprint, reply.text, reply.tool_calls)
@@ -116,18 +141,32 @@ class GeminiCodec:
 
     @staticmethod
     def _call_parts(reply: Reply) -> list[dict[str, Any]]:
+        if reply.misbehaviour in NO_CALL_PARTS:
+            return []
         return [
             {"functionCall": {"id": call.id, "name": call.name, "args": call.arguments}} for call in reply.tool_calls
         ]
 
+    @staticmethod
+    def _said(reply: Reply) -> str:
+        """Gemini has no refusal field: a refusal is the model's text."""
+        return reply.text or reply.refusal
+
     def render(self, reply: Reply, conversation: Conversation, body: dict[str, Any] | None = None) -> dict[str, Any]:
-        parts = ([{"text": reply.text}] if reply.text or not reply.tool_calls else []) + self._call_parts(reply)
-        return self._chunk(parts, reply, conversation, last=True)
+        said = self._said(reply)
+        thought = [{"text": reply.reasoning, "thought": True}] if reply.reasoning else []
+        text = [{"text": said}] if said or not (reply.tool_calls or reply.misbehaviour) else []
+        return self._chunk([*thought, *text, *self._call_parts(reply)], reply, conversation, last=True)
 
     def render_chunks(self, reply: Reply, conversation: Conversation) -> list[dict[str, Any]]:
-        pieces: list[list[dict[str, Any]]] = [[{"text": piece}] for piece in text_chunks(reply.text)]
-        if reply.tool_calls or not pieces:
-            pieces.append(self._call_parts(reply) or [{"text": ""}])
+        said = self._said(reply)
+        pieces: list[list[dict[str, Any]]] = [
+            [{"text": piece, "thought": True}] for piece in text_chunks(reply.reasoning)
+        ]
+        pieces.extend([{"text": piece}] for piece in text_chunks(said))
+        calls = self._call_parts(reply)
+        if calls or not pieces:
+            pieces.append(calls or ([] if reply.misbehaviour else [{"text": ""}]))
         return [
             self._chunk(parts, reply, conversation, last=index == len(pieces) - 1) for index, parts in enumerate(pieces)
         ]

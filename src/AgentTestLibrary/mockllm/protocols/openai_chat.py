@@ -8,10 +8,12 @@ from typing import Any
 from ...errors import RequestError
 from ...mock.http import Event
 from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
-from ..tokens import conversation_tokens, json_chunks, reply_tokens, stable_id, text_chunks
+from ..tokens import conversation_tokens, count_tokens, json_chunks, reply_tokens, stable_id, text_chunks
 from .base import Unchained, check_fields, parse_arguments, require, text_of_parts, text_parts
 
-FINISH_REASONS = {"end_turn": "stop", "tool_use": "tool_calls", "max_tokens": "length", "stop_sequence": "stop"}
+FINISH_REASONS = {"end_turn": "stop", "tool_use": "tool_calls", "max_tokens": "length", "stop_sequence": "stop",
+                  "refusal": "stop", "content_filter": "content_filter"}  # fmt: skip
+SAID_NOTHING = frozenset({"empty", "reasoning_only"})  # content "" (not null): the model answered, with nothing
 ERROR_TYPES = {
     400: "invalid_request_error",
     401: "authentication_error",
@@ -130,11 +132,11 @@ class OpenAIChatCodec(Unchained):
             "completion_tokens": completion,
             "total_tokens": prompt + completion,
             "prompt_tokens_details": {"cached_tokens": 0},
-            "completion_tokens_details": {"reasoning_tokens": 0},
+            "completion_tokens_details": {"reasoning_tokens": count_tokens(reply.reasoning)},
         }
 
     def render(self, reply: Reply, conversation: Conversation, body: dict[str, Any] | None = None) -> dict[str, Any]:
-        message: dict[str, Any] = {"role": "assistant", "content": reply.text or None, "refusal": None}
+        message: dict[str, Any] = {"role": "assistant", "content": _content(reply), "refusal": reply.refusal or None}
         if reply.tool_calls:
             message["tool_calls"] = self._tool_calls(reply)
         return {
@@ -171,8 +173,10 @@ class OpenAIChatCodec(Unchained):
                 data["usage"] = None
             return Event(data)
 
-        events = [chunk({"role": "assistant", "content": "" if reply.text else None, "refusal": None})]
+        content = "" if _content(reply) is not None else None
+        events = [chunk({"role": "assistant", "content": content, "refusal": "" if reply.refusal else None})]
         events.extend(chunk({"content": piece}) for piece in text_chunks(reply.text))
+        events.extend(chunk({"refusal": piece}) for piece in text_chunks(reply.refusal))
         for index, call in enumerate(reply.tool_calls):
             opening = {
                 "index": index,
@@ -196,6 +200,10 @@ class OpenAIChatCodec(Unchained):
             error.status, "server_error" if error.status >= 500 else "invalid_request_error"
         )
         return {"error": {"message": error.message, "type": error_type, "param": error.param, "code": error_type}}
+
+
+def _content(reply: Reply) -> str | None:
+    return reply.text or ("" if reply.misbehaviour in SAID_NOTHING else None)
 
 
 def _completion_id(reply: Reply, conversation: Conversation) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 from ...errors import RequestError
 from ...mock.http import Event
 from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
-from ..tokens import conversation_tokens, json_chunks, reply_tokens, stable_id, text_chunks
+from ..tokens import conversation_tokens, count_tokens, json_chunks, reply_tokens, stable_id, text_chunks
 from .base import check_fields, parse_arguments, require, text_of_parts, text_parts
 from .openai_chat import OpenAIChatCodec
 
@@ -27,6 +27,8 @@ FIELDS = {
 
 
 NAMESPACE_JOIN = "__"
+INCOMPLETE = {"max_tokens": "max_output_tokens", "content_filter": "content_filter"}  # stop -> incomplete_details
+NO_MESSAGE = frozenset({"empty", "reasoning_only", "content_filter"})  # misbehaviours whose output has no message
 
 
 class OpenAIResponsesCodec:
@@ -134,20 +136,21 @@ class OpenAIResponsesCodec:
 
     def _output(self, reply: Reply, response_id: str, conversation: Conversation) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
-        if reply.text or not reply.tool_calls:
-            items.append(
-                {
-                    "type": "message",
-                    "id": stable_id("msg_", response_id),
-                    "status": "completed",
-                    "role": "assistant",
-                    "content": [{"type": "output_text", "text": reply.text, "annotations": [], "logprobs": []}],
-                }
-            )
+        status = "incomplete" if reply.neutral_stop_reason in INCOMPLETE else "completed"
+        if reply.reasoning:
+            items.append({"type": "reasoning", "id": stable_id("rs_", response_id),
+                          "summary": [{"type": "summary_text", "text": reply.reasoning}]})  # fmt: skip
+        if reply.refusal:
+            part: dict[str, Any] = {"type": "refusal", "refusal": reply.refusal}
+        else:
+            part = {"type": "output_text", "text": reply.text, "annotations": [], "logprobs": []}
+        if reply.text or reply.refusal or not (reply.tool_calls or reply.misbehaviour in NO_MESSAGE):
+            items.append({"type": "message", "id": stable_id("msg_", response_id), "status": status,
+                          "role": "assistant", "content": [part]})  # fmt: skip
         spaces = {tool.name: tool.namespace for tool in conversation.tools if tool.namespace}
         for index, call in enumerate(reply.tool_calls):
             item = {"type": "function_call", "id": stable_id("fc_", response_id, index), "call_id": call.id,
-                    "name": call.name, "arguments": call.arguments_json(), "status": "completed"}  # fmt: skip
+                    "name": call.name, "arguments": call.arguments_json(), "status": status}  # fmt: skip
             space = spaces.get(call.name)
             if space:
                 item["name"], item["namespace"] = call.name[len(space) + len(NAMESPACE_JOIN) :], space
@@ -159,14 +162,14 @@ class OpenAIResponsesCodec:
     ) -> dict[str, Any]:
         response_id = self.response_id(reply, conversation)
         usage = None
-        if status == "completed":
+        if status != "in_progress":
             prompt = reply.usage.input_tokens if reply.usage else conversation_tokens(conversation)
             completion = reply.usage.output_tokens if reply.usage else reply_tokens(reply)
             usage = {
                 "input_tokens": prompt,
-                "input_tokens_details": {"cached_tokens": 0},
+                "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
                 "output_tokens": completion,
-                "output_tokens_details": {"reasoning_tokens": 0},
+                "output_tokens_details": {"reasoning_tokens": count_tokens(reply.reasoning)},
                 "total_tokens": prompt + completion,
             }
         return {
@@ -175,7 +178,7 @@ class OpenAIResponsesCodec:
             "created_at": int(time.time()),
             "status": status,
             "error": None,
-            "incomplete_details": None,
+            "incomplete_details": {"reason": INCOMPLETE[reply.neutral_stop_reason]} if status == "incomplete" else None,
             "instructions": body.get("instructions"),
             "max_output_tokens": body.get("max_output_tokens"),
             "model": conversation.model,
@@ -196,7 +199,7 @@ class OpenAIResponsesCodec:
 
     def render(self, reply: Reply, conversation: Conversation, body: dict[str, Any] | None = None) -> dict[str, Any]:
         output = self._output(reply, self.response_id(reply, conversation), conversation)
-        return self._response(reply, conversation, body or {}, "completed", output)
+        return self._response(reply, conversation, body or {}, _final_status(reply), output)
 
     def render_events(self, reply: Reply, conversation: Conversation, body: dict[str, Any]) -> list[Event]:
         """The typed events in the real order; the SSE and WebSocket transports share them."""
@@ -206,35 +209,10 @@ class OpenAIResponsesCodec:
             {"type": "response.in_progress", "response": self._response(reply, conversation, body, "in_progress", [])},
         ]
         for index, item in enumerate(output):
-            opening = {**item, "status": "in_progress"}
-            if item["type"] == "message":
-                opening["content"] = []
-                events.extend(self._message_events(index, item, opening))
-            else:
-                opening["arguments"] = ""
-                events.append({"type": "response.output_item.added", "output_index": index, "item": opening})
-                events.extend(
-                    {
-                        "type": "response.function_call_arguments.delta",
-                        "item_id": item["id"],
-                        "output_index": index,
-                        "delta": piece,
-                    }
-                    for piece in json_chunks(item["arguments"])
-                )
-                events.append(
-                    {
-                        "type": "response.function_call_arguments.done",
-                        "item_id": item["id"],
-                        "output_index": index,
-                        "name": item["name"],
-                        "arguments": item["arguments"],
-                    }
-                )
-                events.append({"type": "response.output_item.done", "output_index": index, "item": item})
-        events.append(
-            {"type": "response.completed", "response": self._response(reply, conversation, body, "completed", output)}
-        )
+            events.extend(ITEM_EVENTS[item["type"]](index, item))
+        status = _final_status(reply)
+        events.append({"type": f"response.{status}",
+                       "response": self._response(reply, conversation, body, status, output)})  # fmt: skip
         return _numbered(events)
 
     def warm_up_events(self, response_id: str, conversation: Conversation, body: dict[str, Any]) -> list[Event]:
@@ -244,23 +222,6 @@ class OpenAIResponsesCodec:
         completed = {**self._response(empty, conversation, body, "completed", []), "id": response_id}
         return _numbered([{"type": "response.created", "response": created},
                           {"type": "response.completed", "response": completed}])  # fmt: skip
-
-    @staticmethod
-    def _message_events(index: int, item: dict[str, Any], opening: dict[str, Any]) -> list[dict[str, Any]]:
-        text = item["content"][0]["text"]
-        part = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
-        where = {"item_id": item["id"], "output_index": index, "content_index": 0}
-        return [
-            {"type": "response.output_item.added", "output_index": index, "item": opening},
-            {"type": "response.content_part.added", **where, "part": part},
-            *(
-                {"type": "response.output_text.delta", **where, "delta": piece, "logprobs": []}
-                for piece in text_chunks(text)
-            ),
-            {"type": "response.output_text.done", **where, "text": text, "logprobs": []},
-            {"type": "response.content_part.done", **where, "part": {**part, "text": text}},
-            {"type": "response.output_item.done", "output_index": index, "item": item},
-        ]
 
     def render_error(self, error: ProviderError) -> dict[str, Any]:
         return OpenAIChatCodec().render_error(error)
@@ -274,6 +235,59 @@ class OpenAIResponsesCodec:
 
     def array_stream(self, query: dict[str, list[str]]) -> bool:
         return False
+
+
+def _final_status(reply: Reply) -> str:
+    return "incomplete" if reply.neutral_stop_reason in INCOMPLETE else "completed"
+
+
+def _message_events(index: int, item: dict[str, Any]) -> list[dict[str, Any]]:
+    """A message item's events: its one part (output text, or a refusal) added, streamed in deltas, done."""
+    part = item["content"][0]
+    kind, field = ("refusal", "refusal") if part["type"] == "refusal" else ("output_text", "text")
+    text = part[field]
+    extra: dict[str, Any] = {} if kind == "refusal" else {"logprobs": []}
+    where = {"item_id": item["id"], "output_index": index, "content_index": 0}
+    return [
+        {"type": "response.output_item.added", "output_index": index,
+         "item": {**item, "status": "in_progress", "content": []}},
+        {"type": "response.content_part.added", **where, "part": {**part, field: ""}},
+        *({"type": f"response.{kind}.delta", **where, "delta": piece, **extra} for piece in text_chunks(text)),
+        {"type": f"response.{kind}.done", **where, field: text, **extra},
+        {"type": "response.content_part.done", **where, "part": part},
+        {"type": "response.output_item.done", "output_index": index, "item": item},
+    ]  # fmt: skip
+
+
+def _call_events(index: int, item: dict[str, Any]) -> list[dict[str, Any]]:
+    """A function call item's events: added with empty arguments, the arguments in deltas, done."""
+    where = {"item_id": item["id"], "output_index": index}
+    return [
+        {"type": "response.output_item.added", "output_index": index,
+         "item": {**item, "status": "in_progress", "arguments": ""}},
+        *({"type": "response.function_call_arguments.delta", **where, "delta": piece}
+          for piece in json_chunks(item["arguments"])),
+        {"type": "response.function_call_arguments.done", **where, "name": item["name"],
+         "arguments": item["arguments"]},
+        {"type": "response.output_item.done", "output_index": index, "item": item},
+    ]  # fmt: skip
+
+
+def _reasoning_events(index: int, item: dict[str, Any]) -> list[dict[str, Any]]:
+    """A reasoning item's events: added, its summary part added, the summary text in deltas, done."""
+    text = item["summary"][0]["text"]
+    where = {"item_id": item["id"], "output_index": index, "summary_index": 0}
+    return [
+        {"type": "response.output_item.added", "output_index": index, "item": {**item, "summary": []}},
+        {"type": "response.reasoning_summary_part.added", **where, "part": {"type": "summary_text", "text": ""}},
+        *({"type": "response.reasoning_summary_text.delta", **where, "delta": piece} for piece in text_chunks(text)),
+        {"type": "response.reasoning_summary_text.done", **where, "text": text},
+        {"type": "response.reasoning_summary_part.done", **where, "part": {"type": "summary_text", "text": text}},
+        {"type": "response.output_item.done", "output_index": index, "item": item},
+    ]  # fmt: skip
+
+
+ITEM_EVENTS = {"message": _message_events, "function_call": _call_events, "reasoning": _reasoning_events}
 
 
 def _forced_tool(choice: Any) -> str | None:

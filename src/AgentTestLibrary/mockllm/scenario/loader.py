@@ -6,17 +6,18 @@ import json
 from pathlib import Path as FilePath
 from typing import Any
 
-from ...mock.faults import Fault, fault_fields, parse_fault_data
+from ...mock.faults import fault_fields, parse_fault_data
 from ...mock.fields import specs
 from ...validation import Validator, dotted, kind_of, parse_yaml, read_text
 from ...wire import SCENARIO_SECTIONS
 from ...yamlio import Path
 from ..conversation import ProviderError, Usage
 from ..embeddings import MAX_DIMENSIONS
+from ..misbehaviour import LLMFault
 from .matching import Matcher, Rule
 from .model import DEFAULT_REPLY, ReplySpec, Scenario, ToolCallSpec
 
-FAULT_FIELDS = fault_fields(Fault)
+FAULT_FIELDS = fault_fields(LLMFault)
 FAULT_KEYS = ("name", "when", *FAULT_FIELDS)
 MATCHER_FIELDS = specs(Matcher)
 RULE_KEYS = ("name", "when", "reply", "sequence")
@@ -49,7 +50,7 @@ def parse_rule(data: Any, source: str, index: int = 0) -> Rule:
     return _Validator(source, {}).rule(data, ("rules", index))
 
 
-def parse_fault(data: Any, source: str, index: int = 0) -> Fault:
+def parse_fault(data: Any, source: str, index: int = 0) -> LLMFault:
     """Validate one fault given as a mapping, e.g. from a keyword argument or the admin API."""
     return _Validator(source, {}).fault(data, ("faults", index))
 
@@ -91,8 +92,8 @@ class _Validator(Validator):
         matcher = self.matcher(raw.get("when", {}), (*path, "when"))
         return Rule(name, matcher, replies, self.location(path), "sequence" in raw)
 
-    def fault(self, data: Any, path: Path) -> Fault:
-        return parse_fault_data(self, data, path, Fault, self.matcher)
+    def fault(self, data: Any, path: Path) -> LLMFault:
+        return parse_fault_data(self, data, path, LLMFault, self.matcher)
 
     def matcher(self, data: Any, path: Path) -> Matcher:
         raw = self.mapping(data if data is not None else {}, path, WHEN_KEYS)
