@@ -91,6 +91,10 @@ class AgentTestLibrary(DynamicCore):  # type: ignore[misc]
     seeded probability. Faults and their counters are scoped to the test. `Agent Should Have
     Retried`, `Agent Should Have Honoured Retry After` and the other verdicts judge the agent
     from the journal's timestamps and name the observed numbers when they fail.
+    ``misbehave=NAME`` makes the model answer badly instead (a refusal, a content filter, a
+    cut answer or tool call, arguments that do not parse, an undeclared tool, duplicate call ids,
+    an empty or reasoning-only answer) in each wire format's shape; `Agent Should Not Have
+    Executed Malformed Tool Call` and `Agent Should Not Have Looped On Refusal` judge the agent.
 
     = Journal and evidence =
 

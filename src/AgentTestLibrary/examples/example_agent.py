@@ -292,6 +292,59 @@ def use_tool(hooks: Hooks, workdir: Path, name: str, arguments: dict[str, Any], 
     return output
 
 
+# How each provider says a turn ended badly (OpenAI Chat finish_reason, Responses incomplete reason,
+# Anthropic stop_reason, Gemini finishReason): the agent stops instead of taking such an answer as final.
+BAD_STOPS = {
+    "length": "the answer was cut at the token limit", "max_output_tokens": "the answer was cut at the token limit",
+    "max_tokens": "the answer was cut at the token limit", "MAX_TOKENS": "the answer was cut at the token limit",
+    "content_filter": "the answer was stopped by the content filter", "SAFETY": "the answer was stopped by the "
+    "content filter", "PROHIBITED_CONTENT": "the answer was stopped by the content filter", "refusal": "the model "
+    "refused", "MALFORMED_FUNCTION_CALL": "the model wrote a malformed tool call", "UNEXPECTED_TOOL_CALL": "the "
+    "model called a tool it was not offered",
+}  # fmt: skip
+
+
+class ModelMisbehaved(RuntimeError):
+    """The model's answer cannot be used: refused, filtered, cut at the token limit, or empty."""
+
+
+def check_stop(stop: str | None, refusal: str | None = None, said: str = "") -> None:
+    """Raise when the turn ended badly; a refusal's text is part of the message."""
+    if refusal:
+        raise ModelMisbehaved(f"the model refused: {refusal}")
+    if stop in BAD_STOPS:
+        raise ModelMisbehaved(f"{BAD_STOPS[stop]} ({stop}){': ' + said if said else ''}")
+
+
+def final_answer(text: str | None, stop: str | None) -> str:
+    if not (text or "").strip():
+        raise ModelMisbehaved(f"the model gave no answer ({stop})")
+    return text or ""
+
+
+def answer_calls(hooks: Hooks, workdir: Path, calls: list[tuple[str, str, Any]]) -> list[tuple[str, str]]:
+    """(call id, output) for each tool call of a turn, one per id. A call is run only when its tool was offered
+    and its arguments are a JSON object; otherwise its output says why it was not run (the model sees it)."""
+    offered = {tool["name"] for tool in all_tools()}
+    answered: dict[str, str] = {}
+    for call_id, name, raw in calls:
+        if call_id in answered:
+            continue  # a repeated id cannot be told apart from the first call: that one answers for both
+        arguments = raw
+        if isinstance(raw, str):
+            try:
+                arguments = json.loads(raw or "{}")
+            except ValueError:
+                arguments = None
+        if name not in offered:
+            answered[call_id] = f"error: not run: the tool {name!r} was not offered"
+        elif not isinstance(arguments, dict):
+            answered[call_id] = f"error: not run: the arguments are not a JSON object: {str(raw)[:200]}"
+        else:
+            answered[call_id] = use_tool(hooks, workdir, name, arguments, call_id)
+    return list(answered.items())
+
+
 def run_tool(workdir: Path, name: str, arguments: dict[str, Any]) -> str:
     if name == "run_command":
         done = subprocess.run(
@@ -326,19 +379,28 @@ def openai_loop(prompt: str, workdir: Path, stream: bool, hooks: Hooks, azure: b
     tools = [{"type": "function", "function": tool} for tool in all_tools()]
     messages: list[dict[str, Any]] = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": prompt}]
     for _ in range(MAX_TURNS):
-        message: Any
+        choice: Any
         if stream:
-            with client.chat.completions.stream(model=model, messages=messages, tools=tools) as events:  # type: ignore[arg-type]
-                message = events.get_final_completion().choices[0].message
+            try:
+                with client.chat.completions.stream(model=model, messages=messages, tools=tools) as events:  # type: ignore[arg-type]
+                    choice = events.get_final_completion().choices[0]
+            except (openai.LengthFinishReasonError, openai.ContentFilterFinishReasonError) as error:
+                snapshot: Any = error.completion  # the helper refuses these finish reasons: say why from its snapshot
+                choice = snapshot.choices[0]
         else:
-            message = client.chat.completions.create(model=model, messages=messages, tools=tools).choices[0].message  # type: ignore[arg-type]
+            choice = client.chat.completions.create(model=model, messages=messages, tools=tools).choices[0]  # type: ignore[arg-type]
+        message, finish = choice.message, choice.finish_reason
+        check_stop(finish, message.refusal, message.content or "")
         if not message.tool_calls:
-            return message.content or ""
+            return final_answer(message.content, finish)
         messages.append(message.model_dump(exclude_none=True, include={"role", "content", "tool_calls"}))
-        for call in message.tool_calls:
-            output = use_tool(hooks, workdir, call.function.name, json.loads(call.function.arguments or "{}"), call.id)
-            messages.append({"role": "tool", "tool_call_id": call.id, "content": output})
+        calls = [(call.id, call.function.name, call.function.arguments) for call in message.tool_calls]
+        for call_id, output in answer_calls(hooks, workdir, calls):
+            messages.append({"role": "tool", "tool_call_id": call_id, "content": output})
     raise RuntimeError(f"no final answer after {MAX_TURNS} turns")
+
+
+RESPONSE_ENDS = ("response.completed", "response.incomplete", "response.failed")
 
 
 def responses_loop(prompt: str, workdir: Path, stream: bool, hooks: Hooks) -> str:
@@ -355,20 +417,22 @@ def responses_loop(prompt: str, workdir: Path, stream: bool, hooks: Hooks) -> st
             request["previous_response_id"] = previous
         if stream:
             with client.responses.stream(**request) as events:
-                response = events.get_final_response()
+                ends: list[Any] = [event for event in events if event.type in RESPONSE_ENDS]
+            response = ends[-1].response  # an incomplete response ends with response.incomplete, not .completed
         else:
             response = client.responses.create(**request)
-        calls = [item for item in response.output if item.type == "function_call"]
+        output: list[Any] = response.output
+        details = response.incomplete_details
+        refusals = [part.refusal for item in output if item.type == "message"
+                    for part in item.content if part.type == "refusal"]  # fmt: skip
+        check_stop(details.reason if details else None, refusals[0] if refusals else None, response.output_text)
+        calls = [(item.call_id, item.name, item.arguments) for item in output if item.type == "function_call"]
         if not calls:
-            return response.output_text
+            return final_answer(response.output_text, response.status)
         previous = response.id
         new_input = [
-            {
-                "type": "function_call_output",
-                "call_id": call.call_id,
-                "output": use_tool(hooks, workdir, call.name, json.loads(call.arguments), call.call_id),
-            }
-            for call in calls
+            {"type": "function_call_output", "call_id": call_id, "output": output}
+            for call_id, output in answer_calls(hooks, workdir, calls)
         ]
     raise RuntimeError(f"no final answer after {MAX_TURNS} turns")
 
@@ -394,19 +458,20 @@ def gemini_loop(prompt: str, workdir: Path, stream: bool, hooks: Hooks, vertex: 
             chunks = list(client.models.generate_content_stream(model=model, contents=contents, config=config))
         else:
             chunks = [client.models.generate_content(model=model, contents=contents, config=config)]
-        parts = [part for chunk in chunks if chunk.candidates for part in (chunk.candidates[0].content.parts or [])]  # type: ignore[union-attr]
+        candidates = [chunk.candidates[0] for chunk in chunks if chunk.candidates]
+        parts = [part for candidate in candidates if candidate.content for part in candidate.content.parts or []]
+        said = "".join(part.text or "" for part in parts if not part.thought)
+        finish = candidates[-1].finish_reason if candidates else None
+        check_stop(finish.value if finish else None, None, said)
         calls = [part.function_call for part in parts if part.function_call]
         if not calls:
-            return "".join(part.text or "" for part in parts)
+            return final_answer(said, finish.value if finish else None)
         contents.append(types.Content(role="model", parts=[types.Part(function_call=call) for call in calls]))
-        answers = [
-            types.FunctionResponse(
-                id=call.id,
-                name=call.name,
-                response={"output": use_tool(hooks, workdir, call.name or "", dict(call.args or {}), call.id or "")},
-            )
-            for call in calls
-        ]
+        names = {call.id or call.name or "": call.name for call in calls}
+        answered = answer_calls(hooks, workdir, [(call.id or call.name or "", call.name or "", call.args or {})
+                                                 for call in calls])  # fmt: skip
+        answers = [types.FunctionResponse(id=call_id, name=names[call_id], response={"output": output})
+                   for call_id, output in answered]  # fmt: skip
         contents.append(types.Content(role="user", parts=[types.Part(function_response=answer) for answer in answers]))
     raise RuntimeError(f"no final answer after {MAX_TURNS} turns")
 
@@ -431,25 +496,18 @@ def anthropic_loop(prompt: str, workdir: Path, stream: bool, hooks: Hooks) -> st
                 message = events.get_final_message()
         else:
             message = client.messages.create(**request)
-        calls = [block for block in message.content if block.type == "tool_use"]
+        said = "".join(block.text for block in message.content if block.type == "text")
+        check_stop(message.stop_reason, said if message.stop_reason == "refusal" and said else None, said)
+        calls = [(block.id, block.name, block.input) for block in message.content if block.type == "tool_use"]
         if not calls:
-            return "".join(block.text for block in message.content if block.type == "text")
+            return final_answer(said, message.stop_reason)
         messages.append(
             {"role": "assistant", "content": [block.model_dump(exclude_none=True) for block in message.content]}
         )
-        messages.append(
-            {
-                "role": "user",
-                "content": [
-                    {
-                        "type": "tool_result",
-                        "tool_use_id": call.id,
-                        "content": use_tool(hooks, workdir, call.name, dict(call.input), call.id),
-                    }
-                    for call in calls
-                ],
-            }
-        )
+        results = [{"type": "tool_result", "tool_use_id": call_id, "content": output,
+                    "is_error": output.startswith("error: not run")}
+                   for call_id, output in answer_calls(hooks, workdir, calls)]  # fmt: skip
+        messages.append({"role": "user", "content": results})
     raise RuntimeError(f"no final answer after {MAX_TURNS} turns")
 
 

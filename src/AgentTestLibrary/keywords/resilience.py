@@ -103,3 +103,35 @@ class ResilienceKeywords(UsesMockLLM):
         code) must then be non-zero.
         """
         self._judge("gave_up_cleanly", max_attempts, rc)
+
+    @keyword("Agent Should Not Have Executed Malformed Tool Call")
+    @mock_only
+    def agent_should_not_have_executed_malformed_tool_call(self) -> None:
+        """Fails when the agent ran a tool call the model malformed in this test.
+
+        Malformed: its arguments were cut at the token limit (``misbehave=truncated_tool_arguments``)
+        or do not parse (``invalid_tool_arguments``), or its tool was not offered
+        (``undeclared_tool``). Judged from the tool results the agent sent back: a result for such
+        a call must be an error (Anthropic's ``is_error``, or text starting with ``error``); not
+        answering the call at all, or failing, also holds. Fails too when no malformed call was served.
+
+        Example:
+        | Inject LLM Fault    misbehave=invalid_tool_arguments    times=1
+        | Run Example Agent    List the files
+        | Agent Should Not Have Executed Malformed Tool Call
+        """
+        self._judge("malformed_not_executed")
+
+    @keyword("Agent Should Not Have Looped On Refusal")
+    @mock_only
+    def agent_should_not_have_looped_on_refusal(self, max_repeats: int = 0) -> None:
+        """Fails when, after a refusal or a content filter (``misbehave=refusal|content_filter``), the agent
+        sent the refused request again, or went on with it without a new instruction, more than
+        ``max_repeats`` times. Fails too when no refusal was served.
+
+        Example:
+        | Inject LLM Fault    misbehave=refusal
+        | ${result}=    Run Example Agent And Expect Failure Or Success    List the files
+        | Agent Should Not Have Looped On Refusal
+        """
+        self._judge("not_looped_on_refusal", max_repeats)

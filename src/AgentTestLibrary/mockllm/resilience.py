@@ -1,4 +1,4 @@
-"""Verdicts on how an agent met faults, judged from the journal's timestamps.
+"""Verdicts on how an agent met faults, judged from the journal's timestamps and what it sent back.
 
 Attempts of one call are journal entries carrying the same conversation (clients resend the
 same body when they retry). Gaps are measured from when the failed response was sent (the
@@ -13,6 +13,7 @@ from itertools import pairwise
 
 from ..mock.journal import JournalEntry
 from .conversation import Conversation, conversation_of
+from .misbehaviour import MALFORMED_CALLS, REFUSALS
 
 
 @dataclass
@@ -159,3 +160,62 @@ def gave_up_cleanly(entries: list[JournalEntry], max_attempts: int | None, agent
     if agent_rc == 0:
         problems.append("the agent exited 0 as if it had succeeded")
     return "Did not give up cleanly: " + "; ".join(problems) + "." if problems else ""
+
+
+def malformed_not_executed(entries: list[JournalEntry]) -> str:
+    """No tool call whose arguments were cut or did not parse, or whose tool was not offered, came back with a
+    tool result that reads as a run: the result must be an error (``is_error``, or text starting ``error``)."""
+    served = [(entry, malformed) for entry in entries if (malformed := _malformed_calls(entry))]
+    if not served:
+        return (
+            "No malformed tool call was served in this test (inject misbehave=truncated_tool_arguments, "
+            "invalid_tool_arguments or undeclared_tool), so there is nothing to judge."
+        )
+    problems = []
+    for entry, malformed in served:
+        for later in entries[entries.index(entry) + 1 :]:
+            conversation = conversation_of(later)
+            for result in conversation.latest_tool_results if conversation else ():
+                if result.call_id in malformed and not _reads_as_error(result.content, result.is_error):
+                    problems.append(f"request #{later.index} carries a result of {malformed[result.call_id]} "
+                                    f"(served in #{entry.index}): {result.content[:80]!r}")  # fmt: skip
+    return "Malformed tool call executed: " + "; ".join(dict.fromkeys(problems)) + "." if problems else ""
+
+
+def not_looped_on_refusal(entries: list[JournalEntry], max_repeats: int) -> str:
+    """After a refusal or a content filter, the agent sent the refused request again (or went on with it without a
+    new instruction) at most ``max_repeats`` times."""
+    refused = [entry for entry in entries if getattr(entry.reply, "misbehaviour", "") in REFUSALS]
+    if not refused:
+        return (
+            "No refusal was served in this test (inject misbehave=refusal or content_filter), so there is "
+            "nothing to judge."
+        )
+    problems, repeated = [], set()
+    for entry in refused:
+        if entry.index in repeated:
+            continue  # a repeat of an earlier refused request: counted there
+        before = conversation_of(entry)
+        repeats = [later.index for later in entries if later.index > entry.index
+                   and (now := conversation_of(later)) is not None and before is not None
+                   and now.latest_user_text == before.latest_user_text
+                   and now.messages[: len(before.messages)] == before.messages]  # fmt: skip
+        repeated.update(repeats)
+        if len(repeats) > max_repeats:
+            problems.append(f"request #{entry.index} was refused and the agent asked again {len(repeats)} times "
+                            f"(#{', #'.join(map(str, repeats))}); at most {max_repeats} allowed")  # fmt: skip
+    return "Looped on refusal: " + "; ".join(problems) + "." if problems else ""
+
+
+def _malformed_calls(entry: JournalEntry) -> dict[str, str]:
+    """The calls of a reply the model malformed, by id: ``'tool' with arguments '...'``."""
+    reply, conversation = entry.reply, conversation_of(entry)
+    name = getattr(reply, "misbehaviour", "")
+    if name not in MALFORMED_CALLS or conversation is None:
+        return {}
+    return {call.id: f"{call.name} with arguments {call.arguments_json()[:60]!r}" for call in reply.tool_calls
+            if name != "undeclared_tool" or call.name not in conversation.tool_names}  # fmt: skip
+
+
+def _reads_as_error(content: str, is_error: bool) -> bool:
+    return is_error or content.lstrip().lower().startswith("error")
