@@ -4,6 +4,7 @@ the model mock, an MCP server, a REST service and the AWS front each answer ever
 
 from __future__ import annotations
 
+import io
 import json
 import random
 import socket
@@ -12,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from AgentTestLibrary.mock import jsonio
 from AgentTestLibrary.mock.http import Request
 from AgentTestLibrary.mockllm import MockLLM, MockServer
 
@@ -374,3 +376,35 @@ def test_the_a2a_agent_answers_every_mutated_call_over_its_socket() -> None:
             outcomes["stream"] += 1
     assert all(outcomes.values()), f"the fuzz must reach results, errors and streams; saw {outcomes}"
     assert app.journal.next_index == len(requests)
+
+
+def test_the_mcp_server_answers_every_mutated_stdio_line() -> None:
+    from AgentTestLibrary.mockmcp import MockMCP, mcp_server_from_text
+    from AgentTestLibrary.mockmcp.stdio import local_exchange, serve_lines
+    from AgentTestLibrary.secrets import SecretRegistry
+
+    rng = random.Random(SEED + 5)
+    opening = {"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {"protocolVersion": "2025-06-18",
+               "capabilities": {}, "clientInfo": {"name": "fuzz", "version": "1"}}}  # fmt: skip
+    lines = [json.dumps(opening).encode()]
+    for number in range(1_500):
+        message = {"jsonrpc": "2.0", "id": number + 1, **rng.choice(MCP_CALLS)}
+        lines.append(encode(mutate(message, rng) if rng.random() < 0.8 else message, rng).replace(b"\n", b" "))
+    stdout = io.BytesIO()
+    app = MockMCP(mcp_server_from_text(MCP_SCENARIO), SecretRegistry())
+    assert serve_lines(local_exchange(app, None), io.BytesIO(b"\n".join(lines) + b"\n"), stdout) == 0
+    answers = [json.loads(line) for line in stdout.getvalue().splitlines()]
+    asked = []
+    for line in lines:
+        try:
+            message = jsonio.loads(line)  # what the server reads (a lone surrogate is a parse error, answered id null)
+        except jsonio.JsonError:
+            continue
+        if isinstance(message, dict) and message.get("jsonrpc") == "2.0" and isinstance(message.get("method"), str) \
+                and isinstance(message.get("id"), int) and not isinstance(message["id"], bool):  # fmt: skip
+            asked.append(message["id"])  # a well-formed request: its answer must carry its id
+    answered = {answer.get("id") for answer in answers if isinstance(answer, dict)}
+    assert not [number for number in asked if number not in answered], "a request with an id got no answer"
+    internal = [answer for answer in answers if isinstance(answer, dict) and (answer.get("error") or {}).get(
+        "code") == -32603]  # fmt: skip
+    assert not internal, internal[:3]

@@ -42,6 +42,7 @@ CLIENT_HEADER = "x-agenttest-mcp-client"
 EXIT_HEADER = "x-agenttest-mcp-exit"
 STREAMS_HEADER = "x-agenttest-mcp-streams"  # the stdio relay takes streamed answers (and writes each event as a line)
 ACCEPTED = ("application/json", "text/event-stream", "application/*", "text/*", "*/*")
+INVALID = "<invalid>"  # the method of a message that is not a valid request but has an id to answer to
 CODES = {404: jsonrpc.SESSION_NOT_FOUND, 500: jsonrpc.INTERNAL_ERROR}
 
 
@@ -74,12 +75,16 @@ class McpEndpoint:
 
     def parse(self, call: Call) -> McpRequest:
         request = call.request
+        if self.stdio:
+            request.transport = "stdio"
         try:
             message = jsonrpc.parse(call.body)
         except RpcError as failure:
-            raise _http_error(400, failure.message) from None
-        if self.stdio:
-            request.transport = "stdio"
+            asked = jsonrpc.request_id(call.body)
+            if asked is None:  # no id to answer to: the error goes out with id null
+                raise _http_error(400, failure.message) from None
+            # An invalid request whose id is readable is answered with that id, or a stdio client waits forever.
+            return McpRequest(INVALID, asked, refusal=Refusal(400, failure.message, failure.code), stdio=self.stdio)
         session_id = request.headers.get(CLIENT_HEADER if self.stdio else SESSION_HEADER, "")
         if message.method is None:  # the client answering a server request: params hold its result or error
             return McpRequest("<response>", message.id, message.params, session_id,
