@@ -11,6 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from AgentTestLibrary.harness.agents import AGENTS
+
 AGENTTEST = [str(Path(sys.executable).with_name("agenttest"))]
 MODULE = [sys.executable, "-m", "AgentTestLibrary"]
 
@@ -180,8 +182,9 @@ def test_agents_install_dry_run_unknown_and_missing_npm(tmp_path: Path) -> None:
     dry = subprocess.run([*AGENTTEST, "agents", "install", "--dry-run", "--prefix", str(tmp_path), "codex"],
                          capture_output=True, text=True, timeout=60)  # fmt: skip
     assert dry.returncode == 0
-    assert f"npm install -g --prefix {tmp_path} --no-fund --no-audit @openai/codex@0.169.0" in dry.stdout
-    assert "codex: would install 0.169.0" in dry.stdout
+    pin = AGENTS["codex"][1]
+    assert f"npm install -g --prefix {tmp_path} --no-fund --no-audit @openai/codex@{pin}" in dry.stdout
+    assert f"codex: would install {pin}" in dry.stdout
     unknown = subprocess.run([*AGENTTEST, "agents", "install", "cursor"], capture_output=True, text=True, timeout=60)
     assert (
         unknown.returncode == 1

@@ -54,6 +54,17 @@ def test_claude_code_reminder_after_a_tool_result_leaves_the_typed_text_the_late
     assert "The todo list is empty" in conv.turn_text
 
 
+def test_claude_code_2_1_332_tool_search_note_beside_the_tool_result_is_not_the_typed_text() -> None:
+    """Captured from Claude Code 2.1.332: deferred MCP tools, ToolSearch's tool_reference result and its
+    "Tool loaded." note in the same user message as the result."""
+    conv = AnthropicMessagesCodec().parse(load_capture("claude_code_2_1_332_tool_search.json")["body"])
+    assert conv.latest_user_text == "please search the wiki"
+    assert conv.harness_blocks[0].startswith("<system-reminder>\nAttribution for git commits")
+    assert conv.harness_blocks[-1] == "Tool loaded."
+    assert conv.latest_tool_results[0].content == "mcp__tools__search"
+    assert {"ToolSearch", "mcp__tools__search"} <= set(conv.tool_names)
+
+
 @pytest.mark.parametrize(
     "text",
     [f"{REMINDER}\n\n{TYPED}", f"{TYPED}\n\n{REMINDER}", f"{REMINDER}{TYPED}{REMINDER}", f"  {TYPED}  "],

@@ -13,8 +13,8 @@ from ..errors import AgentInstallError
 
 # The one place the versions live; bump them together with a re-capture of their traffic.
 AGENTS = {
-    "claude-code": ("@anthropic-ai/claude-code", "2.1.197", "claude"),
-    "codex": ("@openai/codex", "0.169.0", "codex"),
+    "claude-code": ("@anthropic-ai/claude-code", "2.1.332", "claude"),
+    "codex": ("@openai/codex", "0.171.0", "codex"),
     "gemini-cli": ("@google/gemini-cli", "0.61.0", "gemini"),
     "pi": ("@mariozechner/pi-coding-agent", "0.73.1", "pi"),
     "opencode": ("opencode-ai", "1.18.33", "opencode"),

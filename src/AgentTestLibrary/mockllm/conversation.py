@@ -68,7 +68,7 @@ class Message:
         """A message from its text parts as sent: a user message's harness blocks are set apart."""
         if role != "user":
             return cls(role, "\n".join(texts), calls, results)
-        typed, blocks = split_user_text(texts)
+        typed, blocks = split_user_text(texts, beside_tool_results=bool(results))
         return cls(role, typed, calls, results, blocks)
 
     @property

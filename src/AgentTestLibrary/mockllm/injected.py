@@ -4,7 +4,8 @@ Agent CLIs wrap the user's prompt in context of their own: Claude Code adds
 ``<system-reminder>…</system-reminder>`` (as text blocks of their own, or inside a text block
 before or after the typed text), Codex sends ``<environment_context>``, ``<user_instructions>``
 and ``# AGENTS.md instructions for …`` as input_text parts of their own, Gemini CLI opens a
-session with a ``<session_context>`` preamble. Every codec hands the text parts of a user
+session with a ``<session_context>`` preamble; text that comes with tool results is a note on
+them. Every codec hands the text parts of a user
 turn to :func:`split_user_text`; the neutral :class:`~.conversation.Message` then carries the
 typed text and the blocks apart, so one rule matches what the user typed in every wire format.
 """
@@ -31,13 +32,18 @@ MARKED_BLOCKS: tuple[tuple[str, str], ...] = (
 PREAMBLES: tuple[str, ...] = ("This is the Gemini CLI. We are setting up the context for our chat.",)
 
 
-def split_user_text(parts: Iterable[str]) -> tuple[str, tuple[str, ...]]:
-    """The typed text of a user turn's text parts (joined by newlines) and the harness blocks cut from it."""
+def split_user_text(parts: Iterable[str], beside_tool_results: bool = False) -> tuple[str, tuple[str, ...]]:
+    """The typed text of a user turn's text parts (joined by newlines) and the harness blocks cut from it.
+
+    Text sent in one message with tool results is the harness's note on those tools (Claude Code's
+    "Tool loaded." after ToolSearch), not a prompt: ``beside_tool_results`` makes every part a block.
+    """
     typed: list[str] = []
     blocks: list[str] = []
     for part in parts:
-        if part.lstrip().startswith(PREAMBLES):
-            blocks.append(part.strip())
+        if beside_tool_results or part.lstrip().startswith(PREAMBLES):
+            if part.strip():
+                blocks.append(part.strip())
             continue
         rest = _cut_blocks(part, blocks)
         if rest.strip():

@@ -90,7 +90,7 @@ class AnthropicMessagesCodec(Unchained):
                 results.append(
                     ToolResult(
                         block["tool_use_id"],
-                        text_of_parts(block.get("content"), f"{where}.content[{index}].content"),
+                        text_of_parts(_referenced(block.get("content")), f"{where}.content[{index}].content"),
                         bool(block.get("is_error", False)),
                     )
                 )
@@ -221,6 +221,19 @@ BLOCK_DELTAS = {"text": _text_deltas, "thinking": _thinking_deltas, "tool_use": 
 
 def _message_id(reply: Reply, conversation: Conversation) -> str:
     return stable_id("msg_", conversation.model, conversation.fingerprint, reply.text, reply.tool_calls)
+
+
+def _referenced(content: Any) -> Any:
+    """A tool result's content with each ``tool_reference`` block (a deferred tool that Claude Code's ToolSearch
+    loaded, advanced-tool-use beta) as the text of the tool's name."""
+    if not isinstance(content, list):
+        return content
+    return [
+        {"type": "text", "text": str(part.get("tool_name", ""))}
+        if isinstance(part, dict) and part.get("type") == "tool_reference"
+        else part
+        for part in content
+    ]
 
 
 def _output_schema(body: dict[str, Any]) -> Any:
