@@ -39,8 +39,8 @@ TRUNCATED = '{"path": "'
 View = dict[str, Any]
 
 
-def chat(server: MockServer, prompt: str, stream: bool) -> View:
-    client = openai.OpenAI(base_url=f"{server.url}/v1", api_key="sk-test", max_retries=0)
+def chat(server: MockServer, prompt: str, stream: bool, client: Any = None) -> View:
+    client = client or openai.OpenAI(base_url=f"{server.url}/v1", api_key="sk-test", max_retries=0)
     request: dict[str, Any] = {"model": "gpt-4o", "messages": [{"role": "user", "content": prompt}],
                                "tools": [{"type": "function", "function": {"name": "list_files",
                                                                            "parameters": SCHEMA}}]}  # fmt: skip
@@ -54,10 +54,16 @@ def chat(server: MockServer, prompt: str, stream: bool) -> View:
     except (openai.LengthFinishReasonError, openai.ContentFilterFinishReasonError) as error:
         raised, completion = type(error).__name__, error.completion  # the stream helper's snapshot
     choice, usage = completion.choices[0], completion.usage
+    filtered = [
+        name
+        for name, result in (choice.model_extra or {}).get("content_filter_results", {}).items()
+        if result.get("filtered")
+    ]  # Azure's annotation of the choice
     details = usage.completion_tokens_details if usage else None
     calls = [(c.id, c.function.name, c.function.arguments) for c in choice.message.tool_calls or []]  # type: ignore[union-attr]
     return {"stop": choice.finish_reason, "text": choice.message.content, "refusal": choice.message.refusal,
-            "calls": calls, "reasoning": bool(details and details.reasoning_tokens), "raised": raised}  # fmt: skip
+            "calls": calls, "reasoning": bool(details and details.reasoning_tokens), "raised": raised,
+            "filtered": filtered}  # fmt: skip
 
 
 def responses(server: MockServer, prompt: str, stream: bool) -> View:
@@ -84,8 +90,8 @@ def _responses_view(response: Any) -> View:
             "items": [item.type for item in response.output]}  # fmt: skip
 
 
-def claude(server: MockServer, prompt: str, stream: bool) -> View:
-    client = anthropic.Anthropic(base_url=server.url, api_key="sk-ant-test", max_retries=0)
+def claude(server: MockServer, prompt: str, stream: bool, client: Any = None) -> View:
+    client = client or anthropic.Anthropic(base_url=server.url, api_key="sk-ant-test", max_retries=0)
     request: dict[str, Any] = {"model": "claude-opus-4-8", "max_tokens": 1024, "tools": [
         {"name": "list_files", "input_schema": SCHEMA}], "messages": [{"role": "user", "content": prompt}]}  # fmt: skip
     try:
@@ -104,8 +110,8 @@ def claude(server: MockServer, prompt: str, stream: bool) -> View:
             "blocks": [b.type for b in blocks]}  # fmt: skip
 
 
-def gemini(server: MockServer, prompt: str, stream: bool) -> View:
-    client = genai.Client(api_key="fixture-key", http_options=types.HttpOptions(base_url=server.url))
+def gemini(server: MockServer, prompt: str, stream: bool, client: Any = None) -> View:
+    client = client or genai.Client(api_key="fixture-key", http_options=types.HttpOptions(base_url=server.url))
     config = types.GenerateContentConfig(
         tools=[types.Tool(function_declarations=[types.FunctionDeclaration(name="list_files",
                                                                            parameters_json_schema=SCHEMA)])],

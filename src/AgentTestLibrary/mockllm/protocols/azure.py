@@ -25,6 +25,8 @@ COMPLETION_FILTERS = {
     "sexual": SAFE, "violence": SAFE,
 }  # fmt: skip
 PROMPT_FILTER_RESULTS = [{"prompt_index": 0, "content_filter_results": PROMPT_FILTERS}]
+# What a choice stopped by the filter (finish_reason content_filter) carries: the category that was filtered.
+FILTERED_COMPLETION = {**COMPLETION_FILTERS, "violence": {"filtered": True, "severity": "high"}}
 CONTENT_FILTER = "content_filter"
 
 
@@ -62,13 +64,23 @@ class AzureChatCodec(AzureErrors, OpenAIChatCodec):
         data = super().render(reply, conversation, body)
         data["prompt_filter_results"] = PROMPT_FILTER_RESULTS
         for choice in data["choices"]:
-            choice["content_filter_results"] = COMPLETION_FILTERS
+            choice["content_filter_results"] = _filters(choice["finish_reason"])
         return data
 
     def render_events(self, reply: Reply, conversation: Conversation, body: dict[str, Any]) -> list[Event]:
         opening = {"choices": [], "created": 0, "id": "", "model": "", "object": "",
                    "prompt_filter_results": PROMPT_FILTER_RESULTS}  # fmt: skip
-        return [Event(opening), *super().render_events(reply, conversation, body)]
+        events = super().render_events(reply, conversation, body)
+        for index, event in enumerate(events):  # the chunk the filter stopped says which category it filtered
+            choices = event.data.get("choices") if isinstance(event.data, dict) else None
+            if choices and choices[0].get("finish_reason") == CONTENT_FILTER:
+                stopped = {**choices[0], "content_filter_results": FILTERED_COMPLETION}
+                events[index] = Event({**event.data, "choices": [stopped]})
+        return [Event(opening), *events]
+
+
+def _filters(finish_reason: str | None) -> dict[str, Any]:
+    return FILTERED_COMPLETION if finish_reason == CONTENT_FILTER else COMPLETION_FILTERS
 
 
 class AzureResponsesCodec(AzureErrors, OpenAIResponsesCodec):

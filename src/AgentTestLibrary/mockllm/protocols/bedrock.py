@@ -19,7 +19,7 @@ from ...errors import RequestError
 from ...mock import eventstream, jsonio
 from ...mock.http import Event
 from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
-from ..tokens import conversation_tokens, json_chunks, reply_tokens, text_chunks
+from ..tokens import conversation_tokens, json_chunks, reply_tokens, stable_id, text_chunks
 from .base import Unchained, check_fields
 from .hosted_anthropic import HostedAnthropicCodec, model_id
 
@@ -36,7 +36,10 @@ EXCEPTIONS = {
     503: "ServiceUnavailableException",
 }
 INVALID_TOKEN = "The security token included in the request is invalid"
-STOP_REASONS = {"refusal": "content_filtered", "content_filter": "content_filtered"}
+STOP_REASONS = {"refusal": "content_filtered", "content_filter": "guardrail_intervened"}
+# Misbehaviours Converse says in its own words: a guardrail's blocked-output message, a tool use it could not parse.
+GUARDRAIL_TEXT = "Sorry, the model cannot answer this question."  # a guardrail's default blocked-output message
+STOP_BY_MISBEHAVIOUR = {"invalid_tool_arguments": "malformed_tool_use"}
 CONVERSE_FIELDS = {
     "messages": "an array", "system": "an array", "inferenceConfig": "an object", "toolConfig": "an object",
     "additionalModelRequestFields": "an object", "outputConfig": "an object", "guardrailConfig": "an object",
@@ -138,12 +141,27 @@ class BedrockConverseCodec(BedrockErrors):
     @staticmethod
     def _stop_reason(reply: Reply) -> str:
         reason = reply.neutral_stop_reason
-        return STOP_REASONS.get(reason, reason)
+        return STOP_BY_MISBEHAVIOUR.get(reply.misbehaviour) or STOP_REASONS.get(reason, reason)
+
+    @staticmethod
+    def _blocks(reply: Reply) -> tuple[str, str | None, tuple[ToolCall, ...]]:
+        """(reasoning, text or None for no text block, tool uses): a guardrail answers with its message, a tool use
+        Converse could not parse is not sent (``malformed_tool_use`` says so)."""
+        said = GUARDRAIL_TEXT if reply.misbehaviour == "content_filter" else reply.text or reply.refusal
+        calls = () if reply.misbehaviour in STOP_BY_MISBEHAVIOUR else reply.tool_calls
+        text = said if said or not (calls or reply.misbehaviour) else None
+        return reply.reasoning, text, calls
 
     def render(self, reply: Reply, conversation: Conversation, body: dict[str, Any]) -> dict[str, Any]:
-        content: list[dict[str, Any]] = [{"text": reply.text}] if reply.text or not reply.tool_calls else []
-        content += [{"toolUse": {"toolUseId": call.id, "name": call.name, "input": call.arguments}}
-                    for call in reply.tool_calls]  # fmt: skip
+        reasoning, text, calls = self._blocks(reply)
+        content: list[dict[str, Any]] = []
+        if reasoning:
+            signed = {"text": reasoning, "signature": stable_id("sig_", reasoning, length=32)}
+            content.append({"reasoningContent": {"reasoningText": signed}})
+        if text is not None:
+            content.append({"text": text})
+        content += [{"toolUse": {"toolUseId": call.id, "name": call.name, "input": _input(call)}}
+                    for call in calls]  # fmt: skip
         return {
             "output": {"message": {"role": "assistant", "content": content}},
             "stopReason": self._stop_reason(reply),
@@ -152,14 +170,21 @@ class BedrockConverseCodec(BedrockErrors):
         }
 
     def render_events(self, reply: Reply, conversation: Conversation, body: dict[str, Any]) -> list[Event]:
+        reasoning, text, calls = self._blocks(reply)
         frames: list[tuple[str, dict[str, Any]]] = [("messageStart", {"role": "assistant"})]
         index = 0
-        if reply.text or not reply.tool_calls:
-            frames += [("contentBlockDelta", {"delta": {"text": piece}, "contentBlockIndex": index})
-                       for piece in text_chunks(reply.text) or ("",)]  # fmt: skip
+        if reasoning:
+            deltas = [{"reasoningContent": {"text": piece}} for piece in text_chunks(reasoning)]
+            deltas.append({"reasoningContent": {"signature": stable_id("sig_", reasoning, length=32)}})
+            frames += [("contentBlockDelta", {"delta": delta, "contentBlockIndex": index}) for delta in deltas]
             frames.append(("contentBlockStop", {"contentBlockIndex": index}))
             index += 1
-        for call in reply.tool_calls:
+        if text is not None:
+            frames += [("contentBlockDelta", {"delta": {"text": piece}, "contentBlockIndex": index})
+                       for piece in text_chunks(text) or ("",)]  # fmt: skip
+            frames.append(("contentBlockStop", {"contentBlockIndex": index}))
+            index += 1
+        for call in calls:
             start = {"toolUse": {"toolUseId": call.id, "name": call.name}}
             frames.append(("contentBlockStart", {"start": start, "contentBlockIndex": index}))
             frames += [("contentBlockDelta", {"delta": {"toolUse": {"input": piece}}, "contentBlockIndex": index})
@@ -188,6 +213,11 @@ class BedrockConverseCodec(BedrockErrors):
         else:
             raise RequestError("'input' must hold 'converse' or 'invokeModel'.", param="input")
         return {"inputTokens": conversation_tokens(conversation)}
+
+
+def _input(call: ToolCall) -> Any:
+    """A tool use's ``input`` document: arguments cut by the token limit leave nothing whole (``{}``)."""
+    return {} if isinstance(call.arguments, str) else call.arguments
 
 
 class BedrockInvokeCodec(BedrockErrors, HostedAnthropicCodec):

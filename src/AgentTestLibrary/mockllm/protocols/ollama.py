@@ -22,6 +22,7 @@ from .base import Unchained, check_fields, parse_arguments, require
 NDJSON = "application/x-ndjson"
 VERSION = "0.12.6"
 DONE_REASONS = {"end_turn": "stop", "tool_use": "stop", "max_tokens": "length", "stop_sequence": "stop"}
+UNPARSED_CALLS = frozenset({"truncated_tool_arguments", "invalid_tool_arguments"})  # left in the content as text
 CHAT_FIELDS = {
     "messages": "an array", "tools": "an array", "stream": "a boolean", "format": "a string or an object",
     "options": "an object",
@@ -110,23 +111,27 @@ class OllamaChatCodec(Unchained):
                 "total_duration": 1000, "load_duration": 100, "prompt_eval_count": prompt,
                 "prompt_eval_duration": 100, "eval_count": output, "eval_duration": 100}  # fmt: skip
 
-    def _message(self, text: str, reply: Reply | None) -> dict[str, Any]:
+    def _message(self, text: str, reply: Reply | None, thinking: str = "") -> dict[str, Any]:
         message: dict[str, Any] = {"role": "assistant", "content": text}
-        if reply is not None and reply.tool_calls:
-            message["tool_calls"] = [{"function": {"name": call.name, "arguments": call.arguments}}
-                                     for call in reply.tool_calls]  # fmt: skip
+        if thinking:
+            message["thinking"] = thinking
+        calls = _calls_sent(reply) if reply is not None else ()
+        if calls:
+            message["tool_calls"] = [{"function": {"name": call.name, "arguments": call.arguments}} for call in calls]
         return message
 
-    def _part(self, conversation: Conversation, text: str, reply: Reply | None) -> dict[str, Any]:
+    def _part(self, conversation: Conversation, text: str, reply: Reply | None, thinking: str = "") -> dict[str, Any]:
         """One answer or stream line without its ``done`` fields (``reply`` given: its tool calls too)."""
-        return {"model": conversation.model, "created_at": _created_at(), "message": self._message(text, reply)}
+        return {"model": conversation.model, "created_at": _created_at(),
+                "message": self._message(text, reply, thinking)}  # fmt: skip
 
     def render(self, reply: Reply, conversation: Conversation, body: dict[str, Any]) -> dict[str, Any]:
-        return {**self._part(conversation, reply.text, reply), **self._done(reply, conversation)}
+        return {**self._part(conversation, _said(reply), reply, reply.reasoning), **self._done(reply, conversation)}
 
     def render_events(self, reply: Reply, conversation: Conversation, body: dict[str, Any]) -> list[Event]:
-        lines = [{**self._part(conversation, piece, None), "done": False} for piece in text_chunks(reply.text)]
-        if reply.tool_calls:
+        lines = [{**self._part(conversation, "", None, piece), "done": False} for piece in text_chunks(reply.reasoning)]
+        lines += [{**self._part(conversation, piece, None), "done": False} for piece in text_chunks(_said(reply))]
+        if _calls_sent(reply):
             lines.append({**self._part(conversation, "", reply), "done": False})
         lines.append({**self._part(conversation, "", None), **self._done(reply, conversation)})
         return [Event(line, None, jsonio.dumps(line) + b"\n") for line in lines]
@@ -148,11 +153,26 @@ class OllamaGenerateCodec(OllamaChatCodec):
         messages = (Message("user", body["prompt"]),) if body.get("prompt") else ()
         return self._conversation(body, model, messages, str(body.get("system") or ""), ())
 
-    def _part(self, conversation: Conversation, text: str, reply: Reply | None) -> dict[str, Any]:
-        return {"model": conversation.model, "created_at": _created_at(), "response": text}
+    def _part(self, conversation: Conversation, text: str, reply: Reply | None, thinking: str = "") -> dict[str, Any]:
+        part = {"model": conversation.model, "created_at": _created_at(), "response": text}
+        return {**part, "thinking": thinking} if thinking else part
 
     def render(self, reply: Reply, conversation: Conversation, body: dict[str, Any]) -> dict[str, Any]:
         return {**super().render(reply, conversation, body), "context": [1, 2, 3]}
+
+
+def _calls_sent(reply: Reply) -> tuple[ToolCall, ...]:
+    """The tool calls Ollama sends: a call whose JSON it cannot parse (cut or invalid) is not one."""
+    return () if reply.misbehaviour in UNPARSED_CALLS else reply.tool_calls
+
+
+def _said(reply: Reply) -> str:
+    """The content: a refusal is the model's text; a call Ollama could not parse stays in it as the model wrote it."""
+    if reply.misbehaviour in UNPARSED_CALLS:
+        close = "" if reply.misbehaviour == "truncated_tool_arguments" else "}"  # a cut call never closes
+        return reply.text + "".join(f'{{"name": "{call.name}", "arguments": {call.arguments_json()}{close}'
+                                    for call in reply.tool_calls)  # fmt: skip
+    return reply.text or reply.refusal
 
 
 def _schema(requested: Any) -> Any:
