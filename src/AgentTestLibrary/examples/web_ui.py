@@ -164,6 +164,8 @@ class Handler(BaseHTTPRequestHandler):
 
         try:
             chat(prompt, model, self.server.workdir, self.server.approvals, emit)
+        except (BrokenPipeError, ConnectionResetError):
+            return  # the page went away: nobody to tell
         except Exception as error:  # noqa: BLE001 - the page shows any failure of the model call
             emit({"type": "error", "message": f"{type(error).__name__}: {error}"})
 
