@@ -48,6 +48,7 @@ class Codec:
     """What both versions share; subclasses give the shapes."""
 
     version = ""
+    push_key = ""  # where a send carries its push notification config
     methods: ClassVar[dict[str, str]] = {}  # wire name -> neutral method
 
     # -- in ------------------------------------------------------------------------------------
@@ -81,7 +82,10 @@ class Codec:
         raise NotImplementedError
 
     def push_with_message(self, configuration: Mapping[str, Any]) -> dict[str, Any] | None:
-        raise NotImplementedError
+        """The push notification config sent with a message, under this version's key."""
+        given = configuration.get(self.push_key)
+        where = f"params.configuration.{self.push_key}"
+        return _push_config(_mapping(given, where), where) if given else None
 
     def task_ref(self, params: Mapping[str, Any]) -> str:
         """The task a get, cancel or subscribe names."""
@@ -205,6 +209,7 @@ class V1(Codec):
     """A2A 1.0: ProtoJSON of the ``lf.a2a.v1`` messages (camelCase, enum names, ``oneof`` payloads)."""
 
     version = "1.0"
+    push_key = "taskPushNotificationConfig"
     methods: ClassVar[dict[str, str]] = {
         "SendMessage": "send",
         "SendStreamingMessage": "stream",
@@ -232,17 +237,6 @@ class V1(Codec):
 
     def blocking(self, configuration: Mapping[str, Any]) -> bool:
         return not configuration.get("returnImmediately", False)
-
-    def push_with_message(self, configuration: Mapping[str, Any]) -> dict[str, Any] | None:
-        given = configuration.get("taskPushNotificationConfig")
-        return (
-            _push_config(
-                _mapping(given, "params.configuration.taskPushNotificationConfig"),
-                "params.configuration.taskPushNotificationConfig",
-            )
-            if given
-            else None
-        )
 
     def push_in(self, params: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         task_id = params.get("taskId")
@@ -317,6 +311,7 @@ class V03(Codec):
     """A2A 0.3: ``kind``-tagged JSON (``message/send``, lower-case states, ``final`` on status updates)."""
 
     version = "0.3"
+    push_key = "pushNotificationConfig"
     methods: ClassVar[dict[str, str]] = {
         "message/send": "send",
         "message/stream": "stream",
@@ -343,17 +338,6 @@ class V03(Codec):
 
     def blocking(self, configuration: Mapping[str, Any]) -> bool:
         return configuration.get("blocking") is not False
-
-    def push_with_message(self, configuration: Mapping[str, Any]) -> dict[str, Any] | None:
-        given = configuration.get("pushNotificationConfig")
-        return (
-            _push_config(
-                _mapping(given, "params.configuration.pushNotificationConfig"),
-                "params.configuration.pushNotificationConfig",
-            )
-            if given
-            else None
-        )
 
     def push_in(self, params: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         task_id = params.get("taskId")

@@ -249,8 +249,8 @@ class McpEndpoint:
         return "application/json" not in accept and "text/event-stream" in accept
 
 
-class StandaloneStreamEndpoint:
-    """``GET /mcp``: the session's standalone SSE stream, where list changes and resource updates arrive."""
+class _BodilessEndpoint:
+    """What GET and DELETE on /mcp share: no body to parse, answers that carry their own outcome, never faulted."""
 
     protocol: str | None = None
     body_format = "json"
@@ -266,6 +266,16 @@ class StandaloneStreamEndpoint:
 
     def parse(self, call: Call) -> None:
         return None
+
+    def render(self, call: Call, subject: None, answer: Answer, fault: AppliedFault | None) -> Outcome:
+        raise AssertionError("bodiless answers carry their outcome")  # pragma: no cover
+
+    def fault_error(self, call: Call, subject: None, fault: Fault) -> tuple[Outcome, None]:
+        raise AssertionError("bodiless answers are never faulted")  # pragma: no cover
+
+
+class StandaloneStreamEndpoint(_BodilessEndpoint):
+    """``GET /mcp``: the session's standalone SSE stream, where list changes and resource updates arrive."""
 
     def answer(self, call: Call, subject: None) -> Answer:
         headers = call.request.headers
@@ -282,30 +292,9 @@ class StandaloneStreamEndpoint:
             return Answer(outcome=outcome, rule="standalone stream", faultable=False, kind="stream")
         return Answer(outcome=self.error(*refusal), faultable=False, kind="stream", error=refusal[1])
 
-    def render(self, call: Call, subject: None, answer: Answer, fault: AppliedFault | None) -> Outcome:
-        raise AssertionError("GET answers carry their outcome")  # pragma: no cover
 
-    def fault_error(self, call: Call, subject: None, fault: Fault) -> tuple[Outcome, None]:
-        raise AssertionError("GET answers are never faulted")  # pragma: no cover
-
-
-class SessionEnd:
+class SessionEnd(_BodilessEndpoint):
     """``DELETE /mcp``: the client ends its session (200), or names one this server does not know (404)."""
-
-    protocol: str | None = None
-    body_format = "json"
-
-    def __init__(self, server: MockMCP) -> None:
-        self.server = server
-
-    def error(self, status: int, message: str, param: str | None = None) -> Outcome:
-        return Outcome(status, _error_body(status, message))
-
-    def malformed(self, message: str) -> Outcome:
-        return self.error(400, message)
-
-    def parse(self, call: Call) -> None:
-        return None
 
     def answer(self, call: Call, subject: None) -> Answer:
         session_id = call.request.headers.get(SESSION_HEADER, "")
@@ -316,12 +305,6 @@ class SessionEnd:
             return Answer(outcome=self.error(404, f"Session not found: '{session_id[:64]}'."), faultable=False,
                           kind="session")  # fmt: skip
         return Answer(outcome=Outcome(200, b""), rule="session ended", faultable=False, kind="session")
-
-    def render(self, call: Call, subject: None, answer: Answer, fault: AppliedFault | None) -> Outcome:
-        raise AssertionError("DELETE answers carry their outcome")  # pragma: no cover
-
-    def fault_error(self, call: Call, subject: None, fault: Fault) -> tuple[Outcome, None]:
-        raise AssertionError("DELETE answers are never faulted")  # pragma: no cover
 
 
 def _http_error(status: int, message: str) -> RequestError:
