@@ -8,7 +8,7 @@ export PATH := $(BIN):$(PATH)
 export AGENTTEST_AGENTS_PREFIX ?= $(abspath .agents)
 RESULTS := results
 
-.PHONY: install e2e test unit node conformance robot-e2e robot-e2e-serial robot-live lanes lint libdoc bench wheel browser a2a-legacy shard merge-shards drift-latest clean
+.PHONY: install e2e test unit node conformance robot-e2e robot-e2e-serial robot-live lanes lint libdoc docs bench wheel browser a2a-legacy shard merge-shards drift-latest clean
 
 $(VENV)/.installed: pyproject.toml sdk-pins.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,9 +35,9 @@ merge-shards: install
 	agenttest shards merge $(SHARDS_DIR); status=$$?; \
 	[ ! -f $(SHARDS_DIR)/output.xml ] || agenttest lanes summary $(SHARDS_DIR)/output.xml; exit $$status
 
-## Everything CI checks: lint, unit/contract tests, robot suites (pabot and plain), libdoc.
+## Everything CI checks: lint, unit/contract tests, robot suites (pabot and plain), libdoc, the docs site.
 ## Every stage runs even when an earlier one fails; the summary names the failed ones.
-STAGES := lint lanes unit robot-e2e robot-e2e-serial robot-live libdoc
+STAGES := lint lanes unit robot-e2e robot-e2e-serial robot-live libdoc docs
 test: install
 	MAKE="$(MAKE)" .ci/stages $(STAGES)
 
@@ -104,8 +104,8 @@ lanes: install
 
 lint: install
 	.ci/tracked-ignored
-	ruff check src tests benchmarks robot scripts
-	ruff format --check src tests benchmarks robot scripts
+	ruff check src tests benchmarks robot scripts docs
+	ruff format --check src tests benchmarks robot scripts docs
 	mypy
 	robocop check robot src/AgentTestLibrary/resources
 	robocop format --check robot src/AgentTestLibrary/resources
@@ -118,6 +118,12 @@ wheel: install
 
 libdoc: install
 	python -m robot.libdoc AgentTestLibrary $(RESULTS)/docs/AgentTestLibrary.html
+
+## The documentation site from docs/ into results/site (Sphinx + MyST + Furo, offline): every warning fails
+## (a missing page, anchor or included suite), then every internal link of the built HTML is checked.
+docs: install
+	python -m sphinx -W --keep-going -q -b html docs $(RESULTS)/site
+	python scripts/check_site.py $(RESULTS)/site
 
 bench: install
 	python benchmarks/peers.py
