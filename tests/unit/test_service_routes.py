@@ -49,6 +49,23 @@ LIST = "routes:\n  - name: r\n    method: GET\n    path: /x\n"
         ("faults:\n  - {when: {route: r}}\n", r"a fault needs at least one effect"),
         (LIST + "    reply: {}\n  - name: r\n    path: /y\n    reply: {}\n", r"duplicate route name 'r'"),
         ("service: {rate_limit: 0}\n", r"service\.rate_limit: expected a positive request limit"),
+        ("collections: {i: {refs: {tags: tags}}}\n", r"collections\.i\.refs\.tags: no collection named 'tags'"),
+        (
+            "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {get: i, key: k, append: {a: b}}}\n",
+            r"reply\.append: append goes with 'update: COLLECTION'",
+        ),
+        (
+            "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {get: i, key: k, missing: {status: 9}}}\n",
+            r"reply\.missing\.status: expected an HTTP status 100-599",
+        ),
+        (
+            "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {get: i, key: k, newest_first: true}}\n",
+            r"newest_first goes with 'list: COLLECTION'",
+        ),
+        (
+            "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {get: i, key: k, translate: {s: 1}}}\n",
+            r"reply\.translate\.s: expected a mapping of values as sent",
+        ),
     ],
 )
 def test_mistakes_name_the_place_and_the_fix(text: str, expected: str) -> None:
@@ -74,6 +91,9 @@ def test_path_templates_take_one_segment_or_the_rest_and_decode_it() -> None:
     assert template.match("/repos/a/b/contents/") is None
     assert PathTemplate.parse("/x.{y}(z)").match("/x.1(z)") == {"y": "1"}  # the rest of the text is literal
     assert PathTemplate.parse("/a/{b}").match("/a/b/c") is None
+    split = PathTemplate.parse("/contents/{dir*}{name}")  # a file's folder (maybe none) and its name
+    assert split.match("/contents/docs/a/read.md") == {"dir": "docs/a/", "name": "read.md"}
+    assert split.match("/contents/read.md") == {"dir": "", "name": "read.md"}
 
 
 def test_pages_in_every_style() -> None:

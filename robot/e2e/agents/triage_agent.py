@@ -9,7 +9,8 @@ and a comment, then calls the GitHub REST API at ``GITHUB_API_URL`` with ``GITHU
 ``POST .../issues/N/labels`` and ``POST .../issues/N/comments``. Other events get 202.
 
 Failure handling (what the e2e suites check): a label call that fails with 5xx, 429 or a
-rate-limited 403 is retried once, after its ``Retry-After`` (at most 2 s); if it fails again
+rate-limited 403 (primary: ``x-ratelimit-remaining: 0``; secondary: a ``Retry-After``) is retried
+once, after its ``Retry-After`` (at most 2 s); if it fails again
 the agent still posts its comment, saying the labels could not be applied, and answers the
 webhook 502 with ``{"labelled": false}``. A model error answers 502 without calling GitHub.
 """
@@ -67,7 +68,8 @@ def github() -> httpx.Client:
 
 
 def retryable(response: httpx.Response) -> bool:
-    rate_limited = response.status_code == 403 and response.headers.get("x-ratelimit-remaining") == "0"
+    limited = response.headers.get("x-ratelimit-remaining") == "0" or "retry-after" in response.headers
+    rate_limited = response.status_code == 403 and limited
     return response.status_code in RETRYABLE or rate_limited
 
 

@@ -11,6 +11,7 @@ Insufficient Storage in the service's own error shape and changes nothing.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from dataclasses import replace
@@ -29,7 +30,7 @@ from ..mock.pagination import InvalidPage, link_header, page, position_of
 from ..mock.pipeline import Answer, Call, Route
 from ..mock.rulebook import Match, RuleBook
 from ..mock.scoped import Scoped, ScopedList
-from ..mock.templates import fill, fill_data
+from ..mock.templates import PLACEHOLDER, fill, fill_data
 from ..secrets import SecretRegistry
 from ..webhooks import verify
 from .loader import parse_service_fault
@@ -56,6 +57,7 @@ class Collections(ScopedList[Seed]):
 
     def __init__(self, spec: ServiceSpec, max_items: int = MAX_ITEMS, max_bytes: int = MAX_BYTES) -> None:
         self.keys = {collection.name: collection.key for collection in spec.collections}
+        self.declared = {collection.name: collection for collection in spec.collections}
         self._items: dict[str, list[dict[str, Any]]] = {}
         self.max_items, self.max_bytes = max_items, max_bytes
         self._count = self._bytes = 0  # what the items hold now (seeds are counted, never refused)
@@ -103,10 +105,12 @@ class Collections(ScopedList[Seed]):
         field = self.keys.get(name, "id")
         with self._lock:
             items = self._items.setdefault(name, [])
-            if field not in item:
-                numbers = [existing.get(field) for existing in items]
-                whole = [number for number in numbers if isinstance(number, int) and not isinstance(number, bool)]
-                item = {field: max(whole, default=0) + 1, **item}
+            declared = self.declared.get(name)
+            for numbered in (field, *(declared.serial if declared else ())):
+                if numbered not in item:
+                    numbers = [existing.get(numbered) for existing in items]
+                    whole = [number for number in numbers if isinstance(number, int) and not isinstance(number, bool)]
+                    item = {numbered: max(whole, default=0) + 1, **item}
             size = _weight(item)
             self._make_room(1, size)
             items.append(item)
@@ -181,12 +185,13 @@ class MockService(MockApplication):
         with self._lock:
             self._used = 0
 
-    def rate_headers(self, exhausted: bool = False) -> list[tuple[str, str]]:
+    def rate_headers(self, exhausted: bool = False, counted: bool = True) -> list[tuple[str, str]]:
+        """GitHub's ``x-ratelimit-*`` headers; ``counted=False`` for an answer that costs nothing (a 304)."""
         limit = self.spec.rate_limit
         if limit is None:
             return []
         with self._lock:
-            self._used += 1
+            self._used += counted
             used = self._used
         remaining = 0 if exhausted else max(0, limit - used)
         reset = int(time.time()) + RATE_WINDOW_S
@@ -194,13 +199,15 @@ class MockService(MockApplication):
                 ("x-ratelimit-used", str(used)), ("x-ratelimit-reset", str(reset)),
                 ("x-ratelimit-resource", "core")]  # fmt: skip
 
-    def error_outcome(self, status: int, detail: str, kind: str = "", message: str = "") -> Outcome:
+    def error_outcome(self, status: int, detail: str, kind: str = "", message: str = "",
+                      exhausted: bool = False) -> Outcome:  # fmt: skip
         """An error in the service's shape; its template sees ``status``, ``message`` (the HTTP reason unless
-        given, as real services word it: "Not Found"), ``type`` and ``detail`` (what the mock has to say)."""
+        given, as real services word it: "Not Found"), ``type`` and ``detail`` (what the mock has to say).
+        ``exhausted``: the primary rate limit ran out (``x-ratelimit-remaining: 0``)."""
         values = {"status": status, "message": message or _phrase(status), "type": kind or _reason(status),
                   "detail": detail}  # fmt: skip
         body = fill_data(self.spec.error, values)
-        sent = [*self.spec.headers, *self.rate_headers(exhausted=status in (403, 429))]
+        sent = [*self.spec.headers, *self.rate_headers(exhausted=exhausted)]
         return Outcome(status, body, headers=sent)
 
 
@@ -275,8 +282,9 @@ class ServiceEndpoint:
     def fault_error(self, call: Call, subject: ServiceRequest, fault: Fault) -> tuple[Outcome, ServiceResult]:
         """The error instead of the route's answer: the route does not act, so its collection does not change."""
         detail = f"AgentTestLibrary injected fault: {fault.name}"
-        outcome = self.service.error_outcome(fault.status or 500, detail, fault.error_type or "",
-                                             message=fault.error_message)  # fmt: skip
+        status = fault.status or 500
+        outcome = self.service.error_outcome(status, detail, fault.error_type or "", message=fault.error_message,
+                                             exhausted=_primary_limit(fault, status))  # fmt: skip
         return outcome, ServiceResult(outcome.status, outcome.body)
 
     def render(self, call: Call, subject: ServiceRequest, answer: Answer, fault: AppliedFault | None) -> Outcome:
@@ -298,6 +306,8 @@ class ServiceEndpoint:
         name = reply.collection
         if reply.list is not None:
             items = [item for item in collections.items(reply.list) if self._kept(item, reply, values)]
+            if reply.newest_first:
+                items.reverse()
             if reply.paging is not None:
                 try:
                     chosen = page(reply.paging, items, subject.fields)
@@ -317,34 +327,95 @@ class ServiceEndpoint:
         elif name is not None:
             key = fill(reply.key, values)
             if reply.create is not None:
-                item = fill_data(reply.item if reply.item is not None else "{{json}}", values)
+                item = _filled_item(reply.item if reply.item is not None else "{{json}}", values)
                 if not isinstance(item, dict):
                     return self.service.error_outcome(422, f"Expected a JSON object to create a {name} item.")
-                values["item"] = collections.create(name, item)
+                values["item"] = collections.create(name, self._stored(name, item, reply, values))
                 status = status or 201
             elif reply.get is not None:
                 values["item"] = collections.find(name, key)
             elif reply.update is not None:
-                changes = fill_data(reply.item if reply.item is not None else "{{json}}", values)
-                values["item"] = collections.update(name, key, changes if isinstance(changes, dict) else {})
+                template = reply.item if reply.item is not None else {} if reply.append is not None else "{{json}}"
+                changes = _filled_item(template, values)
+                changes = self._stored(name, changes if isinstance(changes, dict) else {}, reply, values)
+                current = collections.find(name, key)
+                if current is not None and reply.append is not None:
+                    changes = {**changes, **self._appended(name, current, reply.append, values)}
+                values["item"] = collections.update(name, key, changes) if current is not None else None
             else:
                 values["item"] = {} if collections.delete(name, key) else None
                 status = status or 204
             if values["item"] is None:
-                return self.service.error_outcome(404, f"No {name} item with key {key!r}.", "not_found")
+                missing_status, missing_type = reply.missing
+                return self.service.error_outcome(missing_status, f"No {name} item with key {key!r}.", missing_type)
             values["item"] = self._decorated(reply, [values["item"]], values)[0]
             default = "{{item}}"
         headers += [(header, str(fill(value, values))) for header, value in reply.headers]
-        headers = [*self.service.spec.headers, *headers, *self.service.rate_headers()]
+        headers = [*self.service.spec.headers, *headers]
         status = status or 200
+        body = None if reply.text is not None or status == 204 else self._paging_fields(
+            reply, fill_data(reply.json if reply.json is not None else default, values), values)  # fmt: skip
+        if self.service.spec.etag and subject.method == "GET" and status == 200 and body is not None:
+            tag = f'W/"{hashlib.sha256(jsonio.dumps(body)).hexdigest()[:40]}"'
+            headers.append(("etag", tag))
+            if _names(tag, call.request.headers.get("if-none-match", "")):
+                return Outcome(304, b"", headers=[*headers, *self.service.rate_headers(counted=False)])
+        headers += self.service.rate_headers()
         if reply.text is not None:
             return Outcome(status, str(fill(reply.text, values)).encode(), content_type="text/plain; charset=utf-8",
                            headers=headers)  # fmt: skip
         if status == 204:
             return Outcome(204, b"", headers=headers)
-        body = fill_data(reply.json if reply.json is not None else default, values)
-        body = self._paging_fields(reply, body, values)
         return Outcome(status, body, headers=headers)
+
+    def _stored(self, name: str, item: dict[str, Any], reply: ServiceReply, values: dict[str, Any]) -> dict[str, Any]:
+        """An item as the collection keeps it: its values translated, names in ``refs`` fields made into items."""
+        for field, table in reply.translate:
+            wanted = item.get(field)
+            for sent, kept in table:
+                if same(sent, wanted) if sent is not None else wanted is None:
+                    item = {**item, field: kept}
+                    break
+        declared = self.service.collections.declared.get(name)
+        for field, target in declared.refs if declared else ():
+            if field in item:
+                item = {**item, field: self._referenced(target, item[field], values)}
+        return item
+
+    def _referenced(self, target: str, sent: Any, values: dict[str, Any]) -> list[Any]:
+        """Each name (or object with the key) in ``sent`` as the ``target`` collection's item, made when new."""
+        collections = self.service.collections
+        field = collections.keys.get(target, "id")
+        found: list[Any] = []
+        for entry in sent if isinstance(sent, list) else [sent]:
+            key = entry.get(field) if isinstance(entry, dict) else entry
+            if key is None or any(same(key, known.get(field)) for known in found):
+                continue
+            item = collections.find(target, key)
+            if item is None:
+                made = fill_data(collections.declared[target].make or {}, {**values, "key": key})
+                item = collections.create(target, {**(made if isinstance(made, dict) else {}), field: key})
+            found.append(item)
+        return found
+
+    def _appended(self, name: str, current: dict[str, Any], append: dict[str, Any],
+                  values: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+        """The item's list fields with the values ``append`` names added (each once, in the order sent)."""
+        declared = self.service.collections.declared.get(name)
+        refs = dict(declared.refs) if declared else {}
+        changes: dict[str, Any] = {}
+        for field, template in append.items():
+            added = _filled_item({field: template}, values).get(field)
+            if added is None:
+                continue
+            added = added if isinstance(added, list) else [added]
+            before = current.get(field)
+            existing: list[Any] = before if isinstance(before, list) else []
+            if field in refs:
+                changes[field] = self._referenced(refs[field], [*existing, *added], values)
+            else:
+                changes[field] = [*existing, *(value for value in added if value not in existing)]
+        return changes
 
     @staticmethod
     def _decorated(reply: ServiceReply, items: list[dict[str, Any]], values: dict[str, Any]) -> list[dict[str, Any]]:
@@ -355,11 +426,13 @@ class ServiceEndpoint:
 
     @staticmethod
     def _kept(item: dict[str, Any], reply: ServiceReply, values: dict[str, Any]) -> bool:
+        """Whether the item passes the reply's ``where``; a field written ``thread_ts|ts`` passes when either does."""
         for field, template in reply.where:
             wanted = fill(template, values)
             if wanted is MISSING or wanted in (None, "") or (isinstance(wanted, str) and "{{" in wanted):
                 continue  # the request did not ask to filter on this field
-            if not same(wanted, lookup(item, field)):
+            found = [value for name in field.split("|") if (value := lookup(item, name)) is not MISSING]
+            if not any(same(wanted, value) for value in found):
                 return False
         return True
 
@@ -382,6 +455,30 @@ class ServiceEndpoint:
             target = target.setdefault(part, {}) if isinstance(target.get(part, {}), dict) else {}
         target[parts[-1]] = value
         return body
+
+
+def _filled_item(template: Any, values: dict[str, Any]) -> Any:
+    """An item's template filled; a field that is one placeholder naming what the request did not send is left
+    out (an optional field the client omitted stays absent, as the real service leaves it)."""
+    if not isinstance(template, dict):
+        return fill_data(template, values)
+    return {field: fill_data(value, values) for field, value in template.items()
+            if not (isinstance(value, str) and (alone := PLACEHOLDER.fullmatch(value.strip())) is not None
+                    and lookup(values, alone.group(1)) is MISSING)}  # fmt: skip
+
+
+def _names(tag: str, if_none_match: str) -> bool:
+    """Whether an If-None-Match header names the ETag (weak comparison, as GETs use; ``*`` names any)."""
+    asked = {part.strip().removeprefix("W/") for part in if_none_match.split(",")}
+    return "*" in asked or tag.removeprefix("W/") in asked
+
+
+def _primary_limit(fault: Fault, status: int) -> bool:
+    """A fault that spends the primary rate limit: a 429, or a 403 that says "rate limit", without a Retry-After
+    (with one it is GitHub's secondary limit, whose answers keep requests remaining; a plain 403 is a refusal)."""
+    if fault.retry_after is not None or fault.retry_after_ms is not None:
+        return False
+    return status == 429 or (status == 403 and "rate limit" in fault.error_message.lower())
 
 
 def _phrase(status: int) -> str:

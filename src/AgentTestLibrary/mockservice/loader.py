@@ -6,9 +6,11 @@ service:
   strict: true                  # unmatched requests fail the test at its end (the closest route named)
   headers: {x-api-version: "1"} # sent with every answer
   rate_limit: 5000              # GitHub-style x-ratelimit-* headers, counted per test
+  etag: true                    # GET answers carry an ETag; If-None-Match with it gets 304 Not Modified
   error: {message: "{{message}}", status: "{{status}}"}   # the body of every error this service sends
 collections:
-  issues: {key: number, items: [{number: 1, title: First, state: open}]}
+  issues: {key: number, serial: [id], refs: {labels: labels}, items: [{number: 1, title: First, state: open}]}
+  labels: {key: name, serial: [id], make: {color: ededed, default: false, description: null}}
 routes:
   - name: list issues
     method: GET                 # or [GET, HEAD]; absent: any method
@@ -17,11 +19,15 @@ routes:
     verify: {provider: github, secret_env: WEBHOOK_SECRET}   # 401 when the signature is wrong
     reply:
       list: issues              # or get / create / update / delete: issues (with key and item)
-      where: {state: "{{query.state}}"}
+      where: {state: "{{query.state}}"}   # a field "a|b" passes when either equals
+      newest_first: false       # list: the last item created first
       paginate: {style: link, size: 30}        # link | cursor | token | offset
       json: "{{items}}"         # templates: {{path.x}} {{query.x}} {{json.x}} {{item}} {{items}} {{next}}
       status: 200
       headers: {etag: abc}
+      append: {labels: "{{json.labels}}"}      # update: add to the item's list field (each value once)
+      translate: {state: {APPROVE: APPROVED, ~: PENDING}}   # a stored field's value as sent -> as stored
+      missing: {status: 200, type: channel_not_found}       # get/update/delete of an absent item
     # or sequence: [reply, reply, ...]
 faults: [{when: {route: list issues, page: 3}, status: 500}]
 """
@@ -54,13 +60,15 @@ from .model import (
 
 PRESETS = FilePath(__file__).parent / "presets"
 TOP_KEYS = ("version", "extends", "service", "collections", "routes", "faults")
-SERVICE_KEYS = ("description", "strict", "headers", "rate_limit", "error")
-COLLECTION_KEYS = ("key", "items")
+SERVICE_KEYS = ("description", "strict", "headers", "rate_limit", "error", "etag")
+COLLECTION_KEYS = ("key", "items", "serial", "refs", "make")
 ROUTE_KEYS = ("name", "method", "path", "when", "verify", "reply", "sequence")
 WHEN_KEYS = ("query", "headers", "json", "form")
 VERIFY_KEYS = ("provider", "secret", "secret_env")
 REPLY_KEYS = ("status", "headers", "json", "text", "list", "get", "create", "update", "delete", "key", "item",
-              "where", "paginate", "add_fields")  # fmt: skip
+              "where", "paginate", "add_fields", "append", "translate", "missing",
+              "newest_first")  # fmt: skip
+MISSING_KEYS = ("status", "type")
 COLLECTION_VERBS = ("list", "get", "create", "update", "delete")
 PAGINATE_KEYS = ("style", "size", "max_size", "position_param", "size_param", "next_field")
 FAULT_WHEN_KEYS = ("route", "method", "path", "page", "query", "json")
@@ -121,6 +129,13 @@ class _Validator(Validator):
         for key, value in raw_collections.items():
             collections[str(key)] = self.collection(str(key), value, ("collections", key))
         names = set(collections)
+        for collection in collections.values():
+            for field, target in collection.refs:
+                if target not in names:
+                    raise self.fail(
+                        ("collections", collection.name, "refs", field),
+                        f"no collection named '{target}' (collections: {', '.join(sorted(names))}).",
+                    )
         routes = [self.route(item, ("routes", index), names)
                   for index, item in enumerate(self.items(top.get("routes", []), ("routes",), "routes"))]  # fmt: skip
         self.unique([route.name for route in routes], ("routes",), "route")
@@ -138,6 +153,7 @@ class _Validator(Validator):
             headers=self.headers(service["headers"], ("service", "headers")) if "headers" in service else base.headers,
             error=service.get("error", base.error if base.error is not DEFAULT_ERROR else DEFAULT_ERROR),
             rate_limit=rate,
+            etag=self.typed(service.get("etag", base.etag), ("service", "etag"), bool, "true or false"),
             source=self.source,
             description=self.typed(
                 service.get("description", base.description), ("service", "description"), str, "a string"
@@ -151,7 +167,16 @@ class _Validator(Validator):
         for index, item in enumerate(items):
             if not isinstance(item, dict):
                 raise self.fail((*path, "items", index), "each item is a mapping (a JSON object).")
-        return Collection(name, key, tuple(items))
+        serial = self.items(raw.get("serial", []), (*path, "serial"), "field names")
+        refs = self.typed(raw.get("refs") or {}, (*path, "refs"), dict, "a mapping of list fields to collections")
+        return Collection(
+            name,
+            key,
+            tuple(items),
+            tuple(str(field) for field in serial),
+            tuple((str(field), str(target)) for field, target in refs.items()),
+            raw.get("make"),
+        )
 
     def headers(self, data: Any, path: Path) -> tuple[tuple[str, str], ...]:
         raw = self.typed(data, path, dict, "a mapping of header names to values")
@@ -227,6 +252,18 @@ class _Validator(Validator):
             raise self.fail(path, f"'{verbs[0]}' needs a 'key', e.g. key: \"{{{{path.number}}}}\".")
         if "add_fields" in raw and not verbs:
             raise self.fail((*path, "add_fields"), "add_fields goes with a collection (list, get, create, update).")
+        if "append" in raw and verbs != ["update"]:
+            raise self.fail((*path, "append"), "append goes with 'update: COLLECTION'.")
+        translate = self.typed(raw.get("translate") or {}, (*path, "translate"), dict,
+                               "a mapping of item fields to {value as sent: value as stored}")  # fmt: skip
+        for field, table in translate.items():
+            self.typed(table, (*path, "translate", field), dict, "a mapping of values as sent to values as stored")
+        missing = self.mapping(raw.get("missing") or {}, (*path, "missing"), MISSING_KEYS)
+        missing_status = missing.get("status", 404)
+        if not (isinstance(missing_status, int) and 100 <= missing_status <= 599):
+            raise self.fail((*path, "missing", "status"), f"expected an HTTP status 100-599; got {missing_status!r}.")
+        if "newest_first" in raw and verbs != ["list"]:
+            raise self.fail((*path, "newest_first"), "newest_first goes with 'list: COLLECTION'.")
         if "paginate" in raw and verbs != ["list"]:
             raise self.fail((*path, "paginate"), "pagination goes with 'list: COLLECTION'.")
         if "json" in raw and "text" in raw:
@@ -251,6 +288,12 @@ class _Validator(Validator):
             add_fields=self.typed(raw["add_fields"], (*path, "add_fields"), dict, "a mapping of fields to templates")
             if "add_fields" in raw
             else None,
+            append=self.typed(raw["append"], (*path, "append"), dict, "a mapping of list fields to templates")
+            if "append" in raw
+            else None,
+            translate=tuple((str(field), tuple(table.items())) for field, table in translate.items()),
+            missing=(missing_status, str(missing.get("type", "not_found"))),
+            newest_first=self.typed(raw.get("newest_first", False), (*path, "newest_first"), bool, "true or false"),
         )
 
     def paging(self, data: Any, path: Path) -> Paging:

@@ -14,12 +14,14 @@ from typing import Any
 from urllib.parse import unquote
 
 from ..clock import iso
+from ..mock import jsonio
 from ..mock.conditions import Conditions
 from ..mock.faults import Fault
 from ..mock.pagination import Paging
 from ..mock.rulebook import Scripted
 
 PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)([+*]?)\}")
+GREEDY = {"+": ".+", "*": "(?:.*/)?"}
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 DEFAULT_ERROR: dict[str, Any] = {
     "error": {"status": "{{status}}", "message": "{{message}}", "type": "{{type}}", "detail": "{{detail}}"}
@@ -28,7 +30,8 @@ DEFAULT_ERROR: dict[str, Any] = {
 
 @dataclass(frozen=True)
 class PathTemplate:
-    """``/repos/{owner}/{repo}/contents/{path+}``: one segment per ``{name}``, any rest for ``{name+}``."""
+    """``/repos/{owner}/{repo}/contents/{path+}``: one segment per ``{name}``, any rest for ``{name+}``, any rest or
+    nothing for ``{name*}`` (``/contents/{dir*}{name}`` splits a file's folder from its name)."""
 
     text: str
     pattern: re.Pattern[str]
@@ -39,7 +42,7 @@ class PathTemplate:
         for found in PARAM.finditer(text):
             parts.append(re.escape(text[last : found.start()]))
             greedy = found.group(2)
-            parts.append(f"(?P<{found.group(1)}>{'.+' if greedy else '[^/]+'})")
+            parts.append(f"(?P<{found.group(1)}>{GREEDY.get(greedy, '[^/]+')})")
             last = found.end()
         parts.append(re.escape(text[last:]))
         return cls(text, re.compile("".join(parts)))
@@ -67,9 +70,10 @@ class ServiceRequest:
 
     @property
     def fields(self) -> dict[str, Any]:
-        """Query, form and JSON object fields in one mapping (what pagination parameters are read from)."""
+        """Query, form and JSON object fields in one mapping (what pagination parameters are read from); a form
+        or query value that is a JSON array or object is decoded, as Slack's Web API takes array arguments."""
         body = self.json if isinstance(self.json, dict) else {}
-        return {**self.query, **self.form, **body}
+        return {**{key: _decoded(value) for key, value in (*self.query.items(), *self.form.items())}, **body}
 
     def values(self) -> dict[str, Any]:
         """What ``{{...}}`` placeholders of a reply may name (``base`` is this service's URL, ``now`` and
@@ -83,6 +87,15 @@ class ServiceRequest:
     def to_dict(self) -> dict[str, Any]:
         return {"method": self.method, "path": self.path, "route": self.route, "params": self.params,
                 "query": self.query, "json": self.json, "form": self.form, "page": self.page}  # fmt: skip
+
+
+def _decoded(value: str) -> Any:
+    if value[:1] in ("[", "{"):
+        try:
+            return jsonio.loads(value)
+        except jsonio.JsonError:
+            return value
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,8 +172,12 @@ class ServiceReply:
     key: str = ""
     item: Any = None
     where: tuple[tuple[str, str], ...] = ()  # list: keep items whose field equals the filled template (when given)
+    newest_first: bool = False  # list: the last item created comes first (Slack's history)
     paging: Paging | None = None
     add_fields: Any = None  # templated fields added to each item answered (not stored), e.g. its url
+    append: Any = None  # update: templated values added to the item's list fields (each value once)
+    translate: tuple[tuple[str, tuple[tuple[Any, Any], ...]], ...] = ()  # item field: value as sent -> as stored
+    missing: tuple[int, str] = (404, "not_found")  # get/update/delete of an absent item: status and error type
 
     @property
     def collection(self) -> str | None:
@@ -180,9 +197,16 @@ class ServiceRoute(Scripted["RouteMatcher", ServiceReply]):
 
 @dataclass(frozen=True)
 class Collection:
+    """A named list of items. ``serial`` fields are numbered on create when absent, as the key is; ``refs`` names
+    list fields that hold other collections' items by their key (``labels: labels``): a name sent is stored as
+    that item, made from the other collection's ``make`` template (``{{key}}`` is the name) when it is new."""
+
     name: str
     key: str = "id"
     items: tuple[Any, ...] = ()
+    serial: tuple[str, ...] = ()
+    refs: tuple[tuple[str, str], ...] = ()
+    make: Any = None
 
 
 @dataclass(frozen=True)
@@ -222,5 +246,6 @@ class ServiceSpec:
     headers: tuple[tuple[str, str], ...] = ()  # sent with every answer
     error: Any = field(default_factory=lambda: DEFAULT_ERROR)  # the body: {{status}} {{message}} {{type}} {{detail}}
     rate_limit: int | None = None  # GitHub-style x-ratelimit-* headers, per test
+    etag: bool = False  # GET answers carry an ETag; a matching If-None-Match is answered 304 Not Modified
     source: str = "<no routes>"
     description: str = ""
