@@ -24,6 +24,7 @@ from .keywords import (
     RuleKeywords,
     RuntimeKeywords,
     ScoreKeywords,
+    SealedNetworkKeywords,
     ServiceKeywords,
     TranscriptKeywords,
 )
@@ -269,6 +270,7 @@ class AgentTestLibrary(DynamicCore):  # type: ignore[misc]
             AgentKeywords(self.ctx),
             ScoreKeywords(self.ctx, llm),
             TranscriptKeywords(self.ctx),
+            SealedNetworkKeywords(self.ctx, llm),
         ]
         DynamicCore.__init__(self, instances)
         self.ROBOT_LIBRARY_LISTENER = LibraryListener(self.ctx, instances)

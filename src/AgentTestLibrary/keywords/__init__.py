@@ -19,6 +19,7 @@ from .resilience import ResilienceKeywords
 from .rules import RuleKeywords
 from .runtimes import RuntimeKeywords
 from .scores import ScoreKeywords
+from .sealed import SealedNetworkKeywords
 from .services import ServiceKeywords
 from .transcript import TranscriptKeywords
 
@@ -42,6 +43,7 @@ __all__ = [
     "RuleKeywords",
     "RuntimeKeywords",
     "ScoreKeywords",
+    "SealedNetworkKeywords",
     "ServiceKeywords",
     "TranscriptKeywords",
 ]

@@ -58,6 +58,13 @@ class Request:
     body: bytes = b""
     keep_alive: bool = True
     transport: str = "http"
+    via: str = ""  # the real host a client asked for, when the sealed network's proxy routed it here
+    scheme: str = "http"  # https when the sealed network's proxy terminated TLS for it
+
+    @property
+    def origin(self) -> str:
+        """The URL this request reached, as the client sees it (``https://api.github.com`` through the seal)."""
+        return f"{self.scheme}://{self.headers.get('host') or '127.0.0.1'}"
 
     @property
     def path(self) -> str:

@@ -177,8 +177,12 @@ class Guard:
     extra_hosts: frozenset[str] = frozenset()
 
     def refuse(self, request: Request) -> str:
+        """Why ``request`` is refused ('' when it is not). A request the egress proxy routed here (``via``) must
+        name the host the client asked the proxy for, in ``Host`` and in any ``Origin``."""
         host = request.headers.get("host", "")  # the HTTP parser insists on one; direct calls may omit it
         name = _host_name(host)
+        if request.via:
+            return self._refuse_routed(request, name)
         if host and name not in LOOPBACK_HOSTS and name not in self.extra_hosts:
             return (
                 f"Host {host[:100]!r} is not this mock's address; use 127.0.0.1 or localhost "
@@ -191,6 +195,16 @@ class Guard:
                     and parts.port == self.port)  # fmt: skip
             if not same:
                 return f"Origin {origin[:100]!r} is not this mock; requests from web pages are refused."
+        return ""
+
+    @staticmethod
+    def _refuse_routed(request: Request, name: str) -> str:
+        if name.lower() != request.via:
+            return (f"Host {name[:100]!r} is not {request.via!r}, the host this connection was opened for through "
+                    "the sealed network's proxy.")  # fmt: skip
+        origin = request.headers.get("origin")
+        if origin is not None and (urlsplit(origin).hostname or "") != request.via:
+            return f"Origin {origin[:100]!r} is not {request.via!r}; requests from web pages are refused."
         return ""
 
 

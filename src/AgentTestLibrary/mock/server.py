@@ -115,40 +115,21 @@ def bind_socket(host: str, port: int, backlog: int = 512) -> socket.socket:
     return sock
 
 
-class MockServer:
-    """Runs an application on ``host:port`` (port 0: the OS picks) until :meth:`stop`.
+class LoopServer:
+    """A listening socket on a background asyncio loop, one protocol object per connection, within :class:`Limits`.
 
-    Binding beyond loopback needs ``allow_remote=True`` (the mock has no authentication for
-    model requests); :attr:`warning` then says so, for the caller to log.
+    Subclasses say what serves a connection (:meth:`protocol`) and what to set up once the port is
+    known (:meth:`bound`): the mock server below, and the sealed network's egress proxy.
     """
 
-    def __init__(
-        self,
-        app: Served,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        *,
-        limits: Limits | None = None,
-        allow_remote: bool = False,
-    ) -> None:
-        if not host.strip():
-            raise MockServerError("The host is empty: give an address to bind, e.g. host=127.0.0.1.")
-        if not is_loopback(host) and not allow_remote:
-            raise MockServerError(
-                f"Refusing to bind {host!r}: it is not a loopback address, so other machines could drive the mock. "
-                "Use 127.0.0.1, or opt in with allow_remote (--allow-remote on the command line)."
-            )
-        self.app = app
-        self.pipeline = app.pipeline
+    name = "mock server"  # how messages name it
+
+    def __init__(self, host: str, port: int, limits: Limits | None) -> None:
         self.host = host
         self.requested_port = port
         self.port = 0
         self.limits = limits or Limits()
-        self.warning = "" if is_loopback(host) else (
-            f"The mock listens on {host}, beyond loopback: any machine that reaches it can send model requests."
-        )  # fmt: skip
-        self.allow_remote = allow_remote
-        self.connections: set[_Connection] = set()
+        self.connections: set[Any] = set()  # protocols with check_time(now) and abort()
         self.executor: ThreadPoolExecutor | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -158,6 +139,12 @@ class MockServer:
         self._server: asyncio.AbstractServer | None = None
         self._last_report = 0.0
         self._suppressed = 0
+
+    def protocol(self) -> asyncio.Protocol:
+        raise NotImplementedError
+
+    def bound(self) -> None:
+        """The port is known (``self.port``); called before the first connection."""
 
     @property
     def url(self) -> str:
@@ -172,12 +159,11 @@ class MockServer:
         """Start serving; returns the base URL once connections are accepted."""
         if self.running:
             raise MockServerError(
-                f"The mock server at {self.url} is still running (or still stopping); stop it before starting again."
+                f"The {self.name} at {self.url} is still running (or still stopping); stop it before starting again."
             )
         sock = bind_socket(self.host, self.requested_port, self.limits.backlog)
         self.port = sock.getsockname()[1]
-        extra = frozenset({self.host}) if self.allow_remote and not is_loopback(self.host) else frozenset()
-        self.pipeline.guard = Guard(self.port, extra)
+        self.bound()
         self._listener = sock
         self._loop = uvloop.new_event_loop() if uvloop is not None else asyncio.new_event_loop()
         self.executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix=f"agenttest-mock-{self.port}-work")
@@ -186,7 +172,7 @@ class MockServer:
         self._thread = threading.Thread(target=self._run, args=(sock,), name=f"agenttest-mock-{self.port}", daemon=True)
         self._thread.start()
         if not self._ready.wait(START_TIMEOUT_S) or self._startup_error:
-            raise MockServerError(f"The mock server on {self.host}:{self.port} did not start: {self._startup_error}")
+            raise MockServerError(f"The {self.name} on {self.host}:{self.port} did not start: {self._startup_error}")
         return self.url
 
     def stop(self, timeout_s: float | None = None) -> None:
@@ -209,7 +195,7 @@ class MockServer:
                     self._listener.shutdown(socket.SHUT_RDWR)
                 self._listener.close()
             raise MockServerError(
-                f"The mock server on port {self.port} did not stop within {self.limits.stop_timeout_s:g} s: a request "
+                f"The {self.name} on port {self.port} did not stop within {self.limits.stop_timeout_s:g} s: a request "
                 "handler is still running on its event loop. Its port is closed; the thread ends when the handler "
                 "returns."
             )
@@ -233,7 +219,7 @@ class MockServer:
         loop.set_exception_handler(self._report)
         try:
             self._server = loop.run_until_complete(
-                loop.create_server(lambda: _Connection(self), sock=sock, backlog=self.limits.backlog)
+                loop.create_server(self.protocol, sock=sock, backlog=self.limits.backlog)
             )
         except BaseException as error:  # noqa: BLE001 - reported to the starting thread
             self._startup_error = error
@@ -278,11 +264,58 @@ class MockServer:
         sys.stderr.write(f"agenttest mock on port {self.port}: {context.get('message', 'error')}{detail}{extra}\n")
 
 
-class _Connection(asyncio.Protocol):
-    """One client connection: HTTP requests in order, then optionally a WebSocket session it carries the bytes of."""
+class MockServer(LoopServer):
+    """Runs an application on ``host:port`` (port 0: the OS picks) until :meth:`stop`.
 
-    def __init__(self, server: MockServer) -> None:
+    Binding beyond loopback needs ``allow_remote=True`` (the mock has no authentication for
+    model requests); :attr:`warning` then says so, for the caller to log.
+    """
+
+    def __init__(
+        self,
+        app: Served,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        limits: Limits | None = None,
+        allow_remote: bool = False,
+    ) -> None:
+        if not host.strip():
+            raise MockServerError("The host is empty: give an address to bind, e.g. host=127.0.0.1.")
+        if not is_loopback(host) and not allow_remote:
+            raise MockServerError(
+                f"Refusing to bind {host!r}: it is not a loopback address, so other machines could drive the mock. "
+                "Use 127.0.0.1, or opt in with allow_remote (--allow-remote on the command line)."
+            )
+        super().__init__(host, port, limits)
+        self.app = app
+        self.pipeline = app.pipeline
+        self.warning = "" if is_loopback(host) else (
+            f"The mock listens on {host}, beyond loopback: any machine that reaches it can send model requests."
+        )  # fmt: skip
+        self.allow_remote = allow_remote
+
+    def protocol(self) -> asyncio.Protocol:
+        return _Connection(self)
+
+    def bound(self) -> None:
+        extra = frozenset({self.host}) if self.allow_remote and not is_loopback(self.host) else frozenset()
+        self.pipeline.guard = Guard(self.port, extra)
+
+
+class _Connection(asyncio.Protocol):
+    """One client connection: HTTP requests in order, then optionally a WebSocket session it carries the bytes of.
+
+    The egress proxy hands a routed connection to the target mock's connection (:func:`serve_routed`): it then
+    runs on the proxy's loop and in the proxy's set of connections, and its requests carry ``via``.
+    """
+
+    def __init__(self, server: MockServer, connections: set[Any] | None = None, via: str = "",
+                 scheme: str = "http") -> None:  # fmt: skip
         self.server = server
+        self.connections = server.connections if connections is None else connections
+        self.via = via  # the host a client asked the egress proxy for (its requests are let past the Host guard)
+        self.scheme = scheme
         self.pipeline = server.pipeline
         self.limits = server.limits
         self.parser = RequestParser(self.limits.max_body_bytes, self.limits.max_head_bytes)
@@ -304,13 +337,13 @@ class _Connection(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         transport = cast(asyncio.Transport, transport)  # uvloop's transports are not asyncio's classes
         self.transport = transport
-        if len(self.server.connections) >= self.limits.max_connections:
+        if len(self.connections) >= self.limits.max_connections:
             message = f"The mock serves at most {self.limits.max_connections} connections at once; try again."
             outcome = Outcome(503, error_body(503, message))
             transport.write(response_head(outcome, len(outcome.body), False, SERVER_NAME) + outcome.body)
             self.linger()
             return
-        self.server.connections.add(self)
+        self.connections.add(self)
         sock = transport.get_extra_info("socket")
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             # Each SSE event is its own small write: without this, Nagle + delayed ACK stall streams ~40 ms.
@@ -322,7 +355,7 @@ class _Connection(asyncio.Protocol):
         self.closing = True
         if self.lingering is not None:
             self.lingering.cancel()
-        self.server.connections.discard(self)
+        self.connections.discard(self)
         if self.task is not None:
             self.task.cancel()
         if self.writable is not None and not self.writable.done():
@@ -394,6 +427,7 @@ class _Connection(asyncio.Protocol):
                 return
             self.continued = False
             self.request_started = None
+            request.via, request.scheme = self.via, self.scheme
             if request.headers.get("upgrade", "").lower() == "websocket":
                 self.websocket = upgrade(self, request, self.parser.leftover, self.limits.max_ws_message_bytes)
                 return
@@ -582,3 +616,15 @@ class _Connection(asyncio.Protocol):
             self.linger()
         elif self.websocket is None and now - self.last_active > self.limits.idle_timeout_s:
             self.hang_up()
+
+
+def serve_routed(server: MockServer, transport: asyncio.Transport, connections: set[Any], via: str, *,
+                 scheme: str, received: bytes = b"") -> None:  # fmt: skip
+    """Serve a connection the egress proxy accepted for host ``via`` as one of ``server``'s own (its pipeline,
+    limits, faults and journal), on the calling loop; ``scheme``: https when the proxy terminated TLS;
+    ``received``: bytes that already arrived."""
+    connection = _Connection(server, connections, via, scheme)
+    transport.set_protocol(connection)
+    connection.connection_made(transport)
+    if received and not connection.closing:
+        connection.data_received(received)

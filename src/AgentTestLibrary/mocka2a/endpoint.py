@@ -195,8 +195,7 @@ class CardEndpoint:
         return self.error(400, message)
 
     def parse(self, call: Call) -> A2ARequest:
-        host = call.request.headers.get("host") or "127.0.0.1"
-        return A2ARequest("card", "", f"GET {call.request.path}", params={"base_url": f"http://{host}"})
+        return A2ARequest("card", "", f"GET {call.request.path}", params={"base_url": call.request.origin})
 
     def answer(self, call: Call, subject: A2ARequest) -> Answer:
         reply = dispatch(self.agent, subject).reply

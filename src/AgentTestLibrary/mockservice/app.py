@@ -240,7 +240,8 @@ class ServiceEndpoint:
         elif request.body and kind == "application/x-www-form-urlencoded":
             form = dict(parse_qsl(text, keep_blank_values=True))
         query = {key: values[0] for key, values in request.query.items()}
-        base = ServiceRequest(request.method, request.path, query, dict(request.headers), body, form, text)
+        base = ServiceRequest(request.method, request.path, query, dict(request.headers), body, form, text,
+                              origin=request.origin)  # fmt: skip
         match: Match[ServiceRoute] = self.service.rulebook.choose(base)
         if match.rule is None:
             return replace(base, match=match)
@@ -316,7 +317,7 @@ class ServiceEndpoint:
                 values.update(items=self._decorated(reply, chosen.items, values), next=chosen.next_position,
                               total=chosen.total, page=chosen.number)  # fmt: skip
                 if reply.paging.style == "link":
-                    url = f"http://{call.request.headers.get('host', '127.0.0.1')}{subject.path}"
+                    url = f"{call.request.origin}{subject.path}"
                     query = call.request.target.split("?", 1)[1] if "?" in call.request.target else ""
                     link = link_header(url, query, reply.paging, chosen)
                     if link:

@@ -67,6 +67,7 @@ class ServiceRequest:
     params: dict[str, str] = field(default_factory=dict)
     page: int | None = None
     match: Any = field(default=None, compare=False, repr=False)  # the route's Match, for the answer
+    origin: str = "http://127.0.0.1"  # the URL the request reached (https://api.github.com through the seal)
 
     @property
     def fields(self) -> dict[str, Any]:
@@ -81,7 +82,7 @@ class ServiceRequest:
         moment = time.time()
         return {"path": self.params, "query": self.query, "headers": self.headers, "json": self.json,
                 "form": self.form, "body": self.text, "fields": self.fields, "method": self.method,
-                "base": f"http://{self.headers.get('host', '127.0.0.1')}", "now": iso(moment)[:19] + "Z",
+                "base": self.origin, "now": iso(moment)[:19] + "Z",
                 "epoch": f"{moment:.6f}"}  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:

@@ -1,0 +1,287 @@
+"""The sealed network with official clients at their DEFAULT endpoints: routed to mocks over verified TLS.
+
+No client here is given a base URL: each finds the proxy through HTTPS_PROXY and trusts the
+seal's CA through SSL_CERT_FILE (and its own variable), as an agent process would.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import ssl
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from AgentTestLibrary.environment import REAL_ROUTING_VARIABLES
+from AgentTestLibrary.mock.server import Limits, MockServer
+from AgentTestLibrary.mockllm import MockLLM
+from AgentTestLibrary.mockservice import MockService, load_service
+from AgentTestLibrary.sealed.proxy import EgressProxy
+from AgentTestLibrary.sealed.routes import LLM, PRESET, HostRoute, Router, Target
+from AgentTestLibrary.sealed.seal import TRUST_FILES, Seal
+
+PROMPT = [{"role": "user", "content": "hello"}]
+MOCK_REPLY = "This is a deterministic reply from the AgentTestLibrary mock LLM."
+ROUTING = (*REAL_ROUTING_VARIABLES, "AWS_ENDPOINT_URL", "AZURE_OPENAI_ENDPOINT", "OLLAMA_HOST")
+
+
+@dataclass
+class World:
+    """Mocks by route target, a seal over them, and what it saw."""
+
+    seal: Seal
+    mocks: dict[str, MockServer] = field(default_factory=dict)
+
+    @property
+    def proxy(self) -> EgressProxy:
+        return self.seal.proxy
+
+    def outcomes(self) -> list[tuple[str, str]]:
+        return [(attempt.host, attempt.outcome) for attempt in self.proxy.since(0)]
+
+
+@pytest.fixture
+def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    for name in ROUTING:
+        monkeypatch.delenv(name, raising=False)
+    mocks: dict[str, MockServer] = {}
+
+    def find(target: str) -> Target:
+        server = mocks.get(target)
+        return Target(target, server) if server else Target(target, None, f"no mock for {target} in this test")
+
+    llm = MockServer(MockLLM(None))
+    llm.start()
+    mocks[LLM] = llm
+    folder = tmp_path / "seal"
+    folder.mkdir()
+    seal = Seal(folder, Router(find))
+    yield World(seal, mocks)
+    seal.close()
+    for server in mocks.values():
+        server.stop()
+
+
+def host_of(server: MockServer) -> list[str]:
+    return [entry.received_headers.get("host", "") for entry in server.pipeline.journal.entries()]
+
+
+def test_openai_sdk_default_base_url_reaches_the_mock_llm(world: World) -> None:
+    import openai
+
+    client = openai.OpenAI(api_key="sk-fixture", max_retries=0)
+    reply = client.chat.completions.create(model="gpt-4o-mini", messages=PROMPT)  # type: ignore[arg-type]
+    assert reply.choices[0].message.content == MOCK_REPLY
+    streamed = client.chat.completions.create(model="gpt-4o-mini", messages=PROMPT, stream=True)  # type: ignore[arg-type]
+    assert "".join(chunk.choices[0].delta.content or "" for chunk in streamed if chunk.choices) == MOCK_REPLY
+    assert host_of(world.mocks[LLM]) == ["api.openai.com", "api.openai.com"]
+    attempts = world.proxy.since(0)
+    assert {(a.host, a.port, a.outcome, a.provider) for a in attempts} == {("api.openai.com", 443, "routed", "OpenAI")}
+    assert attempts[0].pid == os.getpid() and attempts[0].target == LLM
+
+
+def test_anthropic_sdk_default_base_url_reaches_the_mock_llm(world: World) -> None:
+    import anthropic
+
+    client = anthropic.Anthropic(api_key="sk-ant-fixture", max_retries=0)
+    message = client.messages.create(model="claude-sonnet-4-5", max_tokens=64, messages=PROMPT)  # type: ignore[arg-type]
+    assert message.content[0].text == MOCK_REPLY  # type: ignore[union-attr]
+    assert host_of(world.mocks[LLM]) == ["api.anthropic.com"]
+    assert world.outcomes() == [("api.anthropic.com", "routed")]
+
+
+def test_google_genai_default_base_url_reaches_the_mock_llm(world: World) -> None:
+    from google import genai
+
+    client = genai.Client(api_key="fixture-gemini-key")
+    reply = client.models.generate_content(model="gemini-2.5-flash", contents="hello")
+    assert reply.text == MOCK_REPLY
+    assert host_of(world.mocks[LLM]) == ["generativelanguage.googleapis.com"]
+    assert world.outcomes() == [("generativelanguage.googleapis.com", "routed")]
+
+
+def test_pygithub_default_base_url_reaches_the_github_preset(world: World) -> None:
+    github = pytest.importorskip("github")
+    service = MockServer(MockService(load_service("github", "github")))
+    service.start()
+    world.mocks[f"{PRESET}github"] = service
+    client = github.Github(auth=github.Auth.Token("ghp_fixture"), retry=None)
+    repo = client.get_repo("acme/app")
+    issue = repo.create_issue(title="sealed", body="through the proxy")
+    assert repo.get_issue(issue.number).title == "sealed"
+    assert set(host_of(service)) == {"api.github.com"}  # https URLs in the answers: no plain-HTTP detour
+    assert {outcome for _, outcome in world.outcomes()} == {"routed"}
+
+
+def test_boto3_default_endpoints_reach_bedrock_on_the_llm_and_the_rest_on_mock_aws(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    boto3 = pytest.importorskip("boto3")
+    from AgentTestLibrary.mockaws import MockAWS, Moto
+
+    moto = Moto()
+    aws = MockServer(MockAWS(moto.start()))
+    aws.start()
+    world.mocks["aws"] = aws
+    for name, value in {"AWS_ACCESS_KEY_ID": "AKIAAGENTTESTFIXTURE", "AWS_SECRET_ACCESS_KEY": "fixture-secret",
+                        "AWS_DEFAULT_REGION": "us-east-1"}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    try:
+        bedrock = boto3.client("bedrock-runtime", region_name="us-east-1")
+        answer = bedrock.converse(modelId="anthropic.claude-3-haiku-20240307-v1:0",
+                                  messages=[{"role": "user", "content": [{"text": "hello"}]}])  # fmt: skip
+        assert answer["output"]["message"]["content"][0]["text"] == MOCK_REPLY
+        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+        dynamodb.create_table(TableName="sealed", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                              AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                              BillingMode="PAY_PER_REQUEST")  # fmt: skip
+        assert dynamodb.list_tables()["TableNames"] == ["sealed"]
+        assert boto3.client("sts").get_caller_identity()["Account"]
+    finally:
+        aws.stop()
+        moto.stop()
+    assert host_of(world.mocks[LLM]) == ["bedrock-runtime.us-east-1.amazonaws.com"]
+    routed = {(host, outcome) for host, outcome in world.outcomes()}
+    assert ("bedrock-runtime.us-east-1.amazonaws.com", "routed") in routed
+    hosts = {f"{service}.us-east-1.amazonaws.com" for service in ("bedrock-runtime", "dynamodb", "sts")}
+    assert {host for host, _ in routed} == hosts
+    assert {outcome for _, outcome in routed} == {"routed"}
+
+
+def test_an_unrelated_host_is_refused_and_reported_over_connect_and_plain_http(world: World) -> None:
+    with pytest.raises(httpx.ProxyError, match="403"):
+        httpx.get("https://telemetry.example.com/v1/events", timeout=10)
+    refused = httpx.get("http://plain.example.com/path?q=1", timeout=10)
+    assert refused.status_code == 403 and "plain.example.com" in refused.text and "allow=" in refused.text
+    assert world.outcomes() == [("telemetry.example.com", "refused"), ("plain.example.com", "refused")]
+    connect, plain = world.proxy.since(0)
+    assert (connect.method, connect.port, connect.pid) == ("CONNECT", 443, os.getpid())
+    assert (plain.method, plain.port) == ("GET", 80) and "Route Host To Mock" in plain.detail
+
+
+def test_a_provider_host_without_its_mock_is_refused_naming_the_provider(world: World) -> None:
+    with pytest.raises(httpx.ProxyError):
+        httpx.get("https://api.github.com/zen", timeout=10)
+    with pytest.raises(httpx.ProxyError):
+        httpx.get("https://api.mistral.ai/v1/models", timeout=10)
+    github, mistral = world.proxy.since(0)
+    assert github.outcome == "refused" and "no mock for preset:github" in github.detail
+    assert (mistral.outcome, mistral.provider) == ("refused", "Mistral")
+
+
+def test_a_client_that_does_not_trust_the_seal_fails_and_is_reported(world: World) -> None:
+    import certifi
+
+    with pytest.raises(httpx.ConnectError):
+        httpx.get("https://api.openai.com/v1/models", verify=ssl.create_default_context(cafile=certifi.where()))
+    (attempt,) = world.proxy.since(0)
+    assert attempt.outcome == "tls-failed" and attempt.problem and "TLS handshake failed" in attempt.detail
+
+
+def test_added_routes_win_then_the_allow_list_then_the_defaults(world: World) -> None:
+    router = world.seal.router
+    router.allow = ("api.openai.com", "*.allowed.example")
+    assert router.decide("api.openai.com") == "api.openai.com"
+    assert router.decide("x.allowed.example") == "*.allowed.example"
+    router.add(HostRoute("api.openai.com", LLM, "test:t"))
+    assert isinstance(router.decide("api.openai.com"), Target)
+    router.end_scope("test:t")
+    assert router.decide("api.openai.com") == "api.openai.com"
+    assert router.decide("elsewhere.example") is None
+
+
+def test_the_guard_inside_a_tunnel_refuses_a_host_other_than_the_connected_one(world: World) -> None:
+    context = ssl.create_default_context(cafile=str(world.seal.authority.bundle))
+    with socket.create_connection(("127.0.0.1", world.proxy.port), timeout=10) as raw:
+        raw.sendall(b"CONNECT api.openai.com:443 HTTP/1.1\r\nHost: api.openai.com:443\r\n\r\n")
+        assert raw.recv(1024).startswith(b"HTTP/1.1 200")
+        with context.wrap_socket(raw, server_hostname="api.openai.com") as tls:
+            assert tls.selected_alpn_protocol() in (None, "http/1.1")
+            tls.sendall(b"GET /v1/models HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n")
+            answer = _read_all(tls)
+    assert answer.startswith(b"HTTP/1.1 403") and b"evil.example" in answer
+    (entry,) = world.mocks[LLM].pipeline.journal.entries()
+    assert entry.kind == "refused"
+
+
+def _read_all(sock: socket.socket) -> bytes:
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    return data
+
+
+def test_alpn_offers_http1_only_so_h2_clients_fall_back(world: World) -> None:
+    context = ssl.create_default_context(cafile=str(world.seal.authority.bundle))
+    context.set_alpn_protocols(["h2", "http/1.1"])
+    with socket.create_connection(("127.0.0.1", world.proxy.port), timeout=10) as raw:
+        raw.sendall(b"CONNECT api.anthropic.com:443 HTTP/1.1\r\nHost: api.anthropic.com:443\r\n\r\n")
+        raw.recv(1024)
+        with context.wrap_socket(raw, server_hostname="api.anthropic.com") as tls:
+            assert tls.selected_alpn_protocol() == "http/1.1"
+
+
+def test_the_proxy_bounds_heads_time_and_connections(tmp_path: Path) -> None:
+    from AgentTestLibrary.sealed.authority import CertificateAuthority
+
+    limits = Limits(request_timeout_s=0.3, max_connections=2, max_head_bytes=1024)
+    proxy = EgressProxy(CertificateAuthority(tmp_path), lambda host: None, limits=limits)
+    proxy.start()
+    try:
+        with socket.create_connection(("127.0.0.1", proxy.port), timeout=10) as slow:
+            slow.sendall(b"CONNECT api.openai.com:443 HTTP/1.1\r\n")  # and nothing more
+            assert _read_all(slow).startswith(b"HTTP/1.1 408")
+        with socket.create_connection(("127.0.0.1", proxy.port), timeout=10) as big:
+            big.sendall(b"CONNECT x:443 HTTP/1.1\r\nX: " + b"a" * 2048 + b"\r\n\r\n")
+            assert _read_all(big).startswith(b"HTTP/1.1 400")
+        with socket.create_connection(("127.0.0.1", proxy.port), timeout=10) as direct:
+            direct.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            assert b"not a proxy request" in _read_all(direct)
+        held = [socket.create_connection(("127.0.0.1", proxy.port), timeout=10) for _ in range(2)]
+        with socket.create_connection(("127.0.0.1", proxy.port), timeout=10) as third:
+            assert _read_all(third).startswith(b"HTTP/1.1 503")
+        for sock in held:
+            sock.close()
+    finally:
+        proxy.stop()
+
+
+def test_the_process_that_tried_is_named(world: World) -> None:
+    script = (
+        "import socket,sys; s=socket.create_connection(('127.0.0.1', int(sys.argv[1])));"
+        "s.sendall(b'CONNECT leak.example:443 HTTP/1.1\\r\\nHost: leak.example\\r\\n\\r\\n'); s.recv(4096)"
+    )
+    child = subprocess.run([sys.executable, "-c", script, str(world.proxy.port), "marker-arg"], timeout=30, check=True)
+    assert child.returncode == 0
+    (attempt,) = world.proxy.since(0)
+    assert attempt.outcome == "refused" and attempt.pid not in (0, os.getpid())
+    assert "marker-arg" in attempt.process
+
+
+def test_closing_the_seal_restores_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt")
+    monkeypatch.setenv("SSL_CERT_DIR", "/etc/ssl/certs")
+    monkeypatch.delenv("HTTPS_PROXY", raising=False)
+    before = dict(os.environ)
+    folder = tmp_path / "seal"
+    folder.mkdir()
+    seal = Seal(folder, Router(Target))
+    bundle = Path(os.environ["SSL_CERT_FILE"])
+    assert bundle.parent == folder and bundle.read_text().count("BEGIN CERTIFICATE") == 1  # the seal's CA alone
+    assert all(os.environ[name] == str(bundle) for name in TRUST_FILES)
+    assert os.environ["HTTPS_PROXY"] == seal.url and os.environ["no_proxy"] == "localhost,127.0.0.1,::1"
+    assert os.listdir(os.environ["SSL_CERT_DIR"]) == [] and os.environ["NODE_USE_ENV_PROXY"] == "1"
+    assert not list(folder.glob("leaf-*")) and b"PRIVATE KEY" not in b"".join(p.read_bytes() for p in
+                                                                              folder.glob("*.pem"))  # fmt: skip
+    seal.close()
+    assert dict(os.environ) == before and not folder.exists()
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", seal.proxy.port), timeout=2).close()
