@@ -155,6 +155,19 @@ class AgentTestLibrary(DynamicCore):  # type: ignore[misc]
     | Deliver Webhook    ${AGENT}/webhook    github    issues    payload=${PAYLOAD}    secret=${SECRET}
     | Service Should Have Received    github    POST    /repos/acme/app/issues/7/labels    json.labels.0=bug
 
+    = Sealed network =
+
+    `Seal Agent Network` starts an egress proxy on loopback for agents started afterwards and
+    exports ``HTTPS_PROXY``, ``SSL_CERT_FILE`` and the other variables clients read, with a CA of
+    its own: model provider hosts reach the mock LLM, ``api.github.com`` a github-preset service,
+    ``*.amazonaws.com`` mock AWS, over verified TLS; `Route Host To Mock` adds hosts; every other
+    host is refused and recorded. `Network Should Have Stayed Sealed` fails naming each refused
+    host; `Get Network Attempts` returns every attempt.
+
+    | Seal Agent Network
+    | Run Process    python    agent.py    List the files
+    | Network Should Have Stayed Sealed
+
     = Cassettes =
 
     `Use LLM Cassettes` replays one YAML cassette per test, recorded once from the real

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import socket
 from pathlib import Path
 
@@ -112,3 +113,20 @@ def test_proc_addresses_and_the_owner_of_a_local_socket() -> None:
                 found = attribution.owner(*ends)
     assert found.pid == os.getpid() and "pytest" in found.command
     assert attribution.owner(("127.0.0.1", 1), ("127.0.0.1", 2)) == attribution.UNKNOWN
+
+
+@pytest.mark.parametrize(
+    ("tags", "real_llm", "why"),
+    [(("live", "lane:model-backed"), False, "tagged 'live'"), (("lane:model-backed",), False, "lane:model-backed"),
+     (("lane:no-model",), True, "real-LLM mode is on (USE_REAL_LLM)")],
+)  # fmt: skip
+def test_sealing_is_an_error_in_the_live_lane(tags: tuple[str, ...], real_llm: bool, why: str) -> None:
+    from AgentTestLibrary.environment import EnvironmentPatch
+    from AgentTestLibrary.keywords import LibraryContext, MockLLMKeywords, SealedNetworkKeywords
+    from AgentTestLibrary.keywords.scopes import Scope
+
+    ctx = LibraryContext(scopes=[Scope("suite", "S", "S", "S"), Scope("test", "S.T", "T", "S", tags=tags)])
+    llm = MockLLMKeywords(ctx)
+    llm.real = EnvironmentPatch({}) if real_llm else None
+    with pytest.raises(InputError, match=rf"cannot be used here: .*{re.escape(why)}.*Seal no-model tests only"):
+        SealedNetworkKeywords(ctx, llm).seal_agent_network()

@@ -227,10 +227,10 @@ class SealedNetworkKeywords(LibraryComponent):
             first = next(a for a in problems if (a.outcome, a.host, a.port) == (outcome, host, port))
             provider = f" ({first.provider})" if first.provider else ""
             who = f", e.g. by pid {first.pid}: {first.process}" if first.pid else ""
-            lines.append(f"- {host}:{port}{provider}: {outcome} {count} time(s){who}. {first.detail}")
+            lines.append(f"- {host}:{port}{provider}: {outcome} {count} time(s){who}\n  {first.detail}")
         refused = sum(1 for attempt in problems if attempt.outcome == "refused")
-        raise AssertionError(f"The sealed network refused {refused} connection(s) and saw {len(problems) - refused} "
-                             f"failed TLS handshake(s):\n" + "\n".join(lines))  # fmt: skip
+        untrusted = f" and saw {len(problems) - refused} failed TLS handshake(s)" if len(problems) > refused else ""
+        raise AssertionError(f"The sealed network refused {refused} connection(s){untrusted}:\n" + "\n".join(lines))
 
 
 def _listed(value: str | list[str] | None) -> list[str]:
