@@ -60,8 +60,8 @@ class AgentTestLibrary(DynamicCore):  # type: ignore[misc]
     | ``ANTHROPIC_AUTH_TOKEN``, ``OPENAI_ORG_ID``, ``OPENAI_PROJECT_ID`` | unset |
     | ``AWS_SESSION_TOKEN``, ``AWS_PROFILE``, ``AWS_BEARER_TOKEN_BEDROCK``, ``AZURE_OPENAI_AD_TOKEN`` | unset |
 
-    The README's "Environment exported to child processes" lists every value and what each cloud client needs
-    besides.
+    The documentation site's reference page "Environment variables" (``docs/reference/environment.md``) lists
+    every value, what each cloud client needs besides, and what every other mock exports.
 
     `Stop Mock LLM` (or the end of the suite that started the mock) puts back exactly what was there.
 
@@ -76,7 +76,7 @@ class AgentTestLibrary(DynamicCore):  # type: ignore[misc]
     ``tool_calls``, ``json``, ``usage``, ``stop_reason`` or ``error``; ``sequence:`` gives one
     reply per call. Every error names the file, line, key and fix. `Reply With Text`, `Reply
     With Tool Call`, `Reply With JSON`, `Reply With Error` and `Add LLM Rule` say the same from
-    keywords, for the current test (or suite, in a suite setup). The README lists every key.
+    keywords, for the current test (or suite, in a suite setup). ``docs/reference/formats.md`` lists every key.
 
     = Strict mode =
 
@@ -142,7 +142,7 @@ class AgentTestLibrary(DynamicCore):  # type: ignore[misc]
     = Services, webhooks and AWS =
 
     `Start Mock Service` serves a route file (path templates, conditions, replies with
-    templates, in-memory collections, ``link``/``cursor``/``token``/``offset`` pagination,
+    templates, in-memory collections, ``link``, ``cursor``, ``token`` or ``offset`` pagination,
     signature checks) or a preset (``github``, ``slack``) and exports ``AGENTTEST_<NAME>_URL``;
     strict by default. `Inject Service Fault` breaks a route, a method, a path or page N;
     `Service Should Have Received` checks ``json.field=value``. `Deliver Webhook` signs as
@@ -186,7 +186,7 @@ class AgentTestLibrary(DynamicCore):  # type: ignore[misc]
     = Runtimes =
 
     `Load Runtime Registry`, `Switch Runtime` and `Run Agent` switch an agent between runtimes
-    the real way; `Install Agent CLIs` installs the pinned Claude Code, Codex and Gemini CLI.
+    the real way; `Install Agent CLIs` installs the pinned Claude Code, Codex, Gemini CLI, pi and opencode.
 
     = Live lane =
 
@@ -228,7 +228,7 @@ class AgentTestLibrary(DynamicCore):  # type: ignore[misc]
     and every byte on the wire are untrusted. The admin API (``/__agenttest/``) needs a
     per-mock token the agent never sees (`Get Mock LLM Admin Token`); requests through
     non-loopback Host names or with a foreign ``Origin`` are refused; sizes, times and
-    connections are bounded. The README's "Security model" lists every guarantee.
+    connections are bounded. ``docs/reference/security.md`` lists every guarantee and limit.
 
     = Example =
 

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from ..errors import AgentInstallError
 
@@ -19,6 +20,8 @@ AGENTS = {
     "pi": ("@mariozechner/pi-coding-agent", "0.73.1", "pi"),
     "opencode": ("opencode-ai", "1.18.33", "opencode"),
 }
+# The names above, as the type libdoc lists for `Install Agent CLIs` (a unit test keeps the two equal).
+AgentName = Literal["claude-code", "codex", "gemini-cli", "pi", "opencode"]
 PREFIX_VARIABLE = "AGENTTEST_AGENTS_PREFIX"
 LATEST_VARIABLE = "AGENTTEST_AGENTS_LATEST"  # "1": the newest releases instead of the pins (the nightly drift run)
 UNAVAILABLE = 3  # exit code: npm or its registry is not available on this machine

@@ -296,7 +296,7 @@ class A2AKeywords(ServedComponent):
 
     @keyword("A2A Agent Should Have Pushed")
     def a2a_agent_should_have_pushed(self, name: str, state: str | None = None, timeout: float = 5.0) -> None:
-        """Waits up to ``timeout`` seconds for agent ``name``'s push notifications to be delivered, then fails
+        """Waits up to ``timeout`` seconds for the push notifications of agent ``name`` to be delivered, then fails
         unless one reached the client (a 2xx answer) in the current test, one announcing ``state`` when given.
 
         Example:

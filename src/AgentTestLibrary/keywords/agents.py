@@ -7,12 +7,13 @@ from robot.api.deco import keyword
 
 from ..errors import AgentInstallError, SkipTest
 from ..harness import agents
+from ..harness.agents import AgentName
 from .scopes import LibraryComponent
 
 
 class AgentKeywords(LibraryComponent):
     @keyword("Install Agent CLIs")
-    def install_agent_clis(self, *names: str) -> dict[str, str]:
+    def install_agent_clis(self, *names: AgentName) -> dict[str, str]:
         """Installs the pinned versions of ``names`` (``claude-code``, ``codex``, ``gemini-cli``, ``pi``,
         ``opencode``) with npm.
 

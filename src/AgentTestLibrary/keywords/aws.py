@@ -62,7 +62,7 @@ class AwsKeywords(ServedComponent):
         layer; returns the endpoint URL agents use, the only way to moto.
 
         Exports ``AWS_ENDPOINT_URL`` (boto3 1.28+ and the AWS CLI honour it), fixture
-        ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``, ``AWS_DEFAULT_REGION`` and
+        ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``, ``AWS_DEFAULT_REGION`` and
         ``AWS_REGION``; unsets ``AWS_SESSION_TOKEN`` and ``AWS_PROFILE`` and points the config
         and credential files at nothing, so no real credentials are used; disables the EC2
         metadata lookup. moto's state is emptied at the start of every test. Needs the ``aws``

@@ -109,7 +109,7 @@ class FakeCliKeywords(LibraryComponent):
     ) -> str:
         """Puts an executable ``name`` first on PATH for processes started afterwards; returns its path.
 
-        Without ``rules`` every call prints ``stdout``/``stderr`` and exits with ``exit_code``
+        Without ``rules`` every call prints ``stdout`` and ``stderr`` and exits with ``exit_code``
         (after ``delay`` seconds, reading stdin when ``capture_stdin``). ``rules`` is a YAML
         file or YAML text: a list of ``{name, args, match, stdout, stderr, exit_code, delay,
         files, capture_stdin}``, ``match`` being ``exact``, ``prefix`` (default), ``glob``,

@@ -106,7 +106,7 @@ class HookKeywords(LibraryComponent):
 
     @keyword("Install Hooks Bridge")
     def install_hooks_bridge(self, runtime: HookRuntime, directory: str, *events: str, notify: bool = False) -> str:
-        """Writes ``runtime``'s real hook configuration under ``directory`` so every hook calls the bridge.
+        """Writes the real hook configuration of ``runtime`` under ``directory`` so every hook calls the bridge.
 
         ``runtime``: ``claude-code`` (``.claude/settings.json`` of the project directory),
         ``codex`` (``hooks.json`` in ``CODEX_HOME``; ``notify=True`` also sets the legacy

@@ -167,7 +167,7 @@ class LiveKeywords(LibraryComponent):
     def diagnose_egress(self, url: str, timeout: float = 5.0) -> dict[str, Any]:
         """Walks DNS → TCP → proxy CONNECT → TLS → HTTP to ``url`` and classifies the outcome.
 
-        Honours ``HTTPS_PROXY``/``https_proxy`` and ``NO_PROXY``/``no_proxy``. The
+        Honours ``HTTPS_PROXY`` (or ``https_proxy``) and ``NO_PROXY`` (or ``no_proxy``). The
         ``classification`` is one of ``ok``, ``dns_failure``, ``connect_refused``,
         ``connect_timeout``, ``proxy_auth_required`` (407), ``proxy_blocked`` (403 with proxy
         signatures such as ``Via``), ``proxy_error``, ``tls_error``, ``provider_auth_error``

@@ -432,7 +432,7 @@ class McpKeywords(ServedComponent):
         self, runtime: McpRuntime, server: str = "tools", transport: McpTransport | None = None,
         project: str | None = None,
     ) -> str:  # fmt: skip
-        """Writes ``runtime``'s real MCP configuration for mock server ``server`` into the isolated runtime home
+        """Writes the real MCP configuration of ``runtime`` for mock server ``server`` into the isolated runtime home
         (`Get Runtime Home`); it is taken out again at the end of the test (or suite, in a suite setup),
         or by the next run if this one is killed first.
 

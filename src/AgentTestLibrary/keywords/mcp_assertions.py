@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from robot.api import logger
 from robot.api.deco import keyword
@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from ..mock.journal import JournalEntry
     from ..mockmcp.model import McpRequest
     from .context import LibraryContext
+
+# How an MCP client answers an elicitation (the schema's ElicitResult.action); libdoc lists the choices.
+ElicitationAction = Literal["accept", "decline", "cancel"]
 
 
 class McpAssertionKeywords(LibraryComponent):
@@ -158,7 +161,7 @@ class McpAssertionKeywords(LibraryComponent):
 
     @keyword("MCP Client Should Have Been Asked For Elicitation")
     def mcp_client_should_have_been_asked_for_elicitation(
-        self, message: str | None = None, *, action: str | None = None, server: str | None = None,
+        self, message: str | None = None, *, action: ElicitationAction | None = None, server: str | None = None,
         times: int | None = None,
     ) -> None:  # fmt: skip
         """Fails unless a mock MCP server sent its client ``elicitation/create`` in this test (whose message

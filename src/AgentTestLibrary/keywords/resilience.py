@@ -60,7 +60,7 @@ class ResilienceKeywords(UsesMockLLM):
     @keyword("Agent Should Have Honoured Retry After")
     @mock_only
     def agent_should_have_honoured_retry_after(self, tolerance: float = 0.05) -> None:
-        """Fails unless every retry after a ``retry-after``/``retry-after-ms`` waited at least that long.
+        """Fails unless every retry after a ``retry-after`` or ``retry-after-ms`` waited at least that long.
 
         ``tolerance`` (seconds) absorbs timer resolution. The failure names the numbers:
         ``retried after 0.21 s, retry-after asked for 1 s``.

@@ -62,7 +62,7 @@ class ServiceKeywords(ServedComponent):
         """Starts mock REST service ``name`` and returns its base URL (``http://127.0.0.1:PORT``).
 
         ``routes``: a route file (YAML: routes with path templates, conditions, replies,
-        collections, pagination; see `Mock services` in the introduction) or a built-in
+        collections, pagination; see `Services, webhooks and AWS` in the introduction) or a built-in
         preset by name, ``github`` or ``slack`` (a file may say ``extends: github`` to add
         routes to it). Exports ``AGENTTEST_<NAME>_URL`` to processes started afterwards.
         Strict by default: a request no route answers gets a 404 (or 501 when only its
@@ -152,7 +152,7 @@ class ServiceKeywords(ServedComponent):
         the shape carries), ``retry_after``, ``delay_ms``, ``hang_s``, ``reset`` (the
         connection drops unanswered), ``malformed=json``, ``cut_after_bytes``. A faulted request
         changes no collection. Targeting: ``route`` (its name), ``method``, ``path`` (a template
-        or a path), ``page`` (of a paginated route), ``query``/``json`` (conditions as JSON),
+        or a path), ``page`` (of a paginated route), ``query`` or ``json`` (conditions as JSON),
         ``nth``, ``times``, ``probability`` with ``seed``.
 
         Example:
