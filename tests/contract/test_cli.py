@@ -122,7 +122,7 @@ def test_service_check_names_presets_files_and_mistakes(tmp_path: Path) -> None:
     ok = subprocess.run([*AGENTTEST, "service", "check", "slack"], capture_output=True, text=True, timeout=30)
     assert (
         ok.returncode == 0
-        and ok.stdout.strip() == "slack: OK, 4 route(s), collections: channels, messages, strict: True."
+        and ok.stdout.strip() == "slack: OK, 13 route(s), collections: channels, messages, users, files, strict: True."
     )
     routes = tmp_path / "routes.yaml"
     routes.write_text("routes:\n  - {path: /x, replay: {}}\n", encoding="utf-8")
