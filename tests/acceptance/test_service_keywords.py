@@ -30,6 +30,7 @@ Test Tags    lane:no-model
 
 *** Variables ***
 ${GET}    import os, sys, httpx; print(httpx.get(os.environ["AGENTTEST_CRM_URL"] + sys.argv[1]).status_code)
+${POST}    import os, sys, httpx; print(httpx.post(os.environ["AGENTTEST_CRM_URL"] + sys.argv[1], json={}).status_code)
 ${ENV}    import os; print(os.environ["AWS_SECRET_ACCESS_KEY"], os.environ.get("AWS_PROFILE"))
 
 *** Test Cases ***
@@ -41,6 +42,12 @@ A Known Route Passes
 An Unknown Route Fails The Test At Its End
     ${result}=    Run Process    ${PYTHON}    -c    ${GET}    /thing
     Should Be Equal    ${result.stdout}    404
+
+A Reply That Cannot Be Filled Fails The Test At Its End
+    Add Service Route    crm
+    ...    {"name": "titled", "method": "POST", "path": "/titled", "reply": {"json": {"t": "{{json.title}}"}}}
+    ${result}=    Run Process    ${PYTHON}    -c    ${POST}    /titled
+    Should Be Equal    ${result.stdout}    422
 
 Unused Routes Are Named
     Run Process    ${PYTHON}    -c    ${GET}    /things
@@ -83,6 +90,9 @@ def test_service_keywords_in_a_suite(tmp_path: Path) -> None:
     status, message = statuses["An Unknown Route Fails The Test At Its End"]
     assert status == "FAIL" and "Strict mock service 'crm': 1 call(s) broke its closed world" in message
     assert "GET /thing: closest was route 'list things' (GET /things)" in message
+    status, message = statuses["A Reply That Cannot Be Filled Fails The Test At Its End"]
+    assert status == "FAIL" and "Mock service 'crm': 1 call(s) got an error because a rule could not answer" in message
+    assert "POST /titled: route 'titled' (POST /titled) at Add Service Route: placeholder {{json.title}}" in message
     status, message = statuses["Assertions Show What Was Received"]
     assert status == "FAIL" and "Expected a request POST /things to service 'crm', found 0" in message
     assert "GET /things -> 200 route=list things" in message

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
 
 from AgentTestLibrary.errors import ScenarioError
 from AgentTestLibrary.mock.pagination import InvalidPage, Paging, decode, encode, link_header, page, position_of
-from AgentTestLibrary.mockservice import load_service, presets, service_from_text
+from AgentTestLibrary.mockservice import MockService, load_service, presets, service_from_text
 from AgentTestLibrary.mockservice.model import PathTemplate
 
 LIST = "routes:\n  - name: r\n    method: GET\n    path: /x\n"
@@ -128,3 +131,113 @@ def test_mock_aws_without_moto_says_which_extra_to_install(monkeypatch: pytest.M
     monkeypatch.setitem(sys.modules, "moto.moto_server.werkzeug_app", None)
     with pytest.raises(MockServerError, match=r"pip install 'robotframework-agenttestlibrary\[aws\]'"):
         Moto()
+
+
+# -- templates: parsed once, a placeholder with no value never becomes text ---------------------------------------
+
+ROUTES = """
+collections:
+  issues: {key: number, items: [{number: 1, title: First, labels: []}]}
+routes:
+  - name: create an issue
+    method: POST
+    path: /repos/{owner}/{repo}/issues
+    reply: {create: issues, item: {title: "{{json.title}}", slug: "issue-{{json.title}}", body: "{{json.body | null}}"}}
+  - name: add labels
+    method: POST
+    path: /repos/{owner}/{repo}/issues/{number}/labels
+    reply: {update: issues, key: "{{path.number}}", item: {labels: "{{json.labels | json}}"}, json: "{{item.labels}}"}
+  - name: echo
+    method: PUT
+    path: /echo
+    reply: {json: {whole: "{{json}}", first: "{{json.0}}", said: "got {{json.0}} of {{method}}"}}
+"""
+
+
+def _call(app: Any, method: str, target: str, body: Any = None) -> tuple[int, Any]:
+    from AgentTestLibrary.mock.http import Request
+
+    raw = json.dumps(body).encode() if body is not None else b""
+    outcome = app.handle(Request(method, target, {"host": "127.0.0.1:1", "content-type": "application/json"}, raw))
+    data = outcome.body_bytes()
+    return outcome.status, json.loads(data) if data else None
+
+
+def test_a_bare_json_array_body_fills_templates_whole_and_by_index() -> None:
+    app = MockService(service_from_text(ROUTES, "crm.yaml"))
+    assert _call(app, "POST", "/repos/a/b/issues/1/labels", ["bug", "ui"]) == (200, ["bug", "ui"])
+    assert _call(app, "POST", "/repos/a/b/issues/1/labels", {"labels": ["docs"]}) == (200, ["docs"])
+    assert _call(app, "PUT", "/echo", ["x", 2]) == (200, {"whole": ["x", 2], "first": "x", "said": "got x of PUT"})
+    assert _call(app, "POST", "/repos/a/b/issues", {"title": "T"})[1] == {
+        "number": 2,
+        "title": "T",
+        "slug": "issue-T",
+        "body": None,
+    }
+
+
+def test_a_placeholder_with_no_value_is_a_422_naming_route_file_and_placeholder_and_fails_the_test() -> None:
+    app = MockService(service_from_text(ROUTES, "crm.yaml"))
+    status, body = _call(app, "POST", "/repos/a/b/issues", {"body": "no title"})
+    assert status == 422
+    entry = app.journal.entries()[-1]
+    assert entry.rule_error and "{{json.title}}" not in json.dumps(app.collections.items("issues"))
+    for part in ("route 'create an issue'", "crm.yaml:5", "placeholder {{json.title}} has no value",
+                 "json has no 'title' (it has body)"):  # fmt: skip
+        assert part in entry.error and part in body["error"]["detail"]
+    assert len(app.collections.items("issues")) == 1  # nothing was created
+    status, body = _call(app, "PUT", "/echo", {"a": 1})
+    assert status == 422 and "json has no '0'" in body["error"]["detail"]
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        (
+            '{json: "{{jsn.title}}"}',
+            r"crm.yaml:5: routes\[0\]\.reply\.json: route 'r': placeholder \{\{jsn.title\}\} "
+            r"names 'jsn.title', which its json never has; it may use path, query, headers",
+        ),
+        ('{json: "{{path.numbr}}"}', r"placeholder \{\{path.numbr\}\} names 'path.numbr'.*path\.number"),
+        ('{json: "{{item}}"}', r"names 'item', which its json never has"),
+        ('{list: issues, json: "{{next}}"}', r"names 'next'"),
+        ('{create: issues, item: "{{item.title}}"}', r"reply\.item: .*names 'item.title', which its item never has"),
+        ('{json: "x {{json.a | jsn}}"}', r"names 'jsn'"),
+    ],
+)
+def test_a_placeholder_naming_nothing_the_reply_can_see_is_a_load_error(reply: str, expected: str) -> None:
+    text = f"collections: {{issues: {{}}}}\nroutes:\n  - name: r\n    path: /issues/{{number}}\n    reply: {reply}\n"
+    with pytest.raises(ScenarioError, match=expected):
+        service_from_text(text, "crm.yaml")
+
+
+def test_an_error_template_names_only_what_an_error_has() -> None:
+    with pytest.raises(ScenarioError, match=r"crm.yaml:1: service\.error: placeholder \{\{reason\}\} names 'reason'"):
+        service_from_text('service: {error: {msg: "{{reason}}"}}\n', "crm.yaml")
+
+
+def test_templates_are_parsed_when_the_route_loads_not_per_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    from AgentTestLibrary.mock import templates
+
+    app = MockService(load_service("github", "github"))
+    app.collections.seed("issues", [{"number": n, "title": f"t{n}", "state": "open"} for n in range(1, 31)], "t")
+
+    def refuse(*_: Any) -> Any:
+        raise AssertionError("a template was parsed while answering")
+
+    monkeypatch.setattr(templates.Placeholder, "parse", refuse)
+    monkeypatch.setattr(templates.Template, "_compile", refuse)
+    status, items = _call(app, "GET", "/repos/acme/app/issues?state=open")
+    assert status == 200 and len(items) == 30
+    assert items[29]["url"] == "http://127.0.0.1:1/repos/acme/app/issues/30"
+
+
+def test_template_alternatives_defaults_and_the_reason_a_path_stopped() -> None:
+    from AgentTestLibrary.mock.templates import Template, Unfilled
+
+    template = Template({"a": "{{x.y | z | null}}", "b": "n={{n | 0}}", "c": ['{{s | "none"}}']})
+    assert template.render({"z": [1]}) == {"a": [1], "b": "n=0", "c": ["none"]}
+    assert template.render({"x": {"y": False}, "n": 5, "s": "S"}) == {"a": False, "b": "n=5", "c": ["S"]}
+    with pytest.raises(Unfilled, match=r"placeholder \{\{x.y\}\} has no value: x is null, not an object with 'y'"):
+        Template("{{x.y}}").render({"x": None})
+    assert Template("keep {{x}}").render({}, keep=True) == "keep {{x}}"

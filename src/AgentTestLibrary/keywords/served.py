@@ -129,12 +129,20 @@ class ServedComponent(LibraryComponent):
         return f"{self.label} {served.name}" if self.label != served.name.upper() else self.label
 
     def strict_problem(self, served: Served, entries: list[JournalEntry]) -> str:
-        """Why the test fails because of exchanges that broke a strict server's closed world ('' when none did)."""
+        """Why the test fails because of exchanges that broke a strict server's closed world, or that a rule could
+        not answer as written (a 500 naming the rule, its file and the placeholder), strict or not ('' when none)."""
+        problems = []
         broken = [entry for entry in entries if entry.unmatched]
-        if not broken:
-            return ""
-        lines = "\n".join(f"exchange #{entry.index} {self.describe(entry)}: {entry.near_miss}" for entry in broken)
-        return f"strict {self.kind} '{served.name}': {len(broken)} call(s) broke its closed world:\n{lines}"
+        if broken:
+            lines = "\n".join(f"exchange #{entry.index} {self.describe(entry)}: {entry.near_miss}" for entry in broken)
+            problems.append(f"strict {self.kind} '{served.name}': {len(broken)} call(s) broke its closed world:\n"
+                            f"{lines}")  # fmt: skip
+        flawed = [entry for entry in entries if entry.rule_error]
+        if flawed:
+            lines = "\n".join(f"exchange #{entry.index} {self.describe(entry)}: {entry.error}" for entry in flawed)
+            problems.append(f"{self.kind} '{served.name}': {len(flawed)} call(s) got an error because a rule could not "
+                            f"answer as written:\n{lines}")  # fmt: skip
+        return "\n".join(problems)
 
     # -- servers -------------------------------------------------------------------------------
 

@@ -54,6 +54,7 @@ class JournalEntry:
     rule: str | None = None
     unmatched: bool = False
     near_miss: str = ""
+    rule_error: bool = False  # the rule could not answer as written; ``error`` says why
     error: str = ""
     fault: str = ""
     broken: bool = False
@@ -85,6 +86,7 @@ class JournalEntry:
             "rule": self.rule,
             "unmatched": self.unmatched,
             "near_miss": self.near_miss,
+            "rule_error": self.rule_error,
             "error": self.error,
             "fault": self.fault,
             "broken": self.broken,

@@ -61,6 +61,7 @@ class Answer:
     unmatched: bool = False
     near_miss: str = ""
     error: str = ""
+    rule_error: bool = False  # the rule could not answer as written (a placeholder with no value): the test fails
     faultable: bool = True
     kind: str = "request"  # "request" counts as the agent's request; e.g. a warm-up does not
 
@@ -308,6 +309,7 @@ class Pipeline:
             rule=answer.rule,
             unmatched=answer.unmatched,
             near_miss=answer.near_miss,
+            rule_error=answer.rule_error,
             error=answer.error if answered else NO_RESPONSE_ERROR,
             fault=fault.describe() if fault else "",
             broken=bool(fault and fault.fault.breaks_response),

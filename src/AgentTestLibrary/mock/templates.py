@@ -1,68 +1,232 @@
-"""Replies that echo the request: ``{{name}}`` placeholders filled from the request's values, bounded.
+"""Replies that echo the request: ``{{name}}`` placeholders, parsed once into a :class:`Template`, filled per request.
 
-``{{text}}`` is the value at a dotted path (``{{filters.lang}}``, ``{{items.0}}``) of the values
-a protocol offers (a tool's arguments, a route's path parameters and body ...). A text that
-is one placeholder alone keeps the value's JSON type (``"{{limit}}"`` gives 10, not "10");
-inside longer text a value is written as JSON unless it is a string. Unknown names stay as
-written, so a typo is visible in the reply. Output is bounded (:data:`MAX_RENDERED`): a
-template cannot multiply a large request into a huge reply.
+``{{text}}`` is the value at a dotted path (``{{filters.lang}}``, ``{{items.0}}``) of the values a
+protocol offers (a tool's arguments, a route's path parameters and body ...). Alternatives are tried
+in order, ``{{json.labels | json}}`` (the first that has a value), and the last may be a JSON
+literal, the value when no path has one: ``{{json.body | null}}``, ``{{fields.text | ""}}``. A text
+that is one placeholder alone keeps the value's JSON type (``"{{limit}}"`` gives 10, not "10");
+inside longer text a value is written as JSON unless it is a string. A placeholder with no value
+raises :class:`Unfilled` (naming it and where its path stopped), so it never becomes literal text;
+:func:`fill` and :func:`fill_data` (MCP and A2A replies) keep it as written instead. With
+``optional_fields`` (an item a client creates), a field of the top mapping that is one placeholder
+alone with no value is left out instead. Output is bounded (:data:`MAX_RENDERED`): a template cannot
+multiply a large request into a huge reply. :meth:`Template.compile` does the parsing once (a route
+file's replies when it loads); :meth:`Template.render` only looks values up.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from .conditions import MISSING, lookup
+from .conditions import MISSING
 
-PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_][A-Za-z0-9_.\-]*)\s*\}\}")
+NAME = r"[A-Za-z0-9_][A-Za-z0-9_.\-]*"
+LITERAL = r'null|true|false|-?\d+(?:\.\d+)?|"(?:[^"\\]|\\.)*"|\[\]|\{\}'
+PLACEHOLDER = re.compile(rf"\{{\{{\s*({NAME}(?:\s*\|\s*(?:{NAME}|{LITERAL}))*)\s*\}}\}}")
 MAX_RENDERED = 4 * 1024 * 1024
 TRUNCATED = "…[truncated by AgentTestLibrary: a reply template may render at most 4 MiB]"
 
+Budget = list[int]  # characters mixed text may still write, shared by one whole reply
+Render = Callable[[Any, Budget, bool], Any]  # (values, budget, keep unfilled as written) -> rendered
 
-def fill(text: str, values: Any, budget: list[int] | None = None) -> Any:
-    """The text with its placeholders filled; one placeholder alone gives the value itself."""
+
+class Unfilled(Exception):
+    """A placeholder with no value in this request; ``placeholder`` as written, ``reason`` where its path stopped."""
+
+    def __init__(self, placeholder: str, reason: str) -> None:
+        super().__init__(f"placeholder {placeholder} has no value: {reason}")
+        self.placeholder, self.reason = placeholder, reason
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    """One ``{{...}}``: its text, the dotted paths tried in order (each split at its dots), and its default."""
+
+    text: str
+    paths: tuple[tuple[str, ...], ...]
+    default: Any = MISSING
+
+    @classmethod
+    def parse(cls, found: re.Match[str]) -> Placeholder:
+        choices = [choice.strip() for choice in found.group(1).split("|")]
+        default: Any = MISSING
+        if len(choices) > 1:
+            try:
+                default = json.loads(choices[-1])
+                choices.pop()
+            except ValueError:
+                pass
+        return cls(found.group(0), tuple(tuple(choice.split(".")) for choice in choices), default)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The dotted paths it reads (what a loader checks against the names a reply can see)."""
+        return tuple(".".join(path) for path in self.paths)
+
+    def value(self, values: Any) -> Any:
+        """The value of the first path that has one, else the default, else :data:`MISSING`."""
+        for path in self.paths:
+            value = _lookup(values, path)
+            if value is not MISSING:
+                return value
+        return self.default
+
+    def unfilled(self, values: Any) -> Unfilled:
+        return Unfilled(self.text, "; ".join(_why_missing(values, path) for path in self.paths))
+
+
+class Template:
+    """JSON data (or a text) whose strings hold placeholders, parsed once; :meth:`render` fills a fresh copy."""
+
+    def __init__(self, data: Any, *, optional_fields: bool = False) -> None:
+        self.data = data
+        self.placeholders: list[Placeholder] = []
+        self._render = self._fields(data) if optional_fields and isinstance(data, dict) else self._compile(data)
+
+    @classmethod
+    def compile(cls, data: Any) -> Template:
+        return cls(data)
+
+    def render(self, values: Any, budget: Budget | None = None, *, keep: bool = False) -> Any:
+        """The data with every placeholder filled (containers are new: a caller may change them); raises
+        :class:`Unfilled` for a placeholder with no value, unless ``keep`` (then it stays as written)."""
+        return self._render(values, budget if budget is not None else [MAX_RENDERED], keep)
+
+    def __bool__(self) -> bool:
+        return bool(self.placeholders)
+
+    def _fields(self, data: dict[str, Any]) -> Render:
+        """A mapping whose fields that are one placeholder alone are left out when it has no value."""
+        fields = [(key, self._compile(item), isinstance(item, str) and PLACEHOLDER.fullmatch(item.strip()) is not None)
+                  for key, item in data.items()]  # fmt: skip
+
+        def render(values: Any, left: Budget, keep: bool) -> dict[str, Any]:
+            rendered = {}
+            for key, item, alone in fields:
+                try:
+                    rendered[key] = item(values, left, keep)
+                except Unfilled:
+                    if not alone:
+                        raise
+            return rendered
+
+        return render
+
+    def _compile(self, data: Any) -> Render:
+        if isinstance(data, str):
+            return self._text(data)
+        if isinstance(data, list):
+            items = [self._compile(item) for item in data]
+            return lambda values, left, keep: [item(values, left, keep) for item in items]
+        if isinstance(data, dict):
+            pairs = [(key, self._compile(item)) for key, item in data.items()]
+            return lambda values, left, keep: {key: item(values, left, keep) for key, item in pairs}
+        return lambda values, left, keep: data
+
+    def _text(self, text: str) -> Render:
+        if "{{" not in text:
+            return lambda values, left, keep: text
+        alone = PLACEHOLDER.fullmatch(text.strip())
+        if alone is not None:
+            placeholder = Placeholder.parse(alone)
+            self.placeholders.append(placeholder)
+
+            def whole(values: Any, left: Budget, keep: bool) -> Any:
+                value = placeholder.value(values)
+                if value is MISSING:
+                    if keep:
+                        return text
+                    raise placeholder.unfilled(values)
+                return value
+
+            return whole
+        parts: list[str | Placeholder] = []
+        last = 0
+        for found in PLACEHOLDER.finditer(text):
+            parts.append(text[last : found.start()])
+            parts.append(Placeholder.parse(found))
+            last = found.end()
+        parts.append(text[last:])
+        self.placeholders.extend(part for part in parts if isinstance(part, Placeholder))
+        if len(parts) == 1:
+            return lambda values, left, keep: text
+
+        def mixed(values: Any, left: Budget, keep: bool) -> str:
+            written: list[str] = []
+            for part in parts:
+                if isinstance(part, str):
+                    written.append(part)
+                    continue
+                value = part.value(values)
+                if value is MISSING:
+                    if not keep:
+                        raise part.unfilled(values)
+                    piece = part.text
+                else:
+                    piece = value if isinstance(value, str) else _json(value)
+                if len(piece) > left[0]:
+                    piece, left[0] = piece[: left[0]] + TRUNCATED, 0
+                else:
+                    left[0] -= len(piece)
+                written.append(piece)
+            return "".join(written)
+
+        return mixed
+
+
+def fill(text: str, values: Any, budget: Budget | None = None) -> Any:
+    """The text with its placeholders filled (one alone gives the value itself); unfilled ones stay as written."""
     if "{{" not in text:
         return text
-    alone = PLACEHOLDER.fullmatch(text.strip())
-    if alone is not None:
-        value = lookup(values, alone.group(1))
-        return text if value is MISSING else value
-    left = budget if budget is not None else [MAX_RENDERED]
-
-    def replace(found: re.Match[str]) -> str:
-        value = lookup(values, found.group(1))
-        written = found.group(0) if value is MISSING else value if isinstance(value, str) else _json(value)
-        if len(written) > left[0]:
-            written, left[0] = written[: left[0]] + TRUNCATED, 0
-        else:
-            left[0] -= len(written)
-        return written
-
-    return PLACEHOLDER.sub(replace, text)
+    return Template(text).render(values, budget, keep=True)
 
 
-def fill_data(data: Any, values: Any, budget: list[int] | None = None) -> Any:
-    """Every string inside JSON data filled (keys stay as written), all of it within one output budget."""
-    left = budget if budget is not None else [MAX_RENDERED]
-    if isinstance(data, str):
-        return fill(data, values, left)
-    if isinstance(data, list):
-        return [fill_data(item, values, left) for item in data]
-    if isinstance(data, dict):
-        return {key: fill_data(item, values, left) for key, item in data.items()}
-    return data
+def fill_data(data: Any, values: Any, budget: Budget | None = None) -> Any:
+    """Every string inside JSON data filled (keys stay as written), all of it within one output budget; unfilled
+    placeholders stay as written."""
+    return Template(data).render(values, budget, keep=True)
 
 
 def has_placeholders(data: Any) -> bool:
-    if isinstance(data, str):
-        return PLACEHOLDER.search(data) is not None
-    if isinstance(data, list):
-        return any(has_placeholders(item) for item in data)
-    if isinstance(data, dict):
-        return any(has_placeholders(item) for item in data.values())
-    return False
+    return bool(Template(data))
+
+
+def _lookup(data: Any, path: tuple[str, ...]) -> Any:
+    value = data
+    for part in path:
+        if isinstance(value, Mapping):
+            value = value.get(part, MISSING)
+            if value is MISSING:
+                return MISSING
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return MISSING
+    return value
+
+
+def _why_missing(values: Any, path: tuple[str, ...]) -> str:
+    """Where a path stops: the first part that is absent, and what was there instead."""
+    value = values
+    for depth, part in enumerate(path):
+        reached = ".".join(path[:depth]) or "the values"
+        if isinstance(value, Mapping):
+            if part not in value:
+                known = ", ".join(sorted(map(str, value))[:12]) or "nothing"
+                return f"{reached} has no '{part}' (it has {known})"
+            value = value[part]
+        elif isinstance(value, list):
+            if not (part.isdigit() and int(part) < len(value)):
+                return f"{reached} is a list of {len(value)}, not an object with '{part}'"
+            value = value[int(part)]
+        else:
+            shown = "null" if value is None else f"a {type(value).__name__}"
+            return f"{reached} is {shown}, not an object with '{part}'"
+    return f"{'.'.join(path)} has no value"
 
 
 def _json(value: Any) -> str:

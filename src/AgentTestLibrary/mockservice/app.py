@@ -30,11 +30,11 @@ from ..mock.pagination import InvalidPage, link_header, page, position_of
 from ..mock.pipeline import Answer, Call, Route
 from ..mock.rulebook import Match, RuleBook
 from ..mock.scoped import Scoped, ScopedList
-from ..mock.templates import PLACEHOLDER, fill, fill_data
+from ..mock.templates import MAX_RENDERED, Template, Unfilled
 from ..secrets import SecretRegistry
 from ..webhooks import verify
 from .loader import parse_service_fault
-from .model import METHODS, ServiceReply, ServiceRequest, ServiceResult, ServiceRoute, ServiceSpec
+from .model import METHODS, ReplyTemplates, ServiceReply, ServiceRequest, ServiceResult, ServiceRoute, ServiceSpec
 
 RATE_WINDOW_S = 3600
 MAX_ITEMS = 10_000  # items in all of a service's collections
@@ -151,6 +151,7 @@ class MockService(MockApplication):
     def __init__(self, spec: ServiceSpec, secrets: SecretRegistry | None = None, *, admin_token: str | None = None,
                  journal_limit: int = DEFAULT_LIMIT) -> None:  # fmt: skip
         self.spec = spec
+        self.error_template = Template(spec.error)
         self.rulebook: RuleBook[ServiceRoute] = RuleBook(spec.routes)
         self.collections = Collections(spec)
         self.endpoint = ServiceEndpoint(self)
@@ -206,7 +207,7 @@ class MockService(MockApplication):
         ``exhausted``: the primary rate limit ran out (``x-ratelimit-remaining: 0``)."""
         values = {"status": status, "message": message or _phrase(status), "type": kind or _reason(status),
                   "detail": detail}  # fmt: skip
-        body = fill_data(self.spec.error, values)
+        body = self.error_template.render(values)
         sent = [*self.spec.headers, *self.rate_headers(exhausted=exhausted)]
         return Outcome(status, body, headers=sent)
 
@@ -294,19 +295,27 @@ class ServiceEndpoint:
         except StorageFull as full:
             answer.error = str(full)
             outcome = self.service.error_outcome(507, answer.error, "insufficient_storage")
+        except Unfilled as unfilled:
+            route = subject.match.rule
+            answer.error = (
+                f"{route.describe() if route else 'the reply'}: {unfilled}. Send that value, or give the "
+                "placeholder a fallback ({{json.labels | json}}) or a default ({{json.body | null}})."
+            )
+            answer.rule_error = True
+            outcome = self.service.error_outcome(422, answer.error)  # as GitHub answers a missing field; never a 5xx
         answer.reply = ServiceResult(outcome.status, outcome.body if not isinstance(outcome.body, bytes) else
                                      outcome.body.decode("utf-8", errors="replace"), answer.rule)  # fmt: skip
         return outcome
 
     def _act(self, call: Call, subject: ServiceRequest, reply: ServiceReply) -> Outcome:
         collections = self.service.collections
+        templates = reply.templates
         values: dict[str, Any] = subject.values()
         headers: list[tuple[str, str]] = []
         status = reply.status
-        default: Any = {}
         name = reply.collection
         if reply.list is not None:
-            items = [item for item in collections.items(reply.list) if self._kept(item, reply, values)]
+            items = [item for item in collections.items(reply.list) if self._kept(item, templates, values)]
             if reply.newest_first:
                 items.reverse()
             if reply.paging is not None:
@@ -314,7 +323,7 @@ class ServiceEndpoint:
                     chosen = page(reply.paging, items, subject.fields)
                 except InvalidPage as error:
                     return self.service.error_outcome(400, f"{error}.")
-                values.update(items=self._decorated(reply, chosen.items, values), next=chosen.next_position,
+                values.update(items=self._decorated(templates, chosen.items, values), next=chosen.next_position,
                               total=chosen.total, page=chosen.number)  # fmt: skip
                 if reply.paging.style == "link":
                     url = f"{call.request.origin}{subject.path}"
@@ -323,25 +332,23 @@ class ServiceEndpoint:
                     if link:
                         headers.append(("link", link))
             else:
-                values.update(items=self._decorated(reply, items, values), total=len(items))
-            default = "{{items}}"
+                values.update(items=self._decorated(templates, items, values), total=len(items))
         elif name is not None:
-            key = fill(reply.key, values)
-            if reply.create is not None:
-                item = _filled_item(reply.item if reply.item is not None else "{{json}}", values)
+            key = templates.key.render(values)
+            if templates.item is not None and reply.create is not None:
+                item = templates.item.render(values)
                 if not isinstance(item, dict):
                     return self.service.error_outcome(422, f"Expected a JSON object to create a {name} item.")
                 values["item"] = collections.create(name, self._stored(name, item, reply, values))
                 status = status or 201
             elif reply.get is not None:
                 values["item"] = collections.find(name, key)
-            elif reply.update is not None:
-                template = reply.item if reply.item is not None else {} if reply.append is not None else "{{json}}"
-                changes = _filled_item(template, values)
+            elif templates.item is not None:
+                changes = templates.item.render(values)
                 changes = self._stored(name, changes if isinstance(changes, dict) else {}, reply, values)
                 current = collections.find(name, key)
-                if current is not None and reply.append is not None:
-                    changes = {**changes, **self._appended(name, current, reply.append, values)}
+                if current is not None and templates.append is not None:
+                    changes = {**changes, **self._appended(name, current, templates.append, values)}
                 values["item"] = collections.update(name, key, changes) if current is not None else None
             else:
                 values["item"] = {} if collections.delete(name, key) else None
@@ -349,22 +356,21 @@ class ServiceEndpoint:
             if values["item"] is None:
                 missing_status, missing_type = reply.missing
                 return self.service.error_outcome(missing_status, f"No {name} item with key {key!r}.", missing_type)
-            values["item"] = self._decorated(reply, [values["item"]], values)[0]
-            default = "{{item}}"
-        headers += [(header, str(fill(value, values))) for header, value in reply.headers]
+            values["item"] = self._decorated(templates, [values["item"]], values)[0]
+        headers += [(header, str(value.render(values))) for header, value in templates.headers]
         headers = [*self.service.spec.headers, *headers]
         status = status or 200
         body = None if reply.text is not None or status == 204 else self._paging_fields(
-            reply, fill_data(reply.json if reply.json is not None else default, values), values)  # fmt: skip
+            reply, templates.json.render(values), values)  # fmt: skip
         if self.service.spec.etag and subject.method == "GET" and status == 200 and body is not None:
             tag = f'W/"{hashlib.sha256(jsonio.dumps(body)).hexdigest()[:40]}"'
             headers.append(("etag", tag))
             if _names(tag, call.request.headers.get("if-none-match", "")):
                 return Outcome(304, b"", headers=[*headers, *self.service.rate_headers(counted=False)])
         headers += self.service.rate_headers()
-        if reply.text is not None:
-            return Outcome(status, str(fill(reply.text, values)).encode(), content_type="text/plain; charset=utf-8",
-                           headers=headers)  # fmt: skip
+        if templates.text is not None:
+            return Outcome(status, str(templates.text.render(values)).encode(),
+                           content_type="text/plain; charset=utf-8", headers=headers)  # fmt: skip
         if status == 204:
             return Outcome(204, b"", headers=headers)
         return Outcome(status, body, headers=headers)
@@ -394,22 +400,21 @@ class ServiceEndpoint:
                 continue
             item = collections.find(target, key)
             if item is None:
-                made = fill_data(collections.declared[target].make or {}, {**values, "key": key})
+                made = collections.declared[target].maker.render({**values, "key": key})
                 item = collections.create(target, {**(made if isinstance(made, dict) else {}), field: key})
             found.append(item)
         return found
 
-    def _appended(self, name: str, current: dict[str, Any], append: dict[str, Any],
+    def _appended(self, name: str, current: dict[str, Any], append: Template,
                   values: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
         """The item's list fields with the values ``append`` names added (each once, in the order sent)."""
         declared = self.service.collections.declared.get(name)
         refs = dict(declared.refs) if declared else {}
         changes: dict[str, Any] = {}
-        for field, template in append.items():
-            added = _filled_item({field: template}, values).get(field)
-            if added is None:
+        for field, sent in append.render(values).items():
+            if sent is None:
                 continue
-            added = added if isinstance(added, list) else [added]
+            added = sent if isinstance(sent, list) else [sent]
             before = current.get(field)
             existing: list[Any] = before if isinstance(before, list) else []
             if field in refs:
@@ -419,19 +424,30 @@ class ServiceEndpoint:
         return changes
 
     @staticmethod
-    def _decorated(reply: ServiceReply, items: list[dict[str, Any]], values: dict[str, Any]) -> list[dict[str, Any]]:
+    def _decorated(templates: ReplyTemplates, items: list[dict[str, Any]],
+                   values: dict[str, Any]) -> list[dict[str, Any]]:  # fmt: skip
         """Items as answered: with the reply's ``add_fields`` filled for each (``{{item.x}}`` is that item's)."""
-        if not reply.add_fields:
+        fields = templates.add_fields
+        if fields is None:
             return items
-        return [{**item, **fill_data(reply.add_fields, {**values, "item": item})} for item in items]
+        decorated = []
+        budget = [MAX_RENDERED]
+        for item in items:
+            values["item"] = item
+            decorated.append({**item, **fields.render(values, budget)})
+        values.pop("item", None)
+        return decorated
 
     @staticmethod
-    def _kept(item: dict[str, Any], reply: ServiceReply, values: dict[str, Any]) -> bool:
+    def _kept(item: dict[str, Any], templates: ReplyTemplates, values: dict[str, Any]) -> bool:
         """Whether the item passes the reply's ``where``; a field written ``thread_ts|ts`` passes when either does."""
-        for field, template in reply.where:
-            wanted = fill(template, values)
-            if wanted is MISSING or wanted in (None, "") or (isinstance(wanted, str) and "{{" in wanted):
+        for field, template in templates.where:
+            try:
+                wanted = template.render(values)
+            except Unfilled:
                 continue  # the request did not ask to filter on this field
+            if wanted in (None, ""):
+                continue
             found = [value for name in field.split("|") if (value := lookup(item, name)) is not MISSING]
             if not any(same(wanted, value) for value in found):
                 return False
@@ -456,16 +472,6 @@ class ServiceEndpoint:
             target = target.setdefault(part, {}) if isinstance(target.get(part, {}), dict) else {}
         target[parts[-1]] = value
         return body
-
-
-def _filled_item(template: Any, values: dict[str, Any]) -> Any:
-    """An item's template filled; a field that is one placeholder naming what the request did not send is left
-    out (an optional field the client omitted stays absent, as the real service leaves it)."""
-    if not isinstance(template, dict):
-        return fill_data(template, values)
-    return {field: fill_data(value, values) for field, value in template.items()
-            if not (isinstance(value, str) and (alone := PLACEHOLDER.fullmatch(value.strip())) is not None
-                    and lookup(values, alone.group(1)) is MISSING)}  # fmt: skip
 
 
 def _names(tag: str, if_none_match: str) -> bool:

@@ -23,6 +23,7 @@ routes:
       newest_first: false       # list: the last item created first
       paginate: {style: link, size: 30}        # link | cursor | token | offset
       json: "{{items}}"         # templates: {{path.x}} {{query.x}} {{json.x}} {{item}} {{items}} {{next}}
+                                #   {{json.labels | json}} (first with a value), {{json.body | null}} (a default)
       status: 200
       headers: {etag: abc}
       append: {labels: "{{json.labels}}"}      # update: add to the item's list field (each value once)
@@ -42,12 +43,15 @@ from ..errors import ScenarioError
 from ..mock.conditions import Conditions, parse_conditions
 from ..mock.faults import Fault, fault_fields, parse_fault_data
 from ..mock.pagination import STYLES, Paging
+from ..mock.templates import Template
 from ..validation import Validator, parse_yaml, read_text
 from ..webhooks import PROVIDERS
 from ..yamlio import Path
 from .model import (
-    DEFAULT_ERROR,
+    ERROR_NAMES,
     METHODS,
+    PARAM,
+    REQUEST_NAMES,
     Collection,
     PathTemplate,
     RouteMatcher,
@@ -97,6 +101,14 @@ def load_service(routes: str | FilePath | None, name: str = "service") -> Servic
 def service_from_text(text: str, source: str = "<routes>", name: str = "service") -> ServiceSpec:
     data, lines = parse_yaml(text, source)
     return _Validator(source, lines).file(data, name)
+
+
+def _sees(name: str, allowed: tuple[str, ...]) -> bool:
+    """Whether a placeholder's dotted name starts with an allowed name (``path.X`` only for a declared X)."""
+    parts = name.split(".")
+    if parts[0] == "path" and len(parts) > 1:
+        return f"path.{parts[1]}" in allowed
+    return parts[0] in allowed
 
 
 def parse_service_route(data: Any, source: str, spec: ServiceSpec) -> ServiceRoute:
@@ -151,7 +163,7 @@ class _Validator(Validator):
             faults=tuple(faults) + base.faults,
             strict=self.typed(service.get("strict", base.strict), ("service", "strict"), bool, "true or false"),
             headers=self.headers(service["headers"], ("service", "headers")) if "headers" in service else base.headers,
-            error=service.get("error", base.error if base.error is not DEFAULT_ERROR else DEFAULT_ERROR),
+            error=self.error_shape(service["error"]) if "error" in service else base.error,
             rate_limit=rate,
             etag=self.typed(service.get("etag", base.etag), ("service", "etag"), bool, "true or false"),
             source=self.source,
@@ -169,7 +181,7 @@ class _Validator(Validator):
                 raise self.fail((*path, "items", index), "each item is a mapping (a JSON object).")
         serial = self.items(raw.get("serial", []), (*path, "serial"), "field names")
         refs = self.typed(raw.get("refs") or {}, (*path, "refs"), dict, "a mapping of list fields to collections")
-        return Collection(
+        collection = Collection(
             name,
             key,
             tuple(items),
@@ -177,6 +189,8 @@ class _Validator(Validator):
             tuple((str(field), str(target)) for field, target in refs.items()),
             raw.get("make"),
         )
+        self.only_names(collection.maker, (*REQUEST_NAMES, "key"), (*path, "make"), "an item made for a new key")
+        return collection
 
     def headers(self, data: Any, path: Path) -> tuple[tuple[str, str], ...]:
         raw = self.typed(data, path, dict, "a mapping of header names to values")
@@ -211,8 +225,37 @@ class _Validator(Validator):
             if not items:
                 raise self.fail((*path, "sequence"), "a sequence needs at least one reply.")
             replies = tuple(self.reply(item, (*path, "sequence", i), collections) for i, item in enumerate(items))
+        params = tuple(found.group(1) for found in PARAM.finditer(template))
+        for index, reply in enumerate(replies):
+            self.check_names(reply, params, (*path, "reply") if "reply" in raw else (*path, "sequence", index), name)
         verify = self.verify(raw["verify"], (*path, "verify")) if "verify" in raw else None
         return ServiceRoute(name, matcher, replies, self.location(path), "sequence" in raw, verify=verify)
+
+    def check_names(self, reply: ServiceReply, params: tuple[str, ...], path: Path, route: str) -> None:
+        """Every placeholder of a reply names something it can see (its templates are parsed here, once)."""
+        allowed = reply.names(params)
+        for part, template in reply.templates.parts():
+            for placeholder in template.placeholders:
+                wrong = [name for name in placeholder.names if not _sees(name, allowed[part])]
+                if wrong:
+                    raise self.fail(
+                        (*path, part),
+                        f"route '{route}': placeholder {placeholder.text} names '{wrong[0]}', which its {part} "
+                        f"never has; it may use {', '.join(allowed[part])} (and their fields, e.g. json.title).",
+                    )
+
+    def error_shape(self, data: Any) -> Any:
+        """The service's error body; its placeholders name only what an error has."""
+        self.only_names(Template(data), ERROR_NAMES, ("service", "error"), "an error")
+        return data
+
+    def only_names(self, template: Template, allowed: tuple[str, ...], path: Path, what: str) -> None:
+        """Every placeholder of ``template`` starts with one of the ``allowed`` names."""
+        for placeholder in template.placeholders:
+            wrong = [name for name in placeholder.names if name.split(".")[0] not in allowed]
+            if wrong:
+                raise self.fail(path, f"placeholder {placeholder.text} names '{wrong[0]}'; {what} may use "
+                                      f"{', '.join(allowed)}.")  # fmt: skip
 
     def conditions(self, data: Any, path: Path, label: str) -> Conditions:
         try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from urllib.parse import unquote
 
@@ -19,10 +20,13 @@ from ..mock.conditions import Conditions
 from ..mock.faults import Fault
 from ..mock.pagination import Paging
 from ..mock.rulebook import Scripted
+from ..mock.templates import Template
 
 PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)([+*]?)\}")
 GREEDY = {"+": ".+", "*": "(?:.*/)?"}
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+REQUEST_NAMES = ("path", "query", "headers", "json", "form", "body", "fields", "method", "base", "now", "epoch")
+ERROR_NAMES = ("status", "message", "type", "detail")
 DEFAULT_ERROR: dict[str, Any] = {
     "error": {"status": "{{status}}", "message": "{{message}}", "type": "{{type}}", "detail": "{{detail}}"}
 }
@@ -77,8 +81,8 @@ class ServiceRequest:
         return {**{key: _decoded(value) for key, value in (*self.query.items(), *self.form.items())}, **body}
 
     def values(self) -> dict[str, Any]:
-        """What ``{{...}}`` placeholders of a reply may name (``base`` is this service's URL, ``now`` and
-        ``epoch`` the time as ISO 8601 and as seconds with microseconds, as Slack's ``ts``)."""
+        """What ``{{...}}`` placeholders of a reply may name (:data:`REQUEST_NAMES`; ``base`` is this service's
+        URL, ``now`` and ``epoch`` the time as ISO 8601 and as seconds with microseconds, as Slack's ``ts``)."""
         moment = time.time()
         return {"path": self.params, "query": self.query, "headers": self.headers, "json": self.json,
                 "form": self.form, "body": self.text, "fields": self.fields, "method": self.method,
@@ -184,6 +188,59 @@ class ServiceReply:
     def collection(self) -> str | None:
         return self.list or self.get or self.create or self.update or self.delete
 
+    @cached_property
+    def templates(self) -> ReplyTemplates:
+        """Its templates, parsed once (the loader asks when the route loads, to check their names)."""
+        default = "{{items}}" if self.list is not None else "{{item}}" if self.collection is not None else {}
+        changes = self.item if self.item is not None else {} if self.append is not None else "{{json}}"
+        return ReplyTemplates(
+            key=Template(self.key),
+            item=Template(changes, optional_fields=True)
+            if self.create is not None or self.update is not None
+            else None,
+            append=Template(self.append, optional_fields=True) if self.append is not None else None,
+            where=tuple((name, Template(value)) for name, value in self.where),
+            add_fields=Template(self.add_fields) if self.add_fields else None,
+            headers=tuple((name, Template(value)) for name, value in self.headers),
+            text=Template(self.text) if self.text is not None else None,
+            json=Template(self.json if self.json is not None else default),
+        )
+
+    def names(self, params: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+        """For each part of the reply, the names its placeholders may start with (``path.X`` only for a path
+        parameter X of the route): what the request offers, then what the collection adds."""
+        request = (*REQUEST_NAMES, *(f"path.{param}" for param in params))
+        answered = request
+        if self.list is not None:
+            answered = (*request, "items", "total", *(("page", "next") if self.paging is not None else ()))
+        elif self.collection is not None:
+            answered = (*request, "item")
+        return {"key": request, "item": request, "append": request, "where": request, "add_fields": (*request, "item"),
+                "headers": answered, "text": answered, "json": answered}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ReplyTemplates:
+    """A reply's templates, parsed once: the key, the item written (create/update), the ``where`` filters, the
+    fields added to each item, the headers, the text or JSON body (the collection's answer by default)."""
+
+    key: Template
+    item: Template | None  # a field that is one placeholder the request did not send is left out
+    append: Template | None
+    where: tuple[tuple[str, Template], ...]
+    add_fields: Template | None
+    headers: tuple[tuple[str, Template], ...]
+    text: Template | None
+    json: Template
+
+    def parts(self) -> list[tuple[str, Template]]:
+        """Every template with the name of the part it fills."""
+        found = [("key", self.key), ("item", self.item), ("append", self.append), ("add_fields", self.add_fields),
+                 ("text", self.text),
+                 ("json", self.json), *(("where", template) for _, template in self.where),
+                 *(("headers", template) for _, template in self.headers)]  # fmt: skip
+        return [(part, template) for part, template in found if template is not None]
+
 
 @dataclass(frozen=True)
 class ServiceRoute(Scripted["RouteMatcher", ServiceReply]):
@@ -208,6 +265,11 @@ class Collection:
     serial: tuple[str, ...] = ()
     refs: tuple[tuple[str, str], ...] = ()
     make: Any = None
+
+    @cached_property
+    def maker(self) -> Template:
+        """The ``make`` template, parsed once; it sees the request's names and ``key``."""
+        return Template(self.make or {})
 
 
 @dataclass(frozen=True)
