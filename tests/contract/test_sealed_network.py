@@ -6,11 +6,13 @@ seal's CA through SSL_CERT_FILE (and its own variable), as an agent process woul
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import ssl
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +24,7 @@ from AgentTestLibrary.environment import REAL_ROUTING_VARIABLES
 from AgentTestLibrary.mock.server import Limits, MockServer
 from AgentTestLibrary.mockllm import MockLLM
 from AgentTestLibrary.mockservice import MockService, load_service
-from AgentTestLibrary.sealed.proxy import EgressProxy
+from AgentTestLibrary.sealed.proxy import EgressProxy, NetworkAttempt
 from AgentTestLibrary.sealed.routes import LLM, PRESET, HostRoute, Router, Target
 from AgentTestLibrary.sealed.seal import TRUST_FILES, Seal
 
@@ -66,6 +68,16 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     seal.close()
     for server in mocks.values():
         server.stop()
+
+
+def recorded(world: World, count: int) -> list[NetworkAttempt]:
+    """The proxy's attempts once there are ``count`` (bounded wait: the proxy records on its own thread)."""
+    for _ in range(200):
+        attempts = world.proxy.since(0)
+        if len(attempts) >= count:
+            return attempts
+        time.sleep(0.05)
+    return world.proxy.since(0)
 
 
 def host_of(server: MockServer) -> list[str]:
@@ -182,7 +194,7 @@ def test_a_client_that_does_not_trust_the_seal_fails_and_is_reported(world: Worl
 
     with pytest.raises(httpx.ConnectError):
         httpx.get("https://api.openai.com/v1/models", verify=ssl.create_default_context(cafile=certifi.where()))
-    (attempt,) = world.proxy.since(0)
+    (attempt,) = recorded(world, 1)  # the proxy sees the failed handshake just after the client does
     assert attempt.outcome == "tls-failed" and attempt.problem and "TLS handshake failed" in attempt.detail
 
 
@@ -285,3 +297,65 @@ def test_closing_the_seal_restores_the_environment(tmp_path: Path, monkeypatch: 
     assert dict(os.environ) == before and not folder.exists()
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", seal.proxy.port), timeout=2).close()
+
+
+def test_responses_websocket_at_the_default_host_through_the_seal(world: World) -> None:
+    from websockets.sync.client import connect
+
+    frame = {"type": "response.create", "model": "gpt-5-codex", "input": "hello"}
+    ssl_context = ssl.create_default_context(cafile=os.environ["SSL_CERT_FILE"])
+    with connect("wss://api.openai.com/v1/responses", ssl=ssl_context) as ws:  # the proxy from HTTPS_PROXY
+        ws.send(json.dumps(frame))
+        events = []
+        while not events or events[-1]["type"] not in ("response.completed", "error"):
+            events.append(json.loads(ws.recv(timeout=10)))
+    assert events[-1]["type"] == "response.completed"
+    (entry,) = world.mocks[LLM].pipeline.journal.entries()
+    assert (entry.transport, entry.received_headers["host"]) == ("ws", "api.openai.com")
+
+
+def test_slack_sdk_default_base_url_reaches_the_slack_preset(world: World) -> None:
+    slack_sdk = pytest.importorskip("slack_sdk")
+    service = MockServer(MockService(load_service("slack", "slack")))
+    service.start()
+    world.mocks[f"{PRESET}slack"] = service
+    client = slack_sdk.WebClient(token="xoxb-fixture")
+    posted = client.chat_postMessage(channel="C0GENERAL", text="sealed")
+    assert posted["ok"] and posted["message"]["text"] == "sealed"
+    assert set(host_of(service)) == {"slack.com"} and world.outcomes() == [("slack.com", "routed")]
+
+
+def test_a_plain_http_request_to_a_routed_host_is_served_one_per_connection(world: World) -> None:
+    with httpx.Client(timeout=10) as client:  # one pooled connection to the proxy for every plain request
+        first = client.get("http://api.openai.com/v1/models", headers={"authorization": "Bearer sk-fixture"})
+        second = client.get("http://api.openai.com/v1/models", headers={"authorization": "Bearer sk-fixture"})
+    assert first.status_code == second.status_code == 200 and first.headers["connection"] == "close"
+    assert world.outcomes() == [("api.openai.com", "routed")] * 2
+    assert [attempt.method for attempt in world.proxy.since(0)] == ["GET", "GET"]
+
+
+def test_the_keyword_seal_follows_its_test_and_warns_about_refusals_nobody_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from AgentTestLibrary.keywords import LibraryContext, MockLLMKeywords, SealedNetworkKeywords
+    from AgentTestLibrary.keywords import sealed as sealed_keywords
+    from AgentTestLibrary.keywords.scopes import Scope, TestReport
+    from AgentTestLibrary.private import PrivateArea
+
+    warnings: list[str] = []
+    monkeypatch.setattr(sealed_keywords.logger, "warn", warnings.append)
+    before = dict(os.environ)
+    test = Scope("test", "S.T", "T", "S", tags=("lane:no-model",))
+    ctx = LibraryContext(private=PrivateArea(tmp_path), scopes=[Scope("suite", "S", "S", "S"), test])
+    component = SealedNetworkKeywords(ctx, MockLLMKeywords(ctx))
+    component.start_scope(test)
+    url = component.seal_agent_network(allow="localhost.example")
+    assert os.environ["HTTPS_PROXY"] == url and list(tmp_path.rglob("bundle.pem"))
+    with pytest.raises(httpx.ProxyError):
+        httpx.get("https://api.openai.com/v1/models", timeout=10)  # routed to the mock LLM, but none runs
+    with pytest.raises(AssertionError, match=r"refused 1 connection\(s\):\n- api.openai.com:443 \(OpenAI\): refused 1"):
+        component.network_should_have_stayed_sealed()
+    component.checked = False
+    component.end_scope(test, TestReport("PASS", ""))
+    assert len(warnings) == 1 and "api.openai.com:443 refused" in warnings[0]
+    assert component.seal is None and dict(os.environ) == before and not list(tmp_path.rglob("*.pem"))

@@ -23,6 +23,7 @@ from AgentTestLibrary.mockllm.conversation import Conversation, Message, Provide
 from AgentTestLibrary.mockmcp.jsonrpc import RpcError
 from AgentTestLibrary.mockmcp.model import ClientAnswer, McpReply, McpRequest, ServerRequest
 from AgentTestLibrary.mockservice.model import ServiceRequest, ServiceResult
+from AgentTestLibrary.sealed.proxy import NetworkAttempt
 
 REPO = Path(__file__).parents[2]
 CALL = ToolCall("call_1", "list_files", {"path": "."})
@@ -90,6 +91,7 @@ def produced(name: str, tmp_path: Path) -> set[str]:
         "AWS reply": lambda: AwsResult(200).to_dict(),
         "evidence file": lambda: evidence_payload("Suite", "Test", [entry], 0),
         "hook event": lambda: hook_event(tmp_path),
+        "network attempt": lambda: NetworkAttempt(0, 0.0, "api.openai.com", 443, "CONNECT", "routed").to_dict(),
         "fake CLI call": lambda: CliCall("git", ("status",), "/w", {}, 0, "status", 0, None).to_dict(),
         "cassette": lambda: saved_cassette(tmp_path),
         "cassette episode": lambda: Episode({}, {}, {}).to_dict(),
@@ -105,8 +107,8 @@ def test_every_structure_is_documented_with_its_keys() -> None:
         "journal entry", "LLM request", "LLM message", "tool call", "tool result", "LLM reply", "MCP request",
         "MCP reply", "MCP server request", "MCP client answer", "A2A request", "A2A reply", "service request",
         "service reply", "AWS request", "AWS reply",
-        "evidence file", "hook event", "fake CLI call", "cassette", "cassette episode", "cassette request",
-        "cassette response",
+        "evidence file", "hook event", "network attempt", "fake CLI call", "cassette", "cassette episode",
+        "cassette request", "cassette response",
     }  # fmt: skip
 
 

@@ -41,14 +41,25 @@ class SealedNetworkKeywords(LibraryComponent):
         self.test_mark = 0
         self.sealed = 0
         self.routes: list[HostRoute] = []  # kept here too: routes may be added before the seal
+        self.checked = False  # the current test looked at its attempts (else refusals are warned about at its end)
 
     # -- scopes --------------------------------------------------------------------------------
 
     def start_scope(self, scope: Scope) -> None:
-        if scope.kind == "test" and self.seal is not None:
-            self.test_mark = self.seal.proxy.next_index
+        if scope.kind == "test":
+            self.checked = False
+            if self.seal is not None:
+                self.test_mark = self.seal.proxy.next_index
 
     def end_scope(self, scope: Scope, report: TestReport | None) -> None:
+        if report is not None and self.seal is not None and not self.checked:
+            problems = [attempt for attempt in self.seal.proxy.since(self.test_mark) if attempt.problem]
+            if problems:
+                listing = "; ".join(sorted({f"{each.host}:{each.port} {each.outcome}" for each in problems}))
+                logger.warn(
+                    f"Test '{scope.short_name}': the sealed network refused {len(problems)} connection(s) "
+                    f"({listing}) and nothing checked it: add 'Network Should Have Stayed Sealed'."
+                )
         self.routes = [route for route in self.routes if route.scope != scope.key]
         if self.seal is not None:
             self.seal.router.end_scope(scope.key)
@@ -108,7 +119,8 @@ class SealedNetworkKeywords(LibraryComponent):
         ``api.github.com`` by a mock service started with ``routes=github``, ``slack.com`` by one
         with ``routes=slack``, other ``*.amazonaws.com`` hosts by mock AWS; `Route Host To Mock`
         adds more. Every other host is refused (403) and recorded: see `Network Should Have Stayed
-        Sealed` and `Get Network Attempts`.
+        Sealed` and `Get Network Attempts` (a test that calls neither gets a warning at its end when
+        something was refused).
 
         ``allow``: hosts or patterns (``*.example.com``), comma-separated or a list, that are relayed
         to the real network (reported as ``allowed``); routes a keyword added still win, the default
@@ -205,6 +217,7 @@ class SealedNetworkKeywords(LibraryComponent):
         | Should Be Empty    ${refused}
         """
         kept = [attempt for attempt in self._attempts() if outcome is None or attempt.outcome == outcome]
+        self.checked = True
         logger.info(f"{len(kept)} network attempt(s):\n" + "\n".join(attempt.describe() for attempt in kept))
         return [attempt.to_dict() for attempt in kept]
 
@@ -217,6 +230,7 @@ class SealedNetworkKeywords(LibraryComponent):
         | Test Teardown    Network Should Have Stayed Sealed
         """
         attempts = self._attempts()
+        self.checked = True
         problems = [attempt for attempt in attempts if attempt.problem]
         counts = Counter((attempt.outcome, attempt.host, attempt.port) for attempt in problems)
         if not problems:

@@ -136,7 +136,9 @@ class WebSocketSession:
 
     def _answer(self, text: str) -> None:
         upgrade = self.request
-        frame = Request("WS", upgrade.target, upgrade.headers, text.encode(), transport="ws")
+        frame = Request(
+            "WS", upgrade.target, upgrade.headers, text.encode(), transport="ws", via=upgrade.via, scheme=upgrade.scheme
+        )
         outcome = self.link.pipeline.handle(frame)
         if outcome.immediate and not self.link.busy:
             for data in frames(outcome):

@@ -66,9 +66,9 @@ def owner(client: tuple[str, int], server: tuple[str, int], proc: Path = PROC) -
     if not inode:
         return UNKNOWN
     target = f"socket:[{inode}]"
-    for entry in proc.iterdir():
-        if not entry.name.isdigit():
-            continue
+    pids = sorted((int(entry.name) for entry in proc.iterdir() if entry.name.isdigit()), reverse=True)
+    for pid in sorted(pids, key=lambda pid: pid != os.getpid()):  # this process, then the newest first
+        entry = proc / str(pid)
         with contextlib.suppress(OSError):
             for descriptor in (entry / "fd").iterdir():
                 with contextlib.suppress(OSError):
