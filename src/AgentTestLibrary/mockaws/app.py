@@ -20,7 +20,7 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qs, parse_qsl, urlencode
 
 import httpx
 
@@ -36,14 +36,29 @@ from ..mock.pipeline import Answer, Call, Route
 from ..secrets import SecretRegistry
 from ..validation import Validator
 from ..yamlio import Path
-from .operations import AwsRequest, Operation, error_response, identify, paginator, parse_output, protocol_of
+from .operations import (
+    AwsRequest,
+    Operation,
+    error_response,
+    identify,
+    paginator,
+    parse_output,
+    protocol_of,
+    rest_parameters,
+)
 
 HOP_HEADERS = frozenset({"host", "content-length", "connection", "transfer-encoding", "accept-encoding", "keep-alive"})
 DROPPED = frozenset({"content-type", "content-encoding", "server", "date"})  # set again by this server
 CORS_PREFIX = "access-control-"  # moto's flask-cors answers any origin; the mock sends no CORS headers
 MOTO_API = "/moto-api"
+REST = ("rest-json", "rest-xml")  # protocols whose parameters travel in the path, query, headers and body
 IN_PROCESS = "http://127.0.0.1"  # the Host moto sees: its backends are told apart by path, auth and body
 FAULT_WHEN_KEYS = ("service", "operation", "page", "params")
+HEADER_CODES = {  # (protocol, is it the Authorization header) -> AWS's code for a header it cannot read
+    ("rest-xml", True): "AuthorizationHeaderMalformed", ("rest-xml", False): "InvalidArgument",
+    ("query", True): "IncompleteSignature", ("ec2", True): "IncompleteSignature",
+    ("json", True): "IncompleteSignatureException", ("rest-json", True): "IncompleteSignatureException",
+}  # fmt: skip
 EXTRA_HINT = "Start Mock AWS needs moto: pip install 'robotframework-agenttestlibrary[aws]' (moto, flask, flask-cors)."
 
 
@@ -204,7 +219,8 @@ class AwsEndpoint:
 
     def parse(self, call: Call) -> AwsRequest:
         request = call.request
-        query = {key: values[0] for key, values in request.query.items()}
+        queries = _query(request)
+        query = {key: values[0] for key, values in queries.items()}
         kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
         form = dict(parse_qsl(request.body.decode("utf-8", "replace"))) if kind == "application/x-www-form-urlencoded" \
             else {}  # fmt: skip
@@ -218,7 +234,10 @@ class AwsEndpoint:
             raise RequestError(f"{request.path}: moto's own API is not reachable through the mock (it would read or "
                                "reset every test's state); use the keywords.", status=403)  # fmt: skip
         operation = identify(request.method, request.path, query, request.headers, form)
-        params = {**query, **form, **(body if isinstance(body, dict) else {})}
+        if operation.protocol in REST and operation.name:
+            params = rest_parameters(operation, request.path, queries, request.headers, request.body)
+        else:
+            params = {**query, **form, **(body if isinstance(body, dict) else {})}
         number = 1
         if operation.name:
             shim = SHIMS.get((operation.service, operation.name))
@@ -229,7 +248,16 @@ class AwsEndpoint:
         return AwsRequest(operation.service, operation.name, operation.region, params, number)
 
     def answer(self, call: Call, subject: AwsRequest) -> Answer:
-        return Answer(None, rule=f"{subject.service}.{subject.operation or '?'} (moto)")
+        bad = next((name for name, value in call.request.headers.items() if not value.isascii()), None)
+        if bad is None:
+            return Answer(None, rule=f"{subject.service}.{subject.operation or '?'} (moto)")
+        operation = Operation(subject.service, subject.operation, protocol_of(subject.service))
+        message = (f"Header '{bad}' carries non-ASCII bytes; AWS takes only ASCII header values (SigV4 signs "
+                   "them as ASCII; percent-encode the value, or send it in the body).")  # fmt: skip
+        code = HEADER_CODES.get((operation.protocol, bad == "authorization"), "")
+        body, headers, kind = error_response(operation, 400, code, message)
+        outcome = Outcome(400, body, content_type=kind, headers=headers)
+        return Answer(AwsResult(400, code or "invalid header"), outcome=outcome, error=message, faultable=False)
 
     def fault_error(self, call: Call, subject: AwsRequest, fault: Fault) -> tuple[Outcome, AwsResult]:
         """The error in the operation's own protocol (query XML, JSON, REST); the call never reaches moto."""
@@ -280,7 +308,7 @@ class AwsEndpoint:
 
     def _shimmed(self, call: Call, subject: AwsRequest, shim: Shim) -> Outcome:
         request = call.request
-        kept = [(key, value) for key, values in request.query.items() for value in values
+        kept = [(key, value) for key, values in _query(request).items() for value in values
                 if key not in (shim.input_token, shim.limit_key)]  # fmt: skip
         target = request.path + (f"?{urlencode(kept)}" if kept else "")
         response = self.aws.forward(request, target, request.body)
@@ -302,6 +330,11 @@ class AwsEndpoint:
             self.aws.remember(data[shim.output_token], subject.page + 1)
         return Outcome(response.status_code, json.dumps(data).encode(), content_type="application/json",
                        headers=_passed_on(response))  # fmt: skip
+
+
+def _query(request: Request) -> dict[str, list[str]]:
+    """The query with its bare keys (``?uploads``, ``?tagging``: what tells S3 operations apart)."""
+    return parse_qs(request.target.partition("?")[2], keep_blank_values=True)
 
 
 def _passed_on(response: httpx.Response) -> list[tuple[str, str]]:
