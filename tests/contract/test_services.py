@@ -72,6 +72,17 @@ def test_pygithub_pages_issues_posts_comments_and_reads_errors(serve: Any) -> No
     assert len(app.collections.items("comments")) == 1  # the faulted POST created nothing
 
 
+def test_head_over_the_socket_sends_get_headers_and_no_body(serve: Any) -> None:
+    url = serve(MockService(load_service("github", "github")))
+    with httpx.Client(base_url=url) as client:
+        got, head = client.get("/repos/acme/app"), client.head("/repos/acme/app")
+        refused = client.request("POST", "/repos/acme/app")
+    assert head.status_code == got.status_code == 200 and head.content == b""
+    assert head.headers["content-length"] == got.headers["content-length"] == str(len(got.content))
+    assert set(head.headers) == set(got.headers)
+    assert (refused.status_code, refused.headers["allow"]) == (405, "GET, HEAD")
+
+
 def test_slack_sdk_follows_cursors_posts_and_sees_rate_limits(serve: Any) -> None:
     slack_sdk = pytest.importorskip("slack_sdk")
     from slack_sdk.errors import SlackApiError

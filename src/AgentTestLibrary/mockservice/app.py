@@ -24,7 +24,7 @@ from ..mock import jsonio
 from ..mock.application import MockApplication
 from ..mock.conditions import MISSING, lookup, same
 from ..mock.faults import AppliedFault, Fault
-from ..mock.http import Outcome
+from ..mock.http import HTTP_METHODS, Outcome
 from ..mock.journal import DEFAULT_LIMIT
 from ..mock.pagination import InvalidPage, link_header, page, position_of
 from ..mock.pipeline import Answer, Call, Route
@@ -34,7 +34,7 @@ from ..mock.templates import MAX_RENDERED, Template, Unfilled
 from ..secrets import SecretRegistry
 from ..webhooks import verify
 from .loader import parse_service_fault
-from .model import METHODS, ReplyTemplates, ServiceReply, ServiceRequest, ServiceResult, ServiceRoute, ServiceSpec
+from .model import ReplyTemplates, ServiceReply, ServiceRequest, ServiceResult, ServiceRoute, ServiceSpec
 
 RATE_WINDOW_S = 3600
 MAX_ITEMS = 10_000  # items in all of a service's collections
@@ -165,7 +165,7 @@ class MockService(MockApplication):
     # -- what the pipeline asks ----------------------------------------------------------------
 
     def routes(self) -> list[Route]:
-        return [Route(METHODS, r"(?P<path>/.*)", self.endpoint, pattern=True)]
+        return [Route(HTTP_METHODS, r"(?P<path>/.*)", self.endpoint, pattern=True)]
 
     def scoped(self) -> tuple[Scoped[Any, Any], ...]:
         return (self.rulebook, self.collections)
@@ -259,10 +259,10 @@ class ServiceEndpoint:
     def answer(self, call: Call, subject: ServiceRequest) -> Answer:
         match: Match[ServiceRoute] = subject.match
         if match.rule is None:
-            paths = [(route.matcher.path, route.matcher.methods) for route in self.service.rulebook.rules()]
-            fitting = [methods for path, methods in paths if path is not None and path.match(subject.path) is not None]
-            allowed = sorted({method for methods in fitting for method in methods})
-            status = 404 if not fitting else 422 if not allowed or subject.method in allowed else 405
+            matchers = [rule.matcher for rule in self.service.rulebook.rules()]
+            fitting = [one for one in matchers if one.path is not None and one.path.match(subject.path) is not None]
+            allowed = sorted({method for matcher in fitting for method in matcher.allowed})
+            status = 404 if not fitting else 422 if any(matcher.takes(subject.method) for matcher in fitting) else 405
             message = (f"No route of mock service '{self.service.spec.name}' answers {subject.method} {subject.path}"
                        f"; {match.near_miss}.")  # fmt: skip
             outcome = self.service.error_outcome(status, message)
@@ -362,7 +362,7 @@ class ServiceEndpoint:
         status = status or 200
         body = None if reply.text is not None or status == 204 else self._paging_fields(
             reply, templates.json.render(values), values)  # fmt: skip
-        if self.service.spec.etag and subject.method == "GET" and status == 200 and body is not None:
+        if self.service.spec.etag and subject.method in ("GET", "HEAD") and status == 200 and body is not None:
             tag = f'W/"{hashlib.sha256(jsonio.dumps(body)).hexdigest()[:40]}"'
             headers.append(("etag", tag))
             if _names(tag, call.request.headers.get("if-none-match", "")):

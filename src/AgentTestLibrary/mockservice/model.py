@@ -124,11 +124,22 @@ class RouteMatcher:
     json: Conditions = field(default_factory=lambda: Conditions((), "JSON field"))
     form: Conditions = field(default_factory=lambda: Conditions((), "form field"))
 
+    def takes(self, method: str) -> bool:
+        """Whether the route answers ``method``: any when it names none; HEAD wherever GET (HTTP requires it)."""
+        return not self.methods or method in self.allowed
+
+    @property
+    def allowed(self) -> tuple[str, ...]:
+        """The methods it names, HEAD added where GET is (what an ``Allow`` header lists)."""
+        if "GET" in self.methods and "HEAD" not in self.methods:
+            return (*self.methods, "HEAD")
+        return self.methods
+
     def distance(self, request: ServiceRequest) -> float:
         """How far a request is from this route: a path that does not fit counts most, less the more of its
         leading segments agree; then a method that differs; then one for each other condition that fails."""
         reasons = self.mismatches(request)
-        others = len(reasons) + (2 if self.methods and request.method not in self.methods else 0)
+        others = len(reasons) + (0 if self.takes(request.method) else 2)
         if self.path is None or self.path.match(request.path) is not None:
             return others
         wanted, given = self.path.text.strip("/").split("/"), request.path.strip("/").split("/")
@@ -143,8 +154,8 @@ class RouteMatcher:
         reasons = []
         if self.path is not None and self.path.match(request.path) is None:
             reasons.append(f"path {request.path} does not fit {self.path.text}")
-        if self.methods and request.method not in self.methods:
-            reasons.append(f"method is {request.method}, route wants {' or '.join(self.methods)}")
+        if not self.takes(request.method):
+            reasons.append(f"method is {request.method}, route wants {' or '.join(self.allowed)}")
         for conditions, data in ((self.query, request.query), (self.headers, request.headers),
                                  (self.json, request.json), (self.form, request.form)):  # fmt: skip
             if conditions:
