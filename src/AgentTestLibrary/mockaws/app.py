@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,6 +53,8 @@ DROPPED = frozenset({"content-type", "content-encoding", "server", "date"})  # s
 CORS_PREFIX = "access-control-"  # moto's flask-cors answers any origin; the mock sends no CORS headers
 MOTO_API = "/moto-api"
 REST = ("rest-json", "rest-xml")  # protocols whose parameters travel in the path, query, headers and body
+# An S3 bucket addressed virtual-hosted style: BUCKET.s3.amazonaws.com, BUCKET.s3.REGION.amazonaws.com ...
+S3_VIRTUAL_HOST = re.compile(r"(?P<bucket>[a-z0-9][a-z0-9.-]*?)\.s3(?:[.-](?:dualstack\.)?[a-z0-9-]+)?\.amazonaws\.com")
 IN_PROCESS = "http://127.0.0.1"  # the Host moto sees: its backends are told apart by path, auth and body
 FAULT_WHEN_KEYS = ("service", "operation", "page", "params")
 HEADER_CODES = {  # (protocol, is it the Authorization header) -> AWS's code for a header it cannot read
@@ -219,6 +222,9 @@ class AwsEndpoint:
 
     def parse(self, call: Call) -> AwsRequest:
         request = call.request
+        virtual = S3_VIRTUAL_HOST.fullmatch(request.via) if request.via else None
+        if virtual:  # boto3's default S3 addressing, through the sealed network: moto and identify() read path style
+            request.target = f"/{virtual['bucket']}{request.target}"
         queries = _query(request)
         query = {key: values[0] for key, values in queries.items()}
         kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
