@@ -3,6 +3,8 @@ operation, paginators and waiters, and AWS's error shapes for what a real servic
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -121,3 +123,130 @@ def test_a_non_ascii_authorization_header_is_a_4xx_not_an_internal_failure(aws: 
     scope = "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/s3/aws4_request, Signature=caf\u00e9"
     answer = httpx.get(url + "/", headers=[(b"authorization", scope.encode())])
     assert answer.status_code == 400 and b"<Code>AuthorizationHeaderMalformed</Code>" in answer.content
+
+
+def zipped_handler() -> bytes:
+    package = io.BytesIO()
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("h.py", "def h(event, context):\n    return event\n")
+    return package.getvalue()
+
+
+def test_lambda_functions_page_by_fifty_and_their_calls_carry_the_function_name(aws: tuple[MockAWS, str]) -> None:
+    app, url = aws
+    role = client("iam", url).create_role(RoleName="runner", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    functions = client("lambda", url)
+    code = zipped_handler()
+    for number in range(55):
+        functions.create_function(FunctionName=f"fn{number:02}", Runtime="python3.12", Role=role, Handler="h.h",
+                                  Code={"ZipFile": code}, Timeout=7)  # fmt: skip
+    functions.get_waiter("function_active_v2").wait(FunctionName="fn54")
+    pages = list(functions.get_paginator("list_functions").paginate())
+    assert [len(page["Functions"]) for page in pages] == [50, 5]  # AWS's default page: 50
+    assert sorted(f["FunctionName"] for page in pages for f in page["Functions"]) == [f"fn{n:02}" for n in range(55)]
+    assert functions.get_function(FunctionName="fn07")["Configuration"]["Timeout"] == 7
+    seen = calls(app)
+    created = [params for _, name, params in seen if name == "CreateFunction"]
+    assert created[0]["FunctionName"] == "fn00" and created[0]["Timeout"] == 7
+    assert [params for _, name, params in seen if name == "GetFunction"] == [{"FunctionName": "fn54"},
+                                                                             {"FunctionName": "fn07"}]  # fmt: skip
+    assert [(e.subject.page, e.subject.params) for e in app.journal.entries()
+            if e.subject and e.subject.operation == "ListFunctions"][1][0] == 2  # fmt: skip
+
+
+def test_s3_listings_page_and_waiters_see_buckets_and_objects(aws: tuple[MockAWS, str]) -> None:
+    app, url = aws
+    s3 = client("s3", url)
+    s3.create_bucket(Bucket="reports")
+    s3.get_waiter("bucket_exists").wait(Bucket="reports")
+    for number in range(5):
+        s3.put_object(Bucket="reports", Key=f"k{number}", Body=b"x")
+    s3.get_waiter("object_exists").wait(Bucket="reports", Key="k4")
+    pages = list(s3.get_paginator("list_objects_v2").paginate(Bucket="reports", PaginationConfig={"PageSize": 2}))
+    assert [[item["Key"] for item in page["Contents"]] for page in pages] == [["k0", "k1"], ["k2", "k3"], ["k4"]]
+    listed = [(e.subject.page, e.subject.params) for e in app.journal.entries()
+              if e.subject and e.subject.operation == "ListObjectsV2"]  # fmt: skip
+    assert [page for page, _ in listed] == [1, 2, 3]
+    assert listed[1][1]["ContinuationToken"] == pages[0]["NextContinuationToken"] and listed[1][1]["MaxKeys"] == 2
+    assert [name for _, name, _ in calls(app)][:2] == ["CreateBucket", "HeadBucket"]
+
+
+def test_dynamodb_tables_items_scans_and_waiters(aws: tuple[MockAWS, str]) -> None:
+    app, url = aws
+    db = client("dynamodb", url)
+    db.create_table(TableName="tickets", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                    AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                    BillingMode="PAY_PER_REQUEST")  # fmt: skip
+    db.get_waiter("table_exists").wait(TableName="tickets")
+    for number in range(5):
+        db.put_item(TableName="tickets", Item={"id": {"S": f"t{number}"}, "state": {"S": "open"}})
+    items = [item for page in db.get_paginator("scan").paginate(TableName="tickets", PaginationConfig={"PageSize": 2})
+             for item in page["Items"]]  # fmt: skip
+    assert len(items) == 5
+    assert db.get_item(TableName="tickets", Key={"id": {"S": "t3"}})["Item"]["state"] == {"S": "open"}
+    scans = [(e.subject.page, e.subject.params.get("Limit")) for e in app.journal.entries()
+             if e.subject and e.subject.operation == "Scan"]  # fmt: skip
+    assert scans == [(1, 2), (2, 2), (3, 2)]
+    names = [name for _, name, _ in calls(app)]
+    assert names[:2] == ["CreateTable", "DescribeTable"] and names.count("PutItem") == 5
+    assert calls(app)[-1][2] == {"TableName": "tickets", "Key": {"id": {"S": "t3"}}}
+
+
+def test_sqs_queues_messages_and_listing(aws: tuple[MockAWS, str]) -> None:
+    app, url = aws
+    sqs = client("sqs", url)
+    queues = [sqs.create_queue(QueueName=f"jobs-{number}")["QueueUrl"] for number in range(3)]
+    sqs.send_message(QueueUrl=queues[0], MessageBody="build 7")
+    received = sqs.receive_message(QueueUrl=queues[0], MaxNumberOfMessages=1)["Messages"]
+    assert [message["Body"] for message in received] == ["build 7"]
+    sqs.delete_message(QueueUrl=queues[0], ReceiptHandle=received[0]["ReceiptHandle"])
+    pages = list(sqs.get_paginator("list_queues").paginate(PaginationConfig={"PageSize": 2}))
+    assert sorted(url.rsplit("/", 1)[1] for page in pages for url in page["QueueUrls"]) == ["jobs-0", "jobs-1",
+                                                                                             "jobs-2"]  # fmt: skip
+    seen = calls(app)
+    assert [name for _, name, _ in seen][3:6] == ["SendMessage", "ReceiveMessage", "DeleteMessage"]
+    assert seen[3][2] == {"QueueUrl": queues[0], "MessageBody": "build 7"}
+
+
+def test_iam_roles_page_and_wait(aws: tuple[MockAWS, str]) -> None:
+    app, url = aws
+    iam = client("iam", url)
+    for number in range(5):
+        iam.create_role(RoleName=f"role-{number}", AssumeRolePolicyDocument="{}")
+    iam.get_waiter("role_exists").wait(RoleName="role-4")
+    pages = list(iam.get_paginator("list_roles").paginate(PaginationConfig={"PageSize": 2}))
+    assert [len(page["Roles"]) for page in pages] == [2, 2, 1]
+    listed = [e.subject for e in app.journal.entries() if e.subject and e.subject.operation == "ListRoles"]
+    assert [call.page for call in listed] == [1, 2, 3] and listed[1].params["MaxItems"] == "2"
+    assert [name for _, name, _ in calls(app)][5] == "GetRole"
+
+
+def test_secrets_manager_and_sts(aws: tuple[MockAWS, str]) -> None:
+    app, url = aws
+    secrets = client("secretsmanager", url)
+    for number in range(3):
+        secrets.create_secret(Name=f"ci/key-{number}", SecretString="fixture-value")
+    assert secrets.get_secret_value(SecretId="ci/key-1")["SecretString"] == "fixture-value"
+    names = [s["Name"] for page in secrets.get_paginator("list_secrets").paginate(PaginationConfig={"PageSize": 2})
+             for s in page["SecretList"]]  # fmt: skip
+    assert sorted(names) == ["ci/key-0", "ci/key-1", "ci/key-2"]
+    assert client("sts", url).get_caller_identity()["Account"] == "123456789012"
+    seen = calls(app)
+    assert seen[3] == ("secretsmanager", "GetSecretValue", {"SecretId": "ci/key-1"})
+    assert [e.subject.page for e in app.journal.entries() if e.subject and e.subject.operation == "ListSecrets"] == [
+        1, 2]  # fmt: skip
+    assert seen[-1][:2] == ("sts", "GetCallerIdentity")
+
+
+def test_lambda_pages_hold_at_most_fifty_and_a_zero_page_size_is_refused(aws: tuple[MockAWS, str]) -> None:
+    _, url = aws
+    role = client("iam", url).create_role(RoleName="runner", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    functions = client("lambda", url)
+    for number in range(52):
+        functions.create_function(FunctionName=f"fn{number:02}", Runtime="python3.12", Role=role, Handler="h.h",
+                                  Code={"ZipFile": zipped_handler()})  # fmt: skip
+    first = functions.list_functions(MaxItems=100)
+    assert len(first["Functions"]) == 50 and "NextMarker" in first  # AWS: "a maximum of 50 items in each response"
+    sent = "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=0"
+    refused = httpx.get(url + "/2015-03-31/functions/?MaxItems=0", headers={"authorization": sent})
+    assert refused.status_code == 400 and refused.json()["__type"] == "ValidationException", refused.text

@@ -186,16 +186,16 @@ class MockAWS(MockApplication):
     def parse_fault(self, data: Any, source: str) -> Fault:
         return parse_aws_fault(data, source)
 
-    def page_of(self, token: str | None) -> int:
+    def page_of(self, token: Any) -> int:
         if not token:
             return 1
         with self._lock:
-            return self._pages.get(token, 2)
+            return self._pages.get(_token_key(token), 2)
 
     def remember(self, token: Any, page: int) -> None:
-        if isinstance(token, str) and token:
+        if token:
             with self._lock:
-                self._pages[token] = page
+                self._pages[_token_key(token)] = page
 
     def forward(self, request: Request, target: str, body: bytes) -> httpx.Response:
         headers = {key: value for key, value in request.headers.items() if key not in HOP_HEADERS}
@@ -249,7 +249,7 @@ class AwsEndpoint:
             shim = SHIMS.get((operation.service, operation.name))
             pages = paginator(operation.service, operation.name)
             tokens = (shim.input_token,) if shim else pages.input_tokens if pages else ()
-            given = next((str(params[token]) for token in tokens if params.get(token)), None)
+            given = next((params[token] for token in tokens if params.get(token)), None)
             number = self.aws.page_of(given)
         return AwsRequest(operation.service, operation.name, operation.region, params, number)
 
@@ -325,10 +325,13 @@ class AwsEndpoint:
         try:
             offset = decode(str(subject.params[shim.input_token])) if subject.params.get(shim.input_token) else 0
         except InvalidPage as error:
-            body, headers, kind = error_response(Operation(subject.service, subject.operation, "rest-json"), 400,
-                                                 "InvalidParameterValueException", f"{error}.")  # fmt: skip
-            return Outcome(400, body, content_type=kind, headers=headers)
-        size = int(subject.params.get(shim.limit_key) or shim.default_size)
+            return _invalid(subject, "InvalidParameterValueException", f"{error}.")
+        size = subject.params.get(shim.limit_key, shim.default_size)
+        if not isinstance(size, int) or size < 1:
+            return _invalid(subject, "ValidationException", f"1 validation error detected: Value '{size}' at "
+                            f"'{shim.limit_key}' failed to satisfy constraint: Member must have value greater than "
+                            "or equal to 1")  # fmt: skip
+        size = min(size, shim.default_size)  # AWS answers at most its default page, whatever was asked
         data[shim.result_key] = items[offset : offset + size]
         data.pop(shim.output_token, None)
         if offset + size < len(items):
@@ -336,6 +339,17 @@ class AwsEndpoint:
             self.aws.remember(data[shim.output_token], subject.page + 1)
         return Outcome(response.status_code, json.dumps(data).encode(), content_type="application/json",
                        headers=_passed_on(response))  # fmt: skip
+
+
+def _invalid(subject: AwsRequest, code: str, message: str) -> Outcome:
+    body, headers, kind = error_response(Operation(subject.service, subject.operation, protocol_of(subject.service)),
+                                         400, code, message)  # fmt: skip
+    return Outcome(400, body, content_type=kind, headers=headers)
+
+
+def _token_key(token: Any) -> str:
+    """A position token as a key: text as it is, a structured one (DynamoDB's LastEvaluatedKey) as sorted JSON."""
+    return token if isinstance(token, str) else json.dumps(token, sort_keys=True, default=str)
 
 
 def _query(request: Request) -> dict[str, list[str]]:
