@@ -416,3 +416,20 @@ def test_an_allowed_host_is_relayed_over_connect_and_plain_http(world: World) ->
             assert _read_all(client).endswith(b"upstream")
     assert world.outcomes() == [("127.0.0.1", "allowed")] * 2
     assert {attempt.target for attempt in world.proxy.since(0)} == {"127.0.0.1"}
+
+
+def test_a_failure_inside_the_proxy_is_a_502_naming_it(tmp_path: Path) -> None:
+    from AgentTestLibrary.sealed.authority import CertificateAuthority
+
+    def broken(host: str) -> None:
+        raise RuntimeError(f"routing table unreadable for {host}")
+
+    proxy = EgressProxy(CertificateAuthority(tmp_path), broken)
+    proxy.start()
+    try:
+        with socket.create_connection(("127.0.0.1", proxy.port), timeout=10) as client:
+            client.sendall(b"CONNECT api.openai.com:443 HTTP/1.1\r\nHost: api.openai.com\r\n\r\n")
+            answer = _read_all(client)
+    finally:
+        proxy.stop()
+    assert answer.startswith(b"HTTP/1.1 502") and b"RuntimeError: routing table unreadable for api.openai.com" in answer
