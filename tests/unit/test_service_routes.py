@@ -63,6 +63,18 @@ LIST = "routes:\n  - name: r\n    method: GET\n    path: /x\n"
             r"reply\.missing\.status: expected an HTTP status 100-599",
         ),
         (
+            "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {get: i, key: k, stored_fields: {a: b}}}\n",
+            r"reply\.stored_fields: stored_fields goes with 'create: COLLECTION'",
+        ),
+        (
+            "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {create: i, derive: {size: {length: c}}}}\n",
+            r"reply\.derive\.size\.length: unknown key 'length'\. Valid keys: base64_size",
+        ),
+        (
+            "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {get: i, key: k, derive: {s: {base64_size: c}}}}\n",
+            r"reply\.derive: derive goes with 'create' or 'update'",
+        ),
+        (
             "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {get: i, key: k, newest_first: true}}\n",
             r"newest_first goes with 'list: COLLECTION'",
         ),

@@ -33,6 +33,7 @@ from ..mock.scoped import Scoped, ScopedList
 from ..mock.templates import MAX_RENDERED, Template, Unfilled
 from ..secrets import SecretRegistry
 from ..webhooks import verify
+from .derive import Underivable, derived
 from .loader import parse_service_fault
 from .model import ReplyTemplates, ServiceReply, ServiceRequest, ServiceResult, ServiceRoute, ServiceSpec
 
@@ -303,6 +304,9 @@ class ServiceEndpoint:
             )
             answer.rule_error = True
             outcome = self.service.error_outcome(422, answer.error)  # as GitHub answers a missing field; never a 5xx
+        except Underivable as wrong:
+            message = str(wrong)[:1].upper() + str(wrong)[1:]
+            outcome = self.service.error_outcome(422, f"{wrong}.", "invalid", message=message)
         answer.reply = ServiceResult(outcome.status, outcome.body if not isinstance(outcome.body, bytes) else
                                      outcome.body.decode("utf-8", errors="replace"), answer.rule)  # fmt: skip
         return outcome
@@ -339,7 +343,11 @@ class ServiceEndpoint:
                 item = templates.item.render(values)
                 if not isinstance(item, dict):
                     return self.service.error_outcome(422, f"Expected a JSON object to create a {name} item.")
-                values["item"] = collections.create(name, self._stored(name, item, reply, values))
+                values["item"] = collections.create(name, self._stored(name, item, reply, values, creating=True))
+                if templates.stored_fields is not None:
+                    created = values["item"]
+                    kept = templates.stored_fields.render(values)
+                    values["item"] = collections.update(name, created[collections.keys[name]], kept) or created
                 status = status or 201
             elif reply.get is not None:
                 values["item"] = collections.find(name, key)
@@ -375,18 +383,21 @@ class ServiceEndpoint:
             return Outcome(204, b"", headers=headers)
         return Outcome(status, body, headers=headers)
 
-    def _stored(self, name: str, item: dict[str, Any], reply: ServiceReply, values: dict[str, Any]) -> dict[str, Any]:
-        """An item as the collection keeps it: its values translated, names in ``refs`` fields made into items."""
+    def _stored(self, name: str, item: dict[str, Any], reply: ServiceReply, values: dict[str, Any],
+                creating: bool = False) -> dict[str, Any]:  # fmt: skip
+        """An item as the collection keeps it: its values translated and derived, names in ``refs`` fields made
+        into items (a new item without such a field gets an empty list)."""
         for field, table in reply.translate:
             wanted = item.get(field)
             for sent, kept in table:
                 if same(sent, wanted) if sent is not None else wanted is None:
                     item = {**item, field: kept}
                     break
+        item = derived(item, reply.derive)
         declared = self.service.collections.declared.get(name)
         for field, target in declared.refs if declared else ():
-            if field in item:
-                item = {**item, field: self._referenced(target, item[field], values)}
+            if field in item or creating:
+                item = {**item, field: self._referenced(target, item.get(field, []), values)}
         return item
 
     def _referenced(self, target: str, sent: Any, values: dict[str, Any]) -> list[Any]:

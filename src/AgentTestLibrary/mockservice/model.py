@@ -191,9 +191,11 @@ class ServiceReply:
     newest_first: bool = False  # list: the last item created comes first (Slack's history)
     paging: Paging | None = None
     add_fields: Any = None  # templated fields added to each item answered (not stored), e.g. its url
+    stored_fields: Any = None  # create: templated fields stored with the new item once it has its key (its url)
     append: Any = None  # update: templated values added to the item's list fields (each value once)
     translate: tuple[tuple[str, tuple[tuple[Any, Any], ...]], ...] = ()  # item field: value as sent -> as stored
     missing: tuple[int, str] = (404, "not_found")  # get/update/delete of an absent item: status and error type
+    derive: tuple[tuple[str, str, str], ...] = ()  # (field, function, source field): computed when stored
 
     @property
     def collection(self) -> str | None:
@@ -212,6 +214,7 @@ class ServiceReply:
             append=Template(self.append, optional_fields=True) if self.append is not None else None,
             where=tuple((name, Template(value)) for name, value in self.where),
             add_fields=Template(self.add_fields) if self.add_fields else None,
+            stored_fields=Template(self.stored_fields) if self.stored_fields else None,
             headers=tuple((name, Template(value)) for name, value in self.headers),
             text=Template(self.text) if self.text is not None else None,
             json=Template(self.json if self.json is not None else default),
@@ -226,8 +229,9 @@ class ServiceReply:
             answered = (*request, "items", "total", *(("page", "next") if self.paging is not None else ()))
         elif self.collection is not None:
             answered = (*request, "item")
-        return {"key": request, "item": request, "append": request, "where": request, "add_fields": (*request, "item"),
-                "headers": answered, "text": answered, "json": answered}  # fmt: skip
+        with_item = (*request, "item")
+        return {"key": request, "item": request, "append": request, "where": request, "add_fields": with_item,
+                "stored_fields": with_item, "headers": answered, "text": answered, "json": answered}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -240,6 +244,7 @@ class ReplyTemplates:
     append: Template | None
     where: tuple[tuple[str, Template], ...]
     add_fields: Template | None
+    stored_fields: Template | None
     headers: tuple[tuple[str, Template], ...]
     text: Template | None
     json: Template
@@ -247,7 +252,7 @@ class ReplyTemplates:
     def parts(self) -> list[tuple[str, Template]]:
         """Every template with the name of the part it fills."""
         found = [("key", self.key), ("item", self.item), ("append", self.append), ("add_fields", self.add_fields),
-                 ("text", self.text),
+                 ("stored_fields", self.stored_fields), ("text", self.text),
                  ("json", self.json), *(("where", template) for _, template in self.where),
                  *(("headers", template) for _, template in self.headers)]  # fmt: skip
         return [(part, template) for part, template in found if template is not None]
