@@ -14,8 +14,10 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from AgentTestLibrary.errors import ScenarioError
 from AgentTestLibrary.mock.server import MockServer
 from AgentTestLibrary.mockaws import MockAWS, Moto, parse_aws_fault
+from AgentTestLibrary.mockaws.seed import seed_from_text
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +36,7 @@ def aws(served: tuple[MockAWS, str, Moto]) -> Iterator[tuple[MockAWS, str]]:
     """A test's view: moto emptied, the journal and faults started again."""
     app, url, moto = served
     moto.reset()
+    app.restore()
     app.reset_counters()
     app.journal.clear()
     yield app, url
@@ -250,3 +253,47 @@ def test_lambda_pages_hold_at_most_fifty_and_a_zero_page_size_is_refused(aws: tu
     sent = "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=0"
     refused = httpx.get(url + "/2015-03-31/functions/?MaxItems=0", headers={"authorization": sent})
     assert refused.status_code == 400 and refused.json()["__type"] == "ValidationException", refused.text
+
+
+SEED = """
+s3:
+  - CreateBucket: {Bucket: reports}
+  - PutObject: {Bucket: reports, Key: "q{n}.csv", Body: "a,b"}
+    repeat: 3
+lambda:
+  - CreateFunction: {FunctionName: "triage-{n}", Timeout: 9}
+    repeat: 60
+sqs:
+  - CreateQueue: {QueueName: jobs}
+"""
+
+
+def test_a_seed_is_in_every_test_and_moto_is_reseeded_only_after_a_change(aws: tuple[MockAWS, str]) -> None:
+    app, url = aws
+    app.add_seed(seed_from_text(SEED, "seed.yaml"), "suite:S")
+    try:
+        assert calls(app) == []  # seeding is not the agent's traffic
+        s3, functions = client("s3", url), client("lambda", url)
+        assert [item["Key"] for item in s3.list_objects_v2(Bucket="reports")["Contents"]] == ["q1.csv", "q2.csv",
+                                                                                             "q3.csv"]  # fmt: skip
+        listed = [f for page in functions.get_paginator("list_functions").paginate() for f in page["Functions"]]
+        assert len(listed) == 60 and {f["Timeout"] for f in listed} == {9}
+        assert client("sqs", url).get_queue_url(QueueName="jobs")["QueueUrl"].endswith("/jobs")
+        assert app.restore() is False  # only reads since the seed: moto holds the seed already
+        s3.put_object(Bucket="reports", Key="agent.txt", Body=b"x")
+        s3.delete_object(Bucket="reports", Key="q1.csv")
+        assert app.restore() is True  # a change: emptied and seeded again
+        assert [item["Key"] for item in s3.list_objects_v2(Bucket="reports")["Contents"]] == ["q1.csv", "q2.csv",
+                                                                                             "q3.csv"]  # fmt: skip
+    finally:
+        app.remove_scope("suite:S")
+    assert app.restore() is True
+    assert client("s3", url).list_buckets()["Buckets"] == []
+
+
+def test_a_seed_moto_refuses_names_the_call(aws: tuple[MockAWS, str]) -> None:
+    app, _ = aws
+    seed = seed_from_text("s3:\n  - PutObject: {Bucket: missing, Key: k, Body: x}\n", "seed.yaml")
+    refused = r"(?s)seed\.yaml:2: s3 PutObject failed in moto with HTTP 404: .*NoSuchBucket"
+    with pytest.raises(ScenarioError, match=refused):
+        app.add_seed(seed, "t")

@@ -9,8 +9,9 @@ never leave (the mock sends none). Each call is identified
 fault may replace it with an error in the operation's protocol, and otherwise it goes on to
 moto unchanged. Where moto does not paginate an operation (:data:`SHIMS`: Lambda
 ``ListFunctions`` returns every function and no ``NextMarker``), this layer pages moto's full
-answer itself, so a boto3 paginator really walks pages. :meth:`Moto.reset` empties moto between
-tests.
+answer itself, so a boto3 paginator really walks pages. :meth:`MockAWS.restore` gives every test
+a moto holding exactly the seeds in scope (:mod:`.seed`), emptying and re-seeding it only when a
+call may have changed it.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from ..mock.http import Outcome, Request
 from ..mock.journal import DEFAULT_LIMIT
 from ..mock.pagination import InvalidPage, decode, encode
 from ..mock.pipeline import Answer, Call, Route
+from ..mock.scoped import ScopedList
 from ..secrets import SecretRegistry
 from ..validation import Validator
 from ..yamlio import Path
@@ -47,11 +49,13 @@ from .operations import (
     protocol_of,
     rest_parameters,
 )
+from .seed import Seed, apply_seed
 
 HOP_HEADERS = frozenset({"host", "content-length", "connection", "transfer-encoding", "accept-encoding", "keep-alive"})
 DROPPED = frozenset({"content-type", "content-encoding", "server", "date"})  # set again by this server
 CORS_PREFIX = "access-control-"  # moto's flask-cors answers any origin; the mock sends no CORS headers
 MOTO_API = "/moto-api"
+READS = ("List", "Get", "Describe", "Head")  # operations that leave moto as it was (AWS's naming convention)
 REST = ("rest-json", "rest-xml")  # protocols whose parameters travel in the path, query, headers and body
 # An S3 bucket addressed virtual-hosted style: BUCKET.s3.amazonaws.com, BUCKET.s3.REGION.amazonaws.com ...
 S3_VIRTUAL_HOST = re.compile(r"(?P<bucket>[a-z0-9][a-z0-9.-]*?)\.s3(?:[.-](?:dualstack\.)?[a-z0-9-]+)?\.amazonaws\.com")
@@ -162,11 +166,14 @@ class MockAWS(MockApplication):
     name = "mock AWS"
 
     def __init__(self, moto: Moto, secrets: SecretRegistry | None = None, *, journal_limit: int = DEFAULT_LIMIT,
-                 ) -> None:  # fmt: skip
+                 region: str = "us-east-1") -> None:  # fmt: skip
         self.moto = moto
+        self.region = region  # where seeds create what they create (agents get it as AWS_REGION)
         self.endpoint = AwsEndpoint(self)
         self._client = moto.client()
         self._lock = threading.Lock()
+        self.seeds: ScopedList[Seed] = ScopedList()
+        self._state: tuple[Seed, ...] | None = None  # the seeds moto holds and nothing else; None: it holds more
         self._pages: dict[str, int] = {}  # a position token seen in an answer -> the page it asks for
         self.start_pipeline(secrets, journal_limit=journal_limit)
 
@@ -185,6 +192,38 @@ class MockAWS(MockApplication):
 
     def parse_fault(self, data: Any, source: str) -> Fault:
         return parse_aws_fault(data, source)
+
+    def scoped(self) -> tuple[ScopedList[Seed]]:
+        return (self.seeds,)
+
+    def add_seed(self, seed: Seed, scope_key: str) -> None:
+        """Create what ``seed`` makes now and again whenever moto is emptied, until ``scope_key`` ends."""
+        apply_seed(self._client, seed, self.region)
+        self.seeds.add(seed, scope_key)
+        with self._lock:
+            if self._state is not None:
+                self._state = (*self._state, seed)
+
+    def restore(self) -> bool:
+        """A new test: moto holds exactly the seeds in scope. Emptied and seeded again only when a call may have
+        changed it (anything but List/Get/Describe/Head reached moto) or the seeds changed; whether it was."""
+        wanted = self.seeds.view()
+        with self._lock:
+            if self._state == wanted:
+                return False
+            self._state = None
+        self.moto.reset()
+        for seed in wanted:
+            apply_seed(self._client, seed, self.region)
+        with self._lock:
+            self._state = wanted
+        return True
+
+    def changed(self, operation: str | None) -> None:
+        """A call reached moto: unless it only reads, moto may hold more than the seeds now."""
+        if not (operation and operation.startswith(READS)):
+            with self._lock:
+                self._state = None
 
     def page_of(self, token: Any) -> int:
         if not token:
@@ -274,6 +313,7 @@ class AwsEndpoint:
 
     def render(self, call: Call, subject: AwsRequest, answer: Answer, fault: AppliedFault | None) -> Outcome:
         shim = SHIMS.get((subject.service, subject.operation or ""))
+        self.aws.changed(subject.operation)
         try:
             outcome = self._shimmed(call, subject, shim) if shim else self._forwarded(call, subject)
         except Exception as error:  # noqa: BLE001 - moto failing on a call is an answer to that call, not a crash
