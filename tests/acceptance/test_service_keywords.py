@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from tests.acceptance.robot_outputs import everything_written
@@ -102,3 +103,8 @@ def test_service_keywords_in_a_suite(tmp_path: Path) -> None:
     written = everything_written(run.output_dir)
     assert WEBHOOK_SECRET not in written
     assert REAL_AWS_SECRET not in written
+    assert "Exported to processes started from now on: AGENTTEST_CRM_URL=http://127.0.0.1:" in written
+    exported = re.search(r"Exported to processes started from now on: AWS_ENDPOINT_URL=http://127\.0\.0\.1:\d+, "
+                         r"AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION=us-east-1, [^;]*; "
+                         r"unset: AWS_SESSION_TOKEN, AWS_SECURITY_TOKEN, AWS_PROFILE\.", written)  # fmt: skip
+    assert exported is not None, "Start Mock AWS logs what it exported (keys by name only) and what it unset"

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from AgentTestLibrary.harness.agents import AGENTS
+from AgentTestLibrary.mockservice import load_service
 
 AGENTTEST = [str(Path(sys.executable).with_name("agenttest"))]
 MODULE = [sys.executable, "-m", "AgentTestLibrary"]
@@ -131,6 +132,17 @@ def test_service_check_names_presets_files_and_mistakes(tmp_path: Path) -> None:
         bad.returncode == 1
         and f"{routes}:2: routes[0].replay: unknown key 'replay'. Did you mean 'reply'?" in bad.stderr
     )
+
+
+def test_service_routes_lists_each_routes_method_path_and_name_for_faults() -> None:
+    listed = subprocess.run([*AGENTTEST, "service", "routes", "github"], capture_output=True, text=True, timeout=30)
+    lines = listed.stdout.splitlines()
+    assert listed.returncode == 0 and lines[0].split()[:3] == ["METHOD", "PATH", "ROUTE"]
+    assert ["POST", "/repos/{owner}/{repo}/issues/{number}/labels", "add", "labels"] in [line.split() for line in lines]
+    assert len(lines) == 1 + len(load_service("github").routes)
+    missing = subprocess.run([*AGENTTEST, "service", "routes", "nowhere.yaml"], capture_output=True, text=True,
+                             timeout=30)  # fmt: skip
+    assert missing.returncode == 1 and "Route file 'nowhere.yaml' does not exist" in missing.stderr
 
 
 def test_repository_scenarios_are_valid() -> None:

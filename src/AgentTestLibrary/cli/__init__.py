@@ -8,6 +8,7 @@ agenttest mcp relay URL   (what agent MCP configs launch for a stdio server of a
 agenttest a2a serve [--scenario FILE] [--name NAME] [--host H] [--port N] [--strict | --no-strict] [--admin-token T]
 agenttest scenario check FILE
 agenttest service check FILE|PRESET
+agenttest service routes FILE|PRESET   (each route's method, path and name: what Inject Service Fault route= takes)
 agenttest lanes check PATH... [--scope-labels]   (scope labels also by [tool.agenttest.lanes] scope_labels = true)
 agenttest lanes summary OUTPUT.xml
 agenttest scores compare BASELINE RESULTS... [--threshold PP] [--update]
@@ -48,7 +49,7 @@ from ..mockllm import MockLLM, MockServer, MockServerError
 from ..mockllm.scenario import Scenario, ScenarioError, load_scenario
 from ..mockmcp import MCP_PATH, MockMCP, load_mcp_server, server_names
 from ..mockmcp.stdio import local_exchange, relay_main, serve_lines
-from ..mockservice import load_service
+from ..mockservice import ServiceSpec, load_service
 from ..scores import DEFAULT_THRESHOLD_PP, Scores, compare, read_scores
 from ..secrets import SecretRegistry
 from ..wire import PROVIDERS
@@ -106,6 +107,9 @@ def _parser() -> argparse.ArgumentParser:
         dest="command", required=True
     )
     service.add_parser("check", help="validate a route file (or a preset); exit 1 with the error").add_argument("file")
+    service.add_parser(
+        "routes", help="list a route file's (or a preset's) routes: method, path, name (for route= in faults)"
+    ).add_argument("file")
     lanes = groups.add_parser("lanes", help="check test lanes").add_subparsers(dest="command", required=True)
     lanes_check = lanes.add_parser("check", help="list tests whose lane tags break the lane rules; exit 1 if any")
     lanes_check.add_argument("paths", nargs="+", metavar="PATH")
@@ -188,7 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.group == "shards":
         return merge_shard_results(Path(args.folder))
     if args.group == "service":
-        return check_routes(args.file)
+        return {"check": check_routes, "routes": list_routes}[args.command](args.file)
     if args.group == "agents":
         return install_agents(args.names, args.dry_run, args.prefix)
     if args.group == "cassette":
@@ -298,14 +302,34 @@ def check(file: str) -> int:
 
 
 def check_routes(file: str) -> int:
-    try:
-        spec = load_service(file)
-    except ScenarioError as error:
-        print(f"agenttest: {error}", file=sys.stderr)
+    spec = _loaded_routes(file)
+    if spec is None:
         return 1
     collections = ", ".join(collection.name for collection in spec.collections) or "none"
     print(f"{file}: OK, {len(spec.routes)} route(s), collections: {collections}, strict: {spec.strict}.")
     return 0
+
+
+def list_routes(file: str) -> int:
+    """One line per route, checked first to last: its methods, its path template, its name."""
+    spec = _loaded_routes(file)
+    if spec is None:
+        return 1
+    rows = [("METHOD", "PATH", "ROUTE (Inject Service Fault    NAME    route=...)")]
+    rows += [(",".join(route.matcher.methods) or "ANY", route.matcher.path.text if route.matcher.path else "",
+              route.name) for route in spec.routes]  # fmt: skip
+    widths = [max(len(row[column]) for row in rows) for column in (0, 1)]
+    for method, path, name in rows:
+        print(f"{method:<{widths[0]}}  {path:<{widths[1]}}  {name}")
+    return 0
+
+
+def _loaded_routes(file: str) -> ServiceSpec | None:
+    try:
+        return load_service(file)
+    except ScenarioError as error:
+        print(f"agenttest: {error}", file=sys.stderr)
+        return None
 
 
 def report(kind: str, paths: list[str], find: Callable[[], list[str]]) -> int:

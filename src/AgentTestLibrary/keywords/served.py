@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from robot.api import logger
 
+from ..environment import describe
 from ..errors import NotRunningError, ScenarioError
 from .evidence import write_evidence
 from .scopes import LibraryComponent, Scope, TestReport
@@ -160,6 +161,8 @@ class ServedComponent(LibraryComponent):
     def add_served(self, served: Served) -> None:
         """Register a started server (its name checked free with :meth:`check_free` before starting it)."""
         served.environment.apply()
+        if served.environment.values:
+            logger.info(f"Exported to processes started from now on: {describe(served.environment.values)}.")
         served.test_mark = served.app.journal.next_index
         self.servers[served.name] = served
 
