@@ -9,6 +9,8 @@ agenttest a2a serve [--scenario FILE] [--name NAME] [--host H] [--port N] [--str
 agenttest scenario check FILE
 agenttest service check FILE|PRESET
 agenttest service routes FILE|PRESET   (each route's method, path and name: what Inject Service Fault route= takes)
+agenttest service serve FILE|PRESET [--name NAME] [--host H] [--port N] [--strict | --no-strict]
+agenttest aws serve [--seed FILE] [--region R] [--host H] [--port N]
 agenttest lanes check PATH... [--scope-labels]   (scope labels also by [tool.agenttest.lanes] scope_labels = true)
 agenttest lanes summary OUTPUT.xml
 agenttest scores compare BASELINE RESULTS... [--threshold PP] [--update]
@@ -40,7 +42,7 @@ from ..cassettes import CassetteError, load_cassette
 from ..cassettes import tools as cassette_tools
 from ..cassettes.options import DEFAULT_MAX_REQUESTS
 from ..cassettes.verify import verify
-from ..errors import AgentInstallError, GoldenSetError
+from ..errors import AgentInstallError, GoldenSetError, InputError
 from ..lanes import lane_settings, offences, quarantine_summary, unignored_credential_files
 from ..mock.admin import ADMIN_PREFIX
 from ..mock.server import Limits
@@ -49,7 +51,8 @@ from ..mockllm import MockLLM, MockServer, MockServerError
 from ..mockllm.scenario import Scenario, ScenarioError, load_scenario
 from ..mockmcp import MCP_PATH, MockMCP, load_mcp_server, server_names
 from ..mockmcp.stdio import local_exchange, relay_main, serve_lines
-from ..mockservice import ServiceSpec, load_service
+from ..mockservice import MockService, ServiceSpec, load_service
+from ..naming import check_identifier, variable_part
 from ..scores import DEFAULT_THRESHOLD_PP, Scores, compare, read_scores
 from ..secrets import SecretRegistry
 from ..wire import PROVIDERS
@@ -110,6 +113,22 @@ def _parser() -> argparse.ArgumentParser:
     service.add_parser(
         "routes", help="list a route file's (or a preset's) routes: method, path, name (for route= in faults)"
     ).add_argument("file")
+    service_serve = service.add_parser(
+        "serve", help="serve a route file (or a preset) until SIGINT/SIGTERM; prints AGENTTEST_<NAME>_URL=..."
+    )
+    service_serve.add_argument("routes", metavar="FILE|PRESET", help="a route file, or a preset (github, slack)")
+    service_serve.add_argument("--name", help="the service's name (default: the preset's or the file's stem)")
+    service_serve.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
+    service_serve.add_argument("--port", type=int, default=0, help="port to bind (default 0: the OS picks a free one)")
+    service_serve.add_argument(
+        "--strict", action=argparse.BooleanOptionalAction, default=None, help="override the file's strict mode"
+    )
+    aws = groups.add_parser("aws", help="run the mock AWS (moto)").add_subparsers(dest="command", required=True)
+    aws_serve = aws.add_parser("serve", help="serve until SIGINT/SIGTERM; prints AWS_ENDPOINT_URL=... when ready")
+    aws_serve.add_argument("--seed", help="an AWS seed file: what moto holds from the start (see Seed Mock AWS)")
+    aws_serve.add_argument("--region", default="us-east-1", help="where the seed creates (default us-east-1)")
+    aws_serve.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
+    aws_serve.add_argument("--port", type=int, default=0, help="port to bind (default 0: the OS picks a free one)")
     lanes = groups.add_parser("lanes", help="check test lanes").add_subparsers(dest="command", required=True)
     lanes_check = lanes.add_parser("check", help="list tests whose lane tags break the lane rules; exit 1 if any")
     lanes_check.add_argument("paths", nargs="+", metavar="PATH")
@@ -192,7 +211,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.group == "shards":
         return merge_shard_results(Path(args.folder))
     if args.group == "service":
+        if args.command == "serve":
+            return serve_service(args)
         return {"check": check_routes, "routes": list_routes}[args.command](args.file)
+    if args.group == "aws":
+        return serve_aws(args)
     if args.group == "agents":
         return install_agents(args.names, args.dry_run, args.prefix)
     if args.group == "cassette":
@@ -256,6 +279,42 @@ def serve_a2a(args: argparse.Namespace) -> int:
         print(f"agenttest: {error}", file=sys.stderr)
         return 2
     return serve_until_signal(server, "A2A_URL={url}")
+
+
+def serve_service(args: argparse.Namespace) -> int:
+    """A route file or preset, as Start Mock Service serves it; the line names the variable the keyword exports."""
+    try:
+        name = check_identifier(args.name or Path(args.routes).stem, "Service name",
+                                "it names the AGENTTEST_<NAME>_URL line; give --name")  # fmt: skip
+        spec = replace(load_service(args.routes, name), name=name)
+        if args.strict is not None:
+            spec = replace(spec, strict=args.strict)
+        secrets = SecretRegistry()
+        secrets.add_from_environment()
+        server = MockServer(MockService(spec, secrets), args.host, args.port)
+    except (InputError, MockServerError) as error:
+        print(f"agenttest: {error}", file=sys.stderr)
+        return 2
+    return serve_until_signal(server, f"AGENTTEST_{variable_part(name)}_URL={{url}}")
+
+
+def serve_aws(args: argparse.Namespace) -> int:
+    """moto behind the AWS front, as Start Mock AWS serves it (not emptied between clients: no tests here)."""
+    from ..mockaws import MockAWS, Moto
+    from ..mockaws.seed import load_seed
+
+    try:
+        seed = load_seed(args.seed) if args.seed else None
+        secrets = SecretRegistry()
+        secrets.add_from_environment()
+        app = MockAWS(Moto().start(), secrets, region=args.region)
+        if seed is not None:
+            app.add_seed(seed, "serve")
+        server = MockServer(app, args.host, args.port)
+    except (InputError, MockServerError) as error:
+        print(f"agenttest: {error}", file=sys.stderr)
+        return 2
+    return serve_until_signal(server, "AWS_ENDPOINT_URL={url}")
 
 
 def serve_until_signal(server: MockServer, announce: str) -> int:

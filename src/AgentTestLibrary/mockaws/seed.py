@@ -36,6 +36,10 @@ from ..yamlio import Path
 from .operations import _session, service_model
 
 MAX_REPEAT = 10_000
+BUCKET_LOCATION = (
+    '<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LocationConstraint>'
+    "{region}</LocationConstraint></CreateBucketConfiguration>"
+)
 SEED_ROLE = "arn:aws:iam::123456789012:role/agenttest-seed"
 
 
@@ -73,6 +77,12 @@ class SeedRequest:
         """The headers with the SigV4 scope moto reads the service and region from (the signature is unchecked)."""
         scope = f"Credential=AKIAAGENTTESTSEED/20260101/{region}/{self.signing_name}/aws4_request"
         return {**self.headers, "authorization": f"AWS4-HMAC-SHA256 {scope}, SignedHeaders=host, Signature=0"}
+
+    def body_in(self, region: str) -> bytes:
+        """The body; a bucket created outside us-east-1 says where, as S3 requires (the seed need not)."""
+        if (self.service, self.operation) == ("s3", "CreateBucket") and not self.body and region != "us-east-1":
+            return BUCKET_LOCATION.format(region=region).encode()
+        return self.body
 
 
 @dataclass(frozen=True)
@@ -195,7 +205,7 @@ def apply_seed(client: Any, seed: Seed, region: str) -> None:
     """Replay a seed into moto (``client``: moto's in-process HTTP client); ScenarioError naming the call moto
     refused."""
     for request in seed.requests:
-        response = client.request(request.method, request.target, content=request.body,
+        response = client.request(request.method, request.target, content=request.body_in(region),
                                   headers=request.signed_headers(region))  # fmt: skip
         if response.status_code >= 300 and not (request.exists_ok and response.status_code == 409):
             raise ScenarioError(f"{request.place}: {request.service} {request.operation} failed in moto with HTTP "
