@@ -16,8 +16,10 @@ agenttest lanes summary OUTPUT.xml
 agenttest scores compare BASELINE RESULTS... [--threshold PP] [--update]
 agenttest shards merge DIR   (DIR/1/output.xml ... from pabot --shard I/N into DIR/output.xml, log.html, report.html)
 agenttest cassette check PATH... [--max-age-days N] [--tests ROBOT_PATH ...]
-agenttest cassette to-scenario CASSETTE [-o FILE]
+agenttest cassette to-scenario CASSETTE [-o FILE] [--name MCP_SERVER_NAME]
+agenttest cassette to-routes CASSETTE [-o FILE]
 agenttest cassette verify PATH... [--tests ROBOT_PATH ...] [--report FILE] [--max-requests N] [--upstream-PROVIDER URL]
+                          [--upstream-service URL]
 agenttest agents install [--dry-run] [--prefix DIR] NAME...
 agenttest hook [--runtime NAME] [--event NAME] [--evidence FILE] [--decisions FILE]   (see harness/hooks.py)
 """
@@ -38,7 +40,7 @@ from typing import Any
 
 from robot.errors import DataError
 
-from ..cassettes import CassetteError, load_cassette
+from ..cassettes import Cassette, CassetteError, load_cassette
 from ..cassettes import tools as cassette_tools
 from ..cassettes.options import DEFAULT_MAX_REQUESTS
 from ..cassettes.verify import verify
@@ -179,9 +181,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     for provider in PROVIDERS:
         tape_verify.add_argument(f"--upstream-{provider}", metavar="URL", help=f"send {provider} requests here instead")
-    convert = tapes.add_parser("to-scenario", help="turn a cassette into editable scenario rules")
+    tape_verify.add_argument("--upstream-service", metavar="URL", help="send service cassettes' requests here instead "
+                             "of where they were recorded from")  # fmt: skip
+    convert = tapes.add_parser("to-scenario", help="turn a model or MCP cassette into editable scenario rules")
     convert.add_argument("cassette")
     convert.add_argument("-o", "--output", help="write here instead of stdout")
+    convert.add_argument("--name", default="recorded", help="an MCP cassette's server name (default %(default)s)")
+    routes = tapes.add_parser("to-routes", help="turn a service cassette into an editable route file")
+    routes.add_argument("cassette")
+    routes.add_argument("-o", "--output", help="write here instead of stdout")
     agents = groups.add_parser("agents", help="pinned agent CLIs").add_subparsers(dest="command", required=True)
     agents_install = agents.add_parser("install", help="install pinned agent CLIs with npm into a per-user prefix")
     agents_install.add_argument("names", nargs="+", metavar="NAME", help="claude-code, codex, gemini-cli, pi, opencode")
@@ -221,7 +229,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.group == "cassette":
         if args.command == "verify":
             return verify_cassettes(args)
-        return check_cassettes(args) if args.command == "check" else cassette_to_scenario(args.cassette, args.output)
+        if args.command == "check":
+            return check_cassettes(args)
+        if args.command == "to-routes":
+            return convert_cassette(cassette_tools.to_routes, args.cassette, args.output)
+        return convert_cassette(lambda tape: cassette_tools.to_scenario(tape, args.name), args.cassette, args.output)
     return check(args.file)
 
 
@@ -492,7 +504,7 @@ def verify_cassettes(args: argparse.Namespace) -> int:
     secrets = SecretRegistry()
     secrets.add_from_environment()
     load_env_file(None, secrets)
-    upstreams = {name: url for name in PROVIDERS if (url := getattr(args, f"upstream_{name}"))}
+    upstreams = {name: url for name in (*PROVIDERS, "service") if (url := getattr(args, f"upstream_{name}"))}
     try:
         only = cassette_tools.test_names(robot_tests(args.tests)) if args.tests else None
         result = verify(args.paths, os.environ, secrets, upstreams=upstreams, max_requests=args.max_requests,
@@ -523,9 +535,9 @@ def install_agents(names: list[str], dry_run: bool, prefix: str | None) -> int:
     return 0
 
 
-def cassette_to_scenario(path: str, output: str | None) -> int:
+def convert_cassette(convert: Callable[[Cassette], str], path: str, output: str | None) -> int:
     try:
-        text = cassette_tools.to_scenario(load_cassette(path))
+        text = convert(load_cassette(path))
     except CassetteError as error:
         print(f"agenttest: {error}", file=sys.stderr)
         return 1

@@ -24,12 +24,13 @@ from ..mock import jsonio
 from ..mock.application import MockApplication
 from ..mock.conditions import MISSING, lookup, same
 from ..mock.faults import AppliedFault, Fault
-from ..mock.http import HTTP_METHODS, Outcome
+from ..mock.http import HTTP_METHODS, Outcome, Request
 from ..mock.journal import DEFAULT_LIMIT
 from ..mock.pagination import InvalidPage, link_header, page, position_of
 from ..mock.pipeline import Answer, Call, Route
 from ..mock.rulebook import Match, RuleBook
 from ..mock.scoped import Scoped, ScopedList
+from ..mock.tape import ExchangeTape
 from ..mock.templates import MAX_RENDERED, Template, Unfilled
 from ..secrets import SecretRegistry
 from ..webhooks import verify
@@ -158,6 +159,7 @@ class MockService(MockApplication):
         self.endpoint = ServiceEndpoint(self)
         self._lock = threading.Lock()
         self._used = 0
+        self.tape: ExchangeTape | None = None  # a test's cassette: it answers instead of the routes
         self.start_pipeline(secrets, admin_token=admin_token, journal_limit=journal_limit, faults=spec.faults)
         for route in spec.routes:
             if route.verify is not None:
@@ -173,6 +175,10 @@ class MockService(MockApplication):
 
     def parse_fault(self, data: Any, source: str) -> Fault:
         return parse_service_fault(data, source)
+
+    def blocking(self, request: Request) -> bool:
+        """Recording waits on the real upstream: it runs off the event loop."""
+        return self.tape is not None and self.tape.may_record
 
     # -- state used by keywords ----------------------------------------------------------------
 
@@ -244,6 +250,8 @@ class ServiceEndpoint:
         query = {key: values[0] for key, values in request.query.items()}
         base = ServiceRequest(request.method, request.path, query, dict(request.headers), body, form, text,
                               origin=request.origin)  # fmt: skip
+        if self.service.tape is not None:
+            return base  # the cassette answers, not the routes
         match: Match[ServiceRoute] = self.service.rulebook.choose(base)
         if match.rule is None:
             return replace(base, match=match)
@@ -258,6 +266,9 @@ class ServiceEndpoint:
         return replace(base, route=route.name, params=params or {}, page=number, match=match)
 
     def answer(self, call: Call, subject: ServiceRequest) -> Answer:
+        tape = self.service.tape
+        if tape is not None:
+            return self._taped(tape, call)
         match: Match[ServiceRoute] = subject.match
         if match.rule is None:
             matchers = [rule.matcher for rule in self.service.rulebook.rules()]
@@ -281,6 +292,19 @@ class ServiceEndpoint:
                     ServiceResult(401, outcome.body), outcome, rule=route.name, error=message, faultable=False
                 )
         return Answer(match.reply, rule=route.name)
+
+    def _taped(self, tape: ExchangeTape, call: Call) -> Answer:
+        """The cassette's answer (replayed or just recorded), or its error in the service's shape."""
+        taped = tape.answer(call.request)
+        outcome = taped.outcome or self.service.error_outcome(taped.status or 500, taped.error or "no answer")
+        body = outcome.body
+        if isinstance(body, bytes):
+            try:
+                body = jsonio.loads(body) if body else None
+            except jsonio.JsonError:
+                body = body.decode("utf-8", errors="replace")
+        return Answer(ServiceResult(outcome.status, body), outcome, taped.rule or None, taped.unmatched,
+                      taped.near_miss, taped.error, faultable=False)  # fmt: skip
 
     def fault_error(self, call: Call, subject: ServiceRequest, fault: Fault) -> tuple[Outcome, ServiceResult]:
         """The error instead of the route's answer: the route does not act, so its collection does not change."""
