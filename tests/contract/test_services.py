@@ -22,7 +22,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from AgentTestLibrary.errors import WebhookError
+from AgentTestLibrary.errors import ScenarioError, WebhookError
 from AgentTestLibrary.mock.http import Outcome, Request
 from AgentTestLibrary.mock.server import MockServer
 from AgentTestLibrary.mockaws import MockAWS, Moto, parse_aws_fault
@@ -212,6 +212,28 @@ def test_every_protocol_gets_errors_boto3_parses(aws: tuple[MockAWS, str, Moto],
     finally:
         app.remove_scope("t")
         app.reset_counters()
+
+
+@pytest.mark.parametrize(
+    ("when", "expected"),
+    [
+        (
+            {"operation": "ListFunction"},
+            r"when\.operation: no operation 'ListFunction' in lambda, s3, .*; closest first: "
+            r"ListFunctions \(lambda\), .* For another service, name it: service=NAME\.",
+        ),
+        (
+            {"service": "lambda", "operation": "ListFunction"},
+            r"lambda has no operation 'ListFunction'; closest first: "
+            r"ListFunctions, GetFunction",
+        ),
+        ({"service": "lamda"}, r"when\.service: no AWS service named 'lamda'; closest first: lambda, "),
+    ],
+)
+def test_a_fault_aimed_at_an_unknown_aws_operation_or_service_is_an_error(when: dict[str, str], expected: str) -> None:
+    with pytest.raises(ScenarioError, match=expected):
+        parse_aws_fault({"when": when, "status": 500}, "Inject AWS Fault")
+    assert parse_aws_fault({"when": {"service": "s3", "operation": "PutObject"}, "status": 500}, "k").name
 
 
 def test_s3_pages_come_from_moto_and_their_numbers_are_followed(aws: tuple[MockAWS, str, Moto]) -> None:

@@ -288,3 +288,37 @@ def test_only_a_method_http_does_not_define_is_501_and_an_unknown_path_is_404(me
                                                                              status: int) -> None:  # fmt: skip
     outcome = _send(MockService(load_service("github", "github")), method, path)
     assert outcome.status == status and "allow" not in dict(outcome.headers)
+
+
+# -- fault targets: an unknown route is an error listing the routes, closest first; unfired faults are known --------
+
+
+def test_a_fault_aimed_at_an_unknown_route_is_an_error_listing_the_routes_closest_first() -> None:
+    app = MockService(load_service("github", "github"))
+    with pytest.raises(ScenarioError) as caught:
+        app.parse_fault({"name": "f", "when": {"route": "create comment"}, "status": 500}, "Inject Service Fault")
+    message = str(caught.value)
+    assert message.startswith("Inject Service Fault: fault 'f': no route named 'create comment'; the routes, closest "
+                              "first: create a comment, ")  # fmt: skip
+    assert "list issues" in message and "get the user" in message
+    assert (
+        app.parse_fault({"when": {"route": "create a comment"}, "status": 500}, "k").matcher.route == "create a comment"
+    )
+    with pytest.raises(ScenarioError, match=r"crm.yaml:3: faults\[0\]\.when\.route: fault 'faults\[0\]': no route "
+                                            r"named 'lst'; the routes, closest first: list"):  # fmt: skip
+        service_from_text("routes: [{name: list, path: /x, reply: {}}]\nfaults:\n  - when: {route: lst}\n    "
+                          "status: 500\n", "crm.yaml")  # fmt: skip
+
+
+def test_the_faults_a_scope_added_that_never_fired_are_named() -> None:
+    app = MockService(load_service("github", "github"))
+    fired = app.parse_fault({"name": "fired", "when": {"route": "get the user"}, "status": 500}, "k")
+    idle = app.parse_fault({"name": "idle", "when": {"route": "add labels"}, "status": 500}, "k")
+    for fault in (fired, idle):
+        app.add_fault(fault, "test:T")
+    assert _send(app, "GET", "/user").status == 500
+    assert [fault.name for fault in app.faults.unfired("test:T")] == ["idle"]
+    app.reset_counters()  # the next test: what fired before still counts for a suite's faults
+    assert [fault.name for fault in app.faults.unfired("test:T")] == ["idle"]
+    app.remove_scope("test:T")
+    assert app.faults.unfired("test:T") == []

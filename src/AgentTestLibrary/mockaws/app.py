@@ -48,6 +48,7 @@ from .operations import (
     parse_output,
     protocol_of,
     rest_parameters,
+    unknown_target,
 )
 from .seed import Seed, apply_seed
 
@@ -143,6 +144,9 @@ class _FaultValidator(Validator):
             params = parse_conditions(raw.get("params"), "parameter")
         except ValueError as error:
             raise self.fail((*path, "params"), str(error)) from None
+        key, problem = unknown_target(strings.get("service"), strings.get("operation"))
+        if problem:
+            raise self.fail((*path, key), problem)
         return AwsMatcher(page=page, params=params, **strings)
 
 

@@ -24,11 +24,16 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from ..validation import closest_first
+
 CREDENTIAL_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
 URI_PARAM = re.compile(r"\{([A-Za-z0-9_]+)(\+?)\}")
 DEFAULT_CODES = {400: "ValidationException", 403: "AccessDeniedException", 404: "ResourceNotFoundException",
                  429: "ThrottlingException", 500: "InternalFailure", 503: "ServiceUnavailable"}  # fmt: skip
 MAX_BLOB_TEXT = 4096  # a body larger than this is journaled as its size
+# where a fault's operation named without its service is looked for
+COMMON_SERVICES = ("lambda", "s3", "dynamodb", "sqs", "sns", "iam", "sts", "secretsmanager", "ssm", "kms", "logs",
+                   "events", "kinesis", "cloudwatch", "ec2")  # fmt: skip
 LAMBDA_CODES = {429: "TooManyRequestsException", 500: "ServiceException"}
 
 
@@ -74,6 +79,26 @@ def service_model(name: str) -> Any:
         return _session().get_service_model(name)
     except Exception:  # noqa: BLE001 - botocore raises several kinds for an unknown service
         return None
+
+
+def unknown_target(service: str | None, operation: str | None) -> tuple[str, str]:
+    """Which of a fault's ``service`` and ``operation`` names nothing botocore's models know, and why (``("", "")``
+    when both are known). Without a service, the operation is looked for in :data:`COMMON_SERVICES`."""
+    if service is not None and service_model(service) is None:
+        known = _session().get_available_services()
+        return "service", f"no AWS service named '{service}'; closest first: {closest_first(service, known, 12)}."
+    if operation is None:
+        return "", ""
+    services = (service,) if service is not None else COMMON_SERVICES
+    owners = {name: service_model(name).operation_names for name in services}
+    if any(operation in names for names in owners.values()):
+        return "", ""
+    if service is not None:
+        known = closest_first(operation, owners[service], 12)
+        return "operation", f"{service} has no operation '{operation}'; closest first: {known}."
+    known = closest_first(operation, [f"{name} ({owner})" for owner, names in owners.items() for name in names], 12)
+    return "operation", (f"no operation '{operation}' in {', '.join(COMMON_SERVICES)}; closest first: {known}. "
+                         "For another service, name it: service=NAME.")  # fmt: skip
 
 
 def protocol_of(service: str) -> str:

@@ -19,7 +19,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl
 
-from ..errors import RequestError
+from ..errors import RequestError, ScenarioError
 from ..mock import jsonio
 from ..mock.application import MockApplication
 from ..mock.conditions import MISSING, lookup, same
@@ -35,7 +35,7 @@ from ..mock.templates import MAX_RENDERED, Template, Unfilled
 from ..secrets import SecretRegistry
 from ..webhooks import verify
 from .derive import Underivable, derived
-from .loader import parse_service_fault
+from .loader import parse_service_fault, unknown_route
 from .model import ReplyTemplates, ServiceReply, ServiceRequest, ServiceResult, ServiceRoute, ServiceSpec
 
 RATE_WINDOW_S = 3600
@@ -174,7 +174,12 @@ class MockService(MockApplication):
         return (self.rulebook, self.collections)
 
     def parse_fault(self, data: Any, source: str) -> Fault:
-        return parse_service_fault(data, source)
+        """A fault whose ``route`` (when given) names one of the service's routes now (a keyword's added ones too)."""
+        fault = parse_service_fault(data, source)
+        problem = unknown_route(fault, [route.name for route in self.rulebook.rules()])
+        if problem:
+            raise ScenarioError(f"{source}: {problem}")
+        return fault
 
     def blocking(self, request: Request) -> bool:
         """Recording waits on the real upstream: it runs off the event loop."""

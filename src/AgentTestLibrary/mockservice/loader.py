@@ -46,7 +46,7 @@ from ..mock.conditions import Conditions, parse_conditions
 from ..mock.faults import Fault, fault_fields, parse_fault_data
 from ..mock.pagination import STYLES, Paging
 from ..mock.templates import Template
-from ..validation import Validator, parse_yaml, read_text
+from ..validation import Validator, closest_first, parse_yaml, read_text
 from ..webhooks import PROVIDERS
 from ..yamlio import Path
 from .derive import DERIVE
@@ -106,6 +106,15 @@ def service_from_text(text: str, source: str = "<routes>", name: str = "service"
     return _Validator(source, lines).file(data, name)
 
 
+def unknown_route(fault: Fault, routes: list[str]) -> str:
+    """Why a fault's ``route`` names no route of the service ('' when it names one, or none is given)."""
+    wanted = getattr(fault.matcher, "route", None)
+    if wanted is None or wanted in routes:
+        return ""
+    known = closest_first(wanted, routes)
+    return f"fault '{fault.name}': no route named '{wanted}'; the routes, closest first: {known}."
+
+
 def _sees(name: str, allowed: tuple[str, ...]) -> bool:
     """Whether a placeholder's dotted name starts with an allowed name (``path.X`` only for a declared X)."""
     parts = name.split(".")
@@ -156,6 +165,11 @@ class _Validator(Validator):
         self.unique([route.name for route in routes], ("routes",), "route")
         faults = [self.fault(item, ("faults", index))
                   for index, item in enumerate(self.items(top.get("faults", []), ("faults",), "faults"))]  # fmt: skip
+        known = [route.name for route in (*routes, *base.routes)]
+        for index, fault in enumerate(faults):
+            problem = unknown_route(fault, known)
+            if problem:
+                raise self.fail(("faults", index, "when", "route"), problem)
         rate = service.get("rate_limit", base.rate_limit)
         if rate is not None and (self.typed(rate, ("service", "rate_limit"), int, "an integer") < 1):
             raise self.fail(("service", "rate_limit"), "expected a positive request limit.")
