@@ -262,7 +262,6 @@ class AgentTestLibrary(DynamicCore):  # type: ignore[misc]
         llm = MockLLMKeywords(self.ctx)
         runtimes = RuntimeKeywords(self.ctx, llm)
         mcp = McpKeywords(self.ctx, runtimes)
-        services = ServiceKeywords(self.ctx)
         instances = [
             QuarantineKeywords(self.ctx),
             LiveKeywords(self.ctx),
@@ -270,10 +269,10 @@ class AgentTestLibrary(DynamicCore):  # type: ignore[misc]
             llm,
             mcp,
             McpAssertionKeywords(self.ctx, mcp),
-            services,
+            ServiceKeywords(self.ctx),
             AwsKeywords(self.ctx),
             A2AKeywords(self.ctx),
-            CassetteKeywords(self.ctx, llm, services, mcp),
+            CassetteKeywords(self.ctx, llm),
             RuleKeywords(self.ctx, llm),
             JournalKeywords(self.ctx, llm),
             FaultKeywords(self.ctx, llm),

@@ -116,13 +116,12 @@ def test_parts_in_both_shapes() -> None:
         v1.part_in({"kind": "text"}, "p")
 
 
-def test_the_readme_example_loads() -> None:
+def test_the_documented_example_loads() -> None:
     import re
     from pathlib import Path
 
-    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Mock A2A agents", 1)[1].split("\n## ", 1)[0]
-    found = re.search(r"```yaml\n(.*?)```", section, re.DOTALL)
+    page = (Path(__file__).parents[2] / "docs" / "capabilities" / "a2a.md").read_text(encoding="utf-8")
+    found = re.search(r"```yaml\n(.*?)```", page, re.DOTALL)
     assert found is not None
-    spec = a2a_agent_from_text(found.group(1), "README.md")
+    spec = a2a_agent_from_text(found.group(1), "docs/capabilities/a2a.md")
     assert [rule.name for rule in spec.rules] == ["research", "clarify", "clarified", "hello"]

@@ -1,4 +1,4 @@
-"""The README's "Records you assert on" lists exactly the keys the code gives each structure."""
+"""docs/reference/records.md ("Records you assert on") lists exactly the keys the code gives each structure."""
 
 from __future__ import annotations
 
@@ -34,8 +34,8 @@ CONVERSATION = Conversation("openai.chat", "gpt-4o-mini", (Message("user", "List
 
 
 def documented() -> dict[str, list[str]]:
-    section = (REPO / "README.md").read_text(encoding="utf-8").split("## Records you assert on", 1)[1]
-    section = section.split("\n## ", 1)[0]
+    page = (REPO / "docs" / "reference" / "records.md").read_text(encoding="utf-8")
+    section = page.split("# Records you assert on", 1)[1].split("\n## ", 1)[0]
     return {
         name: re.findall(r"`([a-z_]+)`", keys)
         for name, keys in re.findall(r"^- \*\*([a-zA-Z0-9 ]+)\*\* — keys: (.*)$", section, flags=re.MULTILINE)

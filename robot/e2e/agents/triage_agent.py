@@ -7,6 +7,9 @@ wrong or missing signature: 401, and nothing else happens). For an ``issues`` ev
 action ``opened`` it asks the model (OpenAI Chat Completions, structured output) for labels
 and a comment, then calls the GitHub REST API at ``GITHUB_API_URL`` with ``GITHUB_TOKEN``:
 ``POST .../issues/N/labels`` and ``POST .../issues/N/comments``. Other events get 202.
+With ``TRIAGE_MCP_URL`` (an MCP server over streamable HTTP) the model is offered that server's
+tools as ``mcp__repo__TOOL``; the agent calls the ones it asks for through the official ``mcp``
+client and sends the results back (at most 3 rounds) before the structured answer.
 
 Failure handling (what the e2e suites check): a label call that fails with 5xx, 429 or a
 rate-limited 403 (primary: ``x-ratelimit-remaining: 0``; secondary: a ``Retry-After``) is retried
@@ -17,6 +20,7 @@ webhook 502 with ``{"labelled": false}``. A model error answers 502 without call
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -25,6 +29,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -36,6 +41,7 @@ SCHEMA = {
     "required": ["labels", "comment"],
     "additionalProperties": False,
 }
+RESPONSE_FORMAT = {"type": "json_schema", "json_schema": {"name": "triage", "schema": SCHEMA, "strict": True}}
 RETRYABLE = (429, 500, 502, 503, 504)
 
 
@@ -45,20 +51,57 @@ def signature_ok(body: bytes, given: str) -> bool:
     return bool(secret) and hmac.compare_digest(expected, given)
 
 
+def mcp(ask: Callable[[Any], Awaitable[Any]]) -> Any:
+    """One request to the MCP server at ``TRIAGE_MCP_URL`` through the official client (a session per request)."""
+    from mcp import Client
+
+    async def run() -> Any:
+        async with Client(os.environ["TRIAGE_MCP_URL"]) as client:
+            return await ask(client)
+
+    return asyncio.run(run())
+
+
+def mcp_tools() -> list[dict[str, Any]]:
+    """The MCP server's tools as Chat Completions function tools (none without ``TRIAGE_MCP_URL``)."""
+    if not os.environ.get("TRIAGE_MCP_URL"):
+        return []
+    listed = mcp(lambda client: client.list_tools()).tools
+    return [{"type": "function", "function": {"name": f"mcp__repo__{tool.name}", "description": tool.description or "",
+                                              "parameters": tool.input_schema}} for tool in listed]  # fmt: skip
+
+
+def call_mcp_tool(name: str, arguments: str) -> str:
+    result = mcp(lambda client: client.call_tool(name.removeprefix("mcp__repo__"), json.loads(arguments or "{}")))
+    text = "\n".join(getattr(item, "text", "") for item in result.content)
+    return f"error: {text}" if result.is_error else text
+
+
 def triage(issue: dict[str, Any]) -> dict[str, Any]:
-    """The model's labels and comment for an issue (structured output)."""
+    """The model's labels and comment for an issue (structured output), after the MCP tool calls it asks for."""
     import openai
 
     client = openai.OpenAI(max_retries=1)
-    completion = client.chat.completions.create(
-        model=os.environ.get("AGENT_MODEL", "gpt-4o-mini"),
-        messages=[
-            {"role": "system", "content": "You triage GitHub issues: choose labels and write a short comment."},
-            {"role": "user", "content": f"Issue #{issue['number']}: {issue['title']}\n\n{issue.get('body') or ''}"},
-        ],
-        response_format={"type": "json_schema", "json_schema": {"name": "triage", "schema": SCHEMA, "strict": True}},
-    )
-    return dict(json.loads(completion.choices[0].message.content or "{}"))
+    messages: list[dict[str, Any]] = [
+        {"role": "system", "content": "You triage GitHub issues: choose labels and write a short comment."},
+        {"role": "user", "content": f"Issue #{issue['number']}: {issue['title']}\n\n{issue.get('body') or ''}"},
+    ]
+    tools = mcp_tools()
+    for _ in range(3):
+        completion = client.chat.completions.create(
+            model=os.environ.get("AGENT_MODEL", "gpt-4o-mini"),
+            messages=messages,
+            response_format=RESPONSE_FORMAT,
+            **({"tools": tools} if tools else {}),
+        )
+        message = completion.choices[0].message
+        if not message.tool_calls:
+            return dict(json.loads(message.content or "{}"))
+        messages.append(message.model_dump(exclude_none=True))
+        for call in message.tool_calls:
+            result = call_mcp_tool(call.function.name, call.function.arguments)
+            messages.append({"role": "tool", "tool_call_id": call.id, "content": result})
+    raise RuntimeError("the model kept asking for tools after 3 rounds")
 
 
 def github() -> httpx.Client:

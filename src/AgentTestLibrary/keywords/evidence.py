@@ -33,7 +33,7 @@ def log_prefix(output_dir: Path) -> Path:
 
 
 def evidence_payload(suite: str, test: str, entries: list[JournalEntry], dropped: int) -> dict[str, Any]:
-    """What one evidence file holds (the README's "Records you assert on" lists its keys)."""
+    """What one evidence file holds (docs/reference/records.md lists its keys)."""
     return {
         "suite": suite,
         "test": test,

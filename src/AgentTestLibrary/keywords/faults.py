@@ -28,7 +28,8 @@ class FaultKeywords(UsesMockLLM):
         ``refusal``, ``content_filter``, ``max_tokens`` (stopped mid-text),
         ``truncated_tool_arguments`` (stopped mid tool call), ``invalid_tool_arguments``,
         ``undeclared_tool``, ``duplicate_tool_call_ids``, ``empty``, ``reasoning_only``
-        (see the README's Misbehaviour table); ``message`` sets the refusal's or the reasoning's text.
+        (see the Misbehaviour table of ``docs/capabilities/faults.md``); ``message`` sets the refusal's or the
+        reasoning's text.
 
         Targeting: ``nth`` (only the Nth matching call), ``times`` (the first N matching
         calls, then recover), ``probability`` with ``seed`` (deterministic), ``name``, and any

@@ -88,7 +88,7 @@ class LiveKeywords(LibraryComponent):
         and kept in memory only: it becomes the variable for this process and the processes it
         starts, never a file unless `Write Credential File` writes one. A missing secret, a
         denied request or a manager out of reach skips with the reason (with the egress
-        diagnosis of the manager's URL for the last). The README's live-lane section lists the
+        diagnosis of the manager's URL for the last). ``docs/capabilities/live-lane.md`` lists the
         variables each client reads.
 
         It refuses to run in a teardown (a skip there would mark tests skipped after they ran)

@@ -40,7 +40,7 @@ class ScoreKeywords(LibraryComponent):
 
         Scores collected so far are dropped. The file's format (``cases`` with ``id``,
         ``slice``, ``input`` and ``graders``: ``contains``, ``not_contains``, ``regex``,
-        ``equals``, ``json_schema``, ``tools``) is in the README's "Score regression gate";
+        ``equals``, ``json_schema``, ``tools``) is in ``docs/reference/formats.md`` (Golden sets);
         errors name the file, line and key.
 
         Example:

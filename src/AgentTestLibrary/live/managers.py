@@ -1,6 +1,6 @@
 """Credentials fetched just in time from a secrets manager (Vault, AWS Secrets Manager, GCP Secret Manager).
 
-A source names the manager, the secret and, for a JSON secret, the key in it (README: the table):
+A source names the manager, the secret and, for a JSON secret, the key in it (docs/capabilities/live-lane.md):
 
 - ``vault:secret/data/ci#openai_key``: KV v2 (mount before ``/data/``) or, without ``/data/``, KV v1
   (the first segment is the mount), read with ``hvac``: ``VAULT_ADDR``, ``VAULT_NAMESPACE``, a token

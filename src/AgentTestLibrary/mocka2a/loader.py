@@ -124,7 +124,9 @@ class _Validator(Validator):
 
     def file(self, data: Any, name: str | None) -> AgentSpec:
         if data is None:
-            raise self.fail((), "the scenario is empty. Add an 'a2a_agents:' section (see the README, A2A agents).")
+            raise self.fail(
+                (), "the scenario is empty. Add an 'a2a_agents:' section (see docs/reference/formats.md, A2A scenario)."
+            )
         top = self.mapping(data, (), SCENARIO_SECTIONS)
         agents = top.get("a2a_agents")
         if agents is None:

@@ -8,8 +8,8 @@ through the one fault decision of the pipeline (so ``when``, ``nth``, ``times``,
 ``probability`` + ``seed`` target it like every fault); :func:`misbehave` turns the reply the
 rules chose into the misbehaving :class:`~.conversation.Reply`, and each codec renders that in
 its wire format's exact shape (``refusal`` / ``reasoning`` / ``stop_reason`` /
-``misbehaviour`` of the reply), Bedrock Converse and Ollama included. The README's Misbehaviour
-section tabulates what each format shows.
+``misbehaviour`` of the reply), Bedrock Converse and Ollama included. The Misbehaviour
+section of docs/capabilities/faults.md tabulates what each format shows.
 """
 
 from __future__ import annotations

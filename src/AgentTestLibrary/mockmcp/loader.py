@@ -132,7 +132,10 @@ class _Validator(Validator):
 
     def file(self, data: Any, name: str | None) -> McpServerSpec:
         if data is None:
-            raise self.fail((), "the scenario is empty. Add an 'mcp_servers:' section (see the README, MCP servers).")
+            raise self.fail(
+                (),
+                "the scenario is empty. Add an 'mcp_servers:' section (see docs/reference/formats.md, MCP scenario).",
+            )
         top = self.mapping(data, (), SCENARIO_SECTIONS)
         servers = top.get("mcp_servers")
         if servers is None:

@@ -58,7 +58,7 @@ def parse_fault(data: Any, source: str, index: int = 0) -> LLMFault:
 class _Validator(Validator):
     def scenario(self, data: Any) -> Scenario:
         if data is None:
-            raise self.fail((), "the scenario is empty. Add a 'rules:' list (see the README, Scenarios).")
+            raise self.fail((), "the scenario is empty. Add a 'rules:' list (see docs/reference/formats.md, Scenario).")
         top = self.mapping(data, (), SCENARIO_SECTIONS)
         if "version" in top and top["version"] != 1:
             raise self.fail(("version",), f"unsupported version {top['version']!r}; the only version is 1.")
