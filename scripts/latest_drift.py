@@ -32,7 +32,7 @@ MODULES = {
     "test_embeddings_and_structured": ("openai",), "test_anthropic_sdk": ("anthropic",),
     "test_gemini": ("google-genai",), "test_mcp_sdk": ("mcp",),
     "test_agent_frameworks": ("openai-agents", "pydantic-ai-slim"), "test_a2a_sdk": ("a2a-sdk",),
-    "test_slack_sdk": ("slack_sdk",),
+    "test_slack_sdk": ("slack_sdk",), "test_github_clients": ("pygithub", "githubkit", "hishel"),
 }  # fmt: skip
 VERSION = re.compile(r"\d+\.\d+[0-9A-Za-z.+-]*")
 UNREACHABLE = re.compile(

@@ -85,6 +85,14 @@ class EnvironmentPatch:
         self._saved = {}
 
 
+def describe(values: Mapping[str, str | None]) -> str:
+    """What a patch exports, for the log: ``NAME=value`` (a key, secret or token only by name), then what it unsets."""
+    shown = [name if any(word in name for word in ("KEY", "SECRET", "TOKEN")) else f"{name}={value}"
+             for name, value in values.items() if value is not None]  # fmt: skip
+    removed = [name for name, value in values.items() if value is None]
+    return ", ".join(shown) + (f"; unset: {', '.join(removed)}" if removed else "")
+
+
 def _set(environ: MutableMapping[str, str], name: str, value: str | None) -> None:
     if value is None:
         environ.pop(name, None)

@@ -262,6 +262,7 @@ class AgentTestLibrary(DynamicCore):  # type: ignore[misc]
         llm = MockLLMKeywords(self.ctx)
         runtimes = RuntimeKeywords(self.ctx, llm)
         mcp = McpKeywords(self.ctx, runtimes)
+        services = ServiceKeywords(self.ctx)
         instances = [
             QuarantineKeywords(self.ctx),
             LiveKeywords(self.ctx),
@@ -269,10 +270,10 @@ class AgentTestLibrary(DynamicCore):  # type: ignore[misc]
             llm,
             mcp,
             McpAssertionKeywords(self.ctx, mcp),
-            ServiceKeywords(self.ctx),
+            services,
             AwsKeywords(self.ctx),
             A2AKeywords(self.ctx),
-            CassetteKeywords(self.ctx, llm),
+            CassetteKeywords(self.ctx, llm, services, mcp),
             RuleKeywords(self.ctx, llm),
             JournalKeywords(self.ctx, llm),
             FaultKeywords(self.ctx, llm),

@@ -9,11 +9,20 @@ suggestions, a value of a type, a declared field) live here once.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from pathlib import Path as FilePath
 from typing import Any, Protocol
 
 from .errors import InputError, ScenarioError, YamlLocationError
 from .yamlio import Path, load_with_lines
+
+
+def closest_first(name: str, known: Iterable[str], limit: int = 30) -> str:
+    """The known names, those most like ``name`` first (for "no X named Y; known: ..." errors), at most ``limit``."""
+    names = sorted(set(known))
+    ordered = difflib.get_close_matches(name, names, n=len(names), cutoff=0.0)
+    shown = ", ".join(ordered[:limit])
+    return f"{shown} (and {len(ordered) - limit} more)" if len(ordered) > limit else shown or "none"
 
 
 class Checked(Protocol):

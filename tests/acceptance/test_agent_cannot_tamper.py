@@ -33,6 +33,7 @@ The Agent Tampers With The Mock
     Mock LLM Should Have Received    1    request
     ${token}=    Get Mock LLM Admin Token
     Evaluate    $token.value not in $result.stdout
+    Clear LLM Faults    # a canary the agent tried to delete: never meant to fire
 """
 
 

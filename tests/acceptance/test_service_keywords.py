@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from tests.acceptance.robot_outputs import everything_written
@@ -49,6 +50,17 @@ A Reply That Cannot Be Filled Fails The Test At Its End
     ${result}=    Run Process    ${PYTHON}    -c    ${POST}    /titled
     Should Be Equal    ${result.stdout}    422
 
+A Fault That Never Fired Fails The Test At Its End
+    Run Keyword And Expect Error    *no route named 'list thing'; the routes, closest first: list things, hook*
+    ...    Inject Service Fault    crm    route=list thing    status=500
+    Inject Service Fault    crm    route=hook    status=500
+    Run Process    ${PYTHON}    -c    ${GET}    /things
+
+A Fault Cleared Before The End Is Not Reported
+    Inject Service Fault    crm    route=hook    status=500
+    Run Process    ${PYTHON}    -c    ${GET}    /things
+    Clear Service Faults    crm
+
 Unused Routes Are Named
     Run Process    ${PYTHON}    -c    ${GET}    /things
     Run Keyword And Expect Error    1 route(s) answered nothing in this test:\\n- route 'hook' (POST /hook)*
@@ -71,6 +83,9 @@ The Webhook Secret Is Masked
 
 Mock AWS Hides The Real Keys
     Start Mock AWS
+    Run Keyword And Expect Error    *no operation 'ListFunction' in lambda*closest first: ListFunctions (lambda)*
+    ...    Inject AWS Fault    operation=ListFunction    status=500
+    Inject AWS Fault    service=lambda    operation=ListFunctions    status=500
     ${result}=    Run Process    ${PYTHON}    -c    ${ENV}
     Should Be Equal    ${result.stdout}    agenttest-fixture-secret-access-key None
     Stop Mock AWS
@@ -93,12 +108,23 @@ def test_service_keywords_in_a_suite(tmp_path: Path) -> None:
     status, message = statuses["A Reply That Cannot Be Filled Fails The Test At Its End"]
     assert status == "FAIL" and "Mock service 'crm': 1 call(s) got an error because a rule could not answer" in message
     assert "POST /titled: route 'titled' (POST /titled) at Add Service Route: placeholder {{json.title}}" in message
+    status, message = statuses["A Fault That Never Fired Fails The Test At Its End"]
+    assert status == "FAIL" and message.startswith("Mock service 'crm': 1 fault(s) injected in this test never fired")
+    assert ": status 500 for route=hook" in message
+    assert statuses["A Fault Cleared Before The End Is Not Reported"] == ("PASS", "")
+    status, message = statuses["Mock AWS Hides The Real Keys"]
+    assert status == "FAIL" and "Mock AWS 'aws': 1 fault(s) injected in this test never fired" in message
+    assert "for service=lambda, operation=ListFunctions" in message
     status, message = statuses["Assertions Show What Was Received"]
     assert status == "FAIL" and "Expected a request POST /things to service 'crm', found 0" in message
     assert "GET /things -> 200 route=list things" in message
     assert statuses["Unused Routes Are Named"] == ("PASS", ""), statuses["Unused Routes Are Named"]
     assert statuses["The Webhook Secret Is Masked"][0] == "PASS", statuses["The Webhook Secret Is Masked"]
-    assert statuses["Mock AWS Hides The Real Keys"][0] == "PASS", statuses["Mock AWS Hides The Real Keys"]
     written = everything_written(run.output_dir)
     assert WEBHOOK_SECRET not in written
     assert REAL_AWS_SECRET not in written
+    assert "Exported to processes started from now on: AGENTTEST_CRM_URL=http://127.0.0.1:" in written
+    exported = re.search(r"Exported to processes started from now on: AWS_ENDPOINT_URL=http://127\.0\.0\.1:\d+, "
+                         r"AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION=us-east-1, [^;]*; "
+                         r"unset: AWS_SESSION_TOKEN, AWS_SECURITY_TOKEN, AWS_PROFILE\.", written)  # fmt: skip
+    assert exported is not None, "Start Mock AWS logs what it exported (keys by name only) and what it unset"

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from AgentTestLibrary.harness.agents import AGENTS
+from AgentTestLibrary.mockservice import load_service
 
 AGENTTEST = [str(Path(sys.executable).with_name("agenttest"))]
 MODULE = [sys.executable, "-m", "AgentTestLibrary"]
@@ -133,6 +134,17 @@ def test_service_check_names_presets_files_and_mistakes(tmp_path: Path) -> None:
     )
 
 
+def test_service_routes_lists_each_routes_method_path_and_name_for_faults() -> None:
+    listed = subprocess.run([*AGENTTEST, "service", "routes", "github"], capture_output=True, text=True, timeout=30)
+    lines = listed.stdout.splitlines()
+    assert listed.returncode == 0 and lines[0].split()[:3] == ["METHOD", "PATH", "ROUTE"]
+    assert ["POST", "/repos/{owner}/{repo}/issues/{number}/labels", "add", "labels"] in [line.split() for line in lines]
+    assert len(lines) == 1 + len(load_service("github").routes)
+    missing = subprocess.run([*AGENTTEST, "service", "routes", "nowhere.yaml"], capture_output=True, text=True,
+                             timeout=30)  # fmt: skip
+    assert missing.returncode == 1 and "Route file 'nowhere.yaml' does not exist" in missing.stderr
+
+
 def test_repository_scenarios_are_valid() -> None:
     for scenario in Path(__file__).parents[2].glob("robot/e2e/scenarios/*.yaml"):
         result = subprocess.run(
@@ -199,7 +211,8 @@ def test_agents_install_dry_run_unknown_and_missing_npm(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "command",
     [["mock", "serve"], ["mcp", "serve"], ["mcp", "relay"], ["a2a", "serve"], ["scenario", "check"],
-     ["service", "check"], ["lanes", "check"], ["lanes", "summary"], ["shards", "merge"], ["cassette", "check"],
+     ["service", "check"], ["service", "serve"], ["aws", "serve"], ["lanes", "check"], ["lanes", "summary"],
+     ["shards", "merge"], ["cassette", "check"],
      ["cassette", "to-scenario"],
      ["cassette", "verify"], ["scores", "compare"],
      ["agents", "install"], ["hook"]],
@@ -216,3 +229,70 @@ def test_a_bridge_without_evidence_says_so_and_does_not_block() -> None:
     done = subprocess.run([*AGENTTEST, "hook", "--runtime", "claude-code"], input=payload, capture_output=True,
                           text=True, timeout=30, env=env)  # fmt: skip
     assert done.returncode == 0 and "no evidence file" in done.stderr
+
+
+def serving(*args: str, prefix: str) -> tuple[subprocess.Popen[str], str]:
+    """``agenttest ARGS`` started as a user would; (process, URL) once it printed its one line."""
+    process = subprocess.Popen([*AGENTTEST, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               stdin=subprocess.DEVNULL, text=True)  # fmt: skip
+    assert process.stdout is not None
+    line = process.stdout.readline().strip()
+    assert line.startswith(f"{prefix}=http://127.0.0.1:"), (line, process.stderr.read() if process.stderr else "")
+    return process, line.split("=", 1)[1]
+
+
+def stopped(process: subprocess.Popen[str]) -> tuple[int, str]:
+    process.send_signal(signal.SIGTERM)
+    stdout, _ = process.communicate(timeout=30)
+    return process.returncode, stdout
+
+
+def test_service_serve_serves_a_preset_or_a_route_file_until_a_signal(tmp_path: Path) -> None:
+    process, url = serving("service", "serve", "github", prefix="AGENTTEST_GITHUB_URL")
+    try:
+        issue = httpx.post(f"{url}/repos/acme/app/issues", json={"title": "Crash"}, headers={"authorization": "x"})
+        assert issue.status_code == 201 and issue.json()["title"] == "Crash"
+        assert httpx.get(f"{url}/repos/acme/app/issues/1").json()["title"] == "Crash"
+    finally:
+        assert stopped(process) == (0, "")
+    routes = tmp_path / "crm.yaml"
+    routes.write_text("routes:\n  - {name: ping, method: GET, path: /ping, reply: {json: {ok: true}}}\n", "utf-8")
+    process, url = serving("service", "serve", str(routes), "--name", "my-crm", prefix="AGENTTEST_MY_CRM_URL")
+    try:
+        assert httpx.get(f"{url}/ping").json() == {"ok": True}
+        assert httpx.get(f"{url}/nowhere").status_code == 404
+    finally:
+        assert stopped(process) == (0, "")
+
+
+def test_service_serve_and_aws_serve_fail_clearly(tmp_path: Path) -> None:
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*AGENTTEST, *args], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("rutes: []\n", "utf-8")
+    done = run("service", "serve", str(bad))
+    assert done.returncode == 2 and f"{bad}:1: rutes: unknown key 'rutes'" in done.stderr, done.stderr
+    done = run("service", "serve", "github", "--host", "0.0.0.0")
+    assert done.returncode == 2 and "0.0.0.0" in done.stderr and done.stdout == "", done.stderr
+    seed = tmp_path / "seed.yaml"
+    seed.write_text("s3:\n  - CreateBuckets: {Bucket: b}\n", "utf-8")
+    done = run("aws", "serve", "--seed", str(seed))
+    assert done.returncode == 2 and f"{seed}:2: s3[0].CreateBuckets: s3 has no operation" in done.stderr, done.stderr
+    done = run("aws", "serve", "--host", "0.0.0.0")
+    assert done.returncode == 2 and "0.0.0.0" in done.stderr, done.stderr
+
+
+def test_aws_serve_answers_boto3_with_its_seed_until_a_signal(tmp_path: Path) -> None:
+    boto3 = pytest.importorskip("boto3")
+    seed = tmp_path / "seed.yaml"
+    seed.write_text("s3:\n  - CreateBucket: {Bucket: reports}\n  - PutObject: {Bucket: reports, Key: a.csv, Body: x}\n"
+                    "sqs:\n  - CreateQueue: {QueueName: jobs}\n", "utf-8")  # fmt: skip
+    process, url = serving("aws", "serve", "--seed", str(seed), "--region", "eu-west-1", prefix="AWS_ENDPOINT_URL")
+    try:
+        keys = {"aws_access_key_id": "AKIAFIXTURE", "aws_secret_access_key": "fixture", "endpoint_url": url}
+        s3 = boto3.client("s3", region_name="eu-west-1", **keys)
+        assert s3.get_object(Bucket="reports", Key="a.csv")["Body"].read() == b"x"
+        assert boto3.client("sqs", region_name="eu-west-1", **keys).list_queues()["QueueUrls"][0].endswith("/jobs")
+    finally:
+        assert stopped(process) == (0, "")

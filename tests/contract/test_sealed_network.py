@@ -157,6 +157,11 @@ def test_boto3_default_endpoints_reach_bedrock_on_the_llm_and_the_rest_on_mock_a
                               BillingMode="PAY_PER_REQUEST")  # fmt: skip
         assert dynamodb.list_tables()["TableNames"] == ["sealed"]
         assert boto3.client("sts").get_caller_identity()["Account"]
+        s3 = boto3.client("s3", region_name="us-east-1")  # virtual-hosted: the bucket is in the host
+        s3.create_bucket(Bucket="sealed-bucket")
+        s3.put_object(Bucket="sealed-bucket", Key="notes/a.txt", Body=b"sealed")
+        assert s3.get_object(Bucket="sealed-bucket", Key="notes/a.txt")["Body"].read() == b"sealed"
+        assert [item["Key"] for item in s3.list_objects_v2(Bucket="sealed-bucket")["Contents"]] == ["notes/a.txt"]
     finally:
         aws.stop()
         moto.stop()
@@ -164,7 +169,7 @@ def test_boto3_default_endpoints_reach_bedrock_on_the_llm_and_the_rest_on_mock_a
     routed = {(host, outcome) for host, outcome in world.outcomes()}
     assert ("bedrock-runtime.us-east-1.amazonaws.com", "routed") in routed
     hosts = {f"{service}.us-east-1.amazonaws.com" for service in ("bedrock-runtime", "dynamodb", "sts")}
-    assert {host for host, _ in routed} == hosts
+    assert {host for host, _ in routed} - hosts == {"sealed-bucket.s3.amazonaws.com"}
     assert {outcome for _, outcome in routed} == {"routed"}
 
 
@@ -359,3 +364,72 @@ def test_the_keyword_seal_follows_its_test_and_warns_about_refusals_nobody_check
     component.end_scope(test, TestReport("PASS", ""))
     assert len(warnings) == 1 and "api.openai.com:443 refused" in warnings[0]
     assert component.seal is None and dict(os.environ) == before and not list(tmp_path.rglob("*.pem"))
+
+
+def test_vertex_and_azure_at_their_real_hosts_reach_the_mock_llm(world: World) -> None:
+    import anthropic
+    import openai
+    from google import genai
+    from google.oauth2.credentials import Credentials
+
+    gemini = genai.Client(vertexai=True, project="fixture-project", location="us-east5",
+                          credentials=Credentials(token="fixture"))  # fmt: skip
+    assert gemini.models.generate_content(model="gemini-2.5-flash", contents="hello").text == MOCK_REPLY
+    claude = anthropic.AnthropicVertex(region="us-east5", project_id="fixture-project", access_token="fixture",
+                                       max_retries=0)  # fmt: skip
+    message = claude.messages.create(model="claude-sonnet-4-5@20250929", max_tokens=64, messages=PROMPT)  # type: ignore[arg-type]
+    assert message.content[0].text == MOCK_REPLY  # type: ignore[union-attr]
+    azure = openai.AzureOpenAI(azure_endpoint="https://fixture-resource.openai.azure.com", api_key="azure-fixture",
+                               api_version="2025-04-01-preview", max_retries=0)  # fmt: skip
+    reply = azure.chat.completions.create(model="gpt-4o-deployment", messages=PROMPT)  # type: ignore[arg-type]
+    assert reply.choices[0].message.content == MOCK_REPLY
+    assert [host for host, _ in world.outcomes()] == ["us-east5-aiplatform.googleapis.com"] * 2 + [
+        "fixture-resource.openai.azure.com"]  # fmt: skip
+    assert {outcome for _, outcome in world.outcomes()} == {"routed"}
+
+
+def test_an_allowed_host_is_relayed_over_connect_and_plain_http(world: World) -> None:
+    with socket.socket() as upstream:
+        upstream.bind(("127.0.0.1", 0))
+        upstream.listen(4)
+        port = upstream.getsockname()[1]
+        world.seal.router.allow = ("127.0.0.1",)
+
+        def answer_once() -> bytes:
+            conn, _ = upstream.accept()
+            with conn:
+                received = conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: 8\r\nconnection: close\r\n\r\nupstream")
+                return received
+
+        with socket.create_connection(("127.0.0.1", world.proxy.port), timeout=10) as client:
+            client.sendall(f"CONNECT 127.0.0.1:{port} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+            assert client.recv(1024).startswith(b"HTTP/1.1 200")
+            client.sendall(b"GET /through HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            assert answer_once().startswith(b"GET /through HTTP/1.1")
+            assert _read_all(client).endswith(b"upstream")
+        with socket.create_connection(("127.0.0.1", world.proxy.port), timeout=10) as client:
+            client.sendall(f"GET http://127.0.0.1:{port}/plain HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                           "Proxy-Connection: keep-alive\r\n\r\n".encode())  # fmt: skip
+            received = answer_once()
+            assert received.startswith(b"GET /plain HTTP/1.1\r\n") and b"proxy-connection" not in received.lower()
+            assert _read_all(client).endswith(b"upstream")
+    assert world.outcomes() == [("127.0.0.1", "allowed")] * 2
+    assert {attempt.target for attempt in world.proxy.since(0)} == {"127.0.0.1"}
+
+
+def test_a_failure_inside_the_proxy_is_a_502_naming_it(tmp_path: Path) -> None:
+    from AgentTestLibrary.sealed.authority import CertificateAuthority
+
+    def broken(host: str) -> None:
+        raise RuntimeError(f"routing table unreadable for {host}")
+
+    proxy = EgressProxy(CertificateAuthority(tmp_path), broken)
+    proxy.start()
+    try:
+        with socket.create_connection(("127.0.0.1", proxy.port), timeout=10) as client:
+            client.sendall(b"CONNECT api.openai.com:443 HTTP/1.1\r\nHost: api.openai.com\r\n\r\n")
+            answer = _read_all(client)
+    finally:
+        proxy.stop()
+    assert answer.startswith(b"HTTP/1.1 502") and b"RuntimeError: routing table unreadable for api.openai.com" in answer

@@ -22,7 +22,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from AgentTestLibrary.errors import WebhookError
+from AgentTestLibrary.errors import ScenarioError, WebhookError
 from AgentTestLibrary.mock.http import Outcome, Request
 from AgentTestLibrary.mock.server import MockServer
 from AgentTestLibrary.mockaws import MockAWS, Moto, parse_aws_fault
@@ -70,6 +70,17 @@ def test_pygithub_pages_issues_posts_comments_and_reads_errors(serve: Any) -> No
         issue.create_comment("again")
     assert limited.value.headers["x-ratelimit-remaining"] == "0"
     assert len(app.collections.items("comments")) == 1  # the faulted POST created nothing
+
+
+def test_head_over_the_socket_sends_get_headers_and_no_body(serve: Any) -> None:
+    url = serve(MockService(load_service("github", "github")))
+    with httpx.Client(base_url=url) as client:
+        got, head = client.get("/repos/acme/app"), client.head("/repos/acme/app")
+        refused = client.request("POST", "/repos/acme/app")
+    assert head.status_code == got.status_code == 200 and head.content == b""
+    assert head.headers["content-length"] == got.headers["content-length"] == str(len(got.content))
+    assert set(head.headers) == set(got.headers)
+    assert (refused.status_code, refused.headers["allow"]) == (405, "GET, HEAD")
 
 
 def test_slack_sdk_follows_cursors_posts_and_sees_rate_limits(serve: Any) -> None:
@@ -201,6 +212,28 @@ def test_every_protocol_gets_errors_boto3_parses(aws: tuple[MockAWS, str, Moto],
     finally:
         app.remove_scope("t")
         app.reset_counters()
+
+
+@pytest.mark.parametrize(
+    ("when", "expected"),
+    [
+        (
+            {"operation": "ListFunction"},
+            r"when\.operation: no operation 'ListFunction' in lambda, s3, .*; closest first: "
+            r"ListFunctions \(lambda\), .* For another service, name it: service=NAME\.",
+        ),
+        (
+            {"service": "lambda", "operation": "ListFunction"},
+            r"lambda has no operation 'ListFunction'; closest first: "
+            r"ListFunctions, GetFunction",
+        ),
+        ({"service": "lamda"}, r"when\.service: no AWS service named 'lamda'; closest first: lambda, "),
+    ],
+)
+def test_a_fault_aimed_at_an_unknown_aws_operation_or_service_is_an_error(when: dict[str, str], expected: str) -> None:
+    with pytest.raises(ScenarioError, match=expected):
+        parse_aws_fault({"when": when, "status": 500}, "Inject AWS Fault")
+    assert parse_aws_fault({"when": {"service": "s3", "operation": "PutObject"}, "status": 500}, "k").name
 
 
 def test_s3_pages_come_from_moto_and_their_numbers_are_followed(aws: tuple[MockAWS, str, Moto]) -> None:

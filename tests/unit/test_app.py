@@ -60,6 +60,14 @@ def test_wrong_method_is_405() -> None:
     assert call(MockLLM(), "GET", "/v1/messages").status == 405
 
 
+def test_a_method_http_does_not_define_is_501_on_every_mock() -> None:
+    answer = call(MockLLM(), "PROPFIND", "/v1/messages")
+    assert (
+        answer.status == 501
+        and "PROPFIND is not an HTTP method this mock implements" in payload(answer)["error"]["message"]
+    )
+
+
 def test_query_string_and_head_root_are_tolerated() -> None:
     app = MockLLM()
     body = {"model": "m", "max_tokens": 5, "messages": [USER]}

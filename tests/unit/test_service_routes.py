@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from AgentTestLibrary.errors import ScenarioError
+from AgentTestLibrary.mock.http import Outcome, Request
 from AgentTestLibrary.mock.pagination import InvalidPage, Paging, decode, encode, link_header, page, position_of
 from AgentTestLibrary.mockservice import MockService, load_service, presets, service_from_text
 from AgentTestLibrary.mockservice.model import PathTemplate
@@ -60,6 +61,18 @@ LIST = "routes:\n  - name: r\n    method: GET\n    path: /x\n"
         (
             "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {get: i, key: k, missing: {status: 9}}}\n",
             r"reply\.missing\.status: expected an HTTP status 100-599",
+        ),
+        (
+            "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {get: i, key: k, stored_fields: {a: b}}}\n",
+            r"reply\.stored_fields: stored_fields goes with 'create: COLLECTION'",
+        ),
+        (
+            "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {create: i, derive: {size: {length: c}}}}\n",
+            r"reply\.derive\.size\.length: unknown key 'length'\. Valid keys: base64_size",
+        ),
+        (
+            "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {get: i, key: k, derive: {s: {base64_size: c}}}}\n",
+            r"reply\.derive: derive goes with 'create' or 'update'",
         ),
         (
             "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {get: i, key: k, newest_first: true}}\n",
@@ -154,11 +167,15 @@ routes:
 """
 
 
-def _call(app: Any, method: str, target: str, body: Any = None) -> tuple[int, Any]:
-    from AgentTestLibrary.mock.http import Request
-
+def _send(app: Any, method: str, target: str, body: Any = None) -> Outcome:
     raw = json.dumps(body).encode() if body is not None else b""
-    outcome = app.handle(Request(method, target, {"host": "127.0.0.1:1", "content-type": "application/json"}, raw))
+    outcome: Outcome = app.handle(Request(method, target, {"host": "127.0.0.1:1", "content-type": "application/json"},
+                                          raw))  # fmt: skip
+    return outcome
+
+
+def _call(app: Any, method: str, target: str, body: Any = None) -> tuple[int, Any]:
+    outcome = _send(app, method, target, body)
     data = outcome.body_bytes()
     return outcome.status, json.loads(data) if data else None
 
@@ -241,3 +258,67 @@ def test_template_alternatives_defaults_and_the_reason_a_path_stopped() -> None:
     with pytest.raises(Unfilled, match=r"placeholder \{\{x.y\}\} has no value: x is null, not an object with 'y'"):
         Template("{{x.y}}").render({"x": None})
     assert Template("keep {{x}}").render({}, keep=True) == "keep {{x}}"
+
+
+# -- methods: 405 with Allow on a known path, HEAD wherever GET, 501 only for methods HTTP does not define ----------
+
+
+def test_a_known_path_with_another_method_is_405_listing_the_methods_head_included() -> None:
+    app = MockService(load_service("github", "github"))
+    for method in ("POST", "DELETE", "TRACE"):
+        outcome = _send(app, method, "/repos/acme/app")
+        assert (outcome.status, dict(outcome.headers)["allow"]) == (405, "GET, HEAD"), method
+    outcome = _send(app, "PUT", "/repos/acme/app/issues")
+    assert (outcome.status, dict(outcome.headers)["allow"]) == (405, "GET, HEAD, POST")
+    assert app.journal.entries()[-1].unmatched  # a strict service still fails the test
+
+
+def test_head_is_answered_wherever_get_is_with_the_same_headers() -> None:
+    app = MockService(load_service("github", "github"))
+    got, head = _send(app, "GET", "/repos/acme/app"), _send(app, "HEAD", "/repos/acme/app")
+    assert head.status == got.status == 200 and head.body == got.body  # the server leaves the body out
+    assert [name for name, _ in head.headers] == [name for name, _ in got.headers]
+    assert [(entry.method, entry.rule) for entry in app.journal.entries()] == [("GET", "get a repository"),
+                                                                              ("HEAD", "get a repository")]  # fmt: skip
+
+
+@pytest.mark.parametrize(("method", "path", "status"), [("PROPFIND", "/repos/acme/app", 501), ("BREW", "/nowhere", 501),
+                                                        ("GET", "/nowhere", 404)])  # fmt: skip
+def test_only_a_method_http_does_not_define_is_501_and_an_unknown_path_is_404(method: str, path: str,
+                                                                             status: int) -> None:  # fmt: skip
+    outcome = _send(MockService(load_service("github", "github")), method, path)
+    assert outcome.status == status and "allow" not in dict(outcome.headers)
+
+
+# -- fault targets: an unknown route is an error listing the routes, closest first; unfired faults are known --------
+
+
+def test_a_fault_aimed_at_an_unknown_route_is_an_error_listing_the_routes_closest_first() -> None:
+    app = MockService(load_service("github", "github"))
+    with pytest.raises(ScenarioError) as caught:
+        app.parse_fault({"name": "f", "when": {"route": "create comment"}, "status": 500}, "Inject Service Fault")
+    message = str(caught.value)
+    assert message.startswith("Inject Service Fault: fault 'f': no route named 'create comment'; the routes, closest "
+                              "first: create a comment, ")  # fmt: skip
+    assert "list issues" in message and "get the user" in message
+    assert (
+        app.parse_fault({"when": {"route": "create a comment"}, "status": 500}, "k").matcher.route == "create a comment"
+    )
+    with pytest.raises(ScenarioError, match=r"crm.yaml:3: faults\[0\]\.when\.route: fault 'faults\[0\]': no route "
+                                            r"named 'lst'; the routes, closest first: list"):  # fmt: skip
+        service_from_text("routes: [{name: list, path: /x, reply: {}}]\nfaults:\n  - when: {route: lst}\n    "
+                          "status: 500\n", "crm.yaml")  # fmt: skip
+
+
+def test_the_faults_a_scope_added_that_never_fired_are_named() -> None:
+    app = MockService(load_service("github", "github"))
+    fired = app.parse_fault({"name": "fired", "when": {"route": "get the user"}, "status": 500}, "k")
+    idle = app.parse_fault({"name": "idle", "when": {"route": "add labels"}, "status": 500}, "k")
+    for fault in (fired, idle):
+        app.add_fault(fault, "test:T")
+    assert _send(app, "GET", "/user").status == 500
+    assert [fault.name for fault in app.faults.unfired("test:T")] == ["idle"]
+    app.reset_counters()  # the next test: what fired before still counts for a suite's faults
+    assert [fault.name for fault in app.faults.unfired("test:T")] == ["idle"]
+    app.remove_scope("test:T")
+    assert app.faults.unfired("test:T") == []

@@ -6,8 +6,11 @@ recorded_at: "2026-11-22T13:58:15Z"
 episodes:
   - request: {protocol, method, path, model, stream, system, messages, tools}   # what matching uses
     response: {status, headers, body}  or  {status, headers, events: [{delay_ms, data}]}
-    reply: {text, tool_calls}                                                  # readable summary
+    reply: {text, tool_calls}                                                  # model: a readable summary; else {}
 ```
+
+A service cassette's request is ``{protocol: service, method, path, query, body, upstream}``; its
+response keeps every header but credentials and hop-by-hop ones, the upstream's URL as ``{{base}}``.
 """
 
 from __future__ import annotations

@@ -13,3 +13,7 @@ RECORD_MODES: tuple[str, ...] = get_args(RecordMode)
 MATCH_FIELDS = ("protocol", "model", "system", "messages", "tools")
 DEFAULT_MATCH = ("protocol", "model", "messages", "tools")
 DEFAULT_MAX_REQUESTS = 50  # requests one drift check sends at most
+SERVICE_MATCH_FIELDS = ("method", "path", "query", "body")
+SERVICE_MATCH = SERVICE_MATCH_FIELDS
+MCP_MATCH_FIELDS = ("method", "params")
+MCP_MATCH = MCP_MATCH_FIELDS

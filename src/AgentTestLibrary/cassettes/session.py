@@ -1,30 +1,25 @@
 """One cassette in use: replay matching episodes, record the rest through the upstream (by mode).
 
-Modes as in vcrpy: ``none`` replays only (an unmatched request is a strict failure),
-``once`` records only when the cassette does not exist yet, ``new_episodes`` replays what
-matches and records the rest, ``all`` records everything afresh.
+The modes, episode choice and near misses are :class:`~.recording.Recording`'s; this is the model's part:
+the normalized conversation as the request view, the provider's own upstream and auth.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import ipaddress
 import json
-import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from ..errors import CassetteError, UpstreamError
+from ..errors import UpstreamError
 from ..mock import eventstream
 from ..mock.http import Event, Outcome, Request, Timing
 from ..mockllm.conversation import Conversation, ProviderError
 from ..mockllm.tape import TapeAnswer
 from ..secrets import SecretRegistry
-from .model import Cassette, Episode, load_cassette, save_cassette
-from .options import DEFAULT_MATCH, MATCH_FIELDS, RECORD_MODES
+from .model import Episode
+from .options import DEFAULT_MATCH, MATCH_FIELDS
+from .recording import Recording, UpstreamFailure, is_loopback
 from .reply import summarize
 from .scrub import scrub, scrub_events
 from .upstream import EVENTSTREAM, NDJSON, default_upstream, forward, join, signed, upstream_target
@@ -34,14 +29,6 @@ DEFAULT_UPSTREAMS = {
     "anthropic": "https://api.anthropic.com",
     "gemini": "https://generativelanguage.googleapis.com",
 }
-
-
-@dataclass(frozen=True)
-class UpstreamFailure:
-    """The upstream could not be reached while recording: the test must skip (sealed network) or fail."""
-
-    url: str
-    detail: str
 
 
 def request_view(conversation: Conversation, method: str, path: str) -> dict[str, Any]:
@@ -66,21 +53,6 @@ def request_view(conversation: Conversation, method: str, path: str) -> dict[str
     }
 
 
-def _difference(name: str, recorded: Any, sent: Any) -> str:
-    """One field that differs, with both values (the first differing message for ``messages``)."""
-    if name == "messages" and isinstance(recorded, list) and isinstance(sent, list):
-        for position, (old, new) in enumerate(zip(recorded, sent, strict=False)):
-            if old != new:
-                return f"message {position + 1} differs: recorded {_short(old)}, sent {_short(new)}"
-        return f"messages differ in number: recorded {len(recorded)}, sent {len(sent)}"
-    return f"{name} differs: recorded {_short(recorded)}, sent {_short(sent)}"
-
-
-def _short(value: Any, limit: int = 120) -> str:
-    text = json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 def _framed(content_type: str, event: Mapping[str, Any]) -> bytes:
     """A recorded stream event in its framing: an AWS event-stream message, a JSON line, or an SSE block."""
     data = str(event.get("data", ""))
@@ -91,17 +63,11 @@ def _framed(content_type: str, event: Mapping[str, Any]) -> bytes:
     return f"{data}\n\n".encode()
 
 
-def is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+class CassetteSession(Recording):
+    """A model cassette: requests matched on their normalized conversation, recorded through the provider."""
 
+    always_matched = ("stream",)
 
-class CassetteSession:
     def __init__(
         self,
         path: str | Path,
@@ -114,58 +80,27 @@ class CassetteSession:
         replay_timing: bool = False,
         allow_real_upstreams: bool = True,
     ) -> None:
-        if mode not in RECORD_MODES:
-            raise CassetteError(f"record_mode must be one of {', '.join(RECORD_MODES)}; got {mode!r}.")
-        unknown = [name for name in match_on if name not in MATCH_FIELDS]
-        if unknown:
-            raise CassetteError(f"match_on fields {unknown} are unknown; choose from {', '.join(MATCH_FIELDS)}.")
-        self.path = Path(path)
-        self.mode = mode
-        self.secrets = secrets
+        super().__init__(path, mode, secrets, match_on, MATCH_FIELDS)
         self.credentials = dict(credentials or {})
         self.configured_upstreams = dict(upstreams or {})
         self.upstreams = {**DEFAULT_UPSTREAMS, **self.configured_upstreams}
         self.allow_real_upstreams = allow_real_upstreams
-        self.match_on = match_on
         self.replay_timing = replay_timing
-        self.existed = self.path.is_file()
-        if mode == "all" or not self.existed:
-            self.cassette = Cassette(self.path, dt.datetime.now(dt.timezone.utc))
-        else:
-            self.cassette = load_cassette(self.path)
-        self._lock = threading.Lock()
-        self._used: dict[int, int] = {}
-        self.dirty = False
-        self.upstream_failures: list[UpstreamFailure] = []
         self.upstream_errors: list[str] = []  # episodes whose recorded answer is an upstream error (4xx/5xx)
 
-    @property
-    def may_record(self) -> bool:
-        return self.mode in ("all", "new_episodes") or (self.mode == "once" and not self.existed)
+    def upstream_urls(self) -> list[str]:
+        return list((self.configured_upstreams or self.upstreams).values())
 
-    @property
-    def records_from_real_providers(self) -> bool:
-        """Recording will (by configuration) reach beyond loopback: the live-lane rules apply."""
-        upstreams = self.configured_upstreams or self.upstreams
-        return self.may_record and not all(is_loopback(url) for url in upstreams.values())
-
-    def _key(self, view: Mapping[str, Any]) -> str:
-        return json.dumps({name: view.get(name) for name in ("stream", *self.match_on)}, sort_keys=True, default=str)
+    def upstream_labels(self) -> list[str]:
+        return [f"{name} {url}" for name, url in self.configured_upstreams.items()]
 
     def answer(self, request: Request, conversation: Conversation) -> TapeAnswer:
         view = request_view(conversation, request.method, request.target)
-        key = self._key(scrub(view, self.secrets))
-        with self._lock:
-            matches = [i for i, episode in enumerate(self.cassette.episodes) if self._key(episode.request) == key]
-            unused = [i for i in matches if not self._used.get(i)]
-            # Identical requests (retries) take the next recorded episode; past the end, repeat the last one
-            # unless this mode records new episodes.
-            chosen = unused[0] if unused else (matches[-1] if matches and not self.may_record else None)
-            if chosen is not None and self.mode != "all":
-                self._used[chosen] = self._used.get(chosen, 0) + 1
-                return TapeAnswer(self._replay(self.cassette.episodes[chosen]), f"<cassette episode {chosen + 1}>")
+        chosen = self.pick(scrub(view, self.secrets))
+        if chosen is not None:
+            return TapeAnswer(self._replay(self.cassette.episodes[chosen]), f"<cassette episode {chosen + 1}>")
         if not self.may_record:
-            return TapeAnswer(None, "", True, self._near_miss(view), self._unmatched(conversation))
+            return TapeAnswer(None, "", True, self.near_miss(view), self._unmatched(conversation))
         return self._record(request, conversation, view)
 
     def _replay(self, episode: Episode) -> Outcome:
@@ -225,10 +160,7 @@ class CassetteSession:
             response["body"] = scrub(captured.body, self.secrets)
         summary = summarize(conversation.protocol, captured.status, captured.body, captured.events)
         episode = Episode(scrub(view, self.secrets), response, scrub(summary, self.secrets))
-        with self._lock:
-            self.cassette.episodes.append(episode)
-            self._used[len(self.cassette.episodes) - 1] = 1
-            self.dirty = True
+        self.add(episode)
         # The agent gets what the cassette holds: a key the upstream echoed never reaches it either.
         return TapeAnswer(self._replay(episode), "<recorded from upstream>")
 
@@ -240,24 +172,3 @@ class CassetteSession:
             "providers, not from a loopback upstream."
         )
         return ProviderError(400, message, "invalid_request_error")
-
-    def _near_miss(self, view: dict[str, Any]) -> str:
-        if not self.cassette.episodes:
-            return f"the cassette {self.path} has no episodes" + ("" if self.existed else " (it does not exist)")
-        scored = []
-        for index, episode in enumerate(self.cassette.episodes):
-            differing = [name for name in ("stream", *self.match_on) if episode.request.get(name) != view.get(name)]
-            scored.append((len(differing), index, differing))
-        _, index, differing = min(scored)
-        recorded = self.cassette.episodes[index].request
-        shown = "; ".join(_difference(name, recorded.get(name), view.get(name)) for name in differing)
-        return f"closest was cassette episode {index + 1}: {shown}"
-
-    def save(self, recorded_with: str = "") -> bool:
-        """Write the cassette if anything was recorded; True when written."""
-        if not self.dirty:
-            return False
-        self.cassette.recorded_at = dt.datetime.now(dt.timezone.utc)
-        save_cassette(self.cassette, recorded_with)
-        self.dirty = False
-        return True

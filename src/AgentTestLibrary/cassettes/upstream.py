@@ -32,6 +32,9 @@ CLOUD_PATH = re.compile(r"/[A-Za-z0-9._~:@%/\-]{1,512}")
 EVENTSTREAM = "application/vnd.amazon.eventstream"
 NDJSON = "application/x-ndjson"
 KEPT_RESPONSE_HEADERS = ("content-type", "retry-after", "retry-after-ms", "x-should-retry", "x-amzn-errortype")
+# What never passes a proxy (RFC 9110 7.6.1) or no longer fits a body re-sent decoded.
+HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer",
+                        "upgrade", "host", "content-length", "content-encoding", "accept-encoding"})  # fmt: skip
 TIMEOUT_S = 120.0
 MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,127}")
 PATHS = {
@@ -153,16 +156,34 @@ def join(base_url: str, target: str) -> str:
     return base + target
 
 
-def forward(base_url: str, target: str, headers: Mapping[str, str], body: bytes, auth: Mapping[str, str]) -> Captured:
-    """POST ``body`` to ``base_url + target``; SSE is split into events, each with its delay."""
+def forward(base_url: str, target: str, headers: Mapping[str, str], body: bytes, auth: Mapping[str, str], *,
+            method: str = "POST", passthrough: bool = False) -> Captured:  # fmt: skip
+    """Send ``body`` to ``base_url + target``; SSE is split into events, each with its delay.
+
+    A provider gets only the headers it needs (its auth from ``auth``); with ``passthrough`` (a REST service,
+    where ``target`` is appended to the base as it is) every header but the hop-by-hop ones goes both ways.
+    """
     import httpx  # loaded when a recording or a drift check first forwards
 
-    sent = {name: value for name, value in headers.items() if name in FORWARDED_HEADERS} | dict(auth)
+    if passthrough:
+        sent = {name: value for name, value in headers.items() if name.lower() not in HOP_BY_HOP} | dict(auth)
+        url = base_url.rstrip("/") + target
+    else:
+        sent = {name: value for name, value in headers.items() if name in FORWARDED_HEADERS} | dict(auth)
+        url = join(base_url, target)
     with (
         httpx.Client(timeout=TIMEOUT_S) as client,
-        client.stream("POST", join(base_url, target), content=body, headers=sent) as reply,
+        client.stream(method, url, content=body, headers=sent) as reply,
     ):
-        kept = {name: value for name, value in reply.headers.items() if name.lower() in KEPT_RESPONSE_HEADERS}
+
+        def keep(name: str) -> bool:
+            return name not in HOP_BY_HOP if passthrough else name in KEPT_RESPONSE_HEADERS
+
+        kept: dict[str, str] = {}
+        for raw_name, value in reply.headers.multi_items():  # a repeated header joined; a repeated content-type: last
+            name = raw_name.lower()
+            if keep(name):
+                kept[name] = f"{kept[name]}, {value}" if name in kept and name != "content-type" else value
         media = reply.headers.get("content-type", "")
         if EVENTSTREAM in media or NDJSON in media:
             return _framed(reply, kept, EVENTSTREAM in media)

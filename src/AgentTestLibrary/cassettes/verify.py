@@ -34,6 +34,8 @@ from ..live.retry import bounded_retry
 from ..secrets import SecretRegistry
 from .model import load_cassette
 from .options import DEFAULT_MAX_REQUESTS
+from .service import PROTOCOL as SERVICE
+from .service import check_upstream, resent_request
 from .session import DEFAULT_UPSTREAMS
 from .tools import cassette_files
 from .upstream import UPSTREAM_SETTINGS, Captured, default_upstream, forward, join, signed, upstream_target
@@ -444,32 +446,27 @@ def verify(
             entry = EpisodeReport(str(file), number, protocol, "skipped")
             report.episodes.append(entry)
             try:
-                target, headers, body = rebuilt_request(episode.request)
+                prepared = (_service_send(episode.request, bases) if protocol == SERVICE
+                            else _provider_send(episode.request, provider, bases, credentials))  # fmt: skip
             except INVALID_VIEW as error:
                 entry.status, entry.note = "invalid", secrets.mask_text(str(error) or type(error).__name__)
                 continue
-            base = bases.get(provider) or default_upstream(
-                provider, str(episode.request.get("path") or ""), credentials
-            )
-            if base is None:
-                entry.note = f"no upstream_{provider}: not verified"
+            if isinstance(prepared, str):
+                entry.note = prepared
                 continue
-            auth = signed(provider, credentials, join(base, target), body)
-            if not auth and provider != "ollama":
-                entry.note = f"no {PROVIDER_KEYS.get(provider, provider + ' key')}: not verified"
-                continue
-            if provider not in egress:
-                probe = (upstreams or {}).get(provider) or ENDPOINTS.get(provider) or base
-                egress[provider] = check_egress(probe, environ)
-            if egress[provider].blocked:
-                entry.note = secrets.mask_text(f"egress blocked: {egress[provider].summary()}")
+            base, send = prepared
+            route = base if protocol == SERVICE else provider
+            if route not in egress:
+                probe = base if protocol == SERVICE else (upstreams or {}).get(provider) or ENDPOINTS.get(provider)
+                egress[route] = check_egress(probe or base, environ)
+            if egress[route].blocked:
+                entry.note = secrets.mask_text(f"egress blocked: {egress[route].summary()}")
                 continue
             if sent >= max_requests:
                 entry.note = f"the cap of {max_requests} requests per run was reached"
                 continue
             sent += 1
             try:
-                send = functools.partial(forward, base, target, headers, body, auth)
                 live = bounded_retry(send, attempts, backoff_s, final=_unreachable)
             except Exception as error:  # noqa: BLE001 - any failure to get an answer is reported, masked
                 again = check_egress(base, environ)
@@ -481,6 +478,30 @@ def verify(
             if live.status >= 400 and isinstance(live.body, dict):
                 entry.note = secrets.mask_text(json.dumps(live.body)[:300])
     return report
+
+
+Send = Callable[[], Captured]
+
+
+def _provider_send(view: dict[str, Any], provider: str, bases: Mapping[str, str],
+                   credentials: Mapping[str, str | None]) -> tuple[str, Send] | str:  # fmt: skip
+    """Where a model episode goes and how it is sent, rebuilt in the provider's format; or why it is not sent."""
+    target, headers, body = rebuilt_request(view)
+    base = bases.get(provider) or default_upstream(provider, str(view.get("path") or ""), credentials)
+    if base is None:
+        return f"no upstream_{provider}: not verified"
+    auth = signed(provider, credentials, join(base, target), body)
+    if not auth and provider != "ollama":
+        return f"no {PROVIDER_KEYS.get(provider, provider + ' key')}: not verified"
+    return base, functools.partial(forward, base, target, headers, body, auth)
+
+
+def _service_send(view: dict[str, Any], bases: Mapping[str, str]) -> tuple[str, Send]:
+    """Where a service episode goes (``upstream_service``, else where it was recorded from) and how it is sent:
+    as recorded, without the credentials the cassette never held."""
+    base = check_upstream(bases.get(SERVICE) or str(view.get("upstream") or ""))
+    method, target, headers, body = resent_request(view)
+    return base, functools.partial(forward, base, target, headers, body, {}, method=method, passthrough=True)
 
 
 def _unreachable(error: BaseException) -> bool:

@@ -8,13 +8,18 @@ agenttest mcp relay URL   (what agent MCP configs launch for a stdio server of a
 agenttest a2a serve [--scenario FILE] [--name NAME] [--host H] [--port N] [--strict | --no-strict] [--admin-token T]
 agenttest scenario check FILE
 agenttest service check FILE|PRESET
+agenttest service routes FILE|PRESET   (each route's method, path and name: what Inject Service Fault route= takes)
+agenttest service serve FILE|PRESET [--name NAME] [--host H] [--port N] [--strict | --no-strict]
+agenttest aws serve [--seed FILE] [--region R] [--host H] [--port N]
 agenttest lanes check PATH... [--scope-labels]   (scope labels also by [tool.agenttest.lanes] scope_labels = true)
 agenttest lanes summary OUTPUT.xml
 agenttest scores compare BASELINE RESULTS... [--threshold PP] [--update]
 agenttest shards merge DIR   (DIR/1/output.xml ... from pabot --shard I/N into DIR/output.xml, log.html, report.html)
 agenttest cassette check PATH... [--max-age-days N] [--tests ROBOT_PATH ...]
-agenttest cassette to-scenario CASSETTE [-o FILE]
+agenttest cassette to-scenario CASSETTE [-o FILE] [--name MCP_SERVER_NAME]
+agenttest cassette to-routes CASSETTE [-o FILE]
 agenttest cassette verify PATH... [--tests ROBOT_PATH ...] [--report FILE] [--max-requests N] [--upstream-PROVIDER URL]
+                          [--upstream-service URL]
 agenttest agents install [--dry-run] [--prefix DIR] NAME...
 agenttest hook [--runtime NAME] [--event NAME] [--evidence FILE] [--decisions FILE]   (see harness/hooks.py)
 """
@@ -35,11 +40,11 @@ from typing import Any
 
 from robot.errors import DataError
 
-from ..cassettes import CassetteError, load_cassette
+from ..cassettes import Cassette, CassetteError, load_cassette
 from ..cassettes import tools as cassette_tools
 from ..cassettes.options import DEFAULT_MAX_REQUESTS
 from ..cassettes.verify import verify
-from ..errors import AgentInstallError, GoldenSetError
+from ..errors import AgentInstallError, GoldenSetError, InputError
 from ..lanes import lane_settings, offences, quarantine_summary, unignored_credential_files
 from ..mock.admin import ADMIN_PREFIX
 from ..mock.server import Limits
@@ -48,7 +53,8 @@ from ..mockllm import MockLLM, MockServer, MockServerError
 from ..mockllm.scenario import Scenario, ScenarioError, load_scenario
 from ..mockmcp import MCP_PATH, MockMCP, load_mcp_server, server_names
 from ..mockmcp.stdio import local_exchange, relay_main, serve_lines
-from ..mockservice import load_service
+from ..mockservice import MockService, ServiceSpec, load_service
+from ..naming import check_identifier, variable_part
 from ..scores import DEFAULT_THRESHOLD_PP, Scores, compare, read_scores
 from ..secrets import SecretRegistry
 from ..wire import PROVIDERS
@@ -106,6 +112,25 @@ def _parser() -> argparse.ArgumentParser:
         dest="command", required=True
     )
     service.add_parser("check", help="validate a route file (or a preset); exit 1 with the error").add_argument("file")
+    service.add_parser(
+        "routes", help="list a route file's (or a preset's) routes: method, path, name (for route= in faults)"
+    ).add_argument("file")
+    service_serve = service.add_parser(
+        "serve", help="serve a route file (or a preset) until SIGINT/SIGTERM; prints AGENTTEST_<NAME>_URL=..."
+    )
+    service_serve.add_argument("routes", metavar="FILE|PRESET", help="a route file, or a preset (github, slack)")
+    service_serve.add_argument("--name", help="the service's name (default: the preset's or the file's stem)")
+    service_serve.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
+    service_serve.add_argument("--port", type=int, default=0, help="port to bind (default 0: the OS picks a free one)")
+    service_serve.add_argument(
+        "--strict", action=argparse.BooleanOptionalAction, default=None, help="override the file's strict mode"
+    )
+    aws = groups.add_parser("aws", help="run the mock AWS (moto)").add_subparsers(dest="command", required=True)
+    aws_serve = aws.add_parser("serve", help="serve until SIGINT/SIGTERM; prints AWS_ENDPOINT_URL=... when ready")
+    aws_serve.add_argument("--seed", help="an AWS seed file: what moto holds from the start (see Seed Mock AWS)")
+    aws_serve.add_argument("--region", default="us-east-1", help="where the seed creates (default us-east-1)")
+    aws_serve.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
+    aws_serve.add_argument("--port", type=int, default=0, help="port to bind (default 0: the OS picks a free one)")
     lanes = groups.add_parser("lanes", help="check test lanes").add_subparsers(dest="command", required=True)
     lanes_check = lanes.add_parser("check", help="list tests whose lane tags break the lane rules; exit 1 if any")
     lanes_check.add_argument("paths", nargs="+", metavar="PATH")
@@ -156,9 +181,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     for provider in PROVIDERS:
         tape_verify.add_argument(f"--upstream-{provider}", metavar="URL", help=f"send {provider} requests here instead")
-    convert = tapes.add_parser("to-scenario", help="turn a cassette into editable scenario rules")
+    tape_verify.add_argument("--upstream-service", metavar="URL", help="send service cassettes' requests here instead "
+                             "of where they were recorded from")  # fmt: skip
+    convert = tapes.add_parser("to-scenario", help="turn a model or MCP cassette into editable scenario rules")
     convert.add_argument("cassette")
     convert.add_argument("-o", "--output", help="write here instead of stdout")
+    convert.add_argument("--name", default="recorded", help="an MCP cassette's server name (default %(default)s)")
+    routes = tapes.add_parser("to-routes", help="turn a service cassette into an editable route file")
+    routes.add_argument("cassette")
+    routes.add_argument("-o", "--output", help="write here instead of stdout")
     agents = groups.add_parser("agents", help="pinned agent CLIs").add_subparsers(dest="command", required=True)
     agents_install = agents.add_parser("install", help="install pinned agent CLIs with npm into a per-user prefix")
     agents_install.add_argument("names", nargs="+", metavar="NAME", help="claude-code, codex, gemini-cli, pi, opencode")
@@ -188,13 +219,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.group == "shards":
         return merge_shard_results(Path(args.folder))
     if args.group == "service":
-        return check_routes(args.file)
+        if args.command == "serve":
+            return serve_service(args)
+        return {"check": check_routes, "routes": list_routes}[args.command](args.file)
+    if args.group == "aws":
+        return serve_aws(args)
     if args.group == "agents":
         return install_agents(args.names, args.dry_run, args.prefix)
     if args.group == "cassette":
         if args.command == "verify":
             return verify_cassettes(args)
-        return check_cassettes(args) if args.command == "check" else cassette_to_scenario(args.cassette, args.output)
+        if args.command == "check":
+            return check_cassettes(args)
+        if args.command == "to-routes":
+            return convert_cassette(cassette_tools.to_routes, args.cassette, args.output)
+        return convert_cassette(lambda tape: cassette_tools.to_scenario(tape, args.name), args.cassette, args.output)
     return check(args.file)
 
 
@@ -254,6 +293,42 @@ def serve_a2a(args: argparse.Namespace) -> int:
     return serve_until_signal(server, "A2A_URL={url}")
 
 
+def serve_service(args: argparse.Namespace) -> int:
+    """A route file or preset, as Start Mock Service serves it; the line names the variable the keyword exports."""
+    try:
+        name = check_identifier(args.name or Path(args.routes).stem, "Service name",
+                                "it names the AGENTTEST_<NAME>_URL line; give --name")  # fmt: skip
+        spec = replace(load_service(args.routes, name), name=name)
+        if args.strict is not None:
+            spec = replace(spec, strict=args.strict)
+        secrets = SecretRegistry()
+        secrets.add_from_environment()
+        server = MockServer(MockService(spec, secrets), args.host, args.port)
+    except (InputError, MockServerError) as error:
+        print(f"agenttest: {error}", file=sys.stderr)
+        return 2
+    return serve_until_signal(server, f"AGENTTEST_{variable_part(name)}_URL={{url}}")
+
+
+def serve_aws(args: argparse.Namespace) -> int:
+    """moto behind the AWS front, as Start Mock AWS serves it (not emptied between clients: no tests here)."""
+    from ..mockaws import MockAWS, Moto
+    from ..mockaws.seed import load_seed
+
+    try:
+        seed = load_seed(args.seed) if args.seed else None
+        secrets = SecretRegistry()
+        secrets.add_from_environment()
+        app = MockAWS(Moto().start(), secrets, region=args.region)
+        if seed is not None:
+            app.add_seed(seed, "serve")
+        server = MockServer(app, args.host, args.port)
+    except (InputError, MockServerError) as error:
+        print(f"agenttest: {error}", file=sys.stderr)
+        return 2
+    return serve_until_signal(server, "AWS_ENDPOINT_URL={url}")
+
+
 def serve_until_signal(server: MockServer, announce: str) -> int:
     """Start, print one line (``announce`` with the URL) once connections are accepted, serve until a signal."""
     if server.warning:
@@ -298,14 +373,34 @@ def check(file: str) -> int:
 
 
 def check_routes(file: str) -> int:
-    try:
-        spec = load_service(file)
-    except ScenarioError as error:
-        print(f"agenttest: {error}", file=sys.stderr)
+    spec = _loaded_routes(file)
+    if spec is None:
         return 1
     collections = ", ".join(collection.name for collection in spec.collections) or "none"
     print(f"{file}: OK, {len(spec.routes)} route(s), collections: {collections}, strict: {spec.strict}.")
     return 0
+
+
+def list_routes(file: str) -> int:
+    """One line per route, checked first to last: its methods, its path template, its name."""
+    spec = _loaded_routes(file)
+    if spec is None:
+        return 1
+    rows = [("METHOD", "PATH", "ROUTE (Inject Service Fault    NAME    route=...)")]
+    rows += [(",".join(route.matcher.methods) or "ANY", route.matcher.path.text if route.matcher.path else "",
+              route.name) for route in spec.routes]  # fmt: skip
+    widths = [max(len(row[column]) for row in rows) for column in (0, 1)]
+    for method, path, name in rows:
+        print(f"{method:<{widths[0]}}  {path:<{widths[1]}}  {name}")
+    return 0
+
+
+def _loaded_routes(file: str) -> ServiceSpec | None:
+    try:
+        return load_service(file)
+    except ScenarioError as error:
+        print(f"agenttest: {error}", file=sys.stderr)
+        return None
 
 
 def report(kind: str, paths: list[str], find: Callable[[], list[str]]) -> int:
@@ -409,7 +504,7 @@ def verify_cassettes(args: argparse.Namespace) -> int:
     secrets = SecretRegistry()
     secrets.add_from_environment()
     load_env_file(None, secrets)
-    upstreams = {name: url for name in PROVIDERS if (url := getattr(args, f"upstream_{name}"))}
+    upstreams = {name: url for name in (*PROVIDERS, "service") if (url := getattr(args, f"upstream_{name}"))}
     try:
         only = cassette_tools.test_names(robot_tests(args.tests)) if args.tests else None
         result = verify(args.paths, os.environ, secrets, upstreams=upstreams, max_requests=args.max_requests,
@@ -440,9 +535,9 @@ def install_agents(names: list[str], dry_run: bool, prefix: str | None) -> int:
     return 0
 
 
-def cassette_to_scenario(path: str, output: str | None) -> int:
+def convert_cassette(convert: Callable[[Cassette], str], path: str, output: str | None) -> int:
     try:
-        text = cassette_tools.to_scenario(load_cassette(path))
+        text = convert(load_cassette(path))
     except CassetteError as error:
         print(f"agenttest: {error}", file=sys.stderr)
         return 1

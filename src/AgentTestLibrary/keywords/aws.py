@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from .served import Served, ServedComponent, inject_fault
 if TYPE_CHECKING:  # moto, botocore and httpx load when a suite starts a mock AWS
     from ..mock.journal import JournalEntry
     from ..mockaws import MockAWS, Moto
+    from ..mockaws.seed import Seed
 
 NAME = "aws"
 
@@ -42,8 +44,8 @@ class AwsKeywords(ServedComponent):
     def start_scope(self, scope: Scope) -> None:
         super().start_scope(scope)
         running = self.servers.get(NAME)
-        if scope.kind == "test" and isinstance(running, RunningAws) and running.moto is not None:
-            running.moto.reset()
+        if scope.kind == "test" and isinstance(running, RunningAws):
+            running.app.restore()
             running.app.reset()
 
     def describe(self, entry: JournalEntry) -> str:
@@ -57,7 +59,7 @@ class AwsKeywords(ServedComponent):
         return app
 
     @keyword("Start Mock AWS")
-    def start_mock_aws(self, region: str = "us-east-1", *, port: int = 0) -> str:
+    def start_mock_aws(self, region: str = "us-east-1", *, port: int = 0, seed: str | None = None) -> str:
         """Starts moto (in this process, with no port of its own) behind the library's guard, fault and journal
         layer; returns the endpoint URL agents use, the only way to moto.
 
@@ -65,20 +67,23 @@ class AwsKeywords(ServedComponent):
         ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``, ``AWS_DEFAULT_REGION`` and
         ``AWS_REGION``; unsets ``AWS_SESSION_TOKEN`` and ``AWS_PROFILE`` and points the config
         and credential files at nothing, so no real credentials are used; disables the EC2
-        metadata lookup. moto's state is emptied at the start of every test. Needs the ``aws``
+        metadata lookup. moto's state is emptied at the start of every test (``seed``: a seed
+        file, see `Seed Mock AWS`, made for every test of the suite). Needs the ``aws``
         extra (moto, flask, flask-cors). Lambda ``ListFunctions`` is paged by this layer
         (moto returns every function); operations moto paginates itself (S3
         ``ListObjectsV2``, DynamoDB ``Scan`` ...) pass through with their page numbers followed.
 
         Example:
-        | Start Mock AWS
+        | Start Mock AWS    seed=${CURDIR}/aws_seed.yaml
         | Inject AWS Fault    operation=ListFunctions    page=3    status=500
         """
         from ..mockaws import MockAWS, Moto
+        from ..mockaws.seed import load_seed
 
         self.check_free(NAME)
+        loaded = load_seed(seed) if seed else None
         moto = Moto()
-        app = MockAWS(moto.start(), self.ctx.secrets)
+        app = MockAWS(moto.start(), self.ctx.secrets, region=region)
         server = self.start_server(app, "127.0.0.1", port)
         url = server.url
         nowhere = self.ctx.private.folder("aws", "no-config") / "none"
@@ -91,7 +96,49 @@ class AwsKeywords(ServedComponent):
         })  # fmt: skip
         self.add_served(RunningAws(NAME, app, server, self.ctx.current_suite, environment, moto=moto))
         logger.info(f"Mock AWS at {url} (moto in this process, reachable only there), region {region}.")
+        if loaded is not None:
+            self._seed(app, loaded)
         return url
+
+    @keyword("Seed Mock AWS")
+    def seed_mock_aws(self, seed: str) -> None:
+        """Creates what a seed file (or YAML text) makes in the mock AWS: for every test of the suite when
+        called in a suite setup, for the current test when called in a test.
+
+        The file names services (boto3's client names) and the calls to make with boto3's
+        parameters; ``repeat: N`` makes one N times with ``{n}`` filled in. Lambda
+        ``CreateFunction`` needs only a ``FunctionName`` (a Python handler, a role and a zip are
+        filled in). Checked when it loads: an unknown service, operation or parameter fails
+        naming the file and line. Every test then starts with exactly this data: the calls are
+        replayed into moto in-process (not journaled, logged once as a summary) only when a
+        test's calls may have changed moto.
+
+        Example:
+        | Seed Mock AWS    ${CURDIR}/aws_seed.yaml
+        | Seed Mock AWS    {s3: [CreateBucket: {Bucket: reports}]}
+
+        with ``aws_seed.yaml``:
+        | lambda:
+        |   - CreateFunction: {FunctionName: "triage-{n}", Timeout: 30}
+        |     repeat: 120
+        | s3:
+        |   - CreateBucket: {Bucket: reports}
+        |   - PutObject: {Bucket: reports, Key: q1.csv, Body: "a,b"}
+        """
+        from pathlib import Path
+
+        from ..mockaws.seed import load_seed, seed_from_text
+
+        text = "\n" in seed or (":" in seed and not Path(seed).is_file())
+        self._seed(self._app(), seed_from_text(seed, "Seed Mock AWS") if text else load_seed(seed))
+
+    def _seed(self, app: MockAWS, seed: Seed) -> None:
+        started = time.perf_counter()
+        app.add_seed(seed, self.ctx.scope_key)
+        test = self.ctx.current_test
+        whom = f"test '{test}'" if test else f"every test of suite '{self.ctx.current_suite}'"
+        logger.info(f"Seeded mock AWS from {seed.source} for {whom} "
+                    f"({time.perf_counter() - started:.2f} s): {seed.summary()}.")  # fmt: skip
 
     @keyword("Stop Mock AWS")
     def stop_mock_aws(self) -> None:

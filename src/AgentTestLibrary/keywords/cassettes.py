@@ -4,25 +4,39 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from robot.api import logger
 from robot.api.deco import keyword
 
-from ..cassettes.options import DEFAULT_MATCH, DEFAULT_MAX_REQUESTS, MATCH_FIELDS, RECORD_MODES, RecordMode
+from ..cassettes.options import (
+    DEFAULT_MATCH,
+    DEFAULT_MAX_REQUESTS,
+    MATCH_FIELDS,
+    MCP_MATCH,
+    MCP_MATCH_FIELDS,
+    RECORD_MODES,
+    SERVICE_MATCH,
+    SERVICE_MATCH_FIELDS,
+    RecordMode,
+)
 from ..errors import CassetteError, NameClashError, SkipTest
 from ..live import gate
 from ..naming import per_test_file, slug
 from ..report.tables import preformatted
 from ..version import __version__
 from .context import LibraryContext
+from .mcp import McpKeywords
 from .mock_llm import RunningLLM, UsesMockLLM, mock_only
 from .scopes import Scope, TestReport, Verdict
+from .services import ServiceKeywords
 
 if TYPE_CHECKING:  # the recorder (and httpx) load when a test opens a cassette
-    from ..cassettes.session import CassetteSession
+    from ..cassettes.recording import Recording
 
 RECORD_MODE_VARIABLE = "AGENTTEST_RECORD_MODE"
 
@@ -38,8 +52,50 @@ class CassetteConfig:
     upstreams: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass
+class ServedCassettes:
+    """A mock service's or MCP server's cassettes: where and how (``config``, ``create`` opens one), the server,
+    and the current test's cassette."""
+
+    kind: str  # how messages name the server: "mock service", "mock MCP server"
+    name: str
+    app: Any  # the MockService or MockMCP
+    servers: dict[str, Any]  # the running servers of its kind, by name (a stopped one forgets its cassettes)
+    config: CassetteConfig
+    create: Callable[[Path], Recording]
+    tape: Recording | None = None
+    rerecord_hint: str = ""
+
+
 class CassetteKeywords(UsesMockLLM):
     """Each test gets its own cassette: opened when it starts, written (if anything was recorded) when it ends."""
+
+    def __init__(self, ctx: LibraryContext, llm: Any, services: ServiceKeywords, mcp: McpKeywords) -> None:
+        super().__init__(ctx, llm)
+        self.services = services
+        self.mcp = mcp
+        self.served_cassettes: dict[tuple[str, str], ServedCassettes] = {}
+
+    def _taped_servers(self) -> list[ServedCassettes]:
+        """The servers with cassettes that still run (a stopped or restarted server forgets its cassettes)."""
+        for key, taped in list(self.served_cassettes.items()):
+            served = taped.servers.get(taped.name)
+            if served is None or served.app is not taped.app:
+                del self.served_cassettes[key]
+        return list(self.served_cassettes.values())
+
+    def _use(self, taped: ServedCassettes, what: str) -> None:
+        """Keep ``taped`` for the tests to come; inside a test its cassette opens now."""
+        self.served_cassettes[(taped.kind, taped.name)] = taped
+        config = taped.config
+        logger.info(f"{taped.kind.capitalize()} '{taped.name}': cassettes from {config.directory}, {what}, "
+                    f"record_mode={config.mode}, matching on {', '.join(config.match_on)}.")  # fmt: skip
+        test = self.ctx.current_test_scope
+        verdict = open_served_cassette(self.ctx, taped, test) if test else None
+        if verdict is not None and verdict.action == "skip":
+            raise SkipTest(verdict.message)
+        if verdict is not None:
+            raise CassetteError(verdict.message)
 
     def _mocks(self, of_test: bool) -> list[RunningLLM]:
         served = self.llm.of_test(None) if of_test else list(self.llm.servers.values())
@@ -49,6 +105,7 @@ class CassetteKeywords(UsesMockLLM):
         if scope.kind != "test":
             return None
         verdicts = [open_cassette(self.ctx, mock, scope) for mock in self._mocks(of_test=False)]
+        verdicts += [open_served_cassette(self.ctx, taped, scope) for taped in self._taped_servers()]
         return next((verdict for verdict in verdicts if verdict is not None), None)
 
     def end_scope(self, scope: Scope, report: TestReport | None) -> None:
@@ -63,6 +120,12 @@ class CassetteKeywords(UsesMockLLM):
             written = close_cassette(mock)
             if written:
                 logger.info(f"Cassette recorded: {written}")
+        for taped in self._taped_servers():
+            if taped.tape is not None:
+                report.upstream_failures.extend(failure.url for failure in taped.tape.upstream_failures)
+            written = close_served_cassette(taped)
+            if written:
+                logger.info(f"Cassette of {taped.kind} '{taped.name}' recorded: {written}")
         if report.upstream_failures and "live" not in scope.tags:
             upstreams = ", ".join(dict.fromkeys(report.upstream_failures))
             report.fail(f"recording failed: the upstream {upstreams} could not be reached.")
@@ -143,6 +206,133 @@ class CassetteKeywords(UsesMockLLM):
         if verdict is not None:
             raise CassetteError(verdict.message)
 
+    @keyword("Use Service Cassettes")
+    def use_service_cassettes(
+        self,
+        name: str,
+        directory: str,
+        upstream: str,
+        record_mode: RecordMode = "none",
+        *,
+        max_age_days: float | None = None,
+        on_stale: Literal["fail", "warn"] = "fail",
+        match_on: str = ",".join(SERVICE_MATCH),
+    ) -> None:
+        """Mock service ``name`` answers from one cassette per test, ``directory/<suite>/<test>.yaml``, recorded
+        from the real REST API at ``upstream`` (a base URL) through the mock.
+
+        The modes, ``AGENTTEST_RECORD_MODE``, ``max_age_days`` with ``on_stale`` and the near-miss report of
+        an unmatched request are those of `Use LLM Cassettes`. While a cassette is in use it answers
+        instead of the service's routes (faults do not apply to its answers). Recording forwards the
+        agent's request as it came, its own token included, to ``upstream`` + path + query, and
+        needs ``RUN_LIVE_TESTS=true`` unless ``upstream`` is on loopback (otherwise the test skips).
+        Nothing secret is written: credential headers (``Authorization``, cookies, ``Set-Cookie``,
+        API-key headers) are dropped, the ``access_token``, ``token`` and ``key`` query parameters read
+        ``<scrubbed>``, their values join the secret registry (masked in the journal, evidence and
+        log too), and known values and key shapes are scrubbed from bodies and headers. The
+        upstream's URL in answers (``Link``, ``url`` fields) becomes the mock's on replay.
+        ``match_on``: the request fields compared on replay, from ``method``, ``path``, ``query``,
+        ``body``. Give each service its own ``directory`` (one cassette file per test each).
+        ``agenttest cassette to-routes FILE`` turns a cassette into an editable route file.
+
+        Example:
+        | Start Mock Service    github
+        | Use Service Cassettes    github    ${CURDIR}/cassettes/github    upstream=https://api.github.com
+        """
+        mode = os.environ.get(RECORD_MODE_VARIABLE) or record_mode
+        fields = tuple(item.strip() for item in match_on.split(",") if item.strip())
+        problems = []
+        if mode not in RECORD_MODES:
+            problems.append(f"{RECORD_MODE_VARIABLE} must be one of {', '.join(RECORD_MODES)}; got {mode!r}")
+        if not fields or any(item not in SERVICE_MATCH_FIELDS for item in fields):
+            problems.append(f"match_on takes fields from {', '.join(SERVICE_MATCH_FIELDS)}; got {match_on!r}")
+        from ..cassettes.service import check_upstream
+
+        try:
+            check_upstream(upstream)
+        except ValueError as error:
+            problems.append(str(error).rstrip("."))
+        if problems:
+            raise CassetteError(f"Use Service Cassettes {name}: " + "; ".join(problems) + ".")
+        app = self.services.served(name).app
+        config = CassetteConfig(Path(directory), mode, max_age_days, on_stale, fields, upstreams={"service": upstream})
+        from ..cassettes.service import ServiceCassette
+
+        def create(path: Path) -> ServiceCassette:
+            return ServiceCassette(path, mode, self.ctx.secrets, upstream, match_on=fields)
+
+        self._use(ServedCassettes("mock service", name, app, self.services.servers, config, create),
+                  f"upstream {upstream}")  # fmt: skip
+
+    @keyword("Use MCP Cassettes")
+    def use_mcp_cassettes(
+        self,
+        name: str,
+        directory: str,
+        upstream: str | None = None,
+        record_mode: RecordMode = "none",
+        *,
+        upstream_command: list[str] | str | None = None,
+        max_age_days: float | None = None,
+        on_stale: Literal["fail", "warn"] = "fail",
+        match_on: str = ",".join(MCP_MATCH),
+    ) -> None:
+        """Mock MCP server ``name`` answers from one cassette per test, ``directory/<suite>/<test>.yaml``, recorded
+        from a real MCP server through the mock: ``upstream`` (its streamable HTTP URL, e.g.
+        ``http://127.0.0.1:8000/mcp``) or ``upstream_command`` (the command line that starts it on
+        stdio, a list or a string split like a shell's).
+
+        The cassette holds the JSON-RPC requests the agent sent (``initialize``, ``tools/list``,
+        ``tools/call``, ``resources/*``, ``prompts/*`` ...) and the real server's results or errors;
+        the mock keeps its own transport (sessions, JSON or SSE, the stdio relay), so a server
+        recorded over stdio replays over HTTP and the other way round. While a cassette is in use
+        the server speaks the handshake revisions (``initialize``) and answers from it instead of
+        its declared tools; faults still apply. Modes, ``AGENTTEST_RECORD_MODE``, expiry and
+        near-miss reports as in `Use LLM Cassettes`; ``match_on`` from ``method``, ``params``.
+        Recording opens one session with the real server per test; over HTTP the agent's
+        credential headers go with each request (their values masked everywhere, never written),
+        and a non-loopback ``upstream`` needs ``RUN_LIVE_TESTS=true``. Requests the real server
+        sends mid-call (sampling, elicitation) are declined. ``agenttest cassette to-scenario FILE
+        --name NAME`` turns a cassette into an editable mock MCP server.
+
+        Example:
+        | Start Mock MCP Server    docs
+        | Use MCP Cassettes    docs    ${CURDIR}/cassettes/docs    upstream_command=npx -y @acme/docs-mcp
+        """
+        mode = os.environ.get(RECORD_MODE_VARIABLE) or record_mode
+        fields = tuple(item.strip() for item in match_on.split(",") if item.strip())
+        command = shlex.split(upstream_command) if isinstance(upstream_command, str) else upstream_command
+        problems = []
+        if mode not in RECORD_MODES:
+            problems.append(f"{RECORD_MODE_VARIABLE} must be one of {', '.join(RECORD_MODES)}; got {mode!r}")
+        if not fields or any(item not in MCP_MATCH_FIELDS for item in fields):
+            problems.append(f"match_on takes fields from {', '.join(MCP_MATCH_FIELDS)}; got {match_on!r}")
+        from ..cassettes.service import check_upstream
+
+        if (upstream is None) == (not command):
+            problems.append("give the real server as upstream=URL or upstream_command=COMMAND, one of them")
+        elif upstream is not None:
+            try:
+                check_upstream(upstream)
+            except ValueError as error:
+                problems.append(str(error).rstrip("."))
+        if problems:
+            raise CassetteError(f"Use MCP Cassettes {name}: " + "; ".join(problems) + ".")
+        from ..mockmcp.model import SUPPORTED_VERSIONS
+
+        app = self.mcp.served(name).app
+        app.spec = replace(app.spec, revisions=SUPPORTED_VERSIONS)
+        config = CassetteConfig(Path(directory), mode, max_age_days, on_stale, fields,
+                                upstreams={"mcp": upstream or shlex.join(command or [])})  # fmt: skip
+        from ..cassettes.mcp import McpCassette
+
+        def create(path: Path) -> McpCassette:
+            return McpCassette(path, mode, self.ctx.secrets, upstream=upstream, upstream_command=command,
+                               match_on=fields)  # fmt: skip
+
+        self._use(ServedCassettes("mock MCP server", name, app, self.mcp.servers, config, create),
+                  f"upstream {config.upstreams['mcp']}")  # fmt: skip
+
     @keyword("Cassettes Should Match The Providers")
     def cassettes_should_match_the_providers(
         self,
@@ -193,6 +383,33 @@ class CassetteKeywords(UsesMockLLM):
             raise AssertionError(f"The providers drifted from the cassettes:\n{text}")
 
 
+def open_recording(ctx: LibraryContext, config: CassetteConfig, scope: Scope, owner: str, *,
+                   create: Callable[[Path], Recording], real_ready: bool, needs: str,
+                   rerecord: Callable[[Recording], str]) -> tuple[Recording, str] | Verdict:  # fmt: skip
+    """The test's cassette file opened by ``create``; or whether the test must skip (recording beyond loopback
+    without ``real_ready``: the message says it ``needs`` ...) or fail (a clash, a bad file, a stale cassette)."""
+    suite, test = scope.suite_name, scope.short_name
+    try:
+        path = ctx.names.claim(per_test_file(config.directory, suite, test, ".yaml"), f"{suite}.{test}{owner}")
+        session = create(path)
+    except (CassetteError, NameClashError) as error:
+        return Verdict("fail", str(error))
+    command = rerecord(session)
+    if session.records_from_real_providers and not real_ready:
+        return Verdict("skip", f"Recording cassette {path} needs {needs}.")
+    if session.existed and config.max_age_days is not None and config.mode != "all":
+        age = session.cassette.age().total_seconds() / 86400
+        if age > config.max_age_days:
+            message = (
+                f"Cassette {path} was recorded {age:.0f} days ago, more than max_age_days={config.max_age_days:g}. "
+                f"Re-record it: {command}"
+            )
+            if config.on_stale == "fail":
+                return Verdict("fail", message)
+            logger.warn(message)
+    return session, command
+
+
 def open_cassette(ctx: LibraryContext, mock: RunningLLM, scope: Scope) -> Verdict | None:
     """Load the test's cassette into the mock; say whether the test must skip or fail first."""
     from ..cassettes.session import CassetteSession
@@ -200,11 +417,10 @@ def open_cassette(ctx: LibraryContext, mock: RunningLLM, scope: Scope) -> Verdic
     config = mock.cassettes
     if config is None:
         return None
-    suite, test, source = scope.suite_name, scope.short_name, scope.source
     live = gate.live_enabled()
-    try:
-        path = ctx.names.claim(per_test_file(config.directory, suite, test, ".yaml"), f"{suite}.{test}")
-        session = CassetteSession(
+
+    def create(path: Path) -> CassetteSession:
+        return CassetteSession(
             path,
             config.mode,
             ctx.secrets,
@@ -215,26 +431,41 @@ def open_cassette(ctx: LibraryContext, mock: RunningLLM, scope: Scope) -> Verdic
             replay_timing=config.replay_timing,
             allow_real_upstreams=live and any(mock.real_credentials.values()),
         )
-    except (CassetteError, NameClashError) as error:
-        return Verdict("fail", str(error))
-    rerecord = _rerecord_command(session, mock, test, source)
-    if session.records_from_real_providers:
-        present = [name for name in gate.PROVIDER_CREDENTIALS if mock.real_credentials.get(name)]
-        if not gate.live_enabled() or not present:
-            return Verdict("skip", f"Recording cassette {path} needs {gate.MASTER_GATE}=true and a provider key.")
-    if session.existed and config.max_age_days is not None and config.mode != "all":
-        age = session.cassette.age().total_seconds() / 86400
-        if age > config.max_age_days:
-            message = (
-                f"Cassette {path} was recorded {age:.0f} days ago, more than max_age_days={config.max_age_days:g}. "
-                f"Re-record it: {rerecord}"
-            )
-            if config.on_stale == "fail":
-                return Verdict("fail", message)
-            logger.warn(message)
+
+    keys = [name for name in gate.PROVIDER_CREDENTIALS if mock.real_credentials.get(name)]
+    hint = keys or ["a provider key"]
+    opened = open_recording(ctx, config, scope, "", create=create, real_ready=live and bool(keys),
+                            needs=f"{gate.MASTER_GATE}=true and a provider key",
+                            rerecord=lambda session: _rerecord_command(session, hint, scope))  # fmt: skip
+    if isinstance(opened, Verdict):
+        return opened
+    session, mock.rerecord_hint = opened
+    assert isinstance(session, CassetteSession)
     mock.app.tape = mock.tape = session
-    mock.rerecord_hint = rerecord
     return None
+
+
+def open_served_cassette(ctx: LibraryContext, taped: ServedCassettes, scope: Scope) -> Verdict | None:
+    """Load the test's cassette into a mock service or MCP server; say whether the test must skip or fail first."""
+    opened = open_recording(ctx, taped.config, scope, f" ({taped.kind} {taped.name})", create=taped.create,
+                            real_ready=gate.live_enabled(),
+                            needs=f"{gate.MASTER_GATE}=true (the upstream is not on loopback)",
+                            rerecord=lambda session: _rerecord_command(session, [], scope))  # fmt: skip
+    if isinstance(opened, Verdict):
+        return opened
+    session, taped.rerecord_hint = opened
+    taped.app.tape = taped.tape = session
+    return None
+
+
+def close_served_cassette(taped: ServedCassettes) -> Path | None:
+    """Detach the test's cassette from its server; write it if anything was recorded. Returns the path written."""
+    session, taped.app.tape, taped.tape = taped.tape, None, None
+    if session is None:
+        return None
+    session.close()
+    written = session.save(f"recorded with AgentTestLibrary {__version__}; re-record: {taped.rerecord_hint}")
+    return session.path if written else None
 
 
 def close_cassette(mock: RunningLLM) -> Path | None:
@@ -249,14 +480,14 @@ def close_cassette(mock: RunningLLM) -> Path | None:
     )
 
 
-def _rerecord_command(session: CassetteSession, mock: RunningLLM, test: str, source: str) -> str:
+def _rerecord_command(session: Recording, keys: list[str], scope: Scope) -> str:
     """The command that records this cassette again, with every variable the recording depends on."""
-    command = f"{RECORD_MODE_VARIABLE}=all robot --test '{test}' {_relative(source)}"
+    command = f"{RECORD_MODE_VARIABLE}=all robot --test '{scope.short_name}' {_relative(scope.source)}"
     if not session.records_from_real_providers:
-        upstreams = ", ".join(f"{name} {url}" for name, url in session.configured_upstreams.items())
+        upstreams = ", ".join(session.upstream_labels())
         return f"{command}  (upstreams as when recorded: {upstreams or 'none'})"
-    keys = [name for name in gate.PROVIDER_CREDENTIALS if mock.real_credentials.get(name)] or ["a provider key"]
-    return f"{gate.MASTER_GATE}=true {command}  (with {' or '.join(keys)} set)"
+    given = f"  (with {' or '.join(keys)} set)" if keys else ""
+    return f"{gate.MASTER_GATE}=true {command}{given}"
 
 
 def _relative(source: str) -> str:

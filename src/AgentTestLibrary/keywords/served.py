@@ -13,12 +13,14 @@ evidence and transcripts name it, and how to describe an entry.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from robot.api import logger
 
+from ..environment import describe
 from ..errors import NotRunningError, ScenarioError
 from .evidence import write_evidence
 from .scopes import LibraryComponent, Scope, TestReport
@@ -26,6 +28,7 @@ from .scopes import LibraryComponent, Scope, TestReport
 if TYPE_CHECKING:
     from ..environment import EnvironmentPatch
     from ..mock.application import MockApplication
+    from ..mock.faults import Fault
     from ..mock.fields import Field
     from ..mock.journal import Journal, JournalEntry
     from ..mock.rulebook import RuleBook
@@ -91,6 +94,7 @@ class ServedComponent(LibraryComponent):
     def end_scope(self, scope: Scope, report: TestReport | None) -> None:
         if report is not None:
             for number, served in enumerate(self.of_test(None)):
+                unfired = served.app.faults.unfired(scope.key)
                 served.app.remove_scope(scope.key)
                 entries = served.entries(in_test=True)
                 dropped = served.app.journal.truncated_since(served.test_mark)
@@ -100,9 +104,14 @@ class ServedComponent(LibraryComponent):
                 problem = self.strict_problem(served, entries)
                 if problem:
                     report.fail(problem)
+                if unfired:
+                    report.fail(self.unfired_problem(served, unfired, "this test"))
             self.stopped_during_test.clear()
             return
         for served in list(self.servers.values()):
+            unfired = served.app.faults.unfired(scope.key)
+            if unfired:
+                logger.warn(self.unfired_problem(served, unfired, f"suite '{scope.name}'"))
             served.app.remove_scope(scope.key)
             if served.suite == scope.name and self.servers.get(served.name) is served:
                 self.stop_served(served)
@@ -144,6 +153,12 @@ class ServedComponent(LibraryComponent):
                             f"answer as written:\n{lines}")  # fmt: skip
         return "\n".join(problems)
 
+    def unfired_problem(self, served: Served, faults: list[Fault], scope: str) -> str:
+        """Faults a test (it fails) or a suite setup (a warning) injected that never fired, with their targets."""
+        lines = "\n".join(f"- {fault.describe()}{_target(fault)}" for fault in faults)
+        return (f"{self.kind} '{served.name}': {len(faults)} fault(s) injected in {scope} never fired (a target no "
+                f"request matched; a fault meant never to fire is cleared before the test ends):\n{lines}")  # fmt: skip
+
     # -- servers -------------------------------------------------------------------------------
 
     def start_server(self, app: MockApplication, host: str = "127.0.0.1", port: int = 0, *,
@@ -160,6 +175,8 @@ class ServedComponent(LibraryComponent):
     def add_served(self, served: Served) -> None:
         """Register a started server (its name checked free with :meth:`check_free` before starting it)."""
         served.environment.apply()
+        if served.environment.values:
+            logger.info(f"Exported to processes started from now on: {describe(served.environment.values)}.")
         served.test_mark = served.app.journal.next_index
         self.servers[served.name] = served
 
@@ -238,6 +255,16 @@ def inject_fault(app: MockApplication, name: str, fault: dict[str, Any], fields:
     app.add_fault(parsed, scope_key)
     logger.info(f"Injected {parsed.describe()} into '{name}' for {scope_key}.")
     return str(parsed.name)
+
+
+def _target(fault: Fault) -> str:
+    """What a fault's ``when`` asks for, as written (its plain values), e.g. `` for route=add labels``."""
+    matcher = fault.matcher
+    if not dataclasses.is_dataclass(matcher):
+        return ""
+    values = [(item.name, getattr(matcher, item.name)) for item in dataclasses.fields(matcher)]
+    asked = [f"{name}={value}" for name, value in values if isinstance(value, str | int)]
+    return f" for {', '.join(asked)}" if asked else ""
 
 
 def require_all_used(book: RuleBook[Any], in_test: bool, noun: str) -> None:

@@ -64,10 +64,13 @@ class ServiceKeywords(ServedComponent):
         ``routes``: a route file (YAML: routes with path templates, conditions, replies,
         collections, pagination; see `Services, webhooks and AWS` in the introduction) or a built-in
         preset by name, ``github`` or ``slack`` (a file may say ``extends: github`` to add
-        routes to it). Exports ``AGENTTEST_<NAME>_URL`` to processes started afterwards.
-        Strict by default: a request no route answers gets a 404 (or 501 when only its
-        method or conditions differ) in the service's error shape, and the test fails at its
-        end naming the closest route. Several services may run at once; a service still
+        routes to it). Exports ``AGENTTEST_<NAME>_URL`` (the name upper-cased, ``-`` as ``_``) to
+        processes started afterwards, and logs what it exported. ``agenttest service routes
+        PRESET|FILE`` lists the route names ``Inject Service Fault    route=`` takes.
+        Strict by default: a request no route answers gets a 404 (a 405 with ``Allow`` when
+        only its method differs, a 422 when only its conditions do) in the service's error
+        shape, and the test fails at its end naming the closest route. HEAD is answered
+        wherever GET is; a method HTTP does not define gets 501. Several services may run at once; a service still
         running at the end of the suite that started it stops then.
 
         Example:

@@ -220,6 +220,7 @@ class FaultSet(ScopedList[Fault]):
     def __init__(self, base: Iterable[Fault] = ()) -> None:
         self._seen: dict[int, int] = {}
         self._applied: dict[int, int] = {}
+        self._fired: set[int] = set()  # added faults that fired since they were added (across tests)
         self._random: dict[int, random.Random] = {}
         super().__init__(base)
 
@@ -227,6 +228,16 @@ class FaultSet(ScopedList[Fault]):
         """Drop the faults ``scope_key`` added and restart the counters."""
         self.remove_scope(scope_key)
         self.reset_counters()
+
+    def remove_scope(self, scope_key: str) -> None:
+        with self._lock:
+            self._fired -= {id(fault) for key, fault in self._added if key == scope_key}
+        super().remove_scope(scope_key)
+
+    def unfired(self, scope_key: str) -> list[Fault]:
+        """The faults ``scope_key`` added that have not fired since (a test's: in that test)."""
+        with self._lock:
+            return [fault for key, fault in self._added if key == scope_key and id(fault) not in self._fired]
 
     def reset_counters(self) -> None:
         with self._lock:
@@ -249,6 +260,7 @@ class FaultSet(ScopedList[Fault]):
                 self._seen[key] = seen
                 if chosen is None and self._fires(fault, key, seen):
                     self._applied[key] = self._applied.get(key, 0) + 1
+                    self._fired.add(key)
                     chosen = AppliedFault(fault, seen)
         return chosen
 

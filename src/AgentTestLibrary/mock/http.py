@@ -27,6 +27,7 @@ from . import jsonio
 if TYPE_CHECKING:
     from .feed import Feed
 
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE")  # what 501 is not for
 MAX_HEAD_BYTES = 64 * 1024
 MAX_BODY_BYTES = 32 * 1024 * 1024  # larger bodies get the protocol's 413 (Limits.max_body_bytes)
 MAX_CHUNK_LINE = 1024

@@ -34,7 +34,7 @@ from ..secrets import SecretRegistry
 from . import jsonio
 from .admin import ADMIN_PREFIX, handle_admin
 from .faults import AppliedFault, Fault, FaultSet, apply
-from .http import Outcome, ProtocolError, Request
+from .http import HTTP_METHODS, Outcome, ProtocolError, Request
 from .journal import DEFAULT_LIMIT, Journal, JournalEntry
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
@@ -253,6 +253,12 @@ class Pipeline:
                 return self.reject(request, 403, refusal, endpoint, kind="refused")
             if admin:
                 return handle_admin(self, request)
+            if endpoint is None and request.transport == "http" and request.method not in HTTP_METHODS:
+                message = (f"{request.method[:40]} is not an HTTP method this mock implements; it answers "
+                           f"{', '.join(HTTP_METHODS)}.")  # fmt: skip
+                outcome = self.application.shape_for(request).error(501, message)
+                self.record(request, outcome, None, error=message)
+                return outcome
             if endpoint is None:
                 outcome = self.application.not_found(request, found)
                 self.record(request, outcome, None, error=str(outcome.body)[:300])

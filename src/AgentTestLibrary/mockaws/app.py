@@ -9,18 +9,20 @@ never leave (the mock sends none). Each call is identified
 fault may replace it with an error in the operation's protocol, and otherwise it goes on to
 moto unchanged. Where moto does not paginate an operation (:data:`SHIMS`: Lambda
 ``ListFunctions`` returns every function and no ``NextMarker``), this layer pages moto's full
-answer itself, so a boto3 paginator really walks pages. :meth:`Moto.reset` empties moto between
-tests.
+answer itself, so a boto3 paginator really walks pages. :meth:`MockAWS.restore` gives every test
+a moto holding exactly the seeds in scope (:mod:`.seed`), emptying and re-seeding it only when a
+call may have changed it.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qs, parse_qsl, urlencode
 
 import httpx
 
@@ -33,17 +35,38 @@ from ..mock.http import Outcome, Request
 from ..mock.journal import DEFAULT_LIMIT
 from ..mock.pagination import InvalidPage, decode, encode
 from ..mock.pipeline import Answer, Call, Route
+from ..mock.scoped import ScopedList
 from ..secrets import SecretRegistry
 from ..validation import Validator
 from ..yamlio import Path
-from .operations import AwsRequest, Operation, error_response, identify, paginator, parse_output, protocol_of
+from .operations import (
+    AwsRequest,
+    Operation,
+    error_response,
+    identify,
+    paginator,
+    parse_output,
+    protocol_of,
+    rest_parameters,
+    unknown_target,
+)
+from .seed import Seed, apply_seed
 
 HOP_HEADERS = frozenset({"host", "content-length", "connection", "transfer-encoding", "accept-encoding", "keep-alive"})
 DROPPED = frozenset({"content-type", "content-encoding", "server", "date"})  # set again by this server
 CORS_PREFIX = "access-control-"  # moto's flask-cors answers any origin; the mock sends no CORS headers
 MOTO_API = "/moto-api"
+READS = ("List", "Get", "Describe", "Head")  # operations that leave moto as it was (AWS's naming convention)
+REST = ("rest-json", "rest-xml")  # protocols whose parameters travel in the path, query, headers and body
+# An S3 bucket addressed virtual-hosted style: BUCKET.s3.amazonaws.com, BUCKET.s3.REGION.amazonaws.com ...
+S3_VIRTUAL_HOST = re.compile(r"(?P<bucket>[a-z0-9][a-z0-9.-]*?)\.s3(?:[.-](?:dualstack\.)?[a-z0-9-]+)?\.amazonaws\.com")
 IN_PROCESS = "http://127.0.0.1"  # the Host moto sees: its backends are told apart by path, auth and body
 FAULT_WHEN_KEYS = ("service", "operation", "page", "params")
+HEADER_CODES = {  # (protocol, is it the Authorization header) -> AWS's code for a header it cannot read
+    ("rest-xml", True): "AuthorizationHeaderMalformed", ("rest-xml", False): "InvalidArgument",
+    ("query", True): "IncompleteSignature", ("ec2", True): "IncompleteSignature",
+    ("json", True): "IncompleteSignatureException", ("rest-json", True): "IncompleteSignatureException",
+}  # fmt: skip
 EXTRA_HINT = "Start Mock AWS needs moto: pip install 'robotframework-agenttestlibrary[aws]' (moto, flask, flask-cors)."
 
 
@@ -121,6 +144,9 @@ class _FaultValidator(Validator):
             params = parse_conditions(raw.get("params"), "parameter")
         except ValueError as error:
             raise self.fail((*path, "params"), str(error)) from None
+        key, problem = unknown_target(strings.get("service"), strings.get("operation"))
+        if problem:
+            raise self.fail((*path, key), problem)
         return AwsMatcher(page=page, params=params, **strings)
 
 
@@ -144,11 +170,14 @@ class MockAWS(MockApplication):
     name = "mock AWS"
 
     def __init__(self, moto: Moto, secrets: SecretRegistry | None = None, *, journal_limit: int = DEFAULT_LIMIT,
-                 ) -> None:  # fmt: skip
+                 region: str = "us-east-1") -> None:  # fmt: skip
         self.moto = moto
+        self.region = region  # where seeds create what they create (agents get it as AWS_REGION)
         self.endpoint = AwsEndpoint(self)
         self._client = moto.client()
         self._lock = threading.Lock()
+        self.seeds: ScopedList[Seed] = ScopedList()
+        self._state: tuple[Seed, ...] | None = None  # the seeds moto holds and nothing else; None: it holds more
         self._pages: dict[str, int] = {}  # a position token seen in an answer -> the page it asks for
         self.start_pipeline(secrets, journal_limit=journal_limit)
 
@@ -168,16 +197,48 @@ class MockAWS(MockApplication):
     def parse_fault(self, data: Any, source: str) -> Fault:
         return parse_aws_fault(data, source)
 
-    def page_of(self, token: str | None) -> int:
+    def scoped(self) -> tuple[ScopedList[Seed]]:
+        return (self.seeds,)
+
+    def add_seed(self, seed: Seed, scope_key: str) -> None:
+        """Create what ``seed`` makes now and again whenever moto is emptied, until ``scope_key`` ends."""
+        apply_seed(self._client, seed, self.region)
+        self.seeds.add(seed, scope_key)
+        with self._lock:
+            if self._state is not None:
+                self._state = (*self._state, seed)
+
+    def restore(self) -> bool:
+        """A new test: moto holds exactly the seeds in scope. Emptied and seeded again only when a call may have
+        changed it (anything but List/Get/Describe/Head reached moto) or the seeds changed; whether it was."""
+        wanted = self.seeds.view()
+        with self._lock:
+            if self._state == wanted:
+                return False
+            self._state = None
+        self.moto.reset()
+        for seed in wanted:
+            apply_seed(self._client, seed, self.region)
+        with self._lock:
+            self._state = wanted
+        return True
+
+    def changed(self, operation: str | None) -> None:
+        """A call reached moto: unless it only reads, moto may hold more than the seeds now."""
+        if not (operation and operation.startswith(READS)):
+            with self._lock:
+                self._state = None
+
+    def page_of(self, token: Any) -> int:
         if not token:
             return 1
         with self._lock:
-            return self._pages.get(token, 2)
+            return self._pages.get(_token_key(token), 2)
 
     def remember(self, token: Any, page: int) -> None:
-        if isinstance(token, str) and token:
+        if token:
             with self._lock:
-                self._pages[token] = page
+                self._pages[_token_key(token)] = page
 
     def forward(self, request: Request, target: str, body: bytes) -> httpx.Response:
         headers = {key: value for key, value in request.headers.items() if key not in HOP_HEADERS}
@@ -204,7 +265,11 @@ class AwsEndpoint:
 
     def parse(self, call: Call) -> AwsRequest:
         request = call.request
-        query = {key: values[0] for key, values in request.query.items()}
+        virtual = S3_VIRTUAL_HOST.fullmatch(request.via) if request.via else None
+        if virtual:  # boto3's default S3 addressing, through the sealed network: moto and identify() read path style
+            request.target = f"/{virtual['bucket']}{request.target}"
+        queries = _query(request)
+        query = {key: values[0] for key, values in queries.items()}
         kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
         form = dict(parse_qsl(request.body.decode("utf-8", "replace"))) if kind == "application/x-www-form-urlencoded" \
             else {}  # fmt: skip
@@ -218,18 +283,30 @@ class AwsEndpoint:
             raise RequestError(f"{request.path}: moto's own API is not reachable through the mock (it would read or "
                                "reset every test's state); use the keywords.", status=403)  # fmt: skip
         operation = identify(request.method, request.path, query, request.headers, form)
-        params = {**query, **form, **(body if isinstance(body, dict) else {})}
+        if operation.protocol in REST and operation.name:
+            params = rest_parameters(operation, request.path, queries, request.headers, request.body)
+        else:
+            params = {**query, **form, **(body if isinstance(body, dict) else {})}
         number = 1
         if operation.name:
             shim = SHIMS.get((operation.service, operation.name))
             pages = paginator(operation.service, operation.name)
             tokens = (shim.input_token,) if shim else pages.input_tokens if pages else ()
-            given = next((str(params[token]) for token in tokens if params.get(token)), None)
+            given = next((params[token] for token in tokens if params.get(token)), None)
             number = self.aws.page_of(given)
         return AwsRequest(operation.service, operation.name, operation.region, params, number)
 
     def answer(self, call: Call, subject: AwsRequest) -> Answer:
-        return Answer(None, rule=f"{subject.service}.{subject.operation or '?'} (moto)")
+        bad = next((name for name, value in call.request.headers.items() if not value.isascii()), None)
+        if bad is None:
+            return Answer(None, rule=f"{subject.service}.{subject.operation or '?'} (moto)")
+        operation = Operation(subject.service, subject.operation, protocol_of(subject.service))
+        message = (f"Header '{bad}' carries non-ASCII bytes; AWS takes only ASCII header values (SigV4 signs "
+                   "them as ASCII; percent-encode the value, or send it in the body).")  # fmt: skip
+        code = HEADER_CODES.get((operation.protocol, bad == "authorization"), "")
+        body, headers, kind = error_response(operation, 400, code, message)
+        outcome = Outcome(400, body, content_type=kind, headers=headers)
+        return Answer(AwsResult(400, code or "invalid header"), outcome=outcome, error=message, faultable=False)
 
     def fault_error(self, call: Call, subject: AwsRequest, fault: Fault) -> tuple[Outcome, AwsResult]:
         """The error in the operation's own protocol (query XML, JSON, REST); the call never reaches moto."""
@@ -240,6 +317,7 @@ class AwsEndpoint:
 
     def render(self, call: Call, subject: AwsRequest, answer: Answer, fault: AppliedFault | None) -> Outcome:
         shim = SHIMS.get((subject.service, subject.operation or ""))
+        self.aws.changed(subject.operation)
         try:
             outcome = self._shimmed(call, subject, shim) if shim else self._forwarded(call, subject)
         except Exception as error:  # noqa: BLE001 - moto failing on a call is an answer to that call, not a crash
@@ -280,7 +358,7 @@ class AwsEndpoint:
 
     def _shimmed(self, call: Call, subject: AwsRequest, shim: Shim) -> Outcome:
         request = call.request
-        kept = [(key, value) for key, values in request.query.items() for value in values
+        kept = [(key, value) for key, values in _query(request).items() for value in values
                 if key not in (shim.input_token, shim.limit_key)]  # fmt: skip
         target = request.path + (f"?{urlencode(kept)}" if kept else "")
         response = self.aws.forward(request, target, request.body)
@@ -291,10 +369,13 @@ class AwsEndpoint:
         try:
             offset = decode(str(subject.params[shim.input_token])) if subject.params.get(shim.input_token) else 0
         except InvalidPage as error:
-            body, headers, kind = error_response(Operation(subject.service, subject.operation, "rest-json"), 400,
-                                                 "InvalidParameterValueException", f"{error}.")  # fmt: skip
-            return Outcome(400, body, content_type=kind, headers=headers)
-        size = int(subject.params.get(shim.limit_key) or shim.default_size)
+            return _invalid(subject, "InvalidParameterValueException", f"{error}.")
+        size = subject.params.get(shim.limit_key, shim.default_size)
+        if not isinstance(size, int) or size < 1:
+            return _invalid(subject, "ValidationException", f"1 validation error detected: Value '{size}' at "
+                            f"'{shim.limit_key}' failed to satisfy constraint: Member must have value greater than "
+                            "or equal to 1")  # fmt: skip
+        size = min(size, shim.default_size)  # AWS answers at most its default page, whatever was asked
         data[shim.result_key] = items[offset : offset + size]
         data.pop(shim.output_token, None)
         if offset + size < len(items):
@@ -302,6 +383,22 @@ class AwsEndpoint:
             self.aws.remember(data[shim.output_token], subject.page + 1)
         return Outcome(response.status_code, json.dumps(data).encode(), content_type="application/json",
                        headers=_passed_on(response))  # fmt: skip
+
+
+def _invalid(subject: AwsRequest, code: str, message: str) -> Outcome:
+    body, headers, kind = error_response(Operation(subject.service, subject.operation, protocol_of(subject.service)),
+                                         400, code, message)  # fmt: skip
+    return Outcome(400, body, content_type=kind, headers=headers)
+
+
+def _token_key(token: Any) -> str:
+    """A position token as a key: text as it is, a structured one (DynamoDB's LastEvaluatedKey) as sorted JSON."""
+    return token if isinstance(token, str) else json.dumps(token, sort_keys=True, default=str)
+
+
+def _query(request: Request) -> dict[str, list[str]]:
+    """The query with its bare keys (``?uploads``, ``?tagging``: what tells S3 operations apart)."""
+    return parse_qs(request.target.partition("?")[2], keep_blank_values=True)
 
 
 def _passed_on(response: httpx.Response) -> list[tuple[str, str]]:

@@ -2,14 +2,20 @@
 
 The service comes from the SigV4 credential scope every SDK signs with
 (``Credential=AKID/20260101/us-east-1/lambda/aws4_request``); the operation from the
-service's botocore model: ``Action`` for query protocols, ``X-Amz-Target`` for JSON ones, the
-method and ``requestUri`` template for REST ones. Paginators (``paginators-1``) say which
+service's botocore model: ``Action`` for query protocols, ``X-Amz-Target`` for JSON ones, and for
+REST ones the method, the ``requestUri`` template and the query keys and headers an operation
+cannot be sent without (several share a method and path: S3 ``PutObject``, ``CopyObject`` with
+``x-amz-copy-source``, ``UploadPart`` with ``uploadId``). A REST call's parameters are read back
+by member name (``Bucket``, ``Key``, ``FunctionName``) from its path, query, headers and body
+with botocore's own parser. Paginators (``paginators-1``) say which
 parameter carries the position and which field the next one, so any operation's page
 number can be followed. Errors are rendered the way botocore parses them per protocol.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime
 import functools
 import json
 import re
@@ -18,10 +24,16 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from ..validation import closest_first
+
 CREDENTIAL_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
 URI_PARAM = re.compile(r"\{([A-Za-z0-9_]+)(\+?)\}")
 DEFAULT_CODES = {400: "ValidationException", 403: "AccessDeniedException", 404: "ResourceNotFoundException",
                  429: "ThrottlingException", 500: "InternalFailure", 503: "ServiceUnavailable"}  # fmt: skip
+MAX_BLOB_TEXT = 4096  # a body larger than this is journaled as its size
+# where a fault's operation named without its service is looked for
+COMMON_SERVICES = ("lambda", "s3", "dynamodb", "sqs", "sns", "iam", "sts", "secretsmanager", "ssm", "kms", "logs",
+                   "events", "kinesis", "cloudwatch", "ec2")  # fmt: skip
 LAMBDA_CODES = {429: "TooManyRequestsException", 500: "ServiceException"}
 
 
@@ -35,7 +47,7 @@ class Operation:
 
 @dataclass(frozen=True)
 class Paginator:
-    input_tokens: tuple[str, ...]  # where the request carries the position (wire names)
+    input_tokens: tuple[str, ...]  # where the request carries the position (member names)
     output_tokens: tuple[str, ...]  # where the response carries the next one (member names)
 
 
@@ -69,26 +81,82 @@ def service_model(name: str) -> Any:
         return None
 
 
+def unknown_target(service: str | None, operation: str | None) -> tuple[str, str]:
+    """Which of a fault's ``service`` and ``operation`` names nothing botocore's models know, and why (``("", "")``
+    when both are known). Without a service, the operation is looked for in :data:`COMMON_SERVICES`."""
+    if service is not None and service_model(service) is None:
+        known = _session().get_available_services()
+        return "service", f"no AWS service named '{service}'; closest first: {closest_first(service, known, 12)}."
+    if operation is None:
+        return "", ""
+    services = (service,) if service is not None else COMMON_SERVICES
+    owners = {name: service_model(name).operation_names for name in services}
+    if any(operation in names for names in owners.values()):
+        return "", ""
+    if service is not None:
+        known = closest_first(operation, owners[service], 12)
+        return "operation", f"{service} has no operation '{operation}'; closest first: {known}."
+    known = closest_first(operation, [f"{name} ({owner})" for owner, names in owners.items() for name in names], 12)
+    return "operation", (f"no operation '{operation}' in {', '.join(COMMON_SERVICES)}; closest first: {known}. "
+                         "For another service, name it: service=NAME.")  # fmt: skip
+
+
 def protocol_of(service: str) -> str:
     model = service_model(service)
     return str(model.protocol) if model is not None else "rest-json"
 
 
+@dataclass(frozen=True)
+class RestRoute:
+    """One operation of a REST service as a request shows it: method, path template, the query keys its
+    ``requestUri`` spells out, and the query keys and headers it cannot be sent without (botocore's
+    ``required`` members): ``x-amz-copy-source`` is what tells CopyObject from PutObject, ``uploadId``
+    UploadPart from PutObject, ``?tagging`` PutObjectTagging from both."""
+
+    method: str
+    pattern: re.Pattern[str]
+    literal_query: tuple[tuple[str, str], ...]
+    required_query: tuple[str, ...]
+    required_headers: tuple[str, ...]
+    name: str
+    deprecated: bool
+    literal: int  # characters of the path template that are not parameters
+
+    def rank(self) -> tuple[int, int, bool, str]:
+        """Most specific first: literal path and query, then required members, then not deprecated."""
+        required = len(self.required_query) + len(self.required_headers)
+        return -self.literal - 10 * len(self.literal_query), -required, self.deprecated, self.name
+
+    def fits(self, method: str, path: str, query: dict[str, str], headers: dict[str, str]) -> re.Match[str] | None:
+        if method != self.method or any(key not in query or (value and query[key] != value)
+                                         for key, value in self.literal_query):  # fmt: skip
+            return None
+        if any(key not in query for key in self.required_query) or any(
+            name not in headers for name in self.required_headers
+        ):
+            return None
+        return self.pattern.fullmatch(path)
+
+
 @functools.lru_cache(maxsize=64)
-def _rest_routes(name: str) -> tuple[tuple[str, re.Pattern[str], tuple[tuple[str, str], ...], int, str], ...]:
-    """(method, path pattern, required query pairs, literal length, operation) of a REST service, most specific
-    first."""
+def _rest_routes(name: str) -> tuple[RestRoute, ...]:
     model = service_model(name)
     routes = []
     for operation in model.operation_names:
-        http = model.operation_model(operation).http
-        uri = http.get("requestUri", "/")
-        path, _, query = uri.partition("?")
+        operation_model = model.operation_model(operation)
+        http = operation_model.http
+        path, _, query = http.get("requestUri", "/").partition("?")
         pattern = "".join(_uri_part(part) for part in re.finditer(r"\{[A-Za-z0-9_]+\+?\}|[^{]+", path))
-        pairs = tuple((key, value) for key, value in parse_qsl(query, keep_blank_values=True))
-        literal = len(URI_PARAM.sub("", path)) + 10 * len(pairs)
-        routes.append((http.get("method", "GET"), re.compile(pattern.rstrip("/") + "/?"), pairs, literal, operation))
-    return tuple(sorted(routes, key=lambda route: -route[3]))
+        shape = operation_model.input_shape
+        required = [shape.members[member].serialization for member in (shape.required_members if shape else ())]
+        routes.append(RestRoute(
+            http.get("method", "GET"), re.compile(pattern.rstrip("/") + "/?"),
+            tuple(parse_qsl(query, keep_blank_values=True)),
+            tuple(wire["name"] for wire in required if wire.get("location") == "querystring"),
+            tuple(wire["name"].lower() for wire in required if wire.get("location") == "header"),
+            operation, bool(operation_model.deprecated), len(URI_PARAM.sub("", path)),
+        ))  # fmt: skip
+    return tuple(sorted(routes, key=RestRoute.rank))
 
 
 def _uri_part(part: re.Match[str]) -> str:
@@ -97,6 +165,14 @@ def _uri_part(part: re.Match[str]) -> str:
         return re.escape(text)
     name = text.strip("{}+")
     return f"(?P<{name}>.+)" if text.endswith("+}") else f"(?P<{name}>[^/]+)"
+
+
+def _rest_route(service: str, method: str, path: str, query: dict[str, str], headers: dict[str, str],
+                ) -> tuple[RestRoute, re.Match[str]] | None:  # fmt: skip
+    for route in _rest_routes(service):
+        if match := route.fits(method, unquote(path), query, headers):
+            return route, match
+    return None
 
 
 def identify(method: str, path: str, query: dict[str, str], headers: dict[str, str], form: dict[str, str]) -> Operation:
@@ -111,15 +187,90 @@ def identify(method: str, path: str, query: dict[str, str], headers: dict[str, s
     if protocol == "json":
         target = headers.get("x-amz-target", "")
         return Operation(service, target.rsplit(".", 1)[-1] or None, protocol, region)
-    raw_query = dict(query)
-    for verb, pattern, pairs, _, operation in _rest_routes(service):
-        if (
-            verb == method
-            and pattern.fullmatch(unquote(path))
-            and all(key in raw_query and (not value or raw_query[key] == value) for key, value in pairs)
-        ):
-            return Operation(service, operation, protocol, region)
-    return Operation(service, None, protocol, region)
+    found = _rest_route(service, method, path, query, headers)
+    return Operation(service, found[0].name if found else None, protocol, region)
+
+
+def rest_parameters(operation: Operation, path: str, query: dict[str, list[str]], headers: dict[str, str],
+                    body: bytes) -> dict[str, Any]:  # fmt: skip
+    """A REST call's parameters by botocore member name, as the caller passed them to boto3: from the path
+    (``Bucket``, ``Key``, ``FunctionName``), the query, the headers (``CopySource``, ``Metadata``) and the body."""
+    from botocore.awsrequest import HTTPHeaders
+    from botocore.parsers import create_parser
+
+    route = next((route for route in _rest_routes(operation.service) if route.name == operation.name), None)
+    match = route.pattern.fullmatch(unquote(path)) if route else None
+    shape = service_model(operation.service).operation_model(operation.name).input_shape if route else None
+    if route is None or match is None or shape is None:
+        return {}
+    params: dict[str, Any] = {}
+    claimed = {key for key, _ in route.literal_query}
+    for name, member in shape.members.items():
+        wire = member.serialization.get("name", name)
+        location = member.serialization.get("location")
+        if location == "uri" and wire in match.groupdict():
+            params[name] = _typed(member, match.group(wire))
+        elif location == "querystring" and member.type_name != "map" and wire in query:
+            claimed.add(wire)
+            values = [_typed(getattr(member, "member", member), value) for value in query[wire]]
+            params[name] = values if member.type_name == "list" else values[0]
+    rest = {key: values[0] for key, values in query.items() if key not in claimed}
+    for name, member in shape.members.items():
+        if member.serialization.get("location") == "querystring" and member.type_name == "map" and rest:
+            params[name] = rest
+    payload = shape.serialization.get("payload")
+    raw = payload is not None and shape.members[payload].type_name in ("blob", "string")  # a file, an event
+    if raw and body:
+        params[payload] = _plain(_unchunked(headers, body))
+    with contextlib.suppress(Exception):  # a body botocore cannot read: moto answers it; its params are the rest
+        wire_headers = HTTPHeaders()
+        for key, value in headers.items():
+            wire_headers[key] = value
+        parsed = create_parser(operation.protocol).parse({"status_code": 200, "headers": wire_headers,
+                                                          "body": b"" if raw else body}, shape)  # fmt: skip
+        parsed.pop("ResponseMetadata", None)
+        params.update({key: _plain(value) for key, value in parsed.items() if value not in ({}, b"", "")})
+    return params
+
+
+def _typed(shape: Any, text: str) -> Any:
+    """A path, query or header value as the member's type says (what the caller passed)."""
+    if shape.type_name in ("integer", "long") and re.fullmatch(r"-?\d{1,18}", text):
+        return int(text)
+    if shape.type_name == "boolean" and text in ("true", "false"):
+        return text == "true"
+    return text
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready: text for small UTF-8 blobs, a size for the others, ISO text for timestamps."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, bytes | bytearray):
+        try:
+            return bytes(value).decode("utf-8") if len(value) <= MAX_BLOB_TEXT else f"<{len(value)} bytes>"
+        except UnicodeDecodeError:
+            return f"<{len(value)} bytes>"
+    if isinstance(value, datetime.datetime):
+        return value.isoformat()
+    return value
+
+
+def _unchunked(headers: dict[str, str], body: bytes) -> bytes:
+    """The payload of an ``aws-chunked`` body (SDKs stream uploads with checksum trailers that way)."""
+    if "aws-chunked" not in headers.get("content-encoding", ""):
+        return body
+    data, rest = bytearray(), body
+    while rest:
+        size_line, _, rest = rest.partition(b"\r\n")
+        size = int(size_line.split(b";", 1)[0] or b"0", 16)
+        if size == 0:
+            break
+        data += rest[:size]
+        rest = rest[size + 2 :]
+    return bytes(data)
 
 
 @functools.lru_cache(maxsize=256)
@@ -130,10 +281,7 @@ def paginator(service: str, operation: str) -> Paginator | None:
         return None
     inputs = config["input_token"] if isinstance(config["input_token"], list) else [config["input_token"]]
     outputs = config["output_token"] if isinstance(config["output_token"], list) else [config["output_token"]]
-    shape = service_model(service).operation_model(operation).input_shape
-    wire = tuple((shape.members[name].serialization.get("name", name) if shape and name in shape.members else name)
-                 for name in inputs)  # fmt: skip
-    return Paginator(wire, tuple(str(name).split(".")[-1] for name in outputs))
+    return Paginator(tuple(inputs), tuple(str(name).split(".")[-1] for name in outputs))
 
 
 def parse_output(service: str, operation: str, status: int, headers: dict[str, str], body: bytes) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..mock.application import MockApplication
+from ..mock.http import Request
 from ..mock.journal import DEFAULT_LIMIT
 from ..mock.pipeline import Route
 from ..mock.rulebook import RuleBook
@@ -24,6 +25,7 @@ from .endpoint import MCP_PATH, STDIO_PATH, McpEndpoint, SessionEnd, StandaloneS
 from .loader import parse_mcp_fault
 from .model import ECHO_SERVER, McpFault, McpServerSpec, Prompt, Resource, ResourceTemplate, Tool, ToolRule
 from .outbound import Listener, Notices, Outbox, RequestState
+from .tape import McpTape
 
 MAX_SESSIONS = 1000
 
@@ -69,6 +71,7 @@ class MockMCP(MockApplication):
         self.start_pipeline(secrets, admin_token=admin_token, journal_limit=journal_limit, faults=spec.faults)
         self.outbox = Outbox(self.journal)
         self.request_states = RequestState()  # seals the stateless revision's requestState
+        self.tape: McpTape | None = None  # a test's cassette: it answers instead of the declared tools and rules
 
     # -- what the pipeline asks ----------------------------------------------------------------
 
@@ -97,6 +100,10 @@ class MockMCP(MockApplication):
 
     def parse_fault(self, data: Any, source: str) -> McpFault:
         return parse_mcp_fault(data, source)
+
+    def blocking(self, request: Request) -> bool:
+        """Recording waits on the real server: it runs off the event loop."""
+        return self.tape is not None and self.tape.may_record
 
     # -- what the methods and keywords use -----------------------------------------------------
 

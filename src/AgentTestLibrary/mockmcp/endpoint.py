@@ -33,6 +33,7 @@ from .outbound import ScriptStream, StandaloneStream
 
 if TYPE_CHECKING:
     from .app import MockMCP
+    from .tape import McpTape
 
 MCP_PATH = "/mcp"
 STDIO_PATH = "/mcp/stdio"
@@ -42,6 +43,7 @@ CLIENT_HEADER = "x-agenttest-mcp-client"
 EXIT_HEADER = "x-agenttest-mcp-exit"
 STREAMS_HEADER = "x-agenttest-mcp-streams"  # the stdio relay takes streamed answers (and writes each event as a line)
 ACCEPTED = ("application/json", "text/event-stream", "application/*", "text/*", "*/*")
+DISCOVER = "server/discover"  # the stateless revision's probe: a server with a cassette speaks the handshake ones
 INVALID = "<invalid>"  # the method of a message that is not a valid request but has an id to answer to
 CODES = {404: jsonrpc.SESSION_NOT_FOUND, 500: jsonrpc.INTERNAL_ERROR}
 
@@ -159,10 +161,25 @@ class McpEndpoint:
             outcome = Outcome(200, content_type="text/event-stream", headers=[("cache-control", "no-cache")],
                               feed=listener)  # fmt: skip
             return Answer(outcome=outcome, rule="subscriptions/listen", faultable=False, kind="stream")
+        if self.server.tape is not None and not subject.stateless and subject.method not in (INVALID, DISCOVER):
+            return self._taped(self.server.tape, call, subject)
         handled: Handled = dispatch(self.server, subject)
         reply = handled.reply
         return Answer(reply, rule=reply.rule, unmatched=handled.unmatched, near_miss=handled.near_miss,
                       error=reply.error.message if reply.error else "")  # fmt: skip
+
+    @staticmethod
+    def _taped(tape: McpTape, call: Call, subject: McpRequest) -> Answer:
+        """The cassette's answer (replayed or just recorded); faults still apply to it."""
+        taped = tape.answer(subject.method, subject.params, call.request.headers)
+        failure = None
+        if taped.error is not None:
+            code = taped.error.get("code")
+            failure = RpcError(code if isinstance(code, int) else jsonrpc.INTERNAL_ERROR,
+                               str(taped.error.get("message", "")), taped.error.get("data"))  # fmt: skip
+        reply = McpReply(taped.result if failure is None else None, failure, taped.rule or None)
+        return Answer(reply, rule=reply.rule, unmatched=taped.unmatched, near_miss=taped.near_miss,
+                      error=failure.message if failure else "")  # fmt: skip
 
     # -- render: faults, then the JSON-RPC answer as JSON or SSE -------------------------------
 

@@ -19,22 +19,24 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl
 
-from ..errors import RequestError
+from ..errors import RequestError, ScenarioError
 from ..mock import jsonio
 from ..mock.application import MockApplication
 from ..mock.conditions import MISSING, lookup, same
 from ..mock.faults import AppliedFault, Fault
-from ..mock.http import Outcome
+from ..mock.http import HTTP_METHODS, Outcome, Request
 from ..mock.journal import DEFAULT_LIMIT
 from ..mock.pagination import InvalidPage, link_header, page, position_of
 from ..mock.pipeline import Answer, Call, Route
 from ..mock.rulebook import Match, RuleBook
 from ..mock.scoped import Scoped, ScopedList
+from ..mock.tape import ExchangeTape
 from ..mock.templates import MAX_RENDERED, Template, Unfilled
 from ..secrets import SecretRegistry
 from ..webhooks import verify
-from .loader import parse_service_fault
-from .model import METHODS, ReplyTemplates, ServiceReply, ServiceRequest, ServiceResult, ServiceRoute, ServiceSpec
+from .derive import Underivable, derived
+from .loader import parse_service_fault, unknown_route
+from .model import ReplyTemplates, ServiceReply, ServiceRequest, ServiceResult, ServiceRoute, ServiceSpec
 
 RATE_WINDOW_S = 3600
 MAX_ITEMS = 10_000  # items in all of a service's collections
@@ -157,6 +159,7 @@ class MockService(MockApplication):
         self.endpoint = ServiceEndpoint(self)
         self._lock = threading.Lock()
         self._used = 0
+        self.tape: ExchangeTape | None = None  # a test's cassette: it answers instead of the routes
         self.start_pipeline(secrets, admin_token=admin_token, journal_limit=journal_limit, faults=spec.faults)
         for route in spec.routes:
             if route.verify is not None:
@@ -165,13 +168,22 @@ class MockService(MockApplication):
     # -- what the pipeline asks ----------------------------------------------------------------
 
     def routes(self) -> list[Route]:
-        return [Route(METHODS, r"(?P<path>/.*)", self.endpoint, pattern=True)]
+        return [Route(HTTP_METHODS, r"(?P<path>/.*)", self.endpoint, pattern=True)]
 
     def scoped(self) -> tuple[Scoped[Any, Any], ...]:
         return (self.rulebook, self.collections)
 
     def parse_fault(self, data: Any, source: str) -> Fault:
-        return parse_service_fault(data, source)
+        """A fault whose ``route`` (when given) names one of the service's routes now (a keyword's added ones too)."""
+        fault = parse_service_fault(data, source)
+        problem = unknown_route(fault, [route.name for route in self.rulebook.rules()])
+        if problem:
+            raise ScenarioError(f"{source}: {problem}")
+        return fault
+
+    def blocking(self, request: Request) -> bool:
+        """Recording waits on the real upstream: it runs off the event loop."""
+        return self.tape is not None and self.tape.may_record
 
     # -- state used by keywords ----------------------------------------------------------------
 
@@ -243,6 +255,8 @@ class ServiceEndpoint:
         query = {key: values[0] for key, values in request.query.items()}
         base = ServiceRequest(request.method, request.path, query, dict(request.headers), body, form, text,
                               origin=request.origin)  # fmt: skip
+        if self.service.tape is not None:
+            return base  # the cassette answers, not the routes
         match: Match[ServiceRoute] = self.service.rulebook.choose(base)
         if match.rule is None:
             return replace(base, match=match)
@@ -257,12 +271,15 @@ class ServiceEndpoint:
         return replace(base, route=route.name, params=params or {}, page=number, match=match)
 
     def answer(self, call: Call, subject: ServiceRequest) -> Answer:
+        tape = self.service.tape
+        if tape is not None:
+            return self._taped(tape, call)
         match: Match[ServiceRoute] = subject.match
         if match.rule is None:
-            paths = [(route.matcher.path, route.matcher.methods) for route in self.service.rulebook.rules()]
-            fitting = [methods for path, methods in paths if path is not None and path.match(subject.path) is not None]
-            allowed = sorted({method for methods in fitting for method in methods})
-            status = 404 if not fitting else 422 if not allowed or subject.method in allowed else 405
+            matchers = [rule.matcher for rule in self.service.rulebook.rules()]
+            fitting = [one for one in matchers if one.path is not None and one.path.match(subject.path) is not None]
+            allowed = sorted({method for matcher in fitting for method in matcher.allowed})
+            status = 404 if not fitting else 422 if any(matcher.takes(subject.method) for matcher in fitting) else 405
             message = (f"No route of mock service '{self.service.spec.name}' answers {subject.method} {subject.path}"
                        f"; {match.near_miss}.")  # fmt: skip
             outcome = self.service.error_outcome(status, message)
@@ -280,6 +297,19 @@ class ServiceEndpoint:
                     ServiceResult(401, outcome.body), outcome, rule=route.name, error=message, faultable=False
                 )
         return Answer(match.reply, rule=route.name)
+
+    def _taped(self, tape: ExchangeTape, call: Call) -> Answer:
+        """The cassette's answer (replayed or just recorded), or its error in the service's shape."""
+        taped = tape.answer(call.request)
+        outcome = taped.outcome or self.service.error_outcome(taped.status or 500, taped.error or "no answer")
+        body = outcome.body
+        if isinstance(body, bytes):
+            try:
+                body = jsonio.loads(body) if body else None
+            except jsonio.JsonError:
+                body = body.decode("utf-8", errors="replace")
+        return Answer(ServiceResult(outcome.status, body), outcome, taped.rule or None, taped.unmatched,
+                      taped.near_miss, taped.error, faultable=False)  # fmt: skip
 
     def fault_error(self, call: Call, subject: ServiceRequest, fault: Fault) -> tuple[Outcome, ServiceResult]:
         """The error instead of the route's answer: the route does not act, so its collection does not change."""
@@ -303,6 +333,9 @@ class ServiceEndpoint:
             )
             answer.rule_error = True
             outcome = self.service.error_outcome(422, answer.error)  # as GitHub answers a missing field; never a 5xx
+        except Underivable as wrong:
+            message = str(wrong)[:1].upper() + str(wrong)[1:]
+            outcome = self.service.error_outcome(422, f"{wrong}.", "invalid", message=message)
         answer.reply = ServiceResult(outcome.status, outcome.body if not isinstance(outcome.body, bytes) else
                                      outcome.body.decode("utf-8", errors="replace"), answer.rule)  # fmt: skip
         return outcome
@@ -339,7 +372,11 @@ class ServiceEndpoint:
                 item = templates.item.render(values)
                 if not isinstance(item, dict):
                     return self.service.error_outcome(422, f"Expected a JSON object to create a {name} item.")
-                values["item"] = collections.create(name, self._stored(name, item, reply, values))
+                values["item"] = collections.create(name, self._stored(name, item, reply, values, creating=True))
+                if templates.stored_fields is not None:
+                    created = values["item"]
+                    kept = templates.stored_fields.render(values)
+                    values["item"] = collections.update(name, created[collections.keys[name]], kept) or created
                 status = status or 201
             elif reply.get is not None:
                 values["item"] = collections.find(name, key)
@@ -362,7 +399,7 @@ class ServiceEndpoint:
         status = status or 200
         body = None if reply.text is not None or status == 204 else self._paging_fields(
             reply, templates.json.render(values), values)  # fmt: skip
-        if self.service.spec.etag and subject.method == "GET" and status == 200 and body is not None:
+        if self.service.spec.etag and subject.method in ("GET", "HEAD") and status == 200 and body is not None:
             tag = f'W/"{hashlib.sha256(jsonio.dumps(body)).hexdigest()[:40]}"'
             headers.append(("etag", tag))
             if _names(tag, call.request.headers.get("if-none-match", "")):
@@ -375,18 +412,21 @@ class ServiceEndpoint:
             return Outcome(204, b"", headers=headers)
         return Outcome(status, body, headers=headers)
 
-    def _stored(self, name: str, item: dict[str, Any], reply: ServiceReply, values: dict[str, Any]) -> dict[str, Any]:
-        """An item as the collection keeps it: its values translated, names in ``refs`` fields made into items."""
+    def _stored(self, name: str, item: dict[str, Any], reply: ServiceReply, values: dict[str, Any],
+                creating: bool = False) -> dict[str, Any]:  # fmt: skip
+        """An item as the collection keeps it: its values translated and derived, names in ``refs`` fields made
+        into items (a new item without such a field gets an empty list)."""
         for field, table in reply.translate:
             wanted = item.get(field)
             for sent, kept in table:
                 if same(sent, wanted) if sent is not None else wanted is None:
                     item = {**item, field: kept}
                     break
+        item = derived(item, reply.derive)
         declared = self.service.collections.declared.get(name)
         for field, target in declared.refs if declared else ():
-            if field in item:
-                item = {**item, field: self._referenced(target, item[field], values)}
+            if field in item or creating:
+                item = {**item, field: self._referenced(target, item.get(field, []), values)}
         return item
 
     def _referenced(self, target: str, sent: Any, values: dict[str, Any]) -> list[Any]:

@@ -27,8 +27,10 @@ routes:
       status: 200
       headers: {etag: abc}
       append: {labels: "{{json.labels}}"}      # update: add to the item's list field (each value once)
-      translate: {state: {APPROVE: APPROVED, ~: PENDING}}   # a stored field's value as sent -> as stored
+      stored_fields: {url: "{{base}}/issues/{{item.number}}"}   # create: stored once the item has its key
+      translate: {state: {APPROVE: APPROVED, ~: PENDING}}   # a stored field's value as sent -> as stored (~: absent)
       missing: {status: 200, type: channel_not_found}       # get/update/delete of an absent item
+      derive: {size: {base64_size: content}, sha: {base64_git_sha: content}}   # computed from a stored field
     # or sequence: [reply, reply, ...]
 faults: [{when: {route: list issues, page: 3}, status: 500}]
 """
@@ -44,9 +46,10 @@ from ..mock.conditions import Conditions, parse_conditions
 from ..mock.faults import Fault, fault_fields, parse_fault_data
 from ..mock.pagination import STYLES, Paging
 from ..mock.templates import Template
-from ..validation import Validator, parse_yaml, read_text
+from ..validation import Validator, closest_first, parse_yaml, read_text
 from ..webhooks import PROVIDERS
 from ..yamlio import Path
+from .derive import DERIVE
 from .model import (
     ERROR_NAMES,
     METHODS,
@@ -70,8 +73,8 @@ ROUTE_KEYS = ("name", "method", "path", "when", "verify", "reply", "sequence")
 WHEN_KEYS = ("query", "headers", "json", "form")
 VERIFY_KEYS = ("provider", "secret", "secret_env")
 REPLY_KEYS = ("status", "headers", "json", "text", "list", "get", "create", "update", "delete", "key", "item",
-              "where", "paginate", "add_fields", "append", "translate", "missing",
-              "newest_first")  # fmt: skip
+              "where", "paginate", "add_fields", "stored_fields", "append", "translate", "missing",
+              "newest_first", "derive")  # fmt: skip
 MISSING_KEYS = ("status", "type")
 COLLECTION_VERBS = ("list", "get", "create", "update", "delete")
 PAGINATE_KEYS = ("style", "size", "max_size", "position_param", "size_param", "next_field")
@@ -101,6 +104,15 @@ def load_service(routes: str | FilePath | None, name: str = "service") -> Servic
 def service_from_text(text: str, source: str = "<routes>", name: str = "service") -> ServiceSpec:
     data, lines = parse_yaml(text, source)
     return _Validator(source, lines).file(data, name)
+
+
+def unknown_route(fault: Fault, routes: list[str]) -> str:
+    """Why a fault's ``route`` names no route of the service ('' when it names one, or none is given)."""
+    wanted = getattr(fault.matcher, "route", None)
+    if wanted is None or wanted in routes:
+        return ""
+    known = closest_first(wanted, routes)
+    return f"fault '{fault.name}': no route named '{wanted}'; the routes, closest first: {known}."
 
 
 def _sees(name: str, allowed: tuple[str, ...]) -> bool:
@@ -153,6 +165,11 @@ class _Validator(Validator):
         self.unique([route.name for route in routes], ("routes",), "route")
         faults = [self.fault(item, ("faults", index))
                   for index, item in enumerate(self.items(top.get("faults", []), ("faults",), "faults"))]  # fmt: skip
+        known = [route.name for route in (*routes, *base.routes)]
+        for index, fault in enumerate(faults):
+            problem = unknown_route(fault, known)
+            if problem:
+                raise self.fail(("faults", index, "when", "route"), problem)
         rate = service.get("rate_limit", base.rate_limit)
         if rate is not None and (self.typed(rate, ("service", "rate_limit"), int, "an integer") < 1):
             raise self.fail(("service", "rate_limit"), "expected a positive request limit.")
@@ -293,6 +310,8 @@ class _Validator(Validator):
                                                "under collections.")  # fmt: skip
         if verbs and verbs[0] in ("get", "update", "delete") and "key" not in raw:
             raise self.fail(path, f"'{verbs[0]}' needs a 'key', e.g. key: \"{{{{path.number}}}}\".")
+        if "stored_fields" in raw and verbs != ["create"]:
+            raise self.fail((*path, "stored_fields"), "stored_fields goes with 'create: COLLECTION'.")
         if "add_fields" in raw and not verbs:
             raise self.fail((*path, "add_fields"), "add_fields goes with a collection (list, get, create, update).")
         if "append" in raw and verbs != ["update"]:
@@ -301,6 +320,18 @@ class _Validator(Validator):
                                "a mapping of item fields to {value as sent: value as stored}")  # fmt: skip
         for field, table in translate.items():
             self.typed(table, (*path, "translate", field), dict, "a mapping of values as sent to values as stored")
+        derive = self.typed(
+            raw.get("derive") or {}, (*path, "derive"), dict, "a mapping of fields to {function: a field}"
+        )
+        if derive and verbs not in (["create"], ["update"]):
+            raise self.fail((*path, "derive"), "derive goes with 'create' or 'update'.")
+        derived = []
+        for field, written in derive.items():
+            rule = self.mapping(written, (*path, "derive", field), tuple(DERIVE))
+            if len(rule) != 1:
+                raise self.fail((*path, "derive", field), f"give one function ({', '.join(DERIVE)}) and its field.")
+            ((function, source),) = rule.items()
+            derived.append((str(field), str(function), str(source)))
         missing = self.mapping(raw.get("missing") or {}, (*path, "missing"), MISSING_KEYS)
         missing_status = missing.get("status", 404)
         if not (isinstance(missing_status, int) and 100 <= missing_status <= 599):
@@ -328,14 +359,23 @@ class _Validator(Validator):
             item=raw.get("item"),
             where=tuple((str(key), str(value)) for key, value in where.items()),
             paging=self.paging(raw["paginate"], (*path, "paginate")) if "paginate" in raw else None,
+            stored_fields=self.typed(
+                raw["stored_fields"], (*path, "stored_fields"), dict, "a mapping of fields to templates"
+            )
+            if "stored_fields" in raw
+            else None,
             add_fields=self.typed(raw["add_fields"], (*path, "add_fields"), dict, "a mapping of fields to templates")
             if "add_fields" in raw
             else None,
             append=self.typed(raw["append"], (*path, "append"), dict, "a mapping of list fields to templates")
             if "append" in raw
             else None,
-            translate=tuple((str(field), tuple(table.items())) for field, table in translate.items()),
+            translate=tuple(
+                (str(field), tuple((None if sent == "None" else sent, kept) for sent, kept in table.items()))
+                for field, table in translate.items()
+            ),
             missing=(missing_status, str(missing.get("type", "not_found"))),
+            derive=tuple(derived),
             newest_first=self.typed(raw.get("newest_first", False), (*path, "newest_first"), bool, "true or false"),
         )
 

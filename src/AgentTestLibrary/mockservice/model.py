@@ -124,11 +124,22 @@ class RouteMatcher:
     json: Conditions = field(default_factory=lambda: Conditions((), "JSON field"))
     form: Conditions = field(default_factory=lambda: Conditions((), "form field"))
 
+    def takes(self, method: str) -> bool:
+        """Whether the route answers ``method``: any when it names none; HEAD wherever GET (HTTP requires it)."""
+        return not self.methods or method in self.allowed
+
+    @property
+    def allowed(self) -> tuple[str, ...]:
+        """The methods it names, HEAD added where GET is (what an ``Allow`` header lists)."""
+        if "GET" in self.methods and "HEAD" not in self.methods:
+            return (*self.methods, "HEAD")
+        return self.methods
+
     def distance(self, request: ServiceRequest) -> float:
         """How far a request is from this route: a path that does not fit counts most, less the more of its
         leading segments agree; then a method that differs; then one for each other condition that fails."""
         reasons = self.mismatches(request)
-        others = len(reasons) + (2 if self.methods and request.method not in self.methods else 0)
+        others = len(reasons) + (0 if self.takes(request.method) else 2)
         if self.path is None or self.path.match(request.path) is not None:
             return others
         wanted, given = self.path.text.strip("/").split("/"), request.path.strip("/").split("/")
@@ -143,8 +154,8 @@ class RouteMatcher:
         reasons = []
         if self.path is not None and self.path.match(request.path) is None:
             reasons.append(f"path {request.path} does not fit {self.path.text}")
-        if self.methods and request.method not in self.methods:
-            reasons.append(f"method is {request.method}, route wants {' or '.join(self.methods)}")
+        if not self.takes(request.method):
+            reasons.append(f"method is {request.method}, route wants {' or '.join(self.allowed)}")
         for conditions, data in ((self.query, request.query), (self.headers, request.headers),
                                  (self.json, request.json), (self.form, request.form)):  # fmt: skip
             if conditions:
@@ -180,9 +191,11 @@ class ServiceReply:
     newest_first: bool = False  # list: the last item created comes first (Slack's history)
     paging: Paging | None = None
     add_fields: Any = None  # templated fields added to each item answered (not stored), e.g. its url
+    stored_fields: Any = None  # create: templated fields stored with the new item once it has its key (its url)
     append: Any = None  # update: templated values added to the item's list fields (each value once)
     translate: tuple[tuple[str, tuple[tuple[Any, Any], ...]], ...] = ()  # item field: value as sent -> as stored
     missing: tuple[int, str] = (404, "not_found")  # get/update/delete of an absent item: status and error type
+    derive: tuple[tuple[str, str, str], ...] = ()  # (field, function, source field): computed when stored
 
     @property
     def collection(self) -> str | None:
@@ -201,6 +214,7 @@ class ServiceReply:
             append=Template(self.append, optional_fields=True) if self.append is not None else None,
             where=tuple((name, Template(value)) for name, value in self.where),
             add_fields=Template(self.add_fields) if self.add_fields else None,
+            stored_fields=Template(self.stored_fields) if self.stored_fields else None,
             headers=tuple((name, Template(value)) for name, value in self.headers),
             text=Template(self.text) if self.text is not None else None,
             json=Template(self.json if self.json is not None else default),
@@ -215,8 +229,9 @@ class ServiceReply:
             answered = (*request, "items", "total", *(("page", "next") if self.paging is not None else ()))
         elif self.collection is not None:
             answered = (*request, "item")
-        return {"key": request, "item": request, "append": request, "where": request, "add_fields": (*request, "item"),
-                "headers": answered, "text": answered, "json": answered}  # fmt: skip
+        with_item = (*request, "item")
+        return {"key": request, "item": request, "append": request, "where": request, "add_fields": with_item,
+                "stored_fields": with_item, "headers": answered, "text": answered, "json": answered}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -229,6 +244,7 @@ class ReplyTemplates:
     append: Template | None
     where: tuple[tuple[str, Template], ...]
     add_fields: Template | None
+    stored_fields: Template | None
     headers: tuple[tuple[str, Template], ...]
     text: Template | None
     json: Template
@@ -236,7 +252,7 @@ class ReplyTemplates:
     def parts(self) -> list[tuple[str, Template]]:
         """Every template with the name of the part it fills."""
         found = [("key", self.key), ("item", self.item), ("append", self.append), ("add_fields", self.add_fields),
-                 ("text", self.text),
+                 ("stored_fields", self.stored_fields), ("text", self.text),
                  ("json", self.json), *(("where", template) for _, template in self.where),
                  *(("headers", template) for _, template in self.headers)]  # fmt: skip
         return [(part, template) for part, template in found if template is not None]

@@ -80,7 +80,7 @@ def owner(client: tuple[str, int], server: tuple[str, int], proc: Path = PROC) -
 def _command(entry: Path) -> str:
     with contextlib.suppress(OSError):
         parts = (entry / "cmdline").read_bytes().rstrip(b"\0").split(b"\0")
-        return " ".join(part.decode("utf-8", "replace") for part in parts)[:MAX_COMMAND]
+        return " ".join(" ".join(part.decode("utf-8", "replace").split()) for part in parts)[:MAX_COMMAND]
     return ""
 
 

@@ -26,6 +26,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
@@ -123,7 +124,7 @@ class EgressProxy(LoopServer):
 
 def _refusal(status: int, message: str) -> bytes:
     body = f"AgentTestLibrary sealed network: {message}\n".encode()
-    return (f"HTTP/1.1 {status} {'Forbidden' if status == 403 else 'Error'}\r\ncontent-type: text/plain; "
+    return (f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\ncontent-type: text/plain; "
             f"charset=utf-8\r\nx-agenttest-sealed: refused\r\ncontent-length: {len(body)}\r\n"
             "connection: close\r\n\r\n").encode() + body  # fmt: skip
 
@@ -263,6 +264,16 @@ class _ProxyConnection(asyncio.Protocol):
             self.transport.abort()
 
     async def dispatch(self, head: _Head, rest: bytes) -> None:
+        """Decide and carry out; a failure of the proxy itself is a 502 naming it, never a connection left hanging."""
+        try:
+            await self._dispatch(head, rest)
+        except Exception as error:  # noqa: BLE001 - any failure here is answered, the proxy goes on
+            if self.state in ("deciding", "tls"):
+                self.answer(502, f"the egress proxy failed on {head.host}:{head.port}: {type(error).__name__}: {error}")
+            elif self.transport is not None:
+                self.transport.abort()
+
+    async def _dispatch(self, head: _Head, rest: bytes) -> None:
         loop = asyncio.get_running_loop()
         assert self.transport is not None
         ends = attribution.socket_ends(self.transport.get_extra_info("socket"))

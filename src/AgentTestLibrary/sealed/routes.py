@@ -47,6 +47,7 @@ DEFAULT_ROUTES: tuple[tuple[str, str], ...] = (
 KNOWN_PROVIDERS: tuple[tuple[str, str], ...] = (
     ("api.openai.com", "OpenAI"),
     ("chatgpt.com", "OpenAI (ChatGPT backend)"),
+    ("*.chatgpt.com", "OpenAI (ChatGPT backend)"),
     ("api.anthropic.com", "Anthropic"),
     ("generativelanguage.googleapis.com", "Google Gemini"),
     ("aiplatform.googleapis.com", "Google Vertex AI"),

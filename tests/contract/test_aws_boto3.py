@@ -1,0 +1,299 @@
+"""boto3 against the mock AWS: each call named right in the journal with its parameters, faults aimed by
+operation, paginators and waiters, and AWS's error shapes for what a real service refuses."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import httpx
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from AgentTestLibrary.errors import ScenarioError
+from AgentTestLibrary.mock.server import MockServer
+from AgentTestLibrary.mockaws import MockAWS, Moto, parse_aws_fault
+from AgentTestLibrary.mockaws.seed import seed_from_text
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[tuple[MockAWS, str, Moto]]:
+    moto = Moto()
+    app = MockAWS(moto.start())
+    server = MockServer(app)
+    url = server.start()
+    yield app, url, moto
+    server.stop()
+    app.close()
+
+
+@pytest.fixture
+def aws(served: tuple[MockAWS, str, Moto]) -> Iterator[tuple[MockAWS, str]]:
+    """A test's view: moto emptied, the journal and faults started again."""
+    app, url, moto = served
+    moto.reset()
+    app.restore()
+    app.reset_counters()
+    app.journal.clear()
+    yield app, url
+    app.remove_scope("t")
+
+
+def client(service: str, url: str) -> Any:
+    return boto3.client(service, endpoint_url=url, region_name="us-east-1", aws_access_key_id="AKIAFIXTURE",
+                        aws_secret_access_key="fixture", config=Config(retries={"total_max_attempts": 1}))  # fmt: skip
+
+
+def calls(app: MockAWS) -> list[tuple[str, str | None, dict[str, Any]]]:
+    return [(entry.subject.service, entry.subject.operation, entry.subject.params) for entry in app.journal.entries()
+            if entry.subject is not None]  # fmt: skip
+
+
+def test_s3_calls_are_named_as_boto3_made_them_with_bucket_and_key(aws: tuple[MockAWS, str]) -> None:
+    app, url = aws
+    s3 = client("s3", url)
+    s3.create_bucket(Bucket="reports")
+    s3.put_object(Bucket="reports", Key="2026/q1.csv", Body=b"a,b\n", Metadata={"team": "qa"})
+    s3.copy_object(Bucket="reports", Key="copy.csv", CopySource={"Bucket": "reports", "Key": "2026/q1.csv"})
+    s3.put_object_tagging(Bucket="reports", Key="copy.csv", Tagging={"TagSet": [{"Key": "k", "Value": "v"}]})
+    assert s3.get_object(Bucket="reports", Key="copy.csv")["Body"].read() == b"a,b\n"
+    s3.head_object(Bucket="reports", Key="copy.csv")
+    upload = s3.create_multipart_upload(Bucket="reports", Key="big.bin")["UploadId"]
+    part = s3.upload_part(Bucket="reports", Key="big.bin", UploadId=upload, PartNumber=1, Body=b"x" * 10)
+    s3.complete_multipart_upload(Bucket="reports", Key="big.bin", UploadId=upload,
+                                 MultipartUpload={"Parts": [{"ETag": part["ETag"], "PartNumber": 1}]})  # fmt: skip
+    s3.delete_object(Bucket="reports", Key="copy.csv")
+    seen = calls(app)
+    assert [name for _, name, _ in seen] == [
+        "CreateBucket", "PutObject", "CopyObject", "PutObjectTagging", "GetObject", "HeadObject",
+        "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload", "DeleteObject"]  # fmt: skip
+    put, copy, tagging = seen[1][2], seen[2][2], seen[3][2]
+    assert (put["Bucket"], put["Key"], put["Body"], put["Metadata"]) == ("reports", "2026/q1.csv", "a,b\n",
+                                                                         {"team": "qa"})  # fmt: skip
+    assert copy["CopySource"] == "reports/2026/q1.csv" and copy["Key"] == "copy.csv"
+    assert tagging["Tagging"] == {"TagSet": [{"Key": "k", "Value": "v"}]}
+    assert seen[7][2]["UploadId"] == upload and seen[7][2]["PartNumber"] == 1
+
+
+def test_a_put_object_fault_fires_for_put_object_only(aws: tuple[MockAWS, str]) -> None:
+    app, url = aws
+    s3 = client("s3", url)
+    s3.create_bucket(Bucket="reports")
+    app.add_fault(parse_aws_fault({"when": {"service": "s3", "operation": "PutObject",
+                                            "params": {"Bucket": "reports"}}, "status": 503, "type": "SlowDown"},
+                                  "t"), "t")  # fmt: skip
+    with pytest.raises(ClientError) as failed:
+        s3.put_object(Bucket="reports", Key="a", Body=b"x")
+    assert failed.value.response["Error"]["Code"] == "SlowDown"
+    app.remove_scope("t")
+    s3.put_object(Bucket="reports", Key="a", Body=b"x")
+    app.add_fault(parse_aws_fault({"when": {"operation": "PutObject"}, "status": 500}, "t"), "t")
+    s3.copy_object(Bucket="reports", Key="b", CopySource="reports/a")  # not a PutObject: passes
+    assert [entry.status for entry in app.journal.entries()][-3:] == [503, 200, 200]
+
+
+@pytest.mark.parametrize(("service", "headers", "code", "shape"), [
+    ("s3", {}, "InvalidArgument", b"<Error><Code>InvalidArgument</Code>"),
+    ("s3", {"x-amz-meta-note": "caf\u00e9"}, "InvalidArgument", b"<Error><Code>InvalidArgument</Code>"),
+    ("lambda", {}, "ValidationException", b'"__type": "ValidationException"'),
+    ("sqs", {}, "ValidationException", b"\"__type\": \"AmazonSQS#ValidationException\""),
+    ("iam", {}, "ValidationException", b"<ErrorResponse><Error><Type>Sender</Type>"),
+])  # fmt: skip
+def test_a_non_ascii_header_gets_a_4xx_in_the_protocols_error_shape(
+    aws: tuple[MockAWS, str], service: str, headers: dict[str, str], code: str, shape: bytes
+) -> None:
+    app, url = aws
+    scope = f"Credential=AKID/20260101/us-east-1/{service}/aws4_request"
+    sent = [(b"authorization", f"AWS4-HMAC-SHA256 {scope}, SignedHeaders=host, Signature=0".encode()),
+            *((name.encode(), value.encode()) for name, value in headers.items()),
+            (b"x-agent-note", "caf\u00e9".encode())]  # fmt: skip
+    answer = httpx.get(url + "/", headers=sent)
+    assert answer.status_code == 400, answer.text
+    assert shape in answer.content and code.encode() in answer.content, answer.text
+    assert b"non-ASCII" in answer.content and b"moto" not in answer.content
+    entry = app.journal.entries()[-1]
+    assert entry.status == 400 and "non-ASCII" in entry.error
+
+
+def test_a_non_ascii_authorization_header_is_a_4xx_not_an_internal_failure(aws: tuple[MockAWS, str]) -> None:
+    _, url = aws
+    answer = httpx.get(url + "/", headers=[(b"authorization", "caf\u00e9".encode())])
+    assert answer.status_code == 400 and answer.json()["__type"] == "IncompleteSignatureException", answer.text
+    scope = "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/s3/aws4_request, Signature=caf\u00e9"
+    answer = httpx.get(url + "/", headers=[(b"authorization", scope.encode())])
+    assert answer.status_code == 400 and b"<Code>AuthorizationHeaderMalformed</Code>" in answer.content
+
+
+def zipped_handler() -> bytes:
+    package = io.BytesIO()
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("h.py", "def h(event, context):\n    return event\n")
+    return package.getvalue()
+
+
+def test_lambda_functions_page_by_fifty_and_their_calls_carry_the_function_name(aws: tuple[MockAWS, str]) -> None:
+    app, url = aws
+    role = client("iam", url).create_role(RoleName="runner", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    functions = client("lambda", url)
+    code = zipped_handler()
+    for number in range(55):
+        functions.create_function(FunctionName=f"fn{number:02}", Runtime="python3.12", Role=role, Handler="h.h",
+                                  Code={"ZipFile": code}, Timeout=7)  # fmt: skip
+    functions.get_waiter("function_active_v2").wait(FunctionName="fn54")
+    pages = list(functions.get_paginator("list_functions").paginate())
+    assert [len(page["Functions"]) for page in pages] == [50, 5]  # AWS's default page: 50
+    assert sorted(f["FunctionName"] for page in pages for f in page["Functions"]) == [f"fn{n:02}" for n in range(55)]
+    assert functions.get_function(FunctionName="fn07")["Configuration"]["Timeout"] == 7
+    seen = calls(app)
+    created = [params for _, name, params in seen if name == "CreateFunction"]
+    assert created[0]["FunctionName"] == "fn00" and created[0]["Timeout"] == 7
+    assert [params for _, name, params in seen if name == "GetFunction"] == [{"FunctionName": "fn54"},
+                                                                             {"FunctionName": "fn07"}]  # fmt: skip
+    assert [(e.subject.page, e.subject.params) for e in app.journal.entries()
+            if e.subject and e.subject.operation == "ListFunctions"][1][0] == 2  # fmt: skip
+
+
+def test_s3_listings_page_and_waiters_see_buckets_and_objects(aws: tuple[MockAWS, str]) -> None:
+    app, url = aws
+    s3 = client("s3", url)
+    s3.create_bucket(Bucket="reports")
+    s3.get_waiter("bucket_exists").wait(Bucket="reports")
+    for number in range(5):
+        s3.put_object(Bucket="reports", Key=f"k{number}", Body=b"x")
+    s3.get_waiter("object_exists").wait(Bucket="reports", Key="k4")
+    pages = list(s3.get_paginator("list_objects_v2").paginate(Bucket="reports", PaginationConfig={"PageSize": 2}))
+    assert [[item["Key"] for item in page["Contents"]] for page in pages] == [["k0", "k1"], ["k2", "k3"], ["k4"]]
+    listed = [(e.subject.page, e.subject.params) for e in app.journal.entries()
+              if e.subject and e.subject.operation == "ListObjectsV2"]  # fmt: skip
+    assert [page for page, _ in listed] == [1, 2, 3]
+    assert listed[1][1]["ContinuationToken"] == pages[0]["NextContinuationToken"] and listed[1][1]["MaxKeys"] == 2
+    assert [name for _, name, _ in calls(app)][:2] == ["CreateBucket", "HeadBucket"]
+
+
+def test_dynamodb_tables_items_scans_and_waiters(aws: tuple[MockAWS, str]) -> None:
+    app, url = aws
+    db = client("dynamodb", url)
+    db.create_table(TableName="tickets", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                    AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                    BillingMode="PAY_PER_REQUEST")  # fmt: skip
+    db.get_waiter("table_exists").wait(TableName="tickets")
+    for number in range(5):
+        db.put_item(TableName="tickets", Item={"id": {"S": f"t{number}"}, "state": {"S": "open"}})
+    items = [item for page in db.get_paginator("scan").paginate(TableName="tickets", PaginationConfig={"PageSize": 2})
+             for item in page["Items"]]  # fmt: skip
+    assert len(items) == 5
+    assert db.get_item(TableName="tickets", Key={"id": {"S": "t3"}})["Item"]["state"] == {"S": "open"}
+    scans = [(e.subject.page, e.subject.params.get("Limit")) for e in app.journal.entries()
+             if e.subject and e.subject.operation == "Scan"]  # fmt: skip
+    assert scans == [(1, 2), (2, 2), (3, 2)]
+    names = [name for _, name, _ in calls(app)]
+    assert names[:2] == ["CreateTable", "DescribeTable"] and names.count("PutItem") == 5
+    assert calls(app)[-1][2] == {"TableName": "tickets", "Key": {"id": {"S": "t3"}}}
+
+
+def test_sqs_queues_messages_and_listing(aws: tuple[MockAWS, str]) -> None:
+    app, url = aws
+    sqs = client("sqs", url)
+    queues = [sqs.create_queue(QueueName=f"jobs-{number}")["QueueUrl"] for number in range(3)]
+    sqs.send_message(QueueUrl=queues[0], MessageBody="build 7")
+    received = sqs.receive_message(QueueUrl=queues[0], MaxNumberOfMessages=1)["Messages"]
+    assert [message["Body"] for message in received] == ["build 7"]
+    sqs.delete_message(QueueUrl=queues[0], ReceiptHandle=received[0]["ReceiptHandle"])
+    pages = list(sqs.get_paginator("list_queues").paginate(PaginationConfig={"PageSize": 2}))
+    assert sorted(url.rsplit("/", 1)[1] for page in pages for url in page["QueueUrls"]) == ["jobs-0", "jobs-1",
+                                                                                             "jobs-2"]  # fmt: skip
+    seen = calls(app)
+    assert [name for _, name, _ in seen][3:6] == ["SendMessage", "ReceiveMessage", "DeleteMessage"]
+    assert seen[3][2] == {"QueueUrl": queues[0], "MessageBody": "build 7"}
+
+
+def test_iam_roles_page_and_wait(aws: tuple[MockAWS, str]) -> None:
+    app, url = aws
+    iam = client("iam", url)
+    for number in range(5):
+        iam.create_role(RoleName=f"role-{number}", AssumeRolePolicyDocument="{}")
+    iam.get_waiter("role_exists").wait(RoleName="role-4")
+    pages = list(iam.get_paginator("list_roles").paginate(PaginationConfig={"PageSize": 2}))
+    assert [len(page["Roles"]) for page in pages] == [2, 2, 1]
+    listed = [e.subject for e in app.journal.entries() if e.subject and e.subject.operation == "ListRoles"]
+    assert [call.page for call in listed] == [1, 2, 3] and listed[1].params["MaxItems"] == "2"
+    assert [name for _, name, _ in calls(app)][5] == "GetRole"
+
+
+def test_secrets_manager_and_sts(aws: tuple[MockAWS, str]) -> None:
+    app, url = aws
+    secrets = client("secretsmanager", url)
+    for number in range(3):
+        secrets.create_secret(Name=f"ci/key-{number}", SecretString="fixture-value")
+    assert secrets.get_secret_value(SecretId="ci/key-1")["SecretString"] == "fixture-value"
+    names = [s["Name"] for page in secrets.get_paginator("list_secrets").paginate(PaginationConfig={"PageSize": 2})
+             for s in page["SecretList"]]  # fmt: skip
+    assert sorted(names) == ["ci/key-0", "ci/key-1", "ci/key-2"]
+    assert client("sts", url).get_caller_identity()["Account"] == "123456789012"
+    seen = calls(app)
+    assert seen[3] == ("secretsmanager", "GetSecretValue", {"SecretId": "ci/key-1"})
+    assert [e.subject.page for e in app.journal.entries() if e.subject and e.subject.operation == "ListSecrets"] == [
+        1, 2]  # fmt: skip
+    assert seen[-1][:2] == ("sts", "GetCallerIdentity")
+
+
+def test_lambda_pages_hold_at_most_fifty_and_a_zero_page_size_is_refused(aws: tuple[MockAWS, str]) -> None:
+    _, url = aws
+    role = client("iam", url).create_role(RoleName="runner", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    functions = client("lambda", url)
+    for number in range(52):
+        functions.create_function(FunctionName=f"fn{number:02}", Runtime="python3.12", Role=role, Handler="h.h",
+                                  Code={"ZipFile": zipped_handler()})  # fmt: skip
+    first = functions.list_functions(MaxItems=100)
+    assert len(first["Functions"]) == 50 and "NextMarker" in first  # AWS: "a maximum of 50 items in each response"
+    sent = "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=0"
+    refused = httpx.get(url + "/2015-03-31/functions/?MaxItems=0", headers={"authorization": sent})
+    assert refused.status_code == 400 and refused.json()["__type"] == "ValidationException", refused.text
+
+
+SEED = """
+s3:
+  - CreateBucket: {Bucket: reports}
+  - PutObject: {Bucket: reports, Key: "q{n}.csv", Body: "a,b"}
+    repeat: 3
+lambda:
+  - CreateFunction: {FunctionName: "triage-{n}", Timeout: 9}
+    repeat: 60
+sqs:
+  - CreateQueue: {QueueName: jobs}
+"""
+
+
+def test_a_seed_is_in_every_test_and_moto_is_reseeded_only_after_a_change(aws: tuple[MockAWS, str]) -> None:
+    app, url = aws
+    app.add_seed(seed_from_text(SEED, "seed.yaml"), "suite:S")
+    try:
+        assert calls(app) == []  # seeding is not the agent's traffic
+        s3, functions = client("s3", url), client("lambda", url)
+        assert [item["Key"] for item in s3.list_objects_v2(Bucket="reports")["Contents"]] == ["q1.csv", "q2.csv",
+                                                                                             "q3.csv"]  # fmt: skip
+        listed = [f for page in functions.get_paginator("list_functions").paginate() for f in page["Functions"]]
+        assert len(listed) == 60 and {f["Timeout"] for f in listed} == {9}
+        assert client("sqs", url).get_queue_url(QueueName="jobs")["QueueUrl"].endswith("/jobs")
+        assert app.restore() is False  # only reads since the seed: moto holds the seed already
+        s3.put_object(Bucket="reports", Key="agent.txt", Body=b"x")
+        s3.delete_object(Bucket="reports", Key="q1.csv")
+        assert app.restore() is True  # a change: emptied and seeded again
+        assert [item["Key"] for item in s3.list_objects_v2(Bucket="reports")["Contents"]] == ["q1.csv", "q2.csv",
+                                                                                             "q3.csv"]  # fmt: skip
+    finally:
+        app.remove_scope("suite:S")
+    assert app.restore() is True
+    assert client("s3", url).list_buckets()["Buckets"] == []
+
+
+def test_a_seed_moto_refuses_names_the_call(aws: tuple[MockAWS, str]) -> None:
+    app, _ = aws
+    seed = seed_from_text("s3:\n  - PutObject: {Bucket: missing, Key: k, Body: x}\n", "seed.yaml")
+    refused = r"(?s)seed\.yaml:2: s3 PutObject failed in moto with HTTP 404: .*NoSuchBucket"
+    with pytest.raises(ScenarioError, match=refused):
+        app.add_seed(seed, "t")

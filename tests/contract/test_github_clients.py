@@ -1,0 +1,211 @@
+"""PyGithub and githubkit against the github preset: every object they parse, labels as objects in both body forms,
+pages through Link headers, rate-limit headers, secondary rate limits retried after Retry-After, ETags answered 304."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from AgentTestLibrary.mock.server import MockServer
+from AgentTestLibrary.mockservice import MockService, load_service
+from AgentTestLibrary.mockservice.loader import parse_service_fault
+
+github = pytest.importorskip("github")
+githubkit = pytest.importorskip("githubkit")
+
+LABEL_FIELDS = {"id", "node_id", "url", "name", "color", "default", "description"}
+SECONDARY = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[MockService, str]]:
+    app = MockService(load_service("github", "github"))
+    server = MockServer(app)
+    url = server.start()
+    yield app, url
+    server.stop()
+
+
+def pygithub(url: str, **options: Any) -> Any:
+    return github.Github(base_url=url, auth=github.Auth.Token("ghp_fixture"), seconds_between_requests=None,
+                         seconds_between_writes=None, **options)  # fmt: skip
+
+
+def routes(app: MockService) -> list[tuple[str | None, int]]:
+    return [(entry.subject.route, entry.status) for entry in app.journal.entries() if entry.subject]
+
+
+def test_pygithub_issues_labels_in_both_body_forms_and_comments(served: tuple[MockService, str]) -> None:
+    app, url = served
+    repo = pygithub(url, retry=None).get_repo("acme/app")
+    assert repo.full_name == "acme/app" and repo.owner.login == "agenttest-bot"
+    issue = repo.create_issue(title="Crash on start", labels=["triage"])
+    assert issue.number == 1 and issue.body is None and [label.name for label in issue.labels] == ["triage"]
+    issue.add_to_labels("bug", "ui")  # PyGithub posts the bare array ["bug", "ui"]
+    again = repo.get_issue(1)
+    assert [label.name for label in again.labels] == ["triage", "bug", "ui"]
+    assert all(label.color == "ededed" and label.id > 0 for label in again.labels)
+    stored = app.collections.find("issues", 1)
+    assert stored is not None and all(set(label) >= LABEL_FIELDS for label in stored["labels"])
+    issue.edit(state="closed", labels=["wontfix"], body="not ours")
+    closed = repo.get_issue(1)
+    assert (
+        closed.state == "closed"
+        and closed.body == "not ours"
+        and [label.name for label in closed.labels] == ["wontfix"]
+    )
+    assert [label.name for label in repo.get_labels()] == ["triage", "bug", "ui", "wontfix"]
+    repo.create_issue(title="Second", body="text")
+    assert [item.number for item in repo.get_issues(state="open")] == [2]
+    closed.create_comment("closing: not ours")
+    assert [(comment.body, comment.user.login) for comment in closed.get_comments()] == [
+        ("closing: not ours", "agenttest-bot")
+    ]
+
+
+def test_pygithub_pulls_reviews_and_contents(served: tuple[MockService, str]) -> None:
+    _, url = served
+    repo = pygithub(url, retry=None).get_repo("acme/app")
+    pull = repo.create_pull(title="Fix crash", body="Fixes #1", head="fix-crash", base="main")
+    assert pull.number == 1 and pull.head.ref == "fix-crash" and pull.base.ref == "main" and not pull.merged
+    pull.edit(title="Fix the crash on start")
+    assert repo.get_pull(1).title == "Fix the crash on start"
+    assert [item.title for item in repo.get_pulls(state="open")] == ["Fix the crash on start"]
+    review = pull.create_review(body="Looks right", event="APPROVE")
+    assert review.state == "APPROVED" and review.user.login == "agenttest-bot"
+    pull.create_review(body="One question")
+    assert [item.state for item in pull.get_reviews()] == ["APPROVED", "PENDING"]
+    created = repo.create_file("docs/notes.md", "Add notes", "triage notes\n")
+    content = created["content"]
+    expected_sha = hashlib.sha1(b"blob 13\0triage notes\n", usedforsecurity=False).hexdigest()
+    assert content.path == "docs/notes.md" and content.name == "notes.md" and content.sha == expected_sha
+    fetched = repo.get_contents("docs/notes.md")
+    assert fetched.decoded_content == b"triage notes\n" and fetched.size == 13 and fetched.sha == expected_sha
+    with pytest.raises(github.GithubException) as invalid:
+        repo._requester.requestJsonAndCheck("PUT", f"{repo.url}/contents/x.md", input={"message": "m", "content": "*"})
+    assert invalid.value.status == 422 and "Base64" in invalid.value.data["message"]
+
+
+def test_pygithub_walks_search_pages_through_link_headers(served: tuple[MockService, str]) -> None:
+    app, url = served
+    client = pygithub(url, retry=None, per_page=2)
+    repo = client.get_repo("acme/app")
+    for number in range(5):
+        repo.create_issue(title=f"issue {number}")
+    found = client.search_issues("repo:acme/app is:issue")
+    assert found.totalCount == 5
+    assert [issue.number for issue in found] == [1, 2, 3, 4, 5]
+    pages = [entry.subject.page for entry in app.journal.entries() if entry.subject.route == "search issues"]
+    assert pages[-3:] == [1, 2, 3]
+
+
+def test_rate_limit_headers_and_a_secondary_limit_retried_after_retry_after(
+    served: tuple[MockService, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, url = served
+    waits: list[float] = []
+    monkeypatch.setattr("urllib3.util.retry.time.sleep", waits.append)
+    client = pygithub(url)  # PyGithub's default GithubRetry
+    repo = client.get_repo("acme/app")
+    remaining, limit = client.rate_limiting
+    assert limit == 5000 and remaining == 4999
+    assert client.get_rate_limit().resources.core.limit == 5000
+    app.add_fault(parse_service_fault({"when": {"route": "create an issue"}, "status": 403, "message": SECONDARY,
+                                       "retry_after": 2, "times": 1}, "t"), "t")  # fmt: skip
+    issue = repo.create_issue(title="after the wait")
+    assert issue.number == 1 and waits == [2.0]
+    assert [status for route, status in routes(app) if route == "create an issue"] == [403, 201]
+    refused = app.journal.entries()[-2]
+    assert refused.status == 403
+    app.add_fault(parse_service_fault({"when": {"route": "get an issue"}, "status": 403,
+                                       "message": "Resource not accessible by integration"}, "t"), "t")  # fmt: skip
+    with pytest.raises(github.GithubException) as forbidden:
+        pygithub(url, retry=None).get_repo("acme/app").get_issue(1)
+    assert forbidden.value.status == 403 and not isinstance(forbidden.value, github.RateLimitExceededException)
+    assert forbidden.value.headers["x-ratelimit-remaining"] != "0"  # a refusal is not an exhausted limit
+
+
+def test_pygithub_conditional_requests_get_304_that_cost_nothing(served: tuple[MockService, str]) -> None:
+    app, url = served
+    client = pygithub(url, retry=None)
+    repo = client.get_repo("acme/app")
+    repo.create_issue(title="watch me")
+    issue = repo.get_issue(1)
+    assert issue.etag
+    before = client.rate_limiting[0]
+    assert issue.update() is False  # If-None-Match: the same ETag -> 304 Not Modified
+    assert routes(app)[-1] == ("get an issue", 304)
+    repo.get_issue(1).edit(title="changed")
+    assert issue.update() is True and issue.title == "changed"
+    assert client.rate_limiting[0] < before
+
+
+@pytest.fixture
+def kit(served: tuple[MockService, str]) -> Iterator[Any]:
+    client = githubkit.GitHub("ghp_fixture", base_url=served[1] + "/")
+    with client:
+        yield client
+
+
+def test_githubkit_parses_every_object_it_gets(served: tuple[MockService, str], kit: Any) -> None:
+    app, _ = served
+    assert kit.rest.users.get_authenticated().parsed_data.login == "agenttest-bot"
+    assert kit.rest.repos.get("acme", "app").parsed_data.full_name == "acme/app"
+    issue = kit.rest.issues.create("acme", "app", title="Crash", labels=["triage"]).parsed_data
+    labels = kit.rest.issues.add_labels("acme", "app", issue.number, labels=["bug"]).parsed_data
+    assert [label.name for label in labels] == ["triage", "bug"] and labels[1].color == "ededed"
+    bare = kit.rest.issues.add_labels("acme", "app", issue.number, data=["ui"]).parsed_data
+    assert [label.name for label in bare] == ["triage", "bug", "ui"]
+    updated = kit.rest.issues.update("acme", "app", issue.number, state="closed").parsed_data
+    assert updated.state == "closed"
+    fetched = kit.rest.issues.get("acme", "app", issue.number).parsed_data
+    assert [label.name for label in fetched.labels] == ["triage", "bug", "ui"]
+    assert [item.number for item in kit.rest.issues.list_for_repo("acme", "app", state="closed").parsed_data] == [1]
+    comment = kit.rest.issues.create_comment("acme", "app", issue.number, body="seen").parsed_data
+    assert comment.issue_url.endswith("/issues/1")
+    assert [c.body for c in kit.rest.issues.list_comments("acme", "app", issue.number).parsed_data] == ["seen"]
+    pull = kit.rest.pulls.create("acme", "app", title="Fix", head="fix", base="main", body="b").parsed_data
+    assert pull.head.repo.full_name == "acme/app" and pull.base.ref == "main"
+    assert kit.rest.pulls.update("acme", "app", pull.number, title="Fix it").parsed_data.title == "Fix it"
+    assert kit.rest.pulls.get("acme", "app", pull.number).parsed_data.title == "Fix it"
+    assert [p.number for p in kit.rest.pulls.list("acme", "app").parsed_data] == [pull.number]
+    review = kit.rest.pulls.create_review("acme", "app", pull.number, body="ok", event="REQUEST_CHANGES")
+    assert review.parsed_data.state == "CHANGES_REQUESTED"
+    assert [r.state for r in kit.rest.pulls.list_reviews("acme", "app", pull.number).parsed_data] == [
+        "CHANGES_REQUESTED"
+    ]
+    text = base64.b64encode(b"hello\n").decode()
+    kit.rest.repos.create_or_update_file_contents("acme", "app", "README.md", message="add", content=text)
+    file = kit.rest.repos.get_content("acme", "app", "README.md").parsed_data
+    assert base64.b64decode(file.content) == b"hello\n" and file.size == 6
+    searched = kit.rest.search.issues_and_pull_requests(q="repo:acme/app").parsed_data
+    assert searched.total_count == 1 and searched.items[0].labels[0].name == "triage"
+    assert kit.rest.rate_limit.get().parsed_data.resources.core.limit == 5000
+    assert all(status < 400 for _, status in routes(app))
+
+
+def test_githubkit_pages_retries_a_secondary_limit_and_sees_304(
+    served: tuple[MockService, str], kit: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, _ = served
+    for number in range(5):
+        kit.rest.issues.create("acme", "app", title=f"issue {number}")
+    walked = list(kit.paginate(kit.rest.issues.list_for_repo, owner="acme", repo="app", per_page=2))
+    assert [issue.number for issue in walked] == [1, 2, 3, 4, 5]
+    waits: list[float] = []
+    monkeypatch.setattr("githubkit.core.time.sleep", waits.append)
+    app.add_fault(parse_service_fault({"when": {"route": "get an issue"}, "status": 403, "message": SECONDARY,
+                                       "retry_after": 3, "times": 1}, "t"), "t")  # fmt: skip
+    first = kit.rest.issues.get("acme", "app", 1)
+    assert first.parsed_data.number == 1 and waits == [3.0]
+    tag = first.headers["etag"]
+    unchanged = kit.rest.issues.get("acme", "app", 1, headers={"If-None-Match": tag})
+    assert routes(app)[-1] == ("get an issue", 304)  # githubkit's HTTP cache answers the 304 with what it kept
+    assert unchanged.parsed_data.title == "issue 0"
+    kit.rest.issues.update("acme", "app", 1, title="changed")
+    changed = kit.rest.issues.get("acme", "app", 1, headers={"If-None-Match": tag})
+    assert routes(app)[-1] == ("get an issue", 200) and changed.parsed_data.title == "changed"
