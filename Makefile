@@ -129,6 +129,7 @@ bench: install
 	python benchmarks/peers.py
 	python benchmarks/startup.py
 	python benchmarks/mcp_client.py
+	python benchmarks/bodies.py
 	python benchmarks/fault_latency.py
 	python benchmarks/harness.py
 	python benchmarks/e2e_time.py

@@ -47,19 +47,20 @@ MIN_BASE64_CORE = 8
 # The mock's own fixture keys look like real keys on purpose; they are not secrets.
 FIXTURE_MARKER = "agenttest-fixture"
 
-# Keys nobody registered, recognised by their shape. A group named ``keep`` survives the mask.
-KEY_PATTERNS: tuple[str, ...] = (
-    r"sk-ant-[A-Za-z0-9_\-]{8,}",
-    r"sk-(?:proj-|svcacct-)?[A-Za-z0-9_\-]{16,}",
-    r"AIza[0-9A-Za-z_\-]{30,}",
-    r"gh[pousr]_[A-Za-z0-9]{30,}",
-    r"github_pat_[A-Za-z0-9_]{20,}",
-    r"xox[abprs]-[A-Za-z0-9\-]{10,}",
-    r"(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}",
-    r"whsec_[A-Za-z0-9+/=]{16,}",
-    r"\bAKIA[0-9A-Z]{16}\b",
-    r"(?i)(?P<keep>bearer\s+)[A-Za-z0-9._~+/\-]{12,}=*",
-    r'(?i)(?P<keep>"?x-(?:goog-)?api-key"?\s*[:=]\s*"?)[^"\s,}]+',
+# Keys nobody registered, recognised by their shape: the literals a match must contain (lower case; one of
+# them), then the pattern. A group named ``keep`` survives the mask.
+KEY_PATTERNS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("sk-ant-",), r"sk-ant-[A-Za-z0-9_\-]{8,}"),
+    (("sk-",), r"sk-(?:proj-|svcacct-)?[A-Za-z0-9_\-]{16,}"),
+    (("aiza",), r"AIza[0-9A-Za-z_\-]{30,}"),
+    (("gh",), r"gh[pousr]_[A-Za-z0-9]{30,}"),
+    (("github_pat_",), r"github_pat_[A-Za-z0-9_]{20,}"),
+    (("xox",), r"xox[abprs]-[A-Za-z0-9\-]{10,}"),
+    (("_live_", "_test_"), r"(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}"),
+    (("whsec_",), r"whsec_[A-Za-z0-9+/=]{16,}"),
+    (("akia",), r"AKIA(?<!\wAKIA)[0-9A-Z]{16}\b"),  # AKIA at a word's start; the literal first
+    (("bearer",), r"(?i)(?P<keep>bearer\s+)[A-Za-z0-9._~+/\-]{12,}=*"),
+    (("api-key",), r'(?i)(?P<keep>"?x-(?:goog-)?api-key"?\s*[:=]\s*"?)[^"\s,}]+'),
 )
 CREDENTIAL_PARAMETERS = (
     "key", "api_key", "apikey", "api-key", "access_token", "token", "auth", "client_secret", "password",
@@ -68,18 +69,26 @@ CREDENTIAL_PARAMETERS = (
 _PARAMETER = re.compile(
     r"(?i)(?P<keep>[?&;](?:" + "|".join(re.escape(name) for name in CREDENTIAL_PARAMETERS) + r")=)[^&#\s\"'<>]+"
 )
-_USERINFO = re.compile(r"(?i)(?P<keep>\b[a-z][a-z0-9+.\-]*://[^/\s:@\"']+:)[^/\s@\"']+(?=@)")
+# A URL's password (``scheme://user:PASSWORD@``). The search starts at ``://`` and checks the scheme's last
+# character behind it: a pattern that began with the scheme (``\b[a-z][a-z0-9+.-]*://``) retried every word
+# start inside a long run like ``a.a.a…`` to its end, quadratic in the run (40 KB took 5 s, 3 MiB hours).
+_USERINFO = re.compile(r"(?i)(?P<keep>://(?<=[A-Za-z0-9+.\-]://)[^/\s:@\"']+:)[^/\s@\"']+(?=@)")
 
-
-def _combined(patterns: list[str], flags: int = 0) -> re.Pattern[str]:
-    numbered = [pattern.replace("(?i)", "").replace("(?P<keep>", f"(?P<keep{i}>") for i, pattern in enumerate(patterns)]
-    return re.compile("|".join(f"(?:{pattern})" for pattern in numbered), flags)
-
-
-_SHAPES = (
-    _combined([pattern for pattern in KEY_PATTERNS if "(?i)" not in pattern]),
-    _combined([pattern for pattern in KEY_PATTERNS if "(?i)" in pattern], re.IGNORECASE),
+# Every shape masking looks for, with the literals that must be in a text for it to be there. Each pattern
+# runs alone (a combined alternation is tried at every position of the text; a pattern that begins with a
+# literal is searched for that literal), and only in a text holding one of its literals: masking is linear
+# in the text and a long prompt without key-like words costs a few substring searches.
+_SHAPES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
+    *((hints, re.compile(pattern)) for hints, pattern in KEY_PATTERNS),
+    (("=",), _PARAMETER),
+    (("://",), _USERINFO),
 )
+
+# A match may end inside the opening of the next (``Bearer …Bearer tok``, ``x-api-key="x-goog-api-key": "tok``):
+# the next search starts this many characters before its end (each text is read a bounded number of times).
+_OVERLAP = 16
+# Letters the regex engine's IGNORECASE matches that lower() keeps apart (dotless i, long s).
+_FOLDED = str.maketrans({"\u0131": "i", "\u017f": "s"})
 
 
 def _keep(match: re.Match[str]) -> str:
@@ -193,11 +202,16 @@ class SecretRegistry:
             while start >= 0:
                 found.append((start, start + len(form)))
                 start = text.find(form, start + 1)
-        for regex in (*_SHAPES, _PARAMETER, _USERINFO):
-            for match in regex.finditer(text):
+        lowered = text.lower() if text.isascii() else text.lower().translate(_FOLDED)
+        for hints, regex in _SHAPES:
+            if not any(hint in lowered for hint in hints):
+                continue
+            position = 0
+            while (match := regex.search(text, position)) is not None:
                 start = match.start() + len(_keep(match))
                 if start < match.end() and FIXTURE_MARKER not in match.group(0):
                     found.append((start, match.end()))
+                position = max(match.end() - _OVERLAP, match.start() + 1)
         return merge(found)
 
     def mask_text(self, text: str, mask: str = MASK) -> str:
@@ -214,8 +228,17 @@ class SecretRegistry:
         return "".join(parts)
 
     def mask(self, data: Any, mask: str = MASK) -> Any:
-        """Mask every secret inside nested JSON-like data or frozen dataclasses."""
-        return _walk(data, lambda text: self.mask_text(text, mask))
+        """Mask every secret inside nested JSON-like data or frozen dataclasses; a text that occurs more than once
+        (a journal entry holds the prompt as sent, as read and as the latest user text) is masked once."""
+        masked: dict[str, str] = {}
+
+        def mask_once(text: str) -> str:
+            done = masked.get(text)
+            if done is None:
+                done = masked[text] = self.mask_text(text, mask)
+            return done
+
+        return _walk(data, mask_once)
 
     def mask_headers(self, headers: Mapping[str, str]) -> dict[str, str]:
         """Credential headers are dropped to a marker; others are masked like any text."""

@@ -24,6 +24,7 @@ from AgentTestLibrary.mockmcp.jsonrpc import RpcError
 from AgentTestLibrary.mockmcp.model import ClientAnswer, McpReply, McpRequest, ServerRequest
 from AgentTestLibrary.mockservice.model import ServiceRequest, ServiceResult
 from AgentTestLibrary.sealed.proxy import NetworkAttempt
+from AgentTestLibrary.secrets import SecretRegistry
 
 REPO = Path(__file__).parents[2]
 CALL = ToolCall("call_1", "list_files", {"path": "."})
@@ -89,7 +90,7 @@ def produced(name: str, tmp_path: Path) -> set[str]:
         "service reply": lambda: ServiceResult(200, []).to_dict(),
         "AWS request": lambda: AwsRequest("lambda", "ListFunctions", "us-east-1").to_dict(),
         "AWS reply": lambda: AwsResult(200).to_dict(),
-        "evidence file": lambda: evidence_payload("Suite", "Test", [entry], 0),
+        "evidence file": lambda: evidence_payload("Suite", "Test", [entry], 0, SecretRegistry()),
         "hook event": lambda: hook_event(tmp_path),
         "network attempt": lambda: NetworkAttempt(0, 0.0, "api.openai.com", 443, "CONNECT", "routed").to_dict(),
         "fake CLI call": lambda: CliCall("git", ("status",), "/w", {}, 0, "status", 0, None).to_dict(),

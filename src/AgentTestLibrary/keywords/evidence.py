@@ -13,6 +13,7 @@ from ..naming import per_test_file
 
 if TYPE_CHECKING:
     from ..mock.journal import JournalEntry
+    from ..secrets import SecretRegistry
     from .context import LibraryContext
     from .scopes import Scope
 
@@ -32,15 +33,25 @@ def log_prefix(output_dir: Path) -> Path:
     return Path()
 
 
-def evidence_payload(suite: str, test: str, entries: list[JournalEntry], dropped: int) -> dict[str, Any]:
-    """What one evidence file holds (docs/reference/records.md lists its keys)."""
+def evidence_payload(
+    suite: str, test: str, entries: list[JournalEntry], dropped: int, secrets: SecretRegistry
+) -> dict[str, Any]:
+    """What one evidence file holds (docs/reference/records.md lists its keys), masked with ``secrets``.
+
+    An entry masks itself with its journal's registry when it is read; it is masked again only when that
+    registry is another one, so a long prompt is read by the masker once, not twice."""
     return {
-        "suite": suite,
-        "test": test,
+        "suite": secrets.mask_text(suite),
+        "test": secrets.mask_text(test),
         "request_count": sum(entry.kind == "request" for entry in entries),  # not the server's own questions
         "dropped_by_journal_cap": dropped,
-        "requests": [entry.to_dict() for entry in entries],
+        "requests": [_masked(entry, secrets) for entry in entries],
     }
+
+
+def _masked(entry: JournalEntry, secrets: SecretRegistry) -> dict[str, Any]:
+    data = entry.to_dict()
+    return data if entry.secrets is secrets else secrets.mask(data)
 
 
 def write_evidence(
@@ -52,8 +63,8 @@ def write_evidence(
     relative = per_test_file(FOLDER, suite, scope.short_name, f"{suffix}.json")
     path = ctx.names.claim(ctx.output_dir / relative, scope.name)
     path.parent.mkdir(parents=True, exist_ok=True)
-    payload = evidence_payload(suite, scope.short_name, entries, dropped)
-    path.write_text(json.dumps(ctx.secrets.mask(payload), indent=2, ensure_ascii=False), encoding="utf-8")
+    payload = evidence_payload(suite, scope.short_name, entries, dropped, ctx.secrets)
+    path.write_text(json.dumps(payload, indent=2, ensure_ascii=False), encoding="utf-8")
     link = (log_prefix(ctx.output_dir) / relative).as_posix()
     note = f", {dropped} earlier ones dropped by the journal cap" if dropped else ""
     shown = html.escape(link)
