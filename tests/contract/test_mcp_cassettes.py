@@ -4,6 +4,7 @@ stdio) through a mock MCP server, then replays with the server gone; the cassett
 from __future__ import annotations
 
 import asyncio
+import shlex
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,8 +18,9 @@ from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
-from AgentTestLibrary.cassettes import load_cassette
+from AgentTestLibrary.cassettes import load_cassette, save_cassette
 from AgentTestLibrary.cassettes.mcp import McpCassette
+from AgentTestLibrary.cassettes.verify import verify
 from AgentTestLibrary.mock.server import MockServer
 from AgentTestLibrary.mockmcp import MockMCP, mcp_server_from_text
 from AgentTestLibrary.mockmcp.model import SUPPORTED_VERSIONS
@@ -193,3 +195,38 @@ def test_to_scenario_turns_an_mcp_cassette_into_a_mock_mcp_server(serve: Any, tm
     assert done.returncode == 0, done.stderr
     served = serve(MockMCP(mcp_server_from_text(scenario.read_text(encoding="utf-8"), str(scenario), "docs")))
     assert run(served.url + "/mcp") == EXPECTED
+
+
+def test_verify_resends_mcp_episodes_in_one_session_and_reports_drift(serve: Any, tmp_path: Path) -> None:
+    upstream_server = serve(MockMCP(mcp_server_from_text(UPSTREAM, "<upstream>", "docs")))
+    path = tmp_path / "cassettes" / "Suite" / "Test.yaml"
+    cassette = McpCassette(path, "once", SecretRegistry(), upstream=upstream_server.url + "/mcp")
+    _, url = recorder(serve, cassette)
+    run(url)
+    cassette.close()
+    cassette.save()
+    live = {"RUN_LIVE_TESTS": "true"}
+    report = verify([path.parent], live, SecretRegistry())
+    assert {episode.status for episode in report.episodes} == {"clean"}, report.text()
+    sessions = {entry.received_headers.get("mcp-session-id") for entry in upstream_server.app.journal.entries()
+                if entry.subject and entry.subject.method not in ("initialize", None)}  # fmt: skip
+    assert len(sessions - {None}) == 2  # the recording's session, and verify's one
+
+    changed = UPSTREAM.replace('reply: {structured: {city: "{{city}}", celsius: 21.5}}',
+                               'reply: {structured: {city: "{{city}}", celsius: 21.5, wind: 3}}')  # fmt: skip
+    other = serve(MockMCP(mcp_server_from_text(changed, "<upstream>", "docs")))
+    report = verify([path.parent], live, SecretRegistry(), upstreams={"mcp": other.url + "/mcp"})
+    assert "field_added body $.result.structuredContent.wind" in report.text(), report.text()
+
+    stdio = load_cassette(path)
+    for episode in stdio.episodes:
+        episode.request["upstream"] = "touch " + str(tmp_path / "ran")  # a hostile cassette names a command
+    save_cassette(stdio)
+    report = verify([path.parent], live, SecretRegistry())
+    assert {episode.status for episode in report.episodes} == {"skipped"} and not (tmp_path / "ran").exists()
+    assert "give --upstream-mcp-command" in report.episodes[0].note
+    scenario = tmp_path / "upstream.yaml"
+    scenario.write_text(UPSTREAM, encoding="utf-8")
+    command = shlex.join([*AGENTTEST, "mcp", "serve", "--stdio", "--scenario", str(scenario), "--name", "docs"])
+    report = verify([path.parent], live, SecretRegistry(), upstreams={"mcp_command": command})
+    assert {episode.status for episode in report.episodes} == {"clean"}, report.text()

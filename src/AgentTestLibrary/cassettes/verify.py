@@ -15,12 +15,18 @@ format, with a small output-token cap. Nothing written or printed holds a key: a
 into the request, and every text is masked. Cassettes may be hostile: one that cannot be read or
 re-sent as it is (a broken file, a model name that would bend the path, a malformed view) is
 reported ``invalid`` with the reason, and the others are verified. No Robot Framework.
+
+Service episodes are re-sent as recorded (without the credentials the cassette never held) to
+``upstream_service`` or where they were recorded from; MCP episodes in one session per server, to
+``upstream_mcp``, the URL they were recorded from, or ``upstream_mcp_command`` (a cassette recorded
+over stdio needs it: a command is never taken from a cassette).
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import shlex
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +38,8 @@ from ..live.gate import MASTER_GATE, PROVIDER_CREDENTIALS, live_enabled
 from ..live.network import ENDPOINTS
 from ..live.retry import bounded_retry
 from ..secrets import SecretRegistry
+from .mcp import CLIENT_INFO, DEFAULT_VERSION, McpUpstream
+from .mcp import PROTOCOL as MCP
 from .model import load_cassette
 from .options import DEFAULT_MAX_REQUESTS
 from .service import PROTOCOL as SERVICE
@@ -433,6 +441,7 @@ def verify(
     for value in credentials.values():
         secrets.add(value)
     egress: dict[str, Diagnosis] = {}
+    sessions: dict[str, McpUpstream] = {}  # one session per real MCP server
     report, sent = VerifyReport(), 0
     for file in files:
         try:
@@ -445,9 +454,14 @@ def verify(
             provider = protocol.split(".", 1)[0]
             entry = EpisodeReport(str(file), number, protocol, "skipped")
             report.episodes.append(entry)
+            prepared: tuple[str, Send] | str
             try:
-                prepared = (_service_send(episode.request, bases) if protocol == SERVICE
-                            else _provider_send(episode.request, provider, bases, credentials))  # fmt: skip
+                if protocol == SERVICE:
+                    prepared = _service_send(episode.request, bases)
+                elif protocol == MCP:
+                    prepared = _mcp_send(episode.request, bases, sessions)
+                else:
+                    prepared = _provider_send(episode.request, provider, bases, credentials)
             except INVALID_VIEW as error:
                 entry.status, entry.note = "invalid", secrets.mask_text(str(error) or type(error).__name__)
                 continue
@@ -455,11 +469,13 @@ def verify(
                 entry.note = prepared
                 continue
             base, send = prepared
-            route = base if protocol == SERVICE else provider
-            if route not in egress:
-                probe = base if protocol == SERVICE else (upstreams or {}).get(provider) or ENDPOINTS.get(provider)
+            route = base if protocol in (SERVICE, MCP) else provider
+            if route and route not in egress:  # no route: a local stdio server, no network on the way
+                probe = (
+                    base if protocol in (SERVICE, MCP) else (upstreams or {}).get(provider) or ENDPOINTS.get(provider)
+                )
                 egress[route] = check_egress(probe or base, environ)
-            if egress[route].blocked:
+            if route and egress[route].blocked:
                 entry.note = secrets.mask_text(f"egress blocked: {egress[route].summary()}")
                 continue
             if sent >= max_requests:
@@ -469,14 +485,19 @@ def verify(
             try:
                 live = bounded_retry(send, attempts, backoff_s, final=_unreachable)
             except Exception as error:  # noqa: BLE001 - any failure to get an answer is reported, masked
-                again = check_egress(base, environ)
-                entry.status = "skipped" if again.blocked else "error"
-                entry.note = secrets.mask_text(f"egress blocked: {again.summary()}" if again.blocked else str(error))
+                again = check_egress(base, environ) if route else None
+                blocked = again is not None and again.blocked
+                entry.status = "skipped" if blocked else "error"
+                entry.note = secrets.mask_text(
+                    f"egress blocked: {again.summary()}" if again and blocked else str(error)
+                )
                 continue
             entry.drifts = response_drifts(episode.response, live)
             entry.status = "drift" if entry.drifts else "clean"
             if live.status >= 400 and isinstance(live.body, dict):
                 entry.note = secrets.mask_text(json.dumps(live.body)[:300])
+    for session in sessions.values():
+        session.close()
     return report
 
 
@@ -502,6 +523,36 @@ def _service_send(view: dict[str, Any], bases: Mapping[str, str]) -> tuple[str, 
     base = check_upstream(bases.get(SERVICE) or str(view.get("upstream") or ""))
     method, target, headers, body = resent_request(view)
     return base, functools.partial(forward, base, target, headers, body, {}, method=method, passthrough=True)
+
+
+def _mcp_send(
+    view: dict[str, Any], bases: Mapping[str, str], sessions: dict[str, McpUpstream]
+) -> tuple[str, Send] | str:
+    """Where an MCP episode goes and how it is sent: to ``upstream_mcp`` (a URL), ``upstream_mcp_command`` (a stdio
+    server) or the URL it was recorded from, in one session per server. A command is never taken from a cassette."""
+    method, params = view.get("method"), view.get("params")
+    if not isinstance(method, str) or not method or not isinstance(params, dict):
+        raise ValueError("an MCP episode needs a method and params (a mapping)")
+    recorded = str(view.get("upstream") or "")
+    command = bases.get("mcp_command")
+    url = bases.get(MCP) or (recorded if recorded.startswith(("http://", "https://")) else None)
+    if not command and not url:
+        return "recorded from a stdio server: give --upstream-mcp-command (a cassette never starts a command)"
+    key = command or check_upstream(str(url))
+    if key not in sessions:
+        sessions[key] = McpUpstream(None, shlex.split(command)) if command else McpUpstream(key, None)
+    client = sessions[key]
+
+    def send() -> Captured:
+        if method != "initialize" and not client.protocol_version:
+            client.request("initialize", {"protocolVersion": DEFAULT_VERSION, "capabilities": {},
+                                          "clientInfo": CLIENT_INFO}, {})  # fmt: skip
+        sent = {"protocolVersion": params.get("protocolVersion") or DEFAULT_VERSION, "capabilities": {},
+                "clientInfo": CLIENT_INFO} if method == "initialize" else params  # fmt: skip
+        answer = client.request(method, sent, {})
+        return Captured(200, {}, {name: answer[name] for name in ("result", "error") if name in answer})
+
+    return ("" if command else key), send
 
 
 def _unreachable(error: BaseException) -> bool:

@@ -19,7 +19,7 @@ agenttest cassette check PATH... [--max-age-days N] [--tests ROBOT_PATH ...]
 agenttest cassette to-scenario CASSETTE [-o FILE] [--name MCP_SERVER_NAME]
 agenttest cassette to-routes CASSETTE [-o FILE]
 agenttest cassette verify PATH... [--tests ROBOT_PATH ...] [--report FILE] [--max-requests N] [--upstream-PROVIDER URL]
-                          [--upstream-service URL]
+                          [--upstream-service URL] [--upstream-mcp URL] [--upstream-mcp-command COMMAND]
 agenttest agents install [--dry-run] [--prefix DIR] NAME...
 agenttest hook [--runtime NAME] [--event NAME] [--evidence FILE] [--decisions FILE]   (see harness/hooks.py)
 """
@@ -183,6 +183,10 @@ def _parser() -> argparse.ArgumentParser:
         tape_verify.add_argument(f"--upstream-{provider}", metavar="URL", help=f"send {provider} requests here instead")
     tape_verify.add_argument("--upstream-service", metavar="URL", help="send service cassettes' requests here instead "
                              "of where they were recorded from")  # fmt: skip
+    tape_verify.add_argument("--upstream-mcp", metavar="URL", help="send MCP cassettes' requests to this streamable "
+                             "HTTP server instead of where they were recorded from")  # fmt: skip
+    tape_verify.add_argument("--upstream-mcp-command", metavar="COMMAND", help="start this stdio MCP server for MCP "
+                             "cassettes' requests (needed for cassettes recorded over stdio)")  # fmt: skip
     convert = tapes.add_parser("to-scenario", help="turn a model or MCP cassette into editable scenario rules")
     convert.add_argument("cassette")
     convert.add_argument("-o", "--output", help="write here instead of stdout")
@@ -504,7 +508,8 @@ def verify_cassettes(args: argparse.Namespace) -> int:
     secrets = SecretRegistry()
     secrets.add_from_environment()
     load_env_file(None, secrets)
-    upstreams = {name: url for name in (*PROVIDERS, "service") if (url := getattr(args, f"upstream_{name}"))}
+    given = (*PROVIDERS, "service", "mcp", "mcp_command")
+    upstreams = {name: url for name in given if (url := getattr(args, f"upstream_{name}"))}
     try:
         only = cassette_tools.test_names(robot_tests(args.tests)) if args.tests else None
         result = verify(args.paths, os.environ, secrets, upstreams=upstreams, max_requests=args.max_requests,
