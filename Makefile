@@ -122,7 +122,7 @@ libdoc: install
 ## The documentation site from docs/ into results/site (Sphinx + MyST + Furo, offline): every warning fails
 ## (a missing page, anchor or included suite), then every internal link of the built HTML is checked.
 docs: install
-	python -m sphinx -W --keep-going -q -b html docs $(RESULTS)/site
+	python -m sphinx -W --keep-going -q -b html -d $(RESULTS)/docs-doctrees docs $(RESULTS)/site
 	python scripts/check_site.py $(RESULTS)/site
 
 bench: install
