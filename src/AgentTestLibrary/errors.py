@@ -74,7 +74,8 @@ class McpConfigError(AgentConfigError):
 
 
 class WebhookError(InputError):
-    """An unknown provider, an unusable secret or signature kind; the message says which and how to fix it."""
+    """An unknown provider, an unusable secret or signature kind, a delivery nobody answered; the message says which
+    and how to fix it."""
 
 
 class CredentialFileError(InputError):

@@ -13,7 +13,9 @@ standard   ``webhook-id``, ``webhook-timestamp``,          ``{id}.{ts}.{body}`` 
 =========  ==============================================  ==============================================
 
 Receivers reject timestamps older than five minutes (:data:`TOLERANCE_S`); ``stale`` signs a
-valid signature that old. Providers that retry (Slack, Stripe, Standard Webhooks) redeliver
+valid signature that old. A ``valid`` or ``stale`` signature needs the secret; ``missing`` sends
+none (unsigned) and ``invalid`` signs with another one (:data:`SIGNED` says which, for the log).
+Providers that retry (Slack, Stripe, Standard Webhooks) redeliver
 when the receiver answers 5xx or does not answer; each redelivery is signed afresh. A receiver
 is untrusted too: each attempt has one deadline for everything (connect, send, the whole answer;
 a receiver that drips its answer is cut there), and at most ``max_answer_bytes`` of an answer are
@@ -41,6 +43,8 @@ Signature = Literal["valid", "invalid", "stale", "missing"]
 PROVIDERS: tuple[str, ...] = get_args(Provider)
 TOLERANCE_S = 300
 STALE_S = 600
+SIGNED = {"valid": "signed with the secret", "invalid": "signed with a wrong secret",
+          "stale": f"signed with the secret {STALE_S // 60} minutes ago", "missing": "unsigned"}  # fmt: skip
 RETRIES = {"github": 0, "slack": 3, "stripe": 3, "standard": 3}  # GitHub never redelivers on its own
 DEFAULT_MAX_ANSWER_BYTES = 1024 * 1024
 
@@ -191,13 +195,17 @@ def deliver(
 ) -> Delivery:
     """POST ``body`` signed as ``provider`` does; redeliver on 5xx or no answer (``retries``; default: the
     provider's habit, none for GitHub), waiting ``backoff_s`` doubled each time. One delivery id throughout.
-    Each attempt ends within ``timeout_s`` whatever the receiver does and keeps at most ``max_answer_bytes``."""
+    Each attempt ends within ``timeout_s`` whatever the receiver does and keeps at most ``max_answer_bytes``.
+    Raises :class:`WebhookError` when the last attempt got no answer (naming the URL and every attempt's error)."""
     if provider not in PROVIDERS:
         raise WebhookError(f"Unknown webhook provider '{provider}'; use one of {', '.join(PROVIDERS)}.")
     if not timeout_s > 0:
         raise WebhookError(f"timeout must be more than 0 seconds (the deadline of each attempt); got {timeout_s}.")
     if max_answer_bytes < 0:
         raise WebhookError(f"max_answer_bytes must be from 0 (bytes of an answer kept); got {max_answer_bytes}.")
+    if not secret and signature in ("valid", "stale"):
+        raise WebhookError(f"A {signature} {provider} signature needs the shared secret (secret=); for an unsigned "
+                           "delivery give signature=missing, for a wrongly signed one signature=invalid.")  # fmt: skip
     delivery = str(uuid.uuid4())
     allowed = RETRIES[provider] if retries is None else retries
     attempts: list[Attempt] = []
@@ -213,6 +221,10 @@ def deliver(
             break
         if number <= allowed:
             sleep(backoff_s * 2 ** (number - 1))
+    if attempts[-1].status is None:
+        tried = "; ".join(f"attempt {attempt.number}: {attempt.error}" for attempt in attempts)
+        raise WebhookError(f"The {provider} webhook to {url} got no answer ({tried}). Is the receiver listening "
+                           "there? Start it first, or give it more time with timeout=.")  # fmt: skip
     return Delivery(attempts)
 
 
@@ -244,5 +256,9 @@ async def _attempt(
     except asyncio.TimeoutError:
         error = f"no whole answer within the delivery's deadline of {timeout_s:g} s"
     except httpx.HTTPError as failure:
-        error = f"{type(failure).__name__}: {failure}"
+        root: BaseException = failure
+        while (deeper := root.__cause__ or root.__context__) is not None:
+            root = deeper  # the operating system's own words (connection refused ...) sit at the bottom
+        cause = f" ({root})" if str(root) and str(root) != str(failure) else ""
+        error = f"{type(failure).__name__}: {failure}{cause}"
     return Attempt(number, None, "", error, headers)

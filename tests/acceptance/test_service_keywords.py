@@ -77,6 +77,10 @@ The Webhook Secret Is Masked
     ${bad}=    Deliver Webhook    ${url}/hook    github    ping    payload={"zen": "x"}    secret=%{HOOK_SECRET}
     ...    signature=invalid
     Should Be Equal As Integers    ${bad}[status]    401
+    Run Keyword And Expect Error    A valid github signature needs the shared secret (secret=)*
+    ...    Deliver Webhook    ${url}/hook    github    ping    payload={"zen": "x"}
+    ${unsigned}=    Deliver Webhook    ${url}/hook    github    ping    payload={"zen": "x"}    signature=missing
+    Should Be Equal As Integers    ${unsigned}[status]    401
     Log    ${good}
     ${requests}=    Get Service Requests    crm
     Log    ${requests}
@@ -121,6 +125,13 @@ def test_service_keywords_in_a_suite(tmp_path: Path) -> None:
     assert statuses["Unused Routes Are Named"] == ("PASS", ""), statuses["Unused Routes Are Named"]
     assert statuses["The Webhook Secret Is Masked"][0] == "PASS", statuses["The Webhook Secret Is Masked"]
     written = everything_written(run.output_dir)
+    assert "github webhook 'ping' to http://127.0.0.1:" in written
+    for said in (
+        "/hook, signed with the secret: attempt 1 answered 200",
+        "/hook, signed with a wrong secret: attempt 1 answered 401",
+        "/hook, unsigned: attempt 1 answered 401",
+    ):
+        assert said in written, said
     assert WEBHOOK_SECRET not in written
     assert REAL_AWS_SECRET not in written
     assert "Exported to processes started from now on: AGENTTEST_CRM_URL=http://127.0.0.1:" in written

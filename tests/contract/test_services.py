@@ -418,8 +418,12 @@ class Receiver:
 
 def test_a_dripping_receiver_is_cut_at_the_deliverys_deadline() -> None:
     receiver = Receiver(chunks=80, size=1, gap_s=0.1)  # 8 s of drip; every read gets a byte at once
-    done = deliver(receiver.url, "github", b"{}", "s", timeout_s=1)
-    assert done.status is None and "no whole answer within the delivery's deadline of 1 s" in done.attempts[0].error
+    with pytest.raises(
+        WebhookError,
+        match=r"The github webhook to http://127\.0\.0\.1:\d+/hook got no answer \("
+        r"attempt 1: no whole answer within the delivery's deadline of 1 s\)",
+    ):
+        deliver(receiver.url, "github", b"{}", "s", timeout_s=1)
     assert receiver.close() is False, "the sender must hang up at its deadline, not wait for the drip to end"
 
 
@@ -432,6 +436,31 @@ def test_a_huge_answer_is_read_only_up_to_the_cap_and_the_result_says_so() -> No
     assert receiver.close() is False, "the sender must stop reading past the cap"
     with pytest.raises(WebhookError, match="max_answer_bytes must be from 0"):
         deliver("http://127.0.0.1:9/hook", "github", b"{}", "s", max_answer_bytes=-1)
+
+
+def test_a_delivery_nobody_answers_fails_naming_the_url_and_each_attempts_error() -> None:
+    with socket.socket() as probe:  # a port where nothing listens
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}/hook"
+    waits: list[float] = []
+    with pytest.raises(WebhookError) as caught:
+        deliver(url, "slack", b"{}", "s", retries=1, sleep=waits.append)
+    message = str(caught.value)
+    assert message.startswith(f"The slack webhook to {url} got no answer (attempt 1: ConnectError: ")
+    assert "; attempt 2: ConnectError: " in message and "Is the receiver listening there?" in message
+    assert waits == [0.5]
+
+
+@pytest.mark.parametrize("signature", ["valid", "stale"])
+def test_a_signed_delivery_needs_the_secret_and_unsigned_or_invalid_ones_do_not(serve: Any, signature: str) -> None:
+    with pytest.raises(WebhookError, match=f"A {signature} slack signature needs the shared secret \\(secret=\\); for "
+                                           "an unsigned delivery give signature=missing"):  # fmt: skip
+        deliver("http://127.0.0.1:9/hook", "slack", b"{}", "", signature=signature)
+    routes = "routes:\n  - {name: hook, method: POST, path: /hook, verify: {provider: github, secret: s}, reply: {}}\n"
+    url = serve(MockService(service_from_text(routes, "hooks.yaml", "receiver"))) + "/hook"
+    assert deliver(url, "github", b"{}", "", signature="missing").status == 401
+    assert deliver(url, "github", b"{}", "", signature="invalid").status == 401
+    assert deliver(url, "github", b"{}", "s").status == 200
 
 
 def test_deliveries_are_redelivered_on_5xx_with_the_providers_headers(serve: Any) -> None:

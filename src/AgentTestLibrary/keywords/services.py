@@ -287,7 +287,8 @@ class ServiceKeywords(ServedComponent):
     ) -> dict[str, Any]:
         """Delivers a webhook to ``url`` signed the way ``provider`` signs; returns ``status``, ``body``,
         ``truncated``, ``attempts`` (a list of ``status``, ``body``, ``error``, ``kept_bytes``,
-        ``truncated``) and ``delivery`` (the delivery id).
+        ``truncated``) and ``delivery`` (the delivery id). Fails naming the URL and every
+        attempt's error when the last attempt got no answer (nothing listening, or past ``timeout``).
 
         - ``provider``: ``github`` (``X-Hub-Signature-256``, ``X-GitHub-Event``), ``slack``
           (``v0:`` timestamp and ``X-Slack-Signature``), ``stripe`` (``Stripe-Signature``),
@@ -296,8 +297,9 @@ class ServiceKeywords(ServedComponent):
         - ``secret``: the shared secret, best as a ``Secret`` (``%{WEBHOOK_SECRET}`` typed
           ``Secret`` or `Get Credential`); given as plain text it is masked in every output
           too, at every log level (the library registers it before Robot logs the arguments).
+          Required, unless ``signature=missing`` or ``invalid``.
         - ``signature``: ``valid``, ``invalid`` (signed with another secret), ``stale`` (ten
-          minutes old) or ``missing``, for negative tests.
+          minutes old) or ``missing`` (unsigned: no signature headers), for negative tests.
         - ``retries``: redeliveries when the receiver answers 5xx or not at all (default: the
           provider's habit: none for GitHub, 3 for the others), ``backoff`` seconds doubled
           each time; Slack's carry ``X-Slack-Retry-Num``.
@@ -312,7 +314,7 @@ class ServiceKeywords(ServedComponent):
         | ...    payload=${CURDIR}/payloads/issue_opened.json    secret=${SECRET}
         | Should Be Equal As Integers    ${delivery}[status]    200
         """
-        from ..webhooks import deliver
+        from ..webhooks import SIGNED, deliver
 
         text = secret.value if isinstance(secret, Secret) else str(secret)
         self.ctx.secrets.add(text)
@@ -324,8 +326,9 @@ class ServiceKeywords(ServedComponent):
                     for attempt in delivered.attempts]  # fmt: skip
         delivery = next((value for key, value in delivered.attempts[0].headers.items()
                          if key in ("x-github-delivery", "webhook-id")), "")  # fmt: skip
-        logger.info(f"{provider} webhook '{event}' ({signature} signature) to {url}: "
-                    + ", ".join(f"attempt {a['status'] or a['error']}" for a in attempts))  # fmt: skip
+        logger.info(f"{provider} webhook '{event}' to {url}, {SIGNED[signature]}: "
+                    + ", ".join(f"attempt {number} answered {attempt['status'] or attempt['error']}"
+                                for number, attempt in enumerate(attempts, 1)))  # fmt: skip
         return {"status": delivered.status, "body": delivered.body, "truncated": attempts[-1]["truncated"],
                 "attempts": attempts, "delivery": delivery}  # fmt: skip
 
