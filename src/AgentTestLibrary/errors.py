@@ -130,6 +130,11 @@ class MockServerError(AgentTestError):
     """A mock server could not start or stop; the message says what to change."""
 
 
+class AgentServerError(AgentTestError):
+    """An agent server did not start, answer or print its URL in time; the message names the command, the URL
+    awaited and the agent's last output lines."""
+
+
 class NotRunningError(AgentTestError, RuntimeError):
     """A keyword needs a mock (or a golden set, a runtime ...) that is not there; the message says what starts it."""
 

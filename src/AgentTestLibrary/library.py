@@ -7,6 +7,7 @@ from robotlibcore import DynamicCore
 from .keywords import (
     A2AKeywords,
     AgentKeywords,
+    AgentServerKeywords,
     AwsKeywords,
     CassetteKeywords,
     CredentialKeywords,
@@ -282,6 +283,7 @@ class AgentTestLibrary(DynamicCore):  # type: ignore[misc]
             HookKeywords(self.ctx),
             runtimes,
             AgentKeywords(self.ctx),
+            AgentServerKeywords(self.ctx),
             ScoreKeywords(self.ctx, llm),
             TranscriptKeywords(self.ctx),
             SealedNetworkKeywords(self.ctx, llm),

@@ -1,6 +1,7 @@
 """Keyword components, one per concern; each is a thin layer over the core."""
 
 from .a2a import A2AKeywords
+from .agent_servers import AgentServerKeywords
 from .agents import AgentKeywords
 from .aws import AwsKeywords
 from .cassettes import CassetteKeywords
@@ -26,6 +27,7 @@ from .transcript import TranscriptKeywords
 __all__ = [
     "A2AKeywords",
     "AgentKeywords",
+    "AgentServerKeywords",
     "AwsKeywords",
     "CassetteKeywords",
     "CredentialKeywords",
