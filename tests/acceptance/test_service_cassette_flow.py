@@ -84,3 +84,35 @@ def test_record_then_replay_through_robot_leaks_no_token(tmp_path: Path) -> None
                        "--variable", "MODE:none")  # fmt: skip
     status, message = missed.statuses["Agent Reads Issues"]
     assert status == "FAIL" and "closest was cassette episode 1: query differs" in message, message
+
+
+SETTINGS_SUITE = """
+*** Settings ***
+Library    AgentTestLibrary
+Suite Setup    Start Mock Service    github
+Test Tags    lane:no-model
+
+*** Test Cases ***
+A Bad Upstream Is Named
+    Use Service Cassettes    github    ${CASSETTES}    upstream=ftp://user:pw@host    match_on=model
+
+An Unknown Service Is Named
+    Use Service Cassettes    gitlab    ${CASSETTES}    upstream=http://127.0.0.1:9
+
+Recording From A Real API Needs The Live Lane
+    Use Service Cassettes    github    ${CASSETTES}    upstream=https://api.github.com    record_mode=once
+"""
+
+
+def test_the_live_gate_and_bad_settings_are_clear(tmp_path: Path) -> None:
+    cassettes = tmp_path / "cassettes"
+    ran = run_robot(tmp_path, {"settings.robot": SETTINGS_SUITE}, {}, "--variable", f"CASSETTES:{cassettes}")
+    status, message = ran.statuses["Recording From A Real API Needs The Live Lane"]
+    assert status == "SKIP" and "needs RUN_LIVE_TESTS=true (the upstream is not on loopback)" in message, message
+    status, message = ran.statuses["A Bad Upstream Is Named"]
+    assert status == "FAIL" and "match_on takes fields from method, path, query, body; got 'model'" in message
+    assert "upstream 'ftp://user:pw@host' is not a base URL" not in message  # the password is masked ...
+    assert "is not a base URL: give http(s)://host[:port][/prefix]" in message  # ... and the fix is named
+    status, message = ran.statuses["An Unknown Service Is Named"]
+    assert status == "FAIL" and "gitlab" in message, message
+    assert not cassettes.exists()

@@ -285,9 +285,9 @@ class CassetteKeywords(UsesMockLLM):
         The cassette holds the JSON-RPC requests the agent sent (``initialize``, ``tools/list``,
         ``tools/call``, ``resources/*``, ``prompts/*`` ...) and the real server's results or errors;
         the mock keeps its own transport (sessions, JSON or SSE, the stdio relay), so a server
-        recorded over stdio replays over HTTP and the other way round. While a cassette is in use
-        the server speaks the handshake revisions (``initialize``) and answers from it instead of
-        its declared tools; faults still apply. Modes, ``AGENTTEST_RECORD_MODE``, expiry and
+        recorded over stdio replays over HTTP and the other way round. From now on the server
+        speaks the handshake revisions (``initialize``); while a cassette is in use it answers
+        from it instead of its declared tools; faults still apply. Modes, ``AGENTTEST_RECORD_MODE``, expiry and
         near-miss reports as in `Use LLM Cassettes`; ``match_on`` from ``method``, ``params``.
         Recording opens one session with the real server per test; over HTTP the agent's
         credential headers go with each request (their values masked everywhere, never written),
