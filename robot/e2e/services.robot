@@ -92,12 +92,14 @@ The Third Page Of The Lambda Listing Fails
 
 *** Keywords ***
 GitHub Should Hold The Comment And The Labels
-    [Documentation]    What the agent left in the mock GitHub's collections: its comment and the issue's labels.
+    [Documentation]    What the agent left in the mock GitHub's collections: its comment and the issue's labels
+    ...    (label objects, as GitHub keeps them: compared by name).
     [Arguments]    ${comment}    ${labels}
     ${comments}=    Get Service Collection    github    comments
     Should Contain    ${comments}[0][body]    ${comment}
     ${issues}=    Get Service Collection    github    issues
-    Should Be Equal    ${issues}[0][labels]    ${labels}
+    ${names}=    Evaluate    [label["name"] for label in $issues[0]["labels"]]
+    Should Be Equal    ${names}    ${labels}
 
 Start The Mocks And The Agent
     [Documentation]    The mock LLM, the mock GitHub (the preset with the issue), mock AWS and the triage agent.

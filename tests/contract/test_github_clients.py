@@ -65,10 +65,13 @@ def test_pygithub_issues_labels_in_both_body_forms_and_comments(served: tuple[Mo
     assert [(comment.body, comment.user.login) for comment in closed.get_comments()] == [
         ("closing: not ours", "agenttest-bot")
     ]
+    with pytest.raises(github.UnknownObjectException):  # GitHub: 404 for a comment on an issue that is not there
+        repo._requester.requestJsonAndCheck("POST", f"{repo.url}/issues/99/comments", input={"body": "lost"})
+    assert len(app.collections.items("comments")) == 1
 
 
 def test_pygithub_pulls_reviews_and_contents(served: tuple[MockService, str]) -> None:
-    _, url = served
+    app, url = served
     repo = pygithub(url, retry=None).get_repo("acme/app")
     pull = repo.create_pull(title="Fix crash", body="Fixes #1", head="fix-crash", base="main")
     assert pull.number == 1 and pull.head.ref == "fix-crash" and pull.base.ref == "main" and not pull.merged
@@ -85,6 +88,9 @@ def test_pygithub_pulls_reviews_and_contents(served: tuple[MockService, str]) ->
     assert content.path == "docs/notes.md" and content.name == "notes.md" and content.sha == expected_sha
     fetched = repo.get_contents("docs/notes.md")
     assert fetched.decoded_content == b"triage notes\n" and fetched.size == 13 and fetched.sha == expected_sha
+    repo.update_file("docs/notes.md", "Edit notes", "new notes\n", fetched.sha)
+    assert repo.get_contents("docs/notes.md").decoded_content == b"new notes\n"
+    assert len(app.collections.items("contents")) == 1
     with pytest.raises(github.GithubException) as invalid:
         repo._requester.requestJsonAndCheck("PUT", f"{repo.url}/contents/x.md", input={"message": "m", "content": "*"})
     assert invalid.value.status == 422 and "Base64" in invalid.value.data["message"]

@@ -71,6 +71,9 @@ def test_cursors_are_walked_by_the_iterator_and_lookups_answer_ok_false(slack: t
             call()
         assert missing.value.response.status_code == 200 and missing.value.response["ok"] is False
         assert missing.value.response["error"] == code
+    with pytest.raises(SlackApiError) as unknown:
+        client.conversations_history(channel="C9NOWHERE")
+    assert unknown.value.response.status_code == 200 and unknown.value.response["error"] == "channel_not_found"
     with pytest.raises(SlackApiError) as forged:
         client.conversations_list(cursor="not-a-cursor")
     assert forged.value.response["ok"] is False

@@ -63,6 +63,14 @@ LIST = "routes:\n  - name: r\n    method: GET\n    path: /x\n"
             r"reply\.missing\.status: expected an HTTP status 100-599",
         ),
         (
+            "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {list: i, requires: {j: k}}}\n",
+            r"reply\.requires\.j: no collection named 'j' \(collections: i\)",
+        ),
+        (
+            "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {list: i, replace: true}}\n",
+            r"reply\.replace: replace goes with 'create: COLLECTION'",
+        ),
+        (
             "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {get: i, key: k, stored_fields: {a: b}}}\n",
             r"reply\.stored_fields: stored_fields goes with 'create: COLLECTION'",
         ),
@@ -98,6 +106,9 @@ def test_presets_load_and_a_file_extends_one() -> None:
     )
     assert extended.routes[0].name == "zen" and len(extended.routes) == len(github.routes) + 1
     assert extended.error == github.error
+    seeded = service_from_text("extends: github\ncollections:\n  issues: {key: number, items: [{number: 7}]}\n")
+    issues = next(collection for collection in seeded.collections if collection.name == "issues")
+    assert issues.items == ({"number": 7},) and issues.refs == (("labels", "labels"),) and issues.serial == ("id",)
 
 
 def test_path_templates_take_one_segment_or_the_rest_and_decode_it() -> None:

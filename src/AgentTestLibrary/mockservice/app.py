@@ -347,6 +347,12 @@ class ServiceEndpoint:
         headers: list[tuple[str, str]] = []
         status = reply.status
         name = reply.collection
+        for needed, template in templates.requires:
+            wanted = template.render(values)
+            if collections.find(needed, wanted) is None:
+                missing_status, missing_type = reply.missing
+                return self.service.error_outcome(missing_status, f"No {needed} item with key {wanted!r}.",
+                                                  missing_type)  # fmt: skip
         if reply.list is not None:
             items = [item for item in collections.items(reply.list) if self._kept(item, templates, values)]
             if reply.newest_first:
@@ -372,7 +378,12 @@ class ServiceEndpoint:
                 item = templates.item.render(values)
                 if not isinstance(item, dict):
                     return self.service.error_outcome(422, f"Expected a JSON object to create a {name} item.")
-                values["item"] = collections.create(name, self._stored(name, item, reply, values, creating=True))
+                item = self._stored(name, item, reply, values, creating=True)
+                field = collections.keys.get(name, "id")
+                if reply.replace and field in item and collections.find(name, item[field]) is not None:
+                    collections.delete(name, item[field])
+                    status = status or 200
+                values["item"] = collections.create(name, item)
                 if templates.stored_fields is not None:
                     created = values["item"]
                     kept = templates.stored_fields.render(values)

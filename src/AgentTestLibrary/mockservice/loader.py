@@ -28,6 +28,8 @@ routes:
       headers: {etag: abc}
       append: {labels: "{{json.labels}}"}      # update: add to the item's list field (each value once)
       stored_fields: {url: "{{base}}/issues/{{item.number}}"}   # create: stored once the item has its key
+      requires: {issues: "{{path.number}}"}    # that item must exist, else the missing: error (404)
+      replace: true                             # create: an item with the same key is replaced (200)
       translate: {state: {APPROVE: APPROVED, ~: PENDING}}   # a stored field's value as sent -> as stored (~: absent)
       missing: {status: 200, type: channel_not_found}       # get/update/delete of an absent item
       derive: {size: {base64_size: content}, sha: {base64_git_sha: content}}   # computed from a stored field
@@ -38,6 +40,7 @@ faults: [{when: {route: list issues, page: 3}, status: 500}]
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path as FilePath
 from typing import Any
 
@@ -73,8 +76,8 @@ ROUTE_KEYS = ("name", "method", "path", "when", "verify", "reply", "sequence")
 WHEN_KEYS = ("query", "headers", "json", "form")
 VERIFY_KEYS = ("provider", "secret", "secret_env")
 REPLY_KEYS = ("status", "headers", "json", "text", "list", "get", "create", "update", "delete", "key", "item",
-              "where", "paginate", "add_fields", "stored_fields", "append", "translate", "missing",
-              "newest_first", "derive")  # fmt: skip
+              "where", "paginate", "add_fields", "stored_fields", "append", "requires", "replace", "translate",
+              "missing", "newest_first", "derive")  # fmt: skip
 MISSING_KEYS = ("status", "type")
 COLLECTION_VERBS = ("list", "get", "create", "update", "delete")
 PAGINATE_KEYS = ("style", "size", "max_size", "position_param", "size_param", "next_field")
@@ -151,7 +154,13 @@ class _Validator(Validator):
         collections = {collection.name: collection for collection in base.collections}
         raw_collections = self.typed(top.get("collections") or {}, ("collections",), dict, "a mapping of collections")
         for key, value in raw_collections.items():
-            collections[str(key)] = self.collection(str(key), value, ("collections", key))
+            declared = self.collection(str(key), value, ("collections", key))
+            inherited = collections.get(str(key))
+            if inherited is not None:  # a preset's collection given items: its numbering and references stay
+                given = value if isinstance(value, dict) else {}
+                declared = replace(declared, **{part: getattr(inherited, part) for part in ("serial", "refs", "make")
+                                                if part not in given})  # fmt: skip
+            collections[str(key)] = declared
         names = set(collections)
         for collection in collections.values():
             for field, target in collection.refs:
@@ -310,6 +319,14 @@ class _Validator(Validator):
                                                "under collections.")  # fmt: skip
         if verbs and verbs[0] in ("get", "update", "delete") and "key" not in raw:
             raise self.fail(path, f"'{verbs[0]}' needs a 'key', e.g. key: \"{{{{path.number}}}}\".")
+        requires = self.typed(raw.get("requires") or {}, (*path, "requires"), dict,
+                              "a mapping of collections to the key that must be in them")  # fmt: skip
+        for target in requires:
+            if target not in collections:
+                known = ", ".join(sorted(collections)) or "none"
+                raise self.fail((*path, "requires", target), f"no collection named '{target}' (collections: {known}).")
+        if "replace" in raw and verbs != ["create"]:
+            raise self.fail((*path, "replace"), "replace goes with 'create: COLLECTION'.")
         if "stored_fields" in raw and verbs != ["create"]:
             raise self.fail((*path, "stored_fields"), "stored_fields goes with 'create: COLLECTION'.")
         if "add_fields" in raw and not verbs:
@@ -358,6 +375,8 @@ class _Validator(Validator):
             key=str(raw.get("key", "")),
             item=raw.get("item"),
             where=tuple((str(key), str(value)) for key, value in where.items()),
+            requires=tuple((str(key), str(value)) for key, value in requires.items()),
+            replace=self.typed(raw.get("replace", False), (*path, "replace"), bool, "true or false"),
             paging=self.paging(raw["paginate"], (*path, "paginate")) if "paginate" in raw else None,
             stored_fields=self.typed(
                 raw["stored_fields"], (*path, "stored_fields"), dict, "a mapping of fields to templates"

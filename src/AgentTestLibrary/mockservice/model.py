@@ -188,6 +188,8 @@ class ServiceReply:
     key: str = ""
     item: Any = None
     where: tuple[tuple[str, str], ...] = ()  # list: keep items whose field equals the filled template (when given)
+    requires: tuple[tuple[str, str], ...] = ()  # (collection, key template): absent -> the ``missing`` error
+    replace: bool = False  # create: an item with the same key is replaced (answered 200), not added beside it
     newest_first: bool = False  # list: the last item created comes first (Slack's history)
     paging: Paging | None = None
     add_fields: Any = None  # templated fields added to each item answered (not stored), e.g. its url
@@ -213,6 +215,7 @@ class ServiceReply:
             else None,
             append=Template(self.append, optional_fields=True) if self.append is not None else None,
             where=tuple((name, Template(value)) for name, value in self.where),
+            requires=tuple((name, Template(value)) for name, value in self.requires),
             add_fields=Template(self.add_fields) if self.add_fields else None,
             stored_fields=Template(self.stored_fields) if self.stored_fields else None,
             headers=tuple((name, Template(value)) for name, value in self.headers),
@@ -230,7 +233,8 @@ class ServiceReply:
         elif self.collection is not None:
             answered = (*request, "item")
         with_item = (*request, "item")
-        return {"key": request, "item": request, "append": request, "where": request, "add_fields": with_item,
+        return {"key": request, "item": request, "append": request, "where": request, "requires": request,
+                "add_fields": with_item,
                 "stored_fields": with_item, "headers": answered, "text": answered, "json": answered}  # fmt: skip
 
 
@@ -243,6 +247,7 @@ class ReplyTemplates:
     item: Template | None  # a field that is one placeholder the request did not send is left out
     append: Template | None
     where: tuple[tuple[str, Template], ...]
+    requires: tuple[tuple[str, Template], ...]
     add_fields: Template | None
     stored_fields: Template | None
     headers: tuple[tuple[str, Template], ...]
@@ -254,6 +259,7 @@ class ReplyTemplates:
         found = [("key", self.key), ("item", self.item), ("append", self.append), ("add_fields", self.add_fields),
                  ("stored_fields", self.stored_fields), ("text", self.text),
                  ("json", self.json), *(("where", template) for _, template in self.where),
+                 *(("requires", template) for _, template in self.requires),
                  *(("headers", template) for _, template in self.headers)]  # fmt: skip
         return [(part, template) for part, template in found if template is not None]
 
