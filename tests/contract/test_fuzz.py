@@ -291,7 +291,8 @@ def aws_request(rng: random.Random) -> tuple[str, str, dict[str, str], bytes]:
     if roll < 0.8:
         path = rng.choice(["/", "/bucket-a", "/bucket-a/key.txt", "/bucket-a?list-type=2&max-keys=-1", "/%2e%2e/x"])
         method = rng.choice(["GET", "PUT", "HEAD", "DELETE"])
-        return method, path, sigv4("s3"), bytes(rng.randrange(256) for _ in range(rng.randrange(40)))
+        chunked = {"content-encoding": "aws-chunked"} if rng.random() < 0.3 else {}  # SDK upload framing, mangled
+        return method, path, {**sigv4("s3"), **chunked}, bytes(rng.randrange(256) for _ in range(rng.randrange(40)))
     path = rng.choice(
         ["/2015-03-31/functions/", "/2015-03-31/functions/?Marker=zz&MaxItems=2", "/2015-03-31/functions/f"]
     )

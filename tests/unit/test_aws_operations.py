@@ -106,6 +106,16 @@ def test_an_aws_chunked_upload_is_read_as_its_payload() -> None:
     headers = {"content-encoding": "aws-chunked", "x-amz-decoded-content-length": "12"}
     recorded = rest_parameters(Operation("s3", "PutObject", "rest-xml"), "/b/k", {}, headers, wrapped)
     assert recorded["Body"] == "hello chunks"
+    for hostile in (b"zz\r\nabc", b"\xff\xfe", b"-1\r\nx"):  # broken framing: the body as it came, never a crash
+        recorded = rest_parameters(Operation("s3", "PutObject", "rest-xml"), "/b/k", {}, headers, hostile)
+        assert recorded["Body"] == _plain_text(hostile)
+
+
+def _plain_text(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return f"<{len(body)} bytes>"
 
 
 def test_a_body_botocore_cannot_read_leaves_the_path_and_query() -> None:

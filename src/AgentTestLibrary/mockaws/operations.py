@@ -265,7 +265,10 @@ def _unchunked(headers: dict[str, str], body: bytes) -> bytes:
     data, rest = bytearray(), body
     while rest:
         size_line, _, rest = rest.partition(b"\r\n")
-        size = int(size_line.split(b";", 1)[0] or b"0", 16)
+        size_text = size_line.split(b";", 1)[0].strip()
+        if not re.fullmatch(rb"[0-9a-fA-F]{1,8}", size_text):
+            return body  # not aws-chunked framing after all: journaled as it came (moto answers it)
+        size = int(size_text, 16)
         if size == 0:
             break
         data += rest[:size]
