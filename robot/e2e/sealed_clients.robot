@@ -16,25 +16,25 @@ Test Tags        lane:no-model    sealed
 
 
 *** Variables ***
-${ISSUE_URL}       https://api.github.com/repos/acme/app/issues/7
+${ISSUE_URL}    https://api.github.com/repos/acme/app/issues/7
 # .invalid never resolves (RFC 6761): a client that skips the proxy cannot reach anything with it.
-${GIT_HOST}        git.agenttest.invalid
-${NODE_HOST}       api.agenttest.invalid
-${SYSTEM_ROOTS}    /etc/ssl/certs/ca-certificates.crt
+${GIT_HOST}     git.agenttest.invalid
+${NODE_HOST}    api.agenttest.invalid
 
 
 *** Test Cases ***
 Curl Reaches The Mock GitHub Through The Seal
-    ${result}=    Run Process    curl    --silent    --show-error    --fail    ${ISSUE_URL}
+    ${result}=    Run Process    curl    --disable    --silent    --show-error    --fail    ${ISSUE_URL}
     Should Be Equal As Integers    ${result.rc}    0    msg=${result.stderr}
     Should Contain    ${result.stdout}    Crash on start
     Service Should Have Received    github    GET    /repos/acme/app/issues/7    times=1
     Routed Host Should Be    api.github.com    curl
 
 Curl With Other Roots Fails Verification And Is Reported
-    [Documentation]    TLS is really verified: curl given the system's roots instead of the seal's CA refuses the
-    ...    seal's certificate, and the failed handshake fails the test like a refused host.
-    ${result}=    Run Process    curl    --silent    --show-error    --cacert    ${SYSTEM_ROOTS}    ${ISSUE_URL}
+    [Documentation]    TLS is really verified: curl given the public roots (certifi's) instead of the seal's CA
+    ...    refuses the seal's certificate, and the failed handshake fails the test like a refused host.
+    ${roots}=    Evaluate    certifi.where()    modules=certifi
+    ${result}=    Run Process    curl    --disable    --silent    --show-error    --cacert    ${roots}    ${ISSUE_URL}
     Should Be Equal As Integers    ${result.rc}    60    msg=${result.stderr}
     Service Should Not Have Received    github    GET    /repos/{owner}/{repo}/issues/{number}
     Run Keyword And Expect Error    *api.github.com:443: tls-failed 1 time(s), e.g. by pid *curl*
@@ -42,11 +42,17 @@ Curl With Other Roots Fails Verification And Is Reported
     [Teardown]    NONE
 
 Curl To Unrelated Hosts Is Refused Over CONNECT And Plain HTTP
-    ${tunnel}=    Run Process    curl    --silent    --show-error    https://telemetry.agenttest.example/v1/ping
+    ${tunnel}=    Run Process
+    ...    curl
+    ...    --disable
+    ...    --silent
+    ...    --show-error
+    ...    https://telemetry.agenttest.example/v1/ping
     Should Be Equal As Integers    ${tunnel.rc}    56    msg=${tunnel.stderr}
     Should Contain    ${tunnel.stderr}    403
     ${plain}=    Run Process
     ...    curl
+    ...    --disable
     ...    --silent
     ...    --show-error
     ...    --output
@@ -64,7 +70,12 @@ Curl To Unrelated Hosts Is Refused Over CONNECT And Plain HTTP
 
 Git Lists A Remote's Refs Over HTTPS Through The Seal
     Route Host To Mock    ${GIT_HOST}    git
-    ${result}=    Run Process    git    ls-remote    https://${GIT_HOST}/acme/app.git
+    ${result}=    Run Process
+    ...    git
+    ...    ls-remote
+    ...    https://${GIT_HOST}/acme/app.git
+    ...    env:GIT_CONFIG_GLOBAL=/dev/null
+    ...    env:GIT_CONFIG_NOSYSTEM=1
     Should Be Equal As Integers    ${result.rc}    0    msg=${result.stderr}
     Should Contain    ${result.stdout}    1111111111111111111111111111111111111111\trefs/heads/main
     Should Contain    ${result.stdout}    2222222222222222222222222222222222222222\trefs/tags/v1.0
@@ -72,7 +83,12 @@ Git Lists A Remote's Refs Over HTTPS Through The Seal
     Routed Host Should Be    ${GIT_HOST}    git
 
 Git To An Unrouted Remote Is Refused And Named
-    ${result}=    Run Process    git    ls-remote    https://${GIT_HOST}/acme/app.git
+    ${result}=    Run Process
+    ...    git
+    ...    ls-remote
+    ...    https://${GIT_HOST}/acme/app.git
+    ...    env:GIT_CONFIG_GLOBAL=/dev/null
+    ...    env:GIT_CONFIG_NOSYSTEM=1
     Should Not Be Equal As Integers    ${result.rc}    0
     Should Contain    ${result.stderr}    403
     Run Keyword And Expect Error    *${GIT_HOST}:443: refused 1 time(s)*    Network Should Have Stayed Sealed
