@@ -43,6 +43,7 @@ routes:
         cookie_seen: "{{headers.cookie | null}}"
         next: "{{base}}/api/echo?page=2"
         sent: "{{json | null}}"
+        template: '{{method.none | "Hello {{ name }}"}}'  # a body with braces in it, as a GitHub issue may have
   - name: missing
     path: /api/missing
     reply: {status: 404, json: {message: Not Found}}

@@ -15,8 +15,10 @@ from ..naming import slug
 from .mcp import PROTOCOL as MCP
 from .model import Cassette, load_cassette
 from .scrub import SCRUBBED
+from .service import BASE
 from .service import PROTOCOL as SERVICE
 
+LITERAL_BRACES = '{{method.braces | "{{"}}'  # the method (a string) has no fields: the alternative, "{{", is written
 KINDS = {SERVICE: "service", MCP: "mcp"}  # a request's protocol -> the kind of cassette (else: a model's)
 
 
@@ -158,23 +160,35 @@ def _plain(value: Any) -> bool:
 
 
 def _route_reply(response: dict[str, Any]) -> dict[str, Any]:
-    headers = {str(name): str(value) for name, value in (response.get("headers") or {}).items()}
+    """A recorded answer as a route's reply: literal text, but ``{{base}}`` (the mock's URL). The mock service sends
+    its own content-type (JSON, or text/plain for text), so the recorded one is left out rather than sent twice."""
+    headers = {str(name): _literal(str(value)) for name, value in (response.get("headers") or {}).items()}
     content_type = headers.pop("content-type", "application/json")
     reply: dict[str, Any] = {"status": response.get("status", 200)}
     if headers:
         reply["headers"] = headers
     if "events" in response:
-        reply["headers"] = {**headers, "content-type": content_type}
-        reply["text"] = "".join(f"{event.get('data', '')}\n\n" for event in response["events"])
+        reply["text"] = _literal("".join(f"{event.get('data', '')}\n\n" for event in response["events"]))
         return reply
     body = response.get("body")
     if isinstance(body, str) and ("json" not in content_type or not body):
         if body or reply["status"] != 204:
-            reply["headers"] = {**headers, "content-type": content_type}
-            reply["text"] = body
+            reply["text"] = _literal(body)
     elif body is not None:
-        reply["json"] = body
+        reply["json"] = _literal(body)
     return reply
+
+
+def _literal(data: Any) -> Any:
+    """Recorded data a route file renders as it is: every ``{{`` but that of ``{{base}}`` written as a placeholder
+    that has no value and falls back to the literal text ``{{``."""
+    if isinstance(data, str):
+        return BASE.join(part.replace("{{", LITERAL_BRACES) for part in data.split(BASE))
+    if isinstance(data, dict):
+        return {key: _literal(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_literal(item) for item in data]
+    return data
 
 
 def to_mcp_scenario(cassette: Cassette, name: str) -> str:
