@@ -24,7 +24,7 @@ ${NODE_HOST}    api.agenttest.invalid
 
 *** Test Cases ***
 Curl Reaches The Mock GitHub Through The Seal
-    ${result}=    Run Process    curl    --disable    --silent    --show-error    --fail    ${ISSUE_URL}
+    ${result}=    Curl    --fail    ${ISSUE_URL}
     Should Be Equal As Integers    ${result.rc}    0    msg=${result.stderr}
     Should Contain    ${result.stdout}    Crash on start
     Service Should Have Received    github    GET    /repos/acme/app/issues/7    times=1
@@ -34,7 +34,7 @@ Curl With Other Roots Fails Verification And Is Reported
     [Documentation]    TLS is really verified: curl given the public roots (certifi's) instead of the seal's CA
     ...    refuses the seal's certificate, and the failed handshake fails the test like a refused host.
     ${roots}=    Evaluate    certifi.where()    modules=certifi
-    ${result}=    Run Process    curl    --disable    --silent    --show-error    --cacert    ${roots}    ${ISSUE_URL}
+    ${result}=    Curl    --cacert    ${roots}    ${ISSUE_URL}
     Should Be Equal As Integers    ${result.rc}    60    msg=${result.stderr}
     Service Should Not Have Received    github    GET    /repos/{owner}/{repo}/issues/{number}
     Run Keyword And Expect Error    *api.github.com:443: tls-failed 1 time(s), e.g. by pid *curl*
@@ -42,19 +42,10 @@ Curl With Other Roots Fails Verification And Is Reported
     [Teardown]    NONE
 
 Curl To Unrelated Hosts Is Refused Over CONNECT And Plain HTTP
-    ${tunnel}=    Run Process
-    ...    curl
-    ...    --disable
-    ...    --silent
-    ...    --show-error
-    ...    https://telemetry.agenttest.example/v1/ping
+    ${tunnel}=    Curl    https://telemetry.agenttest.example/v1/ping
     Should Be Equal As Integers    ${tunnel.rc}    56    msg=${tunnel.stderr}
     Should Contain    ${tunnel.stderr}    403
-    ${plain}=    Run Process
-    ...    curl
-    ...    --disable
-    ...    --silent
-    ...    --show-error
+    ${plain}=    Curl
     ...    --output
     ...    /dev/null
     ...    --write-out
@@ -125,6 +116,12 @@ Start The Mocks
     ...    any client, so only the seal can bring them to the mocks.
     Start Mock Service    github    routes=${CURDIR}/services/github_triage.yaml
     Start Mock Service    git    routes=${CURDIR}/services/git_http.yaml
+
+Curl
+    [Documentation]    Runs curl quietly with ``arguments``, reading no ~/.curlrc; returns the process result.
+    [Arguments]    @{arguments}
+    ${result}=    Run Process    curl    --disable    --silent    --show-error    @{arguments}
+    RETURN    ${result}
 
 Routed Host Should Be
     [Documentation]    The test's only connection went to ``host``, was routed to a mock, and came from ``process``.
