@@ -130,3 +130,20 @@ def test_sealing_is_an_error_in_the_live_lane(tags: tuple[str, ...], real_llm: b
     llm.real = EnvironmentPatch({}) if real_llm else None
     with pytest.raises(InputError, match=rf"cannot be used here: .*{re.escape(why)}.*Seal no-model tests only"):
         SealedNetworkKeywords(ctx, llm).seal_agent_network()
+
+
+def test_a_service_stands_for_a_preset_by_name_by_routes_or_by_extending_it() -> None:
+    from types import SimpleNamespace
+
+    from AgentTestLibrary.environment import EnvironmentPatch
+    from AgentTestLibrary.keywords.sealed import _is_preset
+    from AgentTestLibrary.keywords.served import Served
+    from AgentTestLibrary.mockservice import load_service
+
+    def served(name: str, routes: str | Path | None) -> Served:
+        return Served(name, SimpleNamespace(spec=load_service(routes, name)), None, "S", EnvironmentPatch({}))  # type: ignore[arg-type]
+
+    triage = Path(__file__).parents[2] / "robot" / "e2e" / "services" / "github_triage.yaml"
+    assert _is_preset(served("triage", triage), "github") and _is_preset(served("gh", "github"), "github")
+    assert _is_preset(served("github", None), "github")  # named so
+    assert not _is_preset(served("chat", "slack"), "github") and not _is_preset(served("empty", None), "slack")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from robot.api import logger
@@ -116,11 +116,11 @@ class SealedNetworkKeywords(LibraryComponent):
 
         Hosts a running mock stands for are answered by it over TLS with a certificate from that CA:
         OpenAI, Anthropic, Gemini, Vertex AI, Azure OpenAI and Bedrock hosts by the newest mock LLM,
-        ``api.github.com`` by a mock service started with ``routes=github``, ``slack.com`` by one
-        with ``routes=slack``, other ``*.amazonaws.com`` hosts by mock AWS; `Route Host To Mock`
-        adds more. Every other host is refused (403) and recorded: see `Network Should Have Stayed
-        Sealed` and `Get Network Attempts` (a test that calls neither gets a warning at its end when
-        something was refused).
+        ``api.github.com`` by a mock service started with ``routes=github`` (or a route file that
+        ``extends: github``), ``slack.com`` by one with ``routes=slack``, other ``*.amazonaws.com``
+        hosts by mock AWS; `Route Host To Mock` adds more. Every other host is refused (403) and
+        recorded: see `Network Should Have Stayed Sealed` and `Get Network Attempts` (a test that
+        calls neither gets a warning at its end when something was refused).
 
         ``allow``: hosts or patterns (``*.example.com``), comma-separated or a list, that are relayed
         to the real network (reported as ``allowed``); routes a keyword added still win, the default
@@ -255,5 +255,17 @@ def _listed(value: str | list[str] | None) -> list[str]:
 
 
 def _is_preset(served: Served, preset: str) -> bool:
-    source = str(getattr(getattr(served.app, "spec", None), "source", ""))
-    return served.name == preset or (Path(source).name == f"{preset}.yaml" and Path(source).parent.name == "presets")
+    """Whether a mock service stands for preset ``preset``: named so, or serving every route of it (``routes=github``,
+    or a route file that ``extends: github``)."""
+    if served.name == preset:
+        return True
+    spec = getattr(served.app, "spec", None)
+    names = {route.name for route in getattr(spec, "routes", ())}
+    return bool(names) and _preset_routes(preset) <= names
+
+
+@functools.cache
+def _preset_routes(preset: str) -> frozenset[str]:
+    from ..mockservice import load_service
+
+    return frozenset(route.name for route in load_service(preset, preset).routes)
