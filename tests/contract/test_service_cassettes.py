@@ -3,6 +3,7 @@ upstream gone; planted tokens never reach the cassette or the journal."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import subprocess
@@ -17,12 +18,13 @@ import yaml
 
 from AgentTestLibrary.cassettes import load_cassette, save_cassette
 from AgentTestLibrary.cassettes.service import ServiceCassette
-from AgentTestLibrary.cassettes.tools import check
+from AgentTestLibrary.cassettes.tools import check, to_routes
 from AgentTestLibrary.cassettes.verify import VerifyReport, verify
 from AgentTestLibrary.errors import CassetteError
 from AgentTestLibrary.mock.server import MockServer
 from AgentTestLibrary.mockservice import MockService, load_service, service_from_text
 from AgentTestLibrary.secrets import SecretRegistry
+from tests.stand_in import Answer, stand_in
 
 AUTH = "sentinel-auth-Q9xZ7w2k"  # no key shape: caught because it came in an Authorization header
 QUERY_TOKEN = "sentinel-query-4hT8pL1m"
@@ -253,3 +255,22 @@ def test_to_routes_makes_a_route_file_that_answers_the_same_requests(serve: Any,
     scenario = subprocess.run([sys.executable, "-m", "AgentTestLibrary", "cassette", "to-scenario", str(path)],
                               capture_output=True, text=True, timeout=60)  # fmt: skip
     assert scenario.returncode == 1 and "is a service cassette" in scenario.stderr and "to-routes" in scenario.stderr
+
+
+def test_a_binary_answer_replays_byte_for_byte_but_its_secrets(serve: Any, tmp_path: Path) -> None:
+    blob = bytes(range(256)) * 4 + REGISTERED.encode() + bytes(range(7))
+    kept = blob.replace(REGISTERED.encode(), b"*" * len(REGISTERED))
+    path = tmp_path / "Suite" / "Test.yaml"
+    with stand_in(Answer(headers={"content-type": "application/zip"}, chunks=[blob])) as upstream:
+        app, url, _ = recorder(serve, path, "once", upstream.url)
+        assert httpx.get(f"{url}/repos/acme/app/zipball").content == kept  # what the cassette holds
+        app.tape.save()  # type: ignore[union-attr]
+    text = path.read_text(encoding="utf-8")
+    assert "encoding: base64" in text and REGISTERED not in base64.b64decode(
+        load_cassette(path).episodes[0].response["body"]
+    ).decode("latin-1")
+    _, replay_url, _ = recorder(serve, path, "none", "http://127.0.0.1:9")
+    replayed = httpx.get(f"{replay_url}/repos/acme/app/zipball")
+    assert replayed.headers["content-type"] == "application/zip" and replayed.content == kept
+    with pytest.raises(CassetteError, match="is binary"):
+        to_routes(load_cassette(path))

@@ -16,6 +16,7 @@ A request view (what matching uses): ``protocol: service``, ``method``, ``path``
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Mapping
@@ -33,6 +34,7 @@ from .recording import Recording, UpstreamFailure
 from .scrub import SCRUBBED, scrub, scrub_events
 
 PROTOCOL = "service"
+BASE64 = "base64"  # a response's ``encoding`` when its body is binary
 BASE = "{{base}}"  # where the upstream's URL stood; a route file fills it the same way
 SAFE_PATH = re.compile(r"/[A-Za-z0-9._~:@!$&'()*+,;=%/\-]{0,2048}")
 UPSTREAM_URL = re.compile(r"https?://[A-Za-z0-9.\-]+(?::\d{1,5})?(?:/[A-Za-z0-9._~\-/]*)?")
@@ -129,9 +131,25 @@ def replay_outcome(response: Mapping[str, Any], base: str) -> Outcome:
         events = [Event(None, raw=f"{rebased(event.get('data', ''), BASE, base)}\n\n".encode())
                   for event in response["events"]]  # fmt: skip
         return Outcome(response["status"], content_type=content_type, headers=sent, events=events)
+    if response.get("encoding") == BASE64:
+        return Outcome(response["status"], base64.b64decode(str(response.get("body") or "")),
+                       content_type=content_type, headers=sent)  # fmt: skip
     body = rebased(response.get("body"), BASE, base)
     raw = body.encode() if isinstance(body, str) else b"" if body is None else json.dumps(body).encode()
     return Outcome(response["status"], raw, content_type=content_type, headers=sent)
+
+
+def kept_body(body: Any, secrets: SecretRegistry | None = None) -> tuple[Any, str | None]:
+    """A response body as a cassette keeps it: JSON data or text, or binary as base64 (with its ``encoding``), a
+    known secret's bytes in it overwritten with ``*`` of the same length (offsets in an archive stay right)."""
+    if not isinstance(body, bytes):
+        return body, None
+    if secrets is not None:
+        text = body.decode("latin-1")  # one character per byte
+        for start, end in secrets.spans(text):
+            text = text[:start] + "*" * (end - start) + text[end:]
+        body = text.encode("latin-1")
+    return base64.b64encode(body).decode(), BASE64
 
 
 class ServiceCassette(Recording):
@@ -192,7 +210,11 @@ class ServiceCassette(Recording):
         if captured.streamed:
             response["events"] = rebased(scrub_events(captured.events, self.secrets), self.upstream, BASE)
         else:
-            response["body"] = rebased(scrub(captured.body, self.secrets), self.upstream, BASE)
+            body, encoding = kept_body(captured.body, self.secrets)
+            if encoding:
+                response.update(body=body, encoding=encoding)
+            else:
+                response["body"] = rebased(scrub(body, self.secrets), self.upstream, BASE)
         episode = Episode(scrub(view, self.secrets), response)
         self.add(episode)
         # The agent gets what the cassette holds: a token the upstream echoed never reaches it either.

@@ -171,6 +171,10 @@ def _route_reply(response: dict[str, Any]) -> dict[str, Any]:
         reply["text"] = _literal("".join(f"{event.get('data', '')}\n\n" for event in response["events"]))
         return reply
     body = response.get("body")
+    if response.get("encoding"):
+        raise CassetteError(f"an answer of {content_type} is binary ({response['encoding']} in the cassette); a "
+                            "route file carries text and JSON only: take that episode out or serve the file another "
+                            "way.")  # fmt: skip
     if isinstance(body, str) and ("json" not in content_type or not body):
         if body or reply["status"] != 204:
             reply["text"] = _literal(body)

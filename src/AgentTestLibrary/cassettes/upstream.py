@@ -192,7 +192,11 @@ def forward(base_url: str, target: str, headers: Mapping[str, str], body: bytes,
             try:
                 return Captured(reply.status_code, kept, json.loads(raw))
             except ValueError:
-                return Captured(reply.status_code, kept, raw.decode("utf-8", errors="replace"))
+                pass
+            try:
+                return Captured(reply.status_code, kept, raw.decode("utf-8"))
+            except UnicodeDecodeError:  # binary (an archive, an image): a service keeps its bytes
+                return Captured(reply.status_code, kept, raw if passthrough else raw.decode("utf-8", "replace"))
         captured = Captured(reply.status_code, kept)
         last, block = time.perf_counter(), []
         for line in reply.iter_lines():

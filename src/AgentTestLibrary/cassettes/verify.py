@@ -43,7 +43,7 @@ from .mcp import PROTOCOL as MCP
 from .model import load_cassette
 from .options import DEFAULT_MAX_REQUESTS
 from .service import PROTOCOL as SERVICE
-from .service import check_upstream, resent_request
+from .service import check_upstream, kept_body, resent_request
 from .session import DEFAULT_UPSTREAMS
 from .tools import cassette_files
 from .upstream import UPSTREAM_SETTINGS, Captured, default_upstream, forward, join, signed, upstream_target
@@ -522,7 +522,13 @@ def _service_send(view: dict[str, Any], bases: Mapping[str, str]) -> tuple[str, 
     as recorded, without the credentials the cassette never held."""
     base = check_upstream(bases.get(SERVICE) or str(view.get("upstream") or ""))
     method, target, headers, body = resent_request(view)
-    return base, functools.partial(forward, base, target, headers, body, {}, method=method, passthrough=True)
+
+    def send() -> Captured:
+        live = forward(base, target, headers, body, {}, method=method, passthrough=True)
+        live.body = kept_body(live.body)[0]  # binary compared as the cassette keeps it
+        return live
+
+    return base, send
 
 
 def _mcp_send(
