@@ -314,18 +314,31 @@ CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 LAST_CHUNK = b"0\r\n\r\n"
 
 
+_HEADS: dict[tuple[Any, ...], bytes] = {}  # status line and headers as rendered, by what they depend on
+_MAX_HEADS = 256  # answers repeat their heads; cassette replays with headers of their own may not: bounded
+
+
 def response_head(outcome: Outcome, length: int | None, keep_alive: bool, server: str) -> bytes:
     """Status line and headers; ``length`` None means chunked. Header text loses line breaks and NULs, so a
-    replayed cassette cannot split the response."""
-    head = (f"HTTP/1.1 {outcome.status} {_REASONS.get(outcome.status, '')}\r\n"
-            f"content-type: {outcome.content_type.translate(_UNSAFE_HEADER)}\r\n"
-            f"server: {server}\r\n")  # fmt: skip
-    for name, value in outcome.headers:
-        head += f"{name.translate(_UNSAFE_HEADER)}: {value.translate(_UNSAFE_HEADER)}\r\n"
-    head += f"content-length: {length}\r\n" if length is not None else "transfer-encoding: chunked\r\n"
-    if not keep_alive:
-        head += "connection: close\r\n"
-    return (head + "\r\n").encode("latin-1", "replace")
+    replayed cassette cannot split the response. All but the framing lines are rendered once per shape."""
+    key = (outcome.status, outcome.content_type, *outcome.headers, server)
+    try:
+        start, kept = _HEADS.get(key), True
+    except TypeError:  # a value that cannot be a key (a hostile cassette's): rendered, not kept
+        start, kept = None, False
+    if start is None:
+        head = (f"HTTP/1.1 {outcome.status} {_REASONS.get(outcome.status, '')}\r\n"
+                f"content-type: {outcome.content_type.translate(_UNSAFE_HEADER)}\r\n"
+                f"server: {server}\r\n")  # fmt: skip
+        for name, value in outcome.headers:
+            head += f"{name.translate(_UNSAFE_HEADER)}: {value.translate(_UNSAFE_HEADER)}\r\n"
+        start = head.encode("latin-1", "replace")
+        if kept:
+            if len(_HEADS) >= _MAX_HEADS:
+                _HEADS.clear()
+            _HEADS[key] = start
+    framing = b"content-length: %d\r\n" % length if length is not None else b"transfer-encoding: chunked\r\n"
+    return start + framing + (b"\r\n" if keep_alive else b"connection: close\r\n\r\n")
 
 
 def chunk(data: bytes) -> bytes:

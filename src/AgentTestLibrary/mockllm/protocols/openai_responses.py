@@ -158,9 +158,15 @@ class OpenAIResponsesCodec:
         return items
 
     def _response(
-        self, reply: Reply, conversation: Conversation, body: dict[str, Any], status: str, output: list[dict[str, Any]]
+        self,
+        reply: Reply,
+        conversation: Conversation,
+        body: dict[str, Any],
+        status: str,
+        output: list[dict[str, Any]],
+        *,
+        response_id: str,
     ) -> dict[str, Any]:
-        response_id = self.response_id(reply, conversation)
         usage = None
         if status != "in_progress":
             prompt = reply.usage.input_tokens if reply.usage else conversation_tokens(conversation)
@@ -198,28 +204,31 @@ class OpenAIResponsesCodec:
         }
 
     def render(self, reply: Reply, conversation: Conversation, body: dict[str, Any] | None = None) -> dict[str, Any]:
-        output = self._output(reply, self.response_id(reply, conversation), conversation)
-        return self._response(reply, conversation, body or {}, _final_status(reply), output)
+        response_id = self.response_id(reply, conversation)
+        output = self._output(reply, response_id, conversation)
+        return self._response(reply, conversation, body or {}, _final_status(reply), output, response_id=response_id)
 
     def render_events(self, reply: Reply, conversation: Conversation, body: dict[str, Any]) -> list[Event]:
         """The typed events in the real order; the SSE and WebSocket transports share them."""
-        output = self._output(reply, self.response_id(reply, conversation), conversation)
+        response_id = self.response_id(reply, conversation)  # worked out once: every event names it
+        output = self._output(reply, response_id, conversation)
+        started = self._response(reply, conversation, body, "in_progress", [], response_id=response_id)
         events: list[dict[str, Any]] = [
-            {"type": "response.created", "response": self._response(reply, conversation, body, "in_progress", [])},
-            {"type": "response.in_progress", "response": self._response(reply, conversation, body, "in_progress", [])},
+            {"type": "response.created", "response": started},
+            {"type": "response.in_progress", "response": dict(started)},
         ]
         for index, item in enumerate(output):
             events.extend(ITEM_EVENTS[item["type"]](index, item))
         status = _final_status(reply)
-        events.append({"type": f"response.{status}",
-                       "response": self._response(reply, conversation, body, status, output)})  # fmt: skip
+        finished = self._response(reply, conversation, body, status, output, response_id=response_id)
+        events.append({"type": f"response.{status}", "response": finished})
         return _numbered(events)
 
     def warm_up_events(self, response_id: str, conversation: Conversation, body: dict[str, Any]) -> list[Event]:
         """An empty completed response: what a ``generate: false`` warm-up frame gets."""
         empty = Reply()
-        created = {**self._response(empty, conversation, body, "in_progress", []), "id": response_id}
-        completed = {**self._response(empty, conversation, body, "completed", []), "id": response_id}
+        created = self._response(empty, conversation, body, "in_progress", [], response_id=response_id)
+        completed = self._response(empty, conversation, body, "completed", [], response_id=response_id)
         return _numbered([{"type": "response.created", "response": created},
                           {"type": "response.completed", "response": completed}])  # fmt: skip
 
