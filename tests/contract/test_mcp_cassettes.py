@@ -4,6 +4,7 @@ stdio) through a mock MCP server, then replays with the server gone; the cassett
 from __future__ import annotations
 
 import asyncio
+import json
 import shlex
 import subprocess
 import sys
@@ -230,3 +231,36 @@ def test_verify_resends_mcp_episodes_in_one_session_and_reports_drift(serve: Any
     command = shlex.join([*AGENTTEST, "mcp", "serve", "--stdio", "--scenario", str(scenario), "--name", "docs"])
     report = verify([path.parent], live, SecretRegistry(), upstreams={"mcp_command": command})
     assert {episode.status for episode in report.episodes} == {"clean"}, report.text()
+
+
+def test_a_request_from_the_real_server_mid_call_is_declined_and_recorded(serve: Any, tmp_path: Path) -> None:
+    asking = UPSTREAM.replace(
+        "    resources:",
+        """      - name: summarise
+        inputSchema: {type: object, properties: {topic: {type: string}}}
+        reply:
+          steps:
+            - sample: {prompt: "Summarise {{topic}}", maxTokens: 50}
+              as: summary
+          text: "summary: {{summary.text}}"
+    resources:""",
+    )
+    upstream_server = serve(MockMCP(mcp_server_from_text(asking, "<upstream>", "docs")))
+    path = tmp_path / "Suite" / "Test.yaml"
+    cassette = McpCassette(path, "once", SecretRegistry(), upstream=upstream_server.url + "/mcp")
+    _, url = recorder(serve, cassette)
+
+    async def never(*_: Any) -> Any:
+        raise AssertionError("the recorder answers the real server, not the agent")
+
+    async def agent_that_samples() -> Any:
+        async with Client(url, sampling_callback=never) as client:  # it declares sampling: the server asks
+            return await client.call_tool("summarise", {"topic": "mcp"})
+
+    result = asyncio.run(agent_that_samples())
+    cassette.close()
+    cassette.save()
+    assert result.is_error and "requests from the server are not relayed" in result.content[0].text
+    recorded = load_cassette(path).episodes[-1]
+    assert recorded.request["params"] == {"name": "summarise", "arguments": {"topic": "mcp"}}
+    assert "requests from the server are not relayed" in json.dumps(recorded.response["body"])

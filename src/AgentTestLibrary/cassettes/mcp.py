@@ -109,10 +109,12 @@ class McpUpstream:
                     if line.startswith("data:"):
                         data.append(line[5:].strip())
                     elif not line and data:
-                        found = self._response(json.loads("\n".join(data)), message["id"])
-                        data = []
+                        event = json.loads("\n".join(data))
+                        found, data = self._response(event, message["id"]), []
                         if found is not None:
                             return found
+                        if isinstance(event, dict) and event.get("method") and "id" in event:  # it asks the client
+                            self._post({"jsonrpc": "2.0", "id": event["id"], "error": DECLINED}, headers).close()
                 raise UpstreamMcpError(f"the stream from {self.url} ended without the answer to {message['method']}")
             body = json.loads(reply.read() or b"null")
             found = self._response(body, message["id"])

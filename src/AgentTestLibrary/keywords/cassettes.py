@@ -120,7 +120,7 @@ class CassetteKeywords(UsesMockLLM):
             written = close_cassette(mock)
             if written:
                 logger.info(f"Cassette recorded: {written}")
-        for taped in self._taped_servers():
+        for taped in list(self.served_cassettes.values()):  # a server stopped during the test keeps its recording
             if taped.tape is not None:
                 report.upstream_failures.extend(failure.url for failure in taped.tape.upstream_failures)
             written = close_served_cassette(taped)
