@@ -104,9 +104,31 @@ Recording From A Real API Needs The Live Lane
 """
 
 
-def test_the_live_gate_and_bad_settings_are_clear(tmp_path: Path) -> None:
+STALE_SUITE = """
+*** Settings ***
+Library    AgentTestLibrary
+Suite Setup    Run Keywords    Start Mock Service    github    AND
+...    Use Service Cassettes    github    ${CASSETTES}    upstream=http://127.0.0.1:9    max_age_days=30
+Test Tags    lane:no-model
+
+*** Test Cases ***
+Old Recording
+    No Operation
+"""
+OLD_CASSETTE = """version: 1
+recorded_at: "2020-01-01T00:00:00Z"
+episodes: []
+"""
+
+
+def test_the_live_gate_expiry_and_bad_settings_are_clear(tmp_path: Path) -> None:
     cassettes = tmp_path / "cassettes"
-    ran = run_robot(tmp_path, {"settings.robot": SETTINGS_SUITE}, {}, "--variable", f"CASSETTES:{cassettes}")
+    (cassettes / "Stale").mkdir(parents=True)
+    (cassettes / "Stale" / "Old_Recording.yaml").write_text(OLD_CASSETTE, encoding="utf-8")
+    suites = {"settings.robot": SETTINGS_SUITE, "stale.robot": STALE_SUITE}
+    ran = run_robot(tmp_path, suites, {}, "--variable", f"CASSETTES:{cassettes}")
+    status, message = ran.statuses["Old Recording"]
+    assert status == "FAIL" and "more than max_age_days=30. Re-record it: AGENTTEST_RECORD_MODE=all robot" in message
     status, message = ran.statuses["Recording From A Real API Needs The Live Lane"]
     assert status == "SKIP" and "needs RUN_LIVE_TESTS=true (the upstream is not on loopback)" in message, message
     status, message = ran.statuses["A Bad Upstream Is Named"]
@@ -115,4 +137,4 @@ def test_the_live_gate_and_bad_settings_are_clear(tmp_path: Path) -> None:
     assert "is not a base URL: give http(s)://host[:port][/prefix]" in message  # ... and the fix is named
     status, message = ran.statuses["An Unknown Service Is Named"]
     assert status == "FAIL" and "gitlab" in message, message
-    assert not cassettes.exists()
+    assert sorted(path.name for path in cassettes.rglob("*.yaml")) == ["Old_Recording.yaml"]
