@@ -9,7 +9,6 @@ import shlex
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,6 @@ from AgentTestLibrary.cassettes.mcp import McpCassette
 from AgentTestLibrary.cassettes.verify import verify
 from AgentTestLibrary.mock.server import MockServer
 from AgentTestLibrary.mockmcp import MockMCP, mcp_server_from_text
-from AgentTestLibrary.mockmcp.model import SUPPORTED_VERSIONS
 from AgentTestLibrary.secrets import SecretRegistry
 
 AGENTTEST = [sys.executable, "-m", "AgentTestLibrary"]
@@ -102,8 +100,7 @@ def serve() -> Iterator[Any]:
 
 
 def recorder(serve: Any, cassette: McpCassette) -> tuple[MockMCP, str]:
-    app = MockMCP(secrets=cassette.secrets)
-    app.spec = replace(app.spec, revisions=SUPPORTED_VERSIONS)
+    app = MockMCP(secrets=cassette.secrets)  # every revision, the stateless one too: the official client probes it
     app.tape = cassette
     return app, serve(app).url + "/mcp"
 

@@ -6,7 +6,7 @@ import json
 import os
 import shlex
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -285,9 +285,10 @@ class CassetteKeywords(UsesMockLLM):
         The cassette holds the JSON-RPC requests the agent sent (``initialize``, ``tools/list``,
         ``tools/call``, ``resources/*``, ``prompts/*`` ...) and the real server's results or errors;
         the mock keeps its own transport (sessions, JSON or SSE, the stdio relay), so a server
-        recorded over stdio replays over HTTP and the other way round. From now on the server
-        speaks the handshake revisions (``initialize``); while a cassette is in use it answers
-        from it instead of its declared tools; faults still apply. Modes, ``AGENTTEST_RECORD_MODE``, expiry and
+        recorded over stdio replays over HTTP and the other way round. While a cassette is in use
+        the server answers from it instead of its declared tools and speaks the handshake
+        revisions (``server/discover`` is declined, so clients send ``initialize``); faults still
+        apply. Modes, ``AGENTTEST_RECORD_MODE``, expiry and
         near-miss reports as in `Use LLM Cassettes`; ``match_on`` from ``method``, ``params``.
         Recording opens one session with the real server per test; over HTTP the agent's
         credential headers go with each request (their values masked everywhere, never written),
@@ -318,10 +319,7 @@ class CassetteKeywords(UsesMockLLM):
                 problems.append(str(error).rstrip("."))
         if problems:
             raise CassetteError(f"Use MCP Cassettes {name}: " + "; ".join(problems) + ".")
-        from ..mockmcp.model import SUPPORTED_VERSIONS
-
         app = self.mcp.served(name).app
-        app.spec = replace(app.spec, revisions=SUPPORTED_VERSIONS)
         config = CassetteConfig(Path(directory), mode, max_age_days, on_stale, fields,
                                 upstreams={"mcp": upstream or shlex.join(command or [])})  # fmt: skip
         from ..cassettes.mcp import McpCassette

@@ -43,7 +43,7 @@ CLIENT_HEADER = "x-agenttest-mcp-client"
 EXIT_HEADER = "x-agenttest-mcp-exit"
 STREAMS_HEADER = "x-agenttest-mcp-streams"  # the stdio relay takes streamed answers (and writes each event as a line)
 ACCEPTED = ("application/json", "text/event-stream", "application/*", "text/*", "*/*")
-DISCOVER = "server/discover"  # the stateless revision's probe: a server with a cassette speaks the handshake ones
+DISCOVER = "server/discover"  # the stateless revision's probe: a server answering from a cassette declines it
 INVALID = "<invalid>"  # the method of a message that is not a valid request but has an id to answer to
 CODES = {404: jsonrpc.SESSION_NOT_FOUND, 500: jsonrpc.INTERNAL_ERROR}
 
@@ -161,7 +161,11 @@ class McpEndpoint:
             outcome = Outcome(200, content_type="text/event-stream", headers=[("cache-control", "no-cache")],
                               feed=listener)  # fmt: skip
             return Answer(outcome=outcome, rule="subscriptions/listen", faultable=False, kind="stream")
-        if self.server.tape is not None and not subject.stateless and subject.method not in (INVALID, DISCOVER):
+        if self.server.tape is not None and subject.method != INVALID:
+            if subject.stateless or subject.method == DISCOVER:  # a client that probes falls back to initialize
+                failure = RpcError(jsonrpc.METHOD_NOT_FOUND, f"{subject.method}: a mock MCP server answering from a "
+                                   "cassette speaks the handshake revisions; send initialize.")  # fmt: skip
+                return Answer(McpReply(error=failure), faultable=False, error=failure.message)
             return self._taped(self.server.tape, call, subject)
         handled: Handled = dispatch(self.server, subject)
         reply = handled.reply
