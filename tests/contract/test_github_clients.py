@@ -119,7 +119,9 @@ def test_rate_limit_headers_and_a_secondary_limit_retried_after_retry_after(
     repo = client.get_repo("acme/app")
     remaining, limit = client.rate_limiting
     assert limit == 5000 and remaining == 4999
-    assert client.get_rate_limit().resources.core.limit == 5000
+    core = client.get_rate_limit().resources.core  # /rate_limit agrees with the headers
+    assert (core.limit, core.remaining, core.used) == (5000, 4999, 1)
+    assert int(core.reset.timestamp()) == client.rate_limiting_resettime
     app.add_fault(parse_service_fault({"when": {"route": "create an issue"}, "status": 403, "message": SECONDARY,
                                        "retry_after": 2, "times": 1}, "t"), "t")  # fmt: skip
     issue = repo.create_issue(title="after the wait")

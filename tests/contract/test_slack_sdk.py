@@ -76,7 +76,7 @@ def test_cursors_are_walked_by_the_iterator_and_lookups_answer_ok_false(slack: t
     assert unknown.value.response.status_code == 200 and unknown.value.response["error"] == "channel_not_found"
     with pytest.raises(SlackApiError) as forged:
         client.conversations_list(cursor="not-a-cursor")
-    assert forged.value.response["ok"] is False
+    assert forged.value.response.status_code == 200 and forged.value.response["error"] == "invalid_cursor"
     app.add_fault(parse_service_fault({"when": {"route": "users.info"}, "status": 403, "type": "not_authed"}, "t"), "t")
     with pytest.raises(SlackApiError) as refused:
         client.users_info(user="U0001")
@@ -90,6 +90,7 @@ def test_files_upload_v2_gets_a_url_sends_the_bytes_and_completes(slack: tuple[M
     assert done["ok"] and done["file"]["title"] == "Build log" and done["file"]["name"] == "build.log"
     stored = app.collections.items("files")
     assert len(stored) == 1 and stored[0]["uploaded"] is True and stored[0]["id"] == done["file"]["id"]
+    assert done["file"]["size"] == len("build log")  # a number, as Slack answers it (sent as form text)
     routes = [entry.subject.route for entry in app.journal.entries() if entry.subject]
     assert routes == ["files.getUploadURLExternal", "upload a file's bytes", "files.completeUploadExternal"]
     uploaded = next(entry for entry in app.journal.entries() if entry.subject.route == "upload a file's bytes")

@@ -67,6 +67,10 @@ LIST = "routes:\n  - name: r\n    method: GET\n    path: /x\n"
             r"reply\.requires\.j: no collection named 'j' \(collections: i\)",
         ),
         (
+            "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {list: i, invalid_page: {status: 200}}}\n",
+            r"reply\.invalid_page: invalid_page goes with 'paginate'",
+        ),
+        (
             "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {list: i, replace: true}}\n",
             r"reply\.replace: replace goes with 'create: COLLECTION'",
         ),
@@ -76,7 +80,7 @@ LIST = "routes:\n  - name: r\n    method: GET\n    path: /x\n"
         ),
         (
             "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {create: i, derive: {size: {length: c}}}}\n",
-            r"reply\.derive\.size\.length: unknown key 'length'\. Valid keys: base64_size",
+            r"reply\.derive\.size\.length: unknown key 'length'\. Valid keys: integer, base64_size",
         ),
         (
             "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {get: i, key: k, derive: {s: {base64_size: c}}}}\n",

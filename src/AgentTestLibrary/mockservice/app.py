@@ -159,6 +159,7 @@ class MockService(MockApplication):
         self.endpoint = ServiceEndpoint(self)
         self._lock = threading.Lock()
         self._used = 0
+        self._reset_at = int(time.time()) + RATE_WINDOW_S  # the window's end, as GitHub's x-ratelimit-reset
         self.tape: ExchangeTape | None = None  # a test's cassette: it answers instead of the routes
         self.start_pipeline(secrets, admin_token=admin_token, journal_limit=journal_limit, faults=spec.faults)
         for route in spec.routes:
@@ -197,6 +198,17 @@ class MockService(MockApplication):
         super().reset_counters()
         with self._lock:
             self._used = 0
+        self._reset_at = int(time.time()) + RATE_WINDOW_S  # the window's end, as GitHub's x-ratelimit-reset
+
+    def rate_state(self) -> dict[str, int]:
+        """The rate limit as ``{{rate.limit}}``, ``{{rate.remaining}}``, ``{{rate.used}}``, ``{{rate.reset}}`` show it
+        (GitHub's ``/rate_limit``), without counting a request; empty without ``rate_limit``."""
+        limit = self.spec.rate_limit
+        if limit is None:
+            return {}
+        with self._lock:
+            used = self._used
+        return {"limit": limit, "remaining": max(0, limit - used), "used": used, "reset": self._reset_at}
 
     def rate_headers(self, exhausted: bool = False, counted: bool = True) -> list[tuple[str, str]]:
         """GitHub's ``x-ratelimit-*`` headers; ``counted=False`` for an answer that costs nothing (a 304)."""
@@ -207,7 +219,7 @@ class MockService(MockApplication):
             self._used += counted
             used = self._used
         remaining = 0 if exhausted else max(0, limit - used)
-        reset = int(time.time()) + RATE_WINDOW_S
+        reset = self._reset_at
         return [("x-ratelimit-limit", str(limit)), ("x-ratelimit-remaining", str(remaining)),
                 ("x-ratelimit-used", str(used)), ("x-ratelimit-reset", str(reset)),
                 ("x-ratelimit-resource", "core")]  # fmt: skip
@@ -267,7 +279,9 @@ class ServiceEndpoint:
             try:
                 number = position_of(reply.paging, base.fields)[2]
             except InvalidPage as error:
-                raise RequestError(f"{error}.") from None
+                if reply.invalid_page == (400, ""):
+                    raise RequestError(f"{error}.") from None
+                # the route words it (Slack: HTTP 200, invalid_cursor) when it answers
         return replace(base, route=route.name, params=params or {}, page=number, match=match)
 
     def answer(self, call: Call, subject: ServiceRequest) -> Answer:
@@ -344,6 +358,7 @@ class ServiceEndpoint:
         collections = self.service.collections
         templates = reply.templates
         values: dict[str, Any] = subject.values()
+        values["rate"] = self.service.rate_state()
         headers: list[tuple[str, str]] = []
         status = reply.status
         name = reply.collection
@@ -361,7 +376,8 @@ class ServiceEndpoint:
                 try:
                     chosen = page(reply.paging, items, subject.fields)
                 except InvalidPage as error:
-                    return self.service.error_outcome(400, f"{error}.")
+                    status, kind = reply.invalid_page
+                    return self.service.error_outcome(status, f"{error}.", kind)
                 values.update(items=self._decorated(templates, chosen.items, values), next=chosen.next_position,
                               total=chosen.total, page=chosen.number)  # fmt: skip
                 if reply.paging.style == "link":

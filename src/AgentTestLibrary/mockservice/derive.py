@@ -2,7 +2,8 @@
 
 ``derive: {size: {base64_size: content}, sha: {base64_git_sha: content}}`` stores a file's
 decoded size and its git blob SHA-1 beside the base64 ``content`` a client sent (GitHub's
-contents API). A value the function cannot read is :class:`Underivable`, answered 422.
+contents API); ``{integer: size}`` a number a form sent as text (Slack's ``length``). A value
+the function cannot read is :class:`Underivable`, answered 422.
 """
 
 from __future__ import annotations
@@ -31,7 +32,15 @@ def _git_sha(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 
 
+def _integer(value: Any) -> int:
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdigit():
+        raise Underivable(f"expected a whole number; got {text[:40]!r}")
+    return int(text)
+
+
 DERIVE: dict[str, Callable[[Any], Any]] = {
+    "integer": _integer,
     "base64_size": lambda value: len(_decoded(value)),
     "base64_git_sha": lambda value: _git_sha(_decoded(value)),
 }

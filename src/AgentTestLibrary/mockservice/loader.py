@@ -77,7 +77,7 @@ WHEN_KEYS = ("query", "headers", "json", "form")
 VERIFY_KEYS = ("provider", "secret", "secret_env")
 REPLY_KEYS = ("status", "headers", "json", "text", "list", "get", "create", "update", "delete", "key", "item",
               "where", "paginate", "add_fields", "stored_fields", "append", "requires", "replace", "translate",
-              "missing", "newest_first", "derive")  # fmt: skip
+              "missing", "invalid_page", "newest_first", "derive")  # fmt: skip
 MISSING_KEYS = ("status", "type")
 COLLECTION_VERBS = ("list", "get", "create", "update", "delete")
 PAGINATE_KEYS = ("style", "size", "max_size", "position_param", "size_param", "next_field")
@@ -349,10 +349,10 @@ class _Validator(Validator):
                 raise self.fail((*path, "derive", field), f"give one function ({', '.join(DERIVE)}) and its field.")
             ((function, source),) = rule.items()
             derived.append((str(field), str(function), str(source)))
-        missing = self.mapping(raw.get("missing") or {}, (*path, "missing"), MISSING_KEYS)
-        missing_status = missing.get("status", 404)
-        if not (isinstance(missing_status, int) and 100 <= missing_status <= 599):
-            raise self.fail((*path, "missing", "status"), f"expected an HTTP status 100-599; got {missing_status!r}.")
+        missing = self.answer_as(raw.get("missing"), (*path, "missing"), (404, "not_found"))
+        invalid_page = self.answer_as(raw.get("invalid_page"), (*path, "invalid_page"), (400, ""))
+        if "invalid_page" in raw and "paginate" not in raw:
+            raise self.fail((*path, "invalid_page"), "invalid_page goes with 'paginate'.")
         if "newest_first" in raw and verbs != ["list"]:
             raise self.fail((*path, "newest_first"), "newest_first goes with 'list: COLLECTION'.")
         if "paginate" in raw and verbs != ["list"]:
@@ -393,10 +393,19 @@ class _Validator(Validator):
                 (str(field), tuple((None if sent == "None" else sent, kept) for sent, kept in table.items()))
                 for field, table in translate.items()
             ),
-            missing=(missing_status, str(missing.get("type", "not_found"))),
+            missing=missing,
+            invalid_page=invalid_page,
             derive=tuple(derived),
             newest_first=self.typed(raw.get("newest_first", False), (*path, "newest_first"), bool, "true or false"),
         )
+
+    def answer_as(self, data: Any, path: Path, default: tuple[int, str]) -> tuple[int, str]:
+        """A ``{status, type}`` mapping (how an error is answered) as (status, type), each defaulted."""
+        raw = self.mapping(data or {}, path, MISSING_KEYS)
+        status = raw.get("status", default[0])
+        if not (isinstance(status, int) and 100 <= status <= 599):
+            raise self.fail((*path, "status"), f"expected an HTTP status 100-599; got {status!r}.")
+        return status, str(raw.get("type", default[1]))
 
     def paging(self, data: Any, path: Path) -> Paging:
         raw = self.mapping(data if data is not None else {}, path, PAGINATE_KEYS)

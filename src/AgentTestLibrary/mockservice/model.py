@@ -25,7 +25,8 @@ from ..mock.templates import Template
 PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)([+*]?)\}")
 GREEDY = {"+": ".+", "*": "(?:.*/)?"}
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
-REQUEST_NAMES = ("path", "query", "headers", "json", "form", "body", "fields", "method", "base", "now", "epoch")
+REQUEST_NAMES = ("path", "query", "headers", "json", "form", "body", "fields", "method", "base", "now", "epoch",
+                 "rate")  # fmt: skip
 ERROR_NAMES = ("status", "message", "type", "detail")
 DEFAULT_ERROR: dict[str, Any] = {
     "error": {"status": "{{status}}", "message": "{{message}}", "type": "{{type}}", "detail": "{{detail}}"}
@@ -197,6 +198,7 @@ class ServiceReply:
     append: Any = None  # update: templated values added to the item's list fields (each value once)
     translate: tuple[tuple[str, tuple[tuple[Any, Any], ...]], ...] = ()  # item field: value as sent -> as stored
     missing: tuple[int, str] = (404, "not_found")  # get/update/delete of an absent item: status and error type
+    invalid_page: tuple[int, str] = (400, "")  # a page, cursor or size the mock cannot serve: status and type
     derive: tuple[tuple[str, str, str], ...] = ()  # (field, function, source field): computed when stored
 
     @property
