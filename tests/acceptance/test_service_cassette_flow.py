@@ -114,6 +114,10 @@ Test Tags    lane:no-model
 *** Test Cases ***
 Old Recording
     No Operation
+
+Two Mocks In One Directory
+    Start Mock Service    gitlab
+    Use Service Cassettes    gitlab    ${CASSETTES}    upstream=http://127.0.0.1:9
 """
 OLD_CASSETTE = """version: 1
 recorded_at: "2020-01-01T00:00:00Z"
@@ -127,6 +131,8 @@ def test_the_live_gate_expiry_and_bad_settings_are_clear(tmp_path: Path) -> None
     (cassettes / "Stale" / "Old_Recording.yaml").write_text(OLD_CASSETTE, encoding="utf-8")
     suites = {"settings.robot": SETTINGS_SUITE, "stale.robot": STALE_SUITE}
     ran = run_robot(tmp_path, suites, {}, "--variable", f"CASSETTES:{cassettes}")
+    status, message = ran.statuses["Two Mocks In One Directory"]
+    assert status == "FAIL" and "If two mocks share a cassette directory, give each its own." in message, message
     status, message = ran.statuses["Old Recording"]
     assert status == "FAIL" and "more than max_age_days=30. Re-record it: AGENTTEST_RECORD_MODE=all robot" in message
     status, message = ran.statuses["Recording From A Real API Needs The Live Lane"]

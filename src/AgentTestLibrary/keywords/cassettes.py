@@ -390,8 +390,11 @@ def open_recording(ctx: LibraryContext, config: CassetteConfig, scope: Scope, ow
     try:
         path = ctx.names.claim(per_test_file(config.directory, suite, test, ".yaml"), f"{suite}.{test}{owner}")
         session = create(path)
-    except (CassetteError, NameClashError) as error:
+    except CassetteError as error:
         return Verdict("fail", str(error))
+    except NameClashError as error:
+        hint = " If two mocks share a cassette directory, give each its own." if owner else ""
+        return Verdict("fail", f"{error}{hint}")
     command = rerecord(session)
     if session.records_from_real_providers and not real_ready:
         return Verdict("skip", f"Recording cassette {path} needs {needs}.")
