@@ -129,6 +129,21 @@ def test_rate_limit_headers_and_a_secondary_limit_retried_after_retry_after(
     assert [status for route, status in routes(app) if route == "create an issue"] == [403, 201]
     refused = app.journal.entries()[-2]
     assert refused.status == 403
+    waits.clear()
+    app.add_fault(
+        parse_service_fault(
+            {
+                "when": {"route": "get an issue"},
+                "status": 403,
+                "message": "API rate limit exceeded for user ID 1.",
+                "times": 1,
+            },
+            "t",
+        ),
+        "t",
+    )
+    assert repo.get_issue(1).number == 1  # the default retry waited for x-ratelimit-reset: a second, not an hour
+    assert len(waits) == 1 and 0 < waits[0] <= 2
     app.add_fault(parse_service_fault({"when": {"route": "get an issue"}, "status": 403,
                                        "message": "Resource not accessible by integration"}, "t"), "t")  # fmt: skip
     with pytest.raises(github.GithubException) as forbidden:

@@ -39,6 +39,7 @@ from .loader import parse_service_fault, unknown_route
 from .model import ReplyTemplates, ServiceReply, ServiceRequest, ServiceResult, ServiceRoute, ServiceSpec
 
 RATE_WINDOW_S = 3600
+EXHAUSTED_RESET_S = 1
 MAX_ITEMS = 10_000  # items in all of a service's collections
 MAX_BYTES = 64 * 1024 * 1024  # what those items weigh as JSON
 
@@ -219,7 +220,9 @@ class MockService(MockApplication):
             self._used += counted
             used = self._used
         remaining = 0 if exhausted else max(0, limit - used)
-        reset = self._reset_at
+        # An injected exhaustion resets a second later: clients that wait for the reset (PyGithub's default
+        # GithubRetry, githubkit's retry) retry soon instead of stalling the test for the rest of the hour.
+        reset = min(self._reset_at, int(time.time()) + EXHAUSTED_RESET_S) if exhausted else self._reset_at
         return [("x-ratelimit-limit", str(limit)), ("x-ratelimit-remaining", str(remaining)),
                 ("x-ratelimit-used", str(used)), ("x-ratelimit-reset", str(reset)),
                 ("x-ratelimit-resource", "core")]  # fmt: skip
