@@ -123,7 +123,7 @@ class GeminiCodec:
         return usage
 
     def _chunk(
-        self, parts: list[dict[str, Any]], reply: Reply, conversation: Conversation, last: bool
+        self, parts: list[dict[str, Any]], reply: Reply, conversation: Conversation, last: bool, response_id: str
     ) -> dict[str, Any]:
         candidate: dict[str, Any] = {"content": {"parts": parts, "role": "model"}, "index": 0}
         if not parts and reply.misbehaviour == "content_filter":
@@ -136,7 +136,7 @@ class GeminiCodec:
             candidate.update(FINISH_BY_MISBEHAVIOUR.get(reply.misbehaviour, {}))
             data["usageMetadata"] = self._usage(reply, conversation)
         data["modelVersion"] = conversation.model
-        data["responseId"] = stable_id("", conversation.fingerprint, reply.text, reply.tool_calls)
+        data["responseId"] = response_id
         return data
 
     @staticmethod
@@ -156,7 +156,8 @@ class GeminiCodec:
         said = self._said(reply)
         thought = [{"text": reply.reasoning, "thought": True}] if reply.reasoning else []
         text = [{"text": said}] if said or not (reply.tool_calls or reply.misbehaviour) else []
-        return self._chunk([*thought, *text, *self._call_parts(reply)], reply, conversation, last=True)
+        parts: list[dict[str, Any]] = [*thought, *text, *self._call_parts(reply)]
+        return self._chunk(parts, reply, conversation, last=True, response_id=_response_id(reply, conversation))
 
     def render_chunks(self, reply: Reply, conversation: Conversation) -> list[dict[str, Any]]:
         said = self._said(reply)
@@ -167,8 +168,10 @@ class GeminiCodec:
         calls = self._call_parts(reply)
         if calls or not pieces:
             pieces.append(calls or ([] if reply.misbehaviour else [{"text": ""}]))
+        response_id = _response_id(reply, conversation)  # every chunk names the same response
         return [
-            self._chunk(parts, reply, conversation, last=index == len(pieces) - 1) for index, parts in enumerate(pieces)
+            self._chunk(parts, reply, conversation, last=index == len(pieces) - 1, response_id=response_id)
+            for index, parts in enumerate(pieces)
         ]
 
     def render_events(self, reply: Reply, conversation: Conversation, body: dict[str, Any]) -> list[Event]:
@@ -194,6 +197,10 @@ class GeminiCodec:
     def array_stream(self, query: dict[str, list[str]]) -> bool:
         """``:streamGenerateContent`` without ``alt=sse`` answers with one JSON array of chunks."""
         return query.get("alt") != ["sse"]
+
+
+def _response_id(reply: Reply, conversation: Conversation) -> str:
+    return stable_id("", conversation.fingerprint, reply.text, reply.tool_calls)
 
 
 def _tool_result(answer: dict[str, Any]) -> ToolResult:

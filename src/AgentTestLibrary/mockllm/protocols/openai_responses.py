@@ -306,4 +306,7 @@ def _forced_tool(choice: Any) -> str | None:
 
 
 def _numbered(events: list[dict[str, Any]]) -> list[Event]:
-    return [Event({**event, "sequence_number": number}, event["type"]) for number, event in enumerate(events)]
+    """The events numbered in place: every dict given here is built for this one response."""
+    for number, event in enumerate(events):
+        event["sequence_number"] = number
+    return [Event(event, event["type"]) for event in events]
