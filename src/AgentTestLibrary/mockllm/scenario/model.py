@@ -33,6 +33,8 @@ class ReplySpec:
     error: ProviderError | None = None
 
     def build(self, conversation: Conversation, rule_name: str | None) -> Reply:
+        if not self.tool_calls:  # a text reply (the usual one) needs no call ids
+            return Reply(self.text, (), self.usage, self.stop_reason, self.error, rule=rule_name)
         prefix = conversation.call_id_prefix
         calls = tuple(
             ToolCall(
