@@ -189,6 +189,8 @@ class RequestParser:
 
     def next_request(self) -> Request | None:
         """The next complete request, None when more bytes are needed; raises :class:`ProtocolError`."""
+        if self._head is None and not self._buffer:  # all read and answered (after every request)
+            return None
         if self._head is None:
             while self._buffer[:2] == b"\r\n":  # stray line breaks between requests are allowed
                 del self._buffer[:2]
