@@ -65,6 +65,9 @@ class Scoped(Generic[T, V]):
         return None
 
     def view(self) -> V:
+        view = self._view  # a change replaces the snapshot, never alters it: reading it needs no lock
+        if view is not None:
+            return view
         with self._lock:
             if self._view is None:
                 self._view = self.combine(self._base, tuple(item for _, item in self._added))
