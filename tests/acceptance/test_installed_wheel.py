@@ -1,5 +1,5 @@
 """The library as another project gets it: a wheel built from this tree, installed into a clean venv, running
-the minimal suite of docs/getting-started.md from a folder outside the repository."""
+the README's complete example from a folder outside the repository."""
 
 from __future__ import annotations
 
@@ -23,9 +23,9 @@ UNREACHABLE = re.compile(
 
 
 def readme_files() -> dict[str, str]:
-    """The files of "Use it in your own project" (docs/getting-started.md): a name in backticks, then its code block."""
-    readme = (REPO / "docs" / "getting-started.md").read_text(encoding="utf-8")
-    section = readme.split("## Use it in your own project", 1)[1].split("\n## ", 1)[0]
+    """The files of the README's complete example: a name in backticks, then its code block."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("<!-- example:start -->", 1)[1].split("<!-- example:end -->", 1)[0]
     return dict(re.findall(r"^`([\w.]+)`\n\n```\w+\n(.*?)```", section, flags=re.MULTILINE | re.DOTALL))
 
 
