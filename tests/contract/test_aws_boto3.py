@@ -297,3 +297,23 @@ def test_a_seed_moto_refuses_names_the_call(aws: tuple[MockAWS, str]) -> None:
     refused = r"(?s)seed\.yaml:2: s3 PutObject failed in moto with HTTP 404: .*NoSuchBucket"
     with pytest.raises(ScenarioError, match=refused):
         app.add_seed(seed, "t")
+
+
+@pytest.mark.parametrize(("service", "call", "operation"), [
+    ("cloudwatch", lambda c: c.put_metric_data(Namespace="agent", MetricData=[{"MetricName": "m", "Value": 1.0}]),
+     "PutMetricData"),  # signs as 'monitoring'; boto3 sends JSON though the model lists CBOR first
+    ("stepfunctions", lambda c: c.list_state_machines(), "ListStateMachines"),  # signs as 'states'
+    ("sesv2", lambda c: c.list_email_identities(), "ListEmailIdentities"),  # signs as 'ses', like SES v1
+    ("elbv2", lambda c: c.describe_load_balancers(), "DescribeLoadBalancers"),  # 'elasticloadbalancing', like v1
+])  # fmt: skip
+def test_services_that_sign_under_another_name_are_named_by_boto3s_name(
+    aws: tuple[MockAWS, str], service: str, call: Any, operation: str
+) -> None:
+    app, url = aws
+    call(client(service, url))
+    assert calls(app)[-1][:2] == (service, operation)
+    app.add_fault(parse_aws_fault({"when": {"service": service, "operation": operation}, "status": 400,
+                                   "type": "InvalidParameterValue", "message": "injected"}, "t"), "t")  # fmt: skip
+    with pytest.raises(ClientError) as failed:
+        call(client(service, url))
+    assert failed.value.response["Error"]["Code"] == "InvalidParameterValue", failed.value.response

@@ -294,13 +294,13 @@ class AwsEndpoint:
             tokens = (shim.input_token,) if shim else pages.input_tokens if pages else ()
             given = next((params[token] for token in tokens if params.get(token)), None)
             number = self.aws.page_of(given)
-        return AwsRequest(operation.service, operation.name, operation.region, params, number)
+        return AwsRequest(operation.service, operation.name, operation.region, params, number, operation.protocol)
 
     def answer(self, call: Call, subject: AwsRequest) -> Answer:
         bad = next((name for name, value in call.request.headers.items() if not value.isascii()), None)
         if bad is None:
             return Answer(None, rule=f"{subject.service}.{subject.operation or '?'} (moto)")
-        operation = Operation(subject.service, subject.operation, protocol_of(subject.service))
+        operation = _shape(subject)
         message = (f"Header '{bad}' carries non-ASCII bytes; AWS takes only ASCII header values (SigV4 signs "
                    "them as ASCII; percent-encode the value, or send it in the body).")  # fmt: skip
         code = HEADER_CODES.get((operation.protocol, bad == "authorization"), "")
@@ -310,7 +310,7 @@ class AwsEndpoint:
 
     def fault_error(self, call: Call, subject: AwsRequest, fault: Fault) -> tuple[Outcome, AwsResult]:
         """The error in the operation's own protocol (query XML, JSON, REST); the call never reaches moto."""
-        operation = Operation(subject.service, subject.operation, protocol_of(subject.service))
+        operation = _shape(subject)
         status, code = fault.status or 500, fault.error_type or ""
         body, headers, kind = error_response(operation, status, code, fault.message or _message(status))
         return Outcome(status, body, content_type=kind, headers=headers), AwsResult(status, code or "injected")
@@ -331,7 +331,7 @@ class AwsEndpoint:
 
         Real AWS rejects malformed calls (a missing member, XML that does not parse) with a 400; moto
         raises instead, and a raise must not become a 5xx the test never injected."""
-        operation = Operation(subject.service, subject.operation, protocol_of(subject.service))
+        operation = _shape(subject)
         message = (f"The mock (moto) could not take this call: {type(error).__name__}: {error}. AWS rejects a "
                    "malformed call with a 400; if the call is valid, moto does not support it.")  # fmt: skip
         body, headers, kind = error_response(operation, 400, "ValidationException", message)
@@ -385,8 +385,14 @@ class AwsEndpoint:
                        headers=_passed_on(response))  # fmt: skip
 
 
+def _shape(subject: AwsRequest) -> Operation:
+    """The call as its errors are rendered: in the protocol it was written in."""
+    known = subject.protocol not in ("", "unknown")
+    return Operation(subject.service, subject.operation, subject.protocol if known else protocol_of(subject.service))
+
+
 def _invalid(subject: AwsRequest, code: str, message: str) -> Outcome:
-    body, headers, kind = error_response(Operation(subject.service, subject.operation, protocol_of(subject.service)),
+    body, headers, kind = error_response(_shape(subject),
                                          400, code, message)  # fmt: skip
     return Outcome(400, body, content_type=kind, headers=headers)
 

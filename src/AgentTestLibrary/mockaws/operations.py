@@ -34,6 +34,7 @@ MAX_BLOB_TEXT = 4096  # a body larger than this is journaled as its size
 # where a fault's operation named without its service is looked for
 COMMON_SERVICES = ("lambda", "s3", "dynamodb", "sqs", "sns", "iam", "sts", "secretsmanager", "ssm", "kms", "logs",
                    "events", "kinesis", "cloudwatch", "ec2")  # fmt: skip
+CBOR = "smithy-rpc-v2-cbor"
 LAMBDA_CODES = {429: "TooManyRequestsException", 500: "ServiceException"}
 
 
@@ -60,6 +61,7 @@ class AwsRequest:
     region: str
     params: dict[str, Any] = field(default_factory=dict)
     page: int = 1
+    protocol: str = ""  # the wire protocol the call used (its errors are answered in it); not journaled
 
     def to_dict(self) -> dict[str, Any]:
         return {"service": self.service, "operation": self.operation, "region": self.region, "params": self.params,
@@ -176,19 +178,85 @@ def _rest_route(service: str, method: str, path: str, query: dict[str, str], hea
 
 
 def identify(method: str, path: str, query: dict[str, str], headers: dict[str, str], form: dict[str, str]) -> Operation:
+    """The service and operation of a call. The credential scope names the service botocore signs as, which several
+    services share or spell otherwise (``monitoring`` is CloudWatch, ``states`` Step Functions, ``ses`` also SES v2,
+    ``bedrock`` also Bedrock Runtime): the first of them whose model has the operation the request names wins."""
     scope = CREDENTIAL_SCOPE.search(headers.get("authorization", ""))
-    region, service = (scope.group(1), scope.group(2)) if scope else ("", "")
-    model = service_model(service) if service else None
-    if model is None:
-        return Operation(service or "unknown", None, "unknown", region)
-    protocol = model.protocol
+    region, signed_as = (scope.group(1), scope.group(2)) if scope else ("", "")
+    sent = _Sent(method, path, query, headers, form)
+    first = _identify_in(signed_as, sent, region) if signed_as else None
+    if first is not None and first.name and _has(first):
+        return first
+    for service in _services_signing_as(signed_as) if signed_as else ():
+        found = _identify_in(service, sent, region)
+        if found is not None and found.name and _has(found):
+            return found
+    return first or Operation(signed_as or "unknown", None, "unknown", region)
+
+
+@dataclass(frozen=True)
+class _Sent:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    form: dict[str, str]
+
+
+def _identify_in(service: str, sent: _Sent, region: str) -> Operation | None:
+    method, path, query, headers, form = sent.method, sent.path, sent.query, sent.headers, sent.form
+    model = service_model(service)
+    protocol = _wire_protocol(model, path, query, headers, form) if model is not None else None
+    if protocol is None:
+        return None
     if protocol in ("query", "ec2"):
+        version = form.get("Version") or query.get("Version")
+        if version and version != model.api_version:
+            return Operation(service, None, protocol, region)  # another service's API under this signing name
         return Operation(service, form.get("Action") or query.get("Action"), protocol, region)
     if protocol == "json":
-        target = headers.get("x-amz-target", "")
-        return Operation(service, target.rsplit(".", 1)[-1] or None, protocol, region)
+        prefix, _, name = headers.get("x-amz-target", "").rpartition(".")
+        wanted = model.metadata.get("targetPrefix")
+        return Operation(service, name if name and (not wanted or prefix == wanted) else None, protocol, region)
+    if protocol == CBOR:
+        return Operation(service, path.rstrip("/").rsplit("/", 1)[-1] or None, protocol, region)
     found = _rest_route(service, method, path, query, headers)
     return Operation(service, found[0].name if found else None, protocol, region)
+
+
+def _wire_protocol(model: Any, path: str, query: dict[str, str], headers: dict[str, str],
+                   form: dict[str, str]) -> str | None:  # fmt: skip
+    """The protocol a request is written in, when the service speaks it (a model may list several: boto3 sends
+    CloudWatch JSON though its first protocol is CBOR)."""
+    spoken = model.metadata.get("protocols") or [model.protocol]
+    if "x-amz-target" in headers:
+        wire = "json"
+    elif "Action" in form or "Action" in query:
+        wire = "ec2" if "ec2" in spoken else "query"
+    elif path.startswith("/service/") and "/operation/" in path:
+        wire = CBOR
+    else:
+        wire = next((protocol for protocol in spoken if protocol.startswith("rest-")), "rest")
+    return wire if wire in spoken else None
+
+
+def _has(operation: Operation) -> bool:
+    return operation.name in service_model(operation.service).operation_names
+
+
+@functools.lru_cache(maxsize=1)
+def _signing_index() -> dict[str, tuple[str, ...]]:
+    """Services by the name they sign as; read from every model once, the first time a scope needs it (~3 s)."""
+    loader = _session().get_component("data_loader")
+    index: dict[str, list[str]] = {}
+    for name in _session().get_available_services():
+        metadata = loader.load_service_model(name, "service-2")["metadata"]
+        index.setdefault(metadata.get("signingName", metadata.get("endpointPrefix", name)), []).append(name)
+    return {key: tuple(names) for key, names in index.items()}
+
+
+def _services_signing_as(signed_as: str) -> tuple[str, ...]:
+    return tuple(name for name in _signing_index().get(signed_as, ()) if name != signed_as)
 
 
 def rest_parameters(operation: Operation, path: str, query: dict[str, list[str]], headers: dict[str, str],
