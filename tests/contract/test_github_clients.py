@@ -81,6 +81,10 @@ def test_pygithub_pulls_reviews_and_contents(served: tuple[MockService, str]) ->
     review = pull.create_review(body="Looks right", event="APPROVE")
     assert review.state == "APPROVED" and review.user.login == "agenttest-bot"
     pull.create_review(body="One question")
+    merged = pull.merge(commit_message="ship it")
+    assert merged.merged and merged.message == "Pull Request successfully merged"
+    after = repo.get_pull(1)
+    assert after.merged and after.state == "closed" and after.merged_by.login == "agenttest-bot"
     assert [item.state for item in pull.get_reviews()] == ["APPROVED", "PENDING"]
     created = repo.create_file("docs/notes.md", "Add notes", "triage notes\n")
     content = created["content"]
