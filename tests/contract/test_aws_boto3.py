@@ -317,3 +317,20 @@ def test_services_that_sign_under_another_name_are_named_by_boto3s_name(
     with pytest.raises(ClientError) as failed:
         call(client(service, url))
     assert failed.value.response["Error"]["Code"] == "InvalidParameterValue", failed.value.response
+
+
+def test_a_default_session_client_under_one_tests_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first half of a pair: boto3's default session resolves these keys (the next test must not see them)."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAFIXTURE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "fixture-first")
+    signer = boto3.client("sts", region_name="us-east-1")._request_signer
+    assert signer._credentials.access_key == "AKIAFIXTURE"
+
+
+def test_a_default_session_client_signs_with_this_tests_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """boto3.client() after another test's: it signs with the keys in this test's environment (the Bedrock SigV4
+    refusal in test_sealed_network when it ran after test_secret_managers)."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAAGENTTESTFIXTURE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "fixture-second")
+    signer = boto3.client("sts", region_name="us-east-1")._request_signer
+    assert signer._credentials.access_key == "AKIAAGENTTESTFIXTURE"
