@@ -7,7 +7,8 @@ JSON data:
 - every known value, and its percent-encoded and base64 forms (also inside a longer base64 blob);
 - keys nobody registered, recognised by shape (``sk-...``, ``sk-ant-...``, ``AIza...``, bearer
   tokens, GitHub, Slack, Stripe and AWS key ids): :data:`KEY_PATTERNS`;
-- credential query parameters by name (``?key=``, ``api_key=``, ``access_token=`` ...);
+- credential query parameters by name (``?key=``, ``api_key=``, ``access_token=`` ...): :data:`CREDENTIAL_PARAMETERS`,
+  the one list of them (mocks register the values agents send this way, so they are masked anywhere else too);
 - the password of a URL's user info (``http://user:PASSWORD@proxy``).
 
 The journal, evidence files, cassettes (with :data:`SCRUBBED` as the mask), fake CLI and hook
@@ -23,7 +24,7 @@ import re
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import quote, quote_plus
+from urllib.parse import parse_qsl, quote, quote_plus
 
 MASK = "***"
 REDACTED = "[REDACTED]"
@@ -64,11 +65,32 @@ KEY_PATTERNS: tuple[tuple[tuple[str, ...], str], ...] = (
 )
 CREDENTIAL_PARAMETERS = (
     "key", "api_key", "apikey", "api-key", "access_token", "token", "auth", "client_secret", "password",
-    "secret", "sig", "signature", "x-goog-api-key", "code",
+    "secret", "sig", "signature", "x-goog-api-key", "code", "refresh_token", "id_token", "x-amz-security-token",
+    "x-amz-signature",
 )  # fmt: skip
+_CREDENTIAL_NAMES = frozenset(CREDENTIAL_PARAMETERS)
 _PARAMETER = re.compile(
     r"(?i)(?P<keep>[?&;](?:" + "|".join(re.escape(name) for name in CREDENTIAL_PARAMETERS) + r")=)[^&#\s\"'<>]+"
 )
+
+
+def is_credential_parameter(name: str) -> bool:
+    """Whether a query parameter (or form field) of this name carries a credential (``access_token``, ``key`` ...)."""
+    return name.lower() in _CREDENTIAL_NAMES
+
+
+def parameter_credentials(query: str) -> list[str]:
+    """The values of credential parameters in a query string or a form body (``page=2&access_token=...``)."""
+    if _PARAMETER.search("&" + query) is None:  # the common case, a third of parsing it
+        return []
+    return [value for name, value in parse_qsl(query.split("#", 1)[0]) if is_credential_parameter(name)]
+
+
+def masked_parameters(parameters: Mapping[str, Any], mask: str = MASK) -> dict[str, Any]:
+    """Query parameters (or form fields) with the values of credential ones replaced by ``mask``."""
+    return {name: mask if is_credential_parameter(name) else value for name, value in parameters.items()}
+
+
 # A URL's password (``scheme://user:PASSWORD@``). The search starts at ``://`` and checks the scheme's last
 # character behind it: a pattern that began with the scheme (``\b[a-z][a-z0-9+.-]*://``) retried every word
 # start inside a long run like ``a.a.a…`` to its end, quadratic in the run (40 KB took 5 s, 3 MiB hours).
@@ -177,6 +199,12 @@ class SecretRegistry:
                     else:
                         del self._forms[form]
                 self._snapshot = None
+
+    def add_parameters(self, query: str) -> None:
+        """Mask from now on the values of credential parameters in a query string or form body
+        (:func:`parameter_credentials`): an agent's ``?access_token=`` is then masked in every form, everywhere."""
+        for value in parameter_credentials(query):
+            self.add(value)
 
     def add_from_environment(self, environ: Mapping[str, str] | None = None) -> None:
         for name, value in (os.environ if environ is None else environ).items():

@@ -10,6 +10,7 @@ from tests.acceptance.robot_run import run_robot
 
 WEBHOOK_SECRET = "whsec-SENTINEL-9fQ2-planted"
 REAL_AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYSENTINELKEY"
+QUERY_TOKEN = "query-SENTINEL-Hs82kQ"
 ROUTES = """
 routes:
   - name: list things
@@ -85,6 +86,13 @@ The Webhook Secret Is Masked
     ${requests}=    Get Service Requests    crm
     Log    ${requests}
 
+A Token In The Query Is Masked
+    ${result}=    Run Process    ${PYTHON}    -c    ${GET}    /things?per_page\\=5&access_token\\=%{PLANTED_QUERY_VALUE}
+    Should Be Equal    ${result.stdout}    200
+    ${requests}=    Get Service Requests    crm
+    Log    ${requests}
+    Service Should Have Received    crm    GET    /things    times=1
+
 Mock AWS Hides The Real Keys
     Start Mock AWS
     Run Keyword And Expect Error    *no operation 'ListFunction' in lambda*closest first: ListFunctions (lambda)*
@@ -102,7 +110,12 @@ def test_service_keywords_in_a_suite(tmp_path: Path) -> None:
     folder = tmp_path / "suites"
     folder.mkdir()
     (folder / "routes.yaml").write_text(ROUTES, encoding="utf-8")
-    env = {"HOOK_SECRET": WEBHOOK_SECRET, "AWS_SECRET_ACCESS_KEY": REAL_AWS_SECRET, "AWS_PROFILE": "prod"}
+    env = {
+        "HOOK_SECRET": WEBHOOK_SECRET,
+        "AWS_SECRET_ACCESS_KEY": REAL_AWS_SECRET,
+        "AWS_PROFILE": "prod",
+        "PLANTED_QUERY_VALUE": QUERY_TOKEN,
+    }  # PLANTED_QUERY_VALUE: a name the registry does not seed from (QUERY_TOKEN would be)
     run = run_robot(tmp_path, {"services.robot": SUITE}, env, "--loglevel", "TRACE")
     statuses = run.statuses
     assert statuses["A Known Route Passes"] == ("PASS", ""), statuses
@@ -124,6 +137,7 @@ def test_service_keywords_in_a_suite(tmp_path: Path) -> None:
     assert "GET /things -> 200 route=list things" in message
     assert statuses["Unused Routes Are Named"] == ("PASS", ""), statuses["Unused Routes Are Named"]
     assert statuses["The Webhook Secret Is Masked"][0] == "PASS", statuses["The Webhook Secret Is Masked"]
+    assert statuses["A Token In The Query Is Masked"] == ("PASS", ""), statuses["A Token In The Query Is Masked"]
     written = everything_written(run.output_dir)
     assert "github webhook 'ping' to http://127.0.0.1:" in written
     for said in (
@@ -134,6 +148,7 @@ def test_service_keywords_in_a_suite(tmp_path: Path) -> None:
         assert said in written, said
     assert WEBHOOK_SECRET not in written
     assert REAL_AWS_SECRET not in written
+    assert QUERY_TOKEN not in written and "access_token=***" in written
     assert "Exported to processes started from now on: AGENTTEST_CRM_URL=http://127.0.0.1:" in written
     exported = re.search(r"Exported to processes started from now on: AWS_ENDPOINT_URL=http://127\.0\.0\.1:\d+, "
                          r"AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION=us-east-1, [^;]*; "

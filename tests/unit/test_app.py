@@ -251,3 +251,37 @@ def test_a_faulted_request_journals_the_error_it_got_not_the_rules_tool_call() -
     assert faulted["reply"]["tool_calls"] == [] and "429" in faulted["reply"]["error"]
     assert faulted["rule"] == "call" and "status 429" in faulted["fault"]
     assert answered["reply"]["tool_calls"][0]["name"] == "ls"
+
+
+QUERY_SENTINEL = "sentinel-query-Zq81LwPx"
+
+
+def _apps_reached_with(target: str) -> list[tuple[str, Any]]:
+    """Each mock protocol's app, after one request to ``target`` (path and query) on one of its routes."""
+    from AgentTestLibrary.mockmcp import MockMCP
+    from AgentTestLibrary.mockservice import MockService, load_service
+
+    service, model, mcp = MockService(load_service("github", "github")), MockLLM(), MockMCP()
+    service.handle(Request("GET", f"/repos/acme/app{target}", {}))
+    call(model, "POST", f"/v1/chat/completions{target}", {"model": "m", "messages": [USER]})
+    body = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-06-18",
+            "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}  # fmt: skip
+    mcp.handle(Request("POST", f"/mcp{target}", {"content-type": "application/json",
+                                                 "accept": "application/json, text/event-stream"},
+                       json.dumps(body).encode()))  # fmt: skip
+    return [("service", service), ("model", model), ("mcp", mcp)]
+
+
+@pytest.mark.parametrize("parameter", ["access_token", "token", "api_key", "key", "sig", "Client_Secret"])
+def test_a_credential_query_parameter_is_masked_wherever_a_mock_journals_or_logs_it(parameter: str) -> None:
+    for name, app in _apps_reached_with(f"?page=1&{parameter}={QUERY_SENTINEL}"):
+        [entry] = app.journal.entries()
+        journaled = json.dumps(entry.to_dict())
+        assert QUERY_SENTINEL not in journaled, f"{name} journal: {journaled[:600]}"
+        assert app.pipeline.secrets.mask_text(f"said {QUERY_SENTINEL}") == "said ***", f"{name}: the log would show it"
+
+
+def test_a_short_credential_query_value_is_masked_in_the_service_request_view() -> None:
+    [(_, service), *_] = _apps_reached_with("?token=abc12&page=1")
+    [entry] = service.journal.entries()
+    assert entry.to_dict()["request"]["query"] == {"token": "***", "page": "1"}

@@ -27,7 +27,7 @@ from urllib.parse import parse_qsl, urlencode
 from ..mock.http import Event, Outcome, Request
 from ..mock.tape import Taped
 from ..mockservice.model import METHODS
-from ..secrets import CREDENTIAL_PARAMETERS, SECRET_HEADERS, SecretRegistry
+from ..secrets import SECRET_HEADERS, SecretRegistry, is_credential_parameter, parameter_credentials
 from .model import Episode
 from .options import SERVICE_MATCH, SERVICE_MATCH_FIELDS
 from .recording import Recording, UpstreamFailure
@@ -64,7 +64,7 @@ def request_body(request_headers: Mapping[str, str], body: bytes) -> Any:
 
 def service_view(request: Request, upstream: str) -> dict[str, Any]:
     """What a service cassette keeps of a request (before scrubbing): credential parameters already masked."""
-    query = {name: [SCRUBBED if name.lower() in CREDENTIAL_PARAMETERS else value for value in values]
+    query = {name: [SCRUBBED] * len(values) if is_credential_parameter(name) else values
              for name, values in sorted(request.query.items())}  # fmt: skip
     return {"protocol": PROTOCOL, "method": request.method, "path": request.path, "query": query,
             "body": request_body(request.headers, request.body), "upstream": upstream}  # fmt: skip
@@ -106,8 +106,7 @@ def credentials_of(request: Request, response_headers: Mapping[str, str] | None 
         if name.lower() in SECRET_HEADERS:
             found += [value, value.split()[-1] if value.split() else value]
             found += [part.split("=", 1)[1] for part in value.replace(",", ";").split(";") if "=" in part]
-    found += [value for name, values in request.query.items() if name.lower() in CREDENTIAL_PARAMETERS
-              for value in values]  # fmt: skip
+    found += parameter_credentials(request.target.split("?", 1)[1] if "?" in request.target else "")
     return [value.strip() for value in found if value.strip()]
 
 

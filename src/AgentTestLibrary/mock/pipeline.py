@@ -347,6 +347,8 @@ class Pipeline:
 
     def record(self, request: Request, outcome: Outcome, protocol: str | None, **values: Any) -> JournalEntry:
         values.setdefault("status", outcome.status)
+        if "?" in request.target:  # an agent's ?access_token=... is masked wherever it shows up from now on
+            self.secrets.add_parameters(request.target.split("?", 1)[1])
         return self.journal.record(
             method=request.method,
             path=request.target,

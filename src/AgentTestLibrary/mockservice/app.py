@@ -267,6 +267,7 @@ class ServiceEndpoint:
                 raise RequestError(f"{error} Send JSON with 'content-type: application/json'.") from None
         elif request.body and kind == "application/x-www-form-urlencoded":
             form = dict(parse_qsl(text, keep_blank_values=True))
+            self.service.pipeline.secrets.add_parameters(text)  # a form's client_secret, as a query's access_token
         query = {key: values[0] for key, values in request.query.items()}
         base = ServiceRequest(request.method, request.path, query, dict(request.headers), body, form, text,
                               origin=request.origin)  # fmt: skip

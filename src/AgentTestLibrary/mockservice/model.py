@@ -21,6 +21,7 @@ from ..mock.faults import Fault
 from ..mock.pagination import Paging
 from ..mock.rulebook import Scripted
 from ..mock.templates import Template
+from ..secrets import masked_parameters
 
 PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)([+*]?)\}")
 GREEDY = {"+": ".+", "*": "(?:.*/)?"}
@@ -92,7 +93,8 @@ class ServiceRequest:
 
     def to_dict(self) -> dict[str, Any]:
         return {"method": self.method, "path": self.path, "route": self.route, "params": self.params,
-                "query": self.query, "json": self.json, "form": self.form, "page": self.page}  # fmt: skip
+                "query": masked_parameters(self.query), "json": self.json, "form": masked_parameters(self.form),
+                "page": self.page}  # fmt: skip
 
 
 def _decoded(value: str) -> Any:
