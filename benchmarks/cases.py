@@ -1,4 +1,5 @@
-"""The requests the benchmarks send: one per wire format and transport mode, all answered with TEXT."""
+"""The requests the benchmarks send: one per wire format and transport mode, all answered with TEXT; and the REST
+case, a GitHub issues page of REST_ITEMS items from the github preset."""
 
 from __future__ import annotations
 
@@ -31,4 +32,23 @@ def request_bytes(case: str) -> bytes:
         b"POST %s HTTP/1.1\r\nhost: 127.0.0.1\r\nx-bench-case: %s\r\ncontent-type: application/json\r\n"
         b"authorization: Bearer sk-bench\r\ncontent-length: %d\r\n\r\n%s"
         % (target.encode(), case.encode(), len(payload), payload)
+    )
+
+
+REST_CASE = "rest github page"
+REST_ITEMS = 30
+REST_PATH = "/repos/acme/app/issues"
+REST_QUERY = "state=open&per_page=30"
+REST_ROUTES = "extends: github\ncollections:\n  issues:\n    key: number\n    items:\n" + "".join(
+    f"      - {{number: {n}, title: 'Crash number {n} on start', state: open, body: 'Steps to reproduce {n}', "
+    f"labels: [], comments: 0, user: {{login: octocat, id: 1}}}}\n"
+    for n in range(1, REST_ITEMS + 1)
+)
+
+
+def rest_request_bytes() -> bytes:
+    """The GET of one page of issues (PyGithub's request), with the floor's ``x-bench-case``."""
+    return (
+        b"GET %s?%s HTTP/1.1\r\nhost: 127.0.0.1\r\nx-bench-case: %s\r\naccept: application/vnd.github+json\r\n"
+        b"authorization: token ghp-bench\r\n\r\n" % (REST_PATH.encode(), REST_QUERY.encode(), REST_CASE.encode())
     )

@@ -70,8 +70,8 @@ async def _read(reader: asyncio.StreamReader) -> float:
     return time.perf_counter()
 
 
-async def _load(port: int, case: str, connections: int, per_connection: int) -> tuple[float, list[float], list[float]]:
-    payload = request_bytes(case)
+async def _load(port: int, payload: bytes, connections: int, per_connection: int,
+                ) -> tuple[float, list[float], list[float]]:  # fmt: skip
     totals: list[float] = []
     firsts: list[float] = []
 
@@ -104,11 +104,13 @@ def cpu_seconds(pid: int) -> float:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def measure(server: Server, case: str, connections: int, block: int) -> Figures:
+def measure(server: Server, case: str, connections: int, block: int, payload: bytes | None = None) -> Figures:
+    """One block of ``block`` requests of ``case`` (or the ``payload`` bytes given) over ``connections``."""
     per_connection = max(10, block // connections)
     assert server.process is not None
     before = cpu_seconds(server.process.pid)
-    elapsed, totals, firsts = asyncio.run(_load(server.port, case, connections, per_connection))
+    sent = payload if payload is not None else request_bytes(case)
+    elapsed, totals, firsts = asyncio.run(_load(server.port, sent, connections, per_connection))
     cpu = cpu_seconds(server.process.pid) - before
     return Figures(len(totals) / elapsed, statistics.median(totals) * 1000, statistics.median(firsts) * 1000, cpu,
                    len(totals))  # fmt: skip

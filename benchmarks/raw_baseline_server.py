@@ -5,6 +5,8 @@ At start-up it renders, once, the exact response our server gives to each benchm
 bytes, one write per response. The ratio of our server to it is the cost of doing the
 protocol work per request.
 Prints ``MOCK_LLM_URL=...``, then serves. An optional scenario file (argument 1) sets the replies.
+With ``--rest ROUTES`` it is the REST floor instead: the very bytes the mock service sends for the
+GitHub issues page of ``cases.py`` (head and body), rendered by the real service once.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ import asyncio
 import json
 import sys
 
-from AgentTestLibrary.mock.http import Request
+from AgentTestLibrary.mock.http import Request, response_head
+from AgentTestLibrary.mock.server import SERVER_NAME
 from AgentTestLibrary.mockllm import MockLLM
 from AgentTestLibrary.mockllm.scenario import load_scenario
-from cases import CASES
+from AgentTestLibrary.mockservice import MockService, load_service
+from cases import CASES, REST_CASE, REST_PATH, REST_QUERY
 
 
 def canned(scenario: str | None) -> dict[bytes, bytes]:
@@ -36,15 +40,24 @@ def canned(scenario: str | None) -> dict[bytes, bytes]:
     return responses
 
 
+def canned_rest(routes: str) -> dict[bytes, bytes]:
+    """The REST case → the mock service's whole response to it (its headers as sent), rendered once."""
+    app = MockService(load_service(routes, "github"))
+    response = app.handle(Request("GET", f"{REST_PATH}?{REST_QUERY}", {"host": "127.0.0.1"}))
+    body = response.body_bytes()
+    return {REST_CASE.encode(): response_head(response, len(body), True, SERVER_NAME) + body}
+
+
 async def main() -> None:
-    answers = canned(sys.argv[1] if len(sys.argv) > 1 else None)
+    rest = sys.argv[1:2] == ["--rest"]
+    answers = canned_rest(sys.argv[2]) if rest else canned(sys.argv[1] if len(sys.argv) > 1 else None)
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while True:
                 head = (await reader.readuntil(b"\r\n\r\n")).lower()
-                length = int(head.split(b"content-length:", 1)[1].split(b"\r\n", 1)[0])
-                await reader.readexactly(length)
+                if b"content-length:" in head:  # a GET has no body
+                    await reader.readexactly(int(head.split(b"content-length:", 1)[1].split(b"\r\n", 1)[0]))
                 case = head.split(b"x-bench-case:", 1)[1].split(b"\r\n", 1)[0].strip()
                 writer.write(answers[case])
                 await writer.drain()
