@@ -36,19 +36,19 @@ def request_bytes(case: str) -> bytes:
 
 
 REST_CASE = "rest github page"
-REST_ITEMS = 30
+REST_ITEMS = 45  # two pages: the first answers 30 items and a Link to the next
 REST_PATH = "/repos/acme/app/issues"
-REST_QUERY = "state=open&per_page=30"
+REST_QUERY = "per_page=30"
 REST_ROUTES = "extends: github\ncollections:\n  issues:\n    key: number\n    items:\n" + "".join(
     f"      - {{number: {n}, title: 'Crash number {n} on start', state: open, body: 'Steps to reproduce {n}', "
     f"labels: [], comments: 0, user: {{login: octocat, id: 1}}}}\n"
     for n in range(1, REST_ITEMS + 1)
 )
+REST_HEADERS = {"host": "127.0.0.1", "x-bench-case": REST_CASE, "accept": "application/vnd.github+json",
+                "authorization": "token ghp-bench"}  # fmt: skip
 
 
 def rest_request_bytes() -> bytes:
     """The GET of one page of issues (PyGithub's request), with the floor's ``x-bench-case``."""
-    return (
-        b"GET %s?%s HTTP/1.1\r\nhost: 127.0.0.1\r\nx-bench-case: %s\r\naccept: application/vnd.github+json\r\n"
-        b"authorization: token ghp-bench\r\n\r\n" % (REST_PATH.encode(), REST_QUERY.encode(), REST_CASE.encode())
-    )
+    head = "".join(f"{name}: {value}\r\n" for name, value in REST_HEADERS.items())
+    return f"GET {REST_PATH}?{REST_QUERY} HTTP/1.1\r\n{head}\r\n".encode()

@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,10 +54,11 @@ class Figures:
     requests: int
 
 
-async def _read(reader: asyncio.StreamReader) -> float:
-    """Read one response; returns when its first body bytes arrived."""
+async def _read(reader: asyncio.StreamReader) -> tuple[float, bool]:
+    """Read one response; returns when its first body bytes arrived, and whether the server closes the connection."""
     head = await reader.readuntil(b"\r\n\r\n")
     lowered = head.lower()
+    closes = b"\r\nconnection: close\r\n" in lowered
     if b"transfer-encoding: chunked" in lowered:
         first = 0.0
         while True:
@@ -64,14 +66,17 @@ async def _read(reader: asyncio.StreamReader) -> float:
             first = first or time.perf_counter()
             await reader.readexactly(size + 2)
             if size == 0:
-                return first
+                return first, closes
     length = int(lowered.split(b"content-length:", 1)[1].split(b"\r\n", 1)[0])
     await reader.readexactly(length)
-    return time.perf_counter()
+    return time.perf_counter(), closes
 
 
 async def _load(port: int, payload: bytes, connections: int, per_connection: int,
                 ) -> tuple[float, list[float], list[float]]:  # fmt: skip
+    """Keep-alive connections, each sending ``per_connection`` requests one after another. A server that answers
+    ``Connection: close`` gets the next request on a new connection, as an HTTP client does: its connect is part
+    of that request's time (sending on the old one would deadlock a server that drains the socket until EOF)."""
     totals: list[float] = []
     firsts: list[float] = []
 
@@ -79,14 +84,18 @@ async def _load(port: int, payload: bytes, connections: int, per_connection: int
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         for _ in range(per_connection):
             began = time.perf_counter()
+            if writer.is_closing():
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
             writer.write(payload)
-            first = await _read(reader)
+            first, closes = await _read(reader)
             totals.append(time.perf_counter() - began)
             firsts.append(first - began)
+            if closes:
+                writer.close()
         writer.close()
 
     began = time.perf_counter()
-    await asyncio.wait_for(asyncio.gather(*(client() for _ in range(connections))), timeout=300)
+    await asyncio.wait_for(asyncio.gather(*(client() for _ in range(connections))), timeout=120)
     return time.perf_counter() - began, totals, firsts
 
 
@@ -104,13 +113,12 @@ def cpu_seconds(pid: int) -> float:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def measure(server: Server, case: str, connections: int, block: int, payload: bytes | None = None) -> Figures:
-    """One block of ``block`` requests of ``case`` (or the ``payload`` bytes given) over ``connections``."""
+def measure(server: Server, payload: bytes, connections: int, block: int) -> Figures:
+    """One block of ``block`` requests (``payload``, the request's bytes) over ``connections``."""
     per_connection = max(10, block // connections)
     assert server.process is not None
     before = cpu_seconds(server.process.pid)
-    sent = payload if payload is not None else request_bytes(case)
-    elapsed, totals, firsts = asyncio.run(_load(server.port, sent, connections, per_connection))
+    elapsed, totals, firsts = asyncio.run(_load(server.port, payload, connections, per_connection))
     cpu = cpu_seconds(server.process.pid) - before
     return Figures(len(totals) / elapsed, statistics.median(totals) * 1000, statistics.median(firsts) * 1000, cpu,
                    len(totals))  # fmt: skip
@@ -198,57 +206,61 @@ def servers(folder: Path) -> tuple[list[Server], list[str]]:
 
 
 Key = tuple[str, str, int]  # server, case, connections
+GRID = [(case, count) for case in CASES for count in (CONNECTIONS if case in HEADLINE else (DEFAULT_CONNECTIONS,))]
 
 
-def run(candidates: list[Server], rounds: int, block: int) -> dict[Key, list[Figures]]:
-    """Every (case, connections) block for every server in turn; the server order rotates each round."""
-    grid = [(case, count) for case in CASES for count in (CONNECTIONS if case in HEADLINE else (DEFAULT_CONNECTIONS,))]
+def run(candidates: list[Server], rounds: int, block: int, grid: list[tuple[str, int]],
+        request: Callable[[str], bytes] = request_bytes) -> dict[Key, list[Figures]]:  # fmt: skip
+    """Every (case, connections) block of ``grid`` for every server in turn; the server order rotates each round."""
     results: dict[Key, list[Figures]] = {}
     for server in candidates:  # warm-up: every case once
-        for case in CASES:
-            measure(server, case, DEFAULT_CONNECTIONS, 30 * DEFAULT_CONNECTIONS)
+        for case in dict(grid):
+            measure(server, request(case), DEFAULT_CONNECTIONS, 30 * DEFAULT_CONNECTIONS)
     for round_number in range(rounds):
         shift = round_number % len(candidates)
         order = candidates[shift:] + candidates[:shift]
         for case, count in grid:
             for server in order:
-                results.setdefault((server.name, case, count), []).append(measure(server, case, count, block))
+                results.setdefault((server.name, case, count), []).append(measure(server, request(case), count, block))
     return results
 
 
+def ratio(results: dict[Key, list[Figures]], floor: str, key: Key, field: str) -> float:
+    """The median over rounds of ``key``'s figure over the floor's in the same round (for ``rate``: floor / it)."""
+    pairs = zip(results[key], results[(floor, *key[1:])], strict=True)
+    if field == "rate":
+        return statistics.median(base.rate / figures.rate for figures, base in pairs)
+    return statistics.median(getattr(figures, field) / getattr(base, field) for figures, base in pairs)
+
+
+def median(results: dict[Key, list[Figures]], key: Key, field: str) -> float:
+    return statistics.median(getattr(figures, field) for figures in results[key])
+
+
+def cpu_us(results: dict[Key, list[Figures]], key: Key) -> float:
+    """Server CPU per request over every block of ``key``, in µs."""
+    return sum(figures.cpu_s for figures in results[key]) / sum(figures.requests for figures in results[key]) * 1e6
+
+
 def report(results: dict[Key, list[Figures]], floor: str, names: list[str]) -> None:
-    def ratio(name: str, case: str, count: int, field: str) -> float:
-        pairs = zip(results[(name, case, count)], results[(floor, case, count)], strict=True)
-        if field == "rate":
-            return statistics.median(base.rate / figures.rate for figures, base in pairs)
-        return statistics.median(getattr(figures, field) / getattr(base, field) for figures, base in pairs)
-
-    def median(name: str, case: str, count: int, field: str) -> float:
-        return statistics.median(getattr(figures, field) for figures in results[(name, case, count)])
-
-    def cpu_us(name: str, case: str, count: int) -> float:
-        blocks = results[(name, case, count)]
-        return sum(figures.cpu_s for figures in blocks) / sum(figures.requests for figures in blocks) * 1e6
-
     plain, stream = HEADLINE
     print(f"\n{'conns':>5} {'server':<20} {'plain req/s':>11} {'x floor':>8} {'CPU us/req':>10}"
           f" {'stream ms':>10} {'x floor':>8} {'CPU us/req':>10} {'1st event ms':>12}")  # fmt: skip
     for count in CONNECTIONS:
         for name in names:
-            print(f"{count:>5} {name:<20} {median(name, plain, count, 'rate'):>11.0f}"
-                  f" {ratio(name, plain, count, 'rate'):>7.2f}x {cpu_us(name, plain, count):>10.1f}"
-                  f" {median(name, stream, count, 'total_ms'):>10.3f} {ratio(name, stream, count, 'total_ms'):>7.2f}x"
-                  f" {cpu_us(name, stream, count):>10.1f}"
-                  f" {median(name, stream, count, 'first_ms'):>12.3f}")  # fmt: skip
+            flat, flow = (name, plain, count), (name, stream, count)
+            print(f"{count:>5} {name:<20} {median(results, flat, 'rate'):>11.0f}"
+                  f" {ratio(results, floor, flat, 'rate'):>7.2f}x {cpu_us(results, flat):>10.1f}"
+                  f" {median(results, flow, 'total_ms'):>10.3f} {ratio(results, floor, flow, 'total_ms'):>7.2f}x"
+                  f" {cpu_us(results, flow):>10.1f} {median(results, flow, 'first_ms'):>12.3f}")  # fmt: skip
     print(f"\nevery case at {DEFAULT_CONNECTIONS} connections:")
     print(f"{'case':<18} {'server':<20} {'req/s':>8} {'x floor':>8} {'total ms':>9} {'x floor':>8} {'CPU us/req':>10}")
     for case in CASES:
         for name in names:
-            print(f"{case:<18} {name:<20} {median(name, case, DEFAULT_CONNECTIONS, 'rate'):>8.0f}"
-                  f" {ratio(name, case, DEFAULT_CONNECTIONS, 'rate'):>7.2f}x"
-                  f" {median(name, case, DEFAULT_CONNECTIONS, 'total_ms'):>9.3f}"
-                  f" {ratio(name, case, DEFAULT_CONNECTIONS, 'total_ms'):>7.2f}x"
-                  f" {cpu_us(name, case, DEFAULT_CONNECTIONS):>10.1f}")  # fmt: skip
+            key = (name, case, DEFAULT_CONNECTIONS)
+            print(f"{case:<18} {name:<20} {median(results, key, 'rate'):>8.0f}"
+                  f" {ratio(results, floor, key, 'rate'):>7.2f}x {median(results, key, 'total_ms'):>9.3f}"
+                  f" {ratio(results, floor, key, 'total_ms'):>7.2f}x {cpu_us(results, key):>10.1f}")  # fmt: skip
 
 
 def main() -> int:
@@ -261,7 +273,7 @@ def main() -> int:
         for server in candidates:
             server.__enter__()
         try:
-            results = run(candidates, args.rounds, args.block)
+            results = run(candidates, args.rounds, args.block, GRID)
         finally:
             for server in candidates:
                 server.__exit__()

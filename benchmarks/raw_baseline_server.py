@@ -20,7 +20,7 @@ from AgentTestLibrary.mock.server import SERVER_NAME
 from AgentTestLibrary.mockllm import MockLLM
 from AgentTestLibrary.mockllm.scenario import load_scenario
 from AgentTestLibrary.mockservice import MockService, load_service
-from cases import CASES, REST_CASE, REST_PATH, REST_QUERY
+from cases import CASES, REST_CASE, REST_HEADERS, REST_PATH, REST_QUERY
 
 
 def canned(scenario: str | None) -> dict[bytes, bytes]:
@@ -43,7 +43,7 @@ def canned(scenario: str | None) -> dict[bytes, bytes]:
 def canned_rest(routes: str) -> dict[bytes, bytes]:
     """The REST case → the mock service's whole response to it (its headers as sent), rendered once."""
     app = MockService(load_service(routes, "github"))
-    response = app.handle(Request("GET", f"{REST_PATH}?{REST_QUERY}", {"host": "127.0.0.1"}))
+    response = app.handle(Request("GET", f"{REST_PATH}?{REST_QUERY}", dict(REST_HEADERS)))
     body = response.body_bytes()
     return {REST_CASE.encode(): response_head(response, len(body), True, SERVER_NAME) + body}
 
