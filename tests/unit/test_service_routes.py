@@ -264,6 +264,31 @@ def test_templates_are_parsed_when_the_route_loads_not_per_request(monkeypatch: 
     assert items[29]["url"] == "http://127.0.0.1:1/repos/acme/app/issues/30"
 
 
+def test_a_list_fills_its_where_once_per_request_not_once_per_item(monkeypatch: pytest.MonkeyPatch) -> None:
+    from AgentTestLibrary.mock import templates
+
+    app = MockService(load_service("github", "github"))
+    app.collections.seed("issues", [{"number": n, "title": f"t{n}", "state": "open" if n % 3 else "closed"}
+                                    for n in range(1, 46)], "t")  # fmt: skip
+    unfilled = []
+    original = templates.Placeholder.unfilled
+    monkeypatch.setattr(
+        templates.Placeholder, "unfilled", lambda self, values: unfilled.append(self) or original(self, values)
+    )
+    status, items = _call(app, "GET", "/repos/acme/app/issues?per_page=100")  # no state=: the where filters nothing
+    assert status == 200 and len(items) == 45 and [placeholder.text for placeholder in unfilled] == ["{{query.state}}"]
+    status, items = _call(app, "GET", "/repos/acme/app/issues?state=closed&per_page=100")
+    assert [item["number"] for item in items] == [3 * n for n in range(1, 16)] and len(unfilled) == 1
+
+
+@pytest.mark.parametrize("value", [7, -3, 2**70, True, False, None, 1.5, "x", [1, "a"], {"k": None}])
+def test_a_value_inside_text_is_written_as_json_writes_it_a_string_as_itself(value: Any) -> None:
+    from AgentTestLibrary.mock.templates import Template
+
+    expected = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    assert Template("n={{v}}/{{w.v}}.").render({"v": value, "w": {"v": value}}) == f"n={expected}/{expected}."
+
+
 def test_template_alternatives_defaults_and_the_reason_a_path_stopped() -> None:
     from AgentTestLibrary.mock.templates import Template, Unfilled
 

@@ -144,28 +144,27 @@ class Template:
                 return value
 
             return whole
-        parts: list[str | Placeholder] = []
+        texts: list[str] = []
+        found_here: list[Placeholder] = []
         last = 0
         for found in PLACEHOLDER.finditer(text):
-            parts.append(text[last : found.start()])
-            parts.append(Placeholder.parse(found))
+            texts.append(text[last : found.start()])
+            found_here.append(Placeholder.parse(found))
             last = found.end()
-        parts.append(text[last:])
-        self.placeholders.extend(part for part in parts if isinstance(part, Placeholder))
-        if len(parts) == 1:
+        if not found_here:
             return lambda values, left, keep: text
+        self.placeholders.extend(found_here)
+        first = texts[0]
+        pairs = list(zip(found_here, [*texts[1:], text[last:]], strict=True))  # each with the text that follows it
 
         def mixed(values: Any, left: Budget, keep: bool) -> str:
-            written: list[str] = []
-            for part in parts:
-                if isinstance(part, str):
-                    written.append(part)
-                    continue
-                value = part.value(values)
+            written = [first]
+            for placeholder, after in pairs:
+                value = placeholder.value(values)
                 if value is MISSING:
                     if not keep:
-                        raise part.unfilled(values)
-                    piece = part.text
+                        raise placeholder.unfilled(values)
+                    piece = placeholder.text
                 else:
                     piece = value if isinstance(value, str) else _json(value)
                 if len(piece) > left[0]:
@@ -173,6 +172,7 @@ class Template:
                 else:
                     left[0] -= len(piece)
                 written.append(piece)
+                written.append(after)
             return "".join(written)
 
         return mixed
@@ -198,7 +198,7 @@ def has_placeholders(data: Any) -> bool:
 def _lookup(data: Any, path: tuple[str, ...]) -> Any:
     value = data
     for part in path:
-        if isinstance(value, Mapping):
+        if value.__class__ is dict or isinstance(value, Mapping):  # a dict without the slower ABC check
             value = value.get(part, MISSING)
             if value is MISSING:
                 return MISSING
@@ -230,4 +230,6 @@ def _why_missing(values: Any, path: tuple[str, ...]) -> str:
 
 
 def _json(value: Any) -> str:
+    if value.__class__ is int:  # what json.dumps writes for one (a bool is not of this class), without its machinery
+        return str(value)
     return json.dumps(value, ensure_ascii=False, default=str)

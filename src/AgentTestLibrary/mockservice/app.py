@@ -373,7 +373,8 @@ class ServiceEndpoint:
                 return self.service.error_outcome(missing_status, f"No {needed} item with key {wanted!r}.",
                                                   missing_type)  # fmt: skip
         if reply.list is not None:
-            items = [item for item in collections.items(reply.list) if self._kept(item, templates, values)]
+            filters = self._filters(templates, values)
+            items = [item for item in collections.items(reply.list) if self._kept(item, filters)]
             if reply.newest_first:
                 items.reverse()
             if reply.paging is not None:
@@ -510,16 +511,24 @@ class ServiceEndpoint:
         return decorated
 
     @staticmethod
-    def _kept(item: dict[str, Any], templates: ReplyTemplates, values: dict[str, Any]) -> bool:
-        """Whether the item passes the reply's ``where``; a field written ``thread_ts|ts`` passes when either does."""
+    def _filters(templates: ReplyTemplates, values: dict[str, Any]) -> list[tuple[list[str], Any]]:
+        """The reply's ``where`` for this request, filled once: each field's names (``thread_ts|ts`` passes when
+        either does) and the value wanted; a placeholder the request did not fill, or filled empty, filters nothing."""
+        filters = []
         for field, template in templates.where:
             try:
                 wanted = template.render(values)
             except Unfilled:
                 continue  # the request did not ask to filter on this field
-            if wanted in (None, ""):
-                continue
-            found = [value for name in field.split("|") if (value := lookup(item, name)) is not MISSING]
+            if wanted not in (None, ""):
+                filters.append((field.split("|"), wanted))
+        return filters
+
+    @staticmethod
+    def _kept(item: dict[str, Any], filters: list[tuple[list[str], Any]]) -> bool:
+        """Whether the item passes every filter of :meth:`_filters`."""
+        for names, wanted in filters:
+            found = [value for name in names if (value := lookup(item, name)) is not MISSING]
             if not any(same(wanted, value) for value in found):
                 return False
         return True
