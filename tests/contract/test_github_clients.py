@@ -236,3 +236,46 @@ def test_githubkit_pages_retries_a_secondary_limit_and_sees_304(
     kit.rest.issues.update("acme", "app", 1, title="changed")
     changed = kit.rest.issues.get("acme", "app", 1, headers={"If-None-Match": tag})
     assert routes(app)[-1] == ("get an issue", 200) and changed.parsed_data.title == "changed"
+
+
+def test_search_qualifiers_closed_at_comment_counts_and_assignees_as_github_keeps_them(
+    served: tuple[MockService, str], kit: Any
+) -> None:
+    _, url = served
+    client = pygithub(url, retry=None)
+    repo = client.get_repo("acme/app")
+    crash = repo.create_issue(title="Crash on start", labels=["bug"], assignees=["octocat"])
+    repo.create_issue(title="Docs typo", body="mentions the CRASH", labels=["docs"])
+    slow = repo.create_issue(title="Slow search", labels=["bug", "good first issue"], assignee="hubot")
+    assert [user.login for user in crash.assignees] == ["octocat"] and crash.assignee.login == "octocat"
+    assert slow.assignee.login == "hubot" and crash.closed_at is None and crash.comments == 0
+    slow.edit(state="closed")
+    closed = repo.get_issue(3)
+    assert closed.closed_at is not None and closed.state_reason == "completed"
+
+    def found(query: str) -> list[int]:
+        return [issue.number for issue in client.search_issues(query)]
+
+    assert found("repo:acme/app is:issue is:open label:bug") == [1]
+    assert found("repo:acme/app crash") == [1, 2]  # free text: every word in the title or the body, any case
+    assert found("repo:acme/app crash in:title") == [1]
+    assert found("repo:acme/app is:closed") == found("repo:acme/app state:closed") == [3]
+    assert found('repo:acme/app label:"good first issue"') == [3]
+    assert found("repo:acme/app -label:bug") == [2]
+    assert found("repo:acme/app no:assignee") == [2]
+    assert found("repo:acme/other") == [] and found("repo:acme/app is:pr") == []
+    assert found("author:agenttest-bot assignee:octocat") == [1]
+    assert found("repo:acme/app crash linked:pr archived:false") == [1, 2]  # qualifiers it does not model: ignored
+    crash.create_comment("first")
+    crash.create_comment("second")
+    assert repo.get_issue(1).comments == 2
+    assert [issue.comments for issue in client.search_issues("repo:acme/app label:bug")] == [2, 0]
+    crash.edit(assignees=["hubot", "octocat"])
+    again = kit.rest.issues.get("acme", "app", 1).parsed_data  # githubkit's models: user objects, not names
+    assert [user.login for user in again.assignees] == ["hubot", "octocat"] and again.comments == 2
+    assert repo.get_issue(1).assignee.login == "hubot"
+    closed.edit(state="open")
+    reopened = kit.rest.issues.get("acme", "app", 3).parsed_data
+    assert reopened.closed_at is None and reopened.state_reason == "reopened"
+    searched = kit.rest.search.issues_and_pull_requests(q="repo:acme/app is:open label:bug").parsed_data
+    assert [item.number for item in searched.items] == [1, 3] and searched.total_count == 2

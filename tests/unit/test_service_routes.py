@@ -94,6 +94,34 @@ LIST = "routes:\n  - name: r\n    method: GET\n    path: /x\n"
             "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {get: i, key: k, translate: {s: 1}}}\n",
             r"reply\.translate\.s: expected a mapping of values as sent",
         ),
+        (
+            "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {get: i, key: k, search: {github: q}}}\n",
+            r"reply\.search: search goes with 'list: COLLECTION' and names one query language \(github\)",
+        ),
+        (
+            "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {list: i, search: {lucene: q}}}\n",
+            r"reply\.search: .* query language \(github\)",
+        ),
+        (
+            "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {list: i, search: {github: '{{item}}'}}}\n",
+            r"placeholder \{\{item\}\} names 'item', which its search never has",
+        ),
+        (
+            "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {get: i, key: k, on_change: {s: {a: {b: 1}}}}}\n",
+            r"reply\.on_change: on_change goes with 'update: COLLECTION'",
+        ),
+        (
+            "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {update: i, key: k, on_change: {s: {a: 1}}}}\n",
+            r"reply\.on_change\.s\.a: expected a mapping of fields to templates",
+        ),
+        (
+            "collections: {i: {counts: {n: {c: i}}}}\n",
+            r"collections\.i\.counts\.n: no collection named 'c'",
+        ),
+        (
+            "collections: {i: {counts: {n: {c: i, d: j}}}}\n",
+            r"collections\.i\.counts\.n: give one collection and its field",
+        ),
     ],
 )
 def test_mistakes_name_the_place_and_the_fix(text: str, expected: str) -> None:
@@ -112,7 +140,8 @@ def test_presets_load_and_a_file_extends_one() -> None:
     assert extended.error == github.error
     seeded = service_from_text("extends: github\ncollections:\n  issues: {key: number, items: [{number: 7}]}\n")
     issues = next(collection for collection in seeded.collections if collection.name == "issues")
-    assert issues.items == ({"number": 7},) and issues.refs == (("labels", "labels"),) and issues.serial == ("id",)
+    assert issues.items == ({"number": 7},) and issues.serial == ("id",)
+    assert issues.refs == (("labels", "labels"), ("assignees", "users"))
 
 
 def test_path_templates_take_one_segment_or_the_rest_and_decode_it() -> None:
@@ -362,3 +391,29 @@ def test_the_faults_a_scope_added_that_never_fired_are_named() -> None:
     assert [fault.name for fault in app.faults.unfired("test:T")] == ["idle"]
     app.remove_scope("test:T")
     assert app.faults.unfired("test:T") == []
+
+
+@pytest.mark.parametrize(
+    ("query", "numbers"),
+    [
+        ("", [1, 2]),
+        ("is:open", [1]),
+        ("-is:open", [2]),
+        ('label:"good first issue"', [2]),
+        ('"exact phrase"', [2]),
+        ('"unbalanced label:', []),
+        ("label: is: :: -", []),
+        ("is:locked -is:locked -linked:pr sort:created-asc", [1, 2]),  # values and qualifiers it does not model
+        ("repo:acme/app", [1, 2]),  # an item without repository_url (a seed) is in every repo
+        ("repo:acme/other", [2]),
+        ("x" * 10_000 + " y:" * 5_000, []),
+    ],
+)
+def test_github_search_queries_keep_what_github_finds_and_never_fail(query: str, numbers: list[int]) -> None:
+    from AgentTestLibrary.mockservice.search import github_query
+
+    items = [{"number": 1, "state": "open", "title": "Crash", "repository_url": "http://h/repos/acme/app"},
+             {"number": 2, "state": "closed", "title": "An exact phrase", "body": None,
+              "labels": [{"name": "Good First Issue"}]}]  # fmt: skip
+    keep = github_query(query)
+    assert [item["number"] for item in items if keep(item)] == numbers

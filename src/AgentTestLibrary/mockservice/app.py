@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from collections import Counter
 from dataclasses import replace
 from http import HTTPStatus
 from typing import Any
@@ -37,6 +38,7 @@ from ..webhooks import verify
 from .derive import Underivable, derived
 from .loader import parse_service_fault, unknown_route
 from .model import ReplyTemplates, ServiceReply, ServiceRequest, ServiceResult, ServiceRoute, ServiceSpec
+from .search import SEARCH
 
 RATE_WINDOW_S = 3600
 EXHAUSTED_RESET_S = 1
@@ -375,6 +377,10 @@ class ServiceEndpoint:
         if reply.list is not None:
             filters = self._filters(templates, values)
             items = [item for item in collections.items(reply.list) if self._kept(item, filters)]
+            if templates.search is not None:
+                language, asked = templates.search
+                found = SEARCH[language](str(asked.render(values)))
+                items = [item for item in items if found(item)]
             if reply.newest_first:
                 items.reverse()
             if reply.paging is not None:
@@ -383,7 +389,8 @@ class ServiceEndpoint:
                 except InvalidPage as error:
                     status, kind = reply.invalid_page
                     return self.service.error_outcome(status, f"{error}.", kind)
-                values.update(items=self._decorated(templates, chosen.items, values), next=chosen.next_position,
+                values.update(items=self._decorated(reply.list, templates, chosen.items, values),
+                              next=chosen.next_position,
                               total=chosen.total, page=chosen.number)  # fmt: skip
                 if reply.paging.style == "link":
                     url = f"{call.request.origin}{subject.path}"
@@ -392,7 +399,7 @@ class ServiceEndpoint:
                     if link:
                         headers.append(("link", link))
             else:
-                values.update(items=self._decorated(templates, items, values), total=len(items))
+                values.update(items=self._decorated(reply.list, templates, items, values), total=len(items))
         elif name is not None:
             key = templates.key.render(values)
             if templates.item is not None and reply.create is not None:
@@ -418,6 +425,8 @@ class ServiceEndpoint:
                 current = collections.find(name, key)
                 if current is not None and templates.append is not None:
                     changes = {**changes, **self._appended(name, current, templates.append, values)}
+                if current is not None:
+                    changes = {**self._consequences(templates, current, changes, values), **changes}
                 values["item"] = collections.update(name, key, changes) if current is not None else None
             else:
                 values["item"] = {} if collections.delete(name, key) else None
@@ -425,7 +434,7 @@ class ServiceEndpoint:
             if values["item"] is None:
                 missing_status, missing_type = reply.missing
                 return self.service.error_outcome(missing_status, f"No {name} item with key {key!r}.", missing_type)
-            values["item"] = self._decorated(templates, [values["item"]], values)[0]
+            values["item"] = self._decorated(name, templates, [values["item"]], values)[0]
         headers += [(header, str(value.render(values))) for header, value in templates.headers]
         headers = [*self.service.spec.headers, *headers]
         status = status or 200
@@ -454,12 +463,25 @@ class ServiceEndpoint:
                 if same(sent, wanted) if sent is not None else wanted is None:
                     item = {**item, field: kept}
                     break
-        item = derived(item, reply.derive)
         declared = self.service.collections.declared.get(name)
         for field, target in declared.refs if declared else ():
             if field in item or creating:
                 item = {**item, field: self._referenced(target, item.get(field, []), values)}
-        return item
+        return derived(item, reply.derive)  # after the references: ``first`` of assignees is a user object
+
+    @staticmethod
+    def _consequences(templates: ReplyTemplates, current: dict[str, Any], changes: dict[str, Any],
+                      values: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+        """The fields ``on_change`` sets because a field takes a new value (closing an issue stamps
+        ``closed_at``); what the request itself sends wins over them."""
+        consequences: dict[str, Any] = {}
+        for field, table in templates.on_change:
+            if field not in changes or same(changes[field], current.get(field)):
+                continue
+            for value, sets in table:
+                if same(value, changes[field]):
+                    consequences.update(sets.render(values))
+        return consequences
 
     def _referenced(self, target: str, sent: Any, values: dict[str, Any]) -> list[Any]:
         """Each name (or object with the key) in ``sent`` as the ``target`` collection's item, made when new."""
@@ -495,10 +517,11 @@ class ServiceEndpoint:
                 changes[field] = [*existing, *(value for value in added if value not in existing)]
         return changes
 
-    @staticmethod
-    def _decorated(templates: ReplyTemplates, items: list[dict[str, Any]],
+    def _decorated(self, name: str, templates: ReplyTemplates, items: list[dict[str, Any]],
                    values: dict[str, Any]) -> list[dict[str, Any]]:  # fmt: skip
-        """Items as answered: with the reply's ``add_fields`` filled for each (``{{item.x}}`` is that item's)."""
+        """Items as answered: with their collection's ``counts`` worked out and the reply's ``add_fields`` filled
+        for each (``{{item.x}}`` is that item's)."""
+        items = self._counted(name, items)
         fields = templates.add_fields
         if fields is None:
             return items
@@ -509,6 +532,18 @@ class ServiceEndpoint:
             decorated.append({**item, **fields.render(values, budget)})
         values.pop("item", None)
         return decorated
+
+    def _counted(self, name: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Items with each ``counts`` field set to how many of the other collection's items name them."""
+        collections = self.service.collections
+        declared = collections.declared.get(name)
+        if declared is None or not declared.counts or not items:
+            return items
+        key = collections.keys.get(name, "id")
+        for field, target, naming in declared.counts:
+            tally = Counter(str(other.get(naming)) for other in collections.items(target))
+            items = [{**item, field: tally[str(item.get(key))]} for item in items]
+        return items
 
     @staticmethod
     def _filters(templates: ReplyTemplates, values: dict[str, Any]) -> list[tuple[list[str], Any]]:

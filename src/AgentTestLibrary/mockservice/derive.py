@@ -3,7 +3,8 @@
 ``derive: {size: {base64_size: content}, sha: {base64_git_sha: content}}`` stores a file's
 decoded size and its git blob SHA-1 beside the base64 ``content`` a client sent (GitHub's
 contents API); ``{integer: size}`` a number a form sent as text (Slack's ``length``). A value
-the function cannot read is :class:`Underivable`, answered 422.
+the function cannot read is :class:`Underivable`, answered 422. ``{first: assignees}`` is a list's
+first entry or null (GitHub's ``assignee`` beside ``assignees``).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ DERIVE: dict[str, Callable[[Any], Any]] = {
     "integer": _integer,
     "base64_size": lambda value: len(_decoded(value)),
     "base64_git_sha": lambda value: _git_sha(_decoded(value)),
+    "first": lambda value: value[0] if isinstance(value, list) and value else None,  # GitHub's assignee
 }
 
 

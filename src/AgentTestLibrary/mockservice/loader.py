@@ -11,6 +11,7 @@ service:
 collections:
   issues: {key: number, serial: [id], refs: {labels: labels}, items: [{number: 1, title: First, state: open}]}
   labels: {key: name, serial: [id], make: {color: ededed, default: false, description: null}}
+  #   counts: {comments: {comments: issue_number}}   # a field counting another collection's items that name it
 routes:
   - name: list issues
     method: GET                 # or [GET, HEAD]; absent: any method
@@ -33,6 +34,8 @@ routes:
       translate: {state: {APPROVE: APPROVED, ~: PENDING}}   # a stored field's value as sent -> as stored (~: absent)
       missing: {status: 200, type: channel_not_found}       # get/update/delete of an absent item
       derive: {size: {base64_size: content}, sha: {base64_git_sha: content}}   # computed from a stored field
+      search: {github: "{{query.q}}"}           # list: keep what the query finds (mockservice/search.py)
+      on_change: {state: {closed: {closed_at: "{{now}}"}}}   # update: a field taking a value sets others
     # or sequence: [reply, reply, ...]
 faults: [{when: {route: list issues, page: 3}, status: 500}]
 """
@@ -67,17 +70,18 @@ from .model import (
     ServiceSpec,
     Verify,
 )
+from .search import SEARCH
 
 PRESETS = FilePath(__file__).parent / "presets"
 TOP_KEYS = ("version", "extends", "service", "collections", "routes", "faults")
 SERVICE_KEYS = ("description", "strict", "headers", "rate_limit", "error", "etag")
-COLLECTION_KEYS = ("key", "items", "serial", "refs", "make")
+COLLECTION_KEYS = ("key", "items", "serial", "refs", "make", "counts")
 ROUTE_KEYS = ("name", "method", "path", "when", "verify", "reply", "sequence")
 WHEN_KEYS = ("query", "headers", "json", "form")
 VERIFY_KEYS = ("provider", "secret", "secret_env")
 REPLY_KEYS = ("status", "headers", "json", "text", "list", "get", "create", "update", "delete", "key", "item",
               "where", "paginate", "add_fields", "stored_fields", "append", "requires", "replace", "translate",
-              "missing", "invalid_page", "newest_first", "derive")  # fmt: skip
+              "missing", "invalid_page", "newest_first", "derive", "search", "on_change")  # fmt: skip
 MISSING_KEYS = ("status", "type")
 COLLECTION_VERBS = ("list", "get", "create", "update", "delete")
 PAGINATE_KEYS = ("style", "size", "max_size", "position_param", "size_param", "next_field")
@@ -169,6 +173,12 @@ class _Validator(Validator):
                         ("collections", collection.name, "refs", field),
                         f"no collection named '{target}' (collections: {', '.join(sorted(names))}).",
                     )
+            for field, target, _ in collection.counts:
+                if target not in names:
+                    raise self.fail(
+                        ("collections", collection.name, "counts", field),
+                        f"no collection named '{target}' (collections: {', '.join(sorted(names))}).",
+                    )
         routes = [self.route(item, ("routes", index), names)
                   for index, item in enumerate(self.items(top.get("routes", []), ("routes",), "routes"))]  # fmt: skip
         self.unique([route.name for route in routes], ("routes",), "route")
@@ -207,6 +217,16 @@ class _Validator(Validator):
                 raise self.fail((*path, "items", index), "each item is a mapping (a JSON object).")
         serial = self.items(raw.get("serial", []), (*path, "serial"), "field names")
         refs = self.typed(raw.get("refs") or {}, (*path, "refs"), dict, "a mapping of list fields to collections")
+        counts = []
+        counting = self.typed(raw.get("counts") or {}, (*path, "counts"), dict,
+                              "a mapping of fields to {collection: its field naming the item}")  # fmt: skip
+        for field, rule in counting.items():
+            counted = self.typed(rule, (*path, "counts", field), dict, "{collection: its field naming the item}")
+            if len(counted) != 1:
+                raise self.fail((*path, "counts", field), "give one collection and its field naming the item, "
+                                                          "e.g. comments: {comments: issue_number}.")  # fmt: skip
+            ((target, naming),) = counted.items()
+            counts.append((str(field), str(target), str(naming)))
         collection = Collection(
             name,
             key,
@@ -214,6 +234,7 @@ class _Validator(Validator):
             tuple(str(field) for field in serial),
             tuple((str(field), str(target)) for field, target in refs.items()),
             raw.get("make"),
+            tuple(counts),
         )
         self.only_names(collection.maker, (*REQUEST_NAMES, "key"), (*path, "make"), "an item made for a new key")
         return collection
@@ -349,6 +370,19 @@ class _Validator(Validator):
                 raise self.fail((*path, "derive", field), f"give one function ({', '.join(DERIVE)}) and its field.")
             ((function, source),) = rule.items()
             derived.append((str(field), str(function), str(source)))
+        search = self.typed(raw.get("search") or {}, (*path, "search"), dict, "{query language: the query}")
+        if search and (verbs != ["list"] or len(search) != 1 or next(iter(search)) not in SEARCH):
+            raise self.fail((*path, "search"), f"search goes with 'list: COLLECTION' and names one query language "
+                                               f"({', '.join(SEARCH)}) and the query, e.g. "
+                                               "{github: \"{{query.q}}\"}.")  # fmt: skip
+        on_change = self.typed(raw.get("on_change") or {}, (*path, "on_change"), dict,
+                               "a mapping of fields to {value: fields set when the field takes it}")  # fmt: skip
+        if on_change and verbs != ["update"]:
+            raise self.fail((*path, "on_change"), "on_change goes with 'update: COLLECTION'.")
+        for field, table in on_change.items():
+            for value, sets in self.typed(table, (*path, "on_change", field), dict,
+                                          "a mapping of values to the fields they set").items():  # fmt: skip
+                self.typed(sets, (*path, "on_change", field, value), dict, "a mapping of fields to templates")
         missing = self.answer_as(raw.get("missing"), (*path, "missing"), (404, "not_found"))
         invalid_page = self.answer_as(raw.get("invalid_page"), (*path, "invalid_page"), (400, ""))
         if "invalid_page" in raw and "paginate" not in raw:
@@ -396,6 +430,8 @@ class _Validator(Validator):
             missing=missing,
             invalid_page=invalid_page,
             derive=tuple(derived),
+            search=(str(next(iter(search))), str(next(iter(search.values())))) if search else None,
+            on_change=tuple((str(field), tuple(table.items())) for field, table in on_change.items()),
             newest_first=self.typed(raw.get("newest_first", False), (*path, "newest_first"), bool, "true or false"),
         )
 

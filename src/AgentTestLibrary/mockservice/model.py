@@ -202,6 +202,8 @@ class ServiceReply:
     missing: tuple[int, str] = (404, "not_found")  # get/update/delete of an absent item: status and error type
     invalid_page: tuple[int, str] = (400, "")  # a page, cursor or size the mock cannot serve: status and type
     derive: tuple[tuple[str, str, str], ...] = ()  # (field, function, source field): computed when stored
+    search: tuple[str, str] | None = None  # list: (query language, the query's template): keep what it finds
+    on_change: tuple[tuple[str, tuple[tuple[Any, Any], ...]], ...] = ()  # update: field -> (new value, fields set)
 
     @property
     def collection(self) -> str | None:
@@ -225,6 +227,10 @@ class ServiceReply:
             headers=tuple((name, Template(value)) for name, value in self.headers),
             text=Template(self.text) if self.text is not None else None,
             json=Template(self.json if self.json is not None else default),
+            search=(self.search[0], Template(self.search[1])) if self.search is not None else None,
+            on_change=tuple(
+                (name, tuple((value, Template(sets)) for value, sets in table)) for name, table in self.on_change
+            ),
         )
 
     def names(self, params: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
@@ -238,6 +244,7 @@ class ServiceReply:
             answered = (*request, "item")
         with_item = (*request, "item")
         return {"key": request, "item": request, "append": request, "where": request, "requires": request,
+                "search": request, "on_change": request,
                 "add_fields": with_item,
                 "stored_fields": with_item, "headers": answered, "text": answered, "json": answered}  # fmt: skip
 
@@ -257,6 +264,8 @@ class ReplyTemplates:
     headers: tuple[tuple[str, Template], ...]
     text: Template | None
     json: Template
+    search: tuple[str, Template] | None  # the query language and the query
+    on_change: tuple[tuple[str, tuple[tuple[Any, Template], ...]], ...]  # fields set when a field takes a value
 
     def parts(self) -> list[tuple[str, Template]]:
         """Every template with the name of the part it fills."""
@@ -264,7 +273,9 @@ class ReplyTemplates:
                  ("stored_fields", self.stored_fields), ("text", self.text),
                  ("json", self.json), *(("where", template) for _, template in self.where),
                  *(("requires", template) for _, template in self.requires),
-                 *(("headers", template) for _, template in self.headers)]  # fmt: skip
+                 *(("headers", template) for _, template in self.headers),
+                 *((("search", self.search[1]),) if self.search is not None else ()),
+                 *(("on_change", sets) for _, table in self.on_change for _, sets in table)]  # fmt: skip
         return [(part, template) for part, template in found if template is not None]
 
 
@@ -283,7 +294,9 @@ class ServiceRoute(Scripted["RouteMatcher", ServiceReply]):
 class Collection:
     """A named list of items. ``serial`` fields are numbered on create when absent, as the key is; ``refs`` names
     list fields that hold other collections' items by their key (``labels: labels``): a name sent is stored as
-    that item, made from the other collection's ``make`` template (``{{key}}`` is the name) when it is new."""
+    that item, made from the other collection's ``make`` template (``{{key}}`` is the name) when it is new;
+    ``counts`` names number fields that count another collection's items pointing at this one
+    (``comments: {comments: issue_number}``), worked out whenever an item is answered."""
 
     name: str
     key: str = "id"
@@ -291,6 +304,7 @@ class Collection:
     serial: tuple[str, ...] = ()
     refs: tuple[tuple[str, str], ...] = ()
     make: Any = None
+    counts: tuple[tuple[str, str, str], ...] = ()  # (field, other collection, its field holding this item's key)
 
     @cached_property
     def maker(self) -> Template:
