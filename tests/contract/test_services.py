@@ -83,6 +83,44 @@ def test_head_over_the_socket_sends_get_headers_and_no_body(serve: Any) -> None:
     assert (refused.status_code, refused.headers["allow"]) == (405, "GET, HEAD")
 
 
+def _raw_head(url: str, path: str) -> list[tuple[str, str]]:
+    """The header lines of one answer, as the bytes on the socket say (a client library would fold repeats)."""
+    host, port = url.removeprefix("http://").rstrip("/").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as raw:
+        raw.sendall(f"GET {path} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n\r\n".encode())
+        received = b""
+        while b"\r\n\r\n" not in received and (data := raw.recv(65536)):
+            received += data
+    lines = received.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")[1:]
+    return [(name.lower(), value.strip()) for name, value in (line.split(":", 1) for line in lines)]
+
+
+def test_a_header_the_route_sets_is_sent_once_and_framing_stays_the_servers(serve: Any) -> None:
+    routes = """
+extends: github
+routes:
+  - name: own
+    method: GET
+    path: /own
+    reply:
+      json: {ok: true}
+      headers: {content-type: application/vnd.acme+json, server: acme/1.0, content-length: "1", connection: close,
+                transfer-encoding: chunked, x-kept: "yes"}
+"""
+    url = serve(MockService(service_from_text(routes, "own")))
+    for path, content_type, server in (("/repos/acme/app", "application/json; charset=utf-8", None),
+                                       ("/own", "application/vnd.acme+json", "acme/1.0")):  # fmt: skip
+        head = _raw_head(url, path)
+        names = [name for name, _ in head]
+        for once in ("content-type", "content-length", "server", "connection"):
+            assert names.count(once) == 1, f"{path}: {once} sent {names.count(once)} times in {head}"
+        values = dict(head)
+        assert values["content-type"] == content_type and "transfer-encoding" not in values, head
+        assert server is None or values["server"] == server
+    own = dict(_raw_head(url, "/own"))
+    assert own["x-kept"] == "yes" and own["content-length"] == str(len(httpx.get(url + "/own").content))
+
+
 def test_slack_sdk_follows_cursors_posts_and_sees_rate_limits(serve: Any) -> None:
     slack_sdk = pytest.importorskip("slack_sdk")
     from slack_sdk.errors import SlackApiError

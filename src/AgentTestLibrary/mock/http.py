@@ -316,24 +316,34 @@ CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 LAST_CHUNK = b"0\r\n\r\n"
 
 
+# Headers the server writes itself, from the body it sends: a route's or a cassette's own are left out (a
+# content-length that is not the body's would desync the connection). A content-type or server a route gives
+# replaces the default one instead of following it.
+FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding", "connection"})
 _HEADS: dict[tuple[Any, ...], bytes] = {}  # status line and headers as rendered, by what they depend on
 _MAX_HEADS = 256  # answers repeat their heads; cassette replays with headers of their own may not: bounded
 
 
 def response_head(outcome: Outcome, length: int | None, keep_alive: bool, server: str) -> bytes:
     """Status line and headers; ``length`` None means chunked. Header text loses line breaks and NULs, so a
-    replayed cassette cannot split the response. All but the framing lines are rendered once per shape."""
+    replayed cassette cannot split the response. All but the framing lines are rendered once per shape; each
+    header the server sets is sent once (:data:`FRAMING_HEADERS`: the server's; content type, server: the
+    outcome's own when it has one)."""
     key = (outcome.status, outcome.content_type, *outcome.headers, server)
     try:
         start, kept = _HEADS.get(key), True
     except TypeError:  # a value that cannot be a key (a hostile cassette's): rendered, not kept
         start, kept = None, False
     if start is None:
-        head = (f"HTTP/1.1 {outcome.status} {_REASONS.get(outcome.status, '')}\r\n"
-                f"content-type: {outcome.content_type.translate(_UNSAFE_HEADER)}\r\n"
-                f"server: {server}\r\n")  # fmt: skip
+        named = {name.lower() for name, _ in outcome.headers}
+        head = f"HTTP/1.1 {outcome.status} {_REASONS.get(outcome.status, '')}\r\n"
+        if "content-type" not in named:
+            head += f"content-type: {outcome.content_type.translate(_UNSAFE_HEADER)}\r\n"
+        if "server" not in named:
+            head += f"server: {server}\r\n"
         for name, value in outcome.headers:
-            head += f"{name.translate(_UNSAFE_HEADER)}: {value.translate(_UNSAFE_HEADER)}\r\n"
+            if name.lower() not in FRAMING_HEADERS:
+                head += f"{name.translate(_UNSAFE_HEADER)}: {value.translate(_UNSAFE_HEADER)}\r\n"
         start = head.encode("latin-1", "replace")
         if kept:
             if len(_HEADS) >= _MAX_HEADS:

@@ -436,7 +436,8 @@ class ServiceEndpoint:
                 return self.service.error_outcome(missing_status, f"No {name} item with key {key!r}.", missing_type)
             values["item"] = self._decorated(name, templates, [values["item"]], values)[0]
         headers += [(header, str(value.render(values))) for header, value in templates.headers]
-        headers = [*self.service.spec.headers, *headers]
+        own = {header.lower() for header, _ in headers}  # a route's header replaces the service's of that name
+        headers = [*(pair for pair in self.service.spec.headers if pair[0].lower() not in own), *headers]
         status = status or 200
         body = None if reply.text is not None or status == 204 else self._paging_fields(
             reply, templates.json.render(values), values)  # fmt: skip
