@@ -56,8 +56,10 @@ def test_unknown_route_suggests_v1_prefix() -> None:
     assert "Did you mean /v1/chat/completions?" in payload(response)["error"]["message"]
 
 
-def test_wrong_method_is_405() -> None:
-    assert call(MockLLM(), "GET", "/v1/messages").status == 405
+def test_wrong_method_is_405_naming_the_allowed_methods_in_allow() -> None:
+    answer = call(MockLLM(), "GET", "/v1/messages")
+    assert (answer.status, dict(answer.headers).get("allow")) == (405, "POST")  # HTTP requires Allow on a 405
+    assert payload(answer)["error"]["message"] == "/v1/messages accepts POST, not GET."
 
 
 def test_a_method_http_does_not_define_is_501_on_every_mock() -> None:

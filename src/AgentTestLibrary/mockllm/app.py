@@ -209,16 +209,15 @@ class MockLLM(MockApplication):
         return Generate(self, codec)
 
     def not_found(self, request: Request, found: Found) -> Outcome:
-        shape = self.shape_for(request)
-        path = request.path
         if found.allowed:
-            return shape.error(405, f"{path} accepts {' or '.join(found.allowed)}, not {request.method}.")
+            return super().not_found(request, found)  # the 405 with Allow every mock sends
+        path = request.path
         hint = ""
         for known in ("/chat/completions", "/responses", "/messages", "/models", "/embeddings"):
             if path.endswith(known) and not path.startswith("/v1/"):
                 hint = f" Did you mean /v1{known}? Point OPENAI_BASE_URL at <mock>/v1 and ANTHROPIC_BASE_URL at <mock>."
-        return shape.error(404, f"Unknown route {request.method} {path}.{hint} The mock serves {ROUTES} and "
-                                f"{ADMIN_PREFIX}*.")  # fmt: skip
+        message = f"Unknown route {request.method} {path}.{hint} The mock serves {ROUTES} and {ADMIN_PREFIX}*."
+        return self.shape_for(request).error(404, message)
 
     def scoped(self) -> tuple[Scoped[Any, Any], ...]:
         return (self.rulebook,)
