@@ -279,3 +279,24 @@ def test_search_qualifiers_closed_at_comment_counts_and_assignees_as_github_keep
     assert reopened.closed_at is None and reopened.state_reason == "reopened"
     searched = kit.rest.search.issues_and_pull_requests(q="repo:acme/app is:open label:bug").parsed_data
     assert [item.number for item in searched.items] == [1, 3] and searched.total_count == 2
+
+
+def test_the_api_version_header_selects_a_version_and_an_unknown_one_is_a_400(
+    served: tuple[MockService, str], kit: Any
+) -> None:
+    app, url = served
+    answered = kit.rest.issues.create("acme", "app", title="versioned")  # githubkit sends its schema's version
+    assert answered.headers["x-github-api-version-selected"] == "2026-03-10"
+    client = pygithub(url, retry=None)  # PyGithub sends no version header: GitHub's default
+    fetched = client.get_repo("acme/app").get_issue(1)
+    assert fetched.raw_headers["x-github-api-version-selected"] == "2022-11-28"
+    pinned = pygithub(url, retry=None, api_version="2022-11-28")
+    assert pinned.get_repo("acme/app").get_issue(1).title == "versioned"
+    with pytest.raises(github.GithubException) as refused:
+        pygithub(url, retry=None, api_version="v3").get_repo("acme/app")
+    assert refused.value.status == 400
+    assert refused.value.data["message"].startswith(
+        'The version you specified in the "X-GitHub-Api-Version" request header, "v3", is not a supported version.'
+    )
+    assert '"2022-11-28"' in refused.value.data["message"] and '"2026-03-10"' in refused.value.data["message"]
+    assert routes(app)[-1] == ("get a repository", 400)

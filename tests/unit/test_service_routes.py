@@ -417,3 +417,17 @@ def test_github_search_queries_keep_what_github_finds_and_never_fail(query: str,
               "labels": [{"name": "Good First Issue"}]}]  # fmt: skip
     keep = github_query(query)
     assert [item["number"] for item in items if keep(item)] == numbers
+
+
+@pytest.mark.parametrize(
+    ("versions", "expected"),
+    [
+        ("{supported: [a]}", r"service\.versions\.header: expected the request header naming the version"),
+        ("{header: v, supported: []}", r"service\.versions\.supported: list the versions as strings"),
+        ("{header: v, supported: [1, a]}", r"service\.versions\.supported: list the versions as strings"),
+        ("{header: v, supported: [a], selected: [b]}", r"service\.versions\.selected: expected an answer header"),
+    ],
+)
+def test_versions_mistakes_name_the_place_and_the_fix(versions: str, expected: str) -> None:
+    with pytest.raises(ScenarioError, match=expected):
+        service_from_text(f"service:\n  versions: {versions}\n", "<r>")

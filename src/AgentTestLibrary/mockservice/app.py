@@ -294,6 +294,11 @@ class ServiceEndpoint:
         tape = self.service.tape
         if tape is not None:
             return self._taped(tape, call)
+        versions = self.service.spec.versions
+        if versions is not None and versions.chosen(subject.headers) is None:
+            message = versions.refusal(subject.headers)
+            outcome = self.service.error_outcome(400, message, message=message)
+            return Answer(ServiceResult(400, outcome.body), outcome, error=message, faultable=False)
         match: Match[ServiceRoute] = subject.match
         if match.rule is None:
             matchers = [rule.matcher for rule in self.service.rulebook.rules()]
@@ -305,6 +310,7 @@ class ServiceEndpoint:
             outcome = self.service.error_outcome(status, message)
             if status == 405:
                 outcome.headers.append(("allow", ", ".join(allowed)))
+            outcome.headers += self._version(subject)
             return Answer(ServiceResult(status, outcome.body), outcome, unmatched=self.service.spec.strict,
                           near_miss=match.near_miss, error=message, faultable=False)  # fmt: skip
         route = match.rule
@@ -313,6 +319,7 @@ class ServiceEndpoint:
             if problem:
                 message = f"Signature check failed ({route.verify.provider}): {problem}."
                 outcome = self.service.error_outcome(401, message, "unauthorized")
+                outcome.headers += self._version(subject)
                 return Answer(
                     ServiceResult(401, outcome.body), outcome, rule=route.name, error=message, faultable=False
                 )
@@ -337,7 +344,13 @@ class ServiceEndpoint:
         status = fault.status or 500
         outcome = self.service.error_outcome(status, detail, fault.error_type or "", message=fault.error_message,
                                              exhausted=_primary_limit(fault, status))  # fmt: skip
+        outcome.headers += self._version(subject)
         return outcome, ServiceResult(outcome.status, outcome.body)
+
+    def _version(self, subject: ServiceRequest) -> list[tuple[str, str]]:
+        """The header naming the API version the request selected (none when the service has no versions)."""
+        versions = self.service.spec.versions
+        return versions.answer_headers(subject.headers) if versions is not None else []
 
     def render(self, call: Call, subject: ServiceRequest, answer: Answer, fault: AppliedFault | None) -> Outcome:
         try:
@@ -356,6 +369,7 @@ class ServiceEndpoint:
         except Underivable as wrong:
             message = str(wrong)[:1].upper() + str(wrong)[1:]
             outcome = self.service.error_outcome(422, f"{wrong}.", "invalid", message=message)
+        outcome.headers += self._version(subject)
         answer.reply = ServiceResult(outcome.status, outcome.body if not isinstance(outcome.body, bytes) else
                                      outcome.body.decode("utf-8", errors="replace"), answer.rule)  # fmt: skip
         return outcome

@@ -7,6 +7,8 @@ service:
   headers: {x-api-version: "1"} # sent with every answer
   rate_limit: 5000              # GitHub-style x-ratelimit-* headers, counted per test
   etag: true                    # GET answers carry an ETag; If-None-Match with it gets 304 Not Modified
+  versions: {header: x-api-version, supported: ["2022-11-28", "2026-03-10"], selected: x-api-version-selected}
+                                # the first is the default; another version is answered 400
   error: {message: "{{message}}", status: "{{status}}"}   # the body of every error this service sends
 collections:
   issues: {key: number, serial: [id], refs: {labels: labels}, items: [{number: 1, title: First, state: open}]}
@@ -69,12 +71,14 @@ from .model import (
     ServiceRoute,
     ServiceSpec,
     Verify,
+    Versions,
 )
 from .search import SEARCH
 
 PRESETS = FilePath(__file__).parent / "presets"
 TOP_KEYS = ("version", "extends", "service", "collections", "routes", "faults")
-SERVICE_KEYS = ("description", "strict", "headers", "rate_limit", "error", "etag")
+SERVICE_KEYS = ("description", "strict", "headers", "rate_limit", "error", "etag", "versions")
+VERSIONS_KEYS = ("header", "supported", "selected")
 COLLECTION_KEYS = ("key", "items", "serial", "refs", "make", "counts")
 ROUTE_KEYS = ("name", "method", "path", "when", "verify", "reply", "sequence")
 WHEN_KEYS = ("query", "headers", "json", "form")
@@ -202,11 +206,22 @@ class _Validator(Validator):
             error=self.error_shape(service["error"]) if "error" in service else base.error,
             rate_limit=rate,
             etag=self.typed(service.get("etag", base.etag), ("service", "etag"), bool, "true or false"),
+            versions=self.versions(service["versions"]) if "versions" in service else base.versions,
             source=self.source,
             description=self.typed(
                 service.get("description", base.description), ("service", "description"), str, "a string"
             ),
         )
+
+    def versions(self, data: Any) -> Versions:
+        path: Path = ("service", "versions")
+        raw = self.mapping(data, path, VERSIONS_KEYS)
+        header = self.typed(raw.get("header"), (*path, "header"), str, "the request header naming the version")
+        supported = self.items(raw.get("supported"), (*path, "supported"), "versions")
+        if not supported or not all(isinstance(version, str) and version for version in supported):
+            raise self.fail((*path, "supported"), 'list the versions as strings, the default first: ["2022-11-28"].')
+        selected = self.typed(raw.get("selected", ""), (*path, "selected"), str, "an answer header's name")
+        return Versions(header.lower(), tuple(supported), selected.lower())
 
     def collection(self, name: str, data: Any, path: Path) -> Collection:
         raw = self.mapping(data if data is not None else {}, path, COLLECTION_KEYS)

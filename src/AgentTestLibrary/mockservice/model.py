@@ -340,6 +340,40 @@ class ServiceMatcher:
 
 
 @dataclass(frozen=True)
+class Versions:
+    """API versions a request header selects (GitHub's ``X-GitHub-Api-Version``): the first is the default when the
+    header is absent, one the service does not know is answered 400, the one chosen is named in ``selected``."""
+
+    header: str
+    supported: tuple[str, ...]
+    selected: str = ""  # the answer header naming the version chosen ('' for none)
+
+    def chosen(self, headers: dict[str, str]) -> str | None:
+        """The version a request's headers select, or None when it names one the service does not support."""
+        asked = headers.get(self.header)
+        if asked is None:
+            return self.supported[0]
+        return asked if asked in self.supported else None
+
+    def refusal(self, headers: dict[str, str]) -> str:
+        """GitHub's words for a version it does not support."""
+        known = ", ".join(f'"{version}"' + (" (most recent)" if version == max(self.supported) else "")
+                          for version in sorted(self.supported, reverse=True))  # fmt: skip
+        return (f'The version you specified in the "{_title(self.header)}" request header, '
+                f'"{headers.get(self.header, "")[:64]}", is not a supported version. The following versions are '
+                f"currently supported: {known}.")  # fmt: skip
+
+    def answer_headers(self, headers: dict[str, str]) -> list[tuple[str, str]]:
+        chosen = self.chosen(headers)
+        return [(self.selected, chosen)] if self.selected and chosen is not None else []
+
+
+def _title(header: str) -> str:
+    """``x-github-api-version`` as GitHub writes it: ``X-GitHub-Api-Version``."""
+    return "-".join("GitHub" if part == "github" else part.capitalize() for part in header.split("-"))
+
+
+@dataclass(frozen=True)
 class ServiceSpec:
     name: str = "service"
     routes: tuple[ServiceRoute, ...] = ()
@@ -350,5 +384,6 @@ class ServiceSpec:
     error: Any = field(default_factory=lambda: DEFAULT_ERROR)  # the body: {{status}} {{message}} {{type}} {{detail}}
     rate_limit: int | None = None  # GitHub-style x-ratelimit-* headers, per test
     etag: bool = False  # GET answers carry an ETag; a matching If-None-Match is answered 304 Not Modified
+    versions: Versions | None = None  # a request header selecting the API version
     source: str = "<no routes>"
     description: str = ""
