@@ -174,15 +174,7 @@ class CassetteKeywords(UsesMockLLM):
         Example:
         | Suite Setup    Run Keywords    Start Mock LLM    AND    Use LLM Cassettes    ${CURDIR}/cassettes
         """
-        mode = os.environ.get(RECORD_MODE_VARIABLE) or record_mode
-        fields = tuple(name.strip() for name in match_on.split(",") if name.strip())
-        problems = []
-        if mode not in RECORD_MODES:  # the variable is free text; the argument Robot already checked
-            problems.append(f"{RECORD_MODE_VARIABLE} must be one of {', '.join(RECORD_MODES)}; got {mode!r}")
-        if not fields or any(name not in MATCH_FIELDS for name in fields):
-            problems.append(f"match_on takes fields from {', '.join(MATCH_FIELDS)}; got {match_on!r}")
-        if problems:
-            raise CassetteError("Use LLM Cassettes: " + "; ".join(problems) + ".")
+        mode, fields = cassette_settings("Use LLM Cassettes", record_mode, match_on, MATCH_FIELDS)
         upstreams = {
             name: url
             for name, url in (
@@ -239,21 +231,8 @@ class CassetteKeywords(UsesMockLLM):
         | Start Mock Service    github
         | Use Service Cassettes    github    ${CURDIR}/cassettes/github    upstream=https://api.github.com
         """
-        mode = os.environ.get(RECORD_MODE_VARIABLE) or record_mode
-        fields = tuple(item.strip() for item in match_on.split(",") if item.strip())
-        problems = []
-        if mode not in RECORD_MODES:
-            problems.append(f"{RECORD_MODE_VARIABLE} must be one of {', '.join(RECORD_MODES)}; got {mode!r}")
-        if not fields or any(item not in SERVICE_MATCH_FIELDS for item in fields):
-            problems.append(f"match_on takes fields from {', '.join(SERVICE_MATCH_FIELDS)}; got {match_on!r}")
-        from ..cassettes.service import check_upstream
-
-        try:
-            check_upstream(upstream)
-        except ValueError as error:
-            problems.append(str(error).rstrip("."))
-        if problems:
-            raise CassetteError(f"Use Service Cassettes {name}: " + "; ".join(problems) + ".")
+        mode, fields = cassette_settings(f"Use Service Cassettes {name}", record_mode, match_on, SERVICE_MATCH_FIELDS,
+                                         upstream=upstream)  # fmt: skip
         app = self.services.served(name).app
         config = CassetteConfig(Path(directory), mode, max_age_days, on_stale, fields, upstreams={"service": upstream})
         from ..cassettes.service import ServiceCassette
@@ -300,25 +279,11 @@ class CassetteKeywords(UsesMockLLM):
         | Start Mock MCP Server    docs
         | Use MCP Cassettes    docs    ${CURDIR}/cassettes/docs    upstream_command=npx -y @acme/docs-mcp
         """
-        mode = os.environ.get(RECORD_MODE_VARIABLE) or record_mode
-        fields = tuple(item.strip() for item in match_on.split(",") if item.strip())
         command = shlex.split(upstream_command) if isinstance(upstream_command, str) else upstream_command
-        problems = []
-        if mode not in RECORD_MODES:
-            problems.append(f"{RECORD_MODE_VARIABLE} must be one of {', '.join(RECORD_MODES)}; got {mode!r}")
-        if not fields or any(item not in MCP_MATCH_FIELDS for item in fields):
-            problems.append(f"match_on takes fields from {', '.join(MCP_MATCH_FIELDS)}; got {match_on!r}")
-        from ..cassettes.service import check_upstream
-
-        if (upstream is None) == (not command):
-            problems.append("give the real server as upstream=URL or upstream_command=COMMAND, one of them")
-        elif upstream is not None:
-            try:
-                check_upstream(upstream)
-            except ValueError as error:
-                problems.append(str(error).rstrip("."))
-        if problems:
-            raise CassetteError(f"Use MCP Cassettes {name}: " + "; ".join(problems) + ".")
+        one = "" if (upstream is None) != (not command) else "give the real server as upstream=URL or " \
+              "upstream_command=COMMAND, one of them"  # fmt: skip
+        mode, fields = cassette_settings(f"Use MCP Cassettes {name}", record_mode, match_on, MCP_MATCH_FIELDS,
+                                         upstream=upstream, missing=one)  # fmt: skip
         app = self.mcp.served(name).app
         config = CassetteConfig(Path(directory), mode, max_age_days, on_stale, fields,
                                 upstreams={"mcp": upstream or shlex.join(command or [])})  # fmt: skip
@@ -379,6 +344,32 @@ class CassetteKeywords(UsesMockLLM):
                 dict.fromkeys(episode.note for episode in result.episodes)))  # fmt: skip
         if result.drifted:
             raise AssertionError(f"The providers drifted from the cassettes:\n{text}")
+
+
+def cassette_settings(keyword: str, record_mode: str, match_on: str, known_fields: tuple[str, ...], *,
+                      upstream: str | None = None, missing: str = "") -> tuple[str, tuple[str, ...]]:  # fmt: skip
+    """The record mode (``AGENTTEST_RECORD_MODE`` first) and ``match_on`` fields a `Use ... Cassettes` call gives,
+    its ``upstream`` checked (``missing``: what is wrong with how the upstream was given, if anything); one
+    CassetteError naming ``keyword`` and every problem."""
+    from ..cassettes.service import check_upstream
+
+    mode = os.environ.get(RECORD_MODE_VARIABLE) or record_mode
+    fields = tuple(item.strip() for item in match_on.split(",") if item.strip())
+    problems = []
+    if mode not in RECORD_MODES:  # the variable is free text; the argument Robot already checked
+        problems.append(f"{RECORD_MODE_VARIABLE} must be one of {', '.join(RECORD_MODES)}; got {mode!r}")
+    if not fields or any(item not in known_fields for item in fields):
+        problems.append(f"match_on takes fields from {', '.join(known_fields)}; got {match_on!r}")
+    if missing:
+        problems.append(missing)
+    elif upstream is not None:
+        try:
+            check_upstream(upstream)
+        except ValueError as error:
+            problems.append(str(error).rstrip("."))
+    if problems:
+        raise CassetteError(f"{keyword}: " + "; ".join(problems) + ".")
+    return mode, fields
 
 
 def open_recording(ctx: LibraryContext, config: CassetteConfig, scope: Scope, owner: str, *,
