@@ -118,11 +118,17 @@ class Journal:
         self.secrets = SecretRegistry() if secrets is None else secrets  # an empty registry is falsy: keep it
 
     def record(self, **values: Any) -> JournalEntry:
-        body = values.get("body")
+        """Keep an entry of these fields (those of :class:`JournalEntry` after ``index`` and ``time``)."""
+        return self.add(JournalEntry(0, 0.0, **values))
+
+    def add(self, entry: JournalEntry) -> JournalEntry:
+        """Number, stamp and keep an entry its recorder built (the hot path: no keyword dict in between)."""
+        body = entry.body
         if isinstance(body, (str, bytes)) and len(body) > MAX_BODY_CHARS:
-            values["body"] = f"<{len(body)} bytes, not kept>"
+            entry.body = f"<{len(body)} bytes, not kept>"
+        entry.secrets = self.secrets
         with self._lock:
-            entry = JournalEntry(self._next_index, time.time(), secrets=self.secrets, **values)
+            entry.index, entry.time = self._next_index, time.time()
             self._next_index += 1
             self._entries.append(entry)
             self._bytes += entry.size

@@ -349,15 +349,10 @@ class Pipeline:
         values.setdefault("status", outcome.status)
         if "?" in request.target:  # an agent's ?access_token=... is masked wherever it shows up from now on
             self.secrets.add_parameters(request.target.split("?", 1)[1])
-        return self.journal.record(
-            method=request.method,
-            path=request.target,
-            protocol=protocol,
-            transport=request.transport,
-            received_headers=request.headers,
-            size=2 * len(request.body) + len(request.target) + sum(map(len, request.headers.values())),
-            **values,
-        )
+        size = 2 * len(request.body) + len(request.target) + sum(map(len, request.headers.values()))
+        return self.journal.add(JournalEntry(0, 0.0, request.method, request.target, protocol=protocol,
+                                             transport=request.transport, received_headers=request.headers,
+                                             size=size, **values))  # fmt: skip
 
     def websocket_paths(self) -> tuple[str, ...]:
         return self.routes.websocket_paths

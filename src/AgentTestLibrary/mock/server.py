@@ -320,6 +320,7 @@ class _Connection(asyncio.Protocol):
         self.limits = server.limits
         self.parser = RequestParser(self.limits.max_body_bytes, self.limits.max_head_bytes)
         self.transport: asyncio.Transport | None = None
+        self.loop: asyncio.AbstractEventLoop  # the loop serving it, from connection_made on
         self.busy = False
         self.closing = False
         self.paused = False
@@ -337,6 +338,7 @@ class _Connection(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         transport = cast(asyncio.Transport, transport)  # uvloop's transports are not asyncio's classes
         self.transport = transport
+        self.loop = asyncio.get_running_loop()  # asked once: each ask costs a getpid system call
         if len(self.connections) >= self.limits.max_connections:
             message = f"The mock serves at most {self.limits.max_connections} connections at once; try again."
             outcome = Outcome(503, error_body(503, message))
@@ -349,7 +351,7 @@ class _Connection(asyncio.Protocol):
             # Each SSE event is its own small write: without this, Nagle + delayed ACK stall streams ~40 ms.
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         transport.set_write_buffer_limits(high=self.limits.write_high_water)
-        self.last_active = asyncio.get_running_loop().time()
+        self.last_active = self.loop.time()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closing = True
@@ -378,7 +380,7 @@ class _Connection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if self.closing:
             return
-        self.last_active = asyncio.get_running_loop().time()
+        self.last_active = self.loop.time()
         if self.websocket is not None:
             self.websocket.receive(data)
             return
@@ -447,13 +449,13 @@ class _Connection(asyncio.Protocol):
         self.busy = True
         assert self.transport is not None
         self.transport.pause_reading()
-        self.task = asyncio.get_running_loop().create_task(work)
+        self.task = self.loop.create_task(work)
         self.task.add_done_callback(self._done)
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self.task = None
         self.busy = False
-        self.last_active = asyncio.get_running_loop().time()
+        self.last_active = self.loop.time()
         if task.cancelled() or self.closing or self.transport is None:
             return
         if task.exception() is not None:
@@ -468,7 +470,7 @@ class _Connection(asyncio.Protocol):
             self.hang_up()
 
     async def _answer_off_loop(self, request: Request) -> None:
-        loop = asyncio.get_running_loop()
+        loop = self.loop
         outcome = await loop.run_in_executor(self.server.executor, self.pipeline.handle, request)
         if outcome.immediate:
             self._write(outcome, request.method, request.keep_alive)
@@ -562,7 +564,7 @@ class _Connection(asyncio.Protocol):
 
     async def _signalled(self, signal: Signal) -> None:
         """Wait until ``signal`` is set (from any thread) or its timeout passes."""
-        loop = asyncio.get_running_loop()
+        loop = self.loop
         ready: asyncio.Future[None] = loop.create_future()
 
         def wake() -> None:
@@ -579,7 +581,7 @@ class _Connection(asyncio.Protocol):
 
     async def drained(self) -> None:
         if self.paused and not self.closing:
-            self.writable = asyncio.get_running_loop().create_future()
+            self.writable = self.loop.create_future()
             await self.writable
 
     def send(self, data: bytes) -> None:
@@ -603,7 +605,7 @@ class _Connection(asyncio.Protocol):
             return
         transport.write_eof()  # after the buffered answer: the client sees the status, then EOF
         transport.resume_reading()
-        self.lingering = asyncio.get_running_loop().call_later(LINGER_S, transport.close)
+        self.lingering = self.loop.call_later(LINGER_S, transport.close)
 
     def check_time(self, now: float) -> None:
         """Called by the server's sweep: 408 for a request that is not complete in time, close when idle."""

@@ -33,8 +33,13 @@ class ReplySpec:
     error: ProviderError | None = None
 
     def build(self, conversation: Conversation, rule_name: str | None) -> Reply:
-        if not self.tool_calls:  # a text reply (the usual one) needs no call ids
-            return Reply(self.text, (), self.usage, self.stop_reason, self.error, rule=rule_name)
+        if not self.tool_calls:  # a text reply (the usual one) is the same for every request: built once per rule
+            built: dict[str | None, Reply] = self.__dict__.setdefault("_built", {})
+            reply = built.get(rule_name)
+            if reply is None:
+                reply = Reply(self.text, (), self.usage, self.stop_reason, self.error, rule=rule_name)
+                built[rule_name] = reply
+            return reply
         prefix = conversation.call_id_prefix
         calls = tuple(
             ToolCall(
