@@ -318,6 +318,62 @@ def test_a_value_inside_text_is_written_as_json_writes_it_a_string_as_itself(val
     assert Template("n={{v}}/{{w.v}}.").render({"v": value, "w": {"v": value}}) == f"n={expected}/{expected}."
 
 
+EACH = {
+    "url": "{{base}}/r/{{path.repo}}/issues/{{item.number}}",
+    "text": "{{item.title}} in {{path.repo}}: {{item.number}}/{{path.n}}",
+    "fixed": "{{base}}/{{path.repo}}",
+    "whole": ["{{item.user}}", "{{path.n}}", "{{item.x | path.repo}}", '{{nothing | "-"}}', 3, "plain"],
+}
+ITEMS = [{"number": n, "title": f"T{n}", "user": {"login": f"u{n}"}} for n in range(1, 6)]
+VALUES = {"base": "http://h", "path": {"repo": "app", "n": 7}}
+
+
+def test_render_each_answers_what_render_answers_for_every_item_within_one_budget() -> None:
+    from AgentTestLibrary.mock.templates import Template
+
+    template = Template(EACH, each="item")
+    for budget in (10**6, 100, 41, 12, 0):
+        expected, left = [], [budget]
+        for item in ITEMS:
+            expected.append(template.render({**VALUES, "item": item}, left))
+        given = [budget]
+        assert template.render_each(dict(VALUES), ITEMS, given) == expected and given == left
+
+
+def test_render_each_fills_what_reads_no_item_once_per_request_not_once_per_item() -> None:
+    from collections.abc import Iterator, Mapping
+
+    from AgentTestLibrary.mock.templates import Template
+
+    class Counted(Mapping[str, Any]):
+        def __init__(self, data: dict[str, Any]) -> None:
+            self.data, self.reads = data, 0
+
+        def __getitem__(self, key: str) -> Any:
+            self.reads += 1
+            return self.data[key]
+
+        def __iter__(self) -> Iterator[str]:
+            return iter(self.data)
+
+        def __len__(self) -> int:
+            return len(self.data)
+
+    path = Counted({"repo": "app", "n": 7})
+    rendered = Template(EACH, each="item").render_each({**VALUES, "path": path}, ITEMS)
+    assert rendered[4]["url"] == "http://h/r/app/issues/5" and rendered[4]["whole"][2] == "app"
+    assert path.reads == 5 + len(ITEMS)  # once per placeholder; {{item.x | path.repo}} reads the item first, each time
+
+
+def test_render_each_with_an_unfilled_placeholder_fails_as_render_does_and_only_when_there_is_an_item() -> None:
+    from AgentTestLibrary.mock.templates import Template, Unfilled
+
+    template = Template({"u": "{{base}}/{{path.missing}}/{{item.number}}"}, each="item")
+    assert template.render_each(dict(VALUES), []) == []
+    with pytest.raises(Unfilled, match=r"placeholder \{\{path.missing\}\} has no value: path has no 'missing'"):
+        template.render_each(dict(VALUES), ITEMS)
+
+
 def test_template_alternatives_defaults_and_the_reason_a_path_stopped() -> None:
     from AgentTestLibrary.mock.templates import Template, Unfilled
 

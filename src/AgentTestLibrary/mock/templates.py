@@ -78,14 +78,29 @@ class Placeholder:
     def unfilled(self, values: Any) -> Unfilled:
         return Unfilled(self.text, "; ".join(_why_missing(values, path) for path in self.paths))
 
+    def piece(self, values: Any, keep: bool) -> str:
+        """Its value as written inside a longer text (:func:`_written`)."""
+        value = self.value(values)
+        if value is MISSING:
+            if not keep:
+                raise self.unfilled(values)
+            return self.text
+        return _written(value)
+
+    def reads(self, name: str) -> bool:
+        """Whether one of its paths starts at ``name`` (``{{item.number}}`` reads ``item``)."""
+        return any(path[0] == name for path in self.paths)
+
 
 class Template:
     """JSON data (or a text) whose strings hold placeholders, parsed once; :meth:`render` fills a fresh copy."""
 
-    def __init__(self, data: Any, *, optional_fields: bool = False) -> None:
+    def __init__(self, data: Any, *, optional_fields: bool = False, each: str = "") -> None:
         self.data = data
         self.placeholders: list[Placeholder] = []
         self._render = self._fields(data) if optional_fields and isinstance(data, dict) else self._compile(data)
+        self.each = each  # the name :meth:`render_each` gives each item
+        self._bind = _binder(data, each) if each else None
 
     @classmethod
     def compile(cls, data: Any) -> Template:
@@ -95,6 +110,19 @@ class Template:
         """The data with every placeholder filled (containers are new: a caller may change them); raises
         :class:`Unfilled` for a placeholder with no value, unless ``keep`` (then it stays as written)."""
         return self._render(values, budget if budget is not None else [MAX_RENDERED], keep)
+
+    def render_each(self, values: dict[str, Any], items: list[Any], budget: Budget | None = None) -> list[Any]:
+        """The data rendered for every item in turn (``values[each]``, removed after), as :meth:`render` would,
+        within one budget; what reads nothing of the item is filled once for all of them."""
+        assert self._bind is not None, "render_each needs a template made with each="
+        left = budget if budget is not None else [MAX_RENDERED]
+        render = self._bind(values)
+        rendered = []
+        for item in items:
+            values[self.each] = item
+            rendered.append(render(values, left, False))
+        values.pop(self.each, None)
+        return rendered
 
     def __bool__(self) -> bool:
         return bool(self.placeholders)
@@ -128,54 +156,156 @@ class Template:
         return lambda values, left, keep: data
 
     def _text(self, text: str) -> Render:
-        if "{{" not in text:
+        parsed = _parse(text)
+        if parsed is None:
             return lambda values, left, keep: text
-        alone = PLACEHOLDER.fullmatch(text.strip())
-        if alone is not None:
-            placeholder = Placeholder.parse(alone)
-            self.placeholders.append(placeholder)
+        self.placeholders.extend([parsed] if isinstance(parsed, Placeholder) else [found for found, _ in parsed[1]])
+        return _text_render(text, parsed)
 
-            def whole(values: Any, left: Budget, keep: bool) -> Any:
-                value = placeholder.value(values)
-                if value is MISSING:
-                    if keep:
-                        return text
-                    raise placeholder.unfilled(values)
-                return value
 
-            return whole
-        texts: list[str] = []
-        found_here: list[Placeholder] = []
-        last = 0
-        for found in PLACEHOLDER.finditer(text):
-            texts.append(text[last : found.start()])
-            found_here.append(Placeholder.parse(found))
-            last = found.end()
-        if not found_here:
-            return lambda values, left, keep: text
-        self.placeholders.extend(found_here)
-        first = texts[0]
-        pairs = list(zip(found_here, [*texts[1:], text[last:]], strict=True))  # each with the text that follows it
+Parsed = Placeholder | tuple[str, list[tuple[Placeholder, str]]]  # one alone, or the text before the first and each
+Binder = Callable[[Any], Render]  # a request's values -> what renders each item, what reads no item already filled
 
-        def mixed(values: Any, left: Budget, keep: bool) -> str:
-            written = [first]
-            for placeholder, after in pairs:
-                value = placeholder.value(values)
-                if value is MISSING:
-                    if not keep:
-                        raise placeholder.unfilled(values)
-                    piece = placeholder.text
-                else:
-                    piece = value if isinstance(value, str) else _json(value)
-                if len(piece) > left[0]:
-                    piece, left[0] = piece[: left[0]] + TRUNCATED, 0
-                else:
+
+def _parse(text: str) -> Parsed | None:
+    """None for a text without placeholders; the placeholder when the text is one alone; else the text before the
+    first placeholder and each placeholder with the text that follows it."""
+    if "{{" not in text:
+        return None
+    alone = PLACEHOLDER.fullmatch(text.strip())
+    if alone is not None:
+        return Placeholder.parse(alone)
+    texts: list[str] = []
+    found_here: list[Placeholder] = []
+    last = 0
+    for found in PLACEHOLDER.finditer(text):
+        texts.append(text[last : found.start()])
+        found_here.append(Placeholder.parse(found))
+        last = found.end()
+    if not found_here:
+        return None
+    return texts[0], list(zip(found_here, [*texts[1:], text[last:]], strict=True))
+
+
+def _text_render(text: str, parsed: Parsed) -> Render:
+    if isinstance(parsed, Placeholder):
+
+        def whole(values: Any, left: Budget, keep: bool) -> Any:
+            value = parsed.value(values)
+            if value is MISSING:
+                if keep:
+                    return text
+                raise parsed.unfilled(values)
+            return value
+
+        return whole
+    first, pairs = parsed
+
+    def mixed(values: Any, left: Budget, keep: bool) -> str:
+        written = [first]
+        for placeholder, after in pairs:
+            written.append(_charged(placeholder.piece(values, keep), left))
+            written.append(after)
+        return "".join(written)
+
+    return mixed
+
+
+def _charged(piece: str, left: Budget) -> str:
+    """The piece as written within what the budget has left (cut, with a note, where it runs out)."""
+    if len(piece) > left[0]:
+        piece, left[0] = piece[: left[0]] + TRUNCATED, 0
+    else:
+        left[0] -= len(piece)
+    return piece
+
+
+def _binder(data: Any, name: str) -> Binder:
+    """How to render ``data`` for many items (``{{name...}}``) of one request: each text's placeholders that read
+    no item filled once, and runs of them joined, so an item only fills its own. Where such a placeholder has no
+    value the text renders as :meth:`Template.render` does (raising, or keeping it as written, at each item)."""
+    if isinstance(data, list):
+        binders = [_binder(item, name) for item in data]
+
+        def bind_list(values: Any) -> Render:
+            renders = [bind(values) for bind in binders]
+            return lambda values, left, keep: [render(values, left, keep) for render in renders]
+
+        return bind_list
+    if isinstance(data, dict):
+        fields = [(key, _binder(item, name)) for key, item in data.items()]
+
+        def bind_dict(values: Any) -> Render:
+            renders = [(key, bind(values)) for key, bind in fields]
+            return lambda values, left, keep: {key: render(values, left, keep) for key, render in renders}
+
+        return bind_dict
+    parsed = _parse(data) if isinstance(data, str) else None
+    render: Render = (lambda values, left, keep: data) if parsed is None else _text_render(data, parsed)
+    if parsed is None or isinstance(parsed, Placeholder):
+        if parsed is None or parsed.reads(name):
+            return lambda values: render
+
+        def bind_whole(values: Any) -> Render:
+            value = parsed.value(values)
+            return render if value is MISSING else lambda values, left, keep: value
+
+        return bind_whole
+    return _bind_mixed(parsed, name, render)
+
+
+Step = tuple[Placeholder | None, str, int, tuple[tuple[str, str], ...]]  # see _bind_mixed
+
+
+def _bind_mixed(parsed: tuple[str, list[tuple[Placeholder, str]]], name: str, render: Render) -> Binder:
+    first, pairs = parsed
+
+    def bind(values: Any) -> Render:
+        # A step is an item's placeholder and the text after it, or a run filled once: (None, its text, what its
+        # pieces cost the budget, each piece with the text after it for when the budget runs out inside the run).
+        steps: list[Step] = []
+        run: list[tuple[str, str]] = [("", first)]
+
+        def close_run() -> None:
+            if any(piece or text for piece, text in run):
+                steps.append((None, "".join(piece + text for piece, text in run), sum(len(p) for p, _ in run),
+                              tuple(run)))  # fmt: skip
+
+        for placeholder, after in pairs:
+            if placeholder.reads(name):
+                close_run()
+                steps.append((placeholder, after, 0, ()))
+                run = []
+            elif (value := placeholder.value(values)) is MISSING:
+                return render
+            else:
+                run.append((_written(value), after))
+        close_run()
+
+        def bound(values: Any, left: Budget, keep: bool) -> str:
+            written = []
+            for placeholder, text, cost, pieces in steps:
+                if placeholder is None:
+                    if cost <= left[0]:
+                        left[0] -= cost
+                        written.append(text)
+                    else:
+                        for piece, after in pieces:
+                            written += (_charged(piece, left), after)
+                    continue
+                value = placeholder.value(values)  # Placeholder.piece and _charged, inline for a string or an int
+                kind = value.__class__
+                piece = value if kind is str else str(value) if kind is int else placeholder.piece(values, keep)
+                if len(piece) <= left[0]:
                     left[0] -= len(piece)
-                written.append(piece)
-                written.append(after)
+                else:
+                    piece = _charged(piece, left)
+                written += (piece, text)
             return "".join(written)
 
-        return mixed
+        return bound
+
+    return bind
 
 
 def fill(text: str, values: Any, budget: Budget | None = None) -> Any:
@@ -227,6 +357,11 @@ def _why_missing(values: Any, path: tuple[str, ...]) -> str:
             shown = "null" if value is None else f"a {type(value).__name__}"
             return f"{reached} is {shown}, not an object with '{part}'"
     return f"{'.'.join(path)} has no value"
+
+
+def _written(value: Any) -> str:
+    """A value as text inside a longer text: a string as itself, anything else as JSON."""
+    return value if isinstance(value, str) else _json(value)
 
 
 def _json(value: Any) -> str:

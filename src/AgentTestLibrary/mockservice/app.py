@@ -32,7 +32,7 @@ from ..mock.pipeline import Answer, Call, Route
 from ..mock.rulebook import Match, RuleBook
 from ..mock.scoped import Scoped, ScopedList
 from ..mock.tape import ExchangeTape
-from ..mock.templates import MAX_RENDERED, Template, Unfilled
+from ..mock.templates import Template, Unfilled
 from ..secrets import SecretRegistry
 from ..webhooks import verify
 from .derive import Underivable, derived
@@ -540,13 +540,7 @@ class ServiceEndpoint:
         fields = templates.add_fields
         if fields is None:
             return items
-        decorated = []
-        budget = [MAX_RENDERED]
-        for item in items:
-            values["item"] = item
-            decorated.append({**item, **fields.render(values, budget)})
-        values.pop("item", None)
-        return decorated
+        return [{**item, **added} for item, added in zip(items, fields.render_each(values, items), strict=True)]
 
     def _counted(self, name: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Items with each ``counts`` field set to how many of the other collection's items name them."""

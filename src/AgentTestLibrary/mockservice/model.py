@@ -222,7 +222,7 @@ class ServiceReply:
             append=Template(self.append, optional_fields=True) if self.append is not None else None,
             where=tuple((name, Template(value)) for name, value in self.where),
             requires=tuple((name, Template(value)) for name, value in self.requires),
-            add_fields=Template(self.add_fields) if self.add_fields else None,
+            add_fields=Template(self.add_fields, each="item") if self.add_fields else None,
             stored_fields=Template(self.stored_fields) if self.stored_fields else None,
             headers=tuple((name, Template(value)) for name, value in self.headers),
             text=Template(self.text) if self.text is not None else None,
