@@ -62,34 +62,33 @@ from ..wire import PROVIDERS
 ADMIN_TOKEN_VARIABLE = "AGENTTEST_ADMIN_TOKEN"
 
 
+def _serve_options(parser: argparse.ArgumentParser, strict_of: str = "", admin_help: str = "") -> None:
+    """The options every ``serve`` takes: --host, --port; --strict (overriding ``strict_of`` strict mode) and
+    --admin-token where given."""
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="port to bind (default 0: the OS picks a free one)")
+    if strict_of:
+        parser.add_argument("--strict", action=argparse.BooleanOptionalAction, default=None,
+                            help=f"override {strict_of} strict mode")  # fmt: skip
+    if admin_help:
+        parser.add_argument("--admin-token", default=os.environ.get(ADMIN_TOKEN_VARIABLE), help=admin_help)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="agenttest", description="AgentTestLibrary command-line tools.")
     groups = parser.add_subparsers(dest="group", required=True)
     mock = groups.add_parser("mock", help="run the mock LLM server").add_subparsers(dest="command", required=True)
     serve = mock.add_parser("serve", help="serve until SIGINT/SIGTERM; prints MOCK_LLM_URL=... when ready")
     serve.add_argument("--scenario", help="YAML scenario file (default: a deterministic text reply to everything)")
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=0, help="port to bind (default 0: the OS picks a free one)")
-    serve.add_argument(
-        "--strict", action=argparse.BooleanOptionalAction, default=None, help="override the scenario's strict mode"
-    )
-    serve.add_argument(
-        "--admin-token",
-        default=os.environ.get(ADMIN_TOKEN_VARIABLE),
-        help=f"token the admin API ({ADMIN_PREFIX}) requires (default: ${ADMIN_TOKEN_VARIABLE}; without one it is off)",
-    )
+    _serve_options(serve, "the scenario's", f"token the admin API ({ADMIN_PREFIX}) requires (default: "
+                   f"${ADMIN_TOKEN_VARIABLE}; without one it is off)")  # fmt: skip
     serve.add_argument("--allow-remote", action="store_true", help="allow a host beyond loopback (prints a warning)")
     serve.add_argument("--max-body-bytes", type=int, default=Limits().max_body_bytes, help="larger bodies get a 413")
     mcp = groups.add_parser("mcp", help="run a mock MCP server").add_subparsers(dest="command", required=True)
     mcp_serve = mcp.add_parser("serve", help="serve until SIGINT/SIGTERM; prints MCP_URL=... when ready")
     mcp_serve.add_argument("--scenario", help="scenario file with an mcp_servers section (default: the echo tool)")
     mcp_serve.add_argument("--name", help="which server of the file's mcp_servers (default: its only one)")
-    mcp_serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    mcp_serve.add_argument("--port", type=int, default=0, help="port to bind (default 0: the OS picks a free one)")
-    mcp_serve.add_argument(
-        "--strict", action=argparse.BooleanOptionalAction, default=None, help="override the server's strict mode"
-    )
-    mcp_serve.add_argument("--admin-token", default=os.environ.get(ADMIN_TOKEN_VARIABLE), help="as for mock serve")
+    _serve_options(mcp_serve, "the server's", "as for mock serve")
     mcp_serve.add_argument("--stdio", action="store_true", help="speak MCP on stdin/stdout instead of HTTP")
     mcp_serve.add_argument("--journal", help="with --stdio: append every exchange (masked) to this JSON-lines file")
     mcp.add_parser("relay", help="stdio to a mock MCP server of a test (agent configs launch it)").add_argument("url")
@@ -97,12 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     a2a_serve = a2a.add_parser("serve", help="serve until SIGINT/SIGTERM; prints A2A_URL=... when ready")
     a2a_serve.add_argument("--scenario", help="scenario file with an a2a_agents section (default: an echo agent)")
     a2a_serve.add_argument("--name", help="which agent of the file's a2a_agents (default: its only one)")
-    a2a_serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    a2a_serve.add_argument("--port", type=int, default=0, help="port to bind (default 0: the OS picks a free one)")
-    a2a_serve.add_argument(
-        "--strict", action=argparse.BooleanOptionalAction, default=None, help="override the agent's strict mode"
-    )
-    a2a_serve.add_argument("--admin-token", default=os.environ.get(ADMIN_TOKEN_VARIABLE), help="as for mock serve")
+    _serve_options(a2a_serve, "the agent's", "as for mock serve")
     scenario = groups.add_parser("scenario", help="work with scenario files").add_subparsers(
         dest="command", required=True
     )
@@ -120,17 +114,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     service_serve.add_argument("routes", metavar="FILE|PRESET", help="a route file, or a preset (github, slack)")
     service_serve.add_argument("--name", help="the service's name (default: the preset's or the file's stem)")
-    service_serve.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
-    service_serve.add_argument("--port", type=int, default=0, help="port to bind (default 0: the OS picks a free one)")
-    service_serve.add_argument(
-        "--strict", action=argparse.BooleanOptionalAction, default=None, help="override the file's strict mode"
-    )
+    _serve_options(service_serve, "the file's")
     aws = groups.add_parser("aws", help="run the mock AWS (moto)").add_subparsers(dest="command", required=True)
     aws_serve = aws.add_parser("serve", help="serve until SIGINT/SIGTERM; prints AWS_ENDPOINT_URL=... when ready")
     aws_serve.add_argument("--seed", help="an AWS seed file: what moto holds from the start (see Seed Mock AWS)")
     aws_serve.add_argument("--region", default="us-east-1", help="where the seed creates (default us-east-1)")
-    aws_serve.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
-    aws_serve.add_argument("--port", type=int, default=0, help="port to bind (default 0: the OS picks a free one)")
+    _serve_options(aws_serve)
     lanes = groups.add_parser("lanes", help="check test lanes").add_subparsers(dest="command", required=True)
     lanes_check = lanes.add_parser("check", help="list tests whose lane tags break the lane rules; exit 1 if any")
     lanes_check.add_argument("paths", nargs="+", metavar="PATH")
