@@ -246,14 +246,7 @@ def push_set(agent: MockA2A, request: A2ARequest) -> Handled:
     check_push(agent, config)
     with agent.tasks.locked():
         config_id = _add_push(_task(agent, task_id), config)
-    return Handled(
-        A2AReply(
-            "result",
-            task_id=task_id,
-            result=codec.push_out(task_id, config_id, config),
-            rule="set push notification config",
-        )
-    )
+    return _pushed(task_id, codec.push_out(task_id, config_id, config), "set push notification config")
 
 
 def _add_push(task: Task, config: Mapping[str, Any]) -> str:
@@ -266,47 +259,36 @@ def _add_push(task: Task, config: Mapping[str, Any]) -> str:
 
 
 def push_get(agent: MockA2A, request: A2ARequest) -> Handled:
-    codec = CODECS[request.version]
-    _push_supported(agent)
-    task_id, config_id = codec.push_ref(request.params)
-    task = _task(agent, task_id)
+    codec, task, config_id = _push_ref(agent, request)
     config = task.push.get(config_id) if config_id else next(iter(task.push.values()), None)
     if config is None:
-        raise RpcError(TASK_NOT_FOUND, f"Push notification config {config_id!r} of task {task_id} not found.")
+        raise RpcError(TASK_NOT_FOUND, f"Push notification config {config_id!r} of task {task.id} not found.")
     chosen = config_id or next(iter(task.push))
-    return Handled(
-        A2AReply(
-            "result",
-            task_id=task_id,
-            result=codec.push_out(task_id, chosen, config),
-            rule="get push notification config",
-        )
-    )
+    return _pushed(task.id, codec.push_out(task.id, chosen, config), "get push notification config")
 
 
 def push_list(agent: MockA2A, request: A2ARequest) -> Handled:
-    codec = CODECS[request.version]
-    _push_supported(agent)
-    task_id, _ = codec.push_ref(request.params)
-    task = _task(agent, task_id)
-    return Handled(
-        A2AReply(
-            "result",
-            task_id=task_id,
-            result=codec.push_list_out(task_id, dict(task.push)),
-            rule="list push notification configs",
-        )
-    )
+    codec, task, _ = _push_ref(agent, request)
+    return _pushed(task.id, codec.push_list_out(task.id, dict(task.push)), "list push notification configs")
 
 
 def push_delete(agent: MockA2A, request: A2ARequest) -> Handled:
+    codec, task, config_id = _push_ref(agent, request)
+    if task.push.pop(config_id, None) is None:
+        raise RpcError(TASK_NOT_FOUND, f"Push notification config {config_id!r} of task {task.id} not found.")
+    return _pushed(task.id, codec.deleted(), "delete push notification config")
+
+
+def _push_ref(agent: MockA2A, request: A2ARequest) -> tuple[Codec, Task, str]:
+    """The codec, task and config id a push get, list or delete names; RpcError when push is off or no such task."""
     codec = CODECS[request.version]
     _push_supported(agent)
     task_id, config_id = codec.push_ref(request.params)
-    task = _task(agent, task_id)
-    if task.push.pop(config_id, None) is None:
-        raise RpcError(TASK_NOT_FOUND, f"Push notification config {config_id!r} of task {task_id} not found.")
-    return Handled(A2AReply("result", task_id=task_id, result=codec.deleted(), rule="delete push notification config"))
+    return codec, _task(agent, task_id), config_id
+
+
+def _pushed(task_id: str, result: Any, rule: str) -> Handled:
+    return Handled(A2AReply("result", task_id=task_id, result=result, rule=rule))
 
 
 def _push_supported(agent: MockA2A) -> None:
