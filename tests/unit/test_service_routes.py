@@ -324,15 +324,24 @@ EACH = {
     "fixed": "{{base}}/{{path.repo}}",
     "whole": ["{{item.user}}", "{{path.n}}", "{{item.x | path.repo}}", '{{nothing | "-"}}', 3, "plain"],
 }
+FLAT = {  # a mapping of texts (what add_fields is) takes the quicker way
+    "url": "{{base}}/r/{{path.repo}}/issues/{{item.number}}{/name}",
+    "two": "{{item.title}} #{{item.number}} of {{path.repo}} {x} {{item.number}}",
+    "fixed": "{{base}}/{{path.repo}}",
+    "user": "{{item.user}}",
+    "n": "{{path.n}}",
+    "plain": "plain {braces}",
+}
 ITEMS = [{"number": n, "title": f"T{n}", "user": {"login": f"u{n}"}} for n in range(1, 6)]
 VALUES = {"base": "http://h", "path": {"repo": "app", "n": 7}}
 
 
-def test_render_each_answers_what_render_answers_for_every_item_within_one_budget() -> None:
+@pytest.mark.parametrize("data", [EACH, FLAT])
+def test_render_each_answers_what_render_answers_for_every_item_within_one_budget(data: dict[str, Any]) -> None:
     from AgentTestLibrary.mock.templates import Template
 
-    template = Template(EACH, each="item")
-    for budget in (10**6, 100, 41, 12, 0):
+    template = Template(data, each="item")
+    for budget in (10**6, 200, 100, 41, 12, 0):
         expected, left = [], [budget]
         for item in ITEMS:
             expected.append(template.render({**VALUES, "item": item}, left))
@@ -365,12 +374,17 @@ def test_render_each_fills_what_reads_no_item_once_per_request_not_once_per_item
     assert path.reads == 5 + len(ITEMS)  # once per placeholder; {{item.x | path.repo}} reads the item first, each time
 
 
-def test_render_each_with_an_unfilled_placeholder_fails_as_render_does_and_only_when_there_is_an_item() -> None:
+@pytest.mark.parametrize(("text", "missing"), [("{{base}}/{{path.missing}}/{{item.number}}", "path.missing"),
+                                               ("{{base}}/{{item.missing}}", "item.missing")])  # fmt: skip
+@pytest.mark.parametrize("more", [{}, {"more": ["{{item.number}}"]}])  # a mapping of texts, or not
+def test_render_each_with_an_unfilled_placeholder_fails_as_render_does_and_only_when_there_is_an_item(
+    text: str, missing: str, more: dict[str, Any]
+) -> None:
     from AgentTestLibrary.mock.templates import Template, Unfilled
 
-    template = Template({"u": "{{base}}/{{path.missing}}/{{item.number}}"}, each="item")
+    template = Template({"u": text, **more}, each="item")
     assert template.render_each(dict(VALUES), []) == []
-    with pytest.raises(Unfilled, match=r"placeholder \{\{path.missing\}\} has no value: path has no 'missing'"):
+    with pytest.raises(Unfilled, match=rf"placeholder \{{\{{{missing}\}}\}} has no value: \w+ has no 'missing'"):
         template.render_each(dict(VALUES), ITEMS)
 
 

@@ -224,8 +224,100 @@ def _binder(data: Any, name: str) -> Binder:
     """How to render ``data`` for many items (``{{name...}}``) of one request: each text's placeholders that read
     no item filled once, and runs of them joined, so an item only fills its own. Where such a placeholder has no
     value the text renders as :meth:`Template.render` does (raising, or keeping it as written, at each item)."""
+    if isinstance(data, dict) and data and all(isinstance(text, str) for text in data.values()):
+        return _bind_texts(data, name, _exact_binder(data, name))
+    return _exact_binder(data, name)
+
+
+def _bind_texts(data: dict[str, str], name: str, exact: Binder) -> Binder:
+    """A mapping of texts (what ``add_fields`` is) written for an item with one ``str.format`` per text, each of the
+    item's placeholders read once. An item whose texts would not fit in the budget, or with a placeholder that has
+    no value, is rendered by ``exact`` instead: cut where the budget runs out, or failing, as render does."""
+    parsed = [(key, _parse(text), text) for key, text in data.items()]
+
+    def bind(values: Any) -> Render:
+        exacts: list[Render] = []  # made on first need: most pages never need it
+
+        def slow(values: Any, left: Budget, keep: bool) -> Any:
+            if not exacts:
+                exacts.append(exact(values))
+            return exacts[0](values, left, keep)
+
+        slots: dict[str, int] = {}  # each of the item's placeholders (by its text): its place in the pieces
+        reads: list[Placeholder] = []
+        counts: list[int] = []  # how often each piece is written (and charged) per item
+        # key, then: the text before the item's one piece, its place, the text after; or a value (-1); or a format
+        # over the pieces (several of the item's placeholders in one text)
+        plan: list[tuple[str, Any, int, str, str | None]] = []
+        cost = 0  # what the pieces that read no item cost an item
+        for key, found, text in parsed:
+            if found is None or isinstance(found, Placeholder):
+                value = text if found is None else found if found.reads(name) else found.value(values)
+                if value is MISSING:
+                    return exact(values)
+                plan.append((key, value, -1, "", None))
+                continue
+            first, pairs = found
+            between = [first]  # the texts around the item's placeholders, with what reads no item filled in
+            places: list[int] = []
+            for placeholder, after in pairs:
+                if placeholder.reads(name):
+                    if placeholder.text not in slots:
+                        slots[placeholder.text] = len(reads)
+                        reads.append(placeholder)
+                        counts.append(0)
+                    counts[slots[placeholder.text]] += 1
+                    places.append(slots[placeholder.text])
+                    between.append(after)
+                elif (value := placeholder.value(values)) is MISSING:
+                    return exact(values)
+                else:
+                    piece = _written(value)
+                    cost += len(piece)
+                    between[-1] += piece + after
+            if len(places) <= 1:
+                plan.append((key, between[0], places[0] if places else -1, between[-1] if places else "", None))
+            else:
+                form = _escaped(between[0]) + "".join(
+                    f"{{{place}}}{_escaped(text)}" for place, text in zip(places, between[1:], strict=True)
+                )
+                plan.append((key, "", -1, "", form))
+
+        wholes = [(key, whole) for key, whole, place, _, form in plan if place < 0 and whole.__class__ is Placeholder]
+
+        def fast(values: Any, left: Budget, keep: bool) -> Any:
+            pieces = []
+            charge = cost
+            for placeholder, count in zip(reads, counts, strict=True):
+                value = placeholder.value(values)
+                if value is MISSING:
+                    return slow(values, left, keep)
+                piece = value if value.__class__ is str else _written(value)
+                pieces.append(piece)
+                charge += len(piece) * count
+            if charge > left[0]:
+                return slow(values, left, keep)
+            rendered = {key: before + pieces[place] + after if place >= 0 else before if form is None else
+                        form.format(*pieces) for key, before, place, after, form in plan}  # fmt: skip
+            for key, whole in wholes:  # a text that is one of the item's placeholders alone: its value
+                value = rendered[key] = whole.value(values)
+                if value is MISSING:
+                    return slow(values, left, keep)
+            left[0] -= charge
+            return rendered
+
+        return fast
+
+    return bind
+
+
+def _escaped(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _exact_binder(data: Any, name: str) -> Binder:
     if isinstance(data, list):
-        binders = [_binder(item, name) for item in data]
+        binders = [_exact_binder(item, name) for item in data]
 
         def bind_list(values: Any) -> Render:
             renders = [bind(values) for bind in binders]
@@ -233,7 +325,7 @@ def _binder(data: Any, name: str) -> Binder:
 
         return bind_list
     if isinstance(data, dict):
-        fields = [(key, _binder(item, name)) for key, item in data.items()]
+        fields = [(key, _exact_binder(item, name)) for key, item in data.items()]
 
         def bind_dict(values: Any) -> Render:
             renders = [(key, bind(values)) for key, bind in fields]
