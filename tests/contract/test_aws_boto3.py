@@ -11,41 +11,24 @@ from typing import Any
 import boto3
 import httpx
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from AgentTestLibrary.errors import ScenarioError
-from AgentTestLibrary.mock.server import MockServer
 from AgentTestLibrary.mockaws import MockAWS, Moto, parse_aws_fault
 from AgentTestLibrary.mockaws.seed import seed_from_text
-
-
-@pytest.fixture(scope="module")
-def served() -> Iterator[tuple[MockAWS, str, Moto]]:
-    moto = Moto()
-    app = MockAWS(moto.start())
-    server = MockServer(app)
-    url = server.start()
-    yield app, url, moto
-    server.stop()
-    app.close()
+from tests.contract.conftest import aws_client
 
 
 @pytest.fixture
-def aws(served: tuple[MockAWS, str, Moto]) -> Iterator[tuple[MockAWS, str]]:
+def aws(mock_aws: tuple[MockAWS, str, Moto]) -> Iterator[tuple[MockAWS, str]]:
     """A test's view: moto emptied, the journal and faults started again."""
-    app, url, moto = served
+    app, url, moto = mock_aws
     moto.reset()
     app.restore()
     app.reset_counters()
     app.journal.clear()
     yield app, url
     app.remove_scope("t")
-
-
-def client(service: str, url: str) -> Any:
-    return boto3.client(service, endpoint_url=url, region_name="us-east-1", aws_access_key_id="AKIAFIXTURE",
-                        aws_secret_access_key="fixture", config=Config(retries={"total_max_attempts": 1}))  # fmt: skip
 
 
 def calls(app: MockAWS) -> list[tuple[str, str | None, dict[str, Any]]]:
@@ -55,7 +38,7 @@ def calls(app: MockAWS) -> list[tuple[str, str | None, dict[str, Any]]]:
 
 def test_s3_calls_are_named_as_boto3_made_them_with_bucket_and_key(aws: tuple[MockAWS, str]) -> None:
     app, url = aws
-    s3 = client("s3", url)
+    s3 = aws_client("s3", url)
     s3.create_bucket(Bucket="reports")
     s3.put_object(Bucket="reports", Key="2026/q1.csv", Body=b"a,b\n", Metadata={"team": "qa"})
     s3.copy_object(Bucket="reports", Key="copy.csv", CopySource={"Bucket": "reports", "Key": "2026/q1.csv"})
@@ -81,7 +64,7 @@ def test_s3_calls_are_named_as_boto3_made_them_with_bucket_and_key(aws: tuple[Mo
 
 def test_a_put_object_fault_fires_for_put_object_only(aws: tuple[MockAWS, str]) -> None:
     app, url = aws
-    s3 = client("s3", url)
+    s3 = aws_client("s3", url)
     s3.create_bucket(Bucket="reports")
     app.add_fault(parse_aws_fault({"when": {"service": "s3", "operation": "PutObject",
                                             "params": {"Bucket": "reports"}}, "status": 503, "type": "SlowDown"},
@@ -137,8 +120,8 @@ def zipped_handler() -> bytes:
 
 def test_lambda_functions_page_by_fifty_and_their_calls_carry_the_function_name(aws: tuple[MockAWS, str]) -> None:
     app, url = aws
-    role = client("iam", url).create_role(RoleName="runner", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-    functions = client("lambda", url)
+    role = aws_client("iam", url).create_role(RoleName="runner", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    functions = aws_client("lambda", url)
     code = zipped_handler()
     for number in range(55):
         functions.create_function(FunctionName=f"fn{number:02}", Runtime="python3.12", Role=role, Handler="h.h",
@@ -159,7 +142,7 @@ def test_lambda_functions_page_by_fifty_and_their_calls_carry_the_function_name(
 
 def test_s3_listings_page_and_waiters_see_buckets_and_objects(aws: tuple[MockAWS, str]) -> None:
     app, url = aws
-    s3 = client("s3", url)
+    s3 = aws_client("s3", url)
     s3.create_bucket(Bucket="reports")
     s3.get_waiter("bucket_exists").wait(Bucket="reports")
     for number in range(5):
@@ -176,7 +159,7 @@ def test_s3_listings_page_and_waiters_see_buckets_and_objects(aws: tuple[MockAWS
 
 def test_dynamodb_tables_items_scans_and_waiters(aws: tuple[MockAWS, str]) -> None:
     app, url = aws
-    db = client("dynamodb", url)
+    db = aws_client("dynamodb", url)
     db.create_table(TableName="tickets", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
                     AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
                     BillingMode="PAY_PER_REQUEST")  # fmt: skip
@@ -197,7 +180,7 @@ def test_dynamodb_tables_items_scans_and_waiters(aws: tuple[MockAWS, str]) -> No
 
 def test_sqs_queues_messages_and_listing(aws: tuple[MockAWS, str]) -> None:
     app, url = aws
-    sqs = client("sqs", url)
+    sqs = aws_client("sqs", url)
     queues = [sqs.create_queue(QueueName=f"jobs-{number}")["QueueUrl"] for number in range(3)]
     sqs.send_message(QueueUrl=queues[0], MessageBody="build 7")
     received = sqs.receive_message(QueueUrl=queues[0], MaxNumberOfMessages=1)["Messages"]
@@ -213,7 +196,7 @@ def test_sqs_queues_messages_and_listing(aws: tuple[MockAWS, str]) -> None:
 
 def test_iam_roles_page_and_wait(aws: tuple[MockAWS, str]) -> None:
     app, url = aws
-    iam = client("iam", url)
+    iam = aws_client("iam", url)
     for number in range(5):
         iam.create_role(RoleName=f"role-{number}", AssumeRolePolicyDocument="{}")
     iam.get_waiter("role_exists").wait(RoleName="role-4")
@@ -226,14 +209,14 @@ def test_iam_roles_page_and_wait(aws: tuple[MockAWS, str]) -> None:
 
 def test_secrets_manager_and_sts(aws: tuple[MockAWS, str]) -> None:
     app, url = aws
-    secrets = client("secretsmanager", url)
+    secrets = aws_client("secretsmanager", url)
     for number in range(3):
         secrets.create_secret(Name=f"ci/key-{number}", SecretString="fixture-value")
     assert secrets.get_secret_value(SecretId="ci/key-1")["SecretString"] == "fixture-value"
     names = [s["Name"] for page in secrets.get_paginator("list_secrets").paginate(PaginationConfig={"PageSize": 2})
              for s in page["SecretList"]]  # fmt: skip
     assert sorted(names) == ["ci/key-0", "ci/key-1", "ci/key-2"]
-    assert client("sts", url).get_caller_identity()["Account"] == "123456789012"
+    assert aws_client("sts", url).get_caller_identity()["Account"] == "123456789012"
     seen = calls(app)
     assert seen[3] == ("secretsmanager", "GetSecretValue", {"SecretId": "ci/key-1"})
     assert [e.subject.page for e in app.journal.entries() if e.subject and e.subject.operation == "ListSecrets"] == [
@@ -243,8 +226,8 @@ def test_secrets_manager_and_sts(aws: tuple[MockAWS, str]) -> None:
 
 def test_lambda_pages_hold_at_most_fifty_and_a_zero_page_size_is_refused(aws: tuple[MockAWS, str]) -> None:
     _, url = aws
-    role = client("iam", url).create_role(RoleName="runner", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-    functions = client("lambda", url)
+    role = aws_client("iam", url).create_role(RoleName="runner", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    functions = aws_client("lambda", url)
     for number in range(52):
         functions.create_function(FunctionName=f"fn{number:02}", Runtime="python3.12", Role=role, Handler="h.h",
                                   Code={"ZipFile": zipped_handler()})  # fmt: skip
@@ -273,12 +256,12 @@ def test_a_seed_is_in_every_test_and_moto_is_reseeded_only_after_a_change(aws: t
     app.add_seed(seed_from_text(SEED, "seed.yaml"), "suite:S")
     try:
         assert calls(app) == []  # seeding is not the agent's traffic
-        s3, functions = client("s3", url), client("lambda", url)
+        s3, functions = aws_client("s3", url), aws_client("lambda", url)
         assert [item["Key"] for item in s3.list_objects_v2(Bucket="reports")["Contents"]] == ["q1.csv", "q2.csv",
                                                                                              "q3.csv"]  # fmt: skip
         listed = [f for page in functions.get_paginator("list_functions").paginate() for f in page["Functions"]]
         assert len(listed) == 60 and {f["Timeout"] for f in listed} == {9}
-        assert client("sqs", url).get_queue_url(QueueName="jobs")["QueueUrl"].endswith("/jobs")
+        assert aws_client("sqs", url).get_queue_url(QueueName="jobs")["QueueUrl"].endswith("/jobs")
         assert app.restore() is False  # only reads since the seed: moto holds the seed already
         s3.put_object(Bucket="reports", Key="agent.txt", Body=b"x")
         s3.delete_object(Bucket="reports", Key="q1.csv")
@@ -288,7 +271,7 @@ def test_a_seed_is_in_every_test_and_moto_is_reseeded_only_after_a_change(aws: t
     finally:
         app.remove_scope("suite:S")
     assert app.restore() is True
-    assert client("s3", url).list_buckets()["Buckets"] == []
+    assert aws_client("s3", url).list_buckets()["Buckets"] == []
 
 
 def test_a_seed_moto_refuses_names_the_call(aws: tuple[MockAWS, str]) -> None:
@@ -310,12 +293,12 @@ def test_services_that_sign_under_another_name_are_named_by_boto3s_name(
     aws: tuple[MockAWS, str], service: str, call: Any, operation: str
 ) -> None:
     app, url = aws
-    call(client(service, url))
+    call(aws_client(service, url))
     assert calls(app)[-1][:2] == (service, operation)
     app.add_fault(parse_aws_fault({"when": {"service": service, "operation": operation}, "status": 400,
                                    "type": "InvalidParameterValue", "message": "injected"}, "t"), "t")  # fmt: skip
     with pytest.raises(ClientError) as failed:
-        call(client(service, url))
+        call(aws_client(service, url))
     assert failed.value.response["Error"]["Code"] == "InvalidParameterValue", failed.value.response
 
 

@@ -42,11 +42,6 @@ WEATHER: Any = [{"type": "function", "function": {"name": "get_weather", "descri
                  "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]  # fmt: skip
 
 
-@pytest.fixture
-def server(start_mock: StartMock) -> MockServer:
-    return start_mock(SCENARIO)
-
-
 def azure(server: MockServer, **options: Any) -> openai.AzureOpenAI:
     options.setdefault("api_key", "azure-fixture-key")
     return openai.AzureOpenAI(azure_endpoint=server.url, api_version=API_VERSION, **options)

@@ -52,11 +52,6 @@ INVOKE_BODY = {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 50,
 NO_RETRIES = Config(retries={"max_attempts": 1, "mode": "standard"})
 
 
-@pytest.fixture
-def server(start_mock: StartMock) -> MockServer:
-    return start_mock(SCENARIO)
-
-
 def bedrock(server: MockServer, config: Config | None = None, **credentials: str) -> Any:
     keys = credentials or {"aws_access_key_id": FIXTURE_AWS_ACCESS_KEY, "aws_secret_access_key": FIXTURE_AWS_SECRET_KEY}
     return boto3.client("bedrock-runtime", endpoint_url=server.url, region_name="us-east-1", config=config, **keys)

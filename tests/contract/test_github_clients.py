@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from AgentTestLibrary.mock.server import MockServer
-from AgentTestLibrary.mockservice import MockService, load_service
+from AgentTestLibrary.mockservice import MockService
 from AgentTestLibrary.mockservice.loader import parse_service_fault
+from tests.contract.conftest import Preset
 
 github = pytest.importorskip("github")
 githubkit = pytest.importorskip("githubkit")
@@ -22,12 +22,8 @@ SECONDARY = "You have exceeded a secondary rate limit. Please wait a few minutes
 
 
 @pytest.fixture
-def served() -> Iterator[tuple[MockService, str]]:
-    app = MockService(load_service("github", "github"))
-    server = MockServer(app)
-    url = server.start()
-    yield app, url
-    server.stop()
+def served(preset: Preset) -> tuple[MockService, str]:
+    return preset("github")
 
 
 def pygithub(url: str, **options: Any) -> Any:

@@ -8,7 +8,6 @@ import json
 import shlex
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,6 @@ from mcp.shared.exceptions import MCPError
 from AgentTestLibrary.cassettes import load_cassette, save_cassette
 from AgentTestLibrary.cassettes.mcp import McpCassette
 from AgentTestLibrary.cassettes.verify import verify
-from AgentTestLibrary.mock.server import MockServer
 from AgentTestLibrary.mockmcp import MockMCP, mcp_server_from_text
 from AgentTestLibrary.secrets import SecretRegistry
 
@@ -82,21 +80,6 @@ def run(target: Any) -> dict[str, Any]:
             return await agent(client)
 
     return asyncio.run(main())
-
-
-@pytest.fixture
-def serve() -> Iterator[Any]:
-    servers: list[MockServer] = []
-
-    def start(app: Any) -> MockServer:
-        server = MockServer(app)
-        servers.append(server)
-        server.start()
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
 
 
 def recorder(serve: Any, cassette: McpCassette) -> tuple[MockMCP, str]:

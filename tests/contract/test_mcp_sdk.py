@@ -7,7 +7,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,6 +22,7 @@ from AgentTestLibrary.mockmcp import MockMCP, mcp_server_from_text
 from AgentTestLibrary.mockmcp.loader import parse_mcp_fault
 from AgentTestLibrary.mockmcp.model import REVISIONS, SUPPORTED_VERSIONS
 from AgentTestLibrary.secrets import SecretRegistry
+from tests.contract.conftest import Serve
 
 T = TypeVar("T")
 CAPTURES = Path(__file__).parents[1] / "fixtures" / "captures" / "mcp"
@@ -60,12 +61,9 @@ def run(session: Callable[[Client], Awaitable[T]], target: Any, mode: str = "aut
 
 
 @pytest.fixture
-def mcp_server() -> Iterator[tuple[MockMCP, str]]:
+def mcp_server(serve: Serve) -> tuple[MockMCP, str]:
     app = MockMCP(mcp_server_from_text(SCENARIO), SecretRegistry())
-    server = MockServer(app)
-    base = server.start()
-    yield app, base
-    server.stop()
+    return app, serve(app).url
 
 
 def methods(app: MockMCP) -> list[str]:

@@ -36,11 +36,6 @@ WEATHER: Any = [{"type": "function", "function": {"name": "get_weather", "descri
 
 
 @pytest.fixture
-def server(start_mock: StartMock) -> MockServer:
-    return start_mock(SCENARIO)
-
-
-@pytest.fixture
 def client(server: MockServer, monkeypatch: pytest.MonkeyPatch) -> ollama.Client:
     monkeypatch.setenv("OLLAMA_HOST", server.url)
     return ollama.Client()

@@ -21,7 +21,6 @@ from AgentTestLibrary.live.managers import (
     SecretSources,
     parse_source,
 )
-from AgentTestLibrary.mock.server import MockServer
 from AgentTestLibrary.mockaws import MockAWS, Moto
 from AgentTestLibrary.mockaws.app import parse_aws_fault
 from AgentTestLibrary.secrets import MASK, SecretRegistry
@@ -232,17 +231,6 @@ def test_gcp_secret_manager_over_rest_with_workload_identity(workload_identity: 
         fetched.fetch("gcp-sm:projects/p/secrets/nothing/versions/1")
     with pytest.raises(SecretUnavailable, match=r"denied: GCP Secret Manager refused .*Permission"):
         fetched.fetch("gcp-sm:projects/p/secrets/forbidden/versions/latest")
-
-
-@pytest.fixture(scope="module")
-def mock_aws() -> Iterator[tuple[MockAWS, str, Moto]]:
-    moto = Moto()
-    app = MockAWS(moto.start())
-    server = MockServer(app)
-    url = server.start()
-    yield app, url, moto
-    server.stop()
-    moto.stop()
 
 
 @pytest.mark.usefixtures("no_ambient_credentials")

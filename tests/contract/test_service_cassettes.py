@@ -8,7 +8,6 @@ import datetime as dt
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -50,21 +49,6 @@ routes:
     path: /api/missing
     reply: {status: 404, json: {message: Not Found}}
 """
-
-
-@pytest.fixture
-def serve() -> Iterator[Any]:
-    servers: list[MockServer] = []
-
-    def start(app: Any) -> MockServer:
-        server = MockServer(app)
-        servers.append(server)
-        server.start()
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
 
 
 def exchange(url: str) -> list[tuple[int, Any, str | None]]:

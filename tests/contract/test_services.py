@@ -12,14 +12,11 @@ import socket
 import threading
 import time
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import httpx
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from AgentTestLibrary.errors import ScenarioError, WebhookError
@@ -29,26 +26,13 @@ from AgentTestLibrary.mockaws import MockAWS, Moto, parse_aws_fault
 from AgentTestLibrary.mockservice import MockService, load_service, service_from_text
 from AgentTestLibrary.mockservice.loader import parse_service_fault
 from AgentTestLibrary.webhooks import deliver, sign, signed_headers, verify
-
-
-@pytest.fixture
-def serve() -> Iterator[Any]:
-    servers: list[MockServer] = []
-
-    def start(app: Any) -> str:
-        server = MockServer(app)
-        servers.append(server)
-        return server.start()
-
-    yield start
-    for server in servers:
-        server.stop()
+from tests.contract.conftest import aws_client
 
 
 def test_pygithub_pages_issues_posts_comments_and_reads_errors(serve: Any) -> None:
     github = pytest.importorskip("github")
     app = MockService(load_service("github", "github"))
-    url = serve(app)
+    url = serve(app).url
     client = github.Github(base_url=url, auth=github.Auth.Token("ghp_fixture"), per_page=2, retry=None)
     repo = client.get_repo("acme/app")
     for number in range(5):
@@ -73,7 +57,7 @@ def test_pygithub_pages_issues_posts_comments_and_reads_errors(serve: Any) -> No
 
 
 def test_head_over_the_socket_sends_get_headers_and_no_body(serve: Any) -> None:
-    url = serve(MockService(load_service("github", "github")))
+    url = serve(MockService(load_service("github", "github"))).url
     with httpx.Client(base_url=url) as client:
         got, head = client.get("/repos/acme/app"), client.head("/repos/acme/app")
         refused = client.request("POST", "/repos/acme/app")
@@ -107,7 +91,7 @@ routes:
       headers: {content-type: application/vnd.acme+json, server: acme/1.0, content-length: "1", connection: close,
                 transfer-encoding: chunked, x-kept: "yes"}
 """
-    url = serve(MockService(service_from_text(routes, "own")))
+    url = serve(MockService(service_from_text(routes, "own"))).url
     for path, content_type, server in (("/repos/acme/app", "application/json; charset=utf-8", None),
                                        ("/own", "application/vnd.acme+json", "acme/1.0")):  # fmt: skip
         head = _raw_head(url, path)
@@ -126,7 +110,7 @@ def test_slack_sdk_follows_cursors_posts_and_sees_rate_limits(serve: Any) -> Non
     from slack_sdk.errors import SlackApiError
 
     app = MockService(load_service("slack", "slack"))
-    client = slack_sdk.WebClient(token="xoxb-fixture", base_url=serve(app) + "/api/")
+    client = slack_sdk.WebClient(token="xoxb-fixture", base_url=serve(app).url + "/api/")
     channels = [channel["name"] for page in client.conversations_list(limit=2) for channel in page["channels"]]
     assert channels == ["general", "random", "alerts"]
     posted = client.chat_postMessage(channel="C0001GENERAL", text="deploy done")
@@ -141,26 +125,10 @@ def test_slack_sdk_follows_cursors_posts_and_sees_rate_limits(serve: Any) -> Non
     assert limited.value.response.headers["retry-after"] == "3"
 
 
-@pytest.fixture(scope="module")
-def aws() -> Iterator[tuple[MockAWS, str, Moto]]:
-    moto = Moto()
-    app = MockAWS(moto.start())
-    server = MockServer(app)
-    url = server.start()
-    yield app, url, moto
-    server.stop()
-    moto.stop()
-
-
 SIGNED_S3 = (
     "AWS4-HMAC-SHA256 Credential=AKIAFIXTURE/20260101/us-east-1/s3/aws4_request, "
     "SignedHeaders=host, Signature=0"
 )  # moto tells the service by the credential scope
-
-
-def client(service: str, url: str) -> Any:
-    return boto3.client(service, endpoint_url=url, region_name="us-east-1", aws_access_key_id="AKIAFIXTURE",
-                        aws_secret_access_key="fixture", config=Config(retries={"total_max_attempts": 1}))  # fmt: skip
 
 
 def listening_ports() -> set[int]:
@@ -193,29 +161,29 @@ def test_moto_is_reachable_only_through_the_guarded_front() -> None:
         for method, path in (("GET", "/moto-api/data.json"), ("POST", "/moto-api/reset")):
             refused = httpx.request(method, url + path)
             assert refused.status_code == 403 and "moto's own API" in refused.text, refused.text
-        s3 = client("s3", url)
+        s3 = aws_client("s3", url)
         s3.create_bucket(Bucket="kept")
         answer = httpx.get(url + "/", headers={"origin": url, "authorization": SIGNED_S3})
         assert answer.status_code == 200 and b"<Name>kept</Name>" in answer.content
         assert not [name for name in answer.headers if name.lower().startswith("access-control-")], answer.headers
         assert [entry.status for entry in app.journal.entries() if entry.path.startswith("/moto-api")] == [403] * 3
         moto.reset()
-        assert client("s3", url).list_buckets()["Buckets"] == []
+        assert aws_client("s3", url).list_buckets()["Buckets"] == []
     finally:
         server.stop()
         app.close()
         moto.stop()
 
 
-def test_boto3_paginators_walk_lambda_pages_and_a_third_page_can_fail(aws: tuple[MockAWS, str, Moto]) -> None:
-    app, url, moto = aws
+def test_boto3_paginators_walk_lambda_pages_and_a_third_page_can_fail(mock_aws: tuple[MockAWS, str, Moto]) -> None:
+    app, url, moto = mock_aws
     moto.reset()
     app.reset_counters()
-    role = client("iam", url).create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    role = aws_client("iam", url).create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
     package = io.BytesIO()
     with zipfile.ZipFile(package, "w") as archive:
         archive.writestr("h.py", "def h(e, c):\n    return e\n")
-    functions = client("lambda", url)
+    functions = aws_client("lambda", url)
     for number in range(7):
         functions.create_function(FunctionName=f"fn{number}", Runtime="python3.12", Role=role, Handler="h.h",
                                   Code={"ZipFile": package.getvalue()})  # fmt: skip
@@ -237,16 +205,16 @@ def test_boto3_paginators_walk_lambda_pages_and_a_third_page_can_fail(aws: tuple
     ("dynamodb", lambda c: c.list_tables(), "ThrottlingException"),
     ("sqs", lambda c: c.list_queues(), "RequestThrottled"),
 ])  # fmt: skip
-def test_every_protocol_gets_errors_boto3_parses(aws: tuple[MockAWS, str, Moto], service: str, call: Any,
+def test_every_protocol_gets_errors_boto3_parses(mock_aws: tuple[MockAWS, str, Moto], service: str, call: Any,
                                                   code: str) -> None:  # fmt: skip
-    app, url, _ = aws
+    app, url, _ = mock_aws
     app.add_fault(parse_aws_fault({"when": {"service": service}, "status": 503, "type": code, "times": 1}, "t"), "t")
     try:
         with pytest.raises(ClientError) as failed:
-            call(client(service, url))
+            call(aws_client(service, url))
         assert failed.value.response["Error"]["Code"] == code
         assert failed.value.response["ResponseMetadata"]["HTTPStatusCode"] == 503
-        call(client(service, url))  # recovers: the fault fired once
+        call(aws_client(service, url))  # recovers: the fault fired once
     finally:
         app.remove_scope("t")
         app.reset_counters()
@@ -274,11 +242,11 @@ def test_a_fault_aimed_at_an_unknown_aws_operation_or_service_is_an_error(when: 
     assert parse_aws_fault({"when": {"service": "s3", "operation": "PutObject"}, "status": 500}, "k").name
 
 
-def test_s3_pages_come_from_moto_and_their_numbers_are_followed(aws: tuple[MockAWS, str, Moto]) -> None:
-    app, url, moto = aws
+def test_s3_pages_come_from_moto_and_their_numbers_are_followed(mock_aws: tuple[MockAWS, str, Moto]) -> None:
+    app, url, moto = mock_aws
     moto.reset()
     app.reset_counters()
-    s3 = client("s3", url)
+    s3 = aws_client("s3", url)
     s3.create_bucket(Bucket="reports-bucket")
     for number in range(5):
         s3.put_object(Bucket="reports-bucket", Key=f"k{number}", Body=b"x")
@@ -332,7 +300,7 @@ routes:
 
 def test_httpx_against_a_route_file_offsets_tokens_collections_signatures_and_strictness(serve: Any) -> None:
     app = MockService(service_from_text(ROUTES, "routes.yaml", "crm"))
-    web = httpx.Client(base_url=serve(app))
+    web = httpx.Client(base_url=serve(app).url)
     first = web.get("/things", params={"kind": "a", "limit": 2}).json()
     assert [thing["id"] for thing in first["things"]] == [1, 3] and first["total"] == 3
     assert [t["id"] for t in web.get("/things", params={"kind": "a", "offset": 2}).json()["things"]] == [4]
@@ -495,7 +463,7 @@ def test_a_signed_delivery_needs_the_secret_and_unsigned_or_invalid_ones_do_not(
                                            "an unsigned delivery give signature=missing"):  # fmt: skip
         deliver("http://127.0.0.1:9/hook", "slack", b"{}", "", signature=signature)
     routes = "routes:\n  - {name: hook, method: POST, path: /hook, verify: {provider: github, secret: s}, reply: {}}\n"
-    url = serve(MockService(service_from_text(routes, "hooks.yaml", "receiver"))) + "/hook"
+    url = serve(MockService(service_from_text(routes, "hooks.yaml", "receiver"))).url + "/hook"
     assert deliver(url, "github", b"{}", "", signature="missing").status == 401
     assert deliver(url, "github", b"{}", "", signature="invalid").status == 401
     assert deliver(url, "github", b"{}", "s").status == 200
@@ -505,7 +473,7 @@ def test_deliveries_are_redelivered_on_5xx_with_the_providers_headers(serve: Any
     routes = ("routes:\n  - {name: events, method: POST, path: /slack/events, verify: {provider: slack, secret: s}, "
               "reply: {json: {ok: true}}}\n")  # fmt: skip
     app = MockService(service_from_text(routes, "hooks.yaml", "receiver"))
-    url = serve(app)
+    url = serve(app).url
     app.add_fault(parse_service_fault({"status": 500, "times": 2}, "test"), "test")
     waits: list[float] = []
     done = deliver(url + "/slack/events", "slack", b'{"type": "event_callback"}', "s", backoff_s=0.01,

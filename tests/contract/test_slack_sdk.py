@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from AgentTestLibrary.mock.server import MockServer
-from AgentTestLibrary.mockservice import MockService, load_service
+from AgentTestLibrary.mockservice import MockService
 from AgentTestLibrary.mockservice.loader import parse_service_fault
+from tests.contract.conftest import Preset
 
 slack_sdk = pytest.importorskip("slack_sdk")
 from slack_sdk.errors import SlackApiError  # noqa: E402
@@ -17,12 +16,9 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler  # 
 
 
 @pytest.fixture
-def slack() -> Iterator[tuple[MockService, Any]]:
-    app = MockService(load_service("slack", "slack"))
-    server = MockServer(app)
-    url = server.start()
-    yield app, slack_sdk.WebClient(token="xoxb-fixture", base_url=url + "/api/")
-    server.stop()
+def slack(preset: Preset) -> tuple[MockService, Any]:
+    app, url = preset("slack")
+    return app, slack_sdk.WebClient(token="xoxb-fixture", base_url=url + "/api/")
 
 
 def test_chat_post_update_delete_and_the_history_newest_first(slack: tuple[MockService, Any]) -> None:

@@ -15,7 +15,6 @@ from google.oauth2.credentials import Credentials
 
 from AgentTestLibrary.mockllm import MockServer
 from AgentTestLibrary.mockllm.scenario import parse_fault
-from tests.conftest import StartMock
 
 SCENARIO = """
 rules:
@@ -35,11 +34,6 @@ CLAUDE = "claude-sonnet-4-5@20250929"
 WEATHER = types.Tool(function_declarations=[types.FunctionDeclaration(
     name="get_weather", description="weather",
     parameters_json_schema={"type": "object", "properties": {"city": {"type": "string"}}})])  # fmt: skip
-
-
-@pytest.fixture
-def server(start_mock: StartMock) -> MockServer:
-    return start_mock(SCENARIO)
 
 
 @pytest.fixture
