@@ -4,8 +4,10 @@ operation, paginators and waiters, and AWS's error shapes for what a real servic
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -14,6 +16,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from AgentTestLibrary.errors import ScenarioError
+from AgentTestLibrary.mock.conditions import equal_to
 from AgentTestLibrary.mockaws import MockAWS, Moto, parse_aws_fault
 from AgentTestLibrary.mockaws.seed import seed_from_text
 from tests.contract.conftest import aws_client
@@ -317,3 +320,71 @@ def test_a_default_session_client_signs_with_this_tests_keys(monkeypatch: pytest
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "fixture-second")
     signer = boto3.client("sts", region_name="us-east-1")._request_signer
     assert signer._credentials.access_key == "AKIAAGENTTESTFIXTURE"
+
+
+def cbor_client(service: str, url: str, tmp_path: Path) -> Any:
+    """A boto3 client that writes ``service`` in smithy-rpc-v2-cbor, as SDKs that prefer CBOR do (boto3 picks JSON
+    when a model lists both): botocore's own model and serializer, the model's protocols narrowed to CBOR."""
+    import botocore.session
+    from botocore.config import Config
+
+    session = botocore.session.get_session()
+    loader = session.get_component("data_loader")
+    model = loader.load_service_model(service, "service-2")
+    version = model["metadata"]["apiVersion"]
+    model["metadata"]["protocols"] = ["smithy-rpc-v2-cbor"]
+    folder = tmp_path / "models" / service / version
+    folder.mkdir(parents=True)
+    (folder / "service-2.json").write_text(json.dumps(model))
+    loader.search_paths.insert(0, str(tmp_path / "models"))
+    made = boto3.session.Session(botocore_session=session).client(
+        service, endpoint_url=url, region_name="us-east-1", aws_access_key_id="AKIAFIXTURE",
+        aws_secret_access_key="fixture", config=Config(retries={"total_max_attempts": 1}))  # fmt: skip
+    assert made.meta.service_model.resolved_protocol == "smithy-rpc-v2-cbor"
+    return made
+
+
+def test_cloudwatch_in_cbor_is_journaled_with_its_parameters(aws: tuple[MockAWS, str], tmp_path: Path) -> None:
+    app, url = aws
+    cloudwatch = cbor_client("cloudwatch", url, tmp_path)
+    metric = {"MetricName": "Latency", "Value": 1.5, "Unit": "Seconds", "Dimensions": [{"Name": "Env", "Value": "ci"}]}
+    cloudwatch.put_metric_data(Namespace="App", MetricData=[metric])
+    assert calls(app)[-1] == ("cloudwatch", "PutMetricData", {"Namespace": "App", "MetricData": [metric]})
+    listed = cloudwatch.list_metrics(Namespace="App")["Metrics"]
+    assert [(item["MetricName"], item["Dimensions"]) for item in listed] == [("Latency", metric["Dimensions"])]
+    assert calls(app)[-1] == ("cloudwatch", "ListMetrics", {"Namespace": "App"})
+    wanted = equal_to(
+        {"Namespace": "App", "MetricData.0.Dimensions.0.Value": "ci", "MetricData.0.Value": "1.5"}, "parameter"
+    )  # what AWS Should Have Received    cloudwatch    PutMetricData    ...=... checks
+    assert not wanted.mismatches(app.journal.entries()[-2].subject.params)
+    app.add_fault(parse_aws_fault({"when": {"service": "cloudwatch", "operation": "PutMetricData"}, "status": 400,
+                                   "type": "InvalidParameterValue", "message": "injected"}, "t"), "t")  # fmt: skip
+    with pytest.raises(ClientError) as failed:  # the error in CBOR, as botocore's CBOR parser reads it
+        cloudwatch.put_metric_data(Namespace="App", MetricData=[metric])
+    assert failed.value.response["Error"] == {"Code": "InvalidParameterValue", "Message": "injected"}
+
+
+@pytest.mark.parametrize(("body", "why"), [
+    (b"\x81" * 100_000 + b"\x00", b"nests deeper than 64 levels"),
+    (b"\xa1\x69Namespace\x7b\xff\xff\xff\xff\xff\xff\xff\xf0", b"wants 18446744073709551600 more bytes"),
+    (b"\xa1\x6aMetricData\x9b\xff\xff\xff\xff\xff\xff\xff\xff" + b"\xf6" * 64, b"ends inside an item"),
+    (b"\xbf\x69Namespace\x63App", b"ends inside an item"),  # an open map without its break code
+    (b"\xa1\x81\x00\x00", b"cannot be read as PutMetricData's input"),  # a list as a map key
+    (b"\xfc", b"cannot be read as PutMetricData's input"),
+])  # fmt: skip
+def test_a_hostile_cbor_body_is_a_400_serialization_exception_in_cbor(
+    aws: tuple[MockAWS, str], body: bytes, why: bytes
+) -> None:
+    from moto.core.cbor import loads
+
+    app, url = aws
+    scope = "Credential=AKID/20260101/us-east-1/monitoring/aws4_request"
+    headers = {"authorization": f"AWS4-HMAC-SHA256 {scope}, SignedHeaders=host, Signature=0",
+               "content-type": "application/cbor", "smithy-protocol": "rpc-v2-cbor"}  # fmt: skip
+    answer = httpx.post(f"{url}/service/GraniteServiceVersion20100801/operation/PutMetricData", content=body,
+                        headers=headers, timeout=30)  # fmt: skip
+    assert answer.status_code == 400, answer.content
+    assert answer.headers["content-type"] == "application/cbor" and answer.headers["smithy-protocol"] == "rpc-v2-cbor"
+    error = loads(answer.content)
+    assert error["__type"] == "SerializationException" and why in error["message"].encode(), error
+    assert app.journal.entries()[-1].subject.operation == "PutMetricData"

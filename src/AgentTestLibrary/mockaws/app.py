@@ -40,8 +40,11 @@ from ..secrets import SecretRegistry
 from ..validation import Validator
 from ..yamlio import Path
 from .operations import (
+    CBOR,
     AwsRequest,
     Operation,
+    UnreadableBody,
+    cbor_parameters,
     error_response,
     identify,
     paginator,
@@ -283,8 +286,14 @@ class AwsEndpoint:
             raise RequestError(f"{request.path}: moto's own API is not reachable through the mock (it would read or "
                                "reset every test's state); use the keywords.", status=403)  # fmt: skip
         operation = identify(request.method, request.path, query, request.headers, form)
+        unreadable = ""
         if operation.protocol in REST and operation.name:
             params = rest_parameters(operation, request.path, queries, request.headers, request.body)
+        elif operation.protocol == CBOR:
+            try:
+                params = cbor_parameters(operation, request.body)
+            except UnreadableBody as error:
+                params, unreadable = {}, f"{str(error)[:1].upper()}{str(error)[1:]}."
         else:
             params = {**query, **form, **(body if isinstance(body, dict) else {})}
         number = 1
@@ -294,9 +303,16 @@ class AwsEndpoint:
             tokens = (shim.input_token,) if shim else pages.input_tokens if pages else ()
             given = next((params[token] for token in tokens if params.get(token)), None)
             number = self.aws.page_of(given)
-        return AwsRequest(operation.service, operation.name, operation.region, params, number, operation.protocol)
+        return AwsRequest(
+            operation.service, operation.name, operation.region, params, number, operation.protocol, unreadable
+        )
 
     def answer(self, call: Call, subject: AwsRequest) -> Answer:
+        if subject.unreadable:  # AWS's answer to a body it cannot read; moto never sees it
+            body, headers, kind = error_response(_shape(subject), 400, "SerializationException", subject.unreadable)
+            outcome = Outcome(400, body, content_type=kind, headers=headers)
+            return Answer(AwsResult(400, "SerializationException"), outcome=outcome, error=subject.unreadable,
+                          faultable=False)  # fmt: skip
         bad = next((name for name, value in call.request.headers.items() if not value.isascii()), None)
         if bad is None:
             return Answer(None, rule=f"{subject.service}.{subject.operation or '?'} (moto)")

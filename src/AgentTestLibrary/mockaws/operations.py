@@ -7,7 +7,9 @@ REST ones the method, the ``requestUri`` template and the query keys and headers
 cannot be sent without (several share a method and path: S3 ``PutObject``, ``CopyObject`` with
 ``x-amz-copy-source``, ``UploadPart`` with ``uploadId``). A REST call's parameters are read back
 by member name (``Bucket``, ``Key``, ``FunctionName``) from its path, query, headers and body
-with botocore's own parser. Paginators (``paginators-1``) say which
+with botocore's own parser, and a smithy-rpc-v2-cbor call's from its CBOR body with botocore's
+CBOR parser, bounded (:data:`MAX_CBOR_DEPTH`, no length past the body's end): a hostile body is
+:class:`UnreadableBody`, never a huge allocation. Paginators (``paginators-1``) say which
 parameter carries the position and which field the next one, so any operation's page
 number can be followed. Errors are rendered the way botocore parses them per protocol.
 """
@@ -35,6 +37,7 @@ MAX_BLOB_TEXT = 4096  # a body larger than this is journaled as its size
 COMMON_SERVICES = ("lambda", "s3", "dynamodb", "sqs", "sns", "iam", "sts", "secretsmanager", "ssm", "kms", "logs",
                    "events", "kinesis", "cloudwatch", "ec2")  # fmt: skip
 CBOR = "smithy-rpc-v2-cbor"
+MAX_CBOR_DEPTH = 64  # nesting a CBOR request body may have (AWS's input shapes are far shallower)
 LAMBDA_CODES = {429: "TooManyRequestsException", 500: "ServiceException"}
 
 
@@ -62,6 +65,7 @@ class AwsRequest:
     params: dict[str, Any] = field(default_factory=dict)
     page: int = 1
     protocol: str = ""  # the wire protocol the call used (its errors are answered in it); not journaled
+    unreadable: str = ""  # why its body cannot be read (answered 400 SerializationException); not journaled
 
     def to_dict(self) -> dict[str, Any]:
         return {"service": self.service, "operation": self.operation, "region": self.region, "params": self.params,
@@ -301,6 +305,58 @@ def rest_parameters(operation: Operation, path: str, query: dict[str, list[str]]
     return params
 
 
+class UnreadableBody(ValueError):
+    """A request body the operation's protocol cannot read (AWS answers 400 SerializationException)."""
+
+
+def cbor_parameters(operation: Operation, body: bytes) -> dict[str, Any]:
+    """A smithy-rpc-v2-cbor call's parameters by member name, as botocore's CBOR parser reads its body."""
+    from botocore.awsrequest import HTTPHeaders
+
+    if not body or not _has(operation):
+        return {}
+    shape = service_model(operation.service).operation_model(operation.name).input_shape
+    try:
+        parsed = _bounded_cbor_parser()(len(body)).parse({"status_code": 200, "headers": HTTPHeaders(),
+                                                          "body": body}, shape)  # fmt: skip
+    except UnreadableBody:
+        raise
+    except (Exception, RecursionError) as error:  # noqa: BLE001 - botocore's parser raises several kinds
+        raise UnreadableBody(f"the CBOR body cannot be read as {operation.name}'s input: {error}") from None
+    parsed.pop("ResponseMetadata", None)
+    return {key: _plain(value) for key, value in parsed.items()}
+
+
+@functools.cache
+def _bounded_cbor_parser() -> Any:
+    """botocore's CBOR parser that refuses nesting past :data:`MAX_CBOR_DEPTH` and lengths past the body's end (it
+    would otherwise ask for the memory a declared length names before finding the body shorter)."""
+    from botocore.parsers import RpcV2CBORParser
+
+    class Bounded(RpcV2CBORParser):  # type: ignore[misc]
+        def __init__(self, size: int) -> None:
+            super().__init__()
+            self.size, self.depth = size, 0
+
+        def parse_data_item(self, stream: Any) -> Any:
+            if self.depth >= MAX_CBOR_DEPTH:
+                raise UnreadableBody(f"the CBOR body nests deeper than {MAX_CBOR_DEPTH} levels")
+            self.depth += 1
+            try:
+                return super().parse_data_item(stream)
+            finally:
+                self.depth -= 1
+
+        def _read_from_stream(self, stream: Any, num_bytes: int) -> Any:
+            left = self.size - stream.tell()
+            if num_bytes > left:
+                raise UnreadableBody(f"the CBOR body ends inside an item: it wants {num_bytes} more bytes, "
+                                     f"{left} of the {self.size} are left")  # fmt: skip
+            return super()._read_from_stream(stream, num_bytes)
+
+    return Bounded
+
+
 def _typed(shape: Any, text: str) -> Any:
     """A path, query or header value as the member's type says (what the caller passed)."""
     if shape.type_name in ("integer", "long") and re.fullmatch(r"-?\d{1,18}", text):
@@ -381,6 +437,11 @@ def error_response(
                 "Message": message}  # fmt: skip
         headers.append(("x-amzn-errortype", code))
         return json.dumps(body).encode(), headers, kind
+    if operation.protocol == CBOR:  # what botocore's RpcV2CBORParser reads: __type and message in a CBOR map
+        from moto.core.cbor import dumps
+
+        headers += [("smithy-protocol", "rpc-v2-cbor"), ("x-amzn-errortype", code)]
+        return dumps({"__type": code, "message": message}), headers, "application/cbor"
     escaped = message.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     if operation.protocol == "ec2":
         xml = (f"<Response><Errors><Error><Code>{code}</Code><Message>{escaped}</Message></Error></Errors>"
