@@ -157,38 +157,20 @@ class OpenAIResponsesCodec:
             items.append(item)
         return items
 
-    def _response(
-        self,
-        reply: Reply,
-        conversation: Conversation,
-        body: dict[str, Any],
-        status: str,
-        output: list[dict[str, Any]],
-        *,
-        response_id: str,
-    ) -> dict[str, Any]:
-        usage = None
-        if status != "in_progress":
-            prompt = reply.usage.input_tokens if reply.usage else conversation_tokens(conversation)
-            completion = reply.usage.output_tokens if reply.usage else reply_tokens(reply)
-            usage = {
-                "input_tokens": prompt,
-                "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
-                "output_tokens": completion,
-                "output_tokens_details": {"reasoning_tokens": count_tokens(reply.reasoning)},
-                "total_tokens": prompt + completion,
-            }
+    @staticmethod
+    def _started(conversation: Conversation, body: dict[str, Any], response_id: str) -> dict[str, Any]:
+        """The response as it begins (in progress, no output, no usage); every later state is a copy of it."""
         return {
             "id": response_id,
             "object": "response",
             "created_at": int(time.time()),
-            "status": status,
+            "status": "in_progress",
             "error": None,
-            "incomplete_details": {"reason": INCOMPLETE[reply.neutral_stop_reason]} if status == "incomplete" else None,
+            "incomplete_details": None,
             "instructions": body.get("instructions"),
             "max_output_tokens": body.get("max_output_tokens"),
             "model": conversation.model,
-            "output": output,
+            "output": [],
             "parallel_tool_calls": body.get("parallel_tool_calls", True),
             "previous_response_id": body.get("previous_response_id"),
             "reasoning": {"effort": None, "summary": None},
@@ -199,20 +181,38 @@ class OpenAIResponsesCodec:
             "tools": body.get("tools") or [],
             "top_p": 1.0,
             "truncation": "disabled",
-            "usage": usage,
+            "usage": None,
             "metadata": body.get("metadata") or {},
         }
+
+    @staticmethod
+    def _finished(
+        started: dict[str, Any], reply: Reply, conversation: Conversation, status: str, output: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        """The started response with its final status, output and usage (the keys keep their places)."""
+        prompt = reply.usage.input_tokens if reply.usage else conversation_tokens(conversation)
+        completion = reply.usage.output_tokens if reply.usage else reply_tokens(reply)
+        usage = {
+            "input_tokens": prompt,
+            "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
+            "output_tokens": completion,
+            "output_tokens_details": {"reasoning_tokens": count_tokens(reply.reasoning)},
+            "total_tokens": prompt + completion,
+        }
+        incomplete = {"reason": INCOMPLETE[reply.neutral_stop_reason]} if status == "incomplete" else None
+        return {**started, "status": status, "incomplete_details": incomplete, "output": output, "usage": usage}
 
     def render(self, reply: Reply, conversation: Conversation, body: dict[str, Any] | None = None) -> dict[str, Any]:
         response_id = self.response_id(reply, conversation)
         output = self._output(reply, response_id, conversation)
-        return self._response(reply, conversation, body or {}, _final_status(reply), output, response_id=response_id)
+        started = self._started(conversation, body or {}, response_id)
+        return self._finished(started, reply, conversation, _final_status(reply), output)
 
     def render_events(self, reply: Reply, conversation: Conversation, body: dict[str, Any]) -> list[Event]:
         """The typed events in the real order; the SSE and WebSocket transports share them."""
         response_id = self.response_id(reply, conversation)  # worked out once: every event names it
         output = self._output(reply, response_id, conversation)
-        started = self._response(reply, conversation, body, "in_progress", [], response_id=response_id)
+        started = self._started(conversation, body, response_id)
         events: list[dict[str, Any]] = [
             {"type": "response.created", "response": started},
             {"type": "response.in_progress", "response": dict(started)},
@@ -220,16 +220,15 @@ class OpenAIResponsesCodec:
         for index, item in enumerate(output):
             events.extend(ITEM_EVENTS[item["type"]](index, item))
         status = _final_status(reply)
-        finished = self._response(reply, conversation, body, status, output, response_id=response_id)
-        events.append({"type": f"response.{status}", "response": finished})
+        events.append({"type": f"response.{status}",
+                       "response": self._finished(started, reply, conversation, status, output)})  # fmt: skip
         return _numbered(events)
 
     def warm_up_events(self, response_id: str, conversation: Conversation, body: dict[str, Any]) -> list[Event]:
         """An empty completed response: what a ``generate: false`` warm-up frame gets."""
-        empty = Reply()
-        created = self._response(empty, conversation, body, "in_progress", [], response_id=response_id)
-        completed = self._response(empty, conversation, body, "completed", [], response_id=response_id)
-        return _numbered([{"type": "response.created", "response": created},
+        started = self._started(conversation, body, response_id)
+        completed = self._finished(started, Reply(), conversation, "completed", [])
+        return _numbered([{"type": "response.created", "response": started},
                           {"type": "response.completed", "response": completed}])  # fmt: skip
 
     def render_error(self, error: ProviderError) -> dict[str, Any]:
