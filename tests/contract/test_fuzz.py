@@ -10,11 +10,12 @@ import random
 import socket
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qs
 
 import httpx
 
 from AgentTestLibrary.mock import jsonio
-from AgentTestLibrary.mock.http import Request
+from AgentTestLibrary.mock.http import Request, parse_query
 from AgentTestLibrary.mockllm import MockLLM, MockServer
 
 SEED = 20261201
@@ -91,6 +92,15 @@ def test_ten_thousand_mutated_bodies_get_provider_shaped_4xx_or_success() -> Non
         outcome = app.handle(Request("POST", path + query, {"host": "127.0.0.1"}, body))
         check_answer(outcome.status, outcome.body_bytes() if outcome.events is None else b"{}", path)
     assert app.journal.next_index == 10_000
+
+
+def test_a_query_is_read_as_parse_qs_reads_it() -> None:
+    """The query split by hand (nothing to decode) or by parse_qs gives parse_qs's answer for any text."""
+    rng = random.Random(SEED)
+    alphabet = ["a", "b", "alt", "sse", "=", "&", "&", ";", "%", "%41", "%zz", "+", "#", "?", " ", "é", "\u2028", ""]
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(12)))
+        assert parse_query(text) == parse_qs(text), text
 
 
 def wire_mutations(rng: random.Random) -> bytes:
