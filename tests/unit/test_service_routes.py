@@ -336,6 +336,20 @@ ITEMS = [{"number": n, "title": f"T{n}", "user": {"login": f"u{n}"}} for n in ra
 VALUES = {"base": "http://h", "path": {"repo": "app", "n": 7}}
 
 
+def test_routes_are_weighed_for_the_closest_miss_only_when_none_matched(monkeypatch: pytest.MonkeyPatch) -> None:
+    from AgentTestLibrary.mockservice.model import RouteMatcher
+
+    weighed: list[str] = []
+    distance = RouteMatcher.distance
+    monkeypatch.setattr(
+        RouteMatcher, "distance", lambda self, request: weighed.append(request.path) or distance(self, request)
+    )
+    app = MockService(load_service("github", "github"))
+    assert _call(app, "GET", "/repos/acme/app/issues")[0] == 200 and weighed == []
+    assert _call(app, "GET", "/repos/acme/app/nothing-here")[0] == 404
+    assert len(weighed) == len(app.rulebook.rules()) and "closest were 3 rules" in app.journal.entries()[-1].near_miss
+
+
 @pytest.mark.parametrize("data", [EACH, FLAT])
 def test_render_each_answers_what_render_answers_for_every_item_within_one_budget(data: dict[str, Any]) -> None:
     from AgentTestLibrary.mock.templates import Template

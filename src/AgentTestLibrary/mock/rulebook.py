@@ -55,11 +55,14 @@ def find_match(rules: Sequence[R], subject: Any) -> Match[R]:
     Closeness is the number of failed conditions, unless the matcher weighs its own misses
     (``distance(subject)``: a service route whose path does not fit is farther than one whose
     method does not)."""
-    scored: list[tuple[float, R, list[str]]] = []
+    missed: list[tuple[R, list[str]]] = []
     for rule in rules:
         reasons = rule.matcher.mismatches(subject)
         if not reasons:
             return Match(rule, rule.replies[0])
+        missed.append((rule, reasons))
+    scored: list[tuple[float, R, list[str]]] = []
+    for rule, reasons in missed:  # weighed only when nothing matched
         weigh = getattr(rule.matcher, "distance", None)
         scored.append((float(weigh(subject)) if weigh is not None else float(len(reasons)), rule, reasons))
     if not scored:
