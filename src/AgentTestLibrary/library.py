@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable, Mapping
+from typing import Any
+
 from robotlibcore import DynamicCore
 
 from .keywords import (
@@ -289,4 +293,16 @@ class AgentTestLibrary(DynamicCore):  # type: ignore[misc]
             SealedNetworkKeywords(self.ctx, llm),
         ]
         DynamicCore.__init__(self, instances)
+        mark_positional_only(self.keywords, self.keywords_spec)
         self.ROBOT_LIBRARY_LISTENER = LibraryListener(self.ctx, instances)
+
+
+def mark_positional_only(keywords: Mapping[str, Callable[..., Any]], specs: Mapping[str, Any]) -> None:
+    """Puts the ``/`` Robot Framework's dynamic API takes after a keyword's positional-only parameters (PythonLibCore
+    leaves it out), so ``name=`` reaches the keyword's free named arguments: in
+    `Inject Service Fault    github    name=labels down` it names the fault, not the service."""
+    for name, function in keywords.items():
+        parameters = inspect.signature(function).parameters.values()
+        count = sum(parameter.kind is inspect.Parameter.POSITIONAL_ONLY for parameter in parameters)
+        if count:
+            specs[name].argument_specification.insert(count, "/")

@@ -57,6 +57,15 @@ A Fault That Never Fired Fails The Test At Its End
     Inject Service Fault    crm    route=hook    status=500
     Run Process    ${PYTHON}    -c    ${GET}    /things
 
+A Fault Is Named After The Service
+    ${fault}=    Inject Service Fault    crm    name=things down    route=list things    status=503    times=1
+    Should Be Equal    ${fault}    things down
+    ${result}=    Run Process    ${PYTHON}    -c    ${GET}    /things
+    Should Be Equal    ${result.stdout}    503
+    ${requests}=    Get Service Requests    crm
+    Should Contain    ${requests}[-1][fault]    things down
+    ${unfired}=    Inject Service Fault    crm    name=never    route=hook    status=500
+
 A Fault Cleared Before The End Is Not Reported
     Inject Service Fault    crm    route=hook    status=500
     Run Process    ${PYTHON}    -c    ${GET}    /things
@@ -97,7 +106,8 @@ Mock AWS Hides The Real Keys
     Start Mock AWS
     Run Keyword And Expect Error    *no operation 'ListFunction' in lambda*closest first: ListFunctions (lambda)*
     ...    Inject AWS Fault    operation=ListFunction    status=500
-    Inject AWS Fault    service=lambda    operation=ListFunctions    status=500
+    ${fault}=    Inject AWS Fault    name=lambda down    service=lambda    operation=ListFunctions    status=500
+    Should Be Equal    ${fault}    lambda down
     ${result}=    Run Process    ${PYTHON}    -c    ${ENV}
     Should Be Equal    ${result.stdout}    agenttest-fixture-secret-access-key None
     Stop Mock AWS
@@ -128,10 +138,13 @@ def test_service_keywords_in_a_suite(tmp_path: Path) -> None:
     status, message = statuses["A Fault That Never Fired Fails The Test At Its End"]
     assert status == "FAIL" and message.startswith("Mock service 'crm': 1 fault(s) injected in this test never fired")
     assert ": status 500 for route=hook" in message
+    status, message = statuses["A Fault Is Named After The Service"]
+    assert status == "FAIL" and "1 fault(s) injected in this test never fired" in message, message
+    assert "fault 'never'" in message and "things down" not in message, message
     assert statuses["A Fault Cleared Before The End Is Not Reported"] == ("PASS", "")
     status, message = statuses["Mock AWS Hides The Real Keys"]
     assert status == "FAIL" and "Mock AWS 'aws': 1 fault(s) injected in this test never fired" in message
-    assert "for service=lambda, operation=ListFunctions" in message
+    assert "fault 'lambda down'" in message and "for service=lambda, operation=ListFunctions" in message
     status, message = statuses["Assertions Show What Was Received"]
     assert status == "FAIL" and "Expected a request POST /things to service 'crm', found 0" in message
     assert "GET /things -> 200 route=list things" in message

@@ -155,12 +155,14 @@ class AwsKeywords(ServedComponent):
         ``ThrottlingException``; default by status and service), ``message``, ``delay_ms``,
         ``hang_s``, ``reset``. Targeting: ``service`` (``lambda``, ``s3`` ...), ``operation``
         (``ListFunctions``), ``page`` (of a paginated listing), ``params`` (conditions as JSON),
-        ``nth``, ``times``, ``probability`` with ``seed``. boto3 retries throttling and 5xx
-        errors itself: a fault without ``times`` keeps failing every retry.
+        ``nth``, ``times``, ``probability`` with ``seed``; ``name`` names the fault (default
+        ``keyword fault #N``). boto3 retries throttling and 5xx errors itself: a fault without
+        ``times`` keeps failing every retry.
 
         Example:
         | Inject AWS Fault    operation=ListFunctions    page=3    status=500
         | Inject AWS Fault    service=s3    status=503    type=SlowDown    times=2
+        | ${fault}=    Inject AWS Fault    name=throttled    service=lambda    status=429    times=1
         """
         from ..mock.faults import Fault, fault_fields
         from ..mockaws.app import FAULT_WHEN_KEYS

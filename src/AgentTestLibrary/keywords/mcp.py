@@ -405,8 +405,8 @@ class McpKeywords(ServedComponent):
         dies; over HTTP the connection drops unanswered).
 
         Targeting: ``tool``, ``method`` (e.g. ``tools/list``), ``arguments`` (conditions as
-        in `Reply To MCP Tool`), ``nth``, ``times``, ``probability`` with ``seed``.
-        Faults injected in a test end with it.
+        in `Reply To MCP Tool`), ``nth``, ``times``, ``probability`` with ``seed``; ``name``
+        names the fault (default ``keyword fault #N``). Faults injected in a test end with it.
 
         Example:
         | Inject MCP Fault    tool=search    status=503    retry_after=1    times=1

@@ -147,8 +147,9 @@ class ServiceKeywords(ServedComponent):
         return items
 
     @keyword("Inject Service Fault")
-    def inject_service_fault(self, name: str, **fault: Any) -> str:
-        """Makes service ``name`` break matching requests; returns the fault's name.
+    def inject_service_fault(self, name: str, /, **fault: Any) -> str:
+        """Makes service ``name`` break matching requests; returns the fault's name (``name=`` after the service's
+        names the fault, as in `Inject LLM Fault`; by default it is ``keyword fault #N``).
 
         Effects: ``status`` (in the service's error shape; 403/429 on a service with a rate
         limit also answer ``x-ratelimit-remaining: 0``), ``message``, ``type`` (the error code
@@ -162,6 +163,7 @@ class ServiceKeywords(ServedComponent):
         | Inject Service Fault    github    route=add labels    status=500    times=1
         | Inject Service Fault    github    status=403    message=API rate limit exceeded    retry_after=60
         | Inject Service Fault    slack    route=conversations.list    page=2    status=500
+        | ${fault}=    Inject Service Fault    github    name=labels down    route=add labels    status=503
         """
         from ..mockservice.loader import FAULT_FIELDS, FAULT_WHEN_KEYS
 
