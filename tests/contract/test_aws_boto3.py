@@ -9,10 +9,12 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import boto3
 import httpx
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from AgentTestLibrary.errors import ScenarioError
@@ -63,6 +65,27 @@ def test_s3_calls_are_named_as_boto3_made_them_with_bucket_and_key(aws: tuple[Mo
     assert copy["CopySource"] == "reports/2026/q1.csv" and copy["Key"] == "copy.csv"
     assert tagging["Tagging"] == {"TagSet": [{"Key": "k", "Value": "v"}]}
     assert seen[7][2]["UploadId"] == upload and seen[7][2]["PartNumber"] == 1
+
+
+@pytest.mark.parametrize(("version", "signed"), [("s3v4", "X-Amz-Signature"), ("s3", "Signature")])
+def test_a_presigned_urls_session_token_and_signature_are_masked_in_the_journal(
+    aws: tuple[MockAWS, str], version: str, signed: str
+) -> None:
+    app, url = aws
+    token = "presign-session-SENTINEL-Qw83nZ"
+    s3 = boto3.client("s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id="AKIAFIXTURE",
+                      aws_secret_access_key="fixture", aws_session_token=token,
+                      config=Config(signature_version=version))  # fmt: skip
+    s3.create_bucket(Bucket="reports")
+    s3.put_object(Bucket="reports", Key="q1.csv", Body=b"a,b\n")
+    presigned = s3.generate_presigned_url("get_object", Params={"Bucket": "reports", "Key": "q1.csv"})
+    signature = unquote(presigned.split(f"{signed}=", 1)[1].split("&", 1)[0])
+    assert token in presigned and httpx.get(presigned).content == b"a,b\n"
+    entry = app.journal.entries()[-1]
+    journaled = str(entry.to_dict())
+    assert entry.path.startswith("/reports/q1.csv?")
+    assert token not in journaled and signature not in journaled, journaled
+    assert app.pipeline.secrets.mask_text(f"logged {token}") == "logged ***"
 
 
 def test_a_put_object_fault_fires_for_put_object_only(aws: tuple[MockAWS, str]) -> None:
