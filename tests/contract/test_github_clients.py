@@ -296,3 +296,23 @@ def test_the_api_version_header_selects_a_version_and_an_unknown_one_is_a_400(
     )
     assert '"2022-11-28"' in refused.value.data["message"] and '"2026-03-10"' in refused.value.data["message"]
     assert routes(app)[-1] == ("get a repository", 400)
+
+
+def test_version_2026_03_10_answers_without_the_fields_it_removed(served: tuple[MockService, str], kit: Any) -> None:
+    """githubkit's 2026-03-10 schemas (generated from GitHub's description) have no issue or pull `assignee`, no pull
+    `merge_commit_sha` and no top-level `rate` in /rate_limit; 2022-11-28 (PyGithub's) keeps all three."""
+    _, url = served
+    issue = kit.rest.issues.create("acme", "app", title="one", assignees=["octocat"])
+    pull = kit.rest.pulls.create("acme", "app", title="Fix", head="fix", base="main")
+    kit.rest.pulls.merge("acme", "app", pull.parsed_data.number)
+    newer = [issue.json(), kit.rest.issues.get("acme", "app", 1).json(), kit.rest.pulls.get("acme", "app", 1).json(),
+             *kit.rest.issues.list_for_repo("acme", "app").json(), *kit.rest.pulls.list("acme", "app",
+                                                                                       state="all").json(),
+             *kit.rest.search.issues_and_pull_requests(q="repo:acme/app").json()["items"]]  # fmt: skip
+    assert all("assignee" not in item and "merge_commit_sha" not in item for item in newer)
+    assert [user["login"] for user in newer[0]["assignees"]] == ["octocat"]
+    assert "rate" not in kit.rest.rate_limit.get().json()
+    repo = pygithub(url, retry=None).get_repo("acme/app")
+    assert repo.get_issue(1).raw_data["assignee"]["login"] == "octocat"
+    assert repo.get_pull(1).raw_data["merge_commit_sha"] and repo.get_pull(1).raw_data["assignee"] is None
+    assert pygithub(url, retry=None).get_rate_limit().raw_data["rate"]["limit"] == 5000

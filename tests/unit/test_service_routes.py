@@ -510,6 +510,8 @@ def test_github_search_queries_keep_what_github_finds_and_never_fail(query: str,
         ("{header: v, supported: []}", r"service\.versions\.supported: list the versions as strings"),
         ("{header: v, supported: [1, a]}", r"service\.versions\.supported: list the versions as strings"),
         ("{header: v, supported: [a], selected: [b]}", r"service\.versions\.selected: expected an answer header"),
+        ("{header: v, supported: [a], removes: {b: [x]}}", r"service\.versions\.removes\.b: 'b' is not one of the"),
+        ("{header: v, supported: [a], removes: {a: x}}", r"service\.versions\.removes\.a: expected a list of field"),
     ],
 )
 def test_versions_mistakes_name_the_place_and_the_fix(versions: str, expected: str) -> None:

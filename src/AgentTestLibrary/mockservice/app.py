@@ -37,7 +37,7 @@ from ..secrets import SecretRegistry
 from ..webhooks import verify
 from .derive import Underivable, derived
 from .loader import parse_service_fault, unknown_route
-from .model import ReplyTemplates, ServiceReply, ServiceRequest, ServiceResult, ServiceRoute, ServiceSpec
+from .model import ReplyTemplates, ServiceReply, ServiceRequest, ServiceResult, ServiceRoute, ServiceSpec, without
 from .search import SEARCH
 
 RATE_WINDOW_S = 3600
@@ -455,6 +455,10 @@ class ServiceEndpoint:
         status = status or 200
         body = None if reply.text is not None or status == 204 else self._paging_fields(
             reply, templates.json.render(values), values)  # fmt: skip
+        versions = self.service.spec.versions
+        removed = versions.removed(subject.headers) if versions is not None else frozenset()
+        if removed and body is not None:
+            body = without(body, removed)
         if self.service.spec.etag and subject.method in ("GET", "HEAD") and status == 200 and body is not None:
             tag = f'W/"{hashlib.sha256(jsonio.dumps(body)).hexdigest()[:40]}"'
             headers.append(("etag", tag))

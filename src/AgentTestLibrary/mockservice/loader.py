@@ -78,7 +78,7 @@ from .search import SEARCH
 PRESETS = FilePath(__file__).parent / "presets"
 TOP_KEYS = ("version", "extends", "service", "collections", "routes", "faults")
 SERVICE_KEYS = ("description", "strict", "headers", "rate_limit", "error", "etag", "versions")
-VERSIONS_KEYS = ("header", "supported", "selected")
+VERSIONS_KEYS = ("header", "supported", "selected", "removes")
 COLLECTION_KEYS = ("key", "items", "serial", "refs", "make", "counts")
 ROUTE_KEYS = ("name", "method", "path", "when", "verify", "reply", "sequence")
 WHEN_KEYS = ("query", "headers", "json", "form")
@@ -221,7 +221,19 @@ class _Validator(Validator):
         if not supported or not all(isinstance(version, str) and version for version in supported):
             raise self.fail((*path, "supported"), 'list the versions as strings, the default first: ["2022-11-28"].')
         selected = self.typed(raw.get("selected", ""), (*path, "selected"), str, "an answer header's name")
-        return Versions(header.lower(), tuple(supported), selected.lower())
+        removes = self.typed(raw.get("removes") or {}, (*path, "removes"), dict,
+                             "a mapping of versions to the fields they no longer answer")  # fmt: skip
+        for version, fields in removes.items():
+            if version not in supported:
+                raise self.fail((*path, "removes", version), f"'{version}' is not one of the supported versions "
+                                                             f"({', '.join(supported)}).")  # fmt: skip
+            self.items(fields, (*path, "removes", version), "field names")
+        return Versions(
+            header.lower(),
+            tuple(supported),
+            selected.lower(),
+            tuple((str(version), frozenset(map(str, fields))) for version, fields in removes.items()),
+        )
 
     def collection(self, name: str, data: Any, path: Path) -> Collection:
         raw = self.mapping(data if data is not None else {}, path, COLLECTION_KEYS)

@@ -342,11 +342,13 @@ class ServiceMatcher:
 @dataclass(frozen=True)
 class Versions:
     """API versions a request header selects (GitHub's ``X-GitHub-Api-Version``): the first is the default when the
-    header is absent, one the service does not know is answered 400, the one chosen is named in ``selected``."""
+    header is absent, one the service does not know is answered 400, the one chosen is named in ``selected``; a
+    version's ``removes`` are the fields it no longer answers (left out of the answer, its items and their lists)."""
 
     header: str
     supported: tuple[str, ...]
     selected: str = ""  # the answer header naming the version chosen ('' for none)
+    removes: tuple[tuple[str, frozenset[str]], ...] = ()  # (version, fields it no longer answers)
 
     def chosen(self, headers: dict[str, str]) -> str | None:
         """The version a request's headers select, or None when it names one the service does not support."""
@@ -366,6 +368,22 @@ class Versions:
     def answer_headers(self, headers: dict[str, str]) -> list[tuple[str, str]]:
         chosen = self.chosen(headers)
         return [(self.selected, chosen)] if self.selected and chosen is not None else []
+
+    def removed(self, headers: dict[str, str]) -> frozenset[str]:
+        """The fields the version a request selects no longer answers."""
+        chosen = self.chosen(headers)
+        return next((fields for version, fields in self.removes if version == chosen), frozenset())
+
+
+def without(body: Any, fields: frozenset[str]) -> Any:
+    """An answer without ``fields``: in the object, in each item of a list answered, and in the objects of the
+    object's lists (a search's ``items``, an issue's ``labels``)."""
+    if isinstance(body, list):
+        return [without(item, fields) for item in body]
+    if not isinstance(body, dict):
+        return body
+    return {key: [without(item, fields) if isinstance(item, dict) else item for item in value]
+            if isinstance(value, list) else value for key, value in body.items() if key not in fields}  # fmt: skip
 
 
 def _title(header: str) -> str:
