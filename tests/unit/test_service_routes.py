@@ -363,6 +363,17 @@ def test_render_each_answers_what_render_answers_for_every_item_within_one_budge
         assert template.render_each(dict(VALUES), ITEMS, given) == expected and given == left
 
 
+def test_render_each_follows_the_request_values_from_one_request_to_the_next() -> None:
+    from AgentTestLibrary.mock.templates import Template
+
+    template = Template(FLAT, each="item")
+    for n, repo in [(7, "app"), (7, "app"), (True, "app"), (1, "app"), (1.0, "app"), ("1", "lib"), (None, "app")]:
+        values = {**VALUES, "path": {"repo": repo, "n": n}}
+        expected = [template.render({**values, "item": item}) for item in ITEMS]
+        assert template.render_each(values, ITEMS) == expected
+        assert [type(rendered["n"]) for rendered in expected] == [type(n)] * len(ITEMS)
+
+
 def test_render_each_fills_what_reads_no_item_once_per_request_not_once_per_item() -> None:
     from collections.abc import Iterator, Mapping
 

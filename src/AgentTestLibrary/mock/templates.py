@@ -230,12 +230,28 @@ def _binder(data: Any, name: str) -> Binder:
 
 
 def _bind_texts(data: dict[str, str], name: str, exact: Binder) -> Binder:
-    """A mapping of texts (what ``add_fields`` is) written for an item with one ``str.format`` per text, each of the
+    """A mapping of texts (what ``add_fields`` is) written for an item with one concatenation per text, each of the
     item's placeholders read once. An item whose texts would not fit in the budget, or with a placeholder that has
-    no value, is rendered by ``exact`` instead: cut where the budget runs out, or failing, as render does."""
+    no value, is rendered by ``exact`` instead: cut where the budget runs out, or failing, as render does. The
+    last binding is kept while what it filled in is the same (plain values: the next page of the same repository)."""
     parsed = [(key, _parse(text), text) for key, text in data.items()]
+    fixed = [found for _, parsed_text, _ in parsed if parsed_text is not None
+             for found in ([parsed_text] if isinstance(parsed_text, Placeholder) else [p for p, _ in parsed_text[1]])
+             if not found.reads(name)]  # fmt: skip
+    last: list[tuple[tuple[Any, ...], Render]] = []
 
     def bind(values: Any) -> Render:
+        key = tuple((value.__class__, value) for value in (found.value(values) for found in fixed))
+        if not all(kind in _PLAIN for kind, _ in key):
+            return make(values)
+        kept = last[0] if last else None
+        if kept is not None and kept[0] == key:
+            return kept[1]
+        render = make(values)
+        last[:] = [(key, render)]
+        return render
+
+    def make(values: Any) -> Render:
         exacts: list[Render] = []  # made on first need: most pages never need it
 
         def slow(values: Any, left: Budget, keep: bool) -> Any:
@@ -309,6 +325,9 @@ def _bind_texts(data: dict[str, str], name: str, exact: Binder) -> Binder:
         return fast
 
     return bind
+
+
+_PLAIN = (str, int, float, bool, type(None))
 
 
 def _escaped(text: str) -> str:
