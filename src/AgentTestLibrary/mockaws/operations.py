@@ -185,8 +185,7 @@ def identify(method: str, path: str, query: dict[str, str], headers: dict[str, s
     """The service and operation of a call. The credential scope names the service botocore signs as, which several
     services share or spell otherwise (``monitoring`` is CloudWatch, ``states`` Step Functions, ``ses`` also SES v2,
     ``bedrock`` also Bedrock Runtime): the first of them whose model has the operation the request names wins."""
-    scope = CREDENTIAL_SCOPE.search(headers.get("authorization", ""))
-    region, signed_as = (scope.group(1), scope.group(2)) if scope else ("", "")
+    region, signed_as = _signed_for(headers, query)
     sent = _Sent(method, path, query, headers, form)
     first = _identify_in(signed_as, sent, region) if signed_as else None
     if first is not None and first.name and _has(first):
@@ -196,6 +195,20 @@ def identify(method: str, path: str, query: dict[str, str], headers: dict[str, s
         if found is not None and found.name and _has(found):
             return found
     return first or Operation(signed_as or "unknown", None, "unknown", region)
+
+
+def _signed_for(headers: dict[str, str], query: dict[str, str]) -> tuple[str, str]:
+    """The region and service a call is signed for: the SigV4 scope of its ``Authorization`` header, or of a presigned
+    URL's ``X-Amz-Credential``; S3 (region unknown) for SigV2, which only S3 still takes (an ``AWS key:signature``
+    header, or a presigned URL's ``AWSAccessKeyId`` and ``Signature``)."""
+    authorization = headers.get("authorization", "")
+    presigned = query.get("X-Amz-Credential")
+    scope = CREDENTIAL_SCOPE.search(f"Credential={presigned}" if presigned and not authorization else authorization)
+    if scope:
+        return scope.group(1), scope.group(2)
+    if authorization.startswith("AWS ") or ("AWSAccessKeyId" in query and "Signature" in query):
+        return "", "s3"
+    return "", ""
 
 
 @dataclass(frozen=True)
