@@ -21,6 +21,7 @@ from websockets.sync.client import connect
 from AgentTestLibrary.errors import MockServerError
 from AgentTestLibrary.mock.http import Outcome, Request
 from AgentTestLibrary.mock.journal import Journal
+from AgentTestLibrary.mock.pipeline import MAX_VERDICTS, Guard
 from AgentTestLibrary.mock.server import Limits
 from AgentTestLibrary.mockllm import MockLLM, MockServer
 from AgentTestLibrary.mockllm.conversation import Conversation
@@ -74,6 +75,22 @@ def test_foreign_origins_and_plain_text_writes_are_refused(start_mock: StartMock
     assert plain.status_code == 415 and chat_reply(server) == "safe answer"
     preflight = httpx.options(f"{server.url}/__agenttest/scenario", headers={"origin": "http://evil.example"})
     assert not [name for name in preflight.headers if name.startswith("access-control")]
+
+
+def test_the_guard_remembers_each_host_and_origin_on_its_own_and_boundedly() -> None:
+    """Verdicts are kept per (Host, Origin): an allowed pair never lets a foreign one through, before or after the
+    kept verdicts fill up and are dropped."""
+    guard = Guard(4000)
+    allowed, evil = {"host": "127.0.0.1:4000"}, {"host": "127.0.0.1:4000", "origin": "http://evil.example"}
+    for round_number in range(3):
+        assert guard.refuse(Request("POST", "/v1/chat/completions", allowed)) == ""
+        assert "web pages are refused" in guard.refuse(Request("POST", "/v1/chat/completions", evil))
+        assert "DNS rebinding" in guard.refuse(Request("POST", "/", {"host": "rebind.evil.example:4000"}))
+        for number in range(MAX_VERDICTS + 1):  # a client churning Origins fills the kept verdicts
+            port = 3900 + number + round_number  # port 4000, the mock's own, is the one allowed
+            verdict = guard.refuse(Request("GET", "/", {"host": "127.0.0.1:4000", "origin": f"http://localhost:{port}"}))
+            assert verdict == "" if port == 4000 else "web pages are refused" in verdict
+        assert len(guard.verdicts) <= MAX_VERDICTS
 
 
 # -- 2. the agent under test cannot rewrite its own evidence ---------------------------------------

@@ -38,6 +38,7 @@ from .http import HTTP_METHODS, Outcome, ProtocolError, Request
 from .journal import DEFAULT_LIMIT, Journal, JournalEntry
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+MAX_VERDICTS = 256  # Host/Origin pairs a guard remembers its verdict on
 NO_RESPONSE = 0  # the status journaled when the client got no response at all (a reset, a hang, a dead server)
 NO_RESPONSE_ERROR = "no response: the connection closed without an answer (injected fault)"
 
@@ -176,20 +177,30 @@ class Guard:
 
     port: int = 0
     extra_hosts: frozenset[str] = frozenset()
+    verdicts: dict[tuple[str, str | None], str] = field(default_factory=dict, repr=False, compare=False)
 
     def refuse(self, request: Request) -> str:
         """Why ``request`` is refused ('' when it is not). A request the egress proxy routed here (``via``) must
-        name the host the client asked the proxy for, in ``Host`` and in any ``Origin``."""
+        name the host the client asked the proxy for, in ``Host`` and in any ``Origin``. A client sends the same
+        Host and Origin every time: their verdict is worked out once (a bounded number of them kept)."""
         host = request.headers.get("host", "")  # the HTTP parser insists on one; direct calls may omit it
-        name = _host_name(host)
         if request.via:
-            return self._refuse_routed(request, name)
+            return self._refuse_routed(request, _host_name(host))
+        key = (host, request.headers.get("origin"))
+        verdict = self.verdicts.get(key)
+        if verdict is None:
+            if len(self.verdicts) >= MAX_VERDICTS:
+                self.verdicts.clear()
+            verdict = self.verdicts[key] = self._refuse_direct(host, key[1])
+        return verdict
+
+    def _refuse_direct(self, host: str, origin: str | None) -> str:
+        name = _host_name(host)
         if host and name not in LOOPBACK_HOSTS and name not in self.extra_hosts:
             return (
                 f"Host {host[:100]!r} is not this mock's address; use 127.0.0.1 or localhost "
                 "(requests through other names are refused as DNS rebinding)."
             )
-        origin = request.headers.get("origin")
         if origin is not None:
             parts = urlsplit(origin)
             same = (parts.scheme in ("http", "https") and (parts.hostname or "") in LOOPBACK_HOSTS | self.extra_hosts
@@ -303,11 +314,13 @@ class Pipeline:
             outcome = endpoint.render(call, subject, answer, fault)
         apply(fault, outcome)
         answered = outcome.answered
-        entry = self.record(
-            request,
-            outcome,
+        entry = self.keep(request, JournalEntry(
+            0,
+            0.0,
+            request.method,
+            request.target,
+            outcome.status if answered else NO_RESPONSE,
             endpoint.protocol if answer.kind == "request" else None,
-            status=outcome.status if answered else NO_RESPONSE,
             kind=answer.kind,
             body=body,
             subject=subject,
@@ -321,7 +334,7 @@ class Pipeline:
             broken=bool(fault and fault.fault.breaks_response),
             retry_after_s=fault.fault.asked_wait_s if fault else None,
             delay_s=fault.fault.delay_ms / 1000 if fault else 0.0,
-        )
+        ))  # fmt: skip
         if outcome.feed is not None:
             outcome.feed.entry = entry  # a stream completes its entry when it knows the final reply
         return outcome
@@ -347,12 +360,15 @@ class Pipeline:
 
     def record(self, request: Request, outcome: Outcome, protocol: str | None, **values: Any) -> JournalEntry:
         values.setdefault("status", outcome.status)
+        return self.keep(request, JournalEntry(0, 0.0, request.method, request.target, protocol=protocol, **values))
+
+    def keep(self, request: Request, entry: JournalEntry) -> JournalEntry:
+        """Journal ``entry``, the exchange of ``request``: its transport, headers and weight come from the request."""
         if "?" in request.target:  # an agent's ?access_token=... is masked wherever it shows up from now on
             self.secrets.add_parameters(request.target.split("?", 1)[1])
-        size = 2 * len(request.body) + len(request.target) + sum(map(len, request.headers.values()))
-        return self.journal.add(JournalEntry(0, 0.0, request.method, request.target, protocol=protocol,
-                                             transport=request.transport, received_headers=request.headers,
-                                             size=size, **values))  # fmt: skip
+        entry.transport, entry.received_headers = request.transport, request.headers
+        entry.size = 2 * len(request.body) + len(request.target) + sum(map(len, request.headers.values()))
+        return self.journal.add(entry)
 
     def websocket_paths(self) -> tuple[str, ...]:
         return self.routes.websocket_paths

@@ -80,11 +80,10 @@ KINDS: dict[str, tuple[type, ...]] = {
 
 def check_fields(body: dict[str, Any], fields: dict[str, str]) -> None:
     """Known optional fields must have their documented JSON type (``null`` means absent)."""
-    for key in body.keys() & fields.keys():
-        value = body[key]
-        if value is None:
+    for key, value in body.items():  # in the order sent, so the first wrong field is the one named
+        kind_name = fields.get(key)
+        if kind_name is None or value is None:
             continue
-        kind_name = fields[key]
         kinds = KINDS[kind_name]
         if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
             raise RequestError(f"Field '{key}' must be {kind_name}, got {_json_type(value)}.", param=key)
