@@ -88,7 +88,9 @@ def test_the_guard_remembers_each_host_and_origin_on_its_own_and_boundedly() -> 
         assert "DNS rebinding" in guard.refuse(Request("POST", "/", {"host": "rebind.evil.example:4000"}))
         for number in range(MAX_VERDICTS + 1):  # a client churning Origins fills the kept verdicts
             port = 3900 + number + round_number  # port 4000, the mock's own, is the one allowed
-            verdict = guard.refuse(Request("GET", "/", {"host": "127.0.0.1:4000", "origin": f"http://localhost:{port}"}))
+            verdict = guard.refuse(
+                Request("GET", "/", {"host": "127.0.0.1:4000", "origin": f"http://localhost:{port}"})
+            )
             assert verdict == "" if port == 4000 else "web pages are refused" in verdict
         assert len(guard.verdicts) <= MAX_VERDICTS
 
