@@ -372,10 +372,7 @@ def chunk(data: bytes) -> bytes:
 
 def event_stream(events: list[Event]) -> bytes:
     """A whole SSE stream as the chunked body of one write: every event its own chunk, then the last chunk."""
-    parts: list[bytes] = []
-    for event in events:
-        data = event.sse()
-        parts += (b"%x\r\n" % len(data), data, b"\r\n")
+    parts = [b"%x\r\n%b\r\n" % (len(data), data) for data in map(Event.sse, events)]
     parts.append(LAST_CHUNK)
     return b"".join(parts)
 
