@@ -240,67 +240,54 @@ def serve(
     allow_remote: bool = False,
     limits: Limits | None = None,
 ) -> int:
-    try:
+    def build(secrets: SecretRegistry) -> tuple[MockServer, str]:
         scenario = load_scenario(scenario_file) if scenario_file else Scenario(strict=False)
         if strict is not None:
             scenario = replace(scenario, strict=strict)
-        secrets = SecretRegistry()
-        secrets.add_from_environment()
         app = MockLLM(scenario, secrets, admin_token=admin_token or None)
-        server = MockServer(app, host, port, limits=limits, allow_remote=allow_remote)
-    except (ScenarioError, MockServerError) as error:
-        print(f"agenttest: {error}", file=sys.stderr)
-        return 2
-    return serve_until_signal(server, "MOCK_LLM_URL={url}")
+        return MockServer(app, host, port, limits=limits, allow_remote=allow_remote), "MOCK_LLM_URL={url}"
+
+    return serve_built(build)
 
 
 def serve_mcp(args: argparse.Namespace) -> int:
-    try:
+    def build(secrets: SecretRegistry) -> tuple[MockServer | int, str]:
         spec = load_mcp_server(args.scenario, args.name)
         if args.strict is not None:
             spec = replace(spec, strict=args.strict)
-        secrets = SecretRegistry()
-        secrets.add_from_environment()
         app = MockMCP(spec, secrets, admin_token=args.admin_token or None)
         if args.stdio:
             journal = Path(args.journal) if args.journal else None
-            return serve_lines(local_exchange(app, journal), sys.stdin.buffer, sys.stdout.buffer)
-        server = MockServer(app, args.host, args.port)
-    except (ScenarioError, MockServerError) as error:
-        print(f"agenttest: {error}", file=sys.stderr)
-        return 2
-    return serve_until_signal(server, "MCP_URL={url}" + MCP_PATH)
+            return serve_lines(local_exchange(app, journal), sys.stdin.buffer, sys.stdout.buffer), ""
+        return MockServer(app, args.host, args.port), "MCP_URL={url}" + MCP_PATH
+
+    return serve_built(build)
 
 
 def serve_a2a(args: argparse.Namespace) -> int:
-    try:
+    def build(secrets: SecretRegistry) -> tuple[MockServer, str]:
         spec = load_a2a_agent(args.scenario, args.name)
         if args.strict is not None:
             spec = replace(spec, strict=args.strict)
-        secrets = SecretRegistry()
-        secrets.add_from_environment()
-        server = MockServer(MockA2A(spec, secrets, admin_token=args.admin_token or None), args.host, args.port)
-    except (ScenarioError, MockServerError) as error:
-        print(f"agenttest: {error}", file=sys.stderr)
-        return 2
-    return serve_until_signal(server, "A2A_URL={url}")
+        app = MockA2A(spec, secrets, admin_token=args.admin_token or None)
+        return MockServer(app, args.host, args.port), "A2A_URL={url}"
+
+    return serve_built(build)
 
 
 def serve_service(args: argparse.Namespace) -> int:
     """A route file or preset, as Start Mock Service serves it; the line names the variable the keyword exports."""
-    try:
+
+    def build(secrets: SecretRegistry) -> tuple[MockServer, str]:
         name = check_identifier(args.name or Path(args.routes).stem, "Service name",
                                 "it names the AGENTTEST_<NAME>_URL line; give --name")  # fmt: skip
         spec = replace(load_service(args.routes, name), name=name)
         if args.strict is not None:
             spec = replace(spec, strict=args.strict)
-        secrets = SecretRegistry()
-        secrets.add_from_environment()
-        server = MockServer(MockService(spec, secrets), args.host, args.port)
-    except (InputError, MockServerError) as error:
-        print(f"agenttest: {error}", file=sys.stderr)
-        return 2
-    return serve_until_signal(server, f"AGENTTEST_{variable_part(name)}_URL={{url}}")
+        announce = f"AGENTTEST_{variable_part(name)}_URL={{url}}"
+        return MockServer(MockService(spec, secrets), args.host, args.port), announce
+
+    return serve_built(build)
 
 
 def serve_aws(args: argparse.Namespace) -> int:
@@ -308,18 +295,28 @@ def serve_aws(args: argparse.Namespace) -> int:
     from ..mockaws import MockAWS, Moto
     from ..mockaws.seed import load_seed
 
-    try:
+    def build(secrets: SecretRegistry) -> tuple[MockServer, str]:
         seed = load_seed(args.seed) if args.seed else None
-        secrets = SecretRegistry()
-        secrets.add_from_environment()
         app = MockAWS(Moto().start(), secrets, region=args.region)
         if seed is not None:
             app.add_seed(seed, "serve")
-        server = MockServer(app, args.host, args.port)
+        return MockServer(app, args.host, args.port), "AWS_ENDPOINT_URL={url}"
+
+    return serve_built(build)
+
+
+def serve_built(build: Callable[[SecretRegistry], tuple[MockServer | int, str]]) -> int:
+    """Serves what ``build`` makes (given the secrets of the environment to mask) until a signal, announcing its URL
+    with the line it names; a number is an exit status (it served already: MCP over stdio). A bad file, name or
+    address exits 2 naming it."""
+    secrets = SecretRegistry()
+    secrets.add_from_environment()
+    try:
+        server, announce = build(secrets)
     except (InputError, MockServerError) as error:
         print(f"agenttest: {error}", file=sys.stderr)
         return 2
-    return serve_until_signal(server, "AWS_ENDPOINT_URL={url}")
+    return server if isinstance(server, int) else serve_until_signal(server, announce)
 
 
 def serve_until_signal(server: MockServer, announce: str) -> int:
