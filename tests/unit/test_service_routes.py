@@ -336,6 +336,26 @@ ITEMS = [{"number": n, "title": f"T{n}", "user": {"login": f"u{n}"}} for n in ra
 VALUES = {"base": "http://h", "path": {"repo": "app", "n": 7}}
 
 
+def test_the_journal_keeps_a_json_reply_as_the_bytes_sent_and_reads_it_back_masked() -> None:
+    from AgentTestLibrary.mockservice.model import ServiceResult
+    from AgentTestLibrary.secrets import SecretRegistry
+
+    deep: list[Any] = []
+    for _ in range(300):  # deeper than a request may be: it was the mock's own data
+        deep = [deep]
+    for body in ([{"a": 1, "b": [True, None, 1.5, "é"]}], {"k": deep}, "text", None):
+        result = ServiceResult(200, body)
+        assert result.to_dict() == {"status": 200, "body": body}
+        assert (result.encoded is not None) == isinstance(body, (dict, list))
+    secrets = SecretRegistry()
+    secrets.add("ghp_sentinel_0123456789")
+    app = MockService(load_service("github", "github"), secrets)
+    app.collections.seed("issues", [{"number": 1, "title": "token ghp_sentinel_0123456789", "state": "open"}], "t")
+    assert "ghp_sentinel_0123456789" in json.dumps(_call(app, "GET", "/repos/acme/app/issues")[1])
+    reply = app.journal.entries()[-1].to_dict()["reply"]
+    assert reply["body"][0]["number"] == 1 and "ghp_sentinel_0123456789" not in json.dumps(reply)
+
+
 def test_routes_are_weighed_for_the_closest_miss_only_when_none_matched(monkeypatch: pytest.MonkeyPatch) -> None:
     from AgentTestLibrary.mockservice.model import RouteMatcher
 

@@ -11,7 +11,9 @@ raises :class:`Unfilled` (naming it and where its path stopped), so it never bec
 ``optional_fields`` (an item a client creates), a field of the top mapping that is one placeholder
 alone with no value is left out instead. Output is bounded (:data:`MAX_RENDERED`): a template cannot
 multiply a large request into a huge reply. :meth:`Template.compile` does the parsing once (a route
-file's replies when it loads); :meth:`Template.render` only looks values up.
+file's replies when it loads); :meth:`Template.render` only looks values up. A template made with
+``each=`` (a list route's ``add_fields``) renders many items of one request with
+:meth:`Template.render_each`: what reads no item is filled once, each item fills only its own.
 """
 
 from __future__ import annotations

@@ -108,12 +108,22 @@ def _decoded(value: str) -> Any:
 
 @dataclass(frozen=True, slots=True)
 class ServiceResult:
+    """What a route answered, as the journal keeps it. A JSON object or list (a page of items) is kept as the bytes
+    it was sent as and decoded when read: a long run keeps half the memory, and the garbage collector does not walk
+    every page answered."""
+
     status: int
     body: Any
     rule: str | None = None
+    encoded: bytes | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.body, (dict, list)):
+            object.__setattr__(self, "encoded", jsonio.dumps(self.body))
+            object.__setattr__(self, "body", None)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"status": self.status, "body": self.body}
+        return {"status": self.status, "body": self.body if self.encoded is None else jsonio.loads_own(self.encoded)}
 
 
 @dataclass(frozen=True)
