@@ -14,7 +14,7 @@ from ..errors import ScenarioError
 from ..naming import check_identifier, variable_part
 from ..validation import data_from
 from .arguments import check_named
-from .served import Served, ServedComponent, inject_fault, require_all_used
+from .served import Served, ServedComponent, count_unmet, inject_fault, require_all_used, with_values
 
 if TYPE_CHECKING:  # the A2A model and server load when a suite starts a mock agent
     from ..mock.journal import JournalEntry
@@ -254,11 +254,11 @@ class A2AKeywords(ServedComponent):
         | A2A Agent Should Have Received    researcher    data.topic=mcp    version=1.0
         """
         found = self._received(name, conditions)
-        if (times is None and not found) or (times is not None and len(found) != times):
-            wanted = f"{times} call(s)" if times is not None else "a message"
-            raise AssertionError(f"Expected {wanted}{_with(conditions)} to mock A2A agent '{name or 'any'}', "
+        wanted = count_unmet(len(found), times, "a message", "call(s)")
+        if wanted:
+            raise AssertionError(f"Expected {wanted}{with_values(conditions)} to mock A2A agent '{name or 'any'}', "
                                  f"found {len(found)}. Calls seen:\n{self._listing(name)}")  # fmt: skip
-        logger.info(f"Mock A2A agent '{name or 'any'}' got {len(found)} matching call(s){_with(conditions)}.")
+        logger.info(f"Mock A2A agent '{name or 'any'}' got {len(found)} matching call(s){with_values(conditions)}.")
 
     @keyword("A2A Agent Should Not Have Received")
     def a2a_agent_should_not_have_received(self, name: str | None = None, **conditions: Any) -> None:
@@ -269,8 +269,8 @@ class A2AKeywords(ServedComponent):
         """
         found = self._received(name, conditions)
         if found:
-            raise AssertionError(f"Mock A2A agent '{name or 'any'}' got {len(found)} call(s){_with(conditions)}:\n"
-                                 f"{self._listing(name)}")  # fmt: skip
+            raise AssertionError(f"Mock A2A agent '{name or 'any'}' got {len(found)} call(s)"
+                                 f"{with_values(conditions)}:\n{self._listing(name)}")  # fmt: skip
 
     @keyword("Get A2A Requests")
     def get_a2a_requests(self, name: str | None = None, method: str | None = None) -> list[dict[str, Any]]:
@@ -347,10 +347,6 @@ def _pushed_state(body: Any) -> str:
     status = (body.get("statusUpdate") or body).get("status") if isinstance(body, dict) else None
     state = str(status.get("state", "")) if isinstance(status, dict) else ""
     return state.removeprefix("TASK_STATE_").lower().replace("_", "-")
-
-
-def _with(conditions: dict[str, Any]) -> str:
-    return f" with {', '.join(f'{key}={value!r}' for key, value in conditions.items())}" if conditions else ""
 
 
 def _summary(entry: dict[str, Any]) -> str:

@@ -12,7 +12,7 @@ from robot.api.deco import keyword
 
 from ..environment import FIXTURE_AWS_ACCESS_KEY, FIXTURE_AWS_SECRET_KEY, EnvironmentPatch
 from .scopes import Scope
-from .served import Served, ServedComponent, inject_fault
+from .served import Served, ServedComponent, count_unmet, inject_fault
 
 if TYPE_CHECKING:  # moto, botocore and httpx load when a suite starts a mock AWS
     from ..mock.journal import JournalEntry
@@ -201,8 +201,8 @@ class AwsKeywords(ServedComponent):
         | AWS Should Have Received    s3    PutObject    Bucket=reports
         """
         found = self._calls(service, operation, params)
-        if (times is None and not found) or (times is not None and len(found) != times):
-            wanted = f"{times} call(s)" if times is not None else "a call"
+        wanted = count_unmet(len(found), times, "a call", "call(s)")
+        if wanted:
             raise AssertionError(f"Expected {wanted} of {service}.{operation}, found {len(found)}. Calls seen:\n"
                                  f"{self._listing()}")  # fmt: skip
 

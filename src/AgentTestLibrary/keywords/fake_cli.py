@@ -27,6 +27,7 @@ from ..harness.fake_cli import (
 )
 from .context import LibraryContext
 from .scopes import LibraryComponent, Scope, TestReport, Verdict
+from .served import count_unmet
 
 
 @dataclass
@@ -183,9 +184,9 @@ class FakeCliKeywords(LibraryComponent):
         """
         calls = self._calls(name)
         matching = [call for call in calls if _matches(call, args, exact)]
-        if (times is None and not matching) or (times is not None and len(matching) != times):
+        count = count_unmet(len(matching), times, "at least once", "time(s)")
+        if count:
             wanted = shlex.join([name, *args]) + (" (exactly)" if exact else "")
-            count = f"{times} time(s)" if times is not None else "at least once"
             raise AssertionError(
                 f"Expected '{wanted}' {count}, seen {len(matching)}. Calls of '{name}': "
                 + (", ".join(repr(shlex.join(call.argv)) for call in calls) or "none")

@@ -10,7 +10,7 @@ from robot.api.deco import keyword
 
 from .mcp import McpKeywords
 from .scopes import LibraryComponent
-from .served import require_all_used
+from .served import count_unmet, require_all_used, with_values
 
 if TYPE_CHECKING:
     from ..mock.journal import JournalEntry
@@ -61,11 +61,11 @@ class McpAssertionKeywords(LibraryComponent):
         | MCP Tool Should Have Been Called    search    times=2    server=docs
         """
         found = self._tool_calls(server, tool, arguments)
-        if (times is None and not found) or (times is not None and len(found) != times):
-            wanted = f"{times} call(s)" if times is not None else "a call"
-            raise AssertionError(f"Expected {wanted} of MCP tool '{tool}'{_with(arguments)}, found {len(found)}. "
+        wanted = count_unmet(len(found), times, "a call", "call(s)")
+        if wanted:
+            raise AssertionError(f"Expected {wanted} of MCP tool '{tool}'{with_values(arguments)}, found {len(found)}. "
                                  f"Calls seen:\n{self._listing(server)}")  # fmt: skip
-        logger.info(f"MCP tool '{tool}' was called {len(found)} time(s){_with(arguments)}.")
+        logger.info(f"MCP tool '{tool}' was called {len(found)} time(s){with_values(arguments)}.")
 
     @keyword("MCP Tool Should Not Have Been Called")
     def mcp_tool_should_not_have_been_called(self, tool: str, *, server: str | None = None, **arguments: Any) -> None:
@@ -76,7 +76,7 @@ class McpAssertionKeywords(LibraryComponent):
         """
         found = self._tool_calls(server, tool, arguments)
         if found:
-            raise AssertionError(f"MCP tool '{tool}'{_with(arguments)} was called {len(found)} time(s):\n"
+            raise AssertionError(f"MCP tool '{tool}'{with_values(arguments)} was called {len(found)} time(s):\n"
                                  f"{self._listing(server)}")  # fmt: skip
 
     @keyword("MCP Tools Should Have Been Called In Order")
@@ -203,10 +203,6 @@ class McpAssertionKeywords(LibraryComponent):
             "\n".join(_summary({"server": name, **entry.to_dict()}) for name, entry, _ in self._calls(server))
             or "(none)"
         )
-
-
-def _with(arguments: dict[str, Any]) -> str:
-    return f" with {', '.join(f'{key}={value!r}' for key, value in arguments.items())}" if arguments else ""
 
 
 def _asked(entry: dict[str, Any]) -> str:

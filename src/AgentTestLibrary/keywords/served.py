@@ -267,6 +267,19 @@ def _target(fault: Fault) -> str:
     return f" for {', '.join(asked)}" if asked else ""
 
 
+def count_unmet(count: int, times: int | None, any_of: str, each: str) -> str:
+    """What a ``... Should Have Received`` assertion wanted (``any_of`` when ``times`` is None, else ``N each``), or
+    '' when ``count`` matching exchanges fit it (at least one, or exactly ``times``)."""
+    if (count > 0) if times is None else count == times:
+        return ""
+    return any_of if times is None else f"{times} {each}"
+
+
+def with_values(values: dict[str, Any]) -> str:
+    """`` with key='value', ...`` of an assertion's conditions, '' without any."""
+    return f" with {', '.join(f'{key}={value!r}' for key, value in values.items())}" if values else ""
+
+
 def require_all_used(book: RuleBook[Any], in_test: bool, noun: str) -> None:
     """Fail naming the rules (or routes) that answered nothing in the test, or since the mock started."""
     unused = book.unused(in_test)

@@ -17,7 +17,7 @@ from ..naming import check_identifier, variable_part
 from ..validation import data_from
 from ..webhooks import DEFAULT_MAX_ANSWER_BYTES
 from .arguments import check_named, takes_secrets
-from .served import Served, ServedComponent, inject_fault, require_all_used
+from .served import Served, ServedComponent, count_unmet, inject_fault, require_all_used
 
 if TYPE_CHECKING:  # the service model loads when a suite starts a mock service; httpx when it delivers a webhook
     from ..mock.journal import JournalEntry
@@ -217,8 +217,8 @@ class ServiceKeywords(ServedComponent):
         | Service Should Have Received    slack    POST    /api/chat.postMessage    times=1    json.channel=C0001GENERAL
         """
         found = self._requests(name, method, path, fields)
-        if (times is None and not found) or (times is not None and len(found) != times):
-            wanted = f"{times} request(s)" if times is not None else "a request"
+        wanted = count_unmet(len(found), times, "a request", "request(s)")
+        if wanted:
             shown = "".join(f", {key}={value!r}" for key, value in fields.items())
             raise AssertionError(f"Expected {wanted} {method.upper()} {path}{shown} to service '{name}', found "
                                  f"{len(found)}. Requests seen:\n{self._listing(name)}")  # fmt: skip
