@@ -218,7 +218,7 @@ def test_githubkit_pages_retries_a_secondary_limit_and_sees_304(
     for number in range(5):
         kit.rest.issues.create("acme", "app", title=f"issue {number}")
     walked = list(kit.paginate(kit.rest.issues.list_for_repo, owner="acme", repo="app", per_page=2))
-    assert [issue.number for issue in walked] == [1, 2, 3, 4, 5]
+    assert [issue.number for issue in walked] == [5, 4, 3, 2, 1]  # GitHub lists the newest first
     waits: list[float] = []
     monkeypatch.setattr("githubkit.core.time.sleep", waits.append)
     app.add_fault(parse_service_fault({"when": {"route": "get an issue"}, "status": 403, "message": SECONDARY,
@@ -316,3 +316,38 @@ def test_version_2026_03_10_answers_without_the_fields_it_removed(served: tuple[
     assert repo.get_issue(1).raw_data["assignee"]["login"] == "octocat"
     assert repo.get_pull(1).raw_data["merge_commit_sha"] and repo.get_pull(1).raw_data["assignee"] is None
     assert pygithub(url, retry=None).get_rate_limit().raw_data["rate"]["limit"] == 5000
+
+
+def test_issue_and_pull_listings_filter_and_order_as_github_does(served: tuple[MockService, str], kit: Any) -> None:
+    """GitHub lists open issues and pulls by default, newest first; state=all, labels (all of them), assignee (a
+    login, none or *), creator, direction; pulls by head and base; search orders by sort and order when asked."""
+    _, url = served
+    client = pygithub(url, retry=None)
+    repo = client.get_repo("acme/app")
+    repo.create_issue(title="one", labels=["bug"], assignees=["octocat"])
+    repo.create_issue(title="two", labels=["bug", "ui"])
+    repo.create_issue(title="three").edit(state="closed")
+    repo.create_issue(title="four", labels=["ui"])
+
+    def numbers(listing: Any) -> list[int]:
+        return [item.number for item in listing]
+
+    assert numbers(repo.get_issues()) == [4, 2, 1]
+    assert numbers(repo.get_issues(state="all")) == [4, 3, 2, 1]
+    assert numbers(repo.get_issues(state="closed")) == [3]
+    assert numbers(repo.get_issues(direction="asc")) == [1, 2, 4]
+    assert numbers(repo.get_issues(labels=["bug", "ui"])) == [2]
+    assert numbers(repo.get_issues(assignee="octocat")) == [1]
+    assert numbers(repo.get_issues(assignee="none")) == [4, 2]
+    assert numbers(repo.get_issues(assignee="*")) == [1]
+    assert numbers(repo.get_issues(creator="agenttest-bot", sort="updated")) == [4, 2, 1]
+    assert numbers(kit.rest.issues.list_for_repo("acme", "app", state="all", per_page=2).parsed_data) == [4, 3]
+    repo.create_pull(title="A", body="", head="fix-a", base="main")
+    repo.create_pull(title="B", body="", head="fix-b", base="release")
+    repo.create_pull(title="C", body="", head="fix-c", base="main").edit(state="closed")
+    assert numbers(repo.get_pulls()) == [2, 1]
+    assert numbers(repo.get_pulls(state="all", direction="asc")) == [1, 2, 3]
+    assert numbers(repo.get_pulls(base="main", state="all")) == [3, 1]
+    assert numbers(repo.get_pulls(head="acme:fix-b")) == [2]
+    assert numbers(client.search_issues("repo:acme/app", sort="created", order="asc")) == [1, 2, 3, 4]
+    assert numbers(client.search_issues("repo:acme/app", sort="created")) == [4, 3, 2, 1]  # order: desc by default

@@ -38,7 +38,7 @@ def test_pygithub_pages_issues_posts_comments_and_reads_errors(serve: Any) -> No
     for number in range(5):
         repo.create_issue(title=f"issue {number}", body="text")
     issues = list(repo.get_issues(state="open"))
-    assert [issue.number for issue in issues] == [1, 2, 3, 4, 5]  # three pages, followed through Link headers
+    assert [issue.number for issue in issues] == [5, 4, 3, 2, 1]  # three pages through Link headers, newest first
     pages = [entry.subject.page for entry in app.journal.entries() if entry.subject and entry.subject.route ==
              "list issues"]  # fmt: skip
     assert pages == [1, 2, 3]

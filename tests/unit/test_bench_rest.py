@@ -42,4 +42,4 @@ def test_the_floor_writes_what_the_mock_service_answers_to_the_benchmark_request
     assert RESET.sub(b"", floor) == RESET.sub(b"", answered)
     head, body = answered.split(b"\r\n\r\n", 1)
     assert head.startswith(b"HTTP/1.1 200 ") and b'rel="next"' in head and b"connection: close" not in head.lower()
-    assert [issue["number"] for issue in json.loads(body)] == list(range(1, 31))
+    assert [issue["number"] for issue in json.loads(body)] == list(range(45, 15, -1))  # open ones, newest first

@@ -96,11 +96,11 @@ LIST = "routes:\n  - name: r\n    method: GET\n    path: /x\n"
         ),
         (
             "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {get: i, key: k, search: {github: q}}}\n",
-            r"reply\.search: search goes with 'list: COLLECTION' and names one query language \(github\)",
+            r"reply\.search: search goes with 'list: COLLECTION' and names one query language \(github, github_list\)",
         ),
         (
             "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {list: i, search: {lucene: q}}}\n",
-            r"reply\.search: .* query language \(github\)",
+            r"reply\.search: .* query language \(github, github_list\)",
         ),
         (
             "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {list: i, search: {github: '{{item}}'}}}\n",
@@ -290,13 +290,18 @@ def test_templates_are_parsed_when_the_route_loads_not_per_request(monkeypatch: 
     monkeypatch.setattr(templates.Template, "_compile", refuse)
     status, items = _call(app, "GET", "/repos/acme/app/issues?state=open")
     assert status == 200 and len(items) == 30
-    assert items[29]["url"] == "http://127.0.0.1:1/repos/acme/app/issues/30"
+    assert items[0]["url"] == "http://127.0.0.1:1/repos/acme/app/issues/30"  # newest first
 
 
 def test_a_list_fills_its_where_once_per_request_not_once_per_item(monkeypatch: pytest.MonkeyPatch) -> None:
     from AgentTestLibrary.mock import templates
 
-    app = MockService(load_service("github", "github"))
+    app = MockService(
+        service_from_text(
+            "collections: {issues: {key: number}}\nroutes:\n  - {method: GET, path: '/repos/{owner}/{repo}/issues', reply: "
+            "{list: issues, where: {state: '{{query.state}}'}, paginate: {style: link, size: 30, max_size: 100}}}\n"
+        )
+    )
     app.collections.seed("issues", [{"number": n, "title": f"t{n}", "state": "open" if n % 3 else "closed"}
                                     for n in range(1, 46)], "t")  # fmt: skip
     unfilled = []
@@ -548,3 +553,27 @@ def test_github_search_queries_keep_what_github_finds_and_never_fail(query: str,
 def test_versions_mistakes_name_the_place_and_the_fix(versions: str, expected: str) -> None:
     with pytest.raises(ScenarioError, match=expected):
         service_from_text(f"service:\n  versions: {versions}\n", "<r>")
+
+
+@pytest.mark.parametrize(
+    ("query", "numbers"),
+    [
+        ({}, [3, 1]),
+        ({"state": "all"}, [3, 2, 1]),
+        ({"state": "bogus"}, [3, 2, 1]),  # a state it does not model keeps every one
+        ({"direction": "asc", "state": "all"}, [1, 2, 3]),
+        ({"labels": ",,BUG,"}, [1]),
+        ({"sort": "comments"}, [3, 1]),  # a sort it does not model: by creation
+        ({"sort": "updated", "state": "all"}, [2, 3, 1]),
+        ({"since": "2026-01-02T00:00:00Z", "state": "all"}, [3, 2]),
+        ({"assignee": "none", "creator": "nobody"}, []),
+    ],
+)
+def test_github_listings_filter_and_order_what_they_are_asked(query: dict[str, str], numbers: list[int]) -> None:
+    from AgentTestLibrary.mockservice.search import SEARCH
+
+    items = [{"number": 1, "state": "open", "labels": [{"name": "bug"}], "updated_at": "2026-01-01T00:00:00Z"},
+             {"number": 2, "state": "closed", "updated_at": "2026-01-03T00:00:00Z"},
+             {"number": 3, "state": "open", "updated_at": "2026-01-02T00:00:00Z"}]  # fmt: skip
+    assert [item["number"] for item in SEARCH["github_list"](query)(items)] == numbers
+    assert SEARCH["github_list"]("not a mapping")(items) == [items[2], items[0]]

@@ -393,8 +393,7 @@ class ServiceEndpoint:
             items = [item for item in collections.items(reply.list) if self._kept(item, filters)]
             if templates.search is not None:
                 language, asked = templates.search
-                found = SEARCH[language](str(asked.render(values)))
-                items = [item for item in items if found(item)]
+                items = SEARCH[language](asked.render(values))(items)
             if reply.newest_first:
                 items.reverse()
             if reply.paging is not None:

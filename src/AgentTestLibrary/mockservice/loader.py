@@ -36,7 +36,7 @@ routes:
       translate: {state: {APPROVE: APPROVED, ~: PENDING}}   # a stored field's value as sent -> as stored (~: absent)
       missing: {status: 200, type: channel_not_found}       # get/update/delete of an absent item
       derive: {size: {base64_size: content}, sha: {base64_git_sha: content}}   # computed from a stored field
-      search: {github: "{{query.q}}"}           # list: keep what the query finds (mockservice/search.py)
+      search: {github: "{{query.q}}"}           # list: keep what the query finds, in its order (search.py)
       on_change: {state: {closed: {closed_at: "{{now}}"}}}   # update: a field taking a value sets others
     # or sequence: [reply, reply, ...]
 faults: [{when: {route: list issues, page: 3}, status: 500}]
@@ -457,7 +457,7 @@ class _Validator(Validator):
             missing=missing,
             invalid_page=invalid_page,
             derive=tuple(derived),
-            search=(str(next(iter(search))), str(next(iter(search.values())))) if search else None,
+            search=(str(next(iter(search))), next(iter(search.values()))) if search else None,
             on_change=tuple((str(field), tuple(table.items())) for field, table in on_change.items()),
             newest_first=self.typed(raw.get("newest_first", False), (*path, "newest_first"), bool, "true or false"),
         )

@@ -212,7 +212,7 @@ class ServiceReply:
     missing: tuple[int, str] = (404, "not_found")  # get/update/delete of an absent item: status and error type
     invalid_page: tuple[int, str] = (400, "")  # a page, cursor or size the mock cannot serve: status and type
     derive: tuple[tuple[str, str, str], ...] = ()  # (field, function, source field): computed when stored
-    search: tuple[str, str] | None = None  # list: (query language, the query's template): keep what it finds
+    search: tuple[str, Any] | None = None  # list: (language, the query's template): what it keeps, in its order
     on_change: tuple[tuple[str, tuple[tuple[Any, Any], ...]], ...] = ()  # update: field -> (new value, fields set)
 
     @property

@@ -1,6 +1,12 @@
-"""Search query languages a route's ``search:`` evaluates on a collection's items (GitHub's ``q=``).
+"""Search and listing filters a route's ``search:`` applies to a collection's items, as GitHub does.
 
-``search: {github: "{{query.q}}"}`` keeps the items GitHub's issue search would find: qualifiers
+``search: {github: {q: "{{query.q}}", sort: ..., order: ...}}`` (or just the ``q`` text) keeps
+the items GitHub's issue search would find, in ``sort`` order (``created``, ``updated``; ``order``
+desc unless asc) or as stored without one; ``search: {github_list: "{{query}}"}`` is what
+GitHub's issue and pull listings do with their query parameters: ``state`` (open unless closed
+or all), ``labels`` (comma-separated, all of them), ``assignee`` (a login, ``none`` or ``*``),
+``creator``, ``since``, ``head``/``base`` (pulls), ``sort``/``direction`` (created, desc); a
+``sort`` it does not model (``comments``, ``popularity``) orders by creation. Search's qualifiers:
 ``repo:``, ``is:``/``type:``/``state:`` (open, closed, issue, pr), ``label:`` (quoted for spaces),
 ``author:``, ``assignee:``, ``no:label``/``no:assignee``/``no:milestone``, ``in:title,body`` and
 ``-`` before a qualifier to negate it; every other word (or quoted phrase) must appear in the title
@@ -16,6 +22,8 @@ from typing import Any
 
 Item = dict[str, Any]
 Predicate = Callable[[Item], bool]
+Select = Callable[[list[Item]], list[Item]]  # the items kept, in the order answered
+SORTED_BY = {"updated": "updated_at"}  # a sort by a stored field; created (and what is not modelled): as stored
 Check = Callable[[Item, str], "bool | None"]  # None: a value it does not model (ignored, negated or not)
 TOKEN = re.compile(r'(-?)(?:([A-Za-z_]+):)?("[^"]*"|\S+)')
 
@@ -40,14 +48,16 @@ def _repo(item: Item, wanted: str) -> bool | None:
     return url.lower().endswith(f"/repos/{wanted}") if isinstance(url, str) else None
 
 
+KINDS: dict[str, Callable[[Item], bool]] = {
+    "open": lambda item: item.get("state") == "open",
+    "closed": lambda item: item.get("state") == "closed",
+    "issue": lambda item: "pull_request" not in item,
+    "pr": lambda item: "pull_request" in item,
+}
+
+
 def _is(item: Item, wanted: str) -> bool | None:
-    kinds: dict[str, Callable[[Item], bool]] = {
-        "open": lambda one: one.get("state") == "open",
-        "closed": lambda one: one.get("state") == "closed",
-        "issue": lambda one: "pull_request" not in one,
-        "pr": lambda one: "pull_request" in one,
-    }
-    check = kinds.get(wanted)
+    check = KINDS.get(wanted)
     return None if check is None else check(item)
 
 
@@ -94,4 +104,57 @@ def github_query(text: str) -> Predicate:
     return keep
 
 
-SEARCH: dict[str, Callable[[str], Predicate]] = {"github": github_query}
+def _ordered(items: list[Item], sort: str | None, descending: bool) -> list[Item]:
+    """Items by ``sort`` (stored order for created), newest first when ``descending``; ties keep creation order."""
+    ordered = items[::-1] if descending else list(items)
+    field = SORTED_BY.get(sort or "")
+    if field is not None:
+        ordered.sort(key=lambda item: str(item.get(field) or ""), reverse=descending)  # stable: ties stay put
+    return ordered
+
+
+def github_search(asked: Any) -> Select:
+    """GitHub's issue search: ``asked`` is the ``q`` text, or ``{q, sort, order}``."""
+    given = asked if isinstance(asked, dict) else {"q": asked}
+    keep = github_query(str(given.get("q") or ""))
+    sort = str(given.get("sort") or "").lower()
+    descending = str(given.get("order") or "").lower() != "asc"
+    return lambda items: _ordered([item for item in items if keep(item)], sort, descending) if sort else [
+        item for item in items if keep(item)]  # fmt: skip
+
+
+def _logins(item: Item) -> list[str]:
+    return _names(item, "assignees", "login")
+
+
+LIST_FILTERS: dict[str, Callable[[str], Predicate]] = {
+    "labels": lambda wanted: lambda item: all(
+        name in _names(item, "labels", "name") for name in (part.strip() for part in wanted.split(",")) if name),
+    "assignee": lambda wanted: (lambda item: not _logins(item)) if wanted == "none" else (
+        lambda item: bool(_logins(item))) if wanted == "*" else (lambda item: wanted in _logins(item)),
+    "creator": lambda wanted: lambda item: _login(item.get("user")) == wanted,
+    "since": lambda wanted: lambda item: str(item.get("updated_at") or "") >= wanted.upper(),
+    "head": lambda wanted: lambda item: _text((item.get("head") or {}).get("label")) == wanted,
+    "base": lambda wanted: lambda item: _text((item.get("base") or {}).get("ref")) == wanted,
+}  # fmt: skip
+
+
+def github_list(asked: Any) -> Select:
+    """GitHub's issue and pull listings: ``asked`` is the request's query parameters."""
+    given = {str(key).lower(): str(value).lower() for key, value in asked.items()} if isinstance(asked, dict) else {}
+    state = given.get("state") or "open"
+    checks = [LIST_FILTERS[name](value) for name, value in given.items() if name in LIST_FILTERS and value]
+    if state in KINDS:  # all (and what it does not model) keeps every state
+        checks.append(KINDS[state])
+    descending = given.get("direction", "desc") != "asc"
+
+    def select(items: list[Item]) -> list[Item]:
+        kept = items
+        for check in checks:
+            kept = [item for item in kept if check(item)]
+        return _ordered(kept, given.get("sort"), descending)
+
+    return select
+
+
+SEARCH: dict[str, Callable[[Any], Select]] = {"github": github_search, "github_list": github_list}
