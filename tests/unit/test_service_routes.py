@@ -298,7 +298,8 @@ def test_a_list_fills_its_where_once_per_request_not_once_per_item(monkeypatch: 
 
     app = MockService(
         service_from_text(
-            "collections: {issues: {key: number}}\nroutes:\n  - {method: GET, path: '/repos/{owner}/{repo}/issues', reply: "
+            "collections: {issues: {key: number}}\nroutes:\n"
+            "  - {method: GET, path: '/repos/{owner}/{repo}/issues', reply: "
             "{list: issues, where: {state: '{{query.state}}'}, paginate: {style: link, size: 30, max_size: 100}}}\n"
         )
     )
