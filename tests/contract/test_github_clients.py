@@ -351,3 +351,35 @@ def test_issue_and_pull_listings_filter_and_order_as_github_does(served: tuple[M
     assert numbers(repo.get_pulls(head="acme:fix-b")) == [2]
     assert numbers(client.search_issues("repo:acme/app", sort="created", order="asc")) == [1, 2, 3, 4]
     assert numbers(client.search_issues("repo:acme/app", sort="created")) == [4, 3, 2, 1]  # order: desc by default
+
+
+def test_labels_assignees_and_comments_change_as_github_changes_them(served: tuple[MockService, str], kit: Any) -> None:
+    """Remove a label (a label not on the issue is a 404), set and clear labels, add and remove assignees, read, edit
+    and delete a comment: PyGithub's calls and githubkit's models, with GitHub's status codes."""
+    app, url = served
+    repo = pygithub(url, retry=None).get_repo("acme/app")
+    issue = repo.create_issue(title="triage me", labels=["bug", "ui", "docs"])
+    issue.remove_from_labels("ui")
+    assert [label.name for label in repo.get_issue(1).labels] == ["bug", "docs"]
+    with pytest.raises(github.UnknownObjectException):
+        issue.remove_from_labels("ui")
+    issue.set_labels("wontfix", "bug")
+    assert [label.name for label in repo.get_issue(1).labels] == ["wontfix", "bug"]
+    issue.delete_labels()
+    assert repo.get_issue(1).labels == []
+    issue.add_to_assignees("octocat", "hubot")
+    assert [user.login for user in issue.assignees] == ["octocat", "hubot"]  # PyGithub reads the answered issue
+    issue.remove_from_assignees("octocat", "nobody")
+    assert [user.login for user in repo.get_issue(1).assignees] == ["hubot"]
+    comment = issue.create_comment("first take")
+    assert repo.get_issue(1).get_comment(comment.id).body == "first take"
+    comment.edit("second take")
+    assert kit.rest.issues.get_comment("acme", "app", comment.id).parsed_data.body == "second take"
+    assert kit.rest.issues.update_comment("acme", "app", comment.id, body="third").parsed_data.body == "third"
+    comment.delete()
+    assert list(repo.get_issue(1).get_comments()) == [] and repo.get_issue(1).comments == 0
+    with pytest.raises(github.UnknownObjectException):
+        comment.edit("gone")
+    statuses = {route: status for route, status in routes(app) if route}
+    assert statuses["add assignees"] == 201 and statuses["remove assignees"] == 200
+    assert statuses["remove all labels"] == 204 and statuses["delete a comment"] == 204

@@ -59,6 +59,10 @@ LIST = "routes:\n  - name: r\n    method: GET\n    path: /x\n"
             r"reply\.append: append goes with 'update: COLLECTION'",
         ),
         (
+            "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {get: i, key: k, remove: {a: b}}}\n",
+            r"reply\.remove: remove goes with 'update: COLLECTION'",
+        ),
+        (
             "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {get: i, key: k, missing: {status: 9}}}\n",
             r"reply\.missing\.status: expected an HTTP status 100-599",
         ),

@@ -438,6 +438,15 @@ class ServiceEndpoint:
                 current = collections.find(name, key)
                 if current is not None and templates.append is not None:
                     changes = {**changes, **self._appended(name, current, templates.append, values)}
+                if current is not None and templates.remove is not None:
+                    taken = self._removed(name, current, templates.remove, values)
+                    if taken is None:
+                        missing_status, missing_type = reply.missing
+                        return self.service.error_outcome(missing_status, f"The {name} item {key!r} does not hold "
+                                                          "what the request removes.", missing_type)  # fmt: skip
+                    changes = {**changes, **taken}
+                if current is not None and (templates.append is not None or templates.remove is not None):
+                    changes = derived(changes, reply.derive)  # from the lists as they now are
                 if current is not None:
                     changes = {**self._consequences(templates, current, changes, values), **changes}
                 values["item"] = collections.update(name, key, changes) if current is not None else None
@@ -535,6 +544,27 @@ class ServiceEndpoint:
                 changes[field] = [*existing, *(value for value in added if value not in existing)]
         return changes
 
+    def _removed(self, name: str, current: dict[str, Any], remove: Template,
+                 values: dict[str, Any]) -> dict[str, Any] | None:  # fmt: skip
+        """The item's list fields without the values ``remove`` names (an object by its key when the field refers to
+        another collection); None when a value named alone is not there (GitHub: 404 for a label not on the issue)."""
+        declared = self.service.collections.declared.get(name)
+        refs = dict(declared.refs) if declared else {}
+        changes: dict[str, Any] = {}
+        for field, sent in remove.render(values).items():
+            if sent is None:
+                continue
+            gone = sent if isinstance(sent, list) else [sent]
+            before = current.get(field)
+            existing: list[Any] = before if isinstance(before, list) else []
+            key = self.service.collections.keys.get(refs[field], "id") if field in refs else None
+            kept = [entry for entry in existing
+                    if not any(same(value, _named(entry, key)) for value in gone)]  # fmt: skip
+            if not isinstance(sent, list) and len(kept) == len(existing):
+                return None
+            changes[field] = kept
+        return changes
+
     def _decorated(self, name: str, templates: ReplyTemplates, items: list[dict[str, Any]],
                    values: dict[str, Any]) -> list[dict[str, Any]]:  # fmt: skip
         """Items as answered: with their collection's ``counts`` worked out and the reply's ``add_fields`` filled
@@ -599,6 +629,11 @@ class ServiceEndpoint:
             target = target.setdefault(part, {}) if isinstance(target.get(part, {}), dict) else {}
         target[parts[-1]] = value
         return body
+
+
+def _named(entry: Any, key: str | None) -> Any:
+    """What names a list entry: its key when it is another collection's item, else the entry itself."""
+    return entry.get(key) if key is not None and isinstance(entry, dict) else entry
 
 
 def _names(tag: str, if_none_match: str) -> bool:

@@ -30,6 +30,7 @@ routes:
       status: 200
       headers: {etag: abc}
       append: {labels: "{{json.labels}}"}      # update: add to the item's list field (each value once)
+      remove: {labels: "{{path.name}}"}        # update: take out of it (one value named alone must be there)
       stored_fields: {url: "{{base}}/issues/{{item.number}}"}   # create: stored once the item has its key
       requires: {issues: "{{path.number}}"}    # that item must exist, else the missing: error (404)
       replace: true                             # create: an item with the same key is replaced (200)
@@ -85,7 +86,7 @@ WHEN_KEYS = ("query", "headers", "json", "form")
 VERIFY_KEYS = ("provider", "secret", "secret_env")
 REPLY_KEYS = ("status", "headers", "json", "text", "list", "get", "create", "update", "delete", "key", "item",
               "where", "paginate", "add_fields", "stored_fields", "append", "requires", "replace", "translate",
-              "missing", "invalid_page", "newest_first", "derive", "search", "on_change")  # fmt: skip
+              "missing", "invalid_page", "newest_first", "derive", "search", "on_change", "remove")  # fmt: skip
 MISSING_KEYS = ("status", "type")
 COLLECTION_VERBS = ("list", "get", "create", "update", "delete")
 PAGINATE_KEYS = ("style", "size", "max_size", "position_param", "size_param", "next_field")
@@ -379,8 +380,9 @@ class _Validator(Validator):
             raise self.fail((*path, "stored_fields"), "stored_fields goes with 'create: COLLECTION'.")
         if "add_fields" in raw and not verbs:
             raise self.fail((*path, "add_fields"), "add_fields goes with a collection (list, get, create, update).")
-        if "append" in raw and verbs != ["update"]:
-            raise self.fail((*path, "append"), "append goes with 'update: COLLECTION'.")
+        for changing in ("append", "remove"):
+            if changing in raw and verbs != ["update"]:
+                raise self.fail((*path, changing), f"{changing} goes with 'update: COLLECTION'.")
         translate = self.typed(raw.get("translate") or {}, (*path, "translate"), dict,
                                "a mapping of item fields to {value as sent: value as stored}")  # fmt: skip
         for field, table in translate.items():
@@ -449,6 +451,9 @@ class _Validator(Validator):
             else None,
             append=self.typed(raw["append"], (*path, "append"), dict, "a mapping of list fields to templates")
             if "append" in raw
+            else None,
+            remove=self.typed(raw["remove"], (*path, "remove"), dict, "a mapping of list fields to templates")
+            if "remove" in raw
             else None,
             translate=tuple(
                 (str(field), tuple((None if sent == "None" else sent, kept) for sent, kept in table.items()))

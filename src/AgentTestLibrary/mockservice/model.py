@@ -208,6 +208,7 @@ class ServiceReply:
     add_fields: Any = None  # templated fields added to each item answered (not stored), e.g. its url
     stored_fields: Any = None  # create: templated fields stored with the new item once it has its key (its url)
     append: Any = None  # update: templated values added to the item's list fields (each value once)
+    remove: Any = None  # update: templated values taken out of the item's list fields (one named alone must be there)
     translate: tuple[tuple[str, tuple[tuple[Any, Any], ...]], ...] = ()  # item field: value as sent -> as stored
     missing: tuple[int, str] = (404, "not_found")  # get/update/delete of an absent item: status and error type
     invalid_page: tuple[int, str] = (400, "")  # a page, cursor or size the mock cannot serve: status and type
@@ -223,13 +224,16 @@ class ServiceReply:
     def templates(self) -> ReplyTemplates:
         """Its templates, parsed once (the loader asks when the route loads, to check their names)."""
         default = "{{items}}" if self.list is not None else "{{item}}" if self.collection is not None else {}
-        changes = self.item if self.item is not None else {} if self.append is not None else "{{json}}"
+        changes = (
+            self.item if self.item is not None else {} if (self.append, self.remove) != (None, None) else "{{json}}"
+        )
         return ReplyTemplates(
             key=Template(self.key),
             item=Template(changes, optional_fields=True)
             if self.create is not None or self.update is not None
             else None,
             append=Template(self.append, optional_fields=True) if self.append is not None else None,
+            remove=Template(self.remove, optional_fields=True) if self.remove is not None else None,
             where=tuple((name, Template(value)) for name, value in self.where),
             requires=tuple((name, Template(value)) for name, value in self.requires),
             add_fields=Template(self.add_fields, each="item") if self.add_fields else None,
@@ -253,7 +257,8 @@ class ServiceReply:
         elif self.collection is not None:
             answered = (*request, "item")
         with_item = (*request, "item")
-        return {"key": request, "item": request, "append": request, "where": request, "requires": request,
+        return {"key": request, "item": request, "append": request, "remove": request, "where": request,
+                "requires": request,
                 "search": request, "on_change": request,
                 "add_fields": with_item,
                 "stored_fields": with_item, "headers": answered, "text": answered, "json": answered}  # fmt: skip
@@ -267,6 +272,7 @@ class ReplyTemplates:
     key: Template
     item: Template | None  # a field that is one placeholder the request did not send is left out
     append: Template | None
+    remove: Template | None
     where: tuple[tuple[str, Template], ...]
     requires: tuple[tuple[str, Template], ...]
     add_fields: Template | None
@@ -279,7 +285,8 @@ class ReplyTemplates:
 
     def parts(self) -> list[tuple[str, Template]]:
         """Every template with the name of the part it fills."""
-        found = [("key", self.key), ("item", self.item), ("append", self.append), ("add_fields", self.add_fields),
+        found = [("key", self.key), ("item", self.item), ("append", self.append), ("remove", self.remove),
+                 ("add_fields", self.add_fields),
                  ("stored_fields", self.stored_fields), ("text", self.text),
                  ("json", self.json), *(("where", template) for _, template in self.where),
                  *(("requires", template) for _, template in self.requires),
