@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 from typing import Any
 
 import pytest
@@ -10,8 +11,8 @@ import pytest
 from AgentTestLibrary.errors import ScenarioError
 from AgentTestLibrary.mock.http import Outcome, Request
 from AgentTestLibrary.mock.pagination import InvalidPage, Paging, decode, encode, link_header, page, position_of
-from AgentTestLibrary.mockservice import MockService, load_service, presets, service_from_text
-from AgentTestLibrary.mockservice.model import PathTemplate
+from AgentTestLibrary.mockservice import MockService, load_service, loader, presets, service_from_text
+from AgentTestLibrary.mockservice.model import Collection, PathTemplate
 
 LIST = "routes:\n  - name: r\n    method: GET\n    path: /x\n"
 
@@ -146,6 +147,37 @@ def test_presets_load_and_a_file_extends_one() -> None:
     issues = next(collection for collection in seeded.collections if collection.name == "issues")
     assert issues.items == ({"number": 7},) and issues.serial == ("id",)
     assert issues.refs == (("labels", "labels"), ("assignees", "users"))
+
+
+def test_a_file_giving_a_preset_collection_items_keeps_its_comment_counts_and_key() -> None:
+    seeded = service_from_text("extends: github\ncollections:\n  issues: {items: [{number: 7}]}\n")
+    issues = next(collection for collection in seeded.collections if collection.name == "issues")
+    assert issues.counts == (("comments", "comments", "issue_number"),) and issues.key == "number"
+
+
+# a value unlike the default for every setting a collection has: a setting added without one fails here
+SETTINGS = {"key": ("k", "name"), "items": ([{"k": 1}], [{"name": "a"}]), "serial": (["id"], ["n"]),
+            "refs": ({"tags": "others"}, {"labels": "others"}), "make": ({"x": 1}, {"y": 2}),
+            "counts": ({"n": {"others": "ref"}}, {"m": {"others": "owner"}})}  # fmt: skip
+
+
+def test_a_file_overriding_one_setting_of_a_preset_collection_keeps_every_other(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert sorted(SETTINGS) == sorted(part.name for part in fields(Collection) if part.name != "name")
+    preset = {"collections": {"things": {key: value[0] for key, value in SETTINGS.items()}, "others": {}}}
+    (tmp_path / "mine.yaml").write_text(json.dumps(preset))
+    monkeypatch.setattr(loader, "PRESETS", tmp_path)
+    base = next(item for item in load_service("mine").collections if item.name == "things")
+    for setting, (_, value) in SETTINGS.items():
+        text = json.dumps({"extends": "mine", "collections": {"things": {setting: value}}})
+        mine = next(item for item in service_from_text(text).collections if item.name == "things")
+        own = next(item for item in service_from_text(json.dumps({"collections": {"things": {setting: value},
+                                                                                   "others": {}}})).collections
+                   if item.name == "things")  # fmt: skip
+        for part in SETTINGS:
+            expected = getattr(own if part == setting else base, part)
+            assert getattr(mine, part) == expected, f"{setting} given: {part} is {getattr(mine, part)!r}"
 
 
 def test_path_templates_take_one_segment_or_the_rest_and_decode_it() -> None:

@@ -45,6 +45,7 @@ faults: [{when: {route: list issues, page: 3}, status: 500}]
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import replace
 from pathlib import Path as FilePath
@@ -80,7 +81,7 @@ PRESETS = FilePath(__file__).parent / "presets"
 TOP_KEYS = ("version", "extends", "service", "collections", "routes", "faults")
 SERVICE_KEYS = ("description", "strict", "headers", "rate_limit", "error", "etag", "versions")
 VERSIONS_KEYS = ("header", "supported", "selected", "removes")
-COLLECTION_KEYS = ("key", "items", "serial", "refs", "make", "counts")
+COLLECTION_KEYS = tuple(part.name for part in dataclasses.fields(Collection) if part.name != "name")  # each a setting
 ROUTE_KEYS = ("name", "method", "path", "when", "verify", "reply", "sequence")
 WHEN_KEYS = ("query", "headers", "json", "form")
 VERIFY_KEYS = ("provider", "secret", "secret_env")
@@ -127,6 +128,12 @@ def unknown_route(fault: Fault, routes: list[str]) -> str:
     return f"fault '{fault.name}': no route named '{wanted}'; the routes, closest first: {known}."
 
 
+def overriding(preset: Collection, declared: Collection, given: dict[str, Any]) -> Collection:
+    """A preset's collection as a route file declares it again: the settings the file gives, the preset's for every
+    other (its key, numbering, references, counts, items)."""
+    return replace(declared, **{key: getattr(preset, key) for key in COLLECTION_KEYS if key not in given})
+
+
 def _sees(name: str, allowed: tuple[str, ...]) -> bool:
     """Whether a placeholder's dotted name starts with an allowed name (``path.X`` only for a declared X)."""
     parts = name.split(".")
@@ -165,10 +172,8 @@ class _Validator(Validator):
         for key, value in raw_collections.items():
             declared = self.collection(str(key), value, ("collections", key))
             inherited = collections.get(str(key))
-            if inherited is not None:  # a preset's collection given items: its numbering and references stay
-                given = value if isinstance(value, dict) else {}
-                declared = replace(declared, **{part: getattr(inherited, part) for part in ("serial", "refs", "make")
-                                                if part not in given})  # fmt: skip
+            if inherited is not None:
+                declared = overriding(inherited, declared, value if isinstance(value, dict) else {})
             collections[str(key)] = declared
         names = set(collections)
         for collection in collections.values():
