@@ -383,3 +383,15 @@ def test_labels_assignees_and_comments_change_as_github_changes_them(served: tup
     statuses = {route: status for route, status in routes(app) if route}
     assert statuses["add assignees"] == 201 and statuses["remove assignees"] == 200
     assert statuses["remove all labels"] == 204 and statuses["delete a comment"] == 204
+
+
+def test_errors_carry_the_status_as_text_as_githubs_basic_error_does(served: tuple[MockService, str]) -> None:
+    """GitHub's error body: {message, documentation_url, status} with the status a string ("404"), the type of
+    githubkit's BasicError.status."""
+    from githubkit_schemas.v2026_03_10.models import BasicError
+
+    _, url = served
+    with pytest.raises(github.UnknownObjectException) as missing:
+        pygithub(url, retry=None).get_repo("acme/app").get_issue(404)
+    assert missing.value.data["status"] == "404" and missing.value.data["message"] == "Not Found"
+    assert BasicError.model_validate(missing.value.data).status == "404"

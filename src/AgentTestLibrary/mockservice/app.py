@@ -231,11 +231,12 @@ class MockService(MockApplication):
 
     def error_outcome(self, status: int, detail: str, kind: str = "", message: str = "",
                       exhausted: bool = False) -> Outcome:  # fmt: skip
-        """An error in the service's shape; its template sees ``status``, ``message`` (the HTTP reason unless
-        given, as real services word it: "Not Found"), ``type`` and ``detail`` (what the mock has to say).
+        """An error in the service's shape; its template sees ``status`` (``status_text`` as text: "404"), ``message``
+        (the HTTP reason unless given, as real services word it: "Not Found"), ``type`` and ``detail`` (what the mock
+        has to say).
         ``exhausted``: the primary rate limit ran out (``x-ratelimit-remaining: 0``)."""
-        values = {"status": status, "message": message or _phrase(status), "type": kind or _reason(status),
-                  "detail": detail}  # fmt: skip
+        values = {"status": status, "status_text": str(status), "message": message or _phrase(status),
+                  "type": kind or _reason(status), "detail": detail}  # fmt: skip
         body = self.error_template.render(values)
         sent = [*self.spec.headers, *self.rate_headers(exhausted=exhausted)]
         return Outcome(status, body, headers=sent)

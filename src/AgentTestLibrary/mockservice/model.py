@@ -28,7 +28,7 @@ GREEDY = {"+": ".+", "*": "(?:.*/)?"}
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 REQUEST_NAMES = ("path", "query", "headers", "json", "form", "body", "fields", "method", "base", "now", "epoch",
                  "rate")  # fmt: skip
-ERROR_NAMES = ("status", "message", "type", "detail")
+ERROR_NAMES = ("status", "status_text", "message", "type", "detail")  # status_text: "404", as GitHub writes it
 DEFAULT_ERROR: dict[str, Any] = {
     "error": {"status": "{{status}}", "message": "{{message}}", "type": "{{type}}", "detail": "{{detail}}"}
 }
@@ -416,7 +416,9 @@ class ServiceSpec:
     faults: tuple[Fault, ...] = ()
     strict: bool = True
     headers: tuple[tuple[str, str], ...] = ()  # sent with every answer
-    error: Any = field(default_factory=lambda: DEFAULT_ERROR)  # the body: {{status}} {{message}} {{type}} {{detail}}
+    error: Any = field(
+        default_factory=lambda: DEFAULT_ERROR
+    )  # the body: {{status}} {{message}} {{type}} {{detail}} ...
     rate_limit: int | None = None  # GitHub-style x-ratelimit-* headers, per test
     etag: bool = False  # GET answers carry an ETag; a matching If-None-Match is answered 304 Not Modified
     versions: Versions | None = None  # a request header selecting the API version
