@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import fields
 from typing import Any
@@ -614,3 +615,84 @@ def test_github_listings_filter_and_order_what_they_are_asked(query: dict[str, s
              {"number": 3, "state": "open", "updated_at": "2026-01-02T00:00:00Z"}]  # fmt: skip
     assert [item["number"] for item in SEARCH["github_list"](query)(items)] == numbers
     assert SEARCH["github_list"]("not a mapping")(items) == [items[2], items[0]]
+
+
+def _get(app: Any, target: str, **headers: str) -> Outcome:
+    outcome: Outcome = app.handle(Request("GET", target, {"host": "127.0.0.1:1", **headers}))
+    return outcome
+
+
+def test_a_page_is_encoded_once_and_its_etag_and_journal_entry_are_the_bytes_sent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from AgentTestLibrary.mock import jsonio
+
+    app = MockService(load_service("github", "github"))
+    app.collections.seed("issues", [{"number": n, "title": f"t{n}", "state": "open"} for n in range(1, 4)], "t")
+    encoded: list[int] = []
+    dumps = jsonio.dumps
+    monkeypatch.setattr(jsonio, "dumps", lambda value: encoded.append(1) or dumps(value))
+    outcome = _get(app, "/repos/acme/app/issues")
+    sent = outcome.body_bytes()
+    assert len(encoded) == 1 and [item["number"] for item in json.loads(sent)] == [3, 2, 1]
+    assert dict(outcome.headers)["etag"] == f'W/"{hashlib.sha256(sent).hexdigest()[:40]}"'
+    assert app.journal.entries()[-1].reply.encoded is sent
+
+
+def test_a_repeated_read_is_rendered_once_while_nothing_it_shows_changed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from AgentTestLibrary.mockservice.app import ServiceEndpoint
+
+    app = MockService(load_service("github", "github"))
+    app.collections.seed("issues", [{"number": n, "title": f"t{n}", "state": "open"} for n in range(1, 4)], "t")
+    rendered: list[str] = []
+    act = ServiceEndpoint._act
+    monkeypatch.setattr(ServiceEndpoint, "_act", lambda self, call, subject, reply: rendered.append(
+        call.request.target) or act(self, call, subject, reply))  # fmt: skip
+    target = "/repos/acme/app/issues"
+    first, again = _get(app, target), _get(app, target)
+    assert rendered == [target] and again.body_bytes() == first.body_bytes()
+    assert [dict(o.headers)["x-ratelimit-remaining"] for o in (first, again)] == ["4999", "4998"]  # counted each time
+    tag = dict(first.headers)["etag"]
+    assert _get(app, target, **{"if-none-match": tag}).status == 304  # another request (a header): rendered anew
+    assert _get(app, target + "?per_page=2").status == 200 and len(rendered) == 3
+    journaled = app.journal.entries()
+    assert [entry.status for entry in journaled] == [200, 200, 304, 200]
+    assert journaled[1].to_dict()["reply"]["body"] == json.loads(first.body_bytes())
+
+    def numbers() -> list[Any]:
+        return [(item["number"], item["title"], item["comments"]) for item in json.loads(_get(app, target).body)]
+
+    assert numbers() == [(3, "t3", 0), (2, "t2", 0), (1, "t1", 0)]
+    assert _call(app, "POST", "/repos/acme/app/issues", {"title": "new"})[0] == 201
+    assert numbers()[0] == (4, "new", 0)
+    assert _call(app, "PATCH", "/repos/acme/app/issues/2", {"title": "renamed"})[0] == 200
+    assert numbers()[2] == (2, "renamed", 0)
+    assert _call(app, "POST", "/repos/acme/app/issues/1/comments", {"body": "hi"})[0] == 201
+    assert numbers()[3] == (1, "t1", 1)  # another collection's change counts too
+    app.collections.delete("issues", 4)
+    assert [number for number, _, _ in numbers()] == [3, 2, 1]
+    app.collections.seed("issues", [{"number": 9, "title": "seeded", "state": "open"}], "t")
+    assert numbers()[0] == (9, "seeded", 0)
+    app.reset_counters()  # the next test: the seeds again
+    assert numbers() == [(9, "seeded", 0), (3, "t3", 0), (2, "t2", 0), (1, "t1", 0)]
+
+
+@pytest.mark.parametrize("value", ["{{now}}", "{{epoch}}", "{{rate.remaining}}"])
+def test_a_read_that_shows_the_clock_or_the_rate_limit_is_rendered_for_every_request(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    from AgentTestLibrary.mockservice.app import ServiceEndpoint
+
+    text = ("service: {rate_limit: 10}\ncollections: {issues: {items: [{id: 1}]}}\nroutes:\n  - name: r\n"
+            f"    path: /issues\n    reply: {{list: issues, add_fields: {{seen: '{value}'}}}}\n  - name: plain\n"
+            "    path: /plain\n    reply: {list: issues}\n")  # fmt: skip
+    app = MockService(service_from_text(text, "crm.yaml"))
+    assert [route.replies[0].steady for route in app.spec.routes] == [False, True]
+    rendered: list[str] = []
+    act = ServiceEndpoint._act
+    monkeypatch.setattr(ServiceEndpoint, "_act", lambda self, call, subject, reply: rendered.append(
+        call.request.target) or act(self, call, subject, reply))  # fmt: skip
+    remaining = [json.loads(_get(app, "/issues").body_bytes())[0]["seen"] for _ in range(3)]
+    assert rendered == ["/issues"] * 3
+    if value == "{{rate.remaining}}":
+        assert remaining == [10, 9, 8]  # what the template saw before each request counted

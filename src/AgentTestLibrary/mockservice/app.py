@@ -15,7 +15,7 @@ import hashlib
 import threading
 import time
 from collections import Counter
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl
@@ -44,6 +44,8 @@ RATE_WINDOW_S = 3600
 EXHAUSTED_RESET_S = 1
 MAX_ITEMS = 10_000  # items in all of a service's collections
 MAX_BYTES = 64 * 1024 * 1024  # what those items weigh as JSON
+MAX_PAGES = 64  # answers of steady reads an endpoint keeps for repeats of their request
+MAX_PAGE_BYTES = 1024 * 1024  # a larger answer is rendered anew for every request
 
 
 class StorageFull(Exception):
@@ -66,6 +68,7 @@ class Collections(ScopedList[Seed]):
         self._items: dict[str, list[dict[str, Any]]] = {}
         self.max_items, self.max_bytes = max_items, max_bytes
         self._count = self._bytes = 0  # what the items hold now (seeds are counted, never refused)
+        self.version = 0  # goes up with every change to the items: a page answered before is stale
         super().__init__((collection.name, list(collection.items)) for collection in spec.collections)
 
     def reset_counters(self) -> None:
@@ -74,10 +77,12 @@ class Collections(ScopedList[Seed]):
         with self._lock:
             self._items = {}
             self._count = self._bytes = 0
+            self.version += 1
             for name, items in seeds:
                 self._put(name, [dict(item) for item in items])
 
     def _put(self, name: str, items: list[dict[str, Any]]) -> None:
+        self.version += 1
         self._items.setdefault(name, []).extend(items)
         self._count += len(items)
         self._bytes += sum(map(_weight, items))
@@ -119,6 +124,7 @@ class Collections(ScopedList[Seed]):
             size = _weight(item)
             self._make_room(1, size)
             items.append(item)
+            self.version += 1
             self._count += 1
             self._bytes += size
             return item
@@ -132,6 +138,7 @@ class Collections(ScopedList[Seed]):
                     grows = _weight(updated) - _weight(item)
                     self._make_room(0, grows)
                     self._items[name][index] = updated
+                    self.version += 1
                     self._bytes += grows
                     return updated
         return None
@@ -142,10 +149,25 @@ class Collections(ScopedList[Seed]):
             items = self._items.get(name, [])
             kept = [item for item in items if not same(key, item.get(field))]
             self._items[name] = kept
+            self.version += 1
             gone = [item for item in items if same(key, item.get(field))]
             self._count -= len(gone)
             self._bytes -= sum(map(_weight, gone))
             return bool(gone)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A route's answer before the rate-limit headers (they count each request): the bytes sent, the ETag taken from
+    those bytes, and what the journal shows (these bytes for a JSON object or list, ``shown`` otherwise)."""
+
+    status: int
+    body: bytes
+    headers: tuple[tuple[str, str], ...]
+    content_type: str = "application/json"
+    tag: str = ""
+    shown: Any = None
+    json: bool = False
 
 
 class MockService(MockApplication):
@@ -250,6 +272,8 @@ class ServiceEndpoint:
 
     def __init__(self, service: MockService) -> None:
         self.service = service
+        self._pages: dict[tuple[Any, ...], tuple[ServiceReply, Page]] = {}  # request and reply -> its page
+        self._pages_version = -1  # the collections' version the kept pages were rendered from
 
     def error(self, status: int, message: str, param: str | None = None) -> Outcome:
         return self.service.error_outcome(status, message)
@@ -354,11 +378,12 @@ class ServiceEndpoint:
         return versions.answer_headers(subject.headers) if versions is not None else []
 
     def render(self, call: Call, subject: ServiceRequest, answer: Answer, fault: AppliedFault | None) -> Outcome:
+        rule = answer.rule
         try:
-            outcome = self._act(call, subject, answer.reply)
+            made = self._page(call, subject, answer.reply)
         except StorageFull as full:
             answer.error = str(full)
-            outcome = self.service.error_outcome(507, answer.error, "insufficient_storage")
+            made = self.service.error_outcome(507, answer.error, "insufficient_storage")
         except Unfilled as unfilled:
             route = subject.match.rule
             answer.error = (
@@ -366,16 +391,39 @@ class ServiceEndpoint:
                 "placeholder a fallback ({{json.labels | json}}) or a default ({{json.body | null}})."
             )
             answer.rule_error = True
-            outcome = self.service.error_outcome(422, answer.error)  # as GitHub answers a missing field; never a 5xx
+            made = self.service.error_outcome(422, answer.error)  # as GitHub answers a missing field; never a 5xx
         except Underivable as wrong:
             message = str(wrong)[:1].upper() + str(wrong)[1:]
-            outcome = self.service.error_outcome(422, f"{wrong}.", "invalid", message=message)
+            made = self.service.error_outcome(422, f"{wrong}.", "invalid", message=message)
+        if isinstance(made, Page):
+            outcome, answer.reply = self._sent(made, call.request, rule)
+        else:
+            outcome, answer.reply = made, ServiceResult(made.status, made.body, rule)
         outcome.headers += self._version(subject)
-        answer.reply = ServiceResult(outcome.status, outcome.body if not isinstance(outcome.body, bytes) else
-                                     outcome.body.decode("utf-8", errors="replace"), answer.rule)  # fmt: skip
         return outcome
 
-    def _act(self, call: Call, subject: ServiceRequest, reply: ServiceReply) -> Outcome:
+    def _page(self, call: Call, subject: ServiceRequest, reply: ServiceReply) -> Outcome | Page:
+        """The route's answer; a steady read (:attr:`ServiceReply.steady`) answers a repeat of the same request (method,
+        target, headers, body) with the page it rendered last while the collections have not changed since. Every
+        request is still matched, faulted, counted against the rate limit and journaled as it comes."""
+        if not reply.steady:
+            return self._act(call, subject, reply)
+        version = self.service.collections.version  # read first: a change while rendering makes the page stale
+        if version != self._pages_version or len(self._pages) >= MAX_PAGES:
+            self._pages = {}
+            self._pages_version = version
+        request = call.request
+        key = (id(reply), request.method, request.target, request.scheme, tuple(request.headers.items()), request.body)
+        kept = self._pages.get(key)
+        if kept is not None and kept[0] is reply:
+            return kept[1]
+        made = self._act(call, subject, reply)
+        if isinstance(made, Page) and len(made.body) <= MAX_PAGE_BYTES and version == self._pages_version:
+            self._pages[key] = (reply, made)
+        return made
+
+    def _act(self, call: Call, subject: ServiceRequest, reply: ServiceReply) -> Outcome | Page:
+        """What the route does and answers: a :class:`Page`, or an error outcome (nothing to count or cache)."""
         collections = self.service.collections
         templates = reply.templates
         values: dict[str, Any] = subject.values()
@@ -462,24 +510,37 @@ class ServiceEndpoint:
         own = {header.lower() for header, _ in headers}  # a route's header replaces the service's of that name
         headers = [*(pair for pair in self.service.spec.headers if pair[0].lower() not in own), *headers]
         status = status or 200
-        body = None if reply.text is not None or status == 204 else self._paging_fields(
-            reply, templates.json.render(values), values)  # fmt: skip
+        if templates.text is not None:
+            text = str(templates.text.render(values))
+            return Page(status, text.encode(), tuple(headers), "text/plain; charset=utf-8", shown=text)
+        if status == 204:
+            return Page(204, b"", tuple(headers), shown="")
+        body = self._paging_fields(reply, templates.json.render(values), values)
         versions = self.service.spec.versions
         removed = versions.removed(subject.headers) if versions is not None else frozenset()
         if removed and body is not None:
             body = without(body, removed)
-        if self.service.spec.etag and subject.method in ("GET", "HEAD") and status == 200 and body is not None:
-            tag = f'W/"{hashlib.sha256(jsonio.dumps(body)).hexdigest()[:40]}"'
+        if body is None:
+            return Page(status, b"", tuple(headers))
+        encoded = jsonio.dumps(body)  # once: the wire, the ETag and the journal take these bytes
+        tag = ""
+        if self.service.spec.etag and subject.method in ("GET", "HEAD") and status == 200:
+            tag = f'W/"{hashlib.sha256(encoded).hexdigest()[:40]}"'
             headers.append(("etag", tag))
-            if _names(tag, call.request.headers.get("if-none-match", "")):
-                return Outcome(304, b"", headers=[*headers, *self.service.rate_headers(counted=False)])
-        headers += self.service.rate_headers()
-        if templates.text is not None:
-            return Outcome(status, str(templates.text.render(values)).encode(),
-                           content_type="text/plain; charset=utf-8", headers=headers)  # fmt: skip
-        if status == 204:
-            return Outcome(204, b"", headers=headers)
-        return Outcome(status, body, headers=headers)
+        kept = isinstance(body, (dict, list))
+        return Page(status, encoded, tuple(headers), tag=tag, shown=None if kept else body, json=kept)
+
+    def _sent(self, page: Page, request: Request, rule: str | None) -> tuple[Outcome, ServiceResult]:
+        """A page as this request gets it, and as the journal keeps it: a 304 when ``If-None-Match`` names its ETag
+        (not counted against the rate limit), else the page, with the rate-limit headers counting this request."""
+        if page.tag and _names(page.tag, request.headers.get("if-none-match", "")):
+            return (Outcome(304, b"", headers=[*page.headers, *self.service.rate_headers(counted=False)]),
+                    ServiceResult(304, "", rule))  # fmt: skip
+        outcome = Outcome(page.status, page.body, content_type=page.content_type,
+                          headers=[*page.headers, *self.service.rate_headers()])  # fmt: skip
+        if page.json:
+            return outcome, ServiceResult(page.status, None, rule, encoded=page.body)
+        return outcome, ServiceResult(page.status, page.shown, rule)
 
     def _stored(self, name: str, item: dict[str, Any], reply: ServiceReply, values: dict[str, Any],
                 creating: bool = False) -> dict[str, Any]:  # fmt: skip

@@ -26,6 +26,7 @@ from ..secrets import masked_parameters
 PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)([+*]?)\}")
 GREEDY = {"+": ".+", "*": "(?:.*/)?"}
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+VOLATILE_NAMES = ("now", "epoch", "rate")  # request values that change between two equal requests
 REQUEST_NAMES = ("path", "query", "headers", "json", "form", "body", "fields", "method", "base", "now", "epoch",
                  "rate")  # fmt: skip
 ERROR_NAMES = ("status", "status_text", "message", "type", "detail")  # status_text: "404", as GitHub writes it
@@ -246,6 +247,15 @@ class ServiceReply:
                 (name, tuple((value, Template(sets)) for value, sets in table)) for name, table in self.on_change
             ),
         )
+
+    @cached_property
+    def steady(self) -> bool:
+        """Whether it answers equal requests alike while its service's collections do not change: a read (``list``
+        or ``get``) whose placeholders read no clock and no rate limit (:data:`VOLATILE_NAMES`)."""
+        if self.list is None and self.get is None:
+            return False
+        placeholders = [placeholder for _, template in self.templates.parts() for placeholder in template.placeholders]
+        return not any(placeholder.reads(name) for placeholder in placeholders for name in VOLATILE_NAMES)
 
     def names(self, params: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
         """For each part of the reply, the names its placeholders may start with (``path.X`` only for a path
