@@ -8,13 +8,16 @@ suggestions, a value of a type, a declared field) live here once.
 
 from __future__ import annotations
 
+import copy
 import difflib
 from collections.abc import Iterable
 from pathlib import Path as FilePath
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from .errors import InputError, ScenarioError, YamlLocationError
 from .yamlio import Path, load_with_lines
+
+T = TypeVar("T")
 
 
 def closest_first(name: str, known: Iterable[str], limit: int = 30) -> str:
@@ -73,11 +76,17 @@ def parse_yaml(text: str, source: str, error_class: type[InputError] = ScenarioE
 
 
 def data_from(value: Any, source: str, error_class: type[InputError] = ScenarioError) -> Any:
-    """Keyword input written as in a file: a dictionary or list as it is, text as YAML (or JSON)."""
+    """Keyword input written as in a file: a dictionary or list (a copy of it), text as YAML (or JSON)."""
     if isinstance(value, str):
         data, _ = parse_yaml(value, source, error_class)
         return data
-    return value
+    return detached(value)
+
+
+def detached(value: T) -> T:
+    """``value`` copied all the way down: data a keyword takes in or hands out shares nothing with a mock's state,
+    so a test that edits it afterwards changes neither the mock nor what the next keyword sees."""
+    return copy.deepcopy(value)
 
 
 class Validator:

@@ -287,3 +287,44 @@ def test_a_short_credential_query_value_is_masked_in_the_service_request_view() 
     [(_, service), *_] = _apps_reached_with("?token=abc12&page=1")
     [entry] = service.journal.entries()
     assert entry.to_dict()["request"]["query"] == {"token": "***", "page": "1"}
+
+
+def _scrambled(value: Any) -> None:
+    """Empties every dict and list inside ``value`` (what a test editing what a keyword returned might do)."""
+    children = list(value.values()) if isinstance(value, dict) else value if isinstance(value, list) else []
+    for child in children:
+        _scrambled(child)
+    if isinstance(value, (dict, list)):
+        value.clear()
+
+
+def test_what_service_keywords_take_and_hand_out_shares_nothing_with_the_mock() -> None:
+    from AgentTestLibrary.environment import EnvironmentPatch
+    from AgentTestLibrary.keywords import LibraryContext
+    from AgentTestLibrary.keywords.scopes import Scope
+    from AgentTestLibrary.keywords.served import Served
+    from AgentTestLibrary.keywords.services import ServiceKeywords
+    from AgentTestLibrary.mockservice import MockService, load_service
+
+    keywords = ServiceKeywords(LibraryContext(scopes=[Scope("suite", "S", "S", "S"), Scope("test", "S.T", "T", "S")]))
+    app = MockService(load_service("github", "github"))
+    keywords.servers["github"] = Served("github", app, None, "S", EnvironmentPatch({}))  # type: ignore[arg-type]
+    issue = {"number": 7, "title": "Crash", "labels": [{"name": "bug"}]}
+    seeded = [json.loads(json.dumps(issue))]
+    keywords.seed_service_collection("github", "issues", seeded)
+    _scrambled(seeded)  # the list the test seeded from
+    got = keywords.get_service_collection("github", "issues")
+    assert got == [issue]
+    _scrambled(got)  # what the keyword handed out
+    assert keywords.get_service_collection("github", "issues") == [issue]
+    app.reset_counters()  # the next test starts from the seed as given
+    assert keywords.get_service_collection("github", "issues") == [issue]
+
+
+def test_a_journal_entry_read_twice_shares_nothing_with_the_first_reading() -> None:
+    for name, app in _apps_reached_with("?page=1"):
+        [entry] = app.journal.entries()
+        first = entry.to_dict()
+        kept = json.dumps(first, sort_keys=True)
+        _scrambled(first)
+        assert json.dumps(entry.to_dict(), sort_keys=True) == kept, name

@@ -14,7 +14,7 @@ from robot.api.types import Secret
 from ..environment import EnvironmentPatch
 from ..errors import ScenarioError
 from ..naming import check_identifier, variable_part
-from ..validation import data_from
+from ..validation import data_from, detached
 from ..webhooks import DEFAULT_MAX_ANSWER_BYTES
 from .arguments import check_named, takes_secrets
 from .served import Served, ServedComponent, count_unmet, inject_fault, require_all_used
@@ -141,8 +141,14 @@ class ServiceKeywords(ServedComponent):
 
     @keyword("Get Service Collection")
     def get_service_collection(self, name: str, collection: str) -> list[dict[str, Any]]:
-        """The items of a collection now (what the agent created, changed or deleted included)."""
-        items = self._app(name).collections.items(collection)
+        """The items of a collection now (what the agent created, changed or deleted included), as copies: editing
+        them changes nothing in the mock.
+
+        Example:
+        | ${issues}=    Get Service Collection    github    issues
+        | Should Be Equal    ${issues}[0][state]    closed
+        """
+        items = detached(self._app(name).collections.items(collection))
         logger.info(f"{name}.{collection}: {len(items)} item(s)\n{json.dumps(items, indent=1)[:4000]}")
         return items
 
