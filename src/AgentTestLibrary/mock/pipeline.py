@@ -110,7 +110,7 @@ class Route:
 @dataclass(frozen=True)
 class Found:
     endpoint: Endpoint | None
-    params: dict[str, str] = field(default_factory=dict)
+    params: dict[str, str] = field(default_factory=dict)  # read only: an exact route's Found is shared
     allowed: tuple[str, ...] = ()  # methods the path accepts, when the method did not fit
 
 
@@ -118,7 +118,7 @@ class RouteTable:
     """Exact paths in a dict, patterned paths (e.g. Gemini's ``models/{model}:{method}``) tried in order."""
 
     def __init__(self, routes: list[Route]) -> None:
-        self._exact: dict[str, dict[str, Endpoint]] = {}
+        self._exact: dict[str, dict[str, Found]] = {}  # an exact route's answer is the same every time: made once
         self._patterns: list[tuple[re.Pattern[str], Route]] = []
         self.websocket_paths = tuple(route.path for route in routes if "WS" in route.methods and not route.pattern)
         for route in routes:
@@ -126,13 +126,13 @@ class RouteTable:
                 self._patterns.append((re.compile(route.path), route))
             else:
                 for method in route.methods:
-                    self._exact.setdefault(route.path, {})[method] = route.endpoint
+                    self._exact.setdefault(route.path, {})[method] = Found(route.endpoint)
 
     def find(self, method: str, path: str) -> Found:
         by_method = self._exact.get(path)
         if by_method is not None:
-            endpoint = by_method.get(method)
-            return Found(endpoint) if endpoint is not None else Found(None, allowed=tuple(by_method))
+            found = by_method.get(method)
+            return found if found is not None else Found(None, allowed=tuple(by_method))
         for compiled, route in self._patterns:
             matched = compiled.fullmatch(path)
             if matched:
