@@ -696,3 +696,15 @@ def test_a_read_that_shows_the_clock_or_the_rate_limit_is_rendered_for_every_req
     assert rendered == ["/issues"] * 3
     if value == "{{rate.remaining}}":
         assert remaining == [10, 9, 8]  # what the template saw before each request counted
+
+
+@pytest.mark.parametrize("sent", ["%0D", "%0A", "%00", "%0D%0A"])
+def test_a_header_echoing_a_request_value_cannot_split_the_response(sent: str) -> None:
+    from AgentTestLibrary.mock.http import response_head
+
+    text = "routes:\n  - name: echo\n    path: /echo\n    reply: {headers: {x-echo: '{{query.q}}'}, json: {}}\n"
+    app = MockService(service_from_text(text, "crm.yaml"))
+    outcome = _get(app, f"/echo?q=a{sent}set-cookie:%20b")
+    head = response_head(outcome, 2, True, "agenttest-mock")
+    spaces = " " * (len(sent) // 3)
+    assert f"\r\nx-echo: a{spaces}set-cookie: b\r\n".encode() in head and b"\r\nset-cookie" not in head

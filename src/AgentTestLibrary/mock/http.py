@@ -349,21 +349,26 @@ def response_head(outcome: Outcome, length: int | None, keep_alive: bool, server
         start, kept = None, False
     if start is None:
         named = {name.lower() for name, _ in outcome.headers}
-        head = f"HTTP/1.1 {outcome.status} {_REASONS.get(outcome.status, '')}\r\n"
+        lines = [f"HTTP/1.1 {outcome.status} {_REASONS.get(outcome.status, '')}\r\n"]
         if "content-type" not in named:
-            head += f"content-type: {outcome.content_type.translate(_UNSAFE_HEADER)}\r\n"
+            lines.append(f"content-type: {_safe(outcome.content_type)}\r\n")
         if "server" not in named:
-            head += f"server: {server}\r\n"
-        for name, value in outcome.headers:
-            if name.lower() not in FRAMING_HEADERS:
-                head += f"{name.translate(_UNSAFE_HEADER)}: {value.translate(_UNSAFE_HEADER)}\r\n"
-        start = head.encode("latin-1", "replace")
+            lines.append(f"server: {server}\r\n")
+        lines += [f"{_safe(name)}: {_safe(value)}\r\n" for name, value in outcome.headers
+                  if name.lower() not in FRAMING_HEADERS]  # fmt: skip
+        start = "".join(lines).encode("latin-1", "replace")
         if kept:
             if len(_HEADS) >= _MAX_HEADS:
                 _HEADS.clear()
             _HEADS[key] = start
     framing = b"content-length: %d\r\n" % length if length is not None else b"transfer-encoding: chunked\r\n"
     return start + framing + (b"\r\n" if keep_alive else b"connection: close\r\n\r\n")
+
+
+def _safe(text: str) -> str:
+    """Header text without line breaks and NULs (translated only when it has one: most never do, and a page's
+    headers change with every request, as GitHub's rate-limit counts)."""
+    return text.translate(_UNSAFE_HEADER) if "\r" in text or "\n" in text or "\x00" in text else text
 
 
 def chunk(data: bytes) -> bytes:

@@ -142,12 +142,18 @@ class RouteMatcher:
         """Whether the route answers ``method``: any when it names none; HEAD wherever GET (HTTP requires it)."""
         return not self.methods or method in self.allowed
 
-    @property
+    @cached_property
     def allowed(self) -> tuple[str, ...]:
         """The methods it names, HEAD added where GET is (what an ``Allow`` header lists)."""
         if "GET" in self.methods and "HEAD" not in self.methods:
             return (*self.methods, "HEAD")
         return self.methods
+
+    @cached_property
+    def conditions(self) -> tuple[tuple[Conditions, str], ...]:
+        """The conditions it has (of query, headers, json, form), each with the request field it tests."""
+        every = ((self.query, "query"), (self.headers, "headers"), (self.json, "json"), (self.form, "form"))
+        return tuple((conditions, name) for conditions, name in every if conditions)
 
     def distance(self, request: ServiceRequest) -> float:
         """How far a request is from this route: a path that does not fit counts most, less the more of its
@@ -166,14 +172,12 @@ class RouteMatcher:
 
     def mismatches(self, request: ServiceRequest) -> list[str]:
         reasons = []
-        if self.path is not None and self.path.match(request.path) is None:
+        if self.path is not None and self.path.pattern.fullmatch(request.path) is None:
             reasons.append(f"path {request.path} does not fit {self.path.text}")
         if not self.takes(request.method):
             reasons.append(f"method is {request.method}, route wants {' or '.join(self.allowed)}")
-        for conditions, data in ((self.query, request.query), (self.headers, request.headers),
-                                 (self.json, request.json), (self.form, request.form)):  # fmt: skip
-            if conditions:
-                reasons.extend(conditions.mismatches(data))
+        for conditions, name in self.conditions:
+            reasons.extend(conditions.mismatches(getattr(request, name)))
         return reasons
 
 
