@@ -379,6 +379,24 @@ ITEMS = [{"number": n, "title": f"T{n}", "user": {"login": f"u{n}"}} for n in ra
 VALUES = {"base": "http://h", "path": {"repo": "app", "n": 7}}
 
 
+def test_the_journal_cap_weighs_replies_too_drops_the_oldest_and_says_so() -> None:
+    from AgentTestLibrary.mock.journal import Journal
+
+    app = MockService(load_service("github", "github"), admin_token="admin-token-0123456789")
+    cap = 1024 * 1024
+    app.pipeline.journal = Journal(secrets=app.journal.secrets, max_bytes=cap)
+    app.collections.seed("issues", [{"number": n, "title": "x" * 2000, "state": "open"} for n in range(1, 101)], "t")
+    for _ in range(20):  # small requests, pages of 100 issues (about 210 kB each)
+        status, body = _call(app, "GET", "/repos/acme/app/issues?per_page=100")
+        assert status == 200 and len(body) == 100
+    journal = app.journal
+    assert journal.size_bytes <= cap and journal.entries()[-1].index == 19
+    assert journal.dropped == 20 - len(journal.entries()) >= 15
+    admin = Request("GET", "/__agenttest/journal?since=0", {"authorization": "Bearer admin-token-0123456789"})
+    listed = json.loads(app.handle(admin).body_bytes())
+    assert listed["dropped"] == journal.dropped and len(listed["entries"]) == 20 - journal.dropped
+
+
 def test_the_journal_keeps_a_json_reply_as_the_bytes_sent_and_reads_it_back_masked() -> None:
     from AgentTestLibrary.mockservice.model import ServiceResult
     from AgentTestLibrary.secrets import SecretRegistry

@@ -7,9 +7,10 @@ credential headers are replaced by a marker whenever the headers are read
 journal (evidence, keywords, the admin API) through :meth:`JournalEntry.to_dict`, with the
 journal's secret registry. The
 journal keeps the newest :data:`DEFAULT_LIMIT` entries and at most :data:`DEFAULT_MAX_BYTES` of
-them (each entry weighs what its recorder says: the pipeline counts a request's bytes twice, for
-the raw body and its parsed form); older ones are dropped and counted, and readers see the same
-truncation marker for either cap instead of silently missing requests.
+them (each entry weighs what its recorder says, the pipeline counting a request's bytes twice, for
+the raw body and its parsed form, plus the body its reply keeps: :func:`kept_bytes`); older ones are
+dropped and counted, and readers see the same truncation marker for either cap instead of silently
+missing requests.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ class JournalEntry:
     retry_after_s: float | None = None
     delay_s: float = 0.0
     secrets: SecretRegistry | None = field(default=None, repr=False, compare=False)
-    size: int = field(default=0, repr=False, compare=False)  # what the entry weighs against the bytes cap
+    size: int = field(default=0, repr=False, compare=False)  # weight against the bytes cap: request + kept_bytes
 
     @property
     def headers(self) -> dict[str, str]:
@@ -103,6 +104,12 @@ class JournalEntry:
         return masked
 
 
+def kept_bytes(reply: Any) -> int:
+    """What a journaled reply weighs: the bytes of the body it keeps (``stored_bytes``: a service's page as sent);
+    a reply that does not say (the model's and MCP's, mostly their rules' own data) is not weighed."""
+    return getattr(reply, "stored_bytes", 0)
+
+
 class Journal:
     """Thread-safe and capped; readers get snapshots, so assertions never race the server."""
 
@@ -127,6 +134,7 @@ class Journal:
         if isinstance(body, (str, bytes)) and len(body) > MAX_BODY_CHARS:
             entry.body = f"<{len(body)} bytes, not kept>"
         entry.secrets = self.secrets
+        entry.size += kept_bytes(entry.reply)
         with self._lock:
             entry.index, entry.time = self._next_index, time.time()
             self._next_index += 1

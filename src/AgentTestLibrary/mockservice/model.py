@@ -123,6 +123,13 @@ class ServiceResult:
             object.__setattr__(self, "encoded", jsonio.dumps(self.body))
             object.__setattr__(self, "body", None)
 
+    @property
+    def stored_bytes(self) -> int:
+        """What the body weighs as kept (against the journal's byte cap)."""
+        if self.encoded is not None:
+            return len(self.encoded)
+        return len(self.body) if isinstance(self.body, (str, bytes)) else 0
+
     def to_dict(self) -> dict[str, Any]:
         return {"status": self.status, "body": self.body if self.encoded is None else jsonio.loads_own(self.encoded)}
 
