@@ -206,7 +206,7 @@ def test_githubkit_parses_every_object_it_gets(served: tuple[MockService, str], 
     file = kit.rest.repos.get_content("acme", "app", "README.md").parsed_data
     assert base64.b64decode(file.content) == b"hello\n" and file.size == 6
     searched = kit.rest.search.issues_and_pull_requests(q="repo:acme/app").parsed_data
-    assert searched.total_count == 1 and searched.items[0].labels[0].name == "triage"
+    assert searched.total_count == 2 and searched.items[0].labels[0].name == "triage"  # the issue and the pull
     assert kit.rest.rate_limit.get().parsed_data.resources.core.limit == 5000
     assert all(status < 400 for _, status in routes(app))
 
@@ -305,7 +305,7 @@ def test_version_2026_03_10_answers_without_the_fields_it_removed(served: tuple[
     issue = kit.rest.issues.create("acme", "app", title="one", assignees=["octocat"])
     pull = kit.rest.pulls.create("acme", "app", title="Fix", head="fix", base="main")
     kit.rest.pulls.merge("acme", "app", pull.parsed_data.number)
-    newer = [issue.json(), kit.rest.issues.get("acme", "app", 1).json(), kit.rest.pulls.get("acme", "app", 1).json(),
+    newer = [issue.json(), kit.rest.issues.get("acme", "app", 1).json(), kit.rest.pulls.get("acme", "app", 2).json(),
              *kit.rest.issues.list_for_repo("acme", "app").json(), *kit.rest.pulls.list("acme", "app",
                                                                                        state="all").json(),
              *kit.rest.search.issues_and_pull_requests(q="repo:acme/app").json()["items"]]  # fmt: skip
@@ -314,7 +314,7 @@ def test_version_2026_03_10_answers_without_the_fields_it_removed(served: tuple[
     assert "rate" not in kit.rest.rate_limit.get().json()
     repo = pygithub(url, retry=None).get_repo("acme/app")
     assert repo.get_issue(1).raw_data["assignee"]["login"] == "octocat"
-    assert repo.get_pull(1).raw_data["merge_commit_sha"] and repo.get_pull(1).raw_data["assignee"] is None
+    assert repo.get_pull(2).raw_data["merge_commit_sha"] and repo.get_pull(2).raw_data["assignee"] is None
     assert pygithub(url, retry=None).get_rate_limit().raw_data["rate"]["limit"] == 5000
 
 
@@ -345,12 +345,12 @@ def test_issue_and_pull_listings_filter_and_order_as_github_does(served: tuple[M
     repo.create_pull(title="A", body="", head="fix-a", base="main")
     repo.create_pull(title="B", body="", head="fix-b", base="release")
     repo.create_pull(title="C", body="", head="fix-c", base="main").edit(state="closed")
-    assert numbers(repo.get_pulls()) == [2, 1]
-    assert numbers(repo.get_pulls(state="all", direction="asc")) == [1, 2, 3]
-    assert numbers(repo.get_pulls(base="main", state="all")) == [3, 1]
-    assert numbers(repo.get_pulls(head="acme:fix-b")) == [2]
-    assert numbers(client.search_issues("repo:acme/app", sort="created", order="asc")) == [1, 2, 3, 4]
-    assert numbers(client.search_issues("repo:acme/app", sort="created")) == [4, 3, 2, 1]  # order: desc by default
+    assert numbers(repo.get_pulls()) == [6, 5]  # pulls are numbered with the issues
+    assert numbers(repo.get_pulls(state="all", direction="asc")) == [5, 6, 7]
+    assert numbers(repo.get_pulls(base="main", state="all")) == [7, 5]
+    assert numbers(repo.get_pulls(head="acme:fix-b")) == [6]
+    assert numbers(client.search_issues("repo:acme/app is:issue", sort="created", order="asc")) == [1, 2, 3, 4]
+    assert numbers(client.search_issues("repo:acme/app", sort="created")) == [7, 6, 5, 4, 3, 2, 1]  # desc: default
 
 
 def test_labels_assignees_and_comments_change_as_github_changes_them(served: tuple[MockService, str], kit: Any) -> None:
@@ -395,3 +395,31 @@ def test_errors_carry_the_status_as_text_as_githubs_basic_error_does(served: tup
         pygithub(url, retry=None).get_repo("acme/app").get_issue(404)
     assert missing.value.data["status"] == "404" and missing.value.data["message"] == "Not Found"
     assert BasicError.model_validate(missing.value.data).status == "404"
+
+
+def test_pull_requests_are_issues_too(served: tuple[MockService, str], kit: Any) -> None:
+    """On GitHub every pull request is an issue: one numbering for both, comments and labels on a pull go through
+    the issue endpoints, the issue listing and search hold pulls (with pull_request), and the pull answers them."""
+    _, url = served
+    client = pygithub(url, retry=None)
+    repo = client.get_repo("acme/app")
+    repo.create_issue(title="Crash on start")
+    pull = repo.create_pull(title="Fix", body="Fixes #1", head="fix", base="main")
+    assert pull.number == 2
+    pull.create_issue_comment("CI passed")
+    pull.add_to_labels("ready")
+    assert list(repo.get_issue(1).get_comments()) == [] and repo.get_issue(1).labels == []
+    again = repo.get_pull(2)
+    assert [label.name for label in again.labels] == ["ready"] and again.comments == 1
+    twin = repo.get_issue(2)
+    assert twin.pull_request is not None and twin.pull_request.html_url.endswith("/pull/2") and twin.title == "Fix"
+    assert [issue.number for issue in repo.get_issues()] == [2, 1]
+    assert [issue.number for issue in client.search_issues("repo:acme/app is:pr")] == [2]
+    assert [issue.number for issue in client.search_issues("repo:acme/app is:issue")] == [1]
+    pull.edit(title="Fix the crash")
+    assert repo.get_issue(2).title == "Fix the crash"
+    pull.merge()
+    merged = kit.rest.issues.get("acme", "app", 2).parsed_data
+    assert merged.state == "closed" and merged.closed_at is not None and merged.pull_request.merged_at is not None
+    assert kit.rest.pulls.get("acme", "app", 2).parsed_data.labels[0].name == "ready"
+    assert repo.create_issue(title="Next").number == 3

@@ -65,6 +65,23 @@ LIST = "routes:\n  - name: r\n    method: GET\n    path: /x\n"
             r"reply\.remove: remove goes with 'update: COLLECTION'",
         ),
         (
+            "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {list: i, also: {i: {a: b}}}}\n",
+            r"reply\.also: also goes with 'create' or 'update'",
+        ),
+        (
+            "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {create: i, also: {j: {a: b}}}}\n",
+            r"reply\.also\.j: no collection named 'j'",
+        ),
+        (
+            "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {get: i, key: k, join: {i: a}}}\n",
+            r"reply\.join\.i: expected a list of field names",
+        ),
+        (
+            "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {json: {}, join: {i: [a]}}}\n",
+            r"reply\.join: join goes with a collection",
+        ),
+        ("collections: {i: {numbered_with: [j]}}\n", r"collections\.i\.numbered_with: no collection named 'j'"),
+        (
             "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {get: i, key: k, missing: {status: 9}}}\n",
             r"reply\.missing\.status: expected an HTTP status 100-599",
         ),
@@ -159,7 +176,8 @@ def test_a_file_giving_a_preset_collection_items_keeps_its_comment_counts_and_ke
 # a value unlike the default for every setting a collection has: a setting added without one fails here
 SETTINGS = {"key": ("k", "name"), "items": ([{"k": 1}], [{"name": "a"}]), "serial": (["id"], ["n"]),
             "refs": ({"tags": "others"}, {"labels": "others"}), "make": ({"x": 1}, {"y": 2}),
-            "counts": ({"n": {"others": "ref"}}, {"m": {"others": "owner"}})}  # fmt: skip
+            "counts": ({"n": {"others": "ref"}}, {"m": {"others": "owner"}}),
+            "numbered_with": (["others"], [])}  # fmt: skip
 
 
 def test_a_file_overriding_one_setting_of_a_preset_collection_keeps_every_other(

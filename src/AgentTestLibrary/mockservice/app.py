@@ -41,6 +41,7 @@ from .model import ReplyTemplates, ServiceReply, ServiceRequest, ServiceResult, 
 from .search import SEARCH
 
 RATE_WINDOW_S = 3600
+NO_CHANGES = ServiceReply()  # how a twin is stored: its references made, nothing translated or derived
 EXHAUSTED_RESET_S = 1
 MAX_ITEMS = 10_000  # items in all of a service's collections
 MAX_BYTES = 64 * 1024 * 1024  # what those items weigh as JSON
@@ -118,7 +119,10 @@ class Collections(ScopedList[Seed]):
             declared = self.declared.get(name)
             for numbered in (field, *(declared.serial if declared else ())):
                 if numbered not in item:
+                    shared = declared.numbered_with if declared and numbered == field else ()
                     numbers = [existing.get(numbered) for existing in items]
+                    numbers += [other.get(self.keys.get(name_, "id")) for name_ in shared
+                                for other in self._items.get(name_, [])]  # fmt: skip
                     whole = [number for number in numbers if isinstance(number, int) and not isinstance(number, bool)]
                     item = {numbered: max(whole, default=0) + 1, **item}
             size = _weight(item)
@@ -478,6 +482,10 @@ class ServiceEndpoint:
                     created = values["item"]
                     kept = templates.stored_fields.render(values)
                     values["item"] = collections.update(name, created[collections.keys[name]], kept) or created
+                for target, template in templates.also:
+                    twin = self._stored(target, template.render(values), NO_CHANGES, values, creating=True)
+                    collections.create(target, {**twin, collections.keys.get(target, "id"):
+                                                values["item"][collections.keys.get(name, "id")]})  # fmt: skip
                 status = status or 201
             elif reply.get is not None:
                 values["item"] = collections.find(name, key)
@@ -499,6 +507,11 @@ class ServiceEndpoint:
                 if current is not None:
                     changes = {**self._consequences(templates, current, changes, values), **changes}
                 values["item"] = collections.update(name, key, changes) if current is not None else None
+                if values["item"] is not None:
+                    own = values["item"][collections.keys.get(name, "id")]
+                    for target, template in templates.also:  # its twin follows, when it has one
+                        collections.update(target, own, self._stored(target, template.render(values), NO_CHANGES,
+                                                                     values))  # fmt: skip
             else:
                 values["item"] = {} if collections.delete(name, key) else None
                 status = status or 204
@@ -631,11 +644,22 @@ class ServiceEndpoint:
                    values: dict[str, Any]) -> list[dict[str, Any]]:  # fmt: skip
         """Items as answered: with their collection's ``counts`` worked out and the reply's ``add_fields`` filled
         for each (``{{item.x}}`` is that item's)."""
-        items = self._counted(name, items)
+        items = self._joined(templates, self._counted(name, items))
         fields = templates.add_fields
         if fields is None:
             return items
         return [{**item, **added} for item, added in zip(items, fields.render_each(values, items), strict=True)]
+
+    def _joined(self, templates: ReplyTemplates, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Items with the ``join`` fields of the other collection's item that has the same key (a pull's labels from
+        its issue), counted as that collection counts them."""
+        collections = self.service.collections
+        for target, fields in templates.join:
+            key = collections.keys.get(target, "id")
+            twins = {str(twin.get(key)): twin for twin in self._counted(target, collections.items(target))}
+            items = [{**item, **{field: twin[field] for field in fields if field in twin}}
+                     if (twin := twins.get(str(item.get(key)))) is not None else item for item in items]  # fmt: skip
+        return items
 
     def _counted(self, name: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Items with each ``counts`` field set to how many of the other collection's items name them."""

@@ -87,7 +87,8 @@ WHEN_KEYS = ("query", "headers", "json", "form")
 VERIFY_KEYS = ("provider", "secret", "secret_env")
 REPLY_KEYS = ("status", "headers", "json", "text", "list", "get", "create", "update", "delete", "key", "item",
               "where", "paginate", "add_fields", "stored_fields", "append", "requires", "replace", "translate",
-              "missing", "invalid_page", "newest_first", "derive", "search", "on_change", "remove")  # fmt: skip
+              "missing", "invalid_page", "newest_first", "derive", "search", "on_change", "remove", "also",
+              "join")  # fmt: skip
 MISSING_KEYS = ("status", "type")
 COLLECTION_VERBS = ("list", "get", "create", "update", "delete")
 PAGINATE_KEYS = ("style", "size", "max_size", "position_param", "size_param", "next_field")
@@ -183,10 +184,11 @@ class _Validator(Validator):
                         ("collections", collection.name, "refs", field),
                         f"no collection named '{target}' (collections: {', '.join(sorted(names))}).",
                     )
-            for field, target, _ in collection.counts:
+            for where, target in (*((("counts", field), target) for field, target, _ in collection.counts),
+                                  *((("numbered_with",), target) for target in collection.numbered_with)):  # fmt: skip
                 if target not in names:
                     raise self.fail(
-                        ("collections", collection.name, "counts", field),
+                        ("collections", collection.name, *where),
                         f"no collection named '{target}' (collections: {', '.join(sorted(names))}).",
                     )
         routes = [self.route(item, ("routes", index), names)
@@ -268,6 +270,10 @@ class _Validator(Validator):
             tuple((str(field), str(target)) for field, target in refs.items()),
             raw.get("make"),
             tuple(counts),
+            tuple(
+                str(other)
+                for other in self.items(raw.get("numbered_with", []), (*path, "numbered_with"), "collection names")
+            ),
         )
         self.only_names(collection.maker, (*REQUEST_NAMES, "key"), (*path, "make"), "an item made for a new key")
         return collection
@@ -417,6 +423,21 @@ class _Validator(Validator):
             for value, sets in self.typed(table, (*path, "on_change", field), dict,
                                           "a mapping of values to the fields they set").items():  # fmt: skip
                 self.typed(sets, (*path, "on_change", field, value), dict, "a mapping of fields to templates")
+        also = self.typed(raw.get("also") or {}, (*path, "also"), dict, "a mapping of collections to their twin item")
+        if also and verbs not in (["create"], ["update"]):
+            raise self.fail((*path, "also"), "also goes with 'create' or 'update'.")
+        join = self.typed(raw.get("join") or {}, (*path, "join"), dict, "a mapping of collections to field names")
+        if join and not verbs:
+            raise self.fail((*path, "join"), "join goes with a collection (list, get, create, update).")
+        for part, targets in (("also", also), ("join", join)):
+            for target, given in targets.items():
+                if target not in collections:
+                    known = ", ".join(sorted(collections)) or "none"
+                    raise self.fail((*path, part, target), f"no collection named '{target}' (collections: {known}).")
+                if part == "also":
+                    self.typed(given, (*path, part, target), dict, "a mapping of the twin's fields to templates")
+                else:
+                    self.items(given, (*path, part, target), "field names")
         missing = self.answer_as(raw.get("missing"), (*path, "missing"), (404, "not_found"))
         invalid_page = self.answer_as(raw.get("invalid_page"), (*path, "invalid_page"), (400, ""))
         if "invalid_page" in raw and "paginate" not in raw:
@@ -469,6 +490,8 @@ class _Validator(Validator):
             derive=tuple(derived),
             search=(str(next(iter(search))), next(iter(search.values()))) if search else None,
             on_change=tuple((str(field), tuple(table.items())) for field, table in on_change.items()),
+            also=tuple((str(target), twin) for target, twin in also.items()),
+            join=tuple((str(target), tuple(map(str, fields))) for target, fields in join.items()),
             newest_first=self.typed(raw.get("newest_first", False), (*path, "newest_first"), bool, "true or false"),
         )
 

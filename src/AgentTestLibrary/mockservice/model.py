@@ -227,6 +227,8 @@ class ServiceReply:
     derive: tuple[tuple[str, str, str], ...] = ()  # (field, function, source field): computed when stored
     search: tuple[str, Any] | None = None  # list: (language, the query's template): what it keeps, in its order
     on_change: tuple[tuple[str, tuple[tuple[Any, Any], ...]], ...] = ()  # update: field -> (new value, fields set)
+    also: tuple[tuple[str, Any], ...] = ()  # create/update: the same-key twin in another collection (a pull's issue)
+    join: tuple[tuple[str, tuple[str, ...]], ...] = ()  # answered items take these fields from their twin there
 
     @property
     def collection(self) -> str | None:
@@ -257,6 +259,8 @@ class ServiceReply:
             on_change=tuple(
                 (name, tuple((value, Template(sets)) for value, sets in table)) for name, table in self.on_change
             ),
+            also=tuple((target, Template(twin, optional_fields=True)) for target, twin in self.also),
+            join=self.join,
         )
 
     @cached_property
@@ -280,7 +284,7 @@ class ServiceReply:
         with_item = (*request, "item")
         return {"key": request, "item": request, "append": request, "remove": request, "where": request,
                 "requires": request,
-                "search": request, "on_change": request,
+                "search": request, "on_change": request, "also": with_item,
                 "add_fields": with_item,
                 "stored_fields": with_item, "headers": answered, "text": answered, "json": answered}  # fmt: skip
 
@@ -303,6 +307,8 @@ class ReplyTemplates:
     json: Template
     search: tuple[str, Template] | None  # the query language and the query
     on_change: tuple[tuple[str, tuple[tuple[Any, Template], ...]], ...]  # fields set when a field takes a value
+    also: tuple[tuple[str, Template], ...]  # the twin made or changed in another collection
+    join: tuple[tuple[str, tuple[str, ...]], ...]  # fields answered from the twin in another collection
 
     def parts(self) -> list[tuple[str, Template]]:
         """Every template with the name of the part it fills."""
@@ -313,7 +319,8 @@ class ReplyTemplates:
                  *(("requires", template) for _, template in self.requires),
                  *(("headers", template) for _, template in self.headers),
                  *((("search", self.search[1]),) if self.search is not None else ()),
-                 *(("on_change", sets) for _, table in self.on_change for _, sets in table)]  # fmt: skip
+                 *(("on_change", sets) for _, table in self.on_change for _, sets in table),
+                 *(("also", twin) for _, twin in self.also)]  # fmt: skip
         return [(part, template) for part, template in found if template is not None]
 
 
@@ -343,6 +350,7 @@ class Collection:
     refs: tuple[tuple[str, str], ...] = ()
     make: Any = None
     counts: tuple[tuple[str, str, str], ...] = ()  # (field, other collection, its field holding this item's key)
+    numbered_with: tuple[str, ...] = ()  # collections whose keys share one numbering with this one's (pulls, issues)
 
     @cached_property
     def maker(self) -> Template:
