@@ -423,3 +423,27 @@ def test_pull_requests_are_issues_too(served: tuple[MockService, str], kit: Any)
     assert merged.state == "closed" and merged.closed_at is not None and merged.pull_request.merged_at is not None
     assert kit.rest.pulls.get("acme", "app", 2).parsed_data.labels[0].name == "ready"
     assert repo.create_issue(title="Next").number == 3
+
+
+def test_a_review_agent_reads_a_pulls_files_and_comments_on_its_lines(
+    served: tuple[MockService, str], kit: Any
+) -> None:
+    """A pull's files (seeded with their patch), its review comments created on a line and listed back."""
+    app, url = served
+    repo = pygithub(url, retry=None).get_repo("acme/app")
+    pull = repo.create_pull(title="Fix", body="", head="fix", base="main")
+    patch = "@@ -1,2 +1,2 @@\n-print('helo')\n+print('hello')"
+    app.collections.seed("files", [{"pull_number": 1, "filename": "app.py", "status": "modified", "additions": 1,
+                                    "deletions": 1, "changes": 2, "patch": patch}], "t")  # fmt: skip
+    files = list(pull.get_files())
+    assert [(file.filename, file.status, file.patch) for file in files] == [("app.py", "modified", patch)]
+    assert files[0].blob_url.endswith("/blob/6dcb09b5b57875f334f61aebed695e2e4193db5e/app.py")
+    assert [entry.filename for entry in kit.rest.pulls.list_files("acme", "app", 1).parsed_data] == ["app.py"]
+    comment = pull.create_review_comment("typo fixed, thanks", pull.head.sha, "app.py", line=1, side="RIGHT")
+    assert (comment.path, comment.line, comment.side, comment.user.login) == ("app.py", 1, "RIGHT", "agenttest-bot")
+    listed = kit.rest.pulls.list_review_comments("acme", "app", 1).parsed_data
+    assert [(item.body, item.path, item.commit_id) for item in listed] == [("typo fixed, thanks", "app.py",
+                                                                            pull.head.sha)]  # fmt: skip
+    assert list(pull.get_issue_comments()) == [] and repo.get_pull(1).review_comments == 1
+    with pytest.raises(github.UnknownObjectException):
+        repo._requester.requestJsonAndCheck("GET", f"{repo.url}/pulls/9/files")
