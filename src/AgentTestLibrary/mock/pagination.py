@@ -22,6 +22,7 @@ import base64
 import binascii
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal, get_args
 from urllib.parse import parse_qsl, urlencode
 
@@ -51,8 +52,13 @@ class Paging:
     next_field: str = ""  # cursor/token: where the next position goes in the body; offset: the total
 
     def name(self, which: str) -> str:
-        given = {"position": self.position_param, "size": self.size_param, "next": self.next_field}[which]
-        return given or DEFAULTS[self.style].get(which, "")
+        """The name of its ``position``, ``size`` or ``next`` (as given, else its style's default)."""
+        return self.names[which]
+
+    @cached_property
+    def names(self) -> dict[str, str]:
+        given = {"position": self.position_param, "size": self.size_param, "next": self.next_field}
+        return {which: name or DEFAULTS[self.style].get(which, "") for which, name in given.items()}
 
 
 @dataclass(frozen=True)

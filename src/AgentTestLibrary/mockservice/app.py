@@ -15,7 +15,7 @@ import hashlib
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl
@@ -300,13 +300,13 @@ class ServiceEndpoint:
             form = dict(parse_qsl(text, keep_blank_values=True))
             self.service.pipeline.secrets.add_parameters(text)  # a form's client_secret, as a query's access_token
         query = {key: values[0] for key, values in request.query.items()}
-        base = ServiceRequest(request.method, request.path, query, dict(request.headers), body, form, text,
-                              origin=request.origin)  # fmt: skip
+        asked = (request.method, request.path, query, dict(request.headers), body, form, text)
+        base = ServiceRequest(*asked, origin=request.origin)
         if self.service.tape is not None:
             return base  # the cassette answers, not the routes
         match: Match[ServiceRoute] = self.service.rulebook.choose(base)
         if match.rule is None:
-            return replace(base, match=match)
+            return ServiceRequest(*asked, match=match, origin=request.origin)
         route, reply = match.rule, match.reply
         params = route.matcher.path.match(request.path) if route.matcher.path else {}
         number = None
@@ -317,7 +317,7 @@ class ServiceEndpoint:
                 if reply.invalid_page == (400, ""):
                     raise RequestError(f"{error}.") from None
                 # the route words it (Slack: HTTP 200, invalid_cursor) when it answers
-        return replace(base, route=route.name, params=params or {}, page=number, match=match)
+        return ServiceRequest(*asked, route.name, params or {}, number, match, request.origin)
 
     def answer(self, call: Call, subject: ServiceRequest) -> Answer:
         tape = self.service.tape
