@@ -744,3 +744,27 @@ def test_a_header_echoing_a_request_value_cannot_split_the_response(sent: str) -
     head = response_head(outcome, 2, True, "agenttest-mock")
     spaces = " " * (len(sent) // 3)
     assert f"\r\nx-echo: a{spaces}set-cookie: b\r\n".encode() in head and b"\r\nset-cookie" not in head
+
+
+def test_a_read_answered_again_still_meets_faults_and_added_routes_and_is_journaled() -> None:
+    from AgentTestLibrary.mockservice.loader import parse_service_route
+
+    app = MockService(load_service("github", "github"))
+    app.collections.seed("issues", [{"number": 1, "title": "t1", "state": "open"}], "t")
+    target = "/repos/acme/app/issues"
+    page = _get(app, target).body_bytes()
+    assert _get(app, target).body_bytes() == page
+    fault = app.parse_fault({"name": "down", "when": {"route": "list issues"}, "status": 503}, "k")
+    app.add_fault(fault, "test:T")
+    assert _get(app, target).status == 503
+    app.remove_scope("test:T")
+    assert _get(app, target).body_bytes() == page
+    route = {"name": "mine", "method": "GET", "path": target, "reply": {"list": "issues", "add_fields": {"x": 1}}}
+    app.add_route(parse_service_route(route, "k", app.spec), "test:T")
+    assert json.loads(_get(app, target).body_bytes())[0]["x"] == 1  # the added route answers, not the kept page
+    app.remove_scope("test:T")
+    assert _get(app, target).body_bytes() == page
+    journaled = [(entry.status, entry.fault, entry.rule) for entry in app.journal.entries()]
+    assert journaled == [(200, "", "list issues"), (200, "", "list issues"), (503, journaled[2][1], "list issues"),
+                         (200, "", "list issues"), (200, "", "mine"), (200, "", "list issues")]  # fmt: skip
+    assert "down" in journaled[2][1]
