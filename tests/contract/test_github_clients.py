@@ -91,6 +91,12 @@ def test_pygithub_pulls_reviews_and_contents(served: tuple[MockService, str]) ->
     repo.update_file("docs/notes.md", "Edit notes", "new notes\n", fetched.sha)
     assert repo.get_contents("docs/notes.md").decoded_content == b"new notes\n"
     assert len(app.collections.items("contents")) == 1
+    deleted = repo.delete_file("docs/notes.md", "Drop notes", repo.get_contents("docs/notes.md").sha)
+    assert deleted["commit"].raw_data["message"] == "Drop notes" and app.collections.items("contents") == []
+    with pytest.raises(github.UnknownObjectException):
+        repo.get_contents("docs/notes.md")
+    with pytest.raises(github.UnknownObjectException):
+        repo.delete_file("docs/notes.md", "Again", expected_sha)
     with pytest.raises(github.GithubException) as invalid:
         repo._requester.requestJsonAndCheck("PUT", f"{repo.url}/contents/x.md", input={"message": "m", "content": "*"})
     assert invalid.value.status == 422 and "Base64" in invalid.value.data["message"]
