@@ -105,8 +105,8 @@ class JournalEntry:
 
 
 def kept_bytes(reply: Any) -> int:
-    """What a journaled reply weighs: the bytes of the body it keeps (``stored_bytes``: a service's page as sent);
-    a reply that does not say (the model's and MCP's, mostly their rules' own data) is not weighed."""
+    """What a journaled reply weighs: what it says it keeps (``stored_bytes``: a service's page as sent, the model's
+    and MCP's reply texts); a reply that does not say is not weighed."""
     return getattr(reply, "stored_bytes", 0)
 
 

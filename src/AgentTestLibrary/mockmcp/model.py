@@ -102,6 +102,15 @@ class McpReply:
             return ""
         return "\n".join(str(item.get("text", "")) for item in items if isinstance(item, dict))
 
+    @property
+    def stored_bytes(self) -> int:
+        """What the reply weighs against the journal's byte cap: the length of its text content (worked out when
+        journaled)."""
+        items = (self.result or {}).get("content")
+        if not isinstance(items, list):
+            return 0
+        return sum(len(text) for item in items if isinstance(item, dict) and isinstance(text := item.get("text"), str))
+
     def to_dict(self) -> dict[str, Any]:
         if self.error is not None:
             return {"error": self.error.to_dict(), "rule": self.rule}
