@@ -7,10 +7,10 @@ credential headers are replaced by a marker whenever the headers are read
 journal (evidence, keywords, the admin API) through :meth:`JournalEntry.to_dict`, with the
 journal's secret registry. The
 journal keeps the newest :data:`DEFAULT_LIMIT` entries and at most :data:`DEFAULT_MAX_BYTES` of
-them (each entry weighs what its recorder says, the pipeline counting a request's bytes twice, for
-the raw body and its parsed form, plus the body its reply keeps: :func:`kept_bytes`); older ones are
+them (each entry weighs what it keeps: a request's bytes twice, for the raw body and its parsed form,
+a body kept as a marker as the marker, plus what its reply keeps: :func:`kept_bytes`); older ones are
 dropped and counted, and readers see the same truncation marker for either cap instead of silently
-missing requests.
+missing requests. An entry over the byte cap on its own is kept as its head (:meth:`Journal.add`).
 """
 
 from __future__ import annotations
@@ -128,13 +128,24 @@ class Journal:
         """Keep an entry of these fields (those of :class:`JournalEntry` after ``index`` and ``time``)."""
         return self.add(JournalEntry(0, 0.0, **values))
 
-    def add(self, entry: JournalEntry) -> JournalEntry:
-        """Number, stamp and keep an entry its recorder built (the hot path: no keyword dict in between)."""
+    def add(self, entry: JournalEntry, body_bytes: int = 0) -> JournalEntry:
+        """Number, stamp and keep an entry its recorder built (the hot path: no keyword dict in between).
+
+        ``body_bytes`` is the request body's length on the wire, counted twice (raw and parsed); a body over
+        :data:`MAX_BODY_CHARS` is kept as a marker and weighs the marker (and once more when the parsed request is
+        kept). An entry that alone weighs more than :attr:`max_bytes` is kept, but its body as a marker and without
+        its parsed request and reply: the journal still shows the exchange and stays bounded.
+        """
         body = entry.body
         if isinstance(body, (str, bytes)) and len(body) > MAX_BODY_CHARS:
             entry.body = f"<{len(body)} bytes, not kept>"
+            entry.size += len(entry.body) + (body_bytes if entry.subject is not None else 0)
+        else:
+            entry.size += 2 * body_bytes
         entry.secrets = self.secrets
         entry.size += kept_bytes(entry.reply)
+        if entry.size > self.max_bytes:
+            self._strip(entry)
         with self._lock:
             entry.index, entry.time = self._next_index, time.time()
             self._next_index += 1
@@ -143,6 +154,15 @@ class Journal:
             while len(self._entries) > self.limit or (self._bytes > self.max_bytes and len(self._entries) > 1):
                 self._bytes -= self._entries.popleft().size
             return entry
+
+    def _strip(self, entry: JournalEntry) -> None:
+        """Keep ``entry`` (over the cap on its own) as its head: the body a marker, no parsed request, no reply."""
+        body = entry.body
+        length = f"{len(body)} bytes, " if isinstance(body, (str, bytes)) else ""
+        entry.body = (f"<{length}not kept: the exchange weighed {entry.size} bytes, over the journal's byte cap of "
+                      f"{self.max_bytes}; its request and reply were not kept either>")  # fmt: skip
+        entry.subject = entry.reply = None
+        entry.size = len(entry.body) + len(entry.path) + sum(map(len, entry.received_headers.values()))
 
     @property
     def size_bytes(self) -> int:

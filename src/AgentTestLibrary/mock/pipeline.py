@@ -367,8 +367,8 @@ class Pipeline:
         if "?" in request.target:  # an agent's ?access_token=... is masked wherever it shows up from now on
             self.secrets.add_parameters(request.target.split("?", 1)[1])
         entry.transport, entry.received_headers = request.transport, request.headers
-        entry.size = 2 * len(request.body) + len(request.target) + sum(map(len, request.headers.values()))
-        return self.journal.add(entry)
+        entry.size = len(request.target) + sum(map(len, request.headers.values()))
+        return self.journal.add(entry, len(request.body))
 
     def websocket_paths(self) -> tuple[str, ...]:
         return self.routes.websocket_paths
