@@ -73,19 +73,28 @@ TABLES: dict[tuple[str, str], set[str]] = {
 }
 
 
-def documented() -> dict[tuple[str, str], set[str]]:
-    """Each table's keys: the backticked name in the first column of its rows."""
-    tables: dict[tuple[str, str], set[str]] = {}
+def rows() -> dict[tuple[str, str], list[str]]:
+    """Each table's keys in the order listed: the backticked name in the first column of its rows."""
+    tables: dict[tuple[str, str], list[str]] = {}
     for section in re.split(r"^## ", PAGE.read_text(encoding="utf-8"), flags=re.MULTILINE)[1:]:
         title = section.split("\n", 1)[0].strip()
         for table in re.split(r"^### ", section, flags=re.MULTILINE)[1:]:
             heading, body = table.split("\n", 1)
-            tables[title, heading.strip()] = set(re.findall(r"^\| `([^`]+)` \|", body, flags=re.MULTILINE))
+            tables[title, heading.strip()] = re.findall(r"^\| `([^`]+)` \|", body, flags=re.MULTILINE)
     return tables
+
+
+def documented() -> dict[tuple[str, str], set[str]]:
+    return {table: set(keys) for table, keys in rows().items()}
 
 
 def test_every_table_of_the_page_is_checked() -> None:
     assert set(documented()) == set(TABLES)
+
+
+def test_no_table_lists_a_key_twice() -> None:
+    twice = {table: sorted({key for key in keys if keys.count(key) > 1}) for table, keys in rows().items()}
+    assert not {table: keys for table, keys in twice.items() if keys}, "formats.md lists these keys twice"
 
 
 @pytest.mark.parametrize("table", sorted(TABLES), ids=[" / ".join(table) for table in sorted(TABLES)])
