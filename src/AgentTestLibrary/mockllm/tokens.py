@@ -18,6 +18,8 @@ _CLASSES = bytes(
 
 def count_tokens(text: str) -> int:
     """Words and punctuation marks; a stable stand-in for a real tokenizer."""
+    if not text:  # most of the fields counted per request are empty (a system prompt, a refusal, reasoning)
+        return 0
     if len(text) <= 1024:
         return _count_short(text)
     if not text.isascii():
@@ -34,18 +36,23 @@ def _count_short(text: str) -> int:
 
 
 def conversation_tokens(conversation: Conversation) -> int:
-    parts = [conversation.system]
+    """Summed as it goes (once per request: no list of parts, no generator per message)."""
+    total = count_tokens(conversation.system)
     for message in conversation.messages:
-        parts.append(message.sent_text)
-        parts.extend(call.name + " " + call.arguments_json() for call in message.tool_calls)
-        parts.extend(result.content for result in message.tool_results)
-    parts.extend(tool.name + " " + tool.description for tool in conversation.tools)
-    return max(1, sum(count_tokens(part) for part in parts))
+        total += count_tokens(message.sent_text)
+        for call in message.tool_calls:
+            total += count_tokens(call.name + " " + call.arguments_json())
+        for result in message.tool_results:
+            total += count_tokens(result.content)
+    for tool in conversation.tools:
+        total += count_tokens(tool.name + " " + tool.description)
+    return max(1, total)
 
 
 def reply_tokens(reply: Reply) -> int:
     total = count_tokens(reply.text) + count_tokens(reply.refusal) + count_tokens(reply.reasoning)
-    total += sum(count_tokens(call.name + " " + call.arguments_json()) for call in reply.tool_calls)
+    for call in reply.tool_calls:
+        total += count_tokens(call.name + " " + call.arguments_json())
     return max(1, total)
 
 

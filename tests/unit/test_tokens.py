@@ -1,0 +1,46 @@
+"""Token counts of the model mock: the per-request sums count every part of a conversation and a reply."""
+
+from __future__ import annotations
+
+import re
+
+from AgentTestLibrary.mockllm.conversation import Conversation, Message, Reply, Tool, ToolCall, ToolResult
+from AgentTestLibrary.mockllm.tokens import conversation_tokens, count_tokens, reply_tokens
+
+WORDS = re.compile(r"\w+|[^\w\s]")
+
+
+def words(text: str) -> int:
+    return len(WORDS.findall(text))
+
+
+def test_empty_text_counts_no_tokens_and_other_text_its_words_and_marks() -> None:
+    assert count_tokens("") == 0
+    assert count_tokens("hello, world!") == 4
+    assert count_tokens("   ") == 0
+
+
+def test_a_conversation_counts_its_system_prompt_messages_calls_results_and_tools() -> None:
+    call = ToolCall("c1", "lookup", {"city": "Oslo", "days": 3})
+    conversation = Conversation(
+        "openai.chat",
+        "m",
+        (
+            Message("user", "what is the weather?", harness_blocks=("<env>cwd: /tmp</env>",)),
+            Message("assistant", "let me look", tool_calls=(call,)),
+            Message("user", tool_results=(ToolResult("c1", "sunny, 21 C"),)),
+        ),
+        system="You are terse.",
+        tools=(Tool("lookup", "Looks up the weather.", None),),
+    )
+    expected = (words("You are terse.") + words("<env>cwd: /tmp</env>\nwhat is the weather?") + words("let me look")
+                + words('lookup {"city":"Oslo","days":3}') + words("sunny, 21 C")
+                + words("lookup Looks up the weather."))  # fmt: skip
+    assert conversation_tokens(conversation) == expected == 49
+    assert conversation_tokens(Conversation("openai.chat", "m", (Message("user", ""),))) == 1  # never 0
+
+
+def test_a_reply_counts_its_text_refusal_reasoning_and_calls() -> None:
+    reply = Reply("done.", (ToolCall("c2", "save", "x y"),), refusal="no", reasoning="because")
+    assert reply_tokens(reply) == words("done.") + words("no") + words("because") + words("save x y") == 7
+    assert reply_tokens(Reply()) == 1
