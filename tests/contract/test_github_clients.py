@@ -419,6 +419,8 @@ def test_pull_requests_are_issues_too(served: tuple[MockService, str], kit: Any)
     assert [label.name for label in again.labels] == ["ready"] and again.comments == 1
     twin = repo.get_issue(2)
     assert twin.pull_request is not None and twin.pull_request.html_url.endswith("/pull/2") and twin.title == "Fix"
+    assert twin.html_url.endswith("/acme/app/pull/2") and repo.get_issue(1).html_url.endswith("/acme/app/issues/1")
+    assert {issue.number: issue.html_url.split("/")[-2] for issue in repo.get_issues()} == {2: "pull", 1: "issues"}
     assert [issue.number for issue in repo.get_issues()] == [2, 1]
     assert [issue.number for issue in client.search_issues("repo:acme/app is:pr")] == [2]
     assert [issue.number for issue in client.search_issues("repo:acme/app is:issue")] == [1]

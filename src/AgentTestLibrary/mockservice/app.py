@@ -642,9 +642,12 @@ class ServiceEndpoint:
 
     def _decorated(self, name: str, templates: ReplyTemplates, items: list[dict[str, Any]],
                    values: dict[str, Any]) -> list[dict[str, Any]]:  # fmt: skip
-        """Items as answered: with their collection's ``counts`` worked out and the reply's ``add_fields`` filled
-        for each (``{{item.x}}`` is that item's)."""
+        """Items as answered: with their collection's ``counts`` worked out, the reply's ``default_fields`` filled
+        for each that does not store them and its ``add_fields`` for each (``{{item.x}}`` is that item's)."""
         items = self._joined(templates, self._counted(name, items))
+        defaults = templates.default_fields
+        if defaults is not None:
+            items = [{**added, **item} for item, added in zip(items, defaults.render_each(values, items), strict=True)]
         fields = templates.add_fields
         if fields is None:
             return items

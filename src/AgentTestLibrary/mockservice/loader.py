@@ -86,9 +86,9 @@ ROUTE_KEYS = ("name", "method", "path", "when", "verify", "reply", "sequence")
 WHEN_KEYS = ("query", "headers", "json", "form")
 VERIFY_KEYS = ("provider", "secret", "secret_env")
 REPLY_KEYS = ("status", "headers", "json", "text", "list", "get", "create", "update", "delete", "key", "item",
-              "where", "paginate", "add_fields", "stored_fields", "append", "requires", "replace", "translate",
-              "missing", "invalid_page", "newest_first", "derive", "search", "on_change", "remove", "also",
-              "join")  # fmt: skip
+              "where", "paginate", "add_fields", "default_fields", "stored_fields", "append", "requires", "replace",
+              "translate", "missing", "invalid_page", "newest_first", "derive", "search", "on_change", "remove",
+              "also", "join")  # fmt: skip
 MISSING_KEYS = ("status", "type")
 COLLECTION_VERBS = ("list", "get", "create", "update", "delete")
 PAGINATE_KEYS = ("style", "size", "max_size", "position_param", "size_param", "next_field")
@@ -389,8 +389,9 @@ class _Validator(Validator):
             raise self.fail((*path, "replace"), "replace goes with 'create: COLLECTION'.")
         if "stored_fields" in raw and verbs != ["create"]:
             raise self.fail((*path, "stored_fields"), "stored_fields goes with 'create: COLLECTION'.")
-        if "add_fields" in raw and not verbs:
-            raise self.fail((*path, "add_fields"), "add_fields goes with a collection (list, get, create, update).")
+        for adding in ("add_fields", "default_fields"):
+            if adding in raw and not verbs:
+                raise self.fail((*path, adding), f"{adding} goes with a collection (list, get, create, update).")
         for changing in ("append", "remove"):
             if changing in raw and verbs != ["update"]:
                 raise self.fail((*path, changing), f"{changing} goes with 'update: COLLECTION'.")
@@ -474,6 +475,11 @@ class _Validator(Validator):
             else None,
             add_fields=self.typed(raw["add_fields"], (*path, "add_fields"), dict, "a mapping of fields to templates")
             if "add_fields" in raw
+            else None,
+            default_fields=self.typed(
+                raw["default_fields"], (*path, "default_fields"), dict, "a mapping of fields to templates"
+            )
+            if "default_fields" in raw
             else None,
             append=self.typed(raw["append"], (*path, "append"), dict, "a mapping of list fields to templates")
             if "append" in raw

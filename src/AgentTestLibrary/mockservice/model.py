@@ -218,6 +218,7 @@ class ServiceReply:
     newest_first: bool = False  # list: the last item created comes first (Slack's history)
     paging: Paging | None = None
     add_fields: Any = None  # templated fields added to each item answered (not stored), e.g. its url
+    default_fields: Any = None  # templated fields answered for an item that does not store them (a twin's html_url)
     stored_fields: Any = None  # create: templated fields stored with the new item once it has its key (its url)
     append: Any = None  # update: templated values added to the item's list fields (each value once)
     remove: Any = None  # update: templated values taken out of the item's list fields (one named alone must be there)
@@ -251,6 +252,7 @@ class ServiceReply:
             where=tuple((name, Template(value)) for name, value in self.where),
             requires=tuple((name, Template(value)) for name, value in self.requires),
             add_fields=Template(self.add_fields, each="item") if self.add_fields else None,
+            default_fields=Template(self.default_fields, each="item") if self.default_fields else None,
             stored_fields=Template(self.stored_fields) if self.stored_fields else None,
             headers=tuple((name, Template(value)) for name, value in self.headers),
             text=Template(self.text) if self.text is not None else None,
@@ -285,7 +287,7 @@ class ServiceReply:
         return {"key": request, "item": request, "append": request, "remove": request, "where": request,
                 "requires": request,
                 "search": request, "on_change": request, "also": with_item,
-                "add_fields": with_item,
+                "add_fields": with_item, "default_fields": with_item,
                 "stored_fields": with_item, "headers": answered, "text": answered, "json": answered}  # fmt: skip
 
 
@@ -301,6 +303,7 @@ class ReplyTemplates:
     where: tuple[tuple[str, Template], ...]
     requires: tuple[tuple[str, Template], ...]
     add_fields: Template | None
+    default_fields: Template | None
     stored_fields: Template | None
     headers: tuple[tuple[str, Template], ...]
     text: Template | None
@@ -313,7 +316,7 @@ class ReplyTemplates:
     def parts(self) -> list[tuple[str, Template]]:
         """Every template with the name of the part it fills."""
         found = [("key", self.key), ("item", self.item), ("append", self.append), ("remove", self.remove),
-                 ("add_fields", self.add_fields),
+                 ("add_fields", self.add_fields), ("default_fields", self.default_fields),
                  ("stored_fields", self.stored_fields), ("text", self.text),
                  ("json", self.json), *(("where", template) for _, template in self.where),
                  *(("requires", template) for _, template in self.requires),
