@@ -79,6 +79,23 @@ def test_anthropic_sdk_capture_and_count_tokens_is_deterministic() -> None:
         (CHAT, {"model": 3, "messages": [{"role": "user", "content": "x"}]}, "model"),
         (CHAT, {"model": "m", "messages": [{"role": "wizard", "content": "x"}]}, "messages[0].role"),
         (CHAT, {"model": "m", "messages": [{"role": "user", "content": 7}]}, "messages[0].content"),
+        (CHAT, {"model": "m", "messages": [{"role": "user", "content": "x"}, "hi"]}, "messages[1]"),
+        (CHAT, {"model": "m", "messages": [{"role": "user", "content": "x"}, {"content": "x"}]}, "messages[1]"),
+        (
+            CHAT,
+            {"model": "m", "messages": [{"role": "user", "content": "x"}, {"role": "system", "content": 7}]},
+            "messages[1].content",
+        ),
+        (
+            CHAT,
+            {"model": "m", "messages": [{"role": "user", "content": "x"}, {"role": "tool", "content": {}}]},
+            "messages[1].content",
+        ),
+        (
+            CHAT,
+            {"model": "m", "messages": [{"role": "user", "content": "x"}, {"role": "assistant", "tool_calls": [{}]}]},
+            "messages[1].tool_calls[0]",
+        ),
         (MESSAGES, {"model": "m", "messages": []}, "max_tokens"),
         (MESSAGES, {"model": "m", "max_tokens": "9", "messages": []}, "max_tokens"),
         (MESSAGES, {"model": "m", "max_tokens": 9, "messages": [{"role": "bot"}]}, "messages[0].role"),
@@ -96,6 +113,17 @@ def test_malformed_requests_name_the_param(
         codec.parse(body)
     assert caught.value.param == param
     assert param.split("[", maxsplit=1)[0].split(".", maxsplit=1)[0] in caught.value.message
+
+
+def test_chat_reads_text_given_as_a_string_or_as_parts_alike() -> None:
+    def conversation(content: object) -> object:
+        return CHAT.parse({"model": "m", "messages": [
+            {"role": "system", "content": content}, {"role": "user", "content": content},
+            {"role": "assistant", "content": None, "tool_calls": [{"id": "c", "function": {"name": "f"}}]},
+            {"role": "tool", "tool_call_id": "c", "content": content}]})  # fmt: skip
+
+    assert conversation("one two") == conversation([{"type": "text", "text": "one two"}])
+    assert conversation("one two") != conversation("one")
 
 
 def test_anthropic_tolerates_unknown_fields_thinking_and_cache_control() -> None:

@@ -8,15 +8,40 @@ format.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from .injected import split_user_text
 
+_Frozen = TypeVar("_Frozen", bound=type)
 
+
+def filled_at_once(cls: _Frozen) -> _Frozen:
+    """A frozen dataclass whose ``__init__`` fills the new instance's dict in one step.
+
+    The dataclass's own sets each field through ``object.__setattr__``; a conversation is built per request and a
+    message per message sent, so that is most of what parsing a request costs (a conversation 1.3 -> 0.5 us).
+    Fields, defaults, equality, hashing and immutability stay the dataclass's; the names come from its fields.
+    """
+    fields = dataclasses.fields(cls)
+    if any(item.default_factory is not dataclasses.MISSING for item in fields) or "__post_init__" in vars(cls):
+        raise TypeError(f"{cls.__name__}: filled_at_once takes plain defaults and no __post_init__")
+    defaults = {f"_{item.name}": item.default for item in fields if item.default is not dataclasses.MISSING}
+    parameters = ", ".join(item.name if f"_{item.name}" not in defaults else f"{item.name}=_{item.name}"
+                           for item in fields)  # fmt: skip
+    values = ", ".join(f"{item.name!r}: {item.name}" for item in fields)
+    made: dict[str, Any] = {}
+    exec(f"def __init__(self, {parameters}):\n    self.__dict__.update({{{values}}})", defaults, made)
+    made["__init__"].__qualname__ = f"{cls.__qualname__}.__init__"
+    cls.__init__ = made["__init__"]  # type: ignore[misc]
+    return cls
+
+
+@filled_at_once
 @dataclass(frozen=True)
 class ToolCall:
     """A tool call the model asked for (or, in history, asked for earlier)."""
@@ -34,6 +59,7 @@ class ToolCall:
         return {"id": self.id, "name": self.name, "arguments": self.arguments}
 
 
+@filled_at_once
 @dataclass(frozen=True)
 class ToolResult:
     """The output of a tool call, sent back to the model by the agent."""
@@ -46,6 +72,7 @@ class ToolResult:
         return {"call_id": self.call_id, "content": self.content, "is_error": self.is_error}
 
 
+@filled_at_once
 @dataclass(frozen=True)
 class Message:
     """One message of the conversation: ``role`` is user, assistant or system.
@@ -89,6 +116,7 @@ class Message:
         return data
 
 
+@filled_at_once
 @dataclass(frozen=True)
 class Tool:
     """A tool the agent offered to the model."""
@@ -106,6 +134,7 @@ CALL_ID_PREFIXES = {
 }  # fmt: skip
 
 
+@filled_at_once
 @dataclass(frozen=True)
 class Conversation:
     """A request in any wire format, reduced to what matching and assertions need."""
@@ -241,6 +270,7 @@ class ProviderError:
     param: str | None = None
 
 
+@filled_at_once
 @dataclass(frozen=True)
 class Reply:
     """What the model answers: text and/or tool calls, or a provider error."""

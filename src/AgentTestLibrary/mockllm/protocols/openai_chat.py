@@ -47,21 +47,23 @@ class OpenAIChatCodec(Unchained):
             raise RequestError("'messages' must contain at least one message.", param="messages")
         system: list[str] = []
         messages: list[Message] = []
-        for index, raw in enumerate(raw_messages):
-            where = f"messages[{index}]"
-            if not isinstance(raw, dict) or not isinstance(raw.get("role"), str):
-                raise RequestError(f"'{where}' must be an object with a string 'role'.", param=where)
-            role = raw["role"]
+        for index, raw in enumerate(raw_messages):  # a message's place is named only when it is wrong
+            role = raw.get("role") if isinstance(raw, dict) else None
+            if not isinstance(role, str):
+                raise RequestError(f"'messages[{index}]' must be an object with a string 'role'.",
+                                   param=f"messages[{index}]")  # fmt: skip
+            content = raw.get("content")
             if role in ("system", "developer"):
-                system.append(text_of_parts(raw.get("content"), f"{where}.content"))
+                system.append(content if isinstance(content, str) else text_of_parts(content, _where(index)))
             elif role == "user":
-                messages.append(Message.of_parts("user", text_parts(raw.get("content"), f"{where}.content")))
+                texts = [content] if isinstance(content, str) else text_parts(content, _where(index))
+                messages.append(Message.of_parts("user", texts))
             elif role == "assistant":
-                messages.append(self._assistant(raw, where))
+                messages.append(self._assistant(raw, f"messages[{index}]"))
             elif role in ("tool", "function"):
                 result = ToolResult(
                     call_id=str(raw.get("tool_call_id") or raw.get("name") or ""),
-                    content=text_of_parts(raw.get("content"), f"{where}.content"),
+                    content=content if isinstance(content, str) else text_of_parts(content, _where(index)),
                 )
                 if messages and messages[-1].role == "user" and messages[-1].tool_results and not messages[-1].text:
                     messages[-1] = Message("user", tool_results=(*messages[-1].tool_results, result))
@@ -69,8 +71,8 @@ class OpenAIChatCodec(Unchained):
                     messages.append(Message("user", tool_results=(result,)))
             else:
                 raise RequestError(
-                    f"'{where}.role' is '{role}'; expected system, developer, user, assistant or tool.",
-                    param=f"{where}.role",
+                    f"'messages[{index}].role' is '{role}'; expected system, developer, user, assistant or tool.",
+                    param=f"messages[{index}].role",
                 )
         stream = bool(body.get("stream", False))
         max_tokens = body.get("max_completion_tokens", body.get("max_tokens"))
@@ -78,7 +80,7 @@ class OpenAIChatCodec(Unchained):
             protocol=self.protocol,
             model=model,
             messages=tuple(messages),
-            system="\n".join(part for part in system if part),
+            system="\n".join(filter(None, system)),
             tools=self._tools(body),
             stream=stream,
             max_tokens=max_tokens if isinstance(max_tokens, int) else None,
@@ -208,6 +210,10 @@ def _content(reply: Reply) -> str | None:
 
 def _completion_id(reply: Reply, conversation: Conversation) -> str:
     return stable_id("chatcmpl-", conversation.model, conversation.fingerprint, reply.text, reply.tool_calls)
+
+
+def _where(index: int) -> str:
+    return f"messages[{index}].content"
 
 
 def _response_schema(response_format: Any) -> Any:
