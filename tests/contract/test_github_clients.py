@@ -102,6 +102,28 @@ def test_pygithub_pulls_reviews_and_contents(served: tuple[MockService, str]) ->
     assert invalid.value.status == 422 and "Base64" in invalid.value.data["message"]
 
 
+def test_a_file_is_changed_only_by_a_request_that_names_its_current_sha(served: tuple[MockService, str]) -> None:
+    """As GitHub: updating an existing file without its blob's sha is a 422, with another sha a 409 (also for a
+    delete); a new path ignores the sha sent."""
+    app, url = served
+    repo = pygithub(url, retry=None).get_repo("acme/app")
+    first = repo.update_file("notes.md", "Add", "one\n", "0" * 40)["content"]  # a new path: the sha is ignored
+    with pytest.raises(github.GithubException) as unnamed:
+        repo.create_file("notes.md", "Again", "two\n")
+    assert (
+        unnamed.value.status == 422 and unnamed.value.data["message"] == 'Invalid request.\n\n"sha" wasn\'t supplied.'
+    )
+    stale = "1" * 40
+    for change in (lambda: repo.update_file("notes.md", "Edit", "two\n", stale),
+                   lambda: repo.delete_file("notes.md", "Drop", stale)):  # fmt: skip
+        with pytest.raises(github.GithubException) as conflict:
+            change()
+        assert conflict.value.status == 409 and conflict.value.data["message"] == f"notes.md does not match {stale}"
+    assert repo.get_contents("notes.md").decoded_content == b"one\n"
+    repo.update_file("notes.md", "Edit", "two\n", first.sha)
+    assert repo.get_contents("notes.md").decoded_content == b"two\n" and len(app.collections.items("contents")) == 1
+
+
 def test_pygithub_walks_search_pages_through_link_headers(served: tuple[MockService, str]) -> None:
     app, url = served
     client = pygithub(url, retry=None, per_page=2)

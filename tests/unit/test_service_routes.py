@@ -98,6 +98,19 @@ LIST = "routes:\n  - name: r\n    method: GET\n    path: /x\n"
             r"reply\.replace: replace goes with 'create: COLLECTION'",
         ),
         (
+            "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {create: i, expects: {sha: {sent: s}}}}\n",
+            r"reply\.expects: expects goes with 'update', 'delete' or 'create' with 'replace: true'",
+        ),
+        (
+            "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {delete: i, key: k, expects: {sha: {}}}}\n",
+            r"reply\.expects\.sha\.sent: give what the request says the field holds",
+        ),
+        (
+            "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {update: i, key: k, expects: {sha: {sent: s, "
+            "differs: {status: 200}}}}}\n",
+            r"reply\.expects\.sha\.differs\.status: expected an HTTP error status 400-599; got 200",
+        ),
+        (
             "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {get: i, key: k, stored_fields: {a: b}}}\n",
             r"reply\.stored_fields: stored_fields goes with 'create: COLLECTION'",
         ),

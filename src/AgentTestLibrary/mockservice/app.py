@@ -474,7 +474,10 @@ class ServiceEndpoint:
                     return self.service.error_outcome(422, f"Expected a JSON object to create a {name} item.")
                 item = self._stored(name, item, reply, values, creating=True)
                 field = collections.keys.get(name, "id")
-                if reply.replace and field in item and collections.find(name, item[field]) is not None:
+                replaced = collections.find(name, item[field]) if reply.replace and field in item else None
+                if replaced is not None and (refused := self._unexpected(templates, replaced, values)) is not None:
+                    return refused
+                if replaced is not None:
                     collections.delete(name, item[field])
                     status = status or 200
                 values["item"] = collections.create(name, item)
@@ -493,6 +496,8 @@ class ServiceEndpoint:
                 changes = templates.item.render(values)
                 changes = self._stored(name, changes if isinstance(changes, dict) else {}, reply, values)
                 current = collections.find(name, key)
+                if current is not None and (refused := self._unexpected(templates, current, values)) is not None:
+                    return refused
                 if current is not None and templates.append is not None:
                     changes = {**changes, **self._appended(name, current, templates.append, values)}
                 if current is not None and templates.remove is not None:
@@ -513,6 +518,9 @@ class ServiceEndpoint:
                         collections.update(target, own, self._stored(target, template.render(values), NO_CHANGES,
                                                                      values))  # fmt: skip
             else:
+                current = collections.find(name, key) if templates.expects else None
+                if current is not None and (refused := self._unexpected(templates, current, values)) is not None:
+                    return refused
                 values["item"] = {} if collections.delete(name, key) else None
                 status = status or 204
             if values["item"] is None:
@@ -600,6 +608,23 @@ class ServiceEndpoint:
                 item = collections.create(target, {**(made if isinstance(made, dict) else {}), field: key})
             found.append(item)
         return found
+
+    def _unexpected(self, templates: ReplyTemplates, current: dict[str, Any],
+                    values: dict[str, Any]) -> Outcome | None:  # fmt: skip
+        """The answer when the request does not name the item as it is (``expects``; GitHub: a file's ``sha``
+        missing is a 422, another blob's a 409), or None when it does."""
+        scope = {**values, "item": current}
+        for field, sent, absent, differs in templates.expects:
+            try:
+                said = sent.render(scope)
+            except Unfilled:
+                said = None
+            if said is not None and said != "" and same(said, current.get(field)):
+                continue
+            status, message = absent if said is None or said == "" else differs
+            text = str(message.render(scope))
+            return self.service.error_outcome(status, text, message=text)
+        return None
 
     def _appended(self, name: str, current: dict[str, Any], append: Template,
                   values: dict[str, Any]) -> dict[str, Any]:  # fmt: skip

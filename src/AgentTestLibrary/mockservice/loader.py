@@ -88,8 +88,10 @@ VERIFY_KEYS = ("provider", "secret", "secret_env")
 REPLY_KEYS = ("status", "headers", "json", "text", "list", "get", "create", "update", "delete", "key", "item",
               "where", "paginate", "add_fields", "default_fields", "stored_fields", "append", "requires", "replace",
               "translate", "missing", "invalid_page", "newest_first", "derive", "search", "on_change", "remove",
-              "also", "join")  # fmt: skip
+              "also", "join", "expects")  # fmt: skip
 MISSING_KEYS = ("status", "type")
+EXPECTS_KEYS = ("sent", "absent", "differs")
+REFUSAL_KEYS = ("status", "message")
 COLLECTION_VERBS = ("list", "get", "create", "update", "delete")
 PAGINATE_KEYS = ("style", "size", "max_size", "position_param", "size_param", "next_field")
 FAULT_WHEN_KEYS = ("route", "method", "path", "page", "query", "json")
@@ -439,6 +441,16 @@ class _Validator(Validator):
                     self.typed(given, (*path, part, target), dict, "a mapping of the twin's fields to templates")
                 else:
                     self.items(given, (*path, part, target), "field names")
+        expects = self.typed(raw.get("expects") or {}, (*path, "expects"), dict,
+                             "a mapping of item fields to {sent, absent, differs}")  # fmt: skip
+        replacing = verbs == ["create"] and raw.get("replace") is True
+        if expects and verbs not in (["update"], ["delete"]) and not replacing:
+            raise self.fail(
+                (*path, "expects"), "expects goes with 'update', 'delete' or 'create' with 'replace: true'."
+            )
+        checks = tuple(
+            (str(field), *self.expectation(given, (*path, "expects", field))) for field, given in expects.items()
+        )
         missing = self.answer_as(raw.get("missing"), (*path, "missing"), (404, "not_found"))
         invalid_page = self.answer_as(raw.get("invalid_page"), (*path, "invalid_page"), (400, ""))
         if "invalid_page" in raw and "paginate" not in raw:
@@ -499,7 +511,23 @@ class _Validator(Validator):
             also=tuple((str(target), twin) for target, twin in also.items()),
             join=tuple((str(target), tuple(map(str, fields))) for target, fields in join.items()),
             newest_first=self.typed(raw.get("newest_first", False), (*path, "newest_first"), bool, "true or false"),
+            expects=checks,
         )
+
+    def expectation(self, data: Any, path: Path) -> tuple[str, tuple[int, str], tuple[int, str]]:
+        """One ``expects`` field: what the request says it holds, and how a request that does not say, or says
+        otherwise, is answered (``{status, message}``, the message a template)."""
+        raw = self.mapping(data, path, EXPECTS_KEYS)
+        if "sent" not in raw:
+            raise self.fail((*path, "sent"), 'give what the request says the field holds, e.g. "{{json.sha}}".')
+        answers = []
+        for part, default in (("absent", 422), ("differs", 409)):
+            given = self.mapping(raw.get(part) or {}, (*path, part), REFUSAL_KEYS)
+            status = given.get("status", default)
+            if not (isinstance(status, int) and 400 <= status <= 599):
+                raise self.fail((*path, part, "status"), f"expected an HTTP error status 400-599; got {status!r}.")
+            answers.append((status, str(given.get("message", ""))))
+        return str(raw["sent"]), answers[0], answers[1]
 
     def answer_as(self, data: Any, path: Path, default: tuple[int, str]) -> tuple[int, str]:
         """A ``{status, type}`` mapping (how an error is answered) as (status, type), each defaulted."""

@@ -230,6 +230,9 @@ class ServiceReply:
     on_change: tuple[tuple[str, tuple[tuple[Any, Any], ...]], ...] = ()  # update: field -> (new value, fields set)
     also: tuple[tuple[str, Any], ...] = ()  # create/update: the same-key twin in another collection (a pull's issue)
     join: tuple[tuple[str, tuple[str, ...]], ...] = ()  # answered items take these fields from their twin there
+    # update, delete, create replacing: (field, what the request says it holds, absent and differing answers as
+    # (status, message template)): the request must name the item as it is (GitHub: a file's sha)
+    expects: tuple[tuple[str, Any, tuple[int, str], tuple[int, str]], ...] = ()
 
     @property
     def collection(self) -> str | None:
@@ -263,6 +266,10 @@ class ServiceReply:
             ),
             also=tuple((target, Template(twin, optional_fields=True)) for target, twin in self.also),
             join=self.join,
+            expects=tuple(
+                (field, Template(sent), (absent[0], Template(absent[1])), (differs[0], Template(differs[1])))
+                for field, sent, absent, differs in self.expects
+            ),
         )
 
     @cached_property
@@ -286,7 +293,7 @@ class ServiceReply:
         with_item = (*request, "item")
         return {"key": request, "item": request, "append": request, "remove": request, "where": request,
                 "requires": request,
-                "search": request, "on_change": request, "also": with_item,
+                "search": request, "on_change": request, "also": with_item, "expects": with_item,
                 "add_fields": with_item, "default_fields": with_item,
                 "stored_fields": with_item, "headers": answered, "text": answered, "json": answered}  # fmt: skip
 
@@ -312,6 +319,7 @@ class ReplyTemplates:
     on_change: tuple[tuple[str, tuple[tuple[Any, Template], ...]], ...]  # fields set when a field takes a value
     also: tuple[tuple[str, Template], ...]  # the twin made or changed in another collection
     join: tuple[tuple[str, tuple[str, ...]], ...]  # fields answered from the twin in another collection
+    expects: tuple[tuple[str, Template, tuple[int, Template], tuple[int, Template]], ...]  # the item as it must be
 
     def parts(self) -> list[tuple[str, Template]]:
         """Every template with the name of the part it fills."""
@@ -323,7 +331,9 @@ class ReplyTemplates:
                  *(("headers", template) for _, template in self.headers),
                  *((("search", self.search[1]),) if self.search is not None else ()),
                  *(("on_change", sets) for _, table in self.on_change for _, sets in table),
-                 *(("also", twin) for _, twin in self.also)]  # fmt: skip
+                 *(("also", twin) for _, twin in self.also),
+                 *(("expects", template) for _, sent, absent, differs in self.expects
+                   for template in (sent, absent[1], differs[1]))]  # fmt: skip
         return [(part, template) for part, template in found if template is not None]
 
 
