@@ -313,12 +313,15 @@ def test_what_service_keywords_take_and_hand_out_shares_nothing_with_the_mock() 
     seeded = [json.loads(json.dumps(issue))]
     keywords.seed_service_collection("github", "issues", seeded)
     _scrambled(seeded)  # the list the test seeded from
+    answered = {**issue, "comments": 0}  # as the mock answers it: with its counts
     got = keywords.get_service_collection("github", "issues")
-    assert got == [issue]
+    assert got == [answered]
     _scrambled(got)  # what the keyword handed out
-    assert keywords.get_service_collection("github", "issues") == [issue]
+    assert keywords.get_service_collection("github", "issues") == [answered]
     app.reset_counters()  # the next test starts from the seed as given
-    assert keywords.get_service_collection("github", "issues") == [issue]
+    assert keywords.get_service_collection("github", "issues") == [answered]
+    keywords.seed_service_collection("github", "comments", [{"id": 1, "issue_number": 7, "body": "+1"}])
+    assert keywords.get_service_collection("github", "issues")[0]["comments"] == 1
 
 
 def test_a_journal_entry_read_twice_shares_nothing_with_the_first_reading() -> None:

@@ -141,14 +141,16 @@ class ServiceKeywords(ServedComponent):
 
     @keyword("Get Service Collection")
     def get_service_collection(self, name: str, collection: str) -> list[dict[str, Any]]:
-        """The items of a collection now (what the agent created, changed or deleted included), as copies: editing
-        them changes nothing in the mock.
+        """The items of a collection now (what the agent created, changed or deleted included), as the mock answers
+        them: with the fields its ``counts`` work out (a GitHub issue's ``comments``). They are copies: editing them
+        changes nothing in the mock.
 
         Example:
         | ${issues}=    Get Service Collection    github    issues
         | Should Be Equal    ${issues}[0][state]    closed
         """
-        items = detached(self._app(name).collections.items(collection))
+        collections = self._app(name).collections
+        items = detached(collections.counted(collection, collections.items(collection)))
         logger.info(f"{name}.{collection}: {len(items)} item(s)\n{json.dumps(items, indent=1)[:4000]}")
         return items
 

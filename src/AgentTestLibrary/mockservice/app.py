@@ -108,6 +108,18 @@ class Collections(ScopedList[Seed]):
         with self._lock:
             return list(self._items.get(name, []))
 
+    def counted(self, name: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Items as the mock answers them: each ``counts`` field set to how many of the other collection's items
+        name them (worked out when read, never stored)."""
+        declared = self.declared.get(name)
+        if declared is None or not declared.counts or not items:
+            return items
+        key = self.keys.get(name, "id")
+        for field, target, naming in declared.counts:
+            tally = Counter(str(other.get(naming)) for other in self.items(target))
+            items = [{**item, field: tally[str(item.get(key))]} for item in items]
+        return items
+
     def find(self, name: str, key: Any) -> dict[str, Any] | None:
         field = self.keys.get(name, "id")
         return next((item for item in self.items(name) if same(key, item.get(field))), None)
@@ -669,7 +681,7 @@ class ServiceEndpoint:
                    values: dict[str, Any]) -> list[dict[str, Any]]:  # fmt: skip
         """Items as answered: with their collection's ``counts`` worked out, the reply's ``default_fields`` filled
         for each that does not store them and its ``add_fields`` for each (``{{item.x}}`` is that item's)."""
-        items = self._joined(templates, self._counted(name, items))
+        items = self._joined(templates, self.service.collections.counted(name, items))
         defaults = templates.default_fields
         if defaults is not None:
             items = [{**added, **item} for item, added in zip(items, defaults.render_each(values, items), strict=True)]
@@ -684,21 +696,9 @@ class ServiceEndpoint:
         collections = self.service.collections
         for target, fields in templates.join:
             key = collections.keys.get(target, "id")
-            twins = {str(twin.get(key)): twin for twin in self._counted(target, collections.items(target))}
+            twins = {str(twin.get(key)): twin for twin in collections.counted(target, collections.items(target))}
             items = [{**item, **{field: twin[field] for field in fields if field in twin}}
                      if (twin := twins.get(str(item.get(key)))) is not None else item for item in items]  # fmt: skip
-        return items
-
-    def _counted(self, name: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Items with each ``counts`` field set to how many of the other collection's items name them."""
-        collections = self.service.collections
-        declared = collections.declared.get(name)
-        if declared is None or not declared.counts or not items:
-            return items
-        key = collections.keys.get(name, "id")
-        for field, target, naming in declared.counts:
-            tally = Counter(str(other.get(naming)) for other in collections.items(target))
-            items = [{**item, field: tally[str(item.get(key))]} for item in items]
         return items
 
     @staticmethod
