@@ -292,10 +292,10 @@ class Reply:
             return self.stop_reason
         return "tool_use" if self.tool_calls else "end_turn"
 
-    @property
+    @functools.cached_property
     def stored_bytes(self) -> int:
-        """What the reply weighs against the journal's byte cap: the lengths of its texts (worked out when journaled;
-        tool-call arguments count when kept as text)."""
+        """What the reply weighs against the journal's byte cap: the lengths of its texts (worked out when first
+        journaled: a rule's text reply is one object for every request; tool-call arguments count when kept as text)."""
         calls = sum(len(call.arguments) for call in self.tool_calls if isinstance(call.arguments, str))
         return len(self.text) + len(self.reasoning) + len(self.refusal) + calls
 
