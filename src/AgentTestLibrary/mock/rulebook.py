@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from .faults import Targeting
 from .scoped import Scoped
@@ -40,9 +40,9 @@ class Scripted(Generic[M, Y]):
 R = TypeVar("R", bound=Scripted[Any, Any])
 
 
-@dataclass(frozen=True)
-class Match(Generic[R]):
-    """The rule that matched and the reply it gives this time; or, without a rule, the closest miss."""
+class Match(NamedTuple, Generic[R]):
+    """The rule that matched and the reply it gives this time; or, without a rule, the closest miss (a tuple: one is
+    made per request, in half the time of a frozen dataclass)."""
 
     rule: R | None
     reply: Any = None
