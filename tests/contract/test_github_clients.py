@@ -124,6 +124,29 @@ def test_a_file_is_changed_only_by_a_request_that_names_its_current_sha(served: 
     assert repo.get_contents("notes.md").decoded_content == b"two\n" and len(app.collections.items("contents")) == 1
 
 
+def test_a_directory_answers_the_list_of_what_is_directly_in_it(served: tuple[MockService, str]) -> None:
+    """As GitHub's content-directory: files with their links and no content, a folder below as a dir entry; PyGithub
+    gets a list and completes a file entry from its url."""
+    _, url = served
+    repo = pygithub(url, retry=None).get_repo("acme/app")
+    for path in ("docs/guide.md", "docs/api/index.md", "docs/api/v1/calls.md", "README.md"):
+        repo.create_file(path, "Add", f"{path}\n")
+    listed = repo.get_contents("docs")
+    assert isinstance(listed, list)
+    assert [(entry.type, entry.name, entry.path) for entry in listed] == [
+        ("dir", "api", "docs/api"),
+        ("file", "guide.md", "docs/guide.md"),
+    ]
+    folder, guide = listed
+    assert folder.size == 0 and folder.download_url is None and folder.html_url.endswith("/acme/app/tree/main/docs/api")
+    _, raw = repo._requester.requestJsonAndCheck("GET", f"{repo.url}/contents/docs")
+    assert len(folder.sha) == 40 and "content" not in raw[1] and raw[1]["size"] == len("docs/guide.md\n")
+    assert guide.decoded_content == b"docs/guide.md\n"  # PyGithub fetches the file from the entry's url
+    assert [entry.path for entry in repo.get_contents("docs/api")] == ["docs/api/index.md", "docs/api/v1"]
+    with pytest.raises(github.UnknownObjectException):
+        repo.get_contents("doc")  # a prefix of a name is no folder
+
+
 def test_pygithub_walks_search_pages_through_link_headers(served: tuple[MockService, str]) -> None:
     app, url = served
     client = pygithub(url, retry=None, per_page=2)

@@ -98,6 +98,14 @@ LIST = "routes:\n  - name: r\n    method: GET\n    path: /x\n"
             r"reply\.replace: replace goes with 'create: COLLECTION'",
         ),
         (
+            "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {list: i, folder: {}}}\n",
+            r"reply\.folder: folder goes with 'get: COLLECTION'",
+        ),
+        (
+            "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {get: i, key: k, folder: {fields: x, entry: {}}}}\n",
+            r"reply\.folder\.fields: expected a list of field names",
+        ),
+        (
             "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {create: i, expects: {sha: {sent: s}}}}\n",
             r"reply\.expects: expects goes with 'update', 'delete' or 'create' with 'replace: true'",
         ),

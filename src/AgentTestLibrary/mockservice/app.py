@@ -504,6 +504,10 @@ class ServiceEndpoint:
                 status = status or 201
             elif reply.get is not None:
                 values["item"] = collections.find(name, key)
+                if values["item"] is None and templates.folder is not None:
+                    listed = self._folder(name, str(key), templates.folder, values)
+                    if listed:
+                        values["item"] = self._decorated(name, templates, listed, values)
             elif templates.item is not None:
                 changes = templates.item.render(values)
                 changes = self._stored(name, changes if isinstance(changes, dict) else {}, reply, values)
@@ -538,7 +542,8 @@ class ServiceEndpoint:
             if values["item"] is None:
                 missing_status, missing_type = reply.missing
                 return self.service.error_outcome(missing_status, f"No {name} item with key {key!r}.", missing_type)
-            values["item"] = self._decorated(name, templates, [values["item"]], values)[0]
+            if isinstance(values["item"], dict):  # (a folder's list is decorated already)
+                values["item"] = self._decorated(name, templates, [values["item"]], values)[0]
         headers += [(header, str(value.render(values))) for header, value in templates.headers]
         own = {header.lower() for header, _ in headers}  # a route's header replaces the service's of that name
         headers = [*(pair for pair in self.service.spec.headers if pair[0].lower() not in own), *headers]
@@ -620,6 +625,30 @@ class ServiceEndpoint:
                 item = collections.create(target, {**(made if isinstance(made, dict) else {}), field: key})
             found.append(item)
         return found
+
+    def _folder(self, name: str, key: str, folder: tuple[tuple[str, ...], Template],
+                values: dict[str, Any]) -> list[dict[str, Any]]:  # fmt: skip
+        """What is directly in folder ``key`` (items whose key is ``key/NAME``, with the fields ``folder`` shows, and
+        an entry for each folder below: its template sees ``item.name``, ``item.path`` and ``item.digest``, a hash of
+        what it holds), by name; empty when no item's key starts with ``key/``."""
+        prefix = key.rstrip("/") + "/"
+        field = self.service.collections.keys.get(name, "id")
+        shown, entry = folder
+        files: list[dict[str, Any]] = []
+        below: dict[str, list[dict[str, Any]]] = {}
+        for item in self.service.collections.items(name):
+            path = str(item.get(field, ""))
+            if path.startswith(prefix):
+                inner = path[len(prefix) :]
+                if "/" in inner:
+                    below.setdefault(inner.split("/", 1)[0], []).append(item)
+                else:
+                    files.append({part: item[part] for part in shown if part in item} if shown else dict(item))
+        folders = [entry.render({**values, "item": {"name": inner, "path": prefix + inner,
+                                                     "digest": hashlib.sha1(jsonio.dumps(held),
+                                                                            usedforsecurity=False).hexdigest()}})
+                   for inner, held in below.items()]  # fmt: skip
+        return sorted([*files, *folders], key=lambda listed: str(listed.get("name", listed.get(field, ""))))
 
     def _unexpected(self, templates: ReplyTemplates, current: dict[str, Any],
                     values: dict[str, Any]) -> Outcome | None:  # fmt: skip

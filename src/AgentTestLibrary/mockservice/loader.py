@@ -88,10 +88,11 @@ VERIFY_KEYS = ("provider", "secret", "secret_env")
 REPLY_KEYS = ("status", "headers", "json", "text", "list", "get", "create", "update", "delete", "key", "item",
               "where", "paginate", "add_fields", "default_fields", "stored_fields", "append", "requires", "replace",
               "translate", "missing", "invalid_page", "newest_first", "derive", "search", "on_change", "remove",
-              "also", "join", "expects")  # fmt: skip
+              "also", "join", "expects", "folder")  # fmt: skip
 MISSING_KEYS = ("status", "type")
 EXPECTS_KEYS = ("sent", "absent", "differs")
 REFUSAL_KEYS = ("status", "message")
+FOLDER_KEYS = ("fields", "entry")
 COLLECTION_VERBS = ("list", "get", "create", "update", "delete")
 PAGINATE_KEYS = ("style", "size", "max_size", "position_param", "size_param", "next_field")
 FAULT_WHEN_KEYS = ("route", "method", "path", "page", "query", "json")
@@ -451,6 +452,16 @@ class _Validator(Validator):
         checks = tuple(
             (str(field), *self.expectation(given, (*path, "expects", field))) for field, given in expects.items()
         )
+        folder = None
+        if "folder" in raw:
+            if verbs != ["get"]:
+                raise self.fail((*path, "folder"), "folder goes with 'get: COLLECTION'.")
+            given = self.mapping(raw["folder"], (*path, "folder"), FOLDER_KEYS)
+            fields = tuple(map(str, self.items(given.get("fields", []), (*path, "folder", "fields"), "field names")))
+            entry = self.typed(
+                given.get("entry", {}), (*path, "folder", "entry"), dict, "a mapping of fields to templates"
+            )
+            folder = (fields, entry)
         missing = self.answer_as(raw.get("missing"), (*path, "missing"), (404, "not_found"))
         invalid_page = self.answer_as(raw.get("invalid_page"), (*path, "invalid_page"), (400, ""))
         if "invalid_page" in raw and "paginate" not in raw:
@@ -512,6 +523,7 @@ class _Validator(Validator):
             join=tuple((str(target), tuple(map(str, fields))) for target, fields in join.items()),
             newest_first=self.typed(raw.get("newest_first", False), (*path, "newest_first"), bool, "true or false"),
             expects=checks,
+            folder=folder,
         )
 
     def expectation(self, data: Any, path: Path) -> tuple[str, tuple[int, str], tuple[int, str]]:

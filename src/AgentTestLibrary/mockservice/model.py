@@ -233,6 +233,9 @@ class ServiceReply:
     # update, delete, create replacing: (field, what the request says it holds, absent and differing answers as
     # (status, message template)): the request must name the item as it is (GitHub: a file's sha)
     expects: tuple[tuple[str, Any, tuple[int, str], tuple[int, str]], ...] = ()
+    # get: a key that names no item but prefixes others' (``KEY/...``) is a folder, answered as the list of what is
+    # directly in it: (the fields each item shows there, the entry template of a folder below)
+    folder: tuple[tuple[str, ...], Any] | None = None
 
     @property
     def collection(self) -> str | None:
@@ -270,6 +273,7 @@ class ServiceReply:
                 (field, Template(sent), (absent[0], Template(absent[1])), (differs[0], Template(differs[1])))
                 for field, sent, absent, differs in self.expects
             ),
+            folder=(self.folder[0], Template(self.folder[1])) if self.folder is not None else None,
         )
 
     @cached_property
@@ -293,7 +297,7 @@ class ServiceReply:
         with_item = (*request, "item")
         return {"key": request, "item": request, "append": request, "remove": request, "where": request,
                 "requires": request,
-                "search": request, "on_change": request, "also": with_item, "expects": with_item,
+                "search": request, "on_change": request, "also": with_item, "expects": with_item, "folder": with_item,
                 "add_fields": with_item, "default_fields": with_item,
                 "stored_fields": with_item, "headers": answered, "text": answered, "json": answered}  # fmt: skip
 
@@ -320,6 +324,7 @@ class ReplyTemplates:
     also: tuple[tuple[str, Template], ...]  # the twin made or changed in another collection
     join: tuple[tuple[str, tuple[str, ...]], ...]  # fields answered from the twin in another collection
     expects: tuple[tuple[str, Template, tuple[int, Template], tuple[int, Template]], ...]  # the item as it must be
+    folder: tuple[tuple[str, ...], Template] | None  # fields an item shows in a folder, a folder entry below
 
     def parts(self) -> list[tuple[str, Template]]:
         """Every template with the name of the part it fills."""
@@ -333,7 +338,8 @@ class ReplyTemplates:
                  *(("on_change", sets) for _, table in self.on_change for _, sets in table),
                  *(("also", twin) for _, twin in self.also),
                  *(("expects", template) for _, sent, absent, differs in self.expects
-                   for template in (sent, absent[1], differs[1]))]  # fmt: skip
+                   for template in (sent, absent[1], differs[1])),
+                 *((("folder", self.folder[1]),) if self.folder is not None else ())]  # fmt: skip
         return [(part, template) for part, template in found if template is not None]
 
 
