@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -158,6 +159,23 @@ def test_pygithub_walks_search_pages_through_link_headers(served: tuple[MockServ
     assert [issue.number for issue in found] == [1, 2, 3, 4, 5]
     pages = [entry.subject.page for entry in app.journal.entries() if entry.subject.route == "search issues"]
     assert pages[-3:] == [1, 2, 3]
+
+
+def test_search_counts_against_its_own_rate_limit_resource(served: tuple[MockService, str], kit: Any) -> None:
+    """As GitHub: searches spend the search resource (30 a minute), shown in their headers and in /rate_limit, and
+    leave the core resource alone."""
+    _, url = served
+    client = pygithub(url, retry=None)
+    client.get_repo("acme/app").create_issue(title="Crash")
+    for _ in range(2):
+        assert [issue.number for issue in client.search_issues("repo:acme/app crash")] == [1]
+    headers, _ = client._Github__requester.requestJsonAndCheck("GET", "/search/issues", parameters={"q": "crash"})
+    assert headers["x-ratelimit-resource"] == "search" and headers["x-ratelimit-limit"] == "30"
+    assert headers["x-ratelimit-used"] == "3" and headers["x-ratelimit-remaining"] == "27"
+    resources = kit.rest.rate_limit.get().parsed_data.resources
+    assert (resources.search.limit, resources.search.used, resources.search.remaining) == (30, 3, 27)
+    assert resources.core.used == 2  # the repository and the issue: /rate_limit itself is counted after it answers
+    assert 0 < resources.search.reset - int(time.time()) <= 60 < resources.core.reset - int(time.time())
 
 
 def test_rate_limit_headers_and_a_secondary_limit_retried_after_retry_after(

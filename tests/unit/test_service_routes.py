@@ -55,6 +55,18 @@ LIST = "routes:\n  - name: r\n    method: GET\n    path: /x\n"
         ("faults:\n  - {when: {route: r}}\n", r"a fault needs at least one effect"),
         (LIST + "    reply: {}\n  - name: r\n    path: /y\n    reply: {}\n", r"duplicate route name 'r'"),
         ("service: {rate_limit: 0}\n", r"service\.rate_limit: expected a positive request limit"),
+        (
+            "service: {rate_resources: {search: {limit: 30, window_s: 60, paths: [/search/]}}}\n",
+            r"service\.rate_resources: rate_resources goes with 'rate_limit'",
+        ),
+        (
+            "service: {rate_limit: 9, rate_resources: {search: {limit: 30, window_s: 0, paths: [/s/]}}}\n",
+            r"service\.rate_resources\.search\.window_s: expected a positive integer; got 0",
+        ),
+        (
+            "service: {rate_limit: 9, rate_resources: {search: {limit: 30, window_s: 60, paths: [search]}}}\n",
+            r"service\.rate_resources\.search\.paths: give the path prefixes it counts",
+        ),
         ("collections: {i: {refs: {tags: tags}}}\n", r"collections\.i\.refs\.tags: no collection named 'tags'"),
         (
             "collections: {i: {}}\nroutes:\n  - {path: /x, reply: {get: i, key: k, append: {a: b}}}\n",

@@ -201,6 +201,7 @@ class MockService(MockApplication):
         self._lock = threading.Lock()
         self._used = 0
         self._reset_at = int(time.time()) + RATE_WINDOW_S  # the window's end, as GitHub's x-ratelimit-reset
+        self._spent: dict[str, tuple[int, int]] = {}  # another resource (GitHub's search): used, its window's end
         self.tape: ExchangeTape | None = None  # a test's cassette: it answers instead of the routes
         self.start_pipeline(secrets, admin_token=admin_token, journal_limit=journal_limit, faults=spec.faults)
         for route in spec.routes:
@@ -239,6 +240,7 @@ class MockService(MockApplication):
         super().reset_counters()
         with self._lock:
             self._used = 0
+            self._spent = {}
         self._reset_at = int(time.time()) + RATE_WINDOW_S  # the window's end, as GitHub's x-ratelimit-reset
 
     def rate_state(self) -> dict[str, int]:
@@ -249,23 +251,49 @@ class MockService(MockApplication):
             return {}
         with self._lock:
             used = self._used
-        return {"limit": limit, "remaining": max(0, limit - used), "used": used, "reset": self._reset_at}
+        state: dict[str, Any] = {"limit": limit, "remaining": max(0, limit - used), "used": used,
+                                 "reset": self._reset_at}  # fmt: skip
+        for name, most, window_s, _ in self.spec.rate_resources:
+            spent, reset = self._spend(name, window_s, 0)
+            state[name] = {"limit": most, "remaining": max(0, most - spent), "used": spent, "reset": reset}
+        return state
 
-    def rate_headers(self, exhausted: bool = False, counted: bool = True) -> list[tuple[str, str]]:
-        """GitHub's ``x-ratelimit-*`` headers; ``counted=False`` for an answer that costs nothing (a 304)."""
+    def _spend(self, resource: str, window_s: int, counted: int) -> tuple[int, int]:
+        """Count a request against a resource with a window of its own (GitHub's search: a minute): what it has
+        used in this window, and when the window ends."""
+        now = int(time.time())
+        with self._lock:
+            used, reset = self._spent.get(resource, (0, now + window_s))
+            if now >= reset:
+                used, reset = 0, now + window_s
+            used += counted
+            self._spent[resource] = (used, reset)
+        return used, reset
+
+    def rate_headers(self, exhausted: bool = False, counted: bool = True, path: str = "") -> list[tuple[str, str]]:
+        """GitHub's ``x-ratelimit-*`` headers; ``counted=False`` for an answer that costs nothing (a 304). A request
+        to a ``rate_resources`` path counts against that resource (GitHub's ``search``), any other against ``core``."""
         limit = self.spec.rate_limit
         if limit is None:
             return []
-        with self._lock:
-            self._used += counted
-            used = self._used
+        resource = "core"
+        for name, most, window_s, prefixes in self.spec.rate_resources:
+            if path.startswith(prefixes):
+                resource, limit = name, most
+                used, reset_at = self._spend(name, window_s, counted)
+                break
+        else:
+            with self._lock:
+                self._used += counted
+                used = self._used
+            reset_at = self._reset_at
         remaining = 0 if exhausted else max(0, limit - used)
         # An injected exhaustion resets a second later: clients that wait for the reset (PyGithub's default
         # GithubRetry, githubkit's retry) retry soon instead of stalling the test for the rest of the hour.
-        reset = min(self._reset_at, int(time.time()) + EXHAUSTED_RESET_S) if exhausted else self._reset_at
+        reset = min(reset_at, int(time.time()) + EXHAUSTED_RESET_S) if exhausted else reset_at
         return [("x-ratelimit-limit", str(limit)), ("x-ratelimit-remaining", str(remaining)),
                 ("x-ratelimit-used", str(used)), ("x-ratelimit-reset", str(reset)),
-                ("x-ratelimit-resource", "core")]  # fmt: skip
+                ("x-ratelimit-resource", resource)]  # fmt: skip
 
     def error_outcome(self, status: int, detail: str, kind: str = "", message: str = "",
                       exhausted: bool = False) -> Outcome:  # fmt: skip
@@ -572,10 +600,10 @@ class ServiceEndpoint:
         """A page as this request gets it, and as the journal keeps it: a 304 when ``If-None-Match`` names its ETag
         (not counted against the rate limit), else the page, with the rate-limit headers counting this request."""
         if page.tag and _names(page.tag, request.headers.get("if-none-match", "")):
-            return (Outcome(304, b"", headers=[*page.headers, *self.service.rate_headers(counted=False)]),
+            return (Outcome(304, b"", headers=[*page.headers, *self.service.rate_headers(False, False, request.path)]),
                     ServiceResult(304, "", rule))  # fmt: skip
         outcome = Outcome(page.status, page.body, content_type=page.content_type,
-                          headers=[*page.headers, *self.service.rate_headers()])  # fmt: skip
+                          headers=[*page.headers, *self.service.rate_headers(path=request.path)])  # fmt: skip
         if page.json:
             return outcome, ServiceResult(page.status, None, rule, encoded=page.body)
         return outcome, ServiceResult(page.status, page.shown, rule)

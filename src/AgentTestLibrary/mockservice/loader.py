@@ -79,7 +79,8 @@ from .search import SEARCH
 
 PRESETS = FilePath(__file__).parent / "presets"
 TOP_KEYS = ("version", "extends", "service", "collections", "routes", "faults")
-SERVICE_KEYS = ("description", "strict", "headers", "rate_limit", "error", "etag", "versions")
+SERVICE_KEYS = ("description", "strict", "headers", "rate_limit", "rate_resources", "error", "etag", "versions")
+RATE_RESOURCE_KEYS = ("limit", "window_s", "paths")
 VERSIONS_KEYS = ("header", "supported", "selected", "removes")
 COLLECTION_KEYS = tuple(part.name for part in dataclasses.fields(Collection) if part.name != "name")  # each a setting
 ROUTE_KEYS = ("name", "method", "path", "when", "verify", "reply", "sequence")
@@ -216,6 +217,9 @@ class _Validator(Validator):
             headers=self.headers(service["headers"], ("service", "headers")) if "headers" in service else base.headers,
             error=self.error_shape(service["error"]) if "error" in service else base.error,
             rate_limit=rate,
+            rate_resources=self.rate_resources(service["rate_resources"], rate)
+            if "rate_resources" in service
+            else base.rate_resources,
             etag=self.typed(service.get("etag", base.etag), ("service", "etag"), bool, "true or false"),
             versions=self.versions(service["versions"]) if "versions" in service else base.versions,
             source=self.source,
@@ -540,6 +544,29 @@ class _Validator(Validator):
                 raise self.fail((*path, part, "status"), f"expected an HTTP error status 400-599; got {status!r}.")
             answers.append((status, str(given.get("message", ""))))
         return str(raw["sent"]), answers[0], answers[1]
+
+    def rate_resources(self, data: Any, core: int | None) -> tuple[tuple[str, int, int, tuple[str, ...]], ...]:
+        """``service.rate_resources``: each resource's limit, window and the path prefixes it counts (GitHub's
+        ``search``: 30 a minute for ``/search/``)."""
+        where = ("service", "rate_resources")
+        if core is None:
+            raise self.fail(where, "rate_resources goes with 'rate_limit' (the core resource).")
+        resources = []
+        for name, given in self.typed(
+            data, where, dict, "a mapping of resource names to {limit, window_s, paths}"
+        ).items():
+            raw = self.mapping(given, (*where, name), RATE_RESOURCE_KEYS)
+            numbers: list[int] = []
+            for part in ("limit", "window_s"):
+                number = raw.get(part)
+                if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+                    raise self.fail((*where, name, part), f"expected a positive integer; got {number!r}.")
+                numbers.append(number)
+            paths = tuple(map(str, self.items(raw.get("paths"), (*where, name, "paths"), "path prefixes")))
+            if not paths or not all(path.startswith("/") for path in paths):
+                raise self.fail((*where, name, "paths"), "give the path prefixes it counts, e.g. [/search/].")
+            resources.append((str(name), numbers[0], numbers[1], paths))
+        return tuple(resources)
 
     def answer_as(self, data: Any, path: Path, default: tuple[int, str]) -> tuple[int, str]:
         """A ``{status, type}`` mapping (how an error is answered) as (status, type), each defaulted."""

@@ -468,6 +468,8 @@ class ServiceSpec:
         default_factory=lambda: DEFAULT_ERROR
     )  # the body: {{status}} {{message}} {{type}} {{detail}} ...
     rate_limit: int | None = None  # GitHub-style x-ratelimit-* headers, per test
+    # other rate-limit resources: (name, limit, window in seconds, path prefixes whose requests count against it)
+    rate_resources: tuple[tuple[str, int, int, tuple[str, ...]], ...] = ()
     etag: bool = False  # GET answers carry an ETag; a matching If-None-Match is answered 304 Not Modified
     versions: Versions | None = None  # a request header selecting the API version
     source: str = "<no routes>"
