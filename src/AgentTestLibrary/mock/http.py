@@ -376,8 +376,16 @@ def chunk(data: bytes) -> bytes:
 
 
 def event_stream(events: list[Event]) -> bytes:
-    """A whole SSE stream as the chunked body of one write: every event its own chunk, then the last chunk."""
-    parts = [b"%x\r\n%b\r\n" % (len(data), data) for data in map(Event.sse, events)]
+    """A whole SSE stream as the chunked body of one write: every event its own chunk (size line, the event's
+    :meth:`Event.sse`, CRLF; a JSON data event, the usual one, in one formatting), then the last chunk."""
+    parts = []
+    for event in events:
+        if event.raw is None and event.name is None and not isinstance(event.data, str):
+            payload = jsonio.dumps(event.data)
+            parts.append(b"%x\r\ndata: %b\n\n\r\n" % (len(payload) + 8, payload))
+        else:
+            data = event.sse()
+            parts.append(b"%x\r\n%b\r\n" % (len(data), data))
     parts.append(LAST_CHUNK)
     return b"".join(parts)
 
