@@ -274,3 +274,16 @@ def test_gemini_cli_failed_tool_result_is_an_error() -> None:
     result = GeminiCodec().parse(failed, route).latest_tool_results[0]
     assert (result.content, result.is_error) == ("Command exited with code 127", True)
     assert GeminiCodec().parse(body, route).latest_tool_results[0].is_error is False
+
+
+def test_a_chat_stream_carries_the_text_or_the_refusal_in_its_deltas() -> None:
+    conversation = CHAT.parse({"model": "m", "stream": True, "messages": [{"role": "user", "content": "hi"}]})
+
+    def deltas(reply: Reply, key: str) -> list[str]:
+        events = CHAT.render_events(reply, conversation, {})
+        return [event.data["choices"][0]["delta"][key] for event in events[1:-2]]
+
+    assert "".join(deltas(Reply("one two three four five"), "content")) == "one two three four five"
+    assert "".join(deltas(Reply(refusal="I will not do that."), "refusal")) == "I will not do that."
+    events = CHAT.render_events(Reply("ok"), conversation, {})
+    assert [event.data["choices"][0]["delta"] for event in events[1:-2]] == [{"content": "ok"}]

@@ -177,8 +177,9 @@ class OpenAIChatCodec(Unchained):
 
         content = "" if _content(reply) is not None else None
         events = [chunk({"role": "assistant", "content": content, "refusal": "" if reply.refusal else None})]
-        events.extend(chunk({"content": piece}) for piece in text_chunks(reply.text))
-        events.extend(chunk({"refusal": piece}) for piece in text_chunks(reply.refusal))
+        events += [chunk({"content": piece}) for piece in text_chunks(reply.text)]
+        if reply.refusal:  # most replies refuse nothing: no chunks to make
+            events += [chunk({"refusal": piece}) for piece in text_chunks(reply.refusal)]
         for index, call in enumerate(reply.tool_calls):
             opening = {
                 "index": index,
