@@ -12,7 +12,7 @@ typed text and the blocks apart, so one rule matches what the user typed in ever
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 
 # Marked blocks (opening, closing) cut wherever they stand in a text part, in the order tried.
 MARKED_BLOCKS: tuple[tuple[str, str], ...] = (
@@ -32,12 +32,16 @@ MARKED_BLOCKS: tuple[tuple[str, str], ...] = (
 PREAMBLES: tuple[str, ...] = ("This is the Gemini CLI. We are setting up the context for our chat.",)
 
 
-def split_user_text(parts: Iterable[str], beside_tool_results: bool = False) -> tuple[str, tuple[str, ...]]:
+def split_user_text(parts: Sequence[str], beside_tool_results: bool = False) -> tuple[str, tuple[str, ...]]:
     """The typed text of a user turn's text parts (joined by newlines) and the harness blocks cut from it.
 
     Text sent in one message with tool results is the harness's note on those tools (Claude Code's
     "Tool loaded." after ToolSearch), not a prompt: ``beside_tool_results`` makes every part a block.
     """
+    if len(parts) == 1 and not beside_tool_results:  # the usual turn: one part, nothing a harness marks in it
+        part = parts[0]
+        if "<" not in part and "# AGENTS.md" not in part and not part.lstrip().startswith(PREAMBLES):
+            return (part if part.strip() else ""), ()
     typed: list[str] = []
     blocks: list[str] = []
     for part in parts:

@@ -50,10 +50,23 @@ def conversation_tokens(conversation: Conversation) -> int:
 
 
 def reply_tokens(reply: Reply) -> int:
+    """Kept on the reply once counted: a rule's reply is one object for every request it answers."""
+    kept = reply.__dict__.get("_tokens")
+    if kept is not None:
+        return int(kept)
     total = count_tokens(reply.text) + count_tokens(reply.refusal) + count_tokens(reply.reasoning)
     for call in reply.tool_calls:
         total += count_tokens(call.name + " " + call.arguments_json())
-    return max(1, total)
+    reply.__dict__["_tokens"] = total = max(1, total)
+    return total
+
+
+def token_usage(reply: Reply, conversation: Conversation) -> tuple[int, int]:
+    """The input and output tokens a response reports: the rule's own ``usage``, else counted."""
+    usage = reply.usage
+    if usage is not None:
+        return usage.input_tokens, usage.output_tokens
+    return conversation_tokens(conversation), reply_tokens(reply)
 
 
 def stable_id(prefix: str, *parts: object, length: int = 24) -> str:

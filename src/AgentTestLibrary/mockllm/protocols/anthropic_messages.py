@@ -8,7 +8,7 @@ from typing import Any
 from ...errors import RequestError
 from ...mock.http import Event
 from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
-from ..tokens import conversation_tokens, json_chunks, reply_tokens, stable_id, text_chunks
+from ..tokens import conversation_tokens, json_chunks, stable_id, text_chunks, token_usage
 from .base import Unchained, check_fields, require, text_of_parts
 
 ERROR_TYPES = {
@@ -98,12 +98,9 @@ class AnthropicMessagesCodec(Unchained):
 
     @staticmethod
     def _usage(reply: Reply, conversation: Conversation) -> dict[str, Any]:
-        return {
-            "input_tokens": reply.usage.input_tokens if reply.usage else conversation_tokens(conversation),
-            "cache_creation_input_tokens": 0,
-            "cache_read_input_tokens": 0,
-            "output_tokens": reply.usage.output_tokens if reply.usage else reply_tokens(reply),
-        }
+        prompt, output = token_usage(reply, conversation)
+        return {"input_tokens": prompt, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0,
+                "output_tokens": output}  # fmt: skip
 
     @staticmethod
     def _blocks(reply: Reply) -> list[dict[str, Any]]:

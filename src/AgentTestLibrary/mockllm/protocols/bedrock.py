@@ -19,7 +19,7 @@ from ...errors import RequestError
 from ...mock import eventstream, jsonio
 from ...mock.http import Event
 from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
-from ..tokens import conversation_tokens, json_chunks, reply_tokens, stable_id, text_chunks
+from ..tokens import conversation_tokens, json_chunks, stable_id, text_chunks, token_usage
 from .base import Unchained, check_fields
 from .hosted_anthropic import HostedAnthropicCodec, model_id
 
@@ -134,8 +134,7 @@ class BedrockConverseCodec(BedrockErrors):
 
     @staticmethod
     def _usage(reply: Reply, conversation: Conversation) -> dict[str, int]:
-        prompt = reply.usage.input_tokens if reply.usage else conversation_tokens(conversation)
-        output = reply.usage.output_tokens if reply.usage else reply_tokens(reply)
+        prompt, output = token_usage(reply, conversation)
         return {"inputTokens": prompt, "outputTokens": output, "totalTokens": prompt + output}
 
     @staticmethod

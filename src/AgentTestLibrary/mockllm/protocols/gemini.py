@@ -9,7 +9,7 @@ from typing import Any
 from ...errors import RequestError
 from ...mock.http import Event
 from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
-from ..tokens import conversation_tokens, count_tokens, reply_tokens, stable_id, text_chunks
+from ..tokens import conversation_tokens, count_tokens, stable_id, text_chunks, token_usage
 from .base import check_fields
 
 FINISH_REASONS = {"end_turn": "STOP", "tool_use": "STOP", "max_tokens": "MAX_TOKENS", "stop_sequence": "STOP",
@@ -115,8 +115,7 @@ class GeminiCodec:
         return tuple(tools)
 
     def _usage(self, reply: Reply, conversation: Conversation) -> dict[str, int]:
-        prompt = reply.usage.input_tokens if reply.usage else conversation_tokens(conversation)
-        output = reply.usage.output_tokens if reply.usage else reply_tokens(reply)
+        prompt, output = token_usage(reply, conversation)
         usage = {"promptTokenCount": prompt, "candidatesTokenCount": output, "totalTokenCount": prompt + output}
         if reply.reasoning:
             usage["thoughtsTokenCount"] = count_tokens(reply.reasoning)

@@ -16,7 +16,7 @@ from ...mock import jsonio
 from ...mock.http import Event
 from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
 from ..embeddings import bounded_vectors
-from ..tokens import conversation_tokens, count_tokens, reply_tokens, text_chunks
+from ..tokens import count_tokens, text_chunks, token_usage
 from .base import Unchained, check_fields, parse_arguments, require
 
 NDJSON = "application/x-ndjson"
@@ -105,8 +105,7 @@ class OllamaChatCodec(Unchained):
 
     @staticmethod
     def _done(reply: Reply, conversation: Conversation) -> dict[str, Any]:
-        prompt = reply.usage.input_tokens if reply.usage else conversation_tokens(conversation)
-        output = reply.usage.output_tokens if reply.usage else reply_tokens(reply)
+        prompt, output = token_usage(reply, conversation)
         return {"done": True, "done_reason": DONE_REASONS.get(reply.neutral_stop_reason, "stop"),
                 "total_duration": 1000, "load_duration": 100, "prompt_eval_count": prompt,
                 "prompt_eval_duration": 100, "eval_count": output, "eval_duration": 100}  # fmt: skip

@@ -8,12 +8,13 @@ from typing import Any
 from ...errors import RequestError
 from ...mock.http import Event
 from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
-from ..tokens import conversation_tokens, count_tokens, json_chunks, reply_tokens, stable_id, text_chunks
+from ..tokens import count_tokens, json_chunks, stable_id, text_chunks, token_usage
 from .base import Unchained, check_fields, parse_arguments, require, text_of_parts, text_parts
 
 FINISH_REASONS = {"end_turn": "stop", "tool_use": "tool_calls", "max_tokens": "length", "stop_sequence": "stop",
                   "refusal": "stop", "content_filter": "content_filter"}  # fmt: skip
 SAID_NOTHING = frozenset({"empty", "reasoning_only"})  # content "" (not null): the model answered, with nothing
+DONE = Event("[DONE]")  # the stream's last event: one object for every stream (events are never changed in place)
 ERROR_TYPES = {
     400: "invalid_request_error",
     401: "authentication_error",
@@ -127,8 +128,7 @@ class OpenAIChatCodec(Unchained):
         ]
 
     def _usage(self, reply: Reply, conversation: Conversation) -> dict[str, Any]:
-        prompt = reply.usage.input_tokens if reply.usage else conversation_tokens(conversation)
-        completion = reply.usage.output_tokens if reply.usage else reply_tokens(reply)
+        prompt, completion = token_usage(reply, conversation)
         return {
             "prompt_tokens": prompt,
             "completion_tokens": completion,
@@ -161,16 +161,12 @@ class OpenAIChatCodec(Unchained):
     def render_events(self, reply: Reply, conversation: Conversation, body: dict[str, Any]) -> list[Event]:
         options = body.get("stream_options")
         include_usage = isinstance(options, dict) and bool(options.get("include_usage"))
-        base = {
-            "id": _completion_id(reply, conversation),
-            "object": "chat.completion.chunk",
-            "created": int(time.time()),
-            "model": conversation.model,
-            "system_fingerprint": "fp_agenttest",
-        }
+        ident, created, model = _completion_id(reply, conversation), int(time.time()), conversation.model
 
         def chunk(delta: dict[str, Any], finish: str | None = None) -> Event:
-            data = {**base, "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]}
+            choices = [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]
+            data = {"id": ident, "object": "chat.completion.chunk", "created": created, "model": model,
+                    "system_fingerprint": "fp_agenttest", "choices": choices}  # fmt: skip
             if include_usage:
                 data["usage"] = None
             return Event(data)
@@ -194,8 +190,10 @@ class OpenAIChatCodec(Unchained):
             )
         events.append(chunk({}, FINISH_REASONS.get(reply.neutral_stop_reason, "stop")))
         if include_usage:
-            events.append(Event({**base, "choices": [], "usage": self._usage(reply, conversation)}))
-        events.append(Event("[DONE]"))
+            events.append(Event({"id": ident, "object": "chat.completion.chunk", "created": created, "model": model,
+                                 "system_fingerprint": "fp_agenttest", "choices": [],
+                                 "usage": self._usage(reply, conversation)}))  # fmt: skip
+        events.append(DONE)
         return events
 
     def render_error(self, error: ProviderError) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Any
 from ...errors import RequestError
 from ...mock.http import Event
 from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
-from ..tokens import conversation_tokens, count_tokens, json_chunks, reply_tokens, stable_id, text_chunks
+from ..tokens import count_tokens, json_chunks, stable_id, text_chunks, token_usage
 from .base import check_fields, parse_arguments, require, text_of_parts, text_parts
 from .openai_chat import OpenAIChatCodec
 
@@ -190,8 +190,7 @@ class OpenAIResponsesCodec:
         started: dict[str, Any], reply: Reply, conversation: Conversation, status: str, output: list[dict[str, Any]]
     ) -> dict[str, Any]:
         """The started response with its final status, output and usage (the keys keep their places)."""
-        prompt = reply.usage.input_tokens if reply.usage else conversation_tokens(conversation)
-        completion = reply.usage.output_tokens if reply.usage else reply_tokens(reply)
+        prompt, completion = token_usage(reply, conversation)
         usage = {
             "input_tokens": prompt,
             "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
