@@ -331,3 +331,31 @@ def test_a_journal_entry_read_twice_shares_nothing_with_the_first_reading() -> N
         kept = json.dumps(first, sort_keys=True)
         _scrambled(first)
         assert json.dumps(entry.to_dict(), sort_keys=True) == kept, name
+
+
+def test_a_patterned_path_is_matched_once_and_answers_alike_after() -> None:
+    from AgentTestLibrary.mock.pipeline import MAX_PATTERNED, RouteTable
+
+    table = MockLLM().pipeline.routes
+    assert isinstance(table, RouteTable)
+    first = table.find("POST", "/v1beta/models/gemini-2.5-flash:generateContent")
+    assert first.params == {"model": "gemini-2.5-flash", "method": "generateContent"}
+    assert table.find("POST", "/v1beta/models/gemini-2.5-flash:generateContent") is first
+    wrong = table.find("GET", "/v1beta/models/gemini-2.5-flash:generateContent")
+    assert wrong.endpoint is None and wrong.allowed == ("POST",)  # the method is part of what is kept
+    for number in range(MAX_PATTERNED * 2):  # a client inventing paths cannot grow what is kept
+        assert table.find("POST", f"/v1beta/models/m{number}:generateContent").params["model"] == f"m{number}"
+    assert len(table._patterned) <= MAX_PATTERNED
+
+
+def test_a_responses_id_is_worked_out_for_its_reply_not_kept_for_another() -> None:
+    from AgentTestLibrary.mockllm.conversation import Reply
+    from AgentTestLibrary.mockllm.protocols import OpenAIResponsesCodec
+
+    codec = OpenAIResponsesCodec()
+    conversation = codec.parse({"model": "gpt-5", "input": "hello"}, {}).fingerprinted(b"hello")
+    one, other = Reply("one"), Reply("other")
+    assert codec.response_id(one, conversation) == codec.response_id(one, conversation)
+    assert codec.response_id(other, conversation) != codec.response_id(one, conversation)
+    events = codec.render_events(other, conversation, {"model": "gpt-5", "input": "hello"})
+    assert events[0].data["response"]["id"] == codec.response_id(other, conversation)

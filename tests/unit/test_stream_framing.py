@@ -10,6 +10,7 @@ EVENTS = [
     Event({"text": "lone \ud800 surrogate"}),  # orjson refuses it: the stdlib escapes it
     Event("[DONE]"),
     Event({"type": "message_start"}, name="message_start"),
+    Event({"type": "réponse"}, name="réponse.créée"),  # a name of several bytes a character: the size line counts bytes
     Event("plain text", name="ping"),
     Event(None, raw=b": comment\n\n"),
     Event([1, 2, {"deep": [None, True]}]),

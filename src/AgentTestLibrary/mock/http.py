@@ -377,15 +377,20 @@ def chunk(data: bytes) -> bytes:
 
 def event_stream(events: list[Event]) -> bytes:
     """A whole SSE stream as the chunked body of one write: every event its own chunk (size line, the event's
-    :meth:`Event.sse`, CRLF; a JSON data event, the usual one, in one formatting), then the last chunk."""
+    :meth:`Event.sse`, CRLF; a JSON data event, named or not, the usual ones, in one formatting), then the last
+    chunk."""
     parts = []
     for event in events:
-        if event.raw is None and event.name is None and not isinstance(event.data, str):
-            payload = jsonio.dumps(event.data)
-            parts.append(b"%x\r\ndata: %b\n\n\r\n" % (len(payload) + 8, payload))
-        else:
+        if event.raw is not None or isinstance(event.data, str):
             data = event.sse()
             parts.append(b"%x\r\n%b\r\n" % (len(data), data))
+            continue
+        payload = jsonio.dumps(event.data)
+        if event.name:
+            name = event.name.encode()
+            parts.append(b"%x\r\nevent: %b\ndata: %b\n\n\r\n" % (len(name) + len(payload) + 16, name, payload))
+        else:
+            parts.append(b"%x\r\ndata: %b\n\n\r\n" % (len(payload) + 8, payload))
     parts.append(LAST_CHUNK)
     return b"".join(parts)
 

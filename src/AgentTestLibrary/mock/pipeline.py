@@ -39,6 +39,7 @@ from .journal import DEFAULT_LIMIT, Journal, JournalEntry
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 MAX_VERDICTS = 256  # Host/Origin pairs a guard remembers its verdict on
+MAX_PATTERNED = 256  # patterned paths a route table remembers its answer for
 ADMIN_ROOT = ADMIN_PREFIX.rstrip("/")
 NO_RESPONSE = 0  # the status journaled when the client got no response at all (a reset, a hang, a dead server)
 NO_RESPONSE_ERROR = "no response: the connection closed without an answer (injected fault)"
@@ -116,11 +117,14 @@ class Found:
 
 
 class RouteTable:
-    """Exact paths in a dict, patterned paths (e.g. Gemini's ``models/{model}:{method}``) tried in order."""
+    """Exact paths in a dict, patterned paths (e.g. Gemini's ``models/{model}:{method}``) tried in order; a client
+    asks for the same patterned path again and again (its model's), so the answer for one is worked out once (a
+    bounded number of them kept; a :class:`Found` is read only)."""
 
     def __init__(self, routes: list[Route]) -> None:
         self._exact: dict[str, dict[str, Found]] = {}  # an exact route's answer is the same every time: made once
         self._patterns: list[tuple[re.Pattern[str], Route]] = []
+        self._patterned: dict[tuple[str, str], Found] = {}
         self.websocket_paths = tuple(route.path for route in routes if "WS" in route.methods and not route.pattern)
         for route in routes:
             if route.pattern:
@@ -134,6 +138,15 @@ class RouteTable:
         if by_method is not None:
             found = by_method.get(method)
             return found if found is not None else Found(None, allowed=tuple(by_method))
+        found = self._patterned.get((method, path))
+        if found is None:
+            found = self._match(method, path)
+            if len(self._patterned) >= MAX_PATTERNED:
+                self._patterned.clear()
+            self._patterned[method, path] = found
+        return found
+
+    def _match(self, method: str, path: str) -> Found:
         for compiled, route in self._patterns:
             matched = compiled.fullmatch(path)
             if matched:

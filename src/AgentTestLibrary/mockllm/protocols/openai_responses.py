@@ -132,7 +132,13 @@ class OpenAIResponsesCodec:
     # -- rendering ----------------------------------------------------------------------------
 
     def response_id(self, reply: Reply, conversation: Conversation) -> str:
-        return stable_id("resp_", conversation.model, conversation.fingerprint, reply.text, reply.tool_calls)
+        """Kept on the conversation for its reply: the endpoint (to chain from) and the rendering both ask."""
+        kept = conversation.__dict__.get("_response_id")
+        if kept is not None and kept[0] is reply:
+            return str(kept[1])
+        response_id = stable_id("resp_", conversation.model, conversation.fingerprint, reply.text, reply.tool_calls)
+        conversation.__dict__["_response_id"] = (reply, response_id)
+        return response_id
 
     def _output(self, reply: Reply, response_id: str, conversation: Conversation) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
