@@ -44,3 +44,32 @@ def test_a_reply_counts_its_text_refusal_reasoning_and_calls() -> None:
     reply = Reply("done.", (ToolCall("c2", "save", "x y"),), refusal="no", reasoning="because")
     assert reply_tokens(reply) == words("done.") + words("no") + words("because") + words("save x y") == 7
     assert reply_tokens(Reply()) == 1
+
+
+def test_long_texts_count_as_the_token_pattern_does_whatever_their_characters() -> None:
+    import random
+
+    pool = ("abc XYZ_09 \t\n.,;:!?\"'()[]{}<>/\\-+*=#@%&|~`$^ é ü ß ñ Ω 中文 日本語 한국어 — “ ” … ✓ 🙂 \u00a0 \u2028 "
+            "\u0301 \u200b \x1c \x1f ١٢٣ ½ \ud800 \udfff")  # fmt: skip
+    generator = random.Random(7)
+    for size in (1025, 3000, 20000):
+        for share in (0.0, 0.02, 0.1, 0.2, 0.9):  # how much of the text is beyond ASCII
+            ascii_part = [c for c in pool if c.isascii()]
+            other = [c for c in pool if not c.isascii()]
+            text = "".join(generator.choice(other if generator.random() < share else ascii_part) for _ in range(size))
+            assert count_tokens(text) == words(text), (size, share)
+    for text in ("é" + "a" * 2000, "a" * 2000 + "é", "é" * 2000, "中" * 3000, "\ud800" + " x" * 1000):
+        assert count_tokens(text) == words(text)
+
+
+def test_long_text_counts_are_kept_within_their_budget_of_characters() -> None:
+    from AgentTestLibrary.mockllm.tokens import _KeptCounts
+
+    kept = _KeptCounts(budget_chars=10_000)
+    texts = [f"prompt {number} " + "word " * 1000 for number in range(5)]  # about 5,000 characters each
+    for text in texts * 2:
+        assert kept.count(text) == words(text)
+        assert kept._kept_chars <= 10_000
+    huge = "x " * 20_000  # larger than the whole budget: counted, never kept
+    assert kept.count(huge) == 20_000 and huge not in kept._counts
+    assert kept._kept_chars <= 10_000
