@@ -178,6 +178,28 @@ def test_search_counts_against_its_own_rate_limit_resource(served: tuple[MockSer
     assert 0 < resources.search.reset - int(time.time()) <= 60 < resources.core.reset - int(time.time())
 
 
+def test_errors_answering_a_search_count_against_search_too(served: tuple[MockService, str], kit: Any) -> None:
+    """As GitHub: every request to /search/ spends the search resource, errors too (an injected fault, a 422 for a
+    missing q, a search the mock does not route): their headers say search, and core is left alone."""
+    app, url = served
+    client = pygithub(url, retry=None)
+    app.add_fault(parse_service_fault({"when": {"route": "search issues"}, "status": 503, "times": 1}, "t"), "t")
+    with pytest.raises(github.GithubException) as faulted:
+        list(client.search_issues("repo:acme/app crash"))
+    assert faulted.value.status == 503
+    failures = [faulted.value]
+    for path, parameters in (("/search/issues", {}), ("/search/code", {"q": "crash"})):
+        with pytest.raises(github.GithubException) as failed:
+            client._Github__requester.requestJsonAndCheck("GET", path, parameters=parameters)
+        failures.append(failed.value)
+    assert [failure.status for failure in failures] == [503, 422, 404]
+    assert [failure.headers["x-ratelimit-resource"] for failure in failures] == ["search"] * 3
+    assert [failure.headers["x-ratelimit-used"] for failure in failures] == ["1", "2", "3"]
+    assert all(failure.headers["x-ratelimit-limit"] == "30" for failure in failures)
+    resources = kit.rest.rate_limit.get().parsed_data.resources
+    assert (resources.search.used, resources.search.remaining, resources.core.used) == (3, 27, 0)
+
+
 def test_rate_limit_headers_and_a_secondary_limit_retried_after_retry_after(
     served: tuple[MockService, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

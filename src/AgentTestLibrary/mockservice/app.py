@@ -295,16 +295,18 @@ class MockService(MockApplication):
                 ("x-ratelimit-used", str(used)), ("x-ratelimit-reset", str(reset)),
                 ("x-ratelimit-resource", resource)]  # fmt: skip
 
-    def error_outcome(self, status: int, detail: str, kind: str = "", message: str = "",
-                      exhausted: bool = False) -> Outcome:  # fmt: skip
+    def error_outcome(self, status: int, detail: str, kind: str = "", message: str = "", *,
+                      exhausted: bool = False, path: str = "") -> Outcome:  # fmt: skip
         """An error in the service's shape; its template sees ``status`` (``status_text`` as text: "404"), ``message``
         (the HTTP reason unless given, as real services word it: "Not Found"), ``type`` and ``detail`` (what the mock
         has to say).
-        ``exhausted``: the primary rate limit ran out (``x-ratelimit-remaining: 0``)."""
+        ``exhausted``: the primary rate limit ran out (``x-ratelimit-remaining: 0``). ``path``: the request's, which
+        picks the rate-limit resource it counts against (an error to GitHub's ``/search/`` spends ``search``);
+        without it, ``core``."""
         values = {"status": status, "status_text": str(status), "message": message or _phrase(status),
                   "type": kind or _reason(status), "detail": detail}  # fmt: skip
         body = self.error_template.render(values)
-        sent = [*self.spec.headers, *self.rate_headers(exhausted=exhausted)]
+        sent = [*self.spec.headers, *self.rate_headers(exhausted=exhausted, path=path)]
         return Outcome(status, body, headers=sent)
 
 
@@ -320,6 +322,8 @@ class ServiceEndpoint:
         self._pages_version = -1  # the collections' version the kept pages were rendered from
 
     def error(self, status: int, message: str, param: str | None = None) -> Outcome:
+        """The pipeline's generic error (a body that is not JSON, a page the route cannot serve, an internal error):
+        it has no request at hand, so it counts against the ``core`` rate limit whatever the path."""
         return self.service.error_outcome(status, message)
 
     def malformed(self, message: str) -> Outcome:
@@ -366,7 +370,7 @@ class ServiceEndpoint:
         versions = self.service.spec.versions
         if versions is not None and versions.chosen(subject.headers) is None:
             message = versions.refusal(subject.headers)
-            outcome = self.service.error_outcome(400, message, message=message)
+            outcome = self.service.error_outcome(400, message, message=message, path=subject.path)
             return Answer(ServiceResult(400, outcome.body), outcome, error=message, faultable=False)
         match: Match[ServiceRoute] = subject.match
         if match.rule is None:
@@ -376,7 +380,7 @@ class ServiceEndpoint:
             status = 404 if not fitting else 422 if any(matcher.takes(subject.method) for matcher in fitting) else 405
             message = (f"No route of mock service '{self.service.spec.name}' answers {subject.method} {subject.path}"
                        f"; {match.near_miss}.")  # fmt: skip
-            outcome = self.service.error_outcome(status, message)
+            outcome = self.service.error_outcome(status, message, path=subject.path)
             if status == 405:
                 outcome.headers.append(("allow", ", ".join(allowed)))
             outcome.headers += self._version(subject)
@@ -387,7 +391,7 @@ class ServiceEndpoint:
             problem = verify(route.verify.provider, route.verify.secret, call.request.headers, call.request.body)
             if problem:
                 message = f"Signature check failed ({route.verify.provider}): {problem}."
-                outcome = self.service.error_outcome(401, message, "unauthorized")
+                outcome = self.service.error_outcome(401, message, "unauthorized", path=subject.path)
                 outcome.headers += self._version(subject)
                 return Answer(
                     ServiceResult(401, outcome.body), outcome, rule=route.name, error=message, faultable=False
@@ -397,7 +401,8 @@ class ServiceEndpoint:
     def _taped(self, tape: ExchangeTape, call: Call) -> Answer:
         """The cassette's answer (replayed or just recorded), or its error in the service's shape."""
         taped = tape.answer(call.request)
-        outcome = taped.outcome or self.service.error_outcome(taped.status or 500, taped.error or "no answer")
+        outcome = taped.outcome or self.service.error_outcome(taped.status or 500, taped.error or "no answer",
+                                                              path=call.request.path)  # fmt: skip
         body = outcome.body
         if isinstance(body, bytes):
             try:
@@ -412,7 +417,7 @@ class ServiceEndpoint:
         detail = f"AgentTestLibrary injected fault: {fault.name}"
         status = fault.status or 500
         outcome = self.service.error_outcome(status, detail, fault.error_type or "", message=fault.error_message,
-                                             exhausted=_primary_limit(fault, status))  # fmt: skip
+                                             exhausted=_primary_limit(fault, status), path=subject.path)  # fmt: skip
         outcome.headers += self._version(subject)
         return outcome, ServiceResult(outcome.status, outcome.body)
 
@@ -427,7 +432,7 @@ class ServiceEndpoint:
             made = self._page(call, subject, answer.reply)
         except StorageFull as full:
             answer.error = str(full)
-            made = self.service.error_outcome(507, answer.error, "insufficient_storage")
+            made = self.service.error_outcome(507, answer.error, "insufficient_storage", path=subject.path)
         except Unfilled as unfilled:
             route = subject.match.rule
             answer.error = (
@@ -435,10 +440,11 @@ class ServiceEndpoint:
                 "placeholder a fallback ({{json.labels | json}}) or a default ({{json.body | null}})."
             )
             answer.rule_error = True
-            made = self.service.error_outcome(422, answer.error)  # as GitHub answers a missing field; never a 5xx
+            # as GitHub answers a missing field; never a 5xx
+            made = self.service.error_outcome(422, answer.error, path=subject.path)
         except Underivable as wrong:
             message = str(wrong)[:1].upper() + str(wrong)[1:]
-            made = self.service.error_outcome(422, f"{wrong}.", "invalid", message=message)
+            made = self.service.error_outcome(422, f"{wrong}.", "invalid", message=message, path=subject.path)
         if isinstance(made, Page):
             outcome, answer.reply = self._sent(made, call.request, rule)
         else:
@@ -480,7 +486,7 @@ class ServiceEndpoint:
             if collections.find(needed, wanted) is None:
                 missing_status, missing_type = reply.missing
                 return self.service.error_outcome(missing_status, f"No {needed} item with key {wanted!r}.",
-                                                  missing_type)  # fmt: skip
+                                                  missing_type, path=subject.path)  # fmt: skip
         if reply.list is not None:
             filters = self._filters(templates, values)
             items = [item for item in collections.items(reply.list) if self._kept(item, filters)]
@@ -494,7 +500,7 @@ class ServiceEndpoint:
                     chosen = page(reply.paging, items, subject.fields)
                 except InvalidPage as error:
                     status, kind = reply.invalid_page
-                    return self.service.error_outcome(status, f"{error}.", kind)
+                    return self.service.error_outcome(status, f"{error}.", kind, path=subject.path)
                 values.update(items=self._decorated(reply.list, templates, chosen.items, values),
                               next=chosen.next_position,
                               total=chosen.total, page=chosen.number)  # fmt: skip
@@ -511,11 +517,15 @@ class ServiceEndpoint:
             if templates.item is not None and reply.create is not None:
                 item = templates.item.render(values)
                 if not isinstance(item, dict):
-                    return self.service.error_outcome(422, f"Expected a JSON object to create a {name} item.")
+                    return self.service.error_outcome(422, f"Expected a JSON object to create a {name} item.",
+                                                      path=subject.path)  # fmt: skip
                 item = self._stored(name, item, reply, values, creating=True)
                 field = collections.keys.get(name, "id")
                 replaced = collections.find(name, item[field]) if reply.replace and field in item else None
-                if replaced is not None and (refused := self._unexpected(templates, replaced, values)) is not None:
+                if (
+                    replaced is not None
+                    and (refused := self._unexpected(templates, replaced, values, subject.path)) is not None
+                ):
                     return refused
                 if replaced is not None:
                     collections.delete(name, item[field])
@@ -540,7 +550,10 @@ class ServiceEndpoint:
                 changes = templates.item.render(values)
                 changes = self._stored(name, changes if isinstance(changes, dict) else {}, reply, values)
                 current = collections.find(name, key)
-                if current is not None and (refused := self._unexpected(templates, current, values)) is not None:
+                if (
+                    current is not None
+                    and (refused := self._unexpected(templates, current, values, subject.path)) is not None
+                ):
                     return refused
                 if current is not None and templates.append is not None:
                     changes = {**changes, **self._appended(name, current, templates.append, values)}
@@ -549,7 +562,8 @@ class ServiceEndpoint:
                     if taken is None:
                         missing_status, missing_type = reply.missing
                         return self.service.error_outcome(missing_status, f"The {name} item {key!r} does not hold "
-                                                          "what the request removes.", missing_type)  # fmt: skip
+                                                          "what the request removes.", missing_type,
+                                                          path=subject.path)  # fmt: skip
                     changes = {**changes, **taken}
                 if current is not None and (templates.append is not None or templates.remove is not None):
                     changes = derived(changes, reply.derive)  # from the lists as they now are
@@ -563,13 +577,17 @@ class ServiceEndpoint:
                                                                      values))  # fmt: skip
             else:
                 current = collections.find(name, key) if templates.expects else None
-                if current is not None and (refused := self._unexpected(templates, current, values)) is not None:
+                if (
+                    current is not None
+                    and (refused := self._unexpected(templates, current, values, subject.path)) is not None
+                ):
                     return refused
                 values["item"] = {} if collections.delete(name, key) else None
                 status = status or 204
             if values["item"] is None:
                 missing_status, missing_type = reply.missing
-                return self.service.error_outcome(missing_status, f"No {name} item with key {key!r}.", missing_type)
+                return self.service.error_outcome(missing_status, f"No {name} item with key {key!r}.", missing_type,
+                                                  path=subject.path)  # fmt: skip
             if isinstance(values["item"], dict):  # (a folder's list is decorated already)
                 values["item"] = self._decorated(name, templates, [values["item"]], values)[0]
         headers += [(header, str(value.render(values))) for header, value in templates.headers]
@@ -678,8 +696,8 @@ class ServiceEndpoint:
                    for inner, held in below.items()]  # fmt: skip
         return sorted([*files, *folders], key=lambda listed: str(listed.get("name", listed.get(field, ""))))
 
-    def _unexpected(self, templates: ReplyTemplates, current: dict[str, Any],
-                    values: dict[str, Any]) -> Outcome | None:  # fmt: skip
+    def _unexpected(self, templates: ReplyTemplates, current: dict[str, Any], values: dict[str, Any],
+                    path: str) -> Outcome | None:  # fmt: skip
         """The answer when the request does not name the item as it is (``expects``; GitHub: a file's ``sha``
         missing is a 422, another blob's a 409), or None when it does."""
         scope = {**values, "item": current}
@@ -692,7 +710,7 @@ class ServiceEndpoint:
                 continue
             status, message = absent if said is None or said == "" else differs
             text = str(message.render(scope))
-            return self.service.error_outcome(status, text, message=text)
+            return self.service.error_outcome(status, text, message=text, path=path)
         return None
 
     def _appended(self, name: str, current: dict[str, Any], append: Template,
