@@ -148,6 +148,37 @@ def test_a_directory_answers_the_list_of_what_is_directly_in_it(served: tuple[Mo
         repo.get_contents("doc")  # a prefix of a name is no folder
 
 
+def test_the_repository_root_answers_the_list_of_what_is_at_its_top(served: tuple[MockService, str], kit: Any) -> None:
+    """As GitHub: the contents path with no path (PyGithub's get_contents(""), githubkit's path="", or no slash at
+    all) lists the root, files and a dir entry for each top-level folder; an empty repository's root is a 404."""
+    _, url = served
+    repo = pygithub(url, retry=None).get_repo("acme/app")
+    with pytest.raises(github.UnknownObjectException):
+        repo.get_contents("")
+    for path in ("docs/guide.md", "docs/api/index.md", "setup.py", "README.md"):
+        repo.create_file(path, "Add", f"{path}\n")
+    listed = repo.get_contents("")
+    assert isinstance(listed, list)
+    assert [(entry.type, entry.name, entry.path) for entry in listed] == [
+        ("file", "README.md", "README.md"),
+        ("dir", "docs", "docs"),
+        ("file", "setup.py", "setup.py"),
+    ]
+    readme, docs, _ = listed
+    assert docs.html_url.endswith("/acme/app/tree/main/docs") and docs.url.endswith("/acme/app/contents/docs")
+    assert readme.decoded_content == b"README.md\n"  # PyGithub fetches the file from the entry's url
+    assert [entry.path for entry in repo.get_contents("/")] == ["README.md", "docs", "setup.py"]
+    _, bare = repo._requester.requestJsonAndCheck("GET", f"{repo.url}/contents")  # no slash: the root as well
+    assert [(entry["type"], entry["path"]) for entry in bare] == [("file", "README.md"), ("dir", "docs"),
+                                                                   ("file", "setup.py")]  # fmt: skip
+    root = kit.rest.repos.get_content("acme", "app", "").parsed_data
+    assert [(entry.type, entry.name, entry.path) for entry in root] == [
+        ("file", "README.md", "README.md"),
+        ("dir", "docs", "docs"),
+        ("file", "setup.py", "setup.py"),
+    ]
+
+
 def test_pygithub_walks_search_pages_through_link_headers(served: tuple[MockService, str]) -> None:
     app, url = served
     client = pygithub(url, retry=None, per_page=2)

@@ -242,6 +242,14 @@ def test_path_templates_take_one_segment_or_the_rest_and_decode_it() -> None:
     split = PathTemplate.parse("/contents/{dir*}{name}")  # a file's folder (maybe none) and its name
     assert split.match("/contents/docs/a/read.md") == {"dir": "docs/a/", "name": "read.md"}
     assert split.match("/contents/read.md") == {"dir": "", "name": "read.md"}
+    rest = PathTemplate.parse("/repos/{owner}/{repo}/contents/{path*}")  # ending the path: any rest or nothing
+    assert [rest.match(f"/repos/a/b/{tail}") for tail in ("contents", "contents/", "contents/docs/read%20me.md")] == [
+        {"owner": "a", "repo": "b", "path": ""},
+        {"owner": "a", "repo": "b", "path": ""},
+        {"owner": "a", "repo": "b", "path": "docs/read me.md"},
+    ]
+    assert rest.match("/repos/a/b/contentsx") is None and rest.match("/repos/a/b") is None
+    assert PathTemplate.parse("/files{rest*}").match("/files.txt") == {"rest": ".txt"}  # no "/" before it to drop
 
 
 def test_pages_in_every_style() -> None:

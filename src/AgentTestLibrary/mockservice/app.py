@@ -676,8 +676,10 @@ class ServiceEndpoint:
                 values: dict[str, Any]) -> list[dict[str, Any]]:  # fmt: skip
         """What is directly in folder ``key`` (items whose key is ``key/NAME``, with the fields ``folder`` shows, and
         an entry for each folder below: its template sees ``item.name``, ``item.path`` and ``item.digest``, a hash of
-        what it holds), by name; empty when no item's key starts with ``key/``."""
-        prefix = key.rstrip("/") + "/"
+        what it holds), by name; empty when no item's key starts with ``key/``. An empty key (or ``/``) is the root:
+        every item is in it (GitHub's ``/contents/``)."""
+        folder_key = key.rstrip("/")
+        prefix = f"{folder_key}/" if folder_key else ""
         field = self.service.collections.keys.get(name, "id")
         shown, entry = folder
         files: list[dict[str, Any]] = []

@@ -17,7 +17,7 @@ collections:
 routes:
   - name: list issues
     method: GET                 # or [GET, HEAD]; absent: any method
-    path: /repos/{owner}/{repo}/issues        # {name} one segment, {name+} the rest
+    path: /repos/{owner}/{repo}/issues        # {name} one segment, {name+} the rest, {name*} the rest or nothing
     when: {query: {state: open}, headers: {...}, json: {...}, form: {...}}
     verify: {provider: github, secret_env: WEBHOOK_SECRET}   # 401 when the signature is wrong
     reply:

@@ -38,7 +38,9 @@ DEFAULT_ERROR: dict[str, Any] = {
 @dataclass(frozen=True)
 class PathTemplate:
     """``/repos/{owner}/{repo}/contents/{path+}``: one segment per ``{name}``, any rest for ``{name+}``, any rest or
-    nothing for ``{name*}`` (``/contents/{dir*}{name}`` splits a file's folder from its name)."""
+    nothing for ``{name*}``: before more of the path, whole segments with their ``/`` (``/contents/{dir*}{name}``
+    splits a file's folder from its name); ending the path, the ``/`` before it may be absent too
+    (``/contents/{path*}`` answers ``/contents``, ``/contents/`` and ``/contents/docs/a.md``)."""
 
     text: str
     pattern: re.Pattern[str]
@@ -47,16 +49,20 @@ class PathTemplate:
     def parse(cls, text: str) -> PathTemplate:
         parts, last = [], 0
         for found in PARAM.finditer(text):
-            parts.append(re.escape(text[last : found.start()]))
-            greedy = found.group(2)
-            parts.append(f"(?P<{found.group(1)}>{GREEDY.get(greedy, '[^/]+')})")
+            literal, name, greedy = text[last : found.start()], found.group(1), found.group(2)
+            if greedy == "*" and found.end() == len(text) and literal.endswith("/"):
+                parts.append(f"{re.escape(literal[:-1])}(?:/(?P<{name}>.*))?")
+            elif greedy == "*" and found.end() == len(text):
+                parts.append(f"{re.escape(literal)}(?P<{name}>.*)")
+            else:
+                parts.append(f"{re.escape(literal)}(?P<{name}>{GREEDY.get(greedy, '[^/]+')})")
             last = found.end()
         parts.append(re.escape(text[last:]))
         return cls(text, re.compile("".join(parts)))
 
     def match(self, path: str) -> dict[str, str] | None:
         found = self.pattern.fullmatch(path)
-        return {key: unquote(value) for key, value in found.groupdict().items()} if found else None
+        return {key: unquote(value) for key, value in found.groupdict("").items()} if found else None
 
 
 @dataclass(frozen=True, slots=True)
