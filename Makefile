@@ -127,6 +127,7 @@ docs: install
 
 bench: install
 	python benchmarks/peers.py
+	python benchmarks/agent_requests.py
 	python benchmarks/rest.py
 	python benchmarks/startup.py
 	python benchmarks/mcp_client.py

@@ -1,9 +1,11 @@
-"""The requests the benchmarks send: one per wire format and transport mode, all answered with TEXT; and the REST
-case, a GitHub issues page of REST_ITEMS items from the github preset."""
+"""The requests the benchmarks send: one per wire format and transport mode, all answered with TEXT; real agents'
+requests (AGENT_CASES: Claude Code, Codex and Gemini CLI as captured, their system prompts, tools and history), answered
+alike; and the REST case, a GitHub issues page of REST_ITEMS items from the github preset."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 TEXT = "hello benchmark: the same 44 characters back"
 PROMPT = "hello benchmark"
@@ -24,9 +26,23 @@ CASES: dict[str, tuple[str, dict[str, object]]] = {
 }
 
 
+CAPTURES = Path(__file__).parents[1] / "tests" / "fixtures" / "captures"
+AGENT_CAPTURES = ("claude_code_first_turn", "claude_code_tool_result", "codex_responses_tool_result",
+                  "gemini_cli_stream_tool_result")  # fmt: skip
+
+
+def _captured(name: str) -> tuple[str, dict[str, object]]:
+    capture = json.loads((CAPTURES / f"{name}.json").read_text(encoding="utf-8"))
+    query = "&".join(f"{key}={value}" for key, values in capture["query"].items() for value in values)
+    return capture["path"] + (f"?{query}" if query else ""), capture["body"]
+
+
+AGENT_CASES = {name.replace("_", " "): _captured(name) for name in AGENT_CAPTURES}
+
+
 def request_bytes(case: str) -> bytes:
     """The request every server gets; ``x-bench-case`` tells the floor which canned answer to write."""
-    target, body = CASES[case]
+    target, body = CASES[case] if case in CASES else AGENT_CASES[case]
     payload = json.dumps(body).encode()
     return (
         b"POST %s HTTP/1.1\r\nhost: 127.0.0.1\r\nx-bench-case: %s\r\ncontent-type: application/json\r\n"

@@ -184,7 +184,8 @@ class Server:
             self.process.wait(10)
 
 
-def servers(folder: Path) -> tuple[list[Server], list[str]]:
+def servers(folder: Path, with_aimock: bool = True) -> tuple[list[Server], list[str]]:
+    """The floor and the mock (answering with the bench scenario), then aimock unless left out."""
     scenario = folder / "bench.yaml"
     scenario.write_text(SCENARIO, encoding="utf-8")
     found = [
@@ -192,7 +193,9 @@ def servers(folder: Path) -> tuple[list[Server], list[str]]:
         Server("AgentTestLibrary", [sys.executable, "-m", "AgentTestLibrary", "mock", "serve", "--scenario",
                                     str(scenario)]),
     ]  # fmt: skip
-    notes = []
+    notes: list[str] = []
+    if not with_aimock:
+        return found, notes
     aimock, reason = install_aimock()
     if aimock is None:
         notes.append(f"aimock {AIMOCK[1]} skipped: {reason}")

@@ -20,13 +20,13 @@ from AgentTestLibrary.mock.server import SERVER_NAME
 from AgentTestLibrary.mockllm import MockLLM
 from AgentTestLibrary.mockllm.scenario import load_scenario
 from AgentTestLibrary.mockservice import MockService, load_service
-from cases import CASES, REST_CASE, REST_HEADERS, REST_PATH, REST_QUERY
+from cases import AGENT_CASES, CASES, REST_CASE, REST_HEADERS, REST_PATH, REST_QUERY
 
 
 def canned(scenario: str | None) -> dict[bytes, bytes]:
     """Case name → the whole response, rendered by the real application once."""
     app, responses = MockLLM(load_scenario(scenario) if scenario else None), {}
-    for case, (target, body) in CASES.items():
+    for case, (target, body) in {**CASES, **AGENT_CASES}.items():
         response = app.handle(Request("POST", target, {}, json.dumps(body).encode()))
         if response.events is None:
             body_bytes = response.body_bytes()

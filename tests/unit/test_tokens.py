@@ -60,16 +60,3 @@ def test_long_texts_count_as_the_token_pattern_does_whatever_their_characters() 
             assert count_tokens(text) == words(text), (size, share)
     for text in ("é" + "a" * 2000, "a" * 2000 + "é", "é" * 2000, "中" * 3000, "\ud800" + " x" * 1000):
         assert count_tokens(text) == words(text)
-
-
-def test_long_text_counts_are_kept_within_their_budget_of_characters() -> None:
-    from AgentTestLibrary.mockllm.tokens import _KeptCounts
-
-    kept = _KeptCounts(budget_chars=10_000)
-    texts = [f"prompt {number} " + "word " * 1000 for number in range(5)]  # about 5,000 characters each
-    for text in texts * 2:
-        assert kept.count(text) == words(text)
-        assert kept._kept_chars <= 10_000
-    huge = "x " * 20_000  # larger than the whole budget: counted, never kept
-    assert kept.count(huge) == 20_000 and huge not in kept._counts
-    assert kept._kept_chars <= 10_000

@@ -35,7 +35,7 @@ from . import jsonio
 from .admin import ADMIN_PREFIX, handle_admin
 from .faults import AppliedFault, Fault, FaultSet, apply
 from .http import HTTP_METHODS, Outcome, ProtocolError, Request
-from .journal import DEFAULT_LIMIT, Journal, JournalEntry
+from .journal import DEFAULT_LIMIT, Journal, JournalEntry, RawJson
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 MAX_VERDICTS = 256  # Host/Origin pairs a guard remembers its verdict on
@@ -234,6 +234,12 @@ class Guard:
         return ""
 
 
+def _kept(body: Any, request: Request) -> Any:
+    """What the journal keeps of a decoded body: an object or array as the bytes sent (:class:`RawJson`), anything
+    else (a string, a number, null: no objects to walk) as it is."""
+    return RawJson(request.body) if isinstance(body, (dict, list)) else body
+
+
 def _host_name(host: str) -> str:
     if host.startswith("["):
         return host.split("]", 1)[0] + "]"
@@ -312,7 +318,8 @@ class Pipeline:
             return outcome
         except RequestError as error:
             outcome = endpoint.error(error.status, error.message, error.param)
-            self.record(request, outcome, endpoint.protocol, body=body, subject=subject, error=error.message)
+            self.record(request, outcome, endpoint.protocol, body=_kept(body, request), subject=subject,
+                        error=error.message)  # fmt: skip
             return outcome
         fault = self.faults.pick(subject) if subject is not None and answer.faultable else None
         if answer.outcome is not None:
@@ -330,7 +337,8 @@ class Pipeline:
         protocol = endpoint.protocol if answer.kind == "request" else None
         # positional, in JournalEntry's field order: one is built per request (keywords cost twice the time)
         entry = JournalEntry(0, 0.0, request.method, request.target, outcome.status if answered else NO_RESPONSE,
-                             protocol, answer.kind, request.transport, request.headers, body, subject,
+                             protocol, answer.kind, request.transport, request.headers,
+                             _kept(body, request), subject,
                              answer.reply if answered else None, answer.rule, answer.unmatched, answer.near_miss,
                              answer.rule_error, answer.error if answered else NO_RESPONSE_ERROR)  # fmt: skip
         if fault is not None:

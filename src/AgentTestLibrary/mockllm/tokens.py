@@ -5,8 +5,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-import threading
 
+from ..mock.recent import Recent
 from .conversation import Conversation, Reply
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
@@ -33,7 +33,7 @@ def count_tokens(text: str) -> int:
         return 0
     if len(text) <= 1024:
         return _count_short(text)
-    return _LONG_COUNTS.count(text)
+    return _LONG_COUNTS.get(text, len(text), _count_long, text)
 
 
 def _count_long(text: str) -> int:
@@ -55,31 +55,9 @@ def _count_long(text: str) -> int:
     return marks_counted + words.count(b" w") + words.startswith(b"w")
 
 
-class _KeptCounts:
-    """The counts of long texts seen lately, up to a number of characters: an agent resends its system prompt, its
-    tools and its history with every request, and looking a text up (hashing it) is several times quicker than
-    counting it again. Bounded by the characters kept (a client sending ever new megabytes only refills it)."""
-
-    def __init__(self, budget_chars: int) -> None:
-        self.budget_chars = budget_chars
-        self._counts: dict[str, int] = {}
-        self._kept_chars = 0
-        self._lock = threading.Lock()
-
-    def count(self, text: str) -> int:
-        counted = self._counts.get(text)
-        if counted is None:
-            counted = _count_long(text)
-            with self._lock:
-                if self._kept_chars + len(text) > self.budget_chars:
-                    self._counts, self._kept_chars = {}, 0
-                if len(text) <= self.budget_chars:
-                    self._counts[text] = counted
-                    self._kept_chars += len(text)
-        return counted
-
-
-_LONG_COUNTS = _KeptCounts(4 * 1024 * 1024)
+# The counts of long texts seen lately: counting a resent system prompt again took several times longer than looking
+# it up (hashing it).
+_LONG_COUNTS: Recent[int] = Recent(4 * 1024 * 1024)
 
 
 @functools.lru_cache(maxsize=4096)  # scenario replies and tool descriptions repeat; the cache stays small

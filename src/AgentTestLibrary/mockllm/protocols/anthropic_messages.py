@@ -9,7 +9,7 @@ from ...errors import RequestError
 from ...mock.http import Event
 from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
 from ..tokens import conversation_tokens, json_chunks, stable_id, text_chunks, token_usage
-from .base import Unchained, check_fields, require, text_of_parts
+from .base import Unchained, check_fields, require, shared_tools, text_of_parts
 
 ERROR_TYPES = {
     400: "invalid_request_error",
@@ -47,23 +47,24 @@ class AnthropicMessagesCodec(Unchained):
             require(body, "max_tokens", int, "an integer")
         raw_messages = require(body, "messages", list, "an array of messages")
         messages = [self._message(raw, f"messages[{index}]") for index, raw in enumerate(raw_messages)]
-        tools = tuple(
-            Tool(str(tool["name"]), str(tool.get("description", "")), tool.get("input_schema"))
-            for tool in body.get("tools") or []
-            if isinstance(tool, dict) and "name" in tool
-        )
         max_tokens = body.get("max_tokens")
         return Conversation(
             protocol=self.protocol,
             model=model,
             messages=tuple(messages),
             system=text_of_parts(body.get("system"), "system"),
-            tools=tools,
+            tools=shared_tools(body.get("tools"), self._tools),
             stream=bool(body.get("stream", False)),
             max_tokens=max_tokens if isinstance(max_tokens, int) else None,
             response_schema=_output_schema(body),
             forced_tool=_forced_tool(body.get("tool_choice")),
         )
+
+    @staticmethod
+    def _tools(raw: Any) -> tuple[Tool, ...]:
+        tools = raw if isinstance(raw, list) else []
+        return tuple(Tool(str(tool["name"]), str(tool.get("description", "")), tool.get("input_schema"))
+                     for tool in tools if isinstance(tool, dict) and "name" in tool)  # fmt: skip
 
     @staticmethod
     def _message(raw: Any, where: str) -> Message:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from ...errors import RequestError
+from ...mock import jsonio
 from ...mock.http import Event
-from ..conversation import Conversation, ProviderError, Reply
+from ...mock.recent import Recent
+from ..conversation import Conversation, ProviderError, Reply, Tool
 
 
 class Codec(Protocol):
@@ -144,3 +147,19 @@ def text_parts(content: Any, where: str) -> list[str]:
         elif isinstance(part, str):
             texts.append(part)
     return texts
+
+
+# The tool lists of requests seen lately, by their JSON (within 8 MB of it).
+_TOOL_LISTS: Recent[tuple[Tool, ...]] = Recent(8 * 1024 * 1024)
+
+
+def shared_tools(raw: Any, build: Callable[[Any], tuple[Tool, ...]]) -> tuple[Tool, ...]:
+    """The tools ``build`` makes of a request's tool definitions ``raw``: one tuple for every request that sends the
+    same definitions. An agent sends its tools with every request (Claude Code 72 KB of them, Gemini CLI 15 KB);
+    made once, they are not made again, and a journal of thousands of requests keeps one set of them, where a new
+    set per request was most of the objects the garbage collector walked (145 of Claude Code's 151 kept per
+    request). Tools are frozen and their schemas only read."""
+    if not raw:
+        return build(raw)
+    encoded = jsonio.dumps(raw)
+    return _TOOL_LISTS.get((build, encoded), len(encoded), build, raw)

@@ -20,7 +20,7 @@ from ...mock import eventstream, jsonio
 from ...mock.http import Event
 from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
 from ..tokens import conversation_tokens, json_chunks, stable_id, text_chunks, token_usage
-from .base import Unchained, check_fields
+from .base import Unchained, check_fields, shared_tools
 from .hosted_anthropic import HostedAnthropicCodec, model_id
 
 # Each status's exception, from the bedrock-runtime service model's error shapes.
@@ -88,7 +88,7 @@ class BedrockConverseCodec(BedrockErrors):
             model=model_id(params),
             messages=tuple(self._message(raw, f"messages[{index}]") for index, raw in enumerate(raw_messages)),
             system=_texts(body.get("system")),
-            tools=self._tools(tool_config),
+            tools=shared_tools(tool_config, self._tools),
             stream=CONVERSE_ACTIONS.get(params.get("action", ""), False),
             max_tokens=config.get("maxTokens") if isinstance(config.get("maxTokens"), int) else None,
             response_schema=_output_schema(body.get("outputConfig")),

@@ -10,7 +10,7 @@ from ...errors import RequestError
 from ...mock.http import Event
 from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
 from ..tokens import conversation_tokens, count_tokens, stable_id, text_chunks, token_usage
-from .base import check_fields
+from .base import check_fields, shared_tools
 
 FINISH_REASONS = {"end_turn": "STOP", "tool_use": "STOP", "max_tokens": "MAX_TOKENS", "stop_sequence": "STOP",
                   "refusal": "STOP", "content_filter": "SAFETY"}  # fmt: skip
@@ -75,7 +75,7 @@ class GeminiCodec:
             model=model,
             messages=tuple(messages),
             system=_parts_text(body.get("systemInstruction")),
-            tools=self._tools(body.get("tools")),
+            tools=shared_tools(body.get("tools"), self._tools),
             stream=stream,
             max_tokens=config.get("maxOutputTokens") if isinstance(config, dict) else None,
             response_schema=schema,

@@ -17,7 +17,7 @@ from ...mock.http import Event
 from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
 from ..embeddings import bounded_vectors
 from ..tokens import count_tokens, text_chunks, token_usage
-from .base import Unchained, check_fields, parse_arguments, require
+from .base import Unchained, check_fields, parse_arguments, require, shared_tools
 
 NDJSON = "application/x-ndjson"
 VERSION = "0.12.6"
@@ -64,7 +64,8 @@ class OllamaChatCodec(Unchained):
                 messages.append(Message("assistant", content, self._calls(raw.get("tool_calls"), where)))
             else:
                 messages.append(Message("user", content))
-        return self._conversation(body, model, tuple(messages), "\n".join(system), self._tools(body.get("tools")))
+        tools = shared_tools(body.get("tools"), self._tools)
+        return self._conversation(body, model, tuple(messages), "\n".join(system), tools)
 
     def _conversation(
         self, body: dict[str, Any], model: str, messages: tuple[Message, ...], system: str, tools: tuple[Tool, ...]

@@ -9,7 +9,7 @@ from ...errors import RequestError
 from ...mock.http import Event
 from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
 from ..tokens import count_tokens, json_chunks, stable_id, text_chunks, token_usage
-from .base import Unchained, check_fields, parse_arguments, require, text_of_parts, text_parts
+from .base import Unchained, check_fields, parse_arguments, require, shared_tools, text_of_parts, text_parts
 
 FINISH_REASONS = {"end_turn": "stop", "tool_use": "tool_calls", "max_tokens": "length", "stop_sequence": "stop",
                   "refusal": "stop", "content_filter": "content_filter"}  # fmt: skip
@@ -82,7 +82,7 @@ class OpenAIChatCodec(Unchained):
             model=model,
             messages=tuple(messages),
             system="\n".join(filter(None, system)),
-            tools=self._tools(body),
+            tools=shared_tools([body.get("tools"), body.get("functions")], self._tools),
             stream=stream,
             max_tokens=max_tokens if isinstance(max_tokens, int) else None,
             response_schema=_response_schema(body.get("response_format")),
@@ -105,13 +105,14 @@ class OpenAIChatCodec(Unchained):
         return Message("assistant", text_of_parts(raw.get("content"), f"{where}.content"), tool_calls=tuple(calls))
 
     @staticmethod
-    def _tools(body: dict[str, Any]) -> tuple[Tool, ...]:
+    def _tools(raw: list[Any]) -> tuple[Tool, ...]:
+        """``raw``: the request's ``tools`` and its (older) ``functions``."""
         tools = []
-        for entry in body.get("tools") or []:
+        for entry in raw[0] or []:
             function = entry.get("function") if isinstance(entry, dict) else None
             if isinstance(function, dict) and isinstance(function.get("name"), str):
                 tools.append(Tool(function["name"], str(function.get("description", "")), function.get("parameters")))
-        for function in body.get("functions") or []:
+        for function in raw[1] or []:
             if isinstance(function, dict) and isinstance(function.get("name"), str):
                 tools.append(Tool(function["name"], str(function.get("description", "")), function.get("parameters")))
         return tuple(tools)

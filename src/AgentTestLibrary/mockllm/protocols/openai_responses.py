@@ -13,7 +13,7 @@ from ...errors import RequestError
 from ...mock.http import Event
 from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
 from ..tokens import count_tokens, json_chunks, stable_id, text_chunks, token_usage
-from .base import check_fields, parse_arguments, require, text_of_parts, text_parts
+from .base import check_fields, parse_arguments, require, shared_tools, text_of_parts, text_parts
 from .openai_chat import OpenAIChatCodec
 
 FIELDS = {
@@ -64,7 +64,7 @@ class OpenAIResponsesCodec:
             model=model,
             messages=tuple(messages),
             system="\n".join(part for part in system if part),
-            tools=self._tools(body.get("tools")),
+            tools=shared_tools(body.get("tools"), self._tools),
             stream=bool(body.get("stream", False)),
             max_tokens=body.get("max_output_tokens") if isinstance(body.get("max_output_tokens"), int) else None,
             response_schema=schema,
