@@ -14,6 +14,7 @@ from AgentTestLibrary.mock.recent import Recent
 from AgentTestLibrary.mockllm.protocols.anthropic_messages import AnthropicMessagesCodec
 from AgentTestLibrary.mockllm.protocols.ollama import OllamaChatCodec
 from AgentTestLibrary.mockllm.protocols.openai_chat import OpenAIChatCodec
+from AgentTestLibrary.mockllm.structured import example_for
 
 CAPTURES = Path(__file__).parents[1] / "fixtures" / "captures"
 
@@ -80,3 +81,13 @@ def test_codecs_reading_the_same_definitions_differently_do_not_share() -> None:
     assert chat.tools is not ollama.tools
     legacy = OpenAIChatCodec().parse({**request, "tools": None, "functions": [tools[0]["function"]]}, {})
     assert [tool.name for tool in legacy.tools] == ["lookup"]
+
+
+def test_an_example_built_from_a_shared_schema_holds_none_of_its_values() -> None:
+    schema = {"type": "object", "properties": {"filter": {"const": {"state": ["open"]}},
+                                               "mode": {"enum": [{"kind": "fast"}, {"kind": "slow"}]}}}  # fmt: skip
+    example = example_for(schema)
+    assert example == {"filter": {"state": ["open"]}, "mode": {"kind": "fast"}}
+    example["filter"]["state"].append("closed")
+    example["mode"]["kind"] = "changed"
+    assert example_for(schema) == {"filter": {"state": ["open"]}, "mode": {"kind": "fast"}}

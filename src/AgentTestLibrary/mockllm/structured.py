@@ -11,6 +11,7 @@ Schemas come from the agent under test: what one may ask the mock to build is bo
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from typing import Any
@@ -77,10 +78,10 @@ class _Generator:
         if not isinstance(schema, dict) or depth > MAX_DEPTH:
             return None if depth > MAX_DEPTH else name
         schema = self.resolve(schema)
-        if "const" in schema:
-            return schema["const"]
+        if "const" in schema:  # copied: schemas are shared between requests (protocols.base.shared_tools)
+            return copy.deepcopy(schema["const"])
         if schema.get("enum"):
-            return schema["enum"][0]
+            return copy.deepcopy(schema["enum"][0])
         if "allOf" in schema:
             return self.value(self.merge_all_of(schema), name, depth + 1)
         for key in ("anyOf", "oneOf"):
