@@ -82,7 +82,7 @@ class OpenAIChatCodec(Unchained):
             model=model,
             messages=tuple(messages),
             system="\n".join(filter(None, system)),
-            tools=shared_tools([body.get("tools"), body.get("functions")], self._tools),
+            tools=shared_tools(self._definitions(body), self._tools),
             stream=stream,
             max_tokens=max_tokens if isinstance(max_tokens, int) else None,
             response_schema=_response_schema(body.get("response_format")),
@@ -105,8 +105,15 @@ class OpenAIChatCodec(Unchained):
         return Message("assistant", text_of_parts(raw.get("content"), f"{where}.content"), tool_calls=tuple(calls))
 
     @staticmethod
-    def _tools(raw: list[Any]) -> tuple[Tool, ...]:
-        """``raw``: the request's ``tools`` and its (older) ``functions``."""
+    def _definitions(body: dict[str, Any]) -> list[Any] | None:
+        """The request's ``tools`` and its (older) ``functions``, when it sends either."""
+        tools, functions = body.get("tools"), body.get("functions")
+        return [tools, functions] if tools or functions else None
+
+    @staticmethod
+    def _tools(raw: list[Any] | None) -> tuple[Tool, ...]:
+        if raw is None:
+            return ()
         tools = []
         for entry in raw[0] or []:
             function = entry.get("function") if isinstance(entry, dict) else None
