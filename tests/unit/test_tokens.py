@@ -37,6 +37,7 @@ def test_a_conversation_counts_its_system_prompt_messages_calls_results_and_tool
                 + words('lookup {"city":"Oslo","days":3}') + words("sunny, 21 C")
                 + words("lookup Looks up the weather."))  # fmt: skip
     assert conversation_tokens(conversation) == expected == 49
+    assert conversation_tokens(conversation) == 49  # again, with the tool's count kept on it
     assert conversation_tokens(Conversation("openai.chat", "m", (Message("user", ""),))) == 1  # never 0
 
 

@@ -74,8 +74,11 @@ def conversation_tokens(conversation: Conversation) -> int:
             total += count_tokens(call.name + " " + call.arguments_json())
         for result in message.tool_results:
             total += count_tokens(result.content)
-    for tool in conversation.tools:
-        total += count_tokens(tool.name + " " + tool.description)
+    for tool in conversation.tools:  # counted once a tool: an agent's requests share them (base.shared_tools)
+        counted = tool.__dict__.get("_tokens")
+        if counted is None:
+            tool.__dict__["_tokens"] = counted = count_tokens(tool.name + " " + tool.description)
+        total += counted
     return max(1, total)
 
 
