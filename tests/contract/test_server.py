@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import socket
 import threading
@@ -11,6 +12,7 @@ import openai
 import pytest
 
 from AgentTestLibrary.mockllm import MockLLM, MockServer, MockServerError
+from AgentTestLibrary.mockmcp import MockMCP
 from tests.conftest import StartMock
 
 CHAT = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
@@ -125,3 +127,56 @@ def test_many_agents_at_once_no_cross_talk(start_mock: StartMock) -> None:
         thread.join(60)
     assert errors == []
     assert len(server.app.journal.entries()) == 80
+
+
+def test_a_head_gets_the_head_a_get_would_alone_and_the_connection_stays_in_step(start_mock: StartMock) -> None:
+    server = start_mock()
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+    for path in ("/", "/v1/models", "/api/tags", "/api/version"):
+        connection.request("GET", path)
+        got = connection.getresponse()
+        body = got.read()
+        connection.request("HEAD", path)
+        head = connection.getresponse()
+        assert head.read() == b""
+        assert (head.status, head.getheader("content-type"), head.getheader("content-length")) == (
+            got.status, got.getheader("content-type"), str(len(body))), path  # fmt: skip
+    connection.request("PUT", "/v1/models")
+    refused = connection.getresponse()
+    refused.read()
+    assert (refused.status, refused.getheader("allow")) == (405, "GET, HEAD")
+    connection.request("POST", "/v1/chat/completions", json.dumps(CHAT), {"content-type": "application/json"})
+    assert connection.getresponse().status == 200
+    connection.close()
+
+
+def test_a_head_on_a_stream_gets_its_head_and_never_its_events() -> None:
+    server = MockServer(MockMCP())
+    server.start()
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+        sent = {"content-type": "application/json", "accept": "application/json, text/event-stream"}
+        initialize = {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-06-18",
+                "capabilities": {},
+                "clientInfo": {"name": "t", "version": "1"},
+            },
+        }
+        connection.request("POST", "/mcp", json.dumps(initialize), sent)
+        answer = connection.getresponse()
+        answer.read()
+        session = {"mcp-session-id": answer.getheader("mcp-session-id") or ""}
+        connection.request("HEAD", "/mcp", headers={**session, "accept": "text/event-stream"})
+        head = connection.getresponse()
+        assert (head.status, head.getheader("content-type"), head.read()) == (200, "text/event-stream", b"")
+        connection.request("POST", "/mcp", json.dumps({"jsonrpc": "2.0", "id": 2, "method": "ping"}),
+                           {**sent, **session})  # fmt: skip
+        pong = connection.getresponse()
+        assert (pong.status, json.loads(pong.read())["id"]) == (200, 2)  # no stream bytes came before it
+        connection.close()
+    finally:
+        server.stop()

@@ -28,6 +28,13 @@ if TYPE_CHECKING:
     from .feed import Feed
 
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE")  # what 501 is not for
+
+
+def with_head(methods: tuple[str, ...]) -> tuple[str, ...]:
+    """The methods a resource answers, HEAD added wherever GET is (RFC 9110: a HEAD answer is a GET's head alone)."""
+    return (*methods, "HEAD") if "GET" in methods and "HEAD" not in methods else methods
+
+
 MAX_HEAD_BYTES = 64 * 1024
 MAX_BODY_BYTES = 32 * 1024 * 1024  # larger bodies get the protocol's 413 (Limits.max_body_bytes)
 MAX_CHUNK_LINE = 1024

@@ -34,7 +34,7 @@ from ..secrets import SecretRegistry
 from . import jsonio
 from .admin import ADMIN_PREFIX, handle_admin
 from .faults import AppliedFault, Fault, FaultSet, apply
-from .http import HTTP_METHODS, Outcome, ProtocolError, Request
+from .http import HTTP_METHODS, Outcome, ProtocolError, Request, with_head
 from .journal import DEFAULT_LIMIT, Journal, JournalEntry, RawJson
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
@@ -123,14 +123,15 @@ class RouteTable:
 
     def __init__(self, routes: list[Route]) -> None:
         self._exact: dict[str, dict[str, Found]] = {}  # an exact route's answer is the same every time: made once
-        self._patterns: list[tuple[re.Pattern[str], Route]] = []
+        self._patterns: list[tuple[re.Pattern[str], Route, tuple[str, ...]]] = []
         self._patterned: dict[tuple[str, str], Found] = {}
         self.websocket_paths = tuple(route.path for route in routes if "WS" in route.methods and not route.pattern)
-        for route in routes:
+        for route in routes:  # a route answering GET answers HEAD: the server sends the head alone
+            methods = with_head(route.methods)
             if route.pattern:
-                self._patterns.append((re.compile(route.path), route))
+                self._patterns.append((re.compile(route.path), route, methods))
             else:
-                for method in route.methods:
+                for method in methods:
                     self._exact.setdefault(route.path, {})[method] = Found(route.endpoint)
 
     def find(self, method: str, path: str) -> Found:
@@ -147,12 +148,12 @@ class RouteTable:
         return found
 
     def _match(self, method: str, path: str) -> Found:
-        for compiled, route in self._patterns:
+        for compiled, route, methods in self._patterns:
             matched = compiled.fullmatch(path)
             if matched:
-                if method in route.methods:
+                if method in methods:
                     return Found(route.endpoint, matched.groupdict())
-                return Found(None, allowed=route.methods)
+                return Found(None, allowed=methods)
         return Found(None)
 
 

@@ -480,13 +480,14 @@ class _Connection(asyncio.Protocol):
             await self._write_timed(outcome, request)
 
     def _write(self, outcome: Outcome, method: str, keep_alive: bool) -> None:
-        """The whole response in one write."""
-        if outcome.events is None:
+        """The whole response in one write; to a HEAD, the head alone (a stream's events never made)."""
+        if outcome.events is None and outcome.feed is None:
             body = outcome.body_bytes()
             data = response_head(outcome, len(body), keep_alive, SERVER_NAME)
             self.send(data if method == "HEAD" else data + body)
             return
-        self.send(response_head(outcome, None, keep_alive, SERVER_NAME) + event_stream(outcome.events))
+        head = response_head(outcome, None, keep_alive, SERVER_NAME)
+        self.send(head if method == "HEAD" or outcome.events is None else head + event_stream(outcome.events))
 
     async def waited(self, outcome: Outcome) -> bool:
         """Sleep out an injected hang (then close: False) or delay; True when the answer is to follow."""
@@ -502,6 +503,11 @@ class _Connection(asyncio.Protocol):
         """A response with injected timing or breakage, or a feed: each event flushed on its own."""
         timing = outcome.timing
         if not await self.waited(outcome):
+            return
+        if request.method == "HEAD" and not outcome.dropped:
+            self._write(outcome, "HEAD", request.keep_alive and not outcome.broken)
+            if outcome.broken or not request.keep_alive:
+                self.hang_up()
             return
         if outcome.feed is not None:
             await self._write_feed(outcome.feed, outcome, request.keep_alive)

@@ -109,7 +109,7 @@ class MockLLM(MockApplication):
         bedrock_tokens = CountTokens(self.converse, "bedrock.count_tokens", check_bedrock)
         profiles = Answered(self.converse, None, lambda body: inference_profiles(self.scenario.models), check_bedrock)
         return [
-            Route(("GET", "HEAD"), "/", Root(self)),
+            Route(("GET",), "/", Root(self)),
             Route(("GET",), "/v1/models", Models(self)),
             Route(("POST",), "/v1/chat/completions", generate["openai.chat"]),
             Route(("POST", "WS"), "/v1/responses", generate["openai.responses"]),
@@ -154,7 +154,7 @@ class MockLLM(MockApplication):
             Route(("POST",), "/api/embed", embed),
             Route(("GET",), "/api/tags", Answered(codec, None, lambda body: tags(self.scenario.models))),
             Route(("POST",), "/api/show", Answered(codec, None, show)),
-            Route(("GET", "HEAD"), "/api/version", Answered(codec, None, lambda body: version())),
+            Route(("GET",), "/api/version", Answered(codec, None, lambda body: version())),
         ]
 
     def _vertex_routes(self) -> list[Route]:

@@ -18,6 +18,7 @@ from ..clock import iso
 from ..mock import jsonio
 from ..mock.conditions import Conditions
 from ..mock.faults import Fault
+from ..mock.http import with_head
 from ..mock.pagination import Paging
 from ..mock.rulebook import Scripted
 from ..mock.templates import Template
@@ -158,9 +159,7 @@ class RouteMatcher:
     @cached_property
     def allowed(self) -> tuple[str, ...]:
         """The methods it names, HEAD added where GET is (what an ``Allow`` header lists)."""
-        if "GET" in self.methods and "HEAD" not in self.methods:
-            return (*self.methods, "HEAD")
-        return self.methods
+        return with_head(self.methods)
 
     @cached_property
     def conditions(self) -> tuple[tuple[Conditions, str], ...]:
