@@ -15,45 +15,32 @@ and these requests end in tool results and harness blocks it would not match.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 from pathlib import Path
 
 from cases import AGENT_CASES, request_bytes
-from peers import cpu_us, median, ratio, run, servers
+from peers import ROW_HEADINGS, options, row, run_started, servers
 
 CONNECTIONS = (1, 8)
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--block", type=int, default=400, help="requests per block (at least 10 per connection)")
-    args = parser.parse_args()
+    args = options(__doc__, rounds=5, block=400)
     with tempfile.TemporaryDirectory() as folder:
         candidates, _ = servers(Path(folder), with_aimock=False)
-        for server in candidates:
-            server.__enter__()
-        try:
-            grid = [(case, count) for case in AGENT_CASES for count in CONNECTIONS]
-            results = run(candidates, args.rounds, args.block, grid)
-        finally:
-            for server in candidates:
-                server.__exit__()
+        grid = [(case, count) for case in AGENT_CASES for count in CONNECTIONS]
+        results = run_started(candidates, args.rounds, args.block, grid)
     floor = candidates[0].name
     print(f"real agents' requests, {args.block} requests per block, {args.rounds} rotated rounds; ratios to the raw "
           "asyncio floor of the same round (median; lower is better)")  # fmt: skip
-    print(f"{'case':<31} {'KB':>4} {'conns':>5} {'server':<18} {'req/s':>7} {'x floor':>8} {'total ms':>9} "
-          f"{'x floor':>8} {'CPU us/req':>10}")  # fmt: skip
+    print(f"{'case':<31} {'KB':>4} {'conns':>5} {'server':<18} {ROW_HEADINGS}")
     for case in AGENT_CASES:
         size = len(request_bytes(case)) // 1024
         for count in CONNECTIONS:
             for server in candidates:
-                key = (server.name, case, count)
-                print(f"{case:<31} {size:>4} {count:>5} {server.name:<18} {median(results, key, 'rate'):>7.0f}"
-                      f" {ratio(results, floor, key, 'rate'):>7.2f}x {median(results, key, 'total_ms'):>9.3f}"
-                      f" {ratio(results, floor, key, 'total_ms'):>7.2f}x {cpu_us(results, key):>10.1f}")  # fmt: skip
+                figures = row(results, floor, (server.name, case, count))
+                print(f"{case:<31} {size:>4} {count:>5} {server.name:<18} {figures}")
     return 0
 
 

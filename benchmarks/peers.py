@@ -245,6 +245,37 @@ def cpu_us(results: dict[Key, list[Figures]], key: Key) -> float:
     return sum(figures.cpu_s for figures in results[key]) / sum(figures.requests for figures in results[key]) * 1e6
 
 
+ROW_HEADINGS = f"{'req/s':>8} {'x floor':>8} {'total ms':>9} {'x floor':>8} {'CPU us/req':>10}"
+
+
+def row(results: dict[Key, list[Figures]], floor: str, key: Key) -> str:
+    """A block's figures, under :data:`ROW_HEADINGS`: throughput and total latency (each beside its ratio to the
+    floor) and the server's CPU per request."""
+    return (f"{median(results, key, 'rate'):>8.0f} {ratio(results, floor, key, 'rate'):>7.2f}x"
+            f" {median(results, key, 'total_ms'):>9.3f} {ratio(results, floor, key, 'total_ms'):>7.2f}x"
+            f" {cpu_us(results, key):>10.1f}")  # fmt: skip
+
+
+def options(description: str, rounds: int, block: int) -> argparse.Namespace:
+    """A benchmark's command line: ``--rounds`` and ``--block`` (requests per block)."""
+    parser = argparse.ArgumentParser(description=description.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=rounds)
+    parser.add_argument("--block", type=int, default=block, help="requests per block (at least 10 per connection)")
+    return parser.parse_args()
+
+
+def run_started(candidates: list[Server], rounds: int, block: int, grid: list[tuple[str, int]],
+                request: Callable[[str], bytes] = request_bytes) -> dict[Key, list[Figures]]:  # fmt: skip
+    """:func:`run` with every server started first and stopped after."""
+    for server in candidates:
+        server.__enter__()
+    try:
+        return run(candidates, rounds, block, grid, request)
+    finally:
+        for server in candidates:
+            server.__exit__()
+
+
 def report(results: dict[Key, list[Figures]], floor: str, names: list[str]) -> None:
     plain, stream = HEADLINE
     print(f"\n{'conns':>5} {'server':<20} {'plain req/s':>11} {'x floor':>8} {'CPU us/req':>10}"
@@ -257,31 +288,19 @@ def report(results: dict[Key, list[Figures]], floor: str, names: list[str]) -> N
                   f" {median(results, flow, 'total_ms'):>10.3f} {ratio(results, floor, flow, 'total_ms'):>7.2f}x"
                   f" {cpu_us(results, flow):>10.1f} {median(results, flow, 'first_ms'):>12.3f}")  # fmt: skip
     print(f"\nevery case at {DEFAULT_CONNECTIONS} connections:")
-    print(f"{'case':<18} {'server':<20} {'req/s':>8} {'x floor':>8} {'total ms':>9} {'x floor':>8} {'CPU us/req':>10}")
+    print(f"{'case':<18} {'server':<20} {ROW_HEADINGS}")
     for case in CASES:
         for name in names:
-            key = (name, case, DEFAULT_CONNECTIONS)
-            print(f"{case:<18} {name:<20} {median(results, key, 'rate'):>8.0f}"
-                  f" {ratio(results, floor, key, 'rate'):>7.2f}x {median(results, key, 'total_ms'):>9.3f}"
-                  f" {ratio(results, floor, key, 'total_ms'):>7.2f}x {cpu_us(results, key):>10.1f}")  # fmt: skip
+            print(f"{case:<18} {name:<20} {row(results, floor, (name, case, DEFAULT_CONNECTIONS))}")
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     # Blocks of 2,400 requests measure the steady state: with 800, two runs minutes apart put the same server's chat
     # at 1.56x and 2.06x the floor at 8 connections (each block's connects and first requests weigh in).
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--block", type=int, default=2400, help="requests per block (at least 10 per connection)")
-    args = parser.parse_args()
+    args = options(__doc__, rounds=7, block=2400)
     with tempfile.TemporaryDirectory() as folder:
         candidates, notes = servers(Path(folder))
-        for server in candidates:
-            server.__enter__()
-        try:
-            results = run(candidates, args.rounds, args.block, GRID)
-        finally:
-            for server in candidates:
-                server.__exit__()
+        results = run_started(candidates, args.rounds, args.block, GRID)
     fast = [name for name in ("uvloop", "orjson") if importlib.util.find_spec(name)]
     print(
         f"{args.block} requests per block, {args.rounds} rotated rounds, ratios to the raw asyncio floor of the "

@@ -16,14 +16,13 @@ Without pytest-httpserver installed (a dev dependency) it is skipped with the re
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import sys
 import tempfile
 from pathlib import Path
 
 from cases import REST_CASE, REST_ROUTES, rest_request_bytes
-from peers import HERE, Server, cpu_us, median, ratio, run
+from peers import HERE, ROW_HEADINGS, Server, options, row, run_started
 
 CONNECTIONS = (1, 8)
 
@@ -43,30 +42,18 @@ def servers(folder: Path) -> tuple[list[Server], list[str]]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--block", type=int, default=400, help="requests per block (at least 10 per connection)")
-    args = parser.parse_args()
+    args = options(__doc__, rounds=5, block=400)
     with tempfile.TemporaryDirectory() as folder:
         candidates, notes = servers(Path(folder))
-        for server in candidates:
-            server.__enter__()
-        try:
-            grid = [(REST_CASE, count) for count in CONNECTIONS]
-            results = run(candidates, args.rounds, args.block, grid, lambda _case: rest_request_bytes())
-        finally:
-            for server in candidates:
-                server.__exit__()
+        grid = [(REST_CASE, count) for count in CONNECTIONS]
+        results = run_started(candidates, args.rounds, args.block, grid, lambda _case: rest_request_bytes())
     floor = candidates[0].name
     print(f"{REST_CASE}: GET of 30 issues, {args.block} requests per block, {args.rounds} rotated rounds; ratios to "
           "the raw asyncio floor of the same round (median; lower is better)")  # fmt: skip
-    print(f"{'conns':>5} {'server':<20} {'req/s':>8} {'x floor':>8} {'total ms':>9} {'x floor':>8} {'CPU us/req':>10}")
+    print(f"{'conns':>5} {'server':<20} {ROW_HEADINGS}")
     for count in CONNECTIONS:
         for server in candidates:
-            key = (server.name, REST_CASE, count)
-            print(f"{count:>5} {server.name:<20} {median(results, key, 'rate'):>8.0f}"
-                  f" {ratio(results, floor, key, 'rate'):>7.2f}x {median(results, key, 'total_ms'):>9.3f}"
-                  f" {ratio(results, floor, key, 'total_ms'):>7.2f}x {cpu_us(results, key):>10.1f}")  # fmt: skip
+            print(f"{count:>5} {server.name:<20} {row(results, floor, (server.name, REST_CASE, count))}")
     for note in notes:
         print(note)
     return 0
