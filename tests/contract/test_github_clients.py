@@ -125,15 +125,22 @@ def test_a_file_is_changed_only_by_a_request_that_names_its_current_sha(served: 
     assert repo.get_contents("notes.md").decoded_content == b"two\n" and len(app.collections.items("contents")) == 1
 
 
+def _listed_after_adding(repo: Any, paths: tuple[str, ...], folder: str) -> list[Any]:
+    """The listing of ``folder`` once a file was created at each of ``paths`` (each holding its own path)."""
+    for path in paths:
+        repo.create_file(path, "Add", f"{path}\n")
+    listed = repo.get_contents(folder)
+    assert isinstance(listed, list)
+    return listed
+
+
 def test_a_directory_answers_the_list_of_what_is_directly_in_it(served: tuple[MockService, str]) -> None:
     """As GitHub's content-directory: files with their links and no content, a folder below as a dir entry; PyGithub
     gets a list and completes a file entry from its url."""
     _, url = served
     repo = pygithub(url, retry=None).get_repo("acme/app")
-    for path in ("docs/guide.md", "docs/api/index.md", "docs/api/v1/calls.md", "README.md"):
-        repo.create_file(path, "Add", f"{path}\n")
-    listed = repo.get_contents("docs")
-    assert isinstance(listed, list)
+    listed = _listed_after_adding(repo, ("docs/guide.md", "docs/api/index.md", "docs/api/v1/calls.md", "README.md"),
+                                  "docs")  # fmt: skip
     assert [(entry.type, entry.name, entry.path) for entry in listed] == [
         ("dir", "api", "docs/api"),
         ("file", "guide.md", "docs/guide.md"),
@@ -155,10 +162,7 @@ def test_the_repository_root_answers_the_list_of_what_is_at_its_top(served: tupl
     repo = pygithub(url, retry=None).get_repo("acme/app")
     with pytest.raises(github.UnknownObjectException):
         repo.get_contents("")
-    for path in ("docs/guide.md", "docs/api/index.md", "setup.py", "README.md"):
-        repo.create_file(path, "Add", f"{path}\n")
-    listed = repo.get_contents("")
-    assert isinstance(listed, list)
+    listed = _listed_after_adding(repo, ("docs/guide.md", "docs/api/index.md", "setup.py", "README.md"), "")
     assert [(entry.type, entry.name, entry.path) for entry in listed] == [
         ("file", "README.md", "README.md"),
         ("dir", "docs", "docs"),
