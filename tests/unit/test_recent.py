@@ -38,6 +38,15 @@ def test_values_are_kept_within_the_budget_of_their_keys_weight() -> None:
     assert kept._weight <= 10_000
 
 
+def test_find_looks_up_what_is_kept_now_even_after_the_keeping_started_again() -> None:
+    kept: Recent[int] = Recent(budget=10)
+    find = kept.find
+    assert find("a") is None
+    assert kept.get("a", 6, len, "abc") == 3 and find("a") == 3
+    assert kept.get("b", 6, len, "de") == 2  # over the budget: "a" let go, "b" kept in the same dict
+    assert find("a") is None and find("b") == 2
+
+
 def test_an_error_making_a_value_is_raised_every_time_and_never_kept() -> None:
     kept: Recent[int] = Recent(budget=100)
     calls = []

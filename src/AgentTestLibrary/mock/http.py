@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from . import jsonio
+from .recent import Recent
 
 if TYPE_CHECKING:
     from .feed import Feed
@@ -38,11 +39,13 @@ def with_head(methods: tuple[str, ...]) -> tuple[str, ...]:
 MAX_HEAD_BYTES = 64 * 1024
 MAX_BODY_BYTES = 32 * 1024 * 1024  # larger bodies get the protocol's 413 (Limits.max_body_bytes)
 MAX_CHUNK_LINE = 1024
-_TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _REQUEST_LINE = re.compile(rb"([!#$%&'*+\-.^_`|~0-9A-Za-z]+) (/[\x21-\x7e]*|\*) HTTP/1\.([01])")
-_CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
-# Every header line at once: a token, a colon, then visible text, tabs or obs-text (no control characters).
-_HEADER_LINES = re.compile(rb"(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*(?:\r\n|\Z))*")
+# A header line: a token, a colon, then visible text, tabs or obs-text (no control characters).
+_FIELD_LINE = re.compile(rb"([!#$%&'*+\-.^_`|~0-9A-Za-z]+):([\t\x20-\x7e\x80-\xff]*)")
+# A client sends the same request line and most of the same header lines with every request: each line is checked
+# and split once, then looked up (a bounded weight of lines kept, shared by every connection).
+_REQUEST_LINES: Recent[tuple[str, str, bytes]] = Recent(64 * 1024)
+_FIELD_LINES: Recent[tuple[str, str]] = Recent(256 * 1024)
 _UNSAFE_HEADER = str.maketrans("\r\n\x00", "   ")  # what may not appear in a header line
 
 
@@ -237,22 +240,12 @@ class RequestParser:
 
     def _start(self, head: bytes) -> None:
         first, _, block = head.partition(b"\r\n")
-        line = _REQUEST_LINE.fullmatch(first)
-        if line is None:
-            raise ProtocolError(400, f"Malformed request line {first[:100]!r}; expected 'METHOD /path HTTP/1.1'.")
-        method, target, minor = line.group(1).decode("ascii"), line.group(2).decode("ascii"), line.group(3)
-        if _HEADER_LINES.fullmatch(block) is None:  # one regex checks every line; then find the offending one
-            for raw in block.split(b"\r\n"):
-                name, colon, value = raw.partition(b":")
-                if not colon or not _TOKEN.fullmatch(name) or _CONTROL.search(value):
-                    problem = "folded header lines are not allowed" if raw[:1] in b" \t" else "malformed header line"
-                    raise ProtocolError(400, f"{problem.capitalize()}: {raw[:100]!r}.")
+        request_line = _REQUEST_LINES.find(first) or _REQUEST_LINES.get(first, len(first), _request_line, first)
+        method, target, minor = request_line
         headers: dict[str, str] = {}
         lengths: list[str] = []
-        for field_line in block.decode("latin-1").split("\r\n") if block else ():
-            field_name, _, field_value = field_line.partition(":")
-            key = field_name.lower()
-            text = field_value.strip(" \t")
+        for line in block.split(b"\r\n") if block else ():
+            key, text = _FIELD_LINES.find(line) or _FIELD_LINES.get(line, len(line), _field, line)
             if key == "content-length":
                 lengths.append(text)
             if key in headers:
@@ -327,6 +320,24 @@ class RequestParser:
             self._chunks.append(bytes(self._buffer[start : start + size]))
             self._received += size
             del self._buffer[: start + size + 2]
+
+
+def _request_line(line: bytes) -> tuple[str, str, bytes]:
+    """The method, target and minor version of a request line; :class:`ProtocolError` when it is not one."""
+    matched = _REQUEST_LINE.fullmatch(line)
+    if matched is None:
+        raise ProtocolError(400, f"Malformed request line {line[:100]!r}; expected 'METHOD /path HTTP/1.1'.")
+    return matched.group(1).decode("ascii"), matched.group(2).decode("ascii"), matched.group(3)
+
+
+def _field(line: bytes) -> tuple[str, str]:
+    """A header line's lower-case name and its value without surrounding blanks; :class:`ProtocolError` when it is
+    not a header line (folded, no colon, blanks before the colon, control characters)."""
+    matched = _FIELD_LINE.fullmatch(line)
+    if matched is None:
+        problem = "folded header lines are not allowed" if line[:1] in b" \t" else "malformed header line"
+        raise ProtocolError(400, f"{problem.capitalize()}: {line[:100]!r}.")
+    return matched.group(1).decode("ascii").lower(), matched.group(2).decode("latin-1").strip(" \t")
 
 
 # -- responses --------------------------------------------------------------------------------

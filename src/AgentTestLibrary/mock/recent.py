@@ -27,6 +27,8 @@ class Recent(Generic[V]):
         self._values: dict[Hashable, V] = {}
         self._weight = 0
         self._lock = threading.Lock()
+        # The kept value or None, for the hottest callers (a request's header lines): a dict lookup and nothing else.
+        self.find: Callable[[Hashable], V | None] = self._values.get
 
     def get(self, key: Hashable, weight: int, make: Callable[[A], V], argument: A) -> V:
         """The value kept for ``key``, else ``make(argument)``, kept when ``weight`` fits the budget at all. An error
@@ -37,7 +39,8 @@ class Recent(Generic[V]):
         value = make(argument)
         with self._lock:
             if self._weight + weight > self.budget:
-                self._values, self._weight = {}, 0
+                self._values.clear()  # the same dict: ``find`` looks in it
+                self._weight = 0
             if weight <= self.budget:
                 self._values[key] = value
                 self._weight += weight
