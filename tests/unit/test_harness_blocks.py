@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from AgentTestLibrary.mock.rulebook import find_match
-from AgentTestLibrary.mockllm.conversation import Conversation
+from AgentTestLibrary.mockllm.conversation import Conversation, Message, ToolResult
 from AgentTestLibrary.mockllm.injected import split_user_text
 from AgentTestLibrary.mockllm.protocols import (
     AnthropicMessagesCodec,
@@ -225,3 +225,24 @@ def test_the_journal_records_the_harness_blocks_apart() -> None:
     assert record["latest_user_text"] == TYPED
     assert record["harness_blocks"] == [REMINDER, REMINDER]
     assert record["messages"][0] == {"role": "user", "text": TYPED, "harness_blocks": [REMINDER]}
+
+
+def test_a_resent_message_of_text_alone_is_the_message_built_the_first_time() -> None:
+    parts = ["<system-reminder>today is Monday</system-reminder>", "list the files"]
+    first = Message.of_parts("user", list(parts))
+    again = Message.of_parts("user", [parts[0][:9] + parts[0][9:], "list " + "the files"])  # equal, not the same str
+    assert again is first
+    assert first == Message("user", "list the files", harness_blocks=(parts[0],))
+    assert Message.of_parts("user", ["hi there"]) is Message.of_parts("user", ["hi " + "there"])
+
+
+def test_messages_of_other_roles_parts_or_tool_results_are_not_taken_for_each_other() -> None:
+    user = Message.of_parts("user", ["hi"])
+    assistant = Message.of_parts("assistant", ["hi"])
+    assert (user.role, assistant.role) == ("user", "assistant")
+    assert Message.of_parts("user", ["<ide_selection>x</ide_selection>", "hi"]).harness_blocks
+    assert Message.of_parts("assistant", ["<ide_selection>x</ide_selection>", "hi"]).harness_blocks == ()
+    result = ToolResult("c1", "done")
+    with_result = Message.of_parts("user", ["hi"], results=(result,))
+    assert with_result.tool_results == (result,) and with_result.harness_blocks == ("hi",) and with_result.text == ""
+    assert Message.of_parts("user", ["hi"], results=(result,)) is not with_result  # built anew: nothing kept

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from AgentTestLibrary.mockllm.conversation import Conversation, Message, Reply, Tool, ToolCall, ToolResult
-from AgentTestLibrary.mockllm.tokens import conversation_tokens, count_tokens, reply_tokens
+from AgentTestLibrary.mockllm.tokens import conversation_tokens, count_tokens, reply_id, reply_tokens
 
 WORDS = re.compile(r"\w+|[^\w\s]")
 
@@ -61,3 +61,22 @@ def test_long_texts_count_as_the_token_pattern_does_whatever_their_characters() 
             assert count_tokens(text) == words(text), (size, share)
     for text in ("é" + "a" * 2000, "a" * 2000 + "é", "é" * 2000, "中" * 3000, "\ud800" + " x" * 1000):
         assert count_tokens(text) == words(text)
+
+
+def test_a_reply_id_is_the_same_for_the_same_request_and_reply_and_differs_when_either_does() -> None:
+    def asked(model: str, raw: bytes) -> Conversation:
+        return Conversation("openai.chat", model, (Message("user", "hi"),)).fingerprinted(raw)
+
+    reply, other = Reply(text="hello"), Reply(text="hello", tool_calls=(ToolCall("c1", "lookup", {}),))
+    first = reply_id("chatcmpl-", asked("m", b"{1}"), reply)
+    assert re.fullmatch(r"chatcmpl-[0-9a-f]{24}", first)
+    assert reply_id("chatcmpl-", asked("m", b"{1}"), Reply(text="hello")) == first  # a replay: a new, equal reply
+    ids = {
+        first,
+        reply_id("chatcmpl-", asked("m", b"{2}"), reply),  # another request
+        reply_id("chatcmpl-", asked("m", b"{1}"), Reply(text="hello!")),  # another answer
+        reply_id("chatcmpl-", asked("m", b"{1}"), other),  # the same text with a tool call
+        reply_id("chatcmpl-", asked("m2", b"{1}"), reply),  # another model (a path's, not in the body)
+    }
+    assert len(ids) == 5
+    assert reply_id("chatcmpl-", asked("m", b"{1}"), reply) == first  # back to the first model

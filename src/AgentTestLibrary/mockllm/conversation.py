@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from ..mock.recent import Recent
 from .injected import split_user_text
 
 _Frozen = TypeVar("_Frozen", bound=type)
@@ -90,7 +91,27 @@ class Message:
     def of_parts(
         cls, role: str, texts: list[str], calls: tuple[ToolCall, ...] = (), results: tuple[ToolResult, ...] = ()
     ) -> Message:
-        """A message from its text parts as sent: a user message's harness blocks are set apart."""
+        """A message from its text parts as sent: a user message's harness blocks are set apart.
+
+        A message of text alone is one object for every request that resends it (an agent resends its whole
+        history each turn): kept by its parts in :data:`_TEXT_MESSAGES`, it is neither split nor built again.
+        """
+        if calls or results:
+            return cls._of_parts(role, texts, calls, results)
+        key = texts[0] if role == "user" and len(texts) == 1 else (role, *texts)  # a str or a tuple: never equal
+        found = _TEXT_MESSAGES.find(key)
+        if found is None:
+            found = _TEXT_MESSAGES.get(key, sum(map(len, texts)) + 16, cls._of_text, (role, texts))
+        return found
+
+    @classmethod
+    def _of_text(cls, role_and_texts: tuple[str, list[str]]) -> Message:
+        return cls._of_parts(*role_and_texts)
+
+    @classmethod
+    def _of_parts(
+        cls, role: str, texts: list[str], calls: tuple[ToolCall, ...] = (), results: tuple[ToolResult, ...] = ()
+    ) -> Message:
         if role != "user":
             return cls(role, "\n".join(texts), calls, results)
         typed, blocks = split_user_text(texts, beside_tool_results=bool(results))
@@ -123,6 +144,9 @@ class Tool:
     parameters: Any = None
     namespace: str = ""  # Responses API namespace tools (Codex's MCP servers): name is "<namespace>__<tool>"
 
+
+# Messages of text alone by their text parts as sent (see :meth:`Message.of_parts`), within 8 MB of text.
+_TEXT_MESSAGES: Recent[Message] = Recent(8 * 1024 * 1024)
 
 # How each wire format's tool-call ids begin (``call_`` elsewhere): a client may check the prefix.
 CALL_ID_PREFIXES = {

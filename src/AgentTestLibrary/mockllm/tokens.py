@@ -108,6 +108,17 @@ def stable_id(prefix: str, *parts: object, length: int = 24) -> str:
     return prefix + digest.hexdigest()[:length]
 
 
+def reply_id(prefix: str, conversation: Conversation, reply: Reply) -> str:
+    """The id of ``reply`` answering ``conversation`` (a completion's, a message's, a response's): 12 hex digits of
+    the conversation's fingerprint (the request as sent), then 12 of the reply's own digest (the model answering and
+    what it says). The digest is kept on the reply for its latest model: a rule's reply is one object for every request
+    it answers, so an id costs no hashing per request."""
+    model, kept = conversation.model, reply.__dict__.get("_digest")
+    if kept is None or kept[0] != model:
+        kept = reply.__dict__["_digest"] = (model, stable_id("", model, reply.text, reply.tool_calls, length=12))
+    return prefix + conversation.fingerprint[:12] + kept[1]
+
+
 _PIECE = re.compile(r"\s*\S+\s*|\s+")
 
 

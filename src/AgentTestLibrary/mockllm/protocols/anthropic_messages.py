@@ -8,7 +8,7 @@ from typing import Any
 from ...errors import RequestError
 from ...mock.http import Event
 from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
-from ..tokens import conversation_tokens, json_chunks, stable_id, text_chunks, token_usage
+from ..tokens import conversation_tokens, json_chunks, reply_id, stable_id, text_chunks, token_usage
 from .base import Unchained, check_fields, require, shared_tools, text_of_parts
 
 ERROR_TYPES = {
@@ -218,7 +218,7 @@ BLOCK_DELTAS = {"text": _text_deltas, "thinking": _thinking_deltas, "tool_use": 
 
 
 def _message_id(reply: Reply, conversation: Conversation) -> str:
-    return stable_id("msg_", conversation.model, conversation.fingerprint, reply.text, reply.tool_calls)
+    return reply_id("msg_", conversation, reply)
 
 
 def _referenced(content: Any) -> Any:

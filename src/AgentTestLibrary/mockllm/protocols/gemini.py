@@ -9,7 +9,7 @@ from typing import Any
 from ...errors import RequestError
 from ...mock.http import Event
 from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
-from ..tokens import conversation_tokens, count_tokens, stable_id, text_chunks, token_usage
+from ..tokens import conversation_tokens, count_tokens, reply_id, text_chunks, token_usage
 from .base import check_fields, shared_tools
 
 FINISH_REASONS = {"end_turn": "STOP", "tool_use": "STOP", "max_tokens": "MAX_TOKENS", "stop_sequence": "STOP",
@@ -199,7 +199,7 @@ class GeminiCodec:
 
 
 def _response_id(reply: Reply, conversation: Conversation) -> str:
-    return stable_id("", conversation.fingerprint, reply.text, reply.tool_calls)
+    return reply_id("", conversation, reply)
 
 
 def _tool_result(answer: dict[str, Any]) -> ToolResult:

@@ -8,7 +8,7 @@ from typing import Any
 from ...errors import RequestError
 from ...mock.http import Event
 from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
-from ..tokens import count_tokens, json_chunks, stable_id, text_chunks, token_usage
+from ..tokens import count_tokens, json_chunks, reply_id, text_chunks, token_usage
 from .base import Unchained, check_fields, parse_arguments, require, shared_tools, text_of_parts, text_parts
 
 FINISH_REASONS = {"end_turn": "stop", "tool_use": "tool_calls", "max_tokens": "length", "stop_sequence": "stop",
@@ -216,7 +216,7 @@ def _content(reply: Reply) -> str | None:
 
 
 def _completion_id(reply: Reply, conversation: Conversation) -> str:
-    return stable_id("chatcmpl-", conversation.model, conversation.fingerprint, reply.text, reply.tool_calls)
+    return reply_id("chatcmpl-", conversation, reply)
 
 
 def _where(index: int) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 from ...errors import RequestError
 from ...mock.http import Event
 from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
-from ..tokens import count_tokens, json_chunks, stable_id, text_chunks, token_usage
+from ..tokens import count_tokens, json_chunks, reply_id, stable_id, text_chunks, token_usage
 from .base import check_fields, parse_arguments, require, shared_tools, text_of_parts, text_parts
 from .openai_chat import OpenAIChatCodec
 
@@ -136,7 +136,7 @@ class OpenAIResponsesCodec:
         kept = conversation.__dict__.get("_response_id")
         if kept is not None and kept[0] is reply:
             return str(kept[1])
-        response_id = stable_id("resp_", conversation.model, conversation.fingerprint, reply.text, reply.tool_calls)
+        response_id = reply_id("resp_", conversation, reply)
         conversation.__dict__["_response_id"] = (reply, response_id)
         return response_id
 
