@@ -810,3 +810,42 @@ def test_a_read_answered_again_still_meets_faults_and_added_routes_and_is_journa
     assert journaled == [(200, "", "list issues"), (200, "", "list issues"), (503, journaled[2][1], "list issues"),
                          (200, "", "list issues"), (200, "", "mine"), (200, "", "list issues")]  # fmt: skip
     assert "down" in journaled[2][1]
+
+
+NOTES = """\
+collections:
+  notes: {key: name}
+routes:
+  - {name: list, method: GET, path: /notes, reply: {list: notes}}
+  - {name: add, method: POST, path: /notes, reply: {create: notes, item: "{{json}}"}}
+  - {name: read, method: GET, path: "/notes/{name}", reply: {get: notes, key: "{{path.name}}"}}
+  - {name: write, method: PUT, path: "/notes/{name}", reply: {create: notes, replace: true, expects: *sha,
+     item: {name: "{{path.name}}", text: "{{json.text}}", sha: "{{json.text}}-sha"}}}
+  - {name: edit, method: PATCH, path: "/notes/{name}", reply: {update: notes, key: "{{path.name}}",
+     item: {text: "{{json.text}}"}}}
+  - {name: remove, method: DELETE, path: "/notes/{name}", reply: {delete: notes, key: "{{path.name}}", expects: *sha}}
+"""
+SHA = "{sha: {sent: '{{json.sha}}', absent: {status: 422, message: no sha}, differs: {status: 409, message: stale}}}"
+
+
+def _refused(app: Any, method: str, target: str, body: Any) -> tuple[int, str]:
+    status, answer = _call(app, method, target, body)
+    return status, answer["error"]["detail"]
+
+
+def test_each_verb_acts_on_its_collection_and_answers_its_status_or_its_error() -> None:
+    app = MockService(service_from_text(NOTES.replace("*sha", SHA), "notes.yaml"))
+    assert _call(app, "PUT", "/notes/a", {"text": "one"})[0] == 201  # created
+    assert _refused(app, "PUT", "/notes/a", {"text": "two"}) == (422, "no sha")  # replacing names the sha
+    assert _refused(app, "PUT", "/notes/a", {"text": "two", "sha": "x"}) == (409, "stale")
+    assert _call(app, "PUT", "/notes/a", {"text": "two", "sha": "one-sha"})[0] == 200  # replaced
+    assert _refused(app, "POST", "/notes", ["x"]) == (422, "Expected a JSON object to create a notes item.")
+    assert _call(app, "PATCH", "/notes/a", {"text": "three"})[1]["text"] == "three"
+    assert _refused(app, "PATCH", "/notes/zz", {"text": "x"}) == (404, "No notes item with key 'zz'.")
+    assert _call(app, "GET", "/notes/a") == (200, {"name": "a", "text": "three", "sha": "two-sha"})
+    assert _refused(app, "DELETE", "/notes/a", {}) == (422, "no sha")
+    assert _refused(app, "DELETE", "/notes/a", {"sha": "one-sha"}) == (409, "stale")
+    assert [note["name"] for note in _call(app, "GET", "/notes")[1]] == ["a"]  # a refused delete deletes nothing
+    assert _call(app, "DELETE", "/notes/a", {"sha": "two-sha"}) == (204, None)
+    assert _refused(app, "GET", "/notes/a", None) == (404, "No notes item with key 'a'.")
+    assert _call(app, "GET", "/notes") == (200, [])

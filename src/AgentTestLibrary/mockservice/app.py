@@ -15,6 +15,7 @@ import hashlib
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
@@ -473,123 +474,25 @@ class ServiceEndpoint:
         return made
 
     def _act(self, call: Call, subject: ServiceRequest, reply: ServiceReply) -> Outcome | Page:
-        """What the route does and answers: a :class:`Page`, or an error outcome (nothing to count or cache)."""
-        collections = self.service.collections
+        """What the route does to its collection (its verb: :meth:`_list`, or an item verb of :data:`ITEM_VERBS`) and
+        answers: a :class:`Page`, or an error outcome (nothing to count or cache)."""
         templates = reply.templates
         values: dict[str, Any] = subject.values()
         values["rate"] = self.service.rate_state()
-        headers: list[tuple[str, str]] = []
-        status = reply.status
-        name = reply.collection
         for needed, template in templates.requires:
             wanted = template.render(values)
-            if collections.find(needed, wanted) is None:
-                missing_status, missing_type = reply.missing
-                return self.service.error_outcome(missing_status, f"No {needed} item with key {wanted!r}.",
-                                                  missing_type, path=subject.path)  # fmt: skip
+            if self.service.collections.find(needed, wanted) is None:
+                return self._missing(reply, f"No {needed} item with key {wanted!r}.", subject)
+        headers: list[tuple[str, str]] = []
+        status = reply.status
+        done: Outcome | int | None = None
         if reply.list is not None:
-            filters = self._filters(templates, values)
-            items = [item for item in collections.items(reply.list) if self._kept(item, filters)]
-            if templates.search is not None:
-                language, asked = templates.search
-                items = SEARCH[language](asked.render(values))(items)
-            if reply.newest_first:
-                items.reverse()
-            if reply.paging is not None:
-                try:
-                    chosen = page(reply.paging, items, subject.fields)
-                except InvalidPage as error:
-                    status, kind = reply.invalid_page
-                    return self.service.error_outcome(status, f"{error}.", kind, path=subject.path)
-                values.update(items=self._decorated(reply.list, templates, chosen.items, values),
-                              next=chosen.next_position,
-                              total=chosen.total, page=chosen.number)  # fmt: skip
-                if reply.paging.style == "link":
-                    url = f"{call.request.origin}{subject.path}"
-                    query = call.request.target.split("?", 1)[1] if "?" in call.request.target else ""
-                    link = link_header(url, query, reply.paging, chosen)
-                    if link:
-                        headers.append(("link", link))
-            else:
-                values.update(items=self._decorated(reply.list, templates, items, values), total=len(items))
-        elif name is not None:
-            key = templates.key.render(values)
-            if templates.item is not None and reply.create is not None:
-                item = templates.item.render(values)
-                if not isinstance(item, dict):
-                    return self.service.error_outcome(422, f"Expected a JSON object to create a {name} item.",
-                                                      path=subject.path)  # fmt: skip
-                item = self._stored(name, item, reply, values, creating=True)
-                field = collections.keys.get(name, "id")
-                replaced = collections.find(name, item[field]) if reply.replace and field in item else None
-                if (
-                    replaced is not None
-                    and (refused := self._unexpected(templates, replaced, values, subject.path)) is not None
-                ):
-                    return refused
-                if replaced is not None:
-                    collections.delete(name, item[field])
-                    status = status or 200
-                values["item"] = collections.create(name, item)
-                if templates.stored_fields is not None:
-                    created = values["item"]
-                    kept = templates.stored_fields.render(values)
-                    values["item"] = collections.update(name, created[collections.keys[name]], kept) or created
-                for target, template in templates.also:
-                    twin = self._stored(target, template.render(values), NO_CHANGES, values, creating=True)
-                    collections.create(target, {**twin, collections.keys.get(target, "id"):
-                                                values["item"][collections.keys.get(name, "id")]})  # fmt: skip
-                status = status or 201
-            elif reply.get is not None:
-                values["item"] = collections.find(name, key)
-                if values["item"] is None and templates.folder is not None:
-                    listed = self._folder(name, str(key), templates.folder, values)
-                    if listed:
-                        values["item"] = self._decorated(name, templates, listed, values)
-            elif templates.item is not None:
-                changes = templates.item.render(values)
-                changes = self._stored(name, changes if isinstance(changes, dict) else {}, reply, values)
-                current = collections.find(name, key)
-                if (
-                    current is not None
-                    and (refused := self._unexpected(templates, current, values, subject.path)) is not None
-                ):
-                    return refused
-                if current is not None and templates.append is not None:
-                    changes = {**changes, **self._appended(name, current, templates.append, values)}
-                if current is not None and templates.remove is not None:
-                    taken = self._removed(name, current, templates.remove, values)
-                    if taken is None:
-                        missing_status, missing_type = reply.missing
-                        return self.service.error_outcome(missing_status, f"The {name} item {key!r} does not hold "
-                                                          "what the request removes.", missing_type,
-                                                          path=subject.path)  # fmt: skip
-                    changes = {**changes, **taken}
-                if current is not None and (templates.append is not None or templates.remove is not None):
-                    changes = derived(changes, reply.derive)  # from the lists as they now are
-                if current is not None:
-                    changes = {**self._consequences(templates, current, changes, values), **changes}
-                values["item"] = collections.update(name, key, changes) if current is not None else None
-                if values["item"] is not None:
-                    own = values["item"][collections.keys.get(name, "id")]
-                    for target, template in templates.also:  # its twin follows, when it has one
-                        collections.update(target, own, self._stored(target, template.render(values), NO_CHANGES,
-                                                                     values))  # fmt: skip
-            else:
-                current = collections.find(name, key) if templates.expects else None
-                if (
-                    current is not None
-                    and (refused := self._unexpected(templates, current, values, subject.path)) is not None
-                ):
-                    return refused
-                values["item"] = {} if collections.delete(name, key) else None
-                status = status or 204
-            if values["item"] is None:
-                missing_status, missing_type = reply.missing
-                return self.service.error_outcome(missing_status, f"No {name} item with key {key!r}.", missing_type,
-                                                  path=subject.path)  # fmt: skip
-            if isinstance(values["item"], dict):  # (a folder's list is decorated already)
-                values["item"] = self._decorated(name, templates, [values["item"]], values)[0]
+            done = self._list(call, subject, reply, values, headers)
+        elif reply.verb is not None:
+            done = self._on_item(ITEM_VERBS[reply.verb], subject, reply, values)
+        if isinstance(done, Outcome):
+            return done
+        status = status or done
         headers += [(header, str(value.render(values))) for header, value in templates.headers]
         own = {header.lower() for header, _ in headers}  # a route's header replaces the service's of that name
         headers = [*(pair for pair in self.service.spec.headers if pair[0].lower() not in own), *headers]
@@ -613,6 +516,141 @@ class ServiceEndpoint:
             headers.append(("etag", tag))
         kept = isinstance(body, (dict, list))
         return Page(status, encoded, tuple(headers), tag=tag, shown=None if kept else body, json=kept)
+
+    # -- the verbs: each fills ``values`` (``items`` or ``item``) and gives an error outcome or its default status --
+
+    def _list(self, call: Call, subject: ServiceRequest, reply: ServiceReply, values: dict[str, Any],
+              headers: list[tuple[str, str]]) -> Outcome | None:  # fmt: skip
+        """The items kept by the route's filters and search, newest first if asked, a page of them when it pages."""
+        templates = reply.templates
+        assert reply.list is not None
+        filters = self._filters(templates, values)
+        items = [item for item in self.service.collections.items(reply.list) if self._kept(item, filters)]
+        if templates.search is not None:
+            language, asked = templates.search
+            items = SEARCH[language](asked.render(values))(items)
+        if reply.newest_first:
+            items.reverse()
+        if reply.paging is None:
+            values.update(items=self._decorated(reply.list, templates, items, values), total=len(items))
+            return None
+        try:
+            chosen = page(reply.paging, items, subject.fields)
+        except InvalidPage as error:
+            status, kind = reply.invalid_page
+            return self.service.error_outcome(status, f"{error}.", kind, path=subject.path)
+        values.update(items=self._decorated(reply.list, templates, chosen.items, values), next=chosen.next_position,
+                      total=chosen.total, page=chosen.number)  # fmt: skip
+        if reply.paging.style == "link":
+            url = f"{call.request.origin}{subject.path}"
+            query = call.request.target.split("?", 1)[1] if "?" in call.request.target else ""
+            link = link_header(url, query, reply.paging, chosen)
+            if link:
+                headers.append(("link", link))
+        return None
+
+    def _on_item(self, verb: ItemVerb, subject: ServiceRequest, reply: ServiceReply,
+                 values: dict[str, Any]) -> Outcome | int | None:  # fmt: skip
+        """An item verb on the route's collection at the item its key names, then what every item answer shares: an
+        absent item is the route's ``missing`` error, a present one is answered with its added and joined fields."""
+        name = reply.collection
+        assert name is not None
+        key = reply.templates.key.render(values)
+        done = verb(self, name, key, subject, reply, values)
+        if isinstance(done, Outcome):
+            return done
+        if values["item"] is None:
+            return self._missing(reply, f"No {name} item with key {key!r}.", subject)
+        if isinstance(values["item"], dict):  # (a folder's list is decorated already)
+            values["item"] = self._decorated(name, reply.templates, [values["item"]], values)[0]
+        return done
+
+    def _create(self, name: str, key: Any, subject: ServiceRequest, reply: ServiceReply,
+                values: dict[str, Any]) -> Outcome | int:  # fmt: skip
+        """A new item from the request (201), or one replacing the item of its key when the route replaces (200);
+        its twins follow."""
+        collections, templates = self.service.collections, reply.templates
+        assert templates.item is not None
+        item = templates.item.render(values)
+        if not isinstance(item, dict):
+            return self.service.error_outcome(422, f"Expected a JSON object to create a {name} item.",
+                                              path=subject.path)  # fmt: skip
+        item = self._stored(name, item, reply, values, creating=True)
+        field = collections.keys.get(name, "id")
+        replaced = collections.find(name, item[field]) if reply.replace and field in item else None
+        if replaced is not None:
+            refused = self._unexpected(templates, replaced, values, subject.path)
+            if refused is not None:
+                return refused
+            collections.delete(name, item[field])
+        values["item"] = collections.create(name, item)
+        if templates.stored_fields is not None:
+            created = values["item"]
+            kept = templates.stored_fields.render(values)
+            values["item"] = collections.update(name, created[collections.keys[name]], kept) or created
+        for target, template in templates.also:
+            twin = self._stored(target, template.render(values), NO_CHANGES, values, creating=True)
+            collections.create(target, {**twin, collections.keys.get(target, "id"):
+                                        values["item"][collections.keys.get(name, "id")]})  # fmt: skip
+        return 200 if replaced is not None else 201
+
+    def _get(self, name: str, key: Any, subject: ServiceRequest, reply: ServiceReply, values: dict[str, Any]) -> None:
+        """The item of the key, or, where the route has folders, the folder the key names (the items in it)."""
+        templates = reply.templates
+        values["item"] = self.service.collections.find(name, key)
+        if values["item"] is None and templates.folder is not None:
+            listed = self._folder(name, str(key), templates.folder, values)
+            if listed:
+                values["item"] = self._decorated(name, templates, listed, values)
+
+    def _update(self, name: str, key: Any, subject: ServiceRequest, reply: ServiceReply,
+                values: dict[str, Any]) -> Outcome | None:  # fmt: skip
+        """The item of the key changed as the request says (values appended to or removed from its lists, fields
+        derived, consequences of the change); its twins follow."""
+        collections, templates = self.service.collections, reply.templates
+        assert templates.item is not None
+        changes = templates.item.render(values)
+        changes = self._stored(name, changes if isinstance(changes, dict) else {}, reply, values)
+        current = collections.find(name, key)
+        if current is None:
+            values["item"] = None
+            return None
+        refused = self._unexpected(templates, current, values, subject.path)
+        if refused is not None:
+            return refused
+        if templates.append is not None:
+            changes = {**changes, **self._appended(name, current, templates.append, values)}
+        if templates.remove is not None:
+            taken = self._removed(name, current, templates.remove, values)
+            if taken is None:
+                return self._missing(reply, f"The {name} item {key!r} does not hold what the request removes.", subject)
+            changes = {**changes, **taken}
+        if templates.append is not None or templates.remove is not None:
+            changes = derived(changes, reply.derive)  # from the lists as they now are
+        changes = {**self._consequences(templates, current, changes, values), **changes}
+        values["item"] = collections.update(name, key, changes)
+        if values["item"] is not None:
+            own = values["item"][collections.keys.get(name, "id")]
+            for target, template in templates.also:  # its twin follows, when it has one
+                collections.update(target, own, self._stored(target, template.render(values), NO_CHANGES, values))
+        return None
+
+    def _delete(self, name: str, key: Any, subject: ServiceRequest, reply: ServiceReply,
+                values: dict[str, Any]) -> Outcome | int:  # fmt: skip
+        """The item of the key gone (204), when the request names it as it is (the route's ``expects``)."""
+        collections, templates = self.service.collections, reply.templates
+        current = collections.find(name, key) if templates.expects else None
+        if current is not None:
+            refused = self._unexpected(templates, current, values, subject.path)
+            if refused is not None:
+                return refused
+        values["item"] = {} if collections.delete(name, key) else None
+        return 204
+
+    def _missing(self, reply: ServiceReply, message: str, subject: ServiceRequest) -> Outcome:
+        """The route's answer for an item that is not there (its ``missing`` status and error type)."""
+        status, kind = reply.missing
+        return self.service.error_outcome(status, message, kind, path=subject.path)
 
     def _sent(self, page: Page, request: Request, rule: str | None) -> tuple[Outcome, ServiceResult]:
         """A page as this request gets it, and as the journal keeps it: a 304 when ``If-None-Match`` names its ETag
@@ -820,6 +858,16 @@ class ServiceEndpoint:
             target = target.setdefault(part, {}) if isinstance(target.get(part, {}), dict) else {}
         target[parts[-1]] = value
         return body
+
+
+ItemVerb = Callable[[ServiceEndpoint, str, Any, ServiceRequest, ServiceReply, dict[str, Any]], Outcome | int | None]
+# The verbs on one item of a collection, by their name in a route (``list`` is :meth:`ServiceEndpoint._list`).
+ITEM_VERBS: dict[str, ItemVerb] = {
+    "create": ServiceEndpoint._create,
+    "get": ServiceEndpoint._get,
+    "update": ServiceEndpoint._update,
+    "delete": ServiceEndpoint._delete,
+}
 
 
 def _named(entry: Any, key: str | None) -> Any:

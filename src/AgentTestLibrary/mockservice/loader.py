@@ -61,6 +61,7 @@ from ..webhooks import PROVIDERS
 from ..yamlio import Path
 from .derive import DERIVE
 from .model import (
+    COLLECTION_VERBS,
     ERROR_NAMES,
     METHODS,
     PARAM,
@@ -94,7 +95,6 @@ MISSING_KEYS = ("status", "type")
 EXPECTS_KEYS = ("sent", "absent", "differs")
 REFUSAL_KEYS = ("status", "message")
 FOLDER_KEYS = ("fields", "entry")
-COLLECTION_VERBS = ("list", "get", "create", "update", "delete")
 PAGINATE_KEYS = ("style", "size", "max_size", "position_param", "size_param", "next_field")
 FAULT_WHEN_KEYS = ("route", "method", "path", "page", "query", "json")
 FAULT_FIELDS = fault_fields(Fault)

@@ -201,6 +201,9 @@ class Verify:
     secret: str
 
 
+COLLECTION_VERBS = ("list", "get", "create", "update", "delete")  # what a reply may do to a collection
+
+
 @dataclass(frozen=True)
 class ServiceReply:
     """A reply as written. ``list``/``get``/``create``/``update``/``delete`` work on a collection; strings
@@ -245,6 +248,11 @@ class ServiceReply:
     @property
     def collection(self) -> str | None:
         return self.list or self.get or self.create or self.update or self.delete
+
+    @cached_property
+    def verb(self) -> str | None:
+        """What the reply does to its collection: one of :data:`COLLECTION_VERBS` (the loader allows one), or None."""
+        return next((verb for verb in COLLECTION_VERBS if getattr(self, verb) is not None), None)
 
     @cached_property
     def templates(self) -> ReplyTemplates:
