@@ -391,7 +391,7 @@ def test_the_a2a_agent_answers_every_mutated_call_over_its_socket() -> None:
 
 def test_the_mcp_server_answers_every_mutated_stdio_line() -> None:
     from AgentTestLibrary.mockmcp import MockMCP, mcp_server_from_text
-    from AgentTestLibrary.mockmcp.stdio import local_exchange, serve_lines
+    from AgentTestLibrary.mockmcp.stdio import LocalExchange, serve_lines
     from AgentTestLibrary.secrets import SecretRegistry
 
     rng = random.Random(SEED + 5)
@@ -403,7 +403,9 @@ def test_the_mcp_server_answers_every_mutated_stdio_line() -> None:
         lines.append(encode(mutate(message, rng) if rng.random() < 0.8 else message, rng).replace(b"\n", b" "))
     stdout = io.BytesIO()
     app = MockMCP(mcp_server_from_text(MCP_SCENARIO), SecretRegistry())
-    assert serve_lines(local_exchange(app, None), io.BytesIO(b"\n".join(lines) + b"\n"), stdout) == 0
+    exchange = LocalExchange(app, None, stdout)
+    assert serve_lines(exchange, io.BytesIO(b"\n".join(lines) + b"\n"), stdout) == 0
+    exchange.close()
     answers = [json.loads(line) for line in stdout.getvalue().splitlines()]
     asked = []
     for line in lines:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import io
+import json
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +16,7 @@ from mcp import Client, StdioServerParameters, types
 from AgentTestLibrary.mock.server import MockServer
 from AgentTestLibrary.mockmcp import MockMCP, mcp_server_from_text
 from AgentTestLibrary.mockmcp.model import ClientAnswer, McpRequest, Prompt, Resource, ServerRequest, Tool
+from AgentTestLibrary.mockmcp.stdio import LocalExchange, serve_lines
 from AgentTestLibrary.secrets import SecretRegistry
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*2026-07-28")  # the SDK's notes on the next (stateless) revision
@@ -293,6 +297,65 @@ def test_over_stdio_the_relay_streams_notifications_and_questions(served: tuple[
     assert logs == ["deploying db", "noisy detail"]
     [(question, answer)] = questions(app)
     assert question.method == "elicitation/create" and answer.action == "accept"
+
+
+def test_agenttest_mcp_serve_stdio_streams_notifications_and_questions_and_journals_them_complete(
+    tmp_path: Path,
+) -> None:
+    """The server in the stdio process itself (no test process behind it) streams as the relay does: logs before
+    the result, a question whose answer comes on a later line; its journal file holds each exchange once complete,
+    in order."""
+    scenario, journal = tmp_path / "tools.yaml", tmp_path / "journal.jsonl"
+    scenario.write_text(SCENARIO, encoding="utf-8")
+    arguments = ["-m", "AgentTestLibrary", "mcp", "serve", "--stdio", "--scenario", str(scenario), "--name", "tools",
+                 "--journal", str(journal)]  # fmt: skip
+    serve = StdioServerParameters(command=sys.executable, args=arguments)
+    logs: list[Any] = []
+    progress: list[float] = []
+
+    async def on_log(params: types.LoggingMessageNotificationParams) -> None:
+        logs.append(params.data)
+
+    async def on_progress(done: float, total: float | None, message: str | None) -> None:
+        progress.append(done)
+
+    async def elicit(context: Any, params: types.ElicitRequestParams) -> types.ElicitResult:
+        return types.ElicitResult(action="accept", content={"name": "Grace", "plan": "free"})
+
+    async def main() -> tuple[str, str]:
+        async with Client(serve, elicitation_callback=elicit, logging_callback=on_log, mode="legacy") as client:
+            deployed = await client.call_tool("deploy", {"service": "api"}, progress_callback=on_progress)
+            registered = await client.call_tool("register", {})
+            return text_of(deployed), text_of(registered)
+
+    assert asyncio.run(main()) == ("api deployed", "registered Grace on free")
+    assert (logs, progress) == (["deploying api", "noisy detail"], [50, 100])
+    lines = [json.loads(line) for line in journal.read_text(encoding="utf-8").splitlines()]
+    assert [line["index"] for line in lines] == list(range(len(lines)))
+    calls = {line["request"]["tool"]: line for line in lines if line["request"].get("method") == "tools/call"}
+    assert calls["deploy"]["reply"]["result"]["content"][0]["text"] == "api deployed"
+    assert calls["register"]["reply"]["result"]["content"][0]["text"] == "registered Grace on free"
+    [asked] = [line for line in lines if line["kind"] == "server-request"]
+    assert asked["request"]["method"] == "elicitation/create" and asked["reply"]["action"] == "accept"
+
+
+def test_a_stdio_stream_the_client_leaves_is_closed_and_journaled_as_left(tmp_path: Path) -> None:
+    """stdin closes while a tool waits for the client's answer: the stream ends, its entry says why."""
+    app = MockMCP(mcp_server_from_text(SCENARIO), SecretRegistry())
+    journal, stdout = tmp_path / "journal.jsonl", io.BytesIO()
+    opening = {"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {"protocolVersion": "2025-06-18",
+               "capabilities": {"elicitation": {}}, "clientInfo": {"name": "t", "version": "1"}}}  # fmt: skip
+    call = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "register", "arguments": {}}}
+    exchange = LocalExchange(app, journal, stdout)
+    assert serve_lines(exchange, io.BytesIO(b"%s\n%s\n" % (json.dumps(opening).encode(),
+                                                            json.dumps(call).encode())), stdout) == 0  # fmt: skip
+    exchange.close()
+    written = [json.loads(line) for line in stdout.getvalue().splitlines()]
+    assert [line.get("method") for line in written] == [None, "elicitation/create"]  # no result: the client left
+    lines = [json.loads(line) for line in journal.read_text(encoding="utf-8").splitlines()]
+    left = next(line for line in lines if line["request"].get("method") == "tools/call")
+    assert left["error"] == "the client closed the tools/call stream before its result"
+    assert exchange.streaming == {}
 
 
 def test_a_client_that_never_answers_gets_an_is_error_result_after_the_answer_timeout() -> None:

@@ -52,7 +52,7 @@ from ..mocka2a import MockA2A, agent_names, load_a2a_agent
 from ..mockllm import MockLLM, MockServer, MockServerError
 from ..mockllm.scenario import Scenario, ScenarioError, load_scenario
 from ..mockmcp import MCP_PATH, MockMCP, load_mcp_server, server_names
-from ..mockmcp.stdio import local_exchange, relay_main, serve_lines
+from ..mockmcp.stdio import LocalExchange, relay_main, serve_lines
 from ..mockservice import MockService, ServiceSpec, load_service
 from ..naming import check_identifier, variable_part
 from ..scores import DEFAULT_THRESHOLD_PP, Scores, compare, read_scores
@@ -258,7 +258,11 @@ def serve_mcp(args: argparse.Namespace) -> int:
         app = MockMCP(spec, secrets, admin_token=args.admin_token or None)
         if args.stdio:
             journal = Path(args.journal) if args.journal else None
-            return serve_lines(local_exchange(app, journal), sys.stdin.buffer, sys.stdout.buffer), ""
+            exchange = LocalExchange(app, journal, sys.stdout.buffer)
+            try:
+                return serve_lines(exchange, sys.stdin.buffer, sys.stdout.buffer), ""
+            finally:
+                exchange.close()
         return MockServer(app, args.host, args.port), "MCP_URL={url}" + MCP_PATH
 
     return serve_built(build)

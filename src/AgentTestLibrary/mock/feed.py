@@ -1,6 +1,7 @@
 """Streams written while they are sent: a :class:`Feed` yields events, pauses and waits on a :class:`Signal`.
 
-A feed is sans-I/O: a plain iterator the server drives on its event loop. It yields an
+A feed is sans-I/O: a plain iterator the server drives on its event loop (and :func:`drive` on a thread of
+its own, where there is no loop: ``agenttest mcp serve --stdio``). It yields an
 :class:`~.http.Event` to send, a ``float`` to pause that many seconds, or a :class:`Signal`
 to wait on (another request sets it, e.g. a client's answer to a server's question; the wait
 ends at the signal's ``timeout_s``). The stream ends when the iterator does; when the client
@@ -11,6 +12,7 @@ complete that exchange's journal entry (:attr:`Feed.entry`) once it knows the fi
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -65,3 +67,27 @@ class Feed:
 
     def close(self) -> None:
         """The client went away (or the server stops) before the stream ended."""
+
+
+_WAKE_S = 0.1  # how soon a wait on a signal notices that the driver is stopped
+
+
+def drive(feed: Feed, send: Callable[[Event], None], stopped: threading.Event) -> bool:
+    """Run ``feed`` on the calling thread: send each event, sleep each pause, wait for each signal (until it is set or
+    its timeout passes), until the feed ends (True) or ``stopped`` is set (False: the feed is closed)."""
+    for step in feed.steps():
+        if isinstance(step, Event):
+            send(step)
+        elif isinstance(step, Signal):
+            ready, deadline = threading.Event(), time.monotonic() + step.timeout_s
+            step.on_set(ready.set)
+            while not ready.wait(_WAKE_S) and not stopped.is_set() and time.monotonic() < deadline:
+                pass
+        elif step > 0:
+            stopped.wait(step)
+        if stopped.is_set():  # before the feed goes on: closed, it settles what it waits for as unanswered
+            break
+    else:
+        return True
+    feed.close()
+    return False

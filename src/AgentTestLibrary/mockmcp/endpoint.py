@@ -214,10 +214,10 @@ class McpEndpoint:
         return self._framed(call, reply.message(subject.id), headers, streamed, status)
 
     def _scripted(self, call: Call, subject: McpRequest, answer: Answer) -> Outcome:
-        """A tool reply with steps: a stream of them and then the result (:mod:`.outbound`); the stdio relay writes
-        each event as a line. A client that takes no stream (JSON only, ``agenttest mcp serve --stdio``) gets the
-        result without the notifications, or an isError result naming what the steps needed when they ask the
-        client something."""
+        """A tool reply with steps: a stream of them and then the result (:mod:`.outbound`); over stdio (the relay,
+        ``agenttest mcp serve --stdio``) each event is written as a line. A client that takes no stream (an HTTP
+        client accepting JSON only) gets the result without the notifications, or an isError result naming what the
+        steps needed when they ask the client something."""
         reply: McpReply = answer.reply
         script = reply.script
         assert script is not None

@@ -7,8 +7,9 @@ One loop, two backends:
   the test process (``/mcp/stdio``), so rules, faults, scopes and the journal live in one
   place; the relay only moves lines. It exits when the server says the fault ``exit``
   fired, or when the server is gone (as a crashed stdio server would).
-- **local** (``agenttest mcp serve --stdio``): the server runs in this process; its journal
-  goes to ``--journal FILE`` as JSON lines (masked), and delays, hangs and cuts are enacted here.
+- **local** (``agenttest mcp serve --stdio``, :class:`LocalExchange`): the server runs in this process;
+  its journal goes to ``--journal FILE`` as JSON lines (masked), delays, hangs and cuts are enacted here,
+  and a streamed answer's events are written as lines as they come, as the relay writes them.
 
 A line longer than :data:`MAX_LINE` is answered with a parse error and skipped; stdout
 carries only JSON-RPC (diagnostics go to stderr), as the specification requires.
@@ -17,6 +18,7 @@ carries only JSON-RPC (diagnostics go to stderr), as the specification requires.
 from __future__ import annotations
 
 import http.client
+import itertools
 import json
 import sys
 import threading
@@ -28,7 +30,9 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
-from ..mock.http import Outcome, Request
+from ..mock import jsonio
+from ..mock.feed import Feed, drive
+from ..mock.http import Event, Outcome, Request
 from . import jsonrpc
 from .app import MockMCP
 from .endpoint import CLIENT_HEADER, EXIT_HEADER, STDIO_PATH, STREAMS_HEADER
@@ -36,6 +40,7 @@ from .endpoint import CLIENT_HEADER, EXIT_HEADER, STDIO_PATH, STREAMS_HEADER
 MAX_LINE = 32 * 1024 * 1024
 _WRITING = threading.Lock()
 RELAY_TIMEOUT_S = 330.0  # longer than the longest injected hang (300 s)
+CLOSE_WAIT_S = 1.0  # how long closing waits for each stream to notice (it checks every 0.1 s)
 IDLE_RECONNECT_S = 30.0  # well within the server's idle timeout (mock.server.Limits.idle_timeout_s)
 
 
@@ -75,23 +80,73 @@ def _write(stdout: BinaryIO, line: bytes) -> None:
         stdout.flush()
 
 
-def local_exchange(server: MockMCP, journal: Path | None) -> Exchange:
-    """Answer with a server in this process; enact timing and breakage; append each journal entry to ``journal``."""
-    client = uuid.uuid4().hex
-    written = [server.journal.next_index]
+class LocalExchange:
+    """``agenttest mcp serve --stdio``: a server in this process answers each line; timing and breakage are enacted
+    here. A streamed answer (a scripted tool's logs, progress and questions to the client before its result) runs
+    on a thread of its own, each event written as a line as it comes, while the following lines (the client's
+    answers among them) are answered. With ``journal``, each exchange is appended to that file as a JSON line
+    (masked) once it is complete, in order: a streamed answer's when its stream ends."""
 
-    def exchange(line: bytes) -> Answered:
-        request = Request("POST", STDIO_PATH, {CLIENT_HEADER: client, "content-type": "application/json"}, line)
-        outcome = server.pipeline.handle(request)
-        if journal is not None:
-            entries = server.journal.entries(written[0])
-            with journal.open("a", encoding="utf-8") as file:
-                for entry in entries:
+    def __init__(self, server: MockMCP, journal: Path | None, stdout: BinaryIO) -> None:
+        self.server = server
+        self.journal = journal
+        self.stdout = stdout
+        self.client = uuid.uuid4().hex
+        self.written = server.journal.next_index
+        self.streaming: dict[int, threading.Thread] = {}  # by journal index: the streams still running
+        self.stopped = threading.Event()
+        self.lock = threading.Lock()
+
+    def __call__(self, line: bytes) -> Answered:
+        headers = {CLIENT_HEADER: self.client, "content-type": "application/json", STREAMS_HEADER: "1"}
+        outcome = self.server.pipeline.handle(Request("POST", STDIO_PATH, headers, line))
+        feed = outcome.feed
+        if feed is None or outcome.timing.hang_s is not None or (EXIT_HEADER, "1") in outcome.headers:
+            self._write_journal()
+            return _enacted(outcome)
+        index = feed.entry.index if feed.entry is not None else -1
+        thread = threading.Thread(target=self._stream, args=(feed, outcome.timing.delay_s, index), daemon=True)
+        with self.lock:
+            self.streaming[index] = thread
+        thread.start()
+        self._write_journal()
+        return Answered(None)
+
+    def close(self) -> None:
+        """stdin closed: streams still running are closed (their entries say the client went away), the journal
+        written out."""
+        self.stopped.set()
+        with self.lock:
+            running = list(self.streaming.values())
+        for thread in running:
+            thread.join(CLOSE_WAIT_S)
+        self._write_journal()
+
+    def _stream(self, feed: Feed, delay_s: float, index: int) -> None:
+        if not self.stopped.wait(delay_s):
+            drive(feed, self._send, self.stopped)
+        else:
+            feed.close()
+        with self.lock:
+            self.streaming.pop(index, None)
+        self._write_journal()
+
+    def _send(self, event: Event) -> None:
+        _write(self.stdout, jsonio.dumps(event.data))
+
+    def _write_journal(self) -> None:
+        """The entries not written yet, up to the first whose stream still runs."""
+        if self.journal is None:
+            return
+        with self.lock:
+            entries = self.server.journal.entries(self.written)
+            done = list(itertools.takewhile(lambda entry: entry.index not in self.streaming, entries))
+            if not done:
+                return
+            with self.journal.open("a", encoding="utf-8") as file:
+                for entry in done:
                     file.write(json.dumps(entry.to_dict(), ensure_ascii=False, default=str) + "\n")
-            written[0] = entries[-1].index + 1 if entries else written[0]
-        return _enacted(outcome)
-
-    return exchange
+            self.written = done[-1].index + 1
 
 
 def _enacted(outcome: Outcome) -> Answered:
