@@ -14,7 +14,7 @@ import pytest
 from mcp import Client, StdioServerParameters, types
 
 from AgentTestLibrary.mock.server import MockServer
-from AgentTestLibrary.mockmcp import MockMCP, mcp_server_from_text
+from AgentTestLibrary.mockmcp import MockMCP, mcp_server_from_text, stdio
 from AgentTestLibrary.mockmcp.model import ClientAnswer, McpRequest, Prompt, Resource, ServerRequest, Tool
 from AgentTestLibrary.mockmcp.stdio import LocalExchange, serve_lines
 from AgentTestLibrary.secrets import SecretRegistry
@@ -356,6 +356,22 @@ def test_a_stdio_stream_the_client_leaves_is_closed_and_journaled_as_left(tmp_pa
     left = next(line for line in lines if line["request"].get("method") == "tools/call")
     assert left["error"] == "the client closed the tools/call stream before its result"
     assert exchange.streaming == {}
+
+
+def test_past_the_streams_a_stdio_server_runs_at_once_a_call_is_answered_without_its_stream(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(stdio, "MAX_STREAMS", 0)
+    app = MockMCP(mcp_server_from_text(SCENARIO), SecretRegistry())
+    stdout = io.BytesIO()
+    call = {"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+            "params": {"name": "deploy", "arguments": {"service": "db"}}}  # fmt: skip
+    exchange = LocalExchange(app, None, stdout)
+    assert serve_lines(exchange, io.BytesIO(json.dumps(call).encode() + b"\n"), stdout) == 0
+    exchange.close()
+    [answer] = [json.loads(line) for line in stdout.getvalue().splitlines()]  # the result, no notifications before it
+    assert answer["id"] == 1 and answer["result"]["content"][0]["text"] == "db deployed"
+    assert "0 streamed answers are running; this line is answered without a stream" in capsys.readouterr().err
 
 
 def test_a_client_that_never_answers_gets_an_is_error_result_after_the_answer_timeout() -> None:

@@ -12,7 +12,6 @@ complete that exchange's journal entry (:attr:`Feed.entry`) once it knows the fi
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -69,25 +68,31 @@ class Feed:
         """The client went away (or the server stops) before the stream ended."""
 
 
-_WAKE_S = 0.1  # how soon a wait on a signal notices that the driver is stopped
-
-
-def drive(feed: Feed, send: Callable[[Event], None], stopped: threading.Event) -> bool:
-    """Run ``feed`` on the calling thread: send each event, sleep each pause, wait for each signal (until it is set or
-    its timeout passes), until the feed ends (True) or ``stopped`` is set (False: the feed is closed)."""
-    for step in feed.steps():
-        if isinstance(step, Event):
-            send(step)
-        elif isinstance(step, Signal):
-            ready, deadline = threading.Event(), time.monotonic() + step.timeout_s
-            step.on_set(ready.set)
-            while not ready.wait(_WAKE_S) and not stopped.is_set() and time.monotonic() < deadline:
-                pass
-        elif step > 0:
-            stopped.wait(step)
-        if stopped.is_set():  # before the feed goes on: closed, it settles what it waits for as unanswered
-            break
-    else:
-        return True
+def drive(feed: Feed, send: Callable[[Event], None], stopped: Signal, delay_s: float = 0.0) -> bool:
+    """Run ``feed`` on the calling thread, after ``delay_s`` (an injected delay): send each event, sleep each pause,
+    wait for each signal (until it is set or its timeout passes), until the feed ends (True) or ``stopped`` is set
+    (False: the feed is closed). Setting ``stopped`` ends the delay, a pause or a wait at once."""
+    if delay_s:
+        _wait(delay_s, stopped)
+    if not stopped.done:
+        for step in feed.steps():
+            if isinstance(step, Event):
+                send(step)
+            elif isinstance(step, Signal):
+                _wait(step.timeout_s, step, stopped)
+            elif step > 0:
+                _wait(step, stopped)
+            if stopped.done:  # before the feed goes on: closed, it settles what it waits for as unanswered
+                break
+        else:
+            return True
     feed.close()
     return False
+
+
+def _wait(timeout_s: float, *signals: Signal) -> None:
+    """Block until one of ``signals`` is set or ``timeout_s`` passes."""
+    ready = threading.Event()
+    for signal in signals:
+        signal.on_set(ready.set)
+    ready.wait(timeout_s)

@@ -31,7 +31,7 @@ from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from ..mock import jsonio
-from ..mock.feed import Feed, drive
+from ..mock.feed import Feed, Signal, drive
 from ..mock.http import Event, Outcome, Request
 from . import jsonrpc
 from .app import MockMCP
@@ -40,7 +40,8 @@ from .endpoint import CLIENT_HEADER, EXIT_HEADER, STDIO_PATH, STREAMS_HEADER
 MAX_LINE = 32 * 1024 * 1024
 _WRITING = threading.Lock()
 RELAY_TIMEOUT_S = 330.0  # longer than the longest injected hang (300 s)
-CLOSE_WAIT_S = 1.0  # how long closing waits for each stream to notice (it checks every 0.1 s)
+CLOSE_WAIT_S = 1.0  # how long closing waits for each stream to end (a stopped stream ends at once)
+MAX_STREAMS = 256  # streamed answers running at once in `mcp serve --stdio` (each a thread); more take no stream
 IDLE_RECONNECT_S = 30.0  # well within the server's idle timeout (mock.server.Limits.idle_timeout_s)
 
 
@@ -94,11 +95,16 @@ class LocalExchange:
         self.client = uuid.uuid4().hex
         self.written = server.journal.next_index
         self.streaming: dict[int, threading.Thread] = {}  # by journal index: the streams still running
-        self.stopped = threading.Event()
+        self.stopped = Signal(0)
         self.lock = threading.Lock()
 
     def __call__(self, line: bytes) -> Answered:
-        headers = {CLIENT_HEADER: self.client, "content-type": "application/json", STREAMS_HEADER: "1"}
+        headers = {CLIENT_HEADER: self.client, "content-type": "application/json"}
+        if len(self.streaming) < MAX_STREAMS:
+            headers[STREAMS_HEADER] = "1"
+        else:  # answered as for a client that takes no stream: the result alone, or an isError result saying why
+            print(f"agenttest mcp serve: {MAX_STREAMS} streamed answers are running; this line is answered without a "
+                  "stream.", file=sys.stderr)  # fmt: skip
         outcome = self.server.pipeline.handle(Request("POST", STDIO_PATH, headers, line))
         feed = outcome.feed
         if feed is None or outcome.timing.hang_s is not None or (EXIT_HEADER, "1") in outcome.headers:
@@ -123,10 +129,7 @@ class LocalExchange:
         self._write_journal()
 
     def _stream(self, feed: Feed, delay_s: float, index: int) -> None:
-        if not self.stopped.wait(delay_s):
-            drive(feed, self._send, self.stopped)
-        else:
-            feed.close()
+        drive(feed, self._send, self.stopped, delay_s)
         with self.lock:
             self.streaming.pop(index, None)
         self._write_journal()
