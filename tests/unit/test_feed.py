@@ -57,3 +57,11 @@ def test_a_stop_during_the_delay_closes_the_feed_unsent() -> None:
     feed = Script(Event("never"))
     assert drive(feed, lambda event: None, stopped, delay_s=NEVER_S) is False
     assert feed.closed
+
+
+def test_a_long_lived_stop_signal_keeps_no_callback_per_wait() -> None:
+    stopped = Signal(0)
+    answered = Signal(NEVER_S)
+    answered.set()
+    assert drive(Script(*[1e-6] * 500, answered, Event("done")), lambda event: None, stopped) is True
+    assert stopped._callbacks == []  # 501 waits came and went

@@ -52,6 +52,12 @@ class Signal:
                 return
         callback()
 
+    def forget(self, callback: Callable[[], None]) -> None:
+        """No longer run ``callback`` (its waiter stopped waiting): a long-lived signal keeps no callback per wait."""
+        with self._lock:
+            if callback in self._callbacks:
+                self._callbacks.remove(callback)
+
 
 Step = Event | float | Signal  # send it | pause that many seconds | wait until it is set (or its timeout)
 
@@ -96,3 +102,5 @@ def _wait(timeout_s: float, *signals: Signal) -> None:
     for signal in signals:
         signal.on_set(ready.set)
     ready.wait(timeout_s)
+    for signal in signals:
+        signal.forget(ready.set)
