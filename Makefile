@@ -8,7 +8,7 @@ export PATH := $(BIN):$(PATH)
 export AGENTTEST_AGENTS_PREFIX ?= $(abspath .agents)
 RESULTS := results
 
-.PHONY: install e2e test unit node conformance robot-e2e robot-e2e-serial robot-live lanes lint libdoc docs bench wheel browser a2a-legacy shard merge-shards drift-latest clean
+.PHONY: install e2e test unit node conformance robot-e2e robot-e2e-serial robot-live lanes lint libdoc docs bench wheel browser gh a2a-legacy shard merge-shards drift-latest clean
 
 $(VENV)/.installed: pyproject.toml sdk-pins.txt
 	$(PYTHON) -m venv $(VENV)
@@ -41,7 +41,7 @@ STAGES := lint lanes unit robot-e2e robot-e2e-serial robot-live libdoc docs
 test: install
 	MAKE="$(MAKE)" .ci/stages $(STAGES)
 
-unit: install browser node a2a-legacy
+unit: install browser gh node a2a-legacy
 	python -m pytest
 
 ## Node 24 (the MCP conformance suite and the sealed-network Node client need it; Debian's is older) from PyPI into the venv. Never fails the build:
@@ -71,18 +71,28 @@ a2a-legacy:
 	     } >$(A2A_LEGACY_NOTE) 2>&1; then touch $(A2A_LEGACY)/.installed; rm -f $(A2A_LEGACY_NOTE); \
 	else echo "a2a-sdk 0.3 could not be installed (see $(A2A_LEGACY_NOTE)); its contract test will skip"; fi
 
-## Debian's Chromium and its driver for the browser tests (a log.html read in a real browser, the web UI lane).
-## Never fails the build: where apt-get cannot install them, those tests skip and say why (the file below).
+## Debian packages some tests need, installed with apt-get where a command is missing. Never fails the build: where
+## apt-get cannot install them, those tests skip and say why (apt-get's words are kept in the note).
+## $(call debian,COMMANDS,PACKAGES,NOTE,WHAT)
+define debian
+	@mkdir -p $(dir $(3))
+	@if $(foreach command,$(1),command -v $(command) >/dev/null 2>&1 &&) true; then rm -f $(3); \
+	else SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo -n); echo "installing $(2) with apt-get"; \
+	  if { DEBIAN_FRONTEND=noninteractive $$SUDO apt-get update -qq && \
+	       DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(2); \
+	     } >$(3) 2>&1; then rm -f $(3); \
+	  else echo "$(4) could not be installed (see $(3)); the tests that need it will skip"; fi; fi
+endef
+
+## Chromium and its driver for the browser tests (a log.html read in a real browser, the web UI lane).
 CHROMIUM_NOTE := $(RESULTS)/browser/chromium-install.txt
 browser:
-	@mkdir -p $(RESULTS)/browser
-	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then rm -f $(CHROMIUM_NOTE); \
-	else SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo -n); echo "installing chromium and chromium-driver with apt-get"; \
-	  if { DEBIAN_FRONTEND=noninteractive $$SUDO apt-get update -qq && \
-	       DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
-	         chromium chromium-driver fonts-dejavu-core; \
-	     } >$(CHROMIUM_NOTE) 2>&1; then rm -f $(CHROMIUM_NOTE); \
-	  else echo "chromium could not be installed (see $(CHROMIUM_NOTE)); the browser tests will skip"; fi; fi
+	$(call debian,chromium chromedriver,chromium chromium-driver fonts-dejavu-core,$(CHROMIUM_NOTE),chromium)
+
+## GitHub's CLI (Go: a TLS stack and proxy handling of its own) for the sealed-network test of a Go client.
+GH_NOTE := $(RESULTS)/gh/gh-install.txt
+gh:
+	$(call debian,gh,gh,$(GH_NOTE),gh)
 
 robot-e2e: e2e
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import ssl
 import subprocess
@@ -129,6 +130,38 @@ def test_pygithub_default_base_url_reaches_the_github_preset(world: World) -> No
     assert repo.get_issue(issue.number).title == "sealed"
     assert set(host_of(service)) == {"api.github.com"}  # https URLs in the answers: no plain-HTTP detour
     assert {outcome for _, outcome in world.outcomes()} == {"routed"}
+
+
+def gh_command() -> str:
+    """GitHub's CLI, or a skip in the words of ``make gh`` when apt-get could not install it."""
+    found = shutil.which("gh")
+    if found is None:
+        note = Path(__file__).parents[2] / "results" / "gh" / "gh-install.txt"
+        said = note.read_text(encoding="utf-8").strip().splitlines() if note.is_file() else []
+        pytest.skip(f"Debian's gh is not installed and `make gh` could not install it: {(said or ['not run'])[-1]}")
+    return found
+
+
+def test_gh_a_go_client_at_its_default_host_reaches_the_github_preset(world: World, tmp_path: Path) -> None:
+    """GitHub's CLI is Go: a TLS stack and proxy handling of its own, what agents run for issues and pulls. It finds
+    the proxy through HTTPS_PROXY and trusts the seal through SSL_CERT_FILE, as an agent's subprocess would."""
+    gh = gh_command()
+    service = MockServer(MockService(load_service("github", "github")))
+    service.start()
+    world.mocks[f"{PRESET}github"] = service
+    env = {**os.environ, "GH_TOKEN": "ghp_fixture", "GH_CONFIG_DIR": str(tmp_path / "gh"), "GH_NO_UPDATE_NOTIFIER": "1",
+           "GH_PROMPT_DISABLED": "1"}  # fmt: skip
+
+    def api(*arguments: str) -> dict[str, object]:
+        done = subprocess.run([gh, "api", *arguments], env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        answer: dict[str, object] = json.loads(done.stdout)
+        return answer
+
+    created = api("--method", "POST", "repos/acme/app/issues", "-f", "title=sealed from go", "-f", "body=via gh")
+    assert api(f"repos/acme/app/issues/{created['number']}")["title"] == "sealed from go"
+    assert set(host_of(service)) == {"api.github.com"}
+    assert world.outcomes() == [("api.github.com", "routed")] * 2
 
 
 def test_boto3_default_endpoints_reach_bedrock_on_the_llm_and_the_rest_on_mock_aws(
