@@ -94,44 +94,44 @@ class LocalExchange:
         self.stdout = stdout
         self.client = uuid.uuid4().hex
         self.written = server.journal.next_index
-        self.streaming: dict[int, threading.Thread] = {}  # by journal index: the streams still running
+        self.streaming: dict[Feed, int] = {}  # the streams still running, and the journal index of each
         self.stopped = Signal(0)
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()  # around a line's exchange and each journal write: no entry written unfinished
+        self.threads: list[threading.Thread] = []
 
     def __call__(self, line: bytes) -> Answered:
         headers = {CLIENT_HEADER: self.client, "content-type": "application/json"}
-        if len(self.streaming) < MAX_STREAMS:
-            headers[STREAMS_HEADER] = "1"
-        else:  # answered as for a client that takes no stream: the result alone, or an isError result saying why
-            print(f"agenttest mcp serve: {MAX_STREAMS} streamed answers are running; this line is answered without a "
-                  "stream.", file=sys.stderr)  # fmt: skip
-        outcome = self.server.pipeline.handle(Request("POST", STDIO_PATH, headers, line))
-        feed = outcome.feed
-        if feed is None or outcome.timing.hang_s is not None or (EXIT_HEADER, "1") in outcome.headers:
-            self._write_journal()
-            return _enacted(outcome)
-        index = feed.entry.index if feed.entry is not None else -1
-        thread = threading.Thread(target=self._stream, args=(feed, outcome.timing.delay_s, index), daemon=True)
         with self.lock:
-            self.streaming[index] = thread
-        thread.start()
+            if len(self.streaming) < MAX_STREAMS:
+                headers[STREAMS_HEADER] = "1"
+            else:  # answered as for a client that takes no stream: the result alone, or an isError result saying why
+                print(f"agenttest mcp serve: {MAX_STREAMS} streamed answers are running; this line is answered "
+                      "without a stream.", file=sys.stderr)  # fmt: skip
+            outcome = self.server.pipeline.handle(Request("POST", STDIO_PATH, headers, line))
+            feed = outcome.feed
+            streamed = feed is not None and outcome.timing.hang_s is None and (EXIT_HEADER, "1") not in outcome.headers
+            if feed is not None and streamed:
+                self.streaming[feed] = feed.entry.index if feed.entry is not None else -1
         self._write_journal()
+        if feed is None or not streamed:
+            return _enacted(outcome)
+        thread = threading.Thread(target=self._stream, args=(feed, outcome.timing.delay_s), daemon=True)
+        self.threads = [*(running for running in self.threads if running.is_alive()), thread]
+        thread.start()
         return Answered(None)
 
     def close(self) -> None:
         """stdin closed: streams still running are closed (their entries say the client went away), the journal
         written out."""
         self.stopped.set()
-        with self.lock:
-            running = list(self.streaming.values())
-        for thread in running:
+        for thread in self.threads:
             thread.join(CLOSE_WAIT_S)
         self._write_journal()
 
-    def _stream(self, feed: Feed, delay_s: float, index: int) -> None:
+    def _stream(self, feed: Feed, delay_s: float) -> None:
         drive(feed, self._send, self.stopped, delay_s)
         with self.lock:
-            self.streaming.pop(index, None)
+            self.streaming.pop(feed, None)
         self._write_journal()
 
     def _send(self, event: Event) -> None:
@@ -143,7 +143,8 @@ class LocalExchange:
             return
         with self.lock:
             entries = self.server.journal.entries(self.written)
-            done = list(itertools.takewhile(lambda entry: entry.index not in self.streaming, entries))
+            held = set(self.streaming.values())
+            done = list(itertools.takewhile(lambda entry: entry.index not in held, entries))
             if not done:
                 return
             with self.journal.open("a", encoding="utf-8") as file:
