@@ -484,7 +484,6 @@ class ServiceEndpoint:
             if self.service.collections.find(needed, wanted) is None:
                 return self._missing(reply, f"No {needed} item with key {wanted!r}.", subject)
         headers: list[tuple[str, str]] = []
-        status = reply.status
         done: Outcome | int | None = None
         if reply.list is not None:
             done = self._list(call, subject, reply, values, headers)
@@ -492,11 +491,10 @@ class ServiceEndpoint:
             done = self._on_item(ITEM_VERBS[reply.verb], subject, reply, values)
         if isinstance(done, Outcome):
             return done
-        status = status or done
+        status = reply.status or done or 200  # the route's, else the verb's (201 created, 204 deleted ...)
         headers += [(header, str(value.render(values))) for header, value in templates.headers]
         own = {header.lower() for header, _ in headers}  # a route's header replaces the service's of that name
         headers = [*(pair for pair in self.service.spec.headers if pair[0].lower() not in own), *headers]
-        status = status or 200
         if templates.text is not None:
             text = str(templates.text.render(values))
             return Page(status, text.encode(), tuple(headers), "text/plain; charset=utf-8", shown=text)
