@@ -93,3 +93,17 @@ def test_missing_contents_is_invalid_argument(start_mock: StartMock) -> None:
     reply = httpx.post(f"{start_mock().url}/v1beta/models/g:generateContent", json={})
     assert reply.status_code == 400
     assert reply.json()["error"]["status"] == "INVALID_ARGUMENT" and "contents" in reply.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("role", ["assistant", "system"])
+def test_an_openai_role_is_refused_as_gemini_refuses_it(client: genai.Client, role: str) -> None:
+    """Gemini takes the roles user and model (or none); an agent that sends OpenAI's gets Gemini's own 400."""
+    contents = [types.Content(role="user", parts=[types.Part(text="hi")]),
+                types.Content(role=role, parts=[types.Part(text="hello")]),
+                types.Content(role="user", parts=[types.Part(text="again")])]  # fmt: skip
+    with pytest.raises(errors.ClientError) as caught:
+        client.models.generate_content(model="g", contents=contents)
+    assert (caught.value.code, caught.value.status) == (400, "INVALID_ARGUMENT")
+    assert caught.value.message == "Please use a valid role: user, model."
+    without_role = types.Content(parts=[types.Part(text="hi")])  # no role at all is a user turn
+    assert client.models.generate_content(model="g", contents=[without_role]).text

@@ -86,7 +86,10 @@ class GeminiCodec:
     def _content(content: Any, where: str) -> Message:
         if not isinstance(content, dict) or not isinstance(content.get("parts"), list):
             raise RequestError(f"'{where}' must be an object with a 'parts' array.", param=f"{where}.parts")
-        role = "assistant" if content.get("role") == "model" else "user"
+        sent = content.get("role")
+        if sent not in (None, "", "user", "model"):  # Gemini's own answer to an OpenAI role ("assistant", "system")
+            raise RequestError("Please use a valid role: user, model.", param=f"{where}.role")
+        role = "assistant" if sent == "model" else "user"
         texts, calls, results = [], [], []
         for part in content["parts"]:
             if not isinstance(part, dict) or part.get("thought"):
