@@ -121,7 +121,7 @@ def test_a_non_ascii_header_gets_a_4xx_in_the_protocols_error_shape(
     sent = [(b"authorization", f"AWS4-HMAC-SHA256 {scope}, SignedHeaders=host, Signature=0".encode()),
             *((name.encode(), value.encode()) for name, value in headers.items()),
             (b"x-agent-note", "caf\u00e9".encode())]  # fmt: skip
-    answer = httpx.get(url + "/", headers=sent)
+    answer = httpx.get(url + "/", headers=sent, timeout=60)  # moto loads a service's backend on its first request
     assert answer.status_code == 400, answer.text
     assert shape in answer.content and code.encode() in answer.content, answer.text
     assert b"non-ASCII" in answer.content and b"moto" not in answer.content
@@ -261,7 +261,7 @@ def test_lambda_pages_hold_at_most_fifty_and_a_zero_page_size_is_refused(aws: tu
     first = functions.list_functions(MaxItems=100)
     assert len(first["Functions"]) == 50 and "NextMarker" in first  # AWS: "a maximum of 50 items in each response"
     sent = "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=0"
-    refused = httpx.get(url + "/2015-03-31/functions/?MaxItems=0", headers={"authorization": sent})
+    refused = httpx.get(url + "/2015-03-31/functions/?MaxItems=0", headers={"authorization": sent}, timeout=60)
     assert refused.status_code == 400 and refused.json()["__type"] == "ValidationException", refused.text
 
 
