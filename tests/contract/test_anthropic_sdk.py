@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import anthropic
 import pytest
 
@@ -113,3 +115,35 @@ def test_scripted_overloaded_error(start_mock: StartMock) -> None:
 def test_invalid_request_is_bad_request(client: anthropic.Anthropic) -> None:
     with pytest.raises(anthropic.BadRequestError, match="messages"):
         client.messages.create(model="claude-opus-4-8", max_tokens=5, messages=[{"role": "robot", "content": "hi"}])  # type: ignore[misc,list-item]
+
+
+ASK = {"role": "user", "content": "weather?"}
+USE = {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {"city": "Paris"}}
+RESULT = {"type": "tool_result", "tool_use_id": "toolu_1", "content": "sunny"}
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (
+            [{"role": "user", "content": [{"type": "text", "text": "hi"}, RESULT]}],
+            "messages.0.content.1: unexpected `tool_use_id` found in `tool_result` blocks: toolu_1. Each `tool_result` "
+            "block must have a corresponding `tool_use` block in the previous message.",
+        ),
+        (
+            [ASK, {"role": "assistant", "content": [USE]}, {"role": "user", "content": "and now?"}],
+            "messages.2: `tool_use` ids were found without `tool_result` blocks immediately after: toolu_1. Each "
+            "`tool_use` block must have a corresponding `tool_result` block in the next message.",
+        ),
+    ],
+    ids=["result without its call", "call without its result"],
+)
+def test_a_history_whose_tool_blocks_do_not_pair_is_refused_as_anthropic_refuses_it(
+    client: anthropic.Anthropic, messages: list[dict[str, Any]], expected: str
+) -> None:
+    """An agent that trims or rebuilds its history can break a tool_use from its tool_result; Anthropic answers 400."""
+    with pytest.raises(anthropic.BadRequestError) as caught:
+        client.messages.create(model="claude-sonnet-4-5", max_tokens=20, messages=messages)  # type: ignore[arg-type]
+    assert caught.value.body["error"] == {"type": "invalid_request_error", "message": expected}  # type: ignore[index]
+    answered = [ASK, {"role": "assistant", "content": [USE]}, {"role": "user", "content": [RESULT]}]
+    assert client.messages.create(model="claude-sonnet-4-5", max_tokens=20, messages=answered).content  # type: ignore[arg-type]

@@ -112,3 +112,43 @@ def test_strict_unmatched_raises_bad_request_with_near_miss(start_mock: StartMoc
         openai.BadRequestError, match=r"closest was rule 'only'.*model is 'gpt-4o-mini', rule wants 'other'"
     ):
         client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+
+
+CALL = {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}
+ASKED: list[dict[str, object]] = [{"role": "user", "content": "weather?"},
+                                  {"role": "assistant", "content": None, "tool_calls": [CALL]}]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected", "param"),
+    [
+        (
+            [{"role": "user", "content": "hi"}, {"role": "tool", "tool_call_id": "call_1", "content": "sunny"}],
+            "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with "
+            "'tool_calls'.",
+            "messages.[1].role",
+        ),
+        (
+            [*ASKED, {"role": "tool", "tool_call_id": "call_9", "content": "sunny"}],
+            "Invalid parameter: 'tool_call_id' of 'call_9' not found in 'tool_calls' of previous message.",
+            None,
+        ),
+        (
+            [*ASKED, {"role": "user", "content": "and now?"}],
+            "An assistant message with 'tool_calls' must be followed by tool messages responding to each "
+            "'tool_call_id'. The following tool_call_ids did not have response messages: call_1",
+            "messages.[1].role",
+        ),
+    ],
+    ids=["result without its call", "result of another call", "call without its result"],
+)
+def test_a_history_whose_tool_calls_and_results_do_not_pair_is_refused_as_openai_refuses_it(
+    client: openai.OpenAI, messages: list[dict[str, object]], expected: str, param: str | None
+) -> None:
+    """An agent that trims or rebuilds its history can break a call from its result; OpenAI answers 400."""
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.chat.completions.create(model="gpt-4o-mini", messages=messages)  # type: ignore[arg-type]
+    assert caught.value.message.endswith(expected) and caught.value.param == param
+    answered = [*ASKED, {"role": "system", "content": "note"}, {"role": "tool", "tool_call_id": "call_1",
+                                                                 "content": "sunny"}]  # fmt: skip
+    assert client.chat.completions.create(model="gpt-4o-mini", messages=answered).choices  # type: ignore[arg-type]

@@ -47,6 +47,7 @@ class AnthropicMessagesCodec(Unchained):
             require(body, "max_tokens", int, "an integer")
         raw_messages = require(body, "messages", list, "an array of messages")
         messages = [self._message(raw, f"messages[{index}]") for index, raw in enumerate(raw_messages)]
+        _check_tool_results(raw_messages)
         max_tokens = body.get("max_tokens")
         return Conversation(
             protocol=self.protocol,
@@ -215,6 +216,37 @@ def _tool_deltas(block: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, 
 
 
 BLOCK_DELTAS = {"text": _text_deltas, "thinking": _thinking_deltas, "tool_use": _tool_deltas}
+
+
+def _check_tool_results(raw_messages: list[dict[str, Any]]) -> None:
+    """Anthropic's rule for tool blocks, with its own 400s: each ``tool_use`` of an assistant message is answered by a
+    ``tool_result`` in the next message, and each ``tool_result`` answers a ``tool_use`` of the message before.
+    System messages (Claude Code sends some) are let through anywhere."""
+    used: list[str] = []  # the tool_use ids of the message before
+    for index, raw in enumerate(raw_messages):
+        if raw["role"] == "system":
+            continue
+        content = raw.get("content")
+        blocks = [block for block in content if isinstance(block, dict)] if isinstance(content, list) else []
+        answered = []
+        for position, block in enumerate(blocks):
+            if block.get("type") == "tool_result":
+                answer = str(block.get("tool_use_id"))
+                if answer not in used:
+                    raise RequestError(f"messages.{index}.content.{position}: unexpected `tool_use_id` found in "
+                                       f"`tool_result` blocks: {answer}. Each `tool_result` block must have a "
+                                       "corresponding `tool_use` block in the previous message.")  # fmt: skip
+                answered.append(answer)
+        missing = [call for call in used if call not in answered]
+        if missing:
+            raise RequestError(f"messages.{index}: `tool_use` ids were found without `tool_result` blocks immediately "
+                               f"after: {', '.join(missing)}. Each `tool_use` block must have a corresponding "
+                               "`tool_result` block in the next message.")  # fmt: skip
+        used = (
+            [str(block.get("id")) for block in blocks if block.get("type") == "tool_use"]
+            if raw["role"] == "assistant"
+            else []
+        )
 
 
 def _message_id(reply: Reply, conversation: Conversation) -> str:

@@ -75,6 +75,7 @@ class OpenAIChatCodec(Unchained):
                     f"'messages[{index}].role' is '{role}'; expected system, developer, user, assistant or tool.",
                     param=f"messages[{index}].role",
                 )
+        _check_tool_replies(raw_messages)
         stream = bool(body.get("stream", False))
         max_tokens = body.get("max_completion_tokens", body.get("max_tokens"))
         return Conversation(
@@ -217,6 +218,39 @@ def _content(reply: Reply) -> str | None:
 
 def _completion_id(reply: Reply, conversation: Conversation) -> str:
     return reply_id("chatcmpl-", conversation, reply)
+
+
+def _check_tool_replies(raw_messages: list[Any]) -> None:
+    """OpenAI's rule for tool messages, with its own 400s: the tool messages after an assistant message with
+    ``tool_calls`` answer each of its calls (by ``tool_call_id``) before any other message; a tool message answers
+    a call of that assistant message. System and developer messages are let through anywhere."""
+    unanswered: list[str] = []  # the latest assistant message's call ids not answered yet
+    answerable: set[str] | None = None  # its call ids, while only tool messages have followed it
+    asked_at = 0
+    for index, raw in enumerate(raw_messages):
+        role = raw.get("role")
+        if role in ("system", "developer", "function"):
+            continue
+        if role == "tool":
+            if not answerable:
+                raise RequestError("Invalid parameter: messages with role 'tool' must be a response to a preceeding "
+                                   "message with 'tool_calls'.", param=f"messages.[{index}].role")  # fmt: skip
+            call_id = str(raw.get("tool_call_id"))
+            if call_id not in answerable:
+                raise RequestError(f"Invalid parameter: 'tool_call_id' of '{call_id}' not found in 'tool_calls' of "
+                                   "previous message.")  # fmt: skip
+            if call_id in unanswered:
+                unanswered.remove(call_id)
+            continue
+        if unanswered:
+            raise RequestError("An assistant message with 'tool_calls' must be followed by tool messages responding to "
+                               "each 'tool_call_id'. The following tool_call_ids did not have response messages: "
+                               f"{', '.join(unanswered)}", param=f"messages.[{asked_at}].role")  # fmt: skip
+        calls = raw.get("tool_calls") if role == "assistant" else None
+        unanswered = (
+            [str(call.get("id")) for call in calls if isinstance(call, dict)] if isinstance(calls, list) else []
+        )
+        answerable, asked_at = set(unanswered), index
 
 
 def _where(index: int) -> str:
