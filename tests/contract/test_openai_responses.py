@@ -114,3 +114,26 @@ def test_tolerates_codex_fields_and_input_items(client: openai.OpenAI) -> None:
         extra_body={"prompt_cache_key": "k", "client_metadata": {"a": "b"}},
     )
     assert response.output_text == "Hello from the Responses API."
+
+
+ASK = {"role": "user", "content": "weather?"}
+CALL = {"type": "function_call", "call_id": "call_1", "name": "get_weather", "arguments": '{"city": "Paris"}'}
+OUTPUT = {"type": "function_call_output", "call_id": "call_1", "output": "sunny"}
+
+
+@pytest.mark.parametrize(
+    ("items", "expected"),
+    [
+        ([ASK, {**OUTPUT, "call_id": "call_9"}], "No tool call found for function call output with call_id call_9."),
+        ([ASK, CALL, {"role": "user", "content": "and?"}], "No tool output found for function call call_1."),
+    ],
+    ids=["output without its call", "call without its output"],
+)
+def test_input_whose_calls_and_outputs_do_not_pair_is_refused_as_openai_refuses_it(
+    client: openai.OpenAI, items: list[dict[str, str]], expected: str
+) -> None:
+    """An agent that trims or rebuilds its input can break a call from its output; OpenAI answers 400."""
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.responses.create(model="gpt-5", input=items)  # type: ignore[arg-type]
+    assert (caught.value.message.endswith(expected), caught.value.param) == (True, "input")
+    assert client.responses.create(model="gpt-5", input=[ASK, CALL, OUTPUT]).output_text == "It is sunny in Paris."  # type: ignore[arg-type]

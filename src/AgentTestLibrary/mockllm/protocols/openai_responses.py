@@ -53,6 +53,7 @@ class OpenAIResponsesCodec:
         messages: list[Message] = []
         for index, item in enumerate(items):
             self._item(item, f"input[{index}]", system, messages)
+        _check_tool_outputs(items, chained=bool(self.previous_response(body)))
         text_format = (body.get("text") or {}).get("format") if isinstance(body.get("text"), dict) else None
         schema = None
         if isinstance(text_format, dict) and text_format.get("type") == "json_schema":
@@ -248,6 +249,27 @@ class OpenAIResponsesCodec:
 
     def array_stream(self, query: dict[str, list[str]]) -> bool:
         return False
+
+
+def _check_tool_outputs(items: list[dict[str, Any]], chained: bool) -> None:
+    """OpenAI's rule for tool items, with its own 400s: a function call's output answers a call before it (in the
+    input, or, with ``previous_response_id``, perhaps in the responses chained before: not checked then), and a
+    function call in the input has its output there. Any ``*_call`` item's ``call_id`` counts as a call (Codex's
+    custom and shell tools)."""
+    called: set[Any] = set()
+    answered: set[Any] = set()
+    for item in items:
+        kind = str(item.get("type", "message"))
+        if kind in ("function_call_output", "custom_tool_call_output"):
+            if item.get("call_id") not in called and not chained:
+                raise RequestError(f"No tool call found for function call output with call_id {item.get('call_id')}.",
+                                   param="input")  # fmt: skip
+            answered.add(item.get("call_id"))
+        elif kind.endswith("_call"):
+            called.add(item.get("call_id"))
+    for item in items:
+        if item.get("type") == "function_call" and item.get("call_id") not in answered:
+            raise RequestError(f"No tool output found for function call {item.get('call_id')}.", param="input")
 
 
 def _final_status(reply: Reply) -> str:
