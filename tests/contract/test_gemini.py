@@ -107,3 +107,38 @@ def test_an_openai_role_is_refused_as_gemini_refuses_it(client: genai.Client, ro
     assert caught.value.message == "Please use a valid role: user, model."
     without_role = types.Content(parts=[types.Part(text="hi")])  # no role at all is a user turn
     assert client.models.generate_content(model="g", contents=[without_role]).text
+
+
+def turn(role: str, *parts: types.Part) -> types.Content:
+    return types.Content(role=role, parts=list(parts))
+
+
+ASKED = types.Part(function_call=types.FunctionCall(name="get_weather", args={"city": "Paris"}))
+ANSWER = types.Part(function_response=types.FunctionResponse(name="get_weather", response={"output": "sunny"}))
+HI = types.Part(text="weather?")
+
+
+@pytest.mark.parametrize(
+    ("contents", "expected"),
+    [
+        ([turn("user", HI), turn("user", ANSWER)],
+         "Please ensure that function response turn comes immediately after a function call turn."),
+        ([turn("user", HI), turn("model", ASKED, ASKED), turn("user", ANSWER)],
+         "Please ensure that the number of function response parts is equal to the number of function call parts of "
+         "the function call turn."),
+        ([turn("user", HI), turn("model", HI), turn("model", ASKED), turn("user", ANSWER)],
+         "Please ensure that function call turn comes immediately after a user turn or after a function response "
+         "turn."),
+    ],
+    ids=["response without its call", "fewer responses than calls", "call after a model turn"],
+)  # fmt: skip
+def test_function_turns_that_do_not_pair_are_refused_as_gemini_refuses_them(
+    client: genai.Client, contents: list[types.Content], expected: str
+) -> None:
+    """An agent that trims or rebuilds its history can break a function call from its response; Gemini answers 400."""
+    config = types.GenerateContentConfig(tools=[WEATHER])
+    with pytest.raises(errors.ClientError) as caught:
+        client.models.generate_content(model="g", contents=contents, config=config)
+    assert (caught.value.code, caught.value.status, caught.value.message) == (400, "INVALID_ARGUMENT", expected)
+    paired = [turn("user", HI), turn("model", ASKED), turn("user", ANSWER)]
+    assert client.models.generate_content(model="g", contents=paired, config=config).text == "It is sunny in Paris."

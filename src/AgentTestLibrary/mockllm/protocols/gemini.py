@@ -66,6 +66,7 @@ class GeminiCodec:
         if not isinstance(contents, list) or not contents:
             raise RequestError("'contents' is required: a non-empty array of {role, parts}.", param="contents")
         messages = [self._content(content, f"contents[{index}]") for index, content in enumerate(contents)]
+        _check_function_turns(contents)
         config = body.get("generationConfig") or {}
         schema = config.get("responseJsonSchema") or config.get("responseSchema") if isinstance(config, dict) else None
         if schema is None and isinstance(config, dict) and config.get("responseMimeType") == "application/json":
@@ -203,6 +204,27 @@ class GeminiCodec:
 
 def _response_id(reply: Reply, conversation: Conversation) -> str:
     return reply_id("", conversation, reply)
+
+
+def _check_function_turns(contents: list[dict[str, Any]]) -> None:
+    """Gemini's rule for function turns, with its own 400s: a turn of function calls follows a user turn, and the
+    turn after it answers every call (one function response part each); a turn of function responses follows a
+    turn of function calls."""
+    calls = 0  # the function call parts of the turn before
+    for index, content in enumerate(contents):
+        parts = [part for part in content["parts"] if isinstance(part, dict)]
+        asked = sum(1 for part in parts if isinstance(part.get("functionCall"), dict))
+        answered = sum(1 for part in parts if isinstance(part.get("functionResponse"), dict))
+        if answered and not calls:
+            raise RequestError("Please ensure that function response turn comes immediately after a function call "
+                               "turn.")  # fmt: skip
+        if calls and answered != calls:
+            raise RequestError("Please ensure that the number of function response parts is equal to the number of "
+                               "function call parts of the function call turn.")  # fmt: skip
+        if asked and (index == 0 or contents[index - 1].get("role") == "model"):
+            raise RequestError("Please ensure that function call turn comes immediately after a user turn or after a "
+                               "function response turn.")  # fmt: skip
+        calls = asked if content.get("role") == "model" else 0
 
 
 def _tool_result(answer: dict[str, Any]) -> ToolResult:
