@@ -9,7 +9,7 @@ from ...errors import RequestError
 from ...mock.http import Event
 from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
 from ..tokens import conversation_tokens, json_chunks, reply_id, stable_id, text_chunks, token_usage
-from .base import Unchained, check_fields, require, shared_tools, text_of_parts
+from .base import Unchained, check_fields, require, shared_tools, text_of_parts, uses_tools
 
 ERROR_TYPES = {
     400: "invalid_request_error",
@@ -47,7 +47,8 @@ class AnthropicMessagesCodec(Unchained):
             require(body, "max_tokens", int, "an integer")
         raw_messages = require(body, "messages", list, "an array of messages")
         messages = [self._message(raw, f"messages[{index}]") for index, raw in enumerate(raw_messages)]
-        _check_tool_results(raw_messages)
+        if uses_tools(messages):
+            _check_tool_results(raw_messages)
         max_tokens = body.get("max_tokens")
         return Conversation(
             protocol=self.protocol,

@@ -10,7 +10,7 @@ from ...errors import RequestError
 from ...mock import jsonio
 from ...mock.http import Event
 from ...mock.recent import Recent
-from ..conversation import Conversation, ProviderError, Reply, Tool
+from ..conversation import Conversation, Message, ProviderError, Reply, Tool
 
 
 class Codec(Protocol):
@@ -115,6 +115,15 @@ def require(body: dict[str, Any], key: str, kind: type | tuple[type, ...], kind_
 
 def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
     return kind if isinstance(kind, tuple) else (kind,)
+
+
+def uses_tools(messages: list[Message]) -> bool:
+    """Whether a history holds a tool call or a tool result: only then has a codec pairs to check (most requests of
+    a plain chat hold neither)."""
+    for message in messages:  # noqa: SIM110 - a plain loop: no generator per request (any() costs 2k instructions)
+        if message.tool_calls or message.tool_results:
+            return True
+    return False
 
 
 def parse_arguments(raw: Any) -> Any:

@@ -10,7 +10,7 @@ from ...errors import RequestError
 from ...mock.http import Event
 from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
 from ..tokens import conversation_tokens, count_tokens, reply_id, text_chunks, token_usage
-from .base import check_fields, shared_tools
+from .base import check_fields, shared_tools, uses_tools
 
 FINISH_REASONS = {"end_turn": "STOP", "tool_use": "STOP", "max_tokens": "MAX_TOKENS", "stop_sequence": "STOP",
                   "refusal": "STOP", "content_filter": "SAFETY"}  # fmt: skip
@@ -66,7 +66,8 @@ class GeminiCodec:
         if not isinstance(contents, list) or not contents:
             raise RequestError("'contents' is required: a non-empty array of {role, parts}.", param="contents")
         messages = [self._content(content, f"contents[{index}]") for index, content in enumerate(contents)]
-        _check_function_turns(contents)
+        if uses_tools(messages):
+            _check_function_turns(contents)
         config = body.get("generationConfig") or {}
         schema = config.get("responseJsonSchema") or config.get("responseSchema") if isinstance(config, dict) else None
         if schema is None and isinstance(config, dict) and config.get("responseMimeType") == "application/json":

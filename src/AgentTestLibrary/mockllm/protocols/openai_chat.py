@@ -9,7 +9,7 @@ from ...errors import RequestError
 from ...mock.http import Event
 from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
 from ..tokens import count_tokens, json_chunks, reply_id, text_chunks, token_usage
-from .base import Unchained, check_fields, parse_arguments, require, shared_tools, text_of_parts, text_parts
+from .base import Unchained, check_fields, parse_arguments, require, shared_tools, text_of_parts, text_parts, uses_tools
 
 FINISH_REASONS = {"end_turn": "stop", "tool_use": "tool_calls", "max_tokens": "length", "stop_sequence": "stop",
                   "refusal": "stop", "content_filter": "content_filter"}  # fmt: skip
@@ -75,7 +75,8 @@ class OpenAIChatCodec(Unchained):
                     f"'messages[{index}].role' is '{role}'; expected system, developer, user, assistant or tool.",
                     param=f"messages[{index}].role",
                 )
-        _check_tool_replies(raw_messages)
+        if uses_tools(messages):
+            _check_tool_replies(raw_messages)
         stream = bool(body.get("stream", False))
         max_tokens = body.get("max_completion_tokens", body.get("max_tokens"))
         return Conversation(

@@ -13,7 +13,7 @@ from ...errors import RequestError
 from ...mock.http import Event
 from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
 from ..tokens import count_tokens, json_chunks, reply_id, stable_id, text_chunks, token_usage
-from .base import check_fields, parse_arguments, require, shared_tools, text_of_parts, text_parts
+from .base import check_fields, parse_arguments, require, shared_tools, text_of_parts, text_parts, uses_tools
 from .openai_chat import OpenAIChatCodec
 
 FIELDS = {
@@ -53,7 +53,8 @@ class OpenAIResponsesCodec:
         messages: list[Message] = []
         for index, item in enumerate(items):
             self._item(item, f"input[{index}]", system, messages)
-        _check_tool_outputs(items, chained=bool(self.previous_response(body)))
+        if uses_tools(messages):
+            _check_tool_outputs(items, chained=bool(self.previous_response(body)))
         text_format = (body.get("text") or {}).get("format") if isinstance(body.get("text"), dict) else None
         schema = None
         if isinstance(text_format, dict) and text_format.get("type") == "json_schema":
