@@ -277,3 +277,31 @@ def test_anthropic_bedrock_retries_throttling(server: MockServer) -> None:
     message: Any = client.messages.create(model=MODEL, max_tokens=20, messages=[{"role": "user", "content": "hi"}])
     assert message.content[0].text == HELLO
     assert [entry.status for entry in server.app.journal.entries()] == [429, 429, 200]
+
+
+USE = {"toolUse": {"toolUseId": "tooluse_1", "name": "get_weather", "input": {"city": "Paris"}}}
+RESULT = {"toolResult": {"toolUseId": "tooluse_1", "content": [{"text": "sunny"}]}}
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        ([{"role": "user", "content": [RESULT]}],
+         "The number of toolResult blocks at messages.0.content exceeds the number of toolUse blocks of previous "
+         "turn."),
+        ([*user("weather?"), {"role": "assistant", "content": [USE]}, *user("and?")],
+         "Expected toolResult blocks at messages.2.content for the following Ids: tooluse_1"),
+    ],
+    ids=["result without its use", "use without its result"],
+)  # fmt: skip
+def test_converse_tool_blocks_that_do_not_pair_are_refused_as_bedrock_refuses_them(
+    server: MockServer, messages: list[dict[str, Any]], expected: str
+) -> None:
+    """An agent that trims or rebuilds its history can break a toolUse from its toolResult; Bedrock answers 400."""
+    client = bedrock(server)
+    with pytest.raises(ClientError) as caught:
+        client.converse(modelId=MODEL, messages=messages, toolConfig={"tools": [WEATHER_SPEC]})
+    assert caught.value.response["Error"] == {"Code": "ValidationException", "Message": expected}
+    paired = [*user("weather?"), {"role": "assistant", "content": [USE]}, {"role": "user", "content": [RESULT]}]
+    answer = client.converse(modelId=MODEL, messages=paired, toolConfig={"tools": [WEATHER_SPEC]})
+    assert answer["output"]["message"]["content"] == [{"text": "It is sunny in Paris."}]

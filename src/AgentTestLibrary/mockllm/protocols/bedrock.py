@@ -20,7 +20,7 @@ from ...mock import eventstream, jsonio
 from ...mock.http import Event
 from ..conversation import Conversation, Message, ProviderError, Reply, Tool, ToolCall, ToolResult
 from ..tokens import conversation_tokens, json_chunks, stable_id, text_chunks, token_usage
-from .base import Unchained, check_fields, shared_tools
+from .base import Unchained, check_fields, shared_tools, uses_tools
 from .hosted_anthropic import HostedAnthropicCodec, model_id
 
 # Each status's exception, from the bedrock-runtime service model's error shapes.
@@ -83,10 +83,13 @@ class BedrockConverseCodec(BedrockErrors):
             raise RequestError("'messages' is required: a non-empty array of {role, content}.", param="messages")
         config = body.get("inferenceConfig") or {}
         tool_config = body.get("toolConfig") or {}
+        messages = [self._message(raw, f"messages[{index}]") for index, raw in enumerate(raw_messages)]
+        if uses_tools(messages):
+            _check_tool_results(messages)
         return Conversation(
             protocol=self.protocol,
             model=model_id(params),
-            messages=tuple(self._message(raw, f"messages[{index}]") for index, raw in enumerate(raw_messages)),
+            messages=tuple(messages),
             system=_texts(body.get("system")),
             tools=shared_tools(tool_config, self._tools),
             stream=CONVERSE_ACTIONS.get(params.get("action", ""), False),
@@ -217,6 +220,22 @@ class BedrockConverseCodec(BedrockErrors):
 def _input(call: ToolCall) -> Any:
     """A tool use's ``input`` document: arguments cut by the token limit leave nothing whole (``{}``)."""
     return {} if isinstance(call.arguments, str) else call.arguments
+
+
+def _check_tool_results(messages: list[Message]) -> None:
+    """Bedrock's rule for tool blocks (Converse), with its own ValidationExceptions: the message after an assistant
+    message with ``toolUse`` blocks holds a ``toolResult`` for each, and no more of them than there were uses."""
+    used: list[str] = []  # the toolUse ids of the message before
+    for index, message in enumerate(messages):
+        answered = [result.call_id for result in message.tool_results]
+        if len(answered) > len(used):
+            raise RequestError(f"The number of toolResult blocks at messages.{index}.content exceeds the number of "
+                               "toolUse blocks of previous turn.")  # fmt: skip
+        missing = [call for call in used if call not in answered]
+        if missing:
+            raise RequestError(f"Expected toolResult blocks at messages.{index}.content for the following Ids: "
+                               f"{', '.join(missing)}")  # fmt: skip
+        used = [call.id for call in message.tool_calls] if message.role == "assistant" else []
 
 
 class BedrockInvokeCodec(BedrockErrors, HostedAnthropicCodec):
