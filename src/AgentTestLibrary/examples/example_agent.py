@@ -467,11 +467,12 @@ def gemini_loop(prompt: str, workdir: Path, stream: bool, hooks: Hooks, vertex: 
         if not calls:
             return final_answer(said, finish.value if finish else None)
         contents.append(types.Content(role="model", parts=[types.Part(function_call=call) for call in calls]))
-        names = {call.id or call.name or "": call.name for call in calls}
-        answered = answer_calls(hooks, workdir, [(call.id or call.name or "", call.name or "", call.args or {})
-                                                 for call in calls])  # fmt: skip
-        answers = [types.FunctionResponse(id=call_id, name=names[call_id], response={"output": output})
-                   for call_id, output in answered]  # fmt: skip
+        keys = [call.id or call.name or "" for call in calls]
+        outputs = dict(answer_calls(hooks, workdir, [(key, call.name or "", call.args or {})
+                                                     for key, call in zip(keys, calls, strict=True)]))  # fmt: skip
+        # Gemini wants one response part for each call part, a repeated id included (it answers for both)
+        answers = [types.FunctionResponse(id=call.id, name=call.name, response={"output": outputs[key]})
+                   for key, call in zip(keys, calls, strict=True)]  # fmt: skip
         contents.append(types.Content(role="user", parts=[types.Part(function_response=answer) for answer in answers]))
     raise RuntimeError(f"no final answer after {MAX_TURNS} turns")
 
