@@ -137,7 +137,7 @@ ASKED: list[dict[str, object]] = [{"role": "user", "content": "weather?"},
             [*ASKED, {"role": "user", "content": "and now?"}],
             "An assistant message with 'tool_calls' must be followed by tool messages responding to each "
             "'tool_call_id'. The following tool_call_ids did not have response messages: call_1",
-            "messages.[1].role",
+            None,
         ),
     ],
     ids=["result without its call", "result of another call", "call without its result"],

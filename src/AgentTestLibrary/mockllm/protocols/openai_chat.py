@@ -226,8 +226,7 @@ def _check_tool_replies(raw_messages: list[Any]) -> None:
     ``tool_calls`` answer each of its calls (by ``tool_call_id``) before any other message; a tool message answers
     a call of that assistant message. System and developer messages are let through anywhere."""
     unanswered: list[str] = []  # the latest assistant message's call ids not answered yet
-    answerable: set[str] | None = None  # its call ids, while only tool messages have followed it
-    asked_at = 0
+    answerable: set[str] = set()  # its call ids, while only tool messages have followed it
     for index, raw in enumerate(raw_messages):
         role = raw.get("role")
         if role in ("system", "developer", "function"):
@@ -246,12 +245,12 @@ def _check_tool_replies(raw_messages: list[Any]) -> None:
         if unanswered:
             raise RequestError("An assistant message with 'tool_calls' must be followed by tool messages responding to "
                                "each 'tool_call_id'. The following tool_call_ids did not have response messages: "
-                               f"{', '.join(unanswered)}", param=f"messages.[{asked_at}].role")  # fmt: skip
+                               f"{', '.join(unanswered)}")  # fmt: skip
         calls = raw.get("tool_calls") if role == "assistant" else None
         unanswered = (
             [str(call.get("id")) for call in calls if isinstance(call, dict)] if isinstance(calls, list) else []
         )
-        answerable, asked_at = set(unanswered), index
+        answerable = set(unanswered)
 
 
 def _where(index: int) -> str:
