@@ -147,3 +147,13 @@ def test_a_history_whose_tool_blocks_do_not_pair_is_refused_as_anthropic_refuses
     assert caught.value.body["error"] == {"type": "invalid_request_error", "message": expected}  # type: ignore[index]
     answered = [ASK, {"role": "assistant", "content": [USE]}, {"role": "user", "content": [RESULT]}]
     assert client.messages.create(model="claude-sonnet-4-5", max_tokens=20, messages=answered).content  # type: ignore[arg-type]
+
+
+def test_results_across_consecutive_user_messages_answer_the_turn_before(client: anthropic.Anthropic) -> None:
+    """Anthropic combines consecutive messages of one role into one turn: results split across them still pair."""
+    second = {**USE, "id": "toolu_2"}
+    history: Any = [ASK, {"role": "assistant", "content": [USE, second]}, {"role": "user", "content": [RESULT]},
+                    {"role": "user", "content": [{**RESULT, "tool_use_id": "toolu_2"}]}]  # fmt: skip
+    assert client.messages.create(model="claude-sonnet-4-5", max_tokens=20, messages=history).content
+    with pytest.raises(anthropic.BadRequestError, match=r"messages\.2: `tool_use` ids were found .*: toolu_2\."):
+        client.messages.create(model="claude-sonnet-4-5", max_tokens=20, messages=[*history[:3], ASK])

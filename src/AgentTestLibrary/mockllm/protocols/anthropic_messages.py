@@ -220,17 +220,14 @@ BLOCK_DELTAS = {"text": _text_deltas, "thinking": _thinking_deltas, "tool_use": 
 
 
 def _check_tool_results(raw_messages: list[dict[str, Any]]) -> None:
-    """Anthropic's rule for tool blocks, with its own 400s: each ``tool_use`` of an assistant message is answered by a
-    ``tool_result`` in the next message, and each ``tool_result`` answers a ``tool_use`` of the message before.
-    System messages (Claude Code sends some) are let through anywhere."""
-    used: list[str] = []  # the tool_use ids of the message before
-    for index, raw in enumerate(raw_messages):
-        if raw["role"] == "system":
-            continue
-        content = raw.get("content")
-        blocks = [block for block in content if isinstance(block, dict)] if isinstance(content, list) else []
+    """Anthropic's rule for tool blocks, with its own 400s: each ``tool_use`` of an assistant turn is answered by a
+    ``tool_result`` in the next turn, and each ``tool_result`` answers a ``tool_use`` of the turn before. Consecutive
+    messages of one role are one turn, as Anthropic combines them; system messages (Claude Code sends some) stand
+    anywhere."""
+    used: list[str] = []  # the tool_use ids of the turn before
+    for start, role, blocks in _turns(raw_messages):
         answered = []
-        for position, block in enumerate(blocks):
+        for index, position, block in blocks:
             if block.get("type") == "tool_result":
                 answer = str(block.get("tool_use_id"))
                 if answer not in used:
@@ -240,14 +237,29 @@ def _check_tool_results(raw_messages: list[dict[str, Any]]) -> None:
                 answered.append(answer)
         missing = [call for call in used if call not in answered]
         if missing:
-            raise RequestError(f"messages.{index}: `tool_use` ids were found without `tool_result` blocks immediately "
+            raise RequestError(f"messages.{start}: `tool_use` ids were found without `tool_result` blocks immediately "
                                f"after: {', '.join(missing)}. Each `tool_use` block must have a corresponding "
                                "`tool_result` block in the next message.")  # fmt: skip
-        used = (
-            [str(block.get("id")) for block in blocks if block.get("type") == "tool_use"]
-            if raw["role"] == "assistant"
-            else []
-        )
+        is_assistant = role == "assistant"
+        used = [str(block.get("id")) for _, _, block in blocks if is_assistant and block.get("type") == "tool_use"]
+
+
+Turn = tuple[int, str, list[tuple[int, int, dict[str, Any]]]]  # first message's index, role, (index, position, block)
+
+
+def _turns(raw_messages: list[dict[str, Any]]) -> list[Turn]:
+    """The conversation's turns: consecutive messages of one role together, system messages left out."""
+    turns: list[Turn] = []
+    for index, raw in enumerate(raw_messages):
+        if raw["role"] == "system":
+            continue
+        if not turns or turns[-1][1] != raw["role"]:
+            turns.append((index, raw["role"], []))
+        content = raw.get("content")
+        if isinstance(content, list):
+            turns[-1][2].extend((index, position, block) for position, block in enumerate(content)
+                                if isinstance(block, dict))  # fmt: skip
+    return turns
 
 
 def _message_id(reply: Reply, conversation: Conversation) -> str:
