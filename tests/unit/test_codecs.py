@@ -287,3 +287,12 @@ def test_a_chat_stream_carries_the_text_or_the_refusal_in_its_deltas() -> None:
     assert "".join(deltas(Reply(refusal="I will not do that."), "refusal")) == "I will not do that."
     events = CHAT.render_events(Reply("ok"), conversation, {})
     assert [event.data["choices"][0]["delta"] for event in events[1:-2]] == [{"content": "ok"}]
+
+
+@pytest.mark.parametrize("call_id", [["x"], {"a": 1}, 7])
+def test_a_responses_call_id_of_any_json_type_is_paired_as_text_never_a_server_error(call_id: object) -> None:
+    call = {"type": "function_call", "call_id": call_id, "name": "f", "arguments": "{}"}
+    output = {"type": "function_call_output", "call_id": call_id, "output": "done"}
+    assert RESPONSES.parse({"model": "m", "input": [call, output]}).tool_results
+    with pytest.raises(RequestError, match="No tool call found for function call output with call_id"):
+        RESPONSES.parse({"model": "m", "input": [output]})

@@ -257,19 +257,19 @@ def _check_tool_outputs(items: list[dict[str, Any]], chained: bool) -> None:
     input, or, with ``previous_response_id``, perhaps in the responses chained before: not checked then), and a
     function call in the input has its output there. Any ``*_call`` item's ``call_id`` counts as a call (Codex's
     custom and shell tools)."""
-    called: set[Any] = set()
-    answered: set[Any] = set()
+    called: set[str] = set()
+    answered: set[str] = set()
     for item in items:
-        kind = str(item.get("type", "message"))
+        kind, call_id = str(item.get("type", "message")), str(item.get("call_id"))  # an id of any JSON type
         if kind in ("function_call_output", "custom_tool_call_output"):
-            if item.get("call_id") not in called and not chained:
-                raise RequestError(f"No tool call found for function call output with call_id {item.get('call_id')}.",
+            if call_id not in called and not chained:
+                raise RequestError(f"No tool call found for function call output with call_id {call_id}.",
                                    param="input")  # fmt: skip
-            answered.add(item.get("call_id"))
+            answered.add(call_id)
         elif kind.endswith("_call"):
-            called.add(item.get("call_id"))
+            called.add(call_id)
     for item in items:
-        if item.get("type") == "function_call" and item.get("call_id") not in answered:
+        if item.get("type") == "function_call" and str(item.get("call_id")) not in answered:
             raise RequestError(f"No tool output found for function call {item.get('call_id')}.", param="input")
 
 
