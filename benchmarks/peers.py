@@ -11,7 +11,9 @@ less with other jobs' load than latency does. Bounded: BLOCK requests per block,
     python benchmarks/peers.py [--rounds 7] [--block 2400]
 
 The floor (raw_baseline_server.py) writes the very bytes the mock produces for each case,
-rendered once at its start, in one write per response. aimock (npm ``@copilotkit/aimock``,
+rendered once at its start, in one write per response. "mock server alone" sends those answers
+through the mock's own server (uvloop, HTTP parser, JSON decoding, framing) with no application
+behind it: the mock's figures less its figures are what the exchange pipeline costs. aimock (npm ``@copilotkit/aimock``,
 pinned) is installed with npm into ``.bench-cache/`` on first use (never committed); without npm
 or its registry it is skipped with the reason printed. Also printed: whether uvloop and orjson
 are in use (default dependencies where wheels exist).
@@ -43,6 +45,7 @@ AIMOCK = ("@copilotkit/aimock", "1.43.0")
 HEADLINE = ("chat plain", "chat stream")  # non-streaming and streaming: measured at every connection count
 CONNECTIONS = (1, 8, 64)
 DEFAULT_CONNECTIONS = 8  # every other case is measured here
+CANNED = "mock server alone"  # the mock's own server with the floor's answers: the mock less it is its pipeline
 
 
 @dataclass
@@ -185,11 +188,13 @@ class Server:
 
 
 def servers(folder: Path, with_aimock: bool = True) -> tuple[list[Server], list[str]]:
-    """The floor and the mock (answering with the bench scenario), then aimock unless left out."""
+    """The floor, the mock's server with canned answers, the mock (answering with the bench scenario), then aimock
+    unless left out."""
     scenario = folder / "bench.yaml"
     scenario.write_text(SCENARIO, encoding="utf-8")
     found = [
         Server("raw asyncio floor", [sys.executable, str(HERE / "raw_baseline_server.py"), str(scenario)]),
+        Server(CANNED, [sys.executable, str(HERE / "raw_baseline_server.py"), "--server", str(scenario)]),
         Server("AgentTestLibrary", [sys.executable, "-m", "AgentTestLibrary", "mock", "serve", "--scenario",
                                     str(scenario)]),
     ]  # fmt: skip

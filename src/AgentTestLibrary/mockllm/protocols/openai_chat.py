@@ -171,12 +171,16 @@ class OpenAIChatCodec(Unchained):
     def render_events(self, reply: Reply, conversation: Conversation, body: dict[str, Any]) -> list[Event]:
         options = body.get("stream_options")
         include_usage = isinstance(options, dict) and bool(options.get("include_usage"))
-        ident, created, model = _completion_id(reply, conversation), int(time.time()), conversation.model
+        head = {
+            "id": _completion_id(reply, conversation),
+            "object": "chat.completion.chunk",
+            "created": int(time.time()),
+            "model": conversation.model,
+            "system_fingerprint": "fp_agenttest",
+        }  # what every chunk starts with
 
         def chunk(delta: dict[str, Any], finish: str | None = None) -> Event:
-            choices = [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]
-            data = {"id": ident, "object": "chat.completion.chunk", "created": created, "model": model,
-                    "system_fingerprint": "fp_agenttest", "choices": choices}  # fmt: skip
+            data = {**head, "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]}
             if include_usage:
                 data["usage"] = None
             return Event(data)
@@ -200,9 +204,7 @@ class OpenAIChatCodec(Unchained):
             )
         events.append(chunk({}, FINISH_REASONS.get(reply.neutral_stop_reason, "stop")))
         if include_usage:
-            events.append(Event({"id": ident, "object": "chat.completion.chunk", "created": created, "model": model,
-                                 "system_fingerprint": "fp_agenttest", "choices": [],
-                                 "usage": self._usage(reply, conversation)}))  # fmt: skip
+            events.append(Event({**head, "choices": [], "usage": self._usage(reply, conversation)}))
         events.append(DONE)
         return events
 
