@@ -61,6 +61,13 @@ def test_a_head_breaking_the_framing_rules_is_refused_with_its_reason(head: byte
     assert error.status == status and says in error.message
 
 
+@pytest.mark.parametrize("repeated", [b"Host: other", b"Content-Length: 0\r\nContent-Length: 0"])
+def test_a_refused_repeated_header_names_the_request_it_came_with(repeated: bytes) -> None:
+    """The pipeline shapes a framing error by the route of the request's head (OpenAI's error for a chat call)."""
+    error = refused(HEAD + repeated + b"\r\n\r\n")
+    assert error.head is not None and (error.head.method, error.head.path) == ("POST", "/v1/chat/completions")
+
+
 def test_lines_a_client_resends_are_checked_every_time_they_differ() -> None:
     """A line worked out once is looked up by its exact bytes: a line differing in one byte is checked on its own."""
     for _ in range(3):

@@ -46,6 +46,7 @@ _FIELD_LINE = re.compile(rb"([!#$%&'*+\-.^_`|~0-9A-Za-z]+):([\t\x20-\x7e\x80-\xf
 # and split once, then looked up (a bounded weight of lines kept, shared by every connection).
 _REQUEST_LINES: Recent[tuple[str, str, bytes]] = Recent(64 * 1024)
 _FIELD_LINES: Recent[tuple[str, str]] = Recent(256 * 1024)
+_ONCE_ONLY = {"host": "Host", "content-length": "Content-Length"}  # header fields a request may not repeat
 _UNSAFE_HEADER = str.maketrans("\r\n\x00", "   ")  # what may not appear in a header line
 
 
@@ -242,38 +243,30 @@ class RequestParser:
         first, _, block = head.partition(b"\r\n")
         request_line = _REQUEST_LINES.find(first) or _REQUEST_LINES.get(first, len(first), _request_line, first)
         method, target, minor = request_line
-        headers: dict[str, str] = {}
-        lengths: list[str] = []
-        for line in block.split(b"\r\n") if block else ():
-            key, text = _FIELD_LINES.find(line) or _FIELD_LINES.get(line, len(line), _field, line)
-            if key == "content-length":
-                lengths.append(text)
-            if key in headers:
-                if key == "host":
-                    raise ProtocolError(400, "More than one Host header.")
-                text = f"{headers[key]}, {text}"
-            headers[key] = text
+        find, lines = _FIELD_LINES.find, block.split(b"\r\n") if block else ()
+        fields = [find(line) or _FIELD_LINES.get(line, len(line), _field, line) for line in lines]
+        headers = dict(fields)
+        if len(headers) < len(fields):  # a name sent twice (rare): its values joined, or refused
+            headers = _joined(fields, method, target)
         request = Request(method, target, headers)
         if minor == b"1" and "host" not in headers:
             raise ProtocolError(400, "HTTP/1.1 requests need a Host header.", request)
         connection = headers.get("connection", "").lower()
         request.keep_alive = "close" not in connection if minor == b"1" else "keep-alive" in connection
-        coding = headers.get("transfer-encoding")
+        coding, length = headers.get("transfer-encoding"), headers.get("content-length")
         if coding is not None:
-            if lengths:
+            if length is not None:
                 raise ProtocolError(400, "Content-Length together with Transfer-Encoding is not allowed.", request)
             if coding.lower() != "chunked" or minor == b"0":
                 raise ProtocolError(501, f"Transfer-Encoding {coding!r} is not supported; use chunked.", request)
-        elif len(lengths) > 1:
-            raise ProtocolError(400, "More than one Content-Length header.", request)
-        elif lengths:
-            if not lengths[0].isascii() or not lengths[0].isdigit() or len(lengths[0]) > 18:
-                raise ProtocolError(400, f"Content-Length {lengths[0][:30]!r} is not a number.", request)
-            self._length = int(lengths[0])
+        elif length is not None:
+            if not length.isascii() or not length.isdigit() or len(length) > 18:
+                raise ProtocolError(400, f"Content-Length {length[:30]!r} is not a number.", request)
+            self._length = int(length)
             if self._length > self.max_body_bytes:
                 raise ProtocolError(413, self._too_large(), request)
         self._chunked = coding is not None
-        if not lengths:
+        if length is None:
             self._length = 0
         self._head = request
         self.wants_continue = headers.get("expect", "").lower() == "100-continue"
@@ -328,6 +321,20 @@ def _request_line(line: bytes) -> tuple[str, str, bytes]:
     if matched is None:
         raise ProtocolError(400, f"Malformed request line {line[:100]!r}; expected 'METHOD /path HTTP/1.1'.")
     return matched.group(1).decode("ascii"), matched.group(2).decode("ascii"), matched.group(3)
+
+
+def _joined(fields: list[tuple[str, str]], method: str, target: str) -> dict[str, str]:
+    """Header fields with a name sent more than once: their values joined with ", " in the order sent (RFC 9110),
+    except Host and Content-Length, which a request may carry once only (:class:`ProtocolError`)."""
+    headers: dict[str, str] = {}
+    for key, text in fields:
+        if key not in headers:
+            headers[key] = text
+        elif key in _ONCE_ONLY:
+            raise ProtocolError(400, f"More than one {_ONCE_ONLY[key]} header.", Request(method, target, headers))
+        else:
+            headers[key] = f"{headers[key]}, {text}"
+    return headers
 
 
 def _field(line: bytes) -> tuple[str, str]:
