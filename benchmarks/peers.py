@@ -13,10 +13,10 @@ less with other jobs' load than latency does. Bounded: BLOCK requests per block,
 The floor (raw_baseline_server.py) writes the very bytes the mock produces for each case,
 rendered once at its start, in one write per response. "mock server alone" sends those answers
 through the mock's own server (uvloop, HTTP parser, JSON decoding, framing) with no application
-behind it: the mock's figures less its figures are what the exchange pipeline costs. aimock (npm ``@copilotkit/aimock``,
-pinned) is installed with npm into ``.bench-cache/`` on first use (never committed); without npm
-or its registry it is skipped with the reason printed. Also printed: whether uvloop and orjson
-are in use (default dependencies where wheels exist).
+behind it: the mock's figures less its figures are what the exchange pipeline costs. aimock
+(npm ``@copilotkit/aimock``, pinned) is installed with npm into ``.bench-cache/`` on first use
+(never committed); without npm or its registry it is skipped with the reason printed. Also
+printed: whether uvloop and orjson are in use (default dependencies where wheels exist).
 """
 
 from __future__ import annotations

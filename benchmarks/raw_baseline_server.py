@@ -20,7 +20,7 @@ import sys
 import threading
 
 from AgentTestLibrary.mock import jsonio
-from AgentTestLibrary.mock.http import Event, Outcome, Request, response_head
+from AgentTestLibrary.mock.http import Event, Outcome, Request, event_stream, response_head
 from AgentTestLibrary.mock.server import SERVER_NAME, MockServer
 from AgentTestLibrary.mockllm import MockLLM
 from AgentTestLibrary.mockllm.scenario import load_scenario
@@ -48,9 +48,7 @@ def canned(scenario: str | None) -> dict[bytes, bytes]:
             responses[case.encode()] = head + body_bytes
         else:
             head = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
-            events = [event.sse() for event in response.events]
-            chunks = [b"%x\r\n%s\r\n" % (len(event), event) for event in events] + [b"0\r\n\r\n"]
-            responses[case.encode()] = head + b"".join(chunks)
+            responses[case.encode()] = head + event_stream(response.events)
     return responses
 
 
