@@ -65,7 +65,7 @@ class Canned:
 
     def __init__(self, scenario: str) -> None:
         self.answers = {case: _frozen(outcome) for case, outcome in rendered(scenario).items()}
-        self.pipeline, self.application, self.guard = self, self, None
+        self.pipeline = self.application = self  # what the server reads (it sets ``guard`` itself once bound)
 
     def blocking(self, request: Request) -> bool:
         return False
@@ -84,7 +84,7 @@ def _frozen(outcome: Outcome) -> Outcome:
 
 
 def serve_canned(scenario: str) -> None:
-    server = MockServer(Canned(scenario))  # duck-typed: the server reads pipeline, application and guard
+    server = MockServer(Canned(scenario))  # duck-typed: see Canned
     print(f"MOCK_LLM_URL={server.start()}", flush=True)
     threading.Event().wait()
 
